@@ -1,0 +1,211 @@
+//! The HTTP server: settings, shared state, the axum router and the helpers every server
+//! function uses to report its outcome.
+
+pub mod db;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use axum::{
+    extract::{FromRef, Request},
+    http::{header, Method, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use tokio::net::TcpListener;
+
+use crate::{error::AppError, ui};
+
+/// Everything the server needs to know, gathered from the command line and environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    /// Where the database lives; defaults to an SQLite file inside `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    /// The folder with the built site (`target/site` after `cargo leptos build`).
+    pub site_root: String,
+    /// The address browsers use, when it differs from `addr` (e.g. behind a TLS proxy).
+    pub public_url: Option<String>,
+}
+
+impl Settings {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| db::sqlite_url_in(&self.data_dir))
+    }
+
+    /// Cookies are marked Secure when browsers reach the server over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+    }
+}
+
+/// Shared with every request handler and server function.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: db::Pool,
+    pub settings: Arc<Settings>,
+}
+
+impl AppState {
+    /// The state of the server handling the current server function or page render.
+    pub fn current() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the Leptos context");
+            AppError::Internal
+        })
+    }
+}
+
+/// A bound, ready-to-run server. Tests build it on port 0 and read the port back.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&settings.data_dir)?;
+        let pool = db::connect(&settings.database_url()).await?;
+        let listener = TcpListener::bind(settings.addr).await?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name("storelink")
+            .site_root(settings.site_root.clone())
+            .site_pkg_dir("pkg")
+            .env(leptos::config::Env::PROD)
+            .site_addr(listener.local_addr()?)
+            .build();
+        let state = AppState { leptos_options, pool, settings: Arc::new(settings) };
+        let router = router(state.clone());
+        Ok(Application { listener, router, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router.into_make_service()).await
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(ui::App);
+    let context_state = state.clone();
+    let provide_state = move || provide_context(context_state.clone());
+    let fn_state = state.clone();
+    Router::new()
+        .route(
+            "/api/{*fn_name}",
+            axum::routing::post(move |req: Request| {
+                let fn_state = fn_state.clone();
+                async move {
+                    leptos_axum::handle_server_fns_with_context(move || provide_context(fn_state.clone()), req)
+                        .await
+                }
+            }),
+        )
+        .leptos_routes_with_context(&state, routes, provide_state, {
+            let options = state.leptos_options.clone();
+            move || ui::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(ui::shell))
+        .layer(middleware::from_fn(refuse_cross_origin))
+        .with_state(state)
+}
+
+/// Refuses state-changing requests sent by another site's page. SameSite=Lax already keeps the
+/// session cookie off them; this makes the refusal explicit and independent of the browser.
+async fn refuse_cross_origin(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !same_origin(&req) {
+        return (StatusCode::FORBIDDEN, "Cross-origin request refused.").into_response();
+    }
+    next.run(req).await
+}
+
+fn same_origin(req: &Request) -> bool {
+    let headers = req.headers();
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        // Non-browser clients (the CLI, tests, curl) send no Origin; cookies guard them.
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    origin_host.eq_ignore_ascii_case(host)
+}
+
+/// Runs a server function's body and reports its error the way the caller can use it: a plain
+/// HTML form post (no JavaScript yet) is sent back to its page with the error's code in the
+/// query string; every other caller gets the error's HTTP status.
+pub async fn respond<T>(body: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(err) = &result {
+        report(err);
+    }
+    result
+}
+
+fn report(err: &AppError) {
+    let Some(response) = use_context::<ResponseOptions>() else { return };
+    let parts = use_context::<http::request::Parts>();
+    let plain_form_post = parts.as_ref().is_some_and(|parts| {
+        parts.method == Method::POST
+            && parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if plain_form_post {
+        let back = parts
+            .as_ref()
+            .and_then(|p| p.headers.get(header::REFERER))
+            .and_then(|v| v.to_str().ok())
+            .and_then(local_path)
+            .unwrap_or_else(|| "/".to_owned());
+        leptos_axum::redirect(&with_error_code(&back, err.code()));
+    } else if let Ok(status) = StatusCode::from_u16(err.status()) {
+        response.set_status(status);
+    }
+}
+
+/// The path and query of a same-site Referer, so a redirect can never leave this site.
+fn local_path(referer: &str) -> Option<String> {
+    let after_scheme = referer.split_once("://").map(|(_, rest)| rest)?;
+    let path = &after_scheme[after_scheme.find('/')?..];
+    Some(path.to_owned())
+}
+
+fn with_error_code(path: &str, code: &str) -> String {
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("error=")).collect();
+    let error = format!("error={code}");
+    pairs.push(&error);
+    format!("{base}?{}", pairs.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_code_replaces_an_earlier_one_and_keeps_other_parameters() {
+        assert_eq!(with_error_code("/login", "throttled"), "/login?error=throttled");
+        assert_eq!(with_error_code("/login?error=invalid-credentials&x=1", "throttled"), "/login?x=1&error=throttled");
+    }
+
+    #[test]
+    fn referer_is_reduced_to_a_local_path() {
+        assert_eq!(local_path("http://127.0.0.1:3000/users?a=b").as_deref(), Some("/users?a=b"));
+        assert_eq!(local_path("https://evil.example"), None);
+        assert_eq!(local_path("not a url"), None);
+    }
+}

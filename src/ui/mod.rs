@@ -1,0 +1,148 @@
+//! The pages. Each reads its data through a server function inside `<Suspense>`, so it renders
+//! on the server first and hydrates in the browser.
+
+mod add_store;
+mod signin;
+mod stores;
+mod users;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Redirect, Route, Router, Routes},
+    hooks::use_location,
+    path, SsrMode,
+};
+
+use crate::{
+    auth::{current_user, Logout},
+    error::AppError,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/storelink.css" />
+        <Title text="storelink" />
+        <Router>
+            <Header />
+            <main>
+                <Routes fallback=NotFound>
+                    // Async: the whole page is rendered before it is sent, so a server function's
+                    // status (401, 403) and redirects reach the browser as real HTTP answers.
+                    <Route path=path!("/") view=stores::StoresPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=signin::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/stores/new") view=add_store::AddStorePage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The top bar: where you are signed in, the pages you may open, and Sign out.
+#[component]
+fn Header() -> impl IntoView {
+    let location = use_location();
+    // Re-read on every navigation, so signing in or out updates the bar without a reload.
+    let user = Resource::new(move || location.pathname.get(), |_| current_user());
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                "storelink"
+            </a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(me)) => {
+                            view! {
+                                <nav aria-label="Main">
+                                    <a href="/">"Stores"</a>
+                                    {me.is_admin().then(|| view! { <a href="/users">"Users"</a> })}
+                                </nav>
+                                <span class="who">{me.email.clone()} " · " {me.role.label()}</span>
+                                <ActionForm action=logout attr:class="inline">
+                                    <button type="submit">"Sign out"</button>
+                                </ActionForm>
+                            }
+                                .into_any()
+                        }
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}
+
+/// What a page shows when its data could not be read: anonymous visitors go to sign-in,
+/// everyone else sees the message.
+fn error_view(err: AppError) -> AnyView {
+    match err {
+        AppError::Unauthorized => view! { <Redirect path="/login" /> }.into_any(),
+        err => view! { <p class="error" role="alert">{err.to_string()}</p> }.into_any(),
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · storelink" />
+        <h1>"Page not found"</h1>
+        <p>
+            <a href="/">"Back to the stores"</a>
+        </p>
+    }
+}
+
+/// "2026-11-27 05:31 UTC" for Unix seconds; the same on server and browser.
+pub fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (proleptic Gregorian), valid for every date storelink will meet.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_utc;
+
+    #[test]
+    fn utc_times_are_formatted_as_calendar_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(format_utc(1_795_757_460), "2026-11-27 05:31 UTC");
+    }
+}

@@ -1,0 +1,93 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{error_view, format_utc};
+use crate::stores::{list_stores, relative_time, StoreDto, StoresPage as Page};
+
+#[component]
+pub fn StoresPage() -> impl IntoView {
+    let page = Resource::new(|| (), |_| list_stores());
+    view! {
+        <Title text="Stores · storelink" />
+        <h1>"Stores"</h1>
+        <Suspense fallback=|| view! { <p>"Loading stores…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(page) => view! { <StoreList page /> }.into_any(),
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn StoreList(page: Page) -> impl IntoView {
+    let admin = page.viewer.is_admin();
+    let now = page.now;
+    let controls = if admin {
+        view! {
+            <a class="button primary" href="/stores/new">
+                "ADD STORE"
+            </a>
+        }
+            .into_any()
+    } else {
+        view! { <p class="note">"Only administrators can add or disconnect stores."</p> }.into_any()
+    };
+    let body = if page.stores.is_empty() {
+        let hint = if admin {
+            "No stores are connected yet. Choose ADD STORE to connect your first Shopify store."
+        } else {
+            "No stores are connected yet. Ask an administrator to add one."
+        };
+        view! { <p class="empty">{hint}</p> }.into_any()
+    } else {
+        view! {
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Platform"</th>
+                        <th scope="col">"Store"</th>
+                        <th scope="col">"Shop domain"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col">"Last synchronized"</th>
+                        <th scope="col">"Orders"</th>
+                        <th scope="col">"Products"</th>
+                        <th scope="col">"Customers"</th>
+                        <th scope="col">"Locations"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.stores.into_iter().map(|store| view! { <StoreRow store now /> }).collect_view()}
+                </tbody>
+            </table>
+        }
+            .into_any()
+    };
+    view! {
+        <div class="toolbar">{controls}</div>
+        {body}
+    }
+}
+
+#[component]
+fn StoreRow(store: StoreDto, now: i64) -> impl IntoView {
+    let synced = match store.last_synced_at {
+        Some(at) => view! { <time title=format_utc(at)>{relative_time(at, now)} " (" {format_utc(at)} ")"</time> }.into_any(),
+        None => "Never".into_any(),
+    };
+    view! {
+        <tr>
+            <td>{store.platform}</td>
+            <td>{store.name}</td>
+            <td>{store.shop_domain}</td>
+            <td>{store.state}</td>
+            <td>{synced}</td>
+            <td class="num">{store.orders}</td>
+            <td class="num">{store.products}</td>
+            <td class="num">{store.customers}</td>
+            <td class="num">{store.locations}</td>
+        </tr>
+    }
+}

@@ -1,0 +1,139 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::error_view;
+use crate::{
+    error::AppError,
+    users::{list_users, ChangeRole, CreateUser, DeactivateUser, Role, UserDto, MIN_PASSWORD_CHARS},
+};
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let change = ServerAction::<ChangeRole>::new();
+    let deactivate = ServerAction::<DeactivateUser>::new();
+    let users = Resource::new(
+        move || (create.version().get(), change.version().get(), deactivate.version().get()),
+        |_| list_users(),
+    );
+    let row_error = move || {
+        [change.value().get(), deactivate.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(Result::err)
+            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
+    };
+    view! {
+        <Title text="Users · storelink" />
+        <h1>"Users"</h1>
+        <Suspense fallback=|| view! { <p>"Loading users…"</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(list) => {
+                        view! {
+                            {row_error}
+                            <UserTable list change deactivate />
+                            <CreateUserForm create />
+                        }
+                            .into_any()
+                    }
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UserTable(list: Vec<UserDto>, change: ServerAction<ChangeRole>, deactivate: ServerAction<DeactivateUser>) -> impl IntoView {
+    view! {
+        <table>
+            <thead>
+                <tr>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Actions"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list
+                    .into_iter()
+                    .map(|user| {
+                        let other = if user.role == Role::Admin { Role::Standard } else { Role::Admin };
+                        let make_label = format!("Make {} {}", user.email, other.label());
+                        let deactivate_label = format!("Deactivate {}", user.email);
+                        view! {
+                            <tr>
+                                <td>{user.email.clone()}</td>
+                                <td>{user.role.label()}</td>
+                                <td>{if user.active { "Active" } else { "Deactivated" }}</td>
+                                <td class="actions">
+                                    <ActionForm action=change attr:class="inline">
+                                        <input type="hidden" name="user_id" value=user.id />
+                                        <input type="hidden" name="role" value=other.as_str() />
+                                        <button type="submit" aria-label=make_label>
+                                            {format!("Make {}", other.label())}
+                                        </button>
+                                    </ActionForm>
+                                    {user
+                                        .active
+                                        .then(|| {
+                                            view! {
+                                                <ActionForm action=deactivate attr:class="inline">
+                                                    <input type="hidden" name="user_id" value=user.id />
+                                                    <button type="submit" aria-label=deactivate_label>
+                                                        "Deactivate"
+                                                    </button>
+                                                </ActionForm>
+                                            }
+                                        })}
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
+    let error = move || create.value().get().and_then(Result::err);
+    let field = move |name: &'static str| {
+        move || error().and_then(|err| err.field_message(name)).map(|m| view! { <p class="field-error">{m}</p> })
+    };
+    let other = move || {
+        error()
+            .filter(|err| !matches!(err, AppError::Invalid { .. }))
+            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
+    };
+    let created = move || {
+        create.value().get().and_then(Result::ok).map(|user| view! { <p role="status">{format!("Created {}.", user.email)}</p> })
+    };
+    view! {
+        <section class="card">
+            <h2>"Create a user"</h2>
+            <ActionForm action=create>
+                <label for="new-email">"Email"</label>
+                <input id="new-email" name="email" type="email" required />
+                {field("email")}
+                <label for="new-role">"Role"</label>
+                <select id="new-role" name="role">
+                    <option value="standard">"Standard user"</option>
+                    <option value="admin">"Administrator"</option>
+                </select>
+                {field("role")}
+                <label for="new-password">"Initial password"</label>
+                <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength=MIN_PASSWORD_CHARS />
+                {field("password")}
+                {other}
+                {created}
+                <button type="submit" class="primary">
+                    "Create user"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,6 @@
+//! Integration tests: the real server on port 0 with its own SQLite database, driven over HTTP.
+
+mod auth;
+mod helpers;
+mod pages;
+mod users;

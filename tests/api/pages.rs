@@ -1,0 +1,62 @@
+use reqwest::{header, StatusCode};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_sign_in() {
+    let app = spawn_app().await;
+    for path in ["/", "/users"] {
+        let response = app.client().get(app.url(path)).header(header::ACCEPT, "text/html").send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(response.headers()[header::LOCATION], "/login", "{path}");
+    }
+    let login = app.get(&app.client(), "/login").await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let html = login.text().await.unwrap();
+    assert!(html.contains(r#"<label for="email">Email</label>"#), "{html}");
+    assert!(html.contains(r#"<label for="password">Password</label>"#));
+}
+
+#[tokio::test]
+async fn administrators_see_add_store_and_standard_users_see_the_explanation() {
+    let app = spawn_app().await;
+    let admin_html = app.get(&app.signed_in(ADMIN_EMAIL).await, "/").await.text().await.unwrap();
+    assert!(admin_html.contains("ADD STORE"));
+    assert!(admin_html.contains("Choose ADD STORE to connect your first Shopify store."));
+    assert!(!admin_html.contains("Only administrators can add or disconnect stores."));
+
+    let standard_html = app.get(&app.signed_in(STANDARD_EMAIL).await, "/").await.text().await.unwrap();
+    assert!(!standard_html.contains("ADD STORE"));
+    assert!(standard_html.contains("Only administrators can add or disconnect stores."));
+    assert!(standard_html.contains("Ask an administrator to add one."));
+}
+
+#[tokio::test]
+async fn stores_in_the_database_are_listed_with_their_counts() {
+    let app = spawn_app().await;
+    sqlx::query(
+        "INSERT INTO stores (platform, name, shop_domain, state, last_synced_at, orders_count, products_count,
+                             customers_count, locations_count, created_at)
+         VALUES ('shopify', 'Acme Outfitters', 'acme.myshopify.com', 'Connected', 1795757460, 1234, 56, 789, 2, 0)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let html = app.get(&app.signed_in(STANDARD_EMAIL).await, "/").await.text().await.unwrap();
+    for text in ["Acme Outfitters", "acme.myshopify.com", "Connected", "1234", "789", "2026-11-27 05:31 UTC"] {
+        assert!(html.contains(text), "missing {text}");
+    }
+}
+
+#[tokio::test]
+async fn the_users_page_is_refused_to_standard_users() {
+    let app = spawn_app().await;
+    let response = app.get(&app.signed_in(STANDARD_EMAIL).await, "/users").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.text().await.unwrap().contains("Only administrators can do this."));
+
+    let admin = app.get(&app.signed_in(ADMIN_EMAIL).await, "/users").await;
+    assert_eq!(admin.status(), StatusCode::OK);
+    let html = admin.text().await.unwrap();
+    assert!(html.contains(STANDARD_EMAIL) && html.contains("Create user"));
+}

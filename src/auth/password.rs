@@ -10,9 +10,7 @@ use argon2::{
 use crate::error::AppError;
 
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|_| AppError::Internal)?
+    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(|_| AppError::Internal)?
 }
 
 pub fn hash_blocking(password: &str) -> Result<String, AppError> {

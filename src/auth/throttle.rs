@@ -19,10 +19,11 @@ fn remaining_wait(failures: i64, last_failure_at: i64, now: i64) -> i64 {
 
 /// Refuses the attempt while the email is made to wait.
 pub async fn check(pool: &db::Pool, email: &str) -> Result<(), AppError> {
-    let row: Option<(i64, i64)> = sqlx::query_as("SELECT failures, last_failure_at FROM login_throttle WHERE email = ?")
-        .bind(email)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT failures, last_failure_at FROM login_throttle WHERE email = ?")
+            .bind(email)
+            .fetch_optional(pool)
+            .await?;
     match row.map(|(failures, last)| remaining_wait(failures, last, db::now())) {
         Some(wait) if wait > 0 => Err(AppError::Throttled { retry_after_secs: wait as u64 }),
         _ => Ok(()),

@@ -28,10 +28,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
 
 /// Now, in Unix seconds: the one clock every table uses.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
 /// True when `err` is a violation of the named unique constraint.
@@ -39,7 +36,8 @@ pub fn violates(err: &sqlx::Error, constraint: &str) -> bool {
     match err {
         sqlx::Error::Database(db) if db.is_unique_violation() => {
             // SQLite names the columns rather than the constraint: "UNIQUE constraint failed: users.email".
-            db.constraint() == Some(constraint) || db.message().contains(&constraint.replace("_key", "").replacen('_', ".", 1))
+            db.constraint() == Some(constraint)
+                || db.message().contains(&constraint.replace("_key", "").replacen('_', ".", 1))
         }
         _ => false,
     }

@@ -104,8 +104,7 @@ fn router(state: AppState) -> Router {
             axum::routing::post(move |req: Request| {
                 let fn_state = fn_state.clone();
                 async move {
-                    leptos_axum::handle_server_fns_with_context(move || provide_context(fn_state.clone()), req)
-                        .await
+                    leptos_axum::handle_server_fns_with_context(move || provide_context(fn_state.clone()), req).await
                 }
             }),
         )

@@ -3,8 +3,8 @@
 #[cfg(feature = "ssr")]
 pub mod repo;
 
-use serde::{Deserialize, Serialize};
 use leptos::server;
+use serde::{Deserialize, Serialize};
 use server_fn::codec::GetUrl;
 
 use crate::{error::AppError, users::UserDto};

@@ -31,7 +31,7 @@ fn StoreList(page: Page) -> impl IntoView {
                 "ADD STORE"
             </a>
         }
-            .into_any()
+        .into_any()
     } else {
         view! { <p class="note">"Only administrators can add or disconnect stores."</p> }.into_any()
     };
@@ -63,7 +63,7 @@ fn StoreList(page: Page) -> impl IntoView {
                 </tbody>
             </table>
         }
-            .into_any()
+        .into_any()
     };
     view! {
         <div class="toolbar">{controls}</div>
@@ -74,7 +74,9 @@ fn StoreList(page: Page) -> impl IntoView {
 #[component]
 fn StoreRow(store: StoreDto, now: i64) -> impl IntoView {
     let synced = match store.last_synced_at {
-        Some(at) => view! { <time title=format_utc(at)>{relative_time(at, now)} " (" {format_utc(at)} ")"</time> }.into_any(),
+        Some(at) => {
+            view! { <time title=format_utc(at)>{relative_time(at, now)} " (" {format_utc(at)} ")"</time> }.into_any()
+        }
         None => "Never".into_any(),
     };
     view! {

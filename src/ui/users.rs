@@ -45,7 +45,11 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserTable(list: Vec<UserDto>, change: ServerAction<ChangeRole>, deactivate: ServerAction<DeactivateUser>) -> impl IntoView {
+fn UserTable(
+    list: Vec<UserDto>,
+    change: ServerAction<ChangeRole>,
+    deactivate: ServerAction<DeactivateUser>,
+) -> impl IntoView {
     view! {
         <table>
             <thead>
@@ -110,7 +114,11 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
             .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
     };
     let created = move || {
-        create.value().get().and_then(Result::ok).map(|user| view! { <p role="status">{format!("Created {}.", user.email)}</p> })
+        create
+            .value()
+            .get()
+            .and_then(Result::ok)
+            .map(|user| view! { <p role="status">{format!("Created {}.", user.email)}</p> })
     };
     view! {
         <section class="card">

@@ -4,8 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod repo;
 
-use serde::{Deserialize, Serialize};
 use leptos::server;
+use serde::{Deserialize, Serialize};
 use server_fn::codec::{GetUrl, PostUrl};
 
 use crate::error::AppError;
@@ -65,7 +65,11 @@ pub fn normalize_email(raw: &str) -> Result<String, AppError> {
     let valid = email.len() <= 254
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
         });
     if valid {
         Ok(email)

@@ -21,22 +21,22 @@ pub async fn list(pool: &db::Pool) -> Result<Vec<UserDto>, AppError> {
 }
 
 pub async fn get(pool: &db::Pool, id: i64) -> Result<Option<UserDto>, AppError> {
-    let row = sqlx::query("SELECT id, email, role, active FROM users WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, email, role, active FROM users WHERE id = ?").bind(id).fetch_optional(pool).await?;
     Ok(row.as_ref().map(user_from_row).transpose()?)
 }
 
 /// Creates a user; `email` must already be normalised and `password_hash` computed.
 pub async fn create(pool: &db::Pool, email: &str, role: Role, password_hash: &str) -> Result<UserDto, AppError> {
-    let inserted = sqlx::query("INSERT INTO users (email, password_hash, role, active, created_at) VALUES (?, ?, ?, 1, ?) RETURNING id")
-        .bind(email)
-        .bind(password_hash)
-        .bind(role.as_str())
-        .bind(db::now())
-        .fetch_one(pool)
-        .await;
+    let inserted = sqlx::query(
+        "INSERT INTO users (email, password_hash, role, active, created_at) VALUES (?, ?, ?, 1, ?) RETURNING id",
+    )
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(db::now())
+    .fetch_one(pool)
+    .await;
     match inserted {
         Ok(row) => Ok(UserDto { id: row.try_get("id")?, email: email.to_owned(), role, active: true }),
         Err(err) if db::violates(&err, "users_email_key") => {
@@ -71,7 +71,8 @@ macro_rules! unless_last_active_admin {
     };
 }
 
-const LAST_ADMIN: &str = "There must always be at least one active administrator. Make another user an administrator first.";
+const LAST_ADMIN: &str =
+    "There must always be at least one active administrator. Make another user an administrator first.";
 
 pub async fn set_role(pool: &db::Pool, id: i64, role: Role) -> Result<(), AppError> {
     let sql = match role {

@@ -98,12 +98,8 @@ async fn signing_out_ends_the_session_on_the_server() {
     assert_eq!(sessions, 0);
 
     // Replaying the old cookie by hand gets nowhere: the session is gone, not just forgotten.
-    let replay = reqwest::Client::new()
-        .get(app.url("/api/stores/list"))
-        .header(header::COOKIE, token)
-        .send()
-        .await
-        .unwrap();
+    let replay =
+        reqwest::Client::new().get(app.url("/api/stores/list")).header(header::COOKIE, token).send().await.unwrap();
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
 }
 

@@ -84,7 +84,11 @@ impl TestApp {
     }
 
     pub async fn role_of(&self, email: &str) -> (String, i64) {
-        sqlx::query_as("SELECT role, active FROM users WHERE email = ?").bind(email).fetch_one(&self.pool).await.unwrap()
+        sqlx::query_as("SELECT role, active FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
     }
 }
 

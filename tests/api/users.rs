@@ -45,7 +45,11 @@ async fn an_administrator_creates_promotes_and_deactivates_users() {
     let app = spawn_app().await;
     let admin = app.signed_in(ADMIN_EMAIL).await;
     let created = app
-        .post(&admin, "/api/users/create", &[("email", "New@Example.com"), ("role", "standard"), ("password", PASSWORD)])
+        .post(
+            &admin,
+            "/api/users/create",
+            &[("email", "New@Example.com"), ("role", "standard"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(created.status(), StatusCode::OK);
     let created: Value = created.json().await.unwrap();
@@ -53,10 +57,16 @@ async fn an_administrator_creates_promotes_and_deactivates_users() {
     let id = created["id"].as_i64().unwrap();
 
     let new_user = app.signed_in("new@example.com").await;
-    assert_eq!(app.post(&admin, "/api/users/change-role", &[("user_id", &id.to_string()), ("role", "admin")]).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.post(&admin, "/api/users/change-role", &[("user_id", &id.to_string()), ("role", "admin")]).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(app.role_of("new@example.com").await, ("admin".into(), 1));
 
-    assert_eq!(app.post(&admin, "/api/users/deactivate", &[("user_id", &id.to_string())]).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.post(&admin, "/api/users/deactivate", &[("user_id", &id.to_string())]).await.status(),
+        StatusCode::OK
+    );
     assert_eq!(app.role_of("new@example.com").await, ("admin".into(), 0));
     // Deactivation ends the user's sessions and stops them signing in again.
     assert_eq!(app.get(&new_user, "/api/stores/list").await.status(), StatusCode::UNAUTHORIZED);
@@ -77,7 +87,8 @@ async fn bad_input_gets_a_field_message_and_saves_nothing() {
         ("STANDARD@example.com", "standard", PASSWORD, "email"),
     ];
     for (email, role, password, field) in cases {
-        let response = app.post(&admin, "/api/users/create", &[("email", email), ("role", role), ("password", password)]).await;
+        let response =
+            app.post(&admin, "/api/users/create", &[("email", email), ("role", role), ("password", password)]).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{email} {role}");
         let body = error_body(response).await;
         assert_eq!(body["Invalid"]["field"], field, "{body}");

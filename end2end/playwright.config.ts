@@ -1,0 +1,40 @@
+import { defineConfig } from '@playwright/test';
+
+// The server under test: a fresh data directory with known users, started by serve.sh.
+const port = Number(process.env.E2E_PORT ?? 3100);
+export const baseURL = `http://127.0.0.1:${port}`;
+
+const chromium = {
+  executablePath: '/usr/bin/chromium',
+  // Root on a machine without network: no sandbox, and nothing that phones home.
+  args: [
+    '--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+  ],
+};
+
+export default defineConfig({
+  testDir: './tests',
+  // One server, one database: run the specs one after another so they never race.
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [['list']],
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  use: { baseURL, launchOptions: chromium, trace: 'retain-on-failure' },
+  projects: [
+    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    // The pages that must work before (or without) the WebAssembly: sign-in and the store list.
+    { name: 'no-javascript', use: { javaScriptEnabled: false }, grep: /@no-js/ },
+  ],
+  webServer: {
+    command: 'sh ./serve.sh',
+    url: `${baseURL}/login`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: { E2E_PORT: String(port) },
+    stdout: 'pipe',
+  },
+});

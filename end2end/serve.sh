@@ -1,0 +1,12 @@
+#!/bin/sh
+# Starts storelink for the end-to-end tests: a fresh database with one administrator and one
+# standard user whose passwords the specs know. Run from end2end/ by Playwright.
+set -eu
+root=$(cd .. && pwd)
+bin=${STORELINK_BIN:-$root/target/debug/storelink}
+data=$(mktemp -d)
+export STORELINK_DATA_DIR="$data"
+printf '%s' 'admin password 123' | "$bin" user add --email admin@example.com --role admin
+printf '%s' 'standard password 123' | "$bin" user add --email standard@example.com --role standard
+cd "$root"
+exec "$bin" serve --addr "127.0.0.1:${E2E_PORT:-3100}" --site-root "${LEPTOS_SITE_ROOT:-target/site}"

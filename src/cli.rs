@@ -22,6 +22,8 @@ struct Cli {
 enum Command {
     /// Run the web server.
     Serve(ServeArgs),
+    /// Run the Shopify Admin API emulator (for the demo, tests and benchmarks).
+    Emulator(EmulatorArgs),
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -81,6 +83,16 @@ struct ServeArgs {
     db: DbArgs,
 }
 
+#[derive(Args)]
+struct EmulatorArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "STORELINK_EMULATOR_ADDR", default_value = "127.0.0.1:4000")]
+    addr: SocketAddr,
+    /// The JSON file describing the shops (see the README).
+    #[arg(long, env = "STORELINK_EMULATOR_CONFIG")]
+    config: PathBuf,
+}
+
 pub async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -90,6 +102,7 @@ pub async fn run() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
+        Command::Emulator(args) => emulator(args).await,
         Command::User { command: UserCommand::Add { email, role, db } } => add_user(&db, &email, &role).await,
         Command::User { command: UserCommand::List { db } } => list_users(&db).await,
     }
@@ -111,6 +124,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("(This password is shown only once. Change it by creating your own administrator.)");
     }
     app.run().await?;
+    Ok(())
+}
+
+async fn emulator(args: EmulatorArgs) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&args.config)
+        .map_err(|err| anyhow::anyhow!("cannot read {}: {err}", args.config.display()))?;
+    let config = crate::emulator::config::Config::from_json(&text)?;
+    let emulator = crate::emulator::Emulator::start(&config, args.addr).await?;
+    println!("Shopify emulator listening on {}", emulator.url());
+    for shop in &config.shops {
+        println!("  {}.myshopify.com", shop.handle);
+    }
+    tokio::signal::ctrl_c().await?;
     Ok(())
 }
 

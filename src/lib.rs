@@ -3,6 +3,9 @@
 //! Both builds compile this crate: `ssr` for the server (with the command line in `cli` and
 //! the HTTP server in `server`), `hydrate` for the WebAssembly that brings the pages to life.
 
+// The emulator renders Shopify's large order objects with `json!`, which recurses per key.
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod error;
 pub mod stores;
@@ -11,6 +14,8 @@ pub mod users;
 
 #[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod emulator;
 #[cfg(feature = "ssr")]
 pub mod server;
 

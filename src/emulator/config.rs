@@ -1,0 +1,168 @@
+//! The emulator's configuration file: a stable interface the demo, the tests and outside tools
+//! rely on. Unknown keys are ignored so the format can grow.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub shops: Vec<ShopConfig>,
+    #[serde(default)]
+    pub webhooks: WebhookTiming,
+}
+
+impl Config {
+    pub fn from_json(text: &str) -> anyhow::Result<Config> {
+        let config: Config = serde_json::from_str(text)?;
+        let mut handles = BTreeSet::new();
+        for shop in &config.shops {
+            anyhow::ensure!(
+                !shop.handle.is_empty()
+                    && shop.handle.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "shop handle {:?} must be lower-case letters, digits and dashes",
+                shop.handle
+            );
+            anyhow::ensure!(handles.insert(&shop.handle), "shop handle {:?} appears twice", shop.handle);
+        }
+        Ok(config)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShopConfig {
+    pub handle: String,
+    pub access_token: String,
+    #[serde(default)]
+    pub api_key: String,
+    #[serde(default)]
+    pub shared_secret: String,
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub plan: Plan,
+    #[serde(default = "one")]
+    pub locations: usize,
+    #[serde(default)]
+    pub products: usize,
+    #[serde(default)]
+    pub customers: usize,
+    #[serde(default)]
+    pub orders: usize,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// The shop's UTC offset in minutes; timestamps carry it, as real shops' do.
+    #[serde(default = "eastern")]
+    pub utc_offset_minutes: i32,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Faults switched on from the start; the control endpoint changes them at run time.
+    #[serde(default)]
+    pub faults: Faults,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn eastern() -> i32 {
+    -300
+}
+
+/// `"standard"`, `"advanced"`, `"plus"`, or `{"bucket": N, "leak_per_second": R}`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Plan {
+    Named(String),
+    Custom { bucket: u32, leak_per_second: f64 },
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan::Named("standard".into())
+    }
+}
+
+impl Plan {
+    /// Bucket size and leak rate per second.
+    pub fn limits(&self) -> anyhow::Result<(u32, f64)> {
+        Ok(match self {
+            Plan::Named(name) => match name.as_str() {
+                "standard" => (40, 2.0),
+                "advanced" => (80, 4.0),
+                "plus" => (400, 20.0),
+                other => anyhow::bail!(
+                    "unknown plan {other:?}: use standard, advanced, plus or {{\"bucket\", \"leak_per_second\"}}"
+                ),
+            },
+            Plan::Custom { bucket, leak_per_second } => (*bucket, *leak_per_second),
+        })
+    }
+
+    /// The plan name `shop.json` reports.
+    pub fn plan_name(&self) -> &str {
+        match self {
+            Plan::Named(name) if name == "plus" => "enterprise",
+            Plan::Named(name) if name == "advanced" => "professional",
+            _ => "basic",
+        }
+    }
+}
+
+/// Switches that make the shop misbehave, for tests that prove storelink survives it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default)]
+pub struct Faults {
+    /// Extra random delay of up to this many milliseconds, on top of `latency_ms`.
+    pub jitter_ms: u64,
+    /// Fraction (0..1) of API requests answered with 500, 502 or 503.
+    pub error_rate: f64,
+    /// Fraction (0..1) of API requests whose connection is dropped mid-response.
+    pub drop_rate: f64,
+    /// While true, every API request gets 429.
+    pub throttle_storm: bool,
+    /// The access token no longer works: 401.
+    pub token_revoked: bool,
+    /// Scopes taken away from the token since it was granted.
+    pub removed_scopes: Vec<String>,
+    /// 402 Unavailable Shop (unpaid bill).
+    pub frozen: bool,
+    /// 423 shop locked.
+    pub locked: bool,
+}
+
+/// Webhook retry timing. Shopify retries 8 times over 4 hours; tests shorten the wait.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default)]
+pub struct WebhookTiming {
+    pub retries: u32,
+    pub first_retry_ms: u64,
+    pub timeout_ms: u64,
+}
+
+impl Default for WebhookTiming {
+    fn default() -> Self {
+        WebhookTiming { retries: 8, first_retry_ms: 60_000, timeout_ms: 5_000 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_config_parses() {
+        let config = Config::from_json(
+            r#"{"shops": [{"handle": "acme", "access_token": "shpat_x", "api_key": "k", "shared_secret": "shpss_y",
+                "scopes": ["read_orders", "read_products"], "plan": "standard", "locations": 2, "products": 100,
+                "customers": 300, "orders": 1000, "seed": 7, "latency_ms": 0}]}"#,
+        )
+        .unwrap();
+        assert_eq!(config.shops[0].plan.limits().unwrap(), (40, 2.0));
+        let custom: Plan = serde_json::from_str(r#"{"bucket": 10, "leak_per_second": 0.5}"#).unwrap();
+        assert_eq!(custom.limits().unwrap(), (10, 0.5));
+        assert!(Plan::Named("gold".into()).limits().is_err());
+        assert!(Config::from_json(r#"{"shops": [{"handle": "Bad Shop", "access_token": "t", "scopes": []}]}"#).is_err());
+    }
+}

@@ -1,0 +1,307 @@
+//! The control endpoint, under `/_emulator/…` (a path no real Shopify uses): counters and the
+//! request log, faults switched at run time, and changes to a shop's data that fire webhooks.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{
+    config::Faults,
+    unix_now,
+    webhooks::{self, DeliveryOptions},
+    EmulatorState, Shop, Stats,
+};
+
+type AppState = State<Arc<EmulatorState>>;
+
+pub fn router() -> Router<Arc<EmulatorState>> {
+    Router::new()
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/stats/reset", post(reset_stats))
+        .route("/_emulator/requests", get(requests))
+        .route("/_emulator/shops/{handle}/faults", get(get_faults).post(set_faults))
+        .route("/_emulator/shops/{handle}/deliveries", get(deliveries))
+        .route("/_emulator/shops/{handle}/deliver", post(deliver))
+        .route("/_emulator/shops/{handle}/uninstall", post(uninstall))
+        .route("/_emulator/shops/{handle}/orders", post(create_order))
+        .route("/_emulator/shops/{handle}/orders/{id}/{change}", post(change_order))
+        .route("/_emulator/shops/{handle}/products", post(create_product))
+        .route("/_emulator/shops/{handle}/products/{id}/{change}", post(change_product))
+        .route("/_emulator/shops/{handle}/customers/{id}/update", post(update_customer))
+}
+
+fn not_found(what: &str) -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({ "error": format!("{what} not found") }))).into_response()
+}
+
+async fn stats(State(state): AppState) -> Json<Stats> {
+    Json(state.stats.lock().expect("stats lock").clone())
+}
+
+async fn reset_stats(State(state): AppState) -> StatusCode {
+    *state.stats.lock().expect("stats lock") = Stats::default();
+    state.log.lock().expect("log lock").clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+struct LogQuery {
+    limit: Option<usize>,
+}
+
+async fn requests(State(state): AppState, Query(query): Query<LogQuery>) -> Json<Value> {
+    let log = state.log.lock().expect("log lock");
+    let limit = query.limit.unwrap_or(100).min(log.len());
+    let recent: Vec<_> = log.iter().skip(log.len() - limit).cloned().collect();
+    Json(json!({ "requests": recent }))
+}
+
+async fn get_faults(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let faults = shop.faults.lock().expect("faults lock").clone();
+    let latency = *shop.latency_ms.lock().expect("latency lock");
+    Json(json!({ "faults": faults, "latency_ms": latency })).into_response()
+}
+
+/// Merges the posted keys into the shop's faults; `latency_ms` changes the fixed latency.
+async fn set_faults(State(state): AppState, Path(handle): Path<String>, Json(patch): Json<Value>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    if let Some(latency) = patch.get("latency_ms").and_then(Value::as_u64) {
+        *shop.latency_ms.lock().expect("latency lock") = latency;
+    }
+    let mut faults = shop.faults.lock().expect("faults lock");
+    let mut merged = serde_json::to_value(&*faults).unwrap_or_default();
+    if let (Some(merged), Some(patch)) = (merged.as_object_mut(), patch.as_object()) {
+        for (key, value) in patch.iter().filter(|(k, _)| *k != "latency_ms") {
+            merged.insert(key.clone(), value.clone());
+        }
+    }
+    match serde_json::from_value::<Faults>(merged) {
+        Ok(new) => {
+            *faults = new.clone();
+            Json(json!({ "faults": new })).into_response()
+        }
+        Err(err) => (StatusCode::BAD_REQUEST, Json(json!({ "error": err.to_string() }))).into_response(),
+    }
+}
+
+async fn deliveries(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    Json(json!({ "deliveries": shop.deliveries.lock().expect("deliveries lock").clone() })).into_response()
+}
+
+#[derive(Deserialize)]
+struct DeliverBody {
+    topic: String,
+    payload: Value,
+    /// Send to this address instead of the topic's subscribers (compliance topics are
+    /// configured in the Partner Dashboard, not through the API).
+    address: Option<String>,
+}
+
+/// Sends any payload for any topic: compliance topics, hand-made edge cases.
+async fn deliver(State(state): AppState, Path(handle): Path<String>, Json(body): Json<DeliverBody>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    match body.address {
+        Some(address) => webhooks::send(&state, &shop, &body.topic, &address, None, &body.payload, &uuid_like()),
+        None => webhooks::fire(&state, &shop, &body.topic, &body.payload, DeliveryOptions::default()),
+    }
+    StatusCode::ACCEPTED.into_response()
+}
+
+fn uuid_like() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// The merchant uninstalls the app: the token stops working and `app/uninstalled` fires.
+async fn uninstall(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let payload = shop.data.read().expect("data lock").render_shop(shop.config.plan.plan_name());
+    webhooks::fire(&state, &shop, "app/uninstalled", &payload, DeliveryOptions::default());
+    shop.faults.lock().expect("faults lock").token_revoked = true;
+    StatusCode::ACCEPTED.into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ChangeBody {
+    note: Option<String>,
+    tags: Option<String>,
+    title: Option<String>,
+    duplicate: bool,
+    /// Deliver the new version first and the previous one after it.
+    out_of_order: bool,
+}
+
+fn body_or_default(body: Option<Json<ChangeBody>>) -> ChangeBody {
+    body.map(|Json(b)| b).unwrap_or_default()
+}
+
+/// The next `updated_at`: now, but always after the record's last change.
+fn bump(previous: i64) -> i64 {
+    unix_now().max(previous + 1)
+}
+
+async fn create_order(State(state): AppState, Path(handle): Path<String>, body: Option<Json<ChangeBody>>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let options = DeliveryOptions { duplicate: body_or_default(body).duplicate };
+    let rendered = {
+        let mut data = shop.data.write().expect("data lock");
+        let id = data.create_order(unix_now());
+        data.render_order(&data.orders[&id])
+    };
+    webhooks::fire(&state, &shop, "orders/create", &rendered, options);
+    (StatusCode::CREATED, Json(json!({ "order": rendered }))).into_response()
+}
+
+async fn change_order(
+    State(state): AppState,
+    Path((handle, id, change)): Path<(String, u64, String)>,
+    body: Option<Json<ChangeBody>>,
+) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let body = body_or_default(body);
+    let (before, after) = {
+        let mut data = shop.data.write().expect("data lock");
+        let Some(order) = data.orders.get(&id).cloned() else { return not_found("order") };
+        let before = data.render_order(&order);
+        let mut order = order;
+        order.updated_at = bump(order.updated_at);
+        match change.as_str() {
+            "update" => {
+                if let Some(note) = body.note.clone() {
+                    order.note = Some(note);
+                }
+                if let Some(tags) = body.tags.clone() {
+                    order.tags = tags;
+                }
+            }
+            "cancel" => {
+                order.cancelled_at = Some(order.updated_at);
+                order.closed_at = Some(order.updated_at);
+                order.financial_status = "voided";
+            }
+            "fulfill" => order.fulfilled = true,
+            "close" => order.closed_at = Some(order.updated_at),
+            _ => return not_found("change"),
+        }
+        let after = data.render_order(&order);
+        data.orders.insert(id, order);
+        (before, after)
+    };
+    let topic = match change.as_str() {
+        "cancel" => Some("orders/cancelled"),
+        "fulfill" => Some("orders/fulfilled"),
+        _ => None,
+    };
+    announce(&state, &shop, "orders/updated", topic, &before, &after, &body);
+    Json(json!({ "order": after })).into_response()
+}
+
+/// Fires the events for a changed record: the specific topic if any, then the `…/updated` one,
+/// optionally duplicated or followed by the stale previous version.
+fn announce(
+    state: &Arc<EmulatorState>,
+    shop: &Arc<Shop>,
+    updated_topic: &str,
+    specific: Option<&str>,
+    before: &Value,
+    after: &Value,
+    body: &ChangeBody,
+) {
+    let options = DeliveryOptions { duplicate: body.duplicate };
+    if let Some(topic) = specific {
+        webhooks::fire(state, shop, topic, after, options);
+    }
+    webhooks::fire(state, shop, updated_topic, after, options);
+    if body.out_of_order {
+        let (state, shop, topic, before) = (state.clone(), shop.clone(), updated_topic.to_owned(), before.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            webhooks::fire(&state, &shop, &topic, &before, DeliveryOptions::default());
+        });
+    }
+}
+
+async fn create_product(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let rendered = {
+        let mut data = shop.data.write().expect("data lock");
+        let id = data.create_product(unix_now());
+        data.render_product(&data.products[&id])
+    };
+    webhooks::fire(&state, &shop, "products/create", &rendered, DeliveryOptions::default());
+    (StatusCode::CREATED, Json(json!({ "product": rendered }))).into_response()
+}
+
+async fn change_product(
+    State(state): AppState,
+    Path((handle, id, change)): Path<(String, u64, String)>,
+    body: Option<Json<ChangeBody>>,
+) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let body = body_or_default(body);
+    let mut data = shop.data.write().expect("data lock");
+    let Some(mut product) = data.products.get(&id).cloned() else { return not_found("product") };
+    match change.as_str() {
+        "update" => {
+            let before = data.render_product(&product);
+            product.updated_at = bump(product.updated_at);
+            if let Some(title) = body.title.clone() {
+                product.title = title;
+            }
+            let after = data.render_product(&product);
+            data.products.insert(id, product);
+            drop(data);
+            announce(&state, &shop, "products/update", None, &before, &after, &body);
+            Json(json!({ "product": after })).into_response()
+        }
+        "delete" => {
+            data.products.remove(&id);
+            drop(data);
+            webhooks::fire(
+                &state,
+                &shop,
+                "products/delete",
+                &json!({ "id": id }),
+                DeliveryOptions { duplicate: body.duplicate },
+            );
+            StatusCode::OK.into_response()
+        }
+        _ => not_found("change"),
+    }
+}
+
+async fn update_customer(
+    State(state): AppState,
+    Path((handle, id)): Path<(String, u64)>,
+    body: Option<Json<ChangeBody>>,
+) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let body = body_or_default(body);
+    let (before, after) = {
+        let mut data = shop.data.write().expect("data lock");
+        let Some(mut customer) = data.customers.get(&id).cloned() else { return not_found("customer") };
+        let before = data.render_customer(&customer);
+        customer.updated_at = bump(customer.updated_at);
+        if let Some(note) = body.note.clone() {
+            customer.note = Some(note);
+        }
+        if let Some(tags) = body.tags.clone() {
+            customer.tags = tags;
+        }
+        let after = data.render_customer(&customer);
+        data.customers.insert(id, customer);
+        (before, after)
+    };
+    announce(&state, &shop, "customers/update", None, &before, &after, &body);
+    Json(json!({ "customer": after })).into_response()
+}

@@ -1,0 +1,187 @@
+//! storelink's own Shopify: an Admin API emulator that behaves like the real one closely enough
+//! that a client which works against it works against Shopify. The demo, the tests and the
+//! benchmarks all start it the same way: `storelink emulator` or [`Emulator::start`].
+//!
+//! Shops are chosen by the request's `Host` header (`acme.myshopify.com`). The real API lives
+//! under `/admin/…`; the emulator's own control endpoint under `/_emulator/…`, a path no real
+//! Shopify uses.
+
+pub mod bucket;
+pub mod config;
+mod control;
+pub mod data;
+mod rest;
+pub mod webhooks;
+
+use std::{
+    collections::{BTreeMap, HashMap, VecDeque},
+    net::SocketAddr,
+    sync::{Arc, Mutex, RwLock},
+    time::Duration,
+};
+
+use axum::Router;
+use rand::RngCore;
+use serde::Serialize;
+use tokio::net::TcpListener;
+
+use self::{
+    bucket::Bucket,
+    config::{Config, Faults, ShopConfig, WebhookTiming},
+    data::ShopData,
+    webhooks::{Delivery, Subscription},
+};
+
+/// The API versions this emulator serves; a request for any other falls forward to the oldest,
+/// as Shopify's does.
+pub const SUPPORTED_VERSIONS: &[&str] = &["2025-10", "2026-01", "2026-04", "2026-07", "2026-10"];
+
+/// One emulated shop: its configuration, data, rate-limit bucket, faults and webhooks.
+pub struct Shop {
+    pub config: ShopConfig,
+    pub data: RwLock<ShopData>,
+    bucket: Mutex<Bucket>,
+    pub faults: Mutex<Faults>,
+    pub latency_ms: Mutex<u64>,
+    pub subscriptions: Mutex<Vec<Subscription>>,
+    pub deliveries: Mutex<Vec<Delivery>>,
+    leak_per_second: f64,
+}
+
+impl Shop {
+    pub fn domain(&self) -> String {
+        format!("{}.myshopify.com", self.config.handle)
+    }
+
+    /// The scopes the token has now: those granted, less any removed by a fault.
+    pub fn scopes(&self) -> Vec<String> {
+        let removed = self.faults.lock().expect("faults lock").removed_scopes.clone();
+        self.config.scopes.iter().filter(|s| !removed.contains(s)).cloned().collect()
+    }
+
+    /// True when the token may read `resource` (`orders`, …): `read_X` or `write_X` granted.
+    pub fn can_read(&self, resource: &str) -> bool {
+        let scopes = self.scopes();
+        scopes.iter().any(|s| s == &format!("read_{resource}") || s == &format!("write_{resource}"))
+    }
+}
+
+/// One request, as the control endpoint's log reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoggedRequest {
+    pub shop: String,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+}
+
+/// Counters for tests and benchmarks.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub requests: u64,
+    pub throttled: u64,
+    pub by_status: BTreeMap<u16, u64>,
+    pub by_endpoint: BTreeMap<String, u64>,
+}
+
+pub struct EmulatorState {
+    pub shops: HashMap<String, Arc<Shop>>,
+    pub stats: Mutex<Stats>,
+    pub log: Mutex<VecDeque<LoggedRequest>>,
+    pub webhook_timing: WebhookTiming,
+    /// Signs `page_info` cursors, so a tampered cursor is refused like Shopify's.
+    cursor_key: [u8; 32],
+    http: reqwest::Client,
+}
+
+const LOG_CAPACITY: usize = 10_000;
+
+impl EmulatorState {
+    pub fn new(config: &Config) -> anyhow::Result<EmulatorState> {
+        let now = unix_now();
+        let mut shops = HashMap::new();
+        for shop in &config.shops {
+            let (size, leak) = shop.plan.limits()?;
+            let state = Shop {
+                data: RwLock::new(ShopData::generate(shop, now)),
+                bucket: Mutex::new(Bucket::new(size, leak)),
+                faults: Mutex::new(shop.faults.clone()),
+                latency_ms: Mutex::new(shop.latency_ms),
+                subscriptions: Mutex::new(Vec::new()),
+                deliveries: Mutex::new(Vec::new()),
+                leak_per_second: leak,
+                config: shop.clone(),
+            };
+            shops.insert(state.domain(), Arc::new(state));
+        }
+        let mut cursor_key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut cursor_key);
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(1))
+            .timeout(Duration::from_millis(config.webhooks.timeout_ms))
+            .build()?;
+        Ok(EmulatorState {
+            shops,
+            stats: Mutex::new(Stats::default()),
+            log: Mutex::new(VecDeque::new()),
+            webhook_timing: config.webhooks.clone(),
+            cursor_key,
+            http,
+        })
+    }
+
+    pub fn shop(&self, handle: &str) -> Option<Arc<Shop>> {
+        self.shops.get(&format!("{handle}.myshopify.com")).cloned()
+    }
+
+    fn record(&self, entry: LoggedRequest, endpoint: String) {
+        {
+            let mut stats = self.stats.lock().expect("stats lock");
+            stats.requests += 1;
+            if entry.status == 429 {
+                stats.throttled += 1;
+            }
+            *stats.by_status.entry(entry.status).or_default() += 1;
+            *stats.by_endpoint.entry(endpoint).or_default() += 1;
+        }
+        let mut log = self.log.lock().expect("log lock");
+        if log.len() == LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
+}
+
+pub fn router(state: Arc<EmulatorState>) -> Router {
+    Router::new().merge(control::router()).fallback(rest::handle).with_state(state)
+}
+
+/// A running emulator; dropping it does not stop the server task.
+pub struct Emulator {
+    pub addr: SocketAddr,
+    pub state: Arc<EmulatorState>,
+}
+
+impl Emulator {
+    /// Generates the shops and starts serving on `addr` (port 0 picks a free port).
+    pub async fn start(config: &Config, addr: SocketAddr) -> anyhow::Result<Emulator> {
+        let state = Arc::new(EmulatorState::new(config)?);
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let app = router(state.clone());
+        tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::error!(error = %err, "emulator stopped");
+            }
+        });
+        Ok(Emulator { addr, state })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}

@@ -1,0 +1,120 @@
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+const ORDERS: &str = "/admin/api/2026-07/orders.json";
+
+async fn with_faults(faults: serde_json::Value) -> Emu {
+    let emu = start(vec![shop("acme")]).await;
+    let set = emu.control("/shops/acme/faults", faults).await;
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    emu
+}
+
+#[tokio::test]
+async fn shop_states_and_credential_faults_give_their_real_answers() {
+    let cases = [
+        (
+            json!({"token_revoked": true}),
+            401,
+            json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}),
+        ),
+        (
+            json!({"removed_scopes": ["read_orders"]}),
+            403,
+            json!({"errors": "[API] This action requires merchant approval for read_orders scope."}),
+        ),
+        (json!({"frozen": true}), 402, json!({"errors": "Unavailable Shop"})),
+        (json!({"locked": true}), 423, json!({"errors": "This store is unavailable"})),
+    ];
+    for (faults, status, body) in cases {
+        let emu = with_faults(faults.clone()).await;
+        let reply = emu.get("acme", ORDERS).await;
+        assert_eq!(reply.status, status, "{faults}");
+        assert_eq!(reply.body, body, "{faults}");
+    }
+}
+
+#[tokio::test]
+async fn a_storm_of_429s_and_server_errors_can_be_switched_on_and_off() {
+    let emu = with_faults(json!({"throttle_storm": true})).await;
+    let reply = emu.get("acme", ORDERS).await;
+    assert_eq!(reply.status, 429);
+    assert_eq!(reply.header("retry-after"), Some("2.0"));
+
+    emu.control("/shops/acme/faults", json!({"throttle_storm": false, "error_rate": 1.0})).await;
+    for _ in 0..10 {
+        let status = emu.get("acme", ORDERS).await.status.as_u16();
+        assert!([500, 502, 503].contains(&status), "{status}");
+    }
+    emu.control("/shops/acme/faults", json!({"error_rate": 0.0})).await;
+    assert_eq!(emu.get("acme", ORDERS).await.status, 200);
+    let faults = emu.control_get("/shops/acme/faults").await;
+    assert_eq!(faults["faults"]["error_rate"], 0.0);
+}
+
+#[tokio::test]
+async fn dropped_connections_fail_the_clients_read() {
+    let emu = with_faults(json!({"drop_rate": 1.0})).await;
+    let response =
+        emu.request(reqwest::Method::GET, "acme", ORDERS).header("x-shopify-access-token", TOKEN).send().await;
+    let failed = match response {
+        Err(_) => true,
+        Ok(response) => response.bytes().await.is_err(),
+    };
+    assert!(failed, "the connection should drop");
+}
+
+#[tokio::test]
+async fn latency_delays_every_answer() {
+    let emu = with_faults(json!({"latency_ms": 150})).await;
+    let started = Instant::now();
+    assert_eq!(emu.get("acme", ORDERS).await.status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn requests_are_logged_and_counted_per_endpoint() {
+    let emu = start(vec![shop("acme")]).await;
+    emu.get("acme", ORDERS).await;
+    emu.get("acme", "/admin/api/2026-07/orders/count.json").await;
+    emu.get("acme", "/admin/api/2026-07/orders/count.json").await;
+    let stats = emu.control_get("/stats").await;
+    assert_eq!(stats["requests"], 3);
+    assert_eq!(stats["by_endpoint"]["GET orders/count.json"], 2);
+    assert_eq!(stats["by_status"]["200"], 3);
+    let log = emu.control_get("/requests?limit=1").await;
+    assert_eq!(log["requests"][0]["path"], "/admin/api/2026-07/orders/count.json");
+    assert_eq!(log["requests"][0]["shop"], "acme.myshopify.com");
+}
+
+#[tokio::test]
+async fn the_command_line_emulator_serves_the_config_file() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("emulator.json");
+    std::fs::write(&config, json!({"shops": [shop("acme")]}).to_string()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_storelink"))
+        .args(["emulator", "--addr", "127.0.0.1:0", "--config"])
+        .arg(&config)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    let reply = reqwest::Client::new()
+        .get(format!("{url}/admin/api/2026-07/shop.json"))
+        .header("host", "acme.myshopify.com")
+        .header("x-shopify-access-token", TOKEN)
+        .send()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(reply.status(), 200);
+}

@@ -1,0 +1,9 @@
+//! The Shopify emulator, tested over real HTTP the way storelink's client will use it.
+
+mod auth;
+mod bucket;
+mod faults;
+mod helpers;
+mod pagination;
+mod shapes;
+mod webhooks;

@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test';
 
 // The server under test: a fresh data directory with known users, started by serve.sh.
 const port = Number(process.env.E2E_PORT ?? 3100);
+const emulatorPort = port + 1;
 export const baseURL = `http://127.0.0.1:${port}`;
 
 const chromium = {
@@ -29,12 +30,21 @@ export default defineConfig({
     // The pages that must work before (or without) the WebAssembly: sign-in and the store list.
     { name: 'no-javascript', use: { javaScriptEnabled: false }, grep: /@no-js/ },
   ],
-  webServer: {
-    command: 'sh ./serve.sh',
-    url: `${baseURL}/login`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    env: { E2E_PORT: String(port) },
-    stdout: 'pipe',
-  },
+  webServer: [
+    {
+      // The Shopify the specs register stores from (shops in emulator.json).
+      command: `${process.env.STORELINK_BIN ?? '../target/debug/storelink'} emulator --addr 127.0.0.1:${emulatorPort} --config emulator.json`,
+      url: `http://127.0.0.1:${emulatorPort}/_emulator/stats`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+    {
+      command: 'sh ./serve.sh',
+      url: `${baseURL}/login`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: { E2E_PORT: String(port), STORELINK_SHOPIFY_BASE_URL: `http://127.0.0.1:${emulatorPort}` },
+      stdout: 'pipe',
+    },
+  ],
 });

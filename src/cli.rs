@@ -1,12 +1,14 @@
 //! The `storelink` command line: `serve`, `user add`, `user list`.
 
-use std::{io::Read, net::SocketAddr, path::PathBuf};
+use std::{io::Read, net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 use rand::{distributions::Alphanumeric, Rng};
 
 use crate::{
     auth::password,
+    emulator::{config::Config, Emulator},
+    secrets::{Sealer, Secret},
     server::{db, Application, Settings},
     users::{self, repo, Role},
 };
@@ -24,6 +26,14 @@ enum Command {
     Serve(ServeArgs),
     /// Run the Shopify Admin API emulator (for the demo, tests and benchmarks).
     Emulator(EmulatorArgs),
+    /// Re-seal every stored credential under a new secret key (see the README).
+    RotateKey {
+        /// The key in use now; default: `secret.key` in the data directory.
+        #[arg(long, env = "STORELINK_SECRET_KEY", hide_env_values = true)]
+        secret_key: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -79,9 +89,26 @@ struct ServeArgs {
     /// The URL browsers use to reach storelink; an https:// URL makes cookies Secure.
     #[arg(long, env = "STORELINK_PUBLIC_URL")]
     public_url: Option<String>,
+    /// 64 hex digits sealing store credentials; default: `secret.key` in the data directory.
+    #[arg(long, env = "STORELINK_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// Send every Shopify call to this base URL (the emulator) instead of https://{shop}.myshopify.com.
+    #[arg(long, env = "STORELINK_SHOPIFY_BASE_URL")]
+    shopify_base_url: Option<String>,
+    /// Seconds a Shopify call may take.
+    #[arg(long, env = "STORELINK_SHOPIFY_TIMEOUT_SECS", default_value_t = 15)]
+    shopify_timeout_secs: u64,
+    /// Also start the Shopify emulator with a demo store, and print what to type to register it.
+    #[arg(long)]
+    demo: bool,
     #[command(flatten)]
     db: DbArgs,
 }
+
+/// The demo store's credentials: the emulator's, not anyone's real Shopify.
+const DEMO_TOKEN: &str = "shpat_d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0";
+const DEMO_KEY: &str = "d3m0k3yd3m0k3yd3m0k3yd3m0k3y0000";
+const DEMO_SECRET: &str = "shpss_d3m0s3cr3td3m0s3cr3td3m0s3cr3t";
 
 #[derive(Args)]
 struct EmulatorArgs {
@@ -103,18 +130,30 @@ pub async fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Emulator(args) => emulator(args).await,
+        Command::RotateKey { secret_key, db } => rotate_key(secret_key.map(Secret::new), &db).await,
         Command::User { command: UserCommand::Add { email, role, db } } => add_user(&db, &email, &role).await,
         Command::User { command: UserCommand::List { db } } => list_users(&db).await,
     }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut shopify_base_url = args.shopify_base_url;
+    let demo = if args.demo {
+        let emulator = start_demo_emulator().await?;
+        shopify_base_url = Some(emulator.url());
+        Some(emulator)
+    } else {
+        None
+    };
     let settings = Settings {
         addr: args.addr,
         database_url: args.db.database_url,
         data_dir: args.db.data_dir,
         site_root: args.site_root,
         public_url: args.public_url,
+        secret_key: args.secret_key.map(Secret::new),
+        shopify_base_url,
+        shopify_timeout: Duration::from_secs(args.shopify_timeout_secs),
     };
     let app = Application::build(settings).await?;
     let url = app.state.settings.public_url.clone().unwrap_or_else(|| format!("http://{}", app.local_addr()));
@@ -123,15 +162,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("First administrator created. Sign in with:\n  email:    {email}\n  password: {password}");
         println!("(This password is shown only once. Change it by creating your own administrator.)");
     }
+    if let Some(emulator) = &demo {
+        println!("Demo Shopify store, served by the built-in emulator at {}:", emulator.url());
+        println!("  Store URL:     demo.myshopify.com\n  API Key:       {DEMO_KEY}");
+        println!("  API Password:  {DEMO_TOKEN}\n  Shared Secret: {DEMO_SECRET}");
+        println!("Sign in, choose ADD STORE, then Shopify, and paste these four values.");
+    }
     app.run().await?;
     Ok(())
+}
+
+async fn start_demo_emulator() -> anyhow::Result<Emulator> {
+    let config = Config::from_json(
+        &serde_json::json!({"shops": [{
+            "handle": "demo", "name": "Demo Outfitters", "access_token": DEMO_TOKEN, "api_key": DEMO_KEY,
+            "shared_secret": DEMO_SECRET, "plan": "standard", "locations": 2, "products": 200, "customers": 500,
+            "orders": 2000, "seed": 42, "latency_ms": 50,
+            "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
+                       "read_inventory", "read_merchant_managed_fulfillment_orders", "read_shipping"]
+        }]})
+        .to_string(),
+    )?;
+    Emulator::start(&config, "127.0.0.1:0".parse()?).await
 }
 
 async fn emulator(args: EmulatorArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.config)
         .map_err(|err| anyhow::anyhow!("cannot read {}: {err}", args.config.display()))?;
-    let config = crate::emulator::config::Config::from_json(&text)?;
-    let emulator = crate::emulator::Emulator::start(&config, args.addr).await?;
+    let config = Config::from_json(&text)?;
+    let emulator = Emulator::start(&config, args.addr).await?;
     println!("Shopify emulator listening on {}", emulator.url());
     for shop in &config.shops {
         println!("  {}.myshopify.com", shop.handle);
@@ -160,6 +219,44 @@ async fn ensure_first_admin(pool: &db::Pool) -> anyhow::Result<Option<(String, S
             Ok(Some((email, password)))
         }
     }
+}
+
+/// Opens every sealed credential with the current key and seals it again with a new one, in
+/// one transaction; then writes the new key where the old one came from.
+async fn rotate_key(current: Option<Secret>, db: &DbArgs) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    let old = Sealer::load(current.as_ref(), &db.data_dir)?;
+    let new_key = Secret::new(Sealer::random_key());
+    let new = Sealer::load(Some(&new_key), &db.data_dir)?;
+    let rows: Vec<(i64, Vec<u8>, Vec<u8>)> =
+        sqlx::query_as("SELECT store_id, api_password, shared_secret FROM store_credentials").fetch_all(&pool).await?;
+    let mut tx = pool.begin().await?;
+    for (store_id, password, secret) in &rows {
+        sqlx::query("UPDATE store_credentials SET api_password = ?, shared_secret = ? WHERE store_id = ?")
+            .bind(new.seal(&old.open(password)?))
+            .bind(new.seal(&old.open(secret)?))
+            .bind(store_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    match current {
+        Some(_) => {
+            println!(
+                "Re-sealed {} stores' credentials. Set STORELINK_SECRET_KEY to this new key before restarting:",
+                rows.len()
+            );
+            println!("{}", new_key.expose());
+        }
+        None => {
+            Sealer::replace_key_file(&db.data_dir, &new_key)?;
+            println!(
+                "Re-sealed {} stores' credentials; the new key is in the data directory's secret.key.",
+                rows.len()
+            );
+        }
+    }
+    Ok(())
 }
 
 async fn add_user(db: &DbArgs, email: &str, role: &str) -> anyhow::Result<()> {

@@ -27,6 +27,9 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// Shopify (or another service storelink depends on) failed; nothing was changed.
+    #[error("{0}")]
+    Upstream(String),
     #[error("Something went wrong on the server. Try again; if it keeps happening, tell your operator.")]
     Internal,
     #[error("The request could not be completed: {0}")]
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Invalid { .. } => 422,
             AppError::Throttled { .. } => 429,
             AppError::Internal => 500,
+            AppError::Upstream(_) => 502,
             AppError::Transport(_) => 400,
         }
     }
@@ -59,32 +63,17 @@ impl AppError {
         }
     }
 
-    /// A short, stable code, used to carry the error through a plain (no-JavaScript) form post
-    /// as a query parameter, so no user-supplied text is ever reflected into the page.
-    pub fn code(&self) -> &'static str {
-        match self {
-            AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden => "forbidden",
-            AppError::InvalidCredentials => "invalid-credentials",
-            AppError::Throttled { .. } => "throttled",
-            AppError::Invalid { .. } => "invalid",
-            AppError::Conflict(_) => "conflict",
-            AppError::NotFound(_) => "not-found",
-            AppError::Internal | AppError::Transport(_) => "internal",
-        }
+    /// The error carried through a plain (no-JavaScript) form post: the server sends the
+    /// browser back to the form with it in the query string, and the page shows it (as text).
+    pub fn to_query(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
-    /// The message for a code carried by [`AppError::code`].
-    pub fn message_for_code(code: &str) -> Option<&'static str> {
-        Some(match code {
-            "unauthorized" => "Sign in to continue.",
-            "forbidden" => "Only administrators can do this.",
-            "invalid-credentials" => "The email or password is not correct.",
-            "throttled" => "Too many failed sign-in attempts for this account. Wait a minute and try again.",
-            "invalid" | "conflict" | "not-found" => "The form could not be saved. Check it and try again.",
-            "internal" => "Something went wrong on the server. Try again.",
-            _ => return None,
-        })
+    pub fn from_query(text: &str) -> Option<AppError> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?;
+        serde_json::from_slice(&bytes).ok()
     }
 }
 

@@ -6,8 +6,10 @@
 // The emulator renders Shopify's large order objects with `json!`, which recurses per key.
 #![recursion_limit = "256"]
 
+pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod shopify;
 pub mod stores;
 pub mod ui;
 pub mod users;
@@ -16,6 +18,8 @@ pub mod users;
 pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod emulator;
+#[cfg(feature = "ssr")]
+pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -16,14 +16,6 @@ test('a standard user who opens the Users URL is refused @no-js', async ({ page 
   await expect(page.getByRole('button', { name: 'Create user' })).toHaveCount(0);
 });
 
-test('ADD STORE leads to the platform list, where Shopify is not yet available', async ({ page }, testInfo) => {
-  await signIn(page, admin, testInfo);
-  await page.getByRole('link', { name: 'ADD STORE' }).click();
-  await expect(page.getByRole('heading', { name: 'Choose the platform' })).toBeVisible();
-  await page.getByRole('link', { name: 'Shopify' }).click();
-  await expect(page.getByRole('status')).toHaveText(/not yet available/);
-});
-
 test('an administrator creates a standard user who can then sign in', async ({ page, browser }, testInfo) => {
   const email = uniqueEmail('packer', testInfo);
   await signIn(page, admin, testInfo);

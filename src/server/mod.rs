@@ -3,7 +3,7 @@
 
 pub mod db;
 
-use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use axum::{
     extract::{FromRef, Request},
@@ -16,7 +16,12 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use tokio::net::TcpListener;
 
-use crate::{error::AppError, ui};
+use crate::{
+    error::AppError,
+    secrets::{Sealer, Secret},
+    shopify::client::ShopifyClient,
+    ui,
+};
 
 /// Everything the server needs to know, gathered from the command line and environment.
 #[derive(Debug, Clone)]
@@ -29,6 +34,12 @@ pub struct Settings {
     pub site_root: String,
     /// The address browsers use, when it differs from `addr` (e.g. behind a TLS proxy).
     pub public_url: Option<String>,
+    /// The key that seals store credentials; without it, `secret.key` in `data_dir`.
+    pub secret_key: Option<Secret>,
+    /// Sends every Shopify call here instead of `https://{shop}.myshopify.com` (the emulator).
+    pub shopify_base_url: Option<String>,
+    /// How long a Shopify call may take before it counts as "too slow".
+    pub shopify_timeout: Duration,
 }
 
 impl Settings {
@@ -48,6 +59,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: db::Pool,
     pub settings: Arc<Settings>,
+    pub sealer: Sealer,
+    pub shopify: ShopifyClient,
 }
 
 impl AppState {
@@ -71,6 +84,8 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         std::fs::create_dir_all(&settings.data_dir)?;
         let pool = db::connect(&settings.database_url()).await?;
+        let sealer = Sealer::load(settings.secret_key.as_ref(), &settings.data_dir)?;
+        let shopify = ShopifyClient::new(settings.shopify_base_url.clone(), settings.shopify_timeout)?;
         let listener = TcpListener::bind(settings.addr).await?;
         let leptos_options = LeptosOptions::builder()
             .output_name("storelink")
@@ -79,7 +94,7 @@ impl Application {
             .env(leptos::config::Env::PROD)
             .site_addr(listener.local_addr()?)
             .build();
-        let state = AppState { leptos_options, pool, settings: Arc::new(settings) };
+        let state = AppState { leptos_options, pool, settings: Arc::new(settings), sealer, shopify };
         let router = router(state.clone());
         Ok(Application { listener, router, state })
     }
@@ -170,7 +185,7 @@ fn report(err: &AppError) {
             .and_then(|v| v.to_str().ok())
             .and_then(local_path)
             .unwrap_or_else(|| "/".to_owned());
-        leptos_axum::redirect(&with_error_code(&back, err.code()));
+        leptos_axum::redirect(&with_error(&back, &err.to_query()));
     } else if let Ok(status) = StatusCode::from_u16(err.status()) {
         response.set_status(status);
     }
@@ -183,10 +198,10 @@ fn local_path(referer: &str) -> Option<String> {
     Some(path.to_owned())
 }
 
-fn with_error_code(path: &str, code: &str) -> String {
+fn with_error(path: &str, encoded: &str) -> String {
     let (base, query) = path.split_once('?').unwrap_or((path, ""));
     let mut pairs: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("error=")).collect();
-    let error = format!("error={code}");
+    let error = format!("error={encoded}");
     pairs.push(&error);
     format!("{base}?{}", pairs.join("&"))
 }
@@ -196,9 +211,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn error_code_replaces_an_earlier_one_and_keeps_other_parameters() {
-        assert_eq!(with_error_code("/login", "throttled"), "/login?error=throttled");
-        assert_eq!(with_error_code("/login?error=invalid-credentials&x=1", "throttled"), "/login?x=1&error=throttled");
+    fn the_error_replaces_an_earlier_one_and_keeps_other_parameters() {
+        assert_eq!(with_error("/login", "abc"), "/login?error=abc");
+        assert_eq!(with_error("/login?error=old&x=1", "abc"), "/login?x=1&error=abc");
     }
 
     #[test]

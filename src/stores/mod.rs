@@ -1,11 +1,14 @@
-//! Connected stores: what the Stores page shows, and (server only) the `stores` table.
+//! Connected stores: the Stores page, registering, disconnecting and removing, and (server
+//! only) the `stores` table and the registration flow.
 
+#[cfg(feature = "ssr")]
+pub mod register;
 #[cfg(feature = "ssr")]
 pub mod repo;
 
 use leptos::server;
 use serde::{Deserialize, Serialize};
-use server_fn::codec::GetUrl;
+use server_fn::codec::{GetUrl, PostUrl};
 
 use crate::{error::AppError, users::UserDto};
 
@@ -16,13 +19,48 @@ pub struct StoreDto {
     pub platform: String,
     pub name: String,
     pub shop_domain: String,
-    pub state: String,
+    pub state: StoreState,
+    /// Why the store is in its state, in words, when that needs saying.
+    pub state_detail: Option<String>,
+    /// What will not work because of permissions Shopify did not grant.
+    pub warnings: Vec<String>,
     /// Unix seconds of the last completed synchronization.
     pub last_synced_at: Option<i64>,
     pub orders: i64,
     pub products: i64,
     pub customers: i64,
     pub locations: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreState {
+    Connected,
+    Disconnected,
+}
+
+impl StoreState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreState::Connected => "connected",
+            StoreState::Disconnected => "disconnected",
+        }
+    }
+
+    pub fn parse(text: &str) -> StoreState {
+        if text == "disconnected" {
+            StoreState::Disconnected
+        } else {
+            StoreState::Connected
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StoreState::Connected => "Connected",
+            StoreState::Disconnected => "Disconnected",
+        }
+    }
 }
 
 /// The Stores page: who is looking (it decides which controls show) and the stores.
@@ -40,6 +78,66 @@ pub async fn list_stores() -> Result<StoresPage, AppError> {
         let caller = crate::auth::guard::require_user().await?;
         let stores = repo::list(&caller.pool).await?;
         Ok(StoresPage { viewer: caller.user, stores, now: crate::server::db::now() })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "stores/get", input = GetUrl)]
+pub async fn get_store(store_id: i64) -> Result<StoreDto, AppError> {
+    crate::server::respond(async {
+        let caller = crate::auth::guard::require_user().await?;
+        repo::get(&caller.pool, store_id).await?.ok_or_else(|| AppError::NotFound("That store does not exist.".into()))
+    })
+    .await
+}
+
+/// Checks the credentials and permissions with Shopify, then saves the store, its sealed
+/// credentials and the first sync job, and returns to the Stores page.
+#[server(prefix = "/api", endpoint = "stores/register", input = PostUrl)]
+pub async fn register_store(
+    store_url: String,
+    api_key: String,
+    api_password: String,
+    shared_secret: String,
+) -> Result<(), AppError> {
+    crate::server::respond(async {
+        let caller = crate::auth::guard::require_admin().await?;
+        let state = crate::server::AppState::current()?;
+        let form = register::Form {
+            store_url,
+            api_key,
+            api_password: crate::secrets::Secret::new(api_password),
+            shared_secret: crate::secrets::Secret::new(shared_secret),
+        };
+        register::register(&state, &caller.user, form).await?;
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
+}
+
+/// Stops synchronization, removes storelink's webhooks from Shopify (best effort), deletes
+/// the credentials and keeps the synced data. Returns what happened, in words.
+#[server(prefix = "/api", endpoint = "stores/disconnect", input = PostUrl)]
+pub async fn disconnect_store(store_id: i64) -> Result<String, AppError> {
+    crate::server::respond(async {
+        let caller = crate::auth::guard::require_admin().await?;
+        let state = crate::server::AppState::current()?;
+        let report = register::disconnect(&state, &caller.user, store_id).await?;
+        leptos_axum::redirect("/");
+        Ok(report)
+    })
+    .await
+}
+
+/// Deletes a disconnected store and everything synced from it.
+#[server(prefix = "/api", endpoint = "stores/remove", input = PostUrl)]
+pub async fn remove_store(store_id: i64) -> Result<(), AppError> {
+    crate::server::respond(async {
+        let caller = crate::auth::guard::require_admin().await?;
+        repo::remove(&caller.pool, &caller.user, store_id).await?;
+        leptos_axum::redirect("/");
+        Ok(())
     })
     .await
 }

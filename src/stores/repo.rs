@@ -1,34 +1,112 @@
-//! The `stores` table.
+//! The `stores` table and its credentials.
 
-use sqlx::Row;
+use sqlx::{sqlite::SqliteRow, Row, SqliteConnection};
 
-use super::StoreDto;
-use crate::{error::AppError, server::db};
+use super::{StoreDto, StoreState};
+use crate::{audit, error::AppError, server::db, users::UserDto};
+
+const COLUMNS: &str = "id, platform, name, shop_domain, state, state_detail, warnings, last_synced_at,
+     orders_count, products_count, customers_count, locations_count";
+
+fn store_from_row(row: &SqliteRow) -> Result<StoreDto, sqlx::Error> {
+    let warnings: String = row.try_get("warnings")?;
+    Ok(StoreDto {
+        id: row.try_get("id")?,
+        platform: row.try_get("platform")?,
+        name: row.try_get("name")?,
+        shop_domain: row.try_get("shop_domain")?,
+        state: StoreState::parse(&row.try_get::<String, _>("state")?),
+        state_detail: row.try_get("state_detail")?,
+        warnings: warnings.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+        last_synced_at: row.try_get("last_synced_at")?,
+        orders: row.try_get("orders_count")?,
+        products: row.try_get("products_count")?,
+        customers: row.try_get("customers_count")?,
+        locations: row.try_get("locations_count")?,
+    })
+}
 
 pub async fn list(pool: &db::Pool) -> Result<Vec<StoreDto>, AppError> {
-    let rows = sqlx::query(
-        "SELECT id, platform, name, shop_domain, state, last_synced_at,
-                orders_count, products_count, customers_count, locations_count
-         FROM stores ORDER BY name, id",
+    let sql = format!("SELECT {COLUMNS} FROM stores ORDER BY name, id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+    Ok(rows.iter().map(store_from_row).collect::<Result<_, _>>()?)
+}
+
+pub async fn get(pool: &db::Pool, id: i64) -> Result<Option<StoreDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM stores WHERE id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    Ok(row.as_ref().map(store_from_row).transpose()?)
+}
+
+pub async fn find_by_domain(pool: &db::Pool, domain: &str) -> Result<Option<StoreDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM stores WHERE shop_domain = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(domain).fetch_optional(pool).await?;
+    Ok(row.as_ref().map(store_from_row).transpose()?)
+}
+
+/// The sealed credentials of a store: API key, password, shared secret.
+pub async fn credentials(pool: &db::Pool, store_id: i64) -> Result<Option<(String, Vec<u8>, Vec<u8>)>, AppError> {
+    Ok(sqlx::query_as("SELECT api_key, api_password, shared_secret FROM store_credentials WHERE store_id = ?")
+        .bind(store_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn webhook_ids(pool: &db::Pool, store_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar("SELECT webhook_id FROM store_webhooks WHERE store_id = ?")
+        .bind(store_id)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Marks the store disconnected, deletes its credentials and webhook records, and cancels its
+/// sync jobs, in one transaction with the audit entry.
+pub async fn mark_disconnected(
+    pool: &db::Pool,
+    user: &UserDto,
+    store: &StoreDto,
+    detail: &str,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE stores SET state = 'disconnected', state_detail = NULL WHERE id = ?")
+        .bind(store.id)
+        .execute(&mut *tx)
+        .await?;
+    delete_credentials(&mut tx, store.id).await?;
+    audit::repo::record(&mut tx, user, "Disconnected store", Some((store.id, &store.name)), detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn delete_credentials(conn: &mut SqliteConnection, store_id: i64) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM store_credentials WHERE store_id = ?").bind(store_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM store_webhooks WHERE store_id = ?").bind(store_id).execute(&mut *conn).await?;
+    sqlx::query("UPDATE sync_jobs SET state = 'cancelled', updated_at = ? WHERE store_id = ? AND state IN ('queued', 'running')")
+        .bind(db::now())
+        .bind(store_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a disconnected store and its synced data (cascading); connected stores are refused.
+pub async fn remove(pool: &db::Pool, user: &UserDto, store_id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT name, state FROM stores WHERE id = ?").bind(store_id).fetch_optional(&mut *tx).await?;
+    let Some((name, state)) = row else { return Err(AppError::NotFound("That store does not exist.".into())) };
+    if state != StoreState::Disconnected.as_str() {
+        return Err(AppError::Conflict(format!("Disconnect {name} before removing it.")));
+    }
+    sqlx::query("DELETE FROM stores WHERE id = ?").bind(store_id).execute(&mut *tx).await?;
+    audit::repo::record(
+        &mut tx,
+        user,
+        "Removed store",
+        Some((store_id, &name)),
+        "the store and its synced data were deleted",
     )
-    .fetch_all(pool)
     .await?;
-    let stores = rows
-        .iter()
-        .map(|row| {
-            Ok(StoreDto {
-                id: row.try_get("id")?,
-                platform: row.try_get("platform")?,
-                name: row.try_get("name")?,
-                shop_domain: row.try_get("shop_domain")?,
-                state: row.try_get("state")?,
-                last_synced_at: row.try_get("last_synced_at")?,
-                orders: row.try_get("orders_count")?,
-                products: row.try_get("products_count")?,
-                customers: row.try_get("customers_count")?,
-                locations: row.try_get("locations_count")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(stores)
+    tx.commit().await?;
+    Ok(())
 }

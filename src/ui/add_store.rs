@@ -3,9 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::error_view;
-use crate::{auth::current_user, error::AppError};
+use crate::{auth::current_user, error::AppError, stores::RegisterStore};
 
-/// Step one of adding a store: choose the platform.
+/// Adding a store: first the platform, then (for Shopify) the credentials form.
 #[component]
 pub fn AddStorePage() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
@@ -18,23 +18,12 @@ pub fn AddStorePage() -> impl IntoView {
                 match me.await {
                     Ok(Some(me)) if me.is_admin() => {
                         view! {
-                            <h2>"Choose the platform"</h2>
-                            <ul class="platforms">
-                                <li>
-                                    <a class="button" href="/stores/new?platform=shopify">
-                                        "Shopify"
-                                    </a>
-                                </li>
-                            </ul>
                             {move || {
-                                (query.read().get("platform").as_deref() == Some("shopify"))
-                                    .then(|| {
-                                        view! {
-                                            <p class="note" role="status">
-                                                "Connecting a Shopify store is not yet available in this version of storelink."
-                                            </p>
-                                        }
-                                    })
+                                if query.read().get("platform").as_deref() == Some("shopify") {
+                                    view! { <ShopifyForm /> }.into_any()
+                                } else {
+                                    view! { <PlatformList /> }.into_any()
+                                }
                             }}
                         }
                             .into_any()
@@ -45,5 +34,86 @@ pub fn AddStorePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn PlatformList() -> impl IntoView {
+    view! {
+        <h2>"Choose the platform"</h2>
+        <ul class="platforms">
+            <li>
+                <a class="button" href="/stores/new?platform=shopify">
+                    "Shopify"
+                </a>
+            </li>
+        </ul>
+    }
+}
+
+/// The Shopify form. It posts as a plain form before hydration; errors come back beside
+/// their fields either way.
+#[component]
+fn ShopifyForm() -> impl IntoView {
+    let register = ServerAction::<RegisterStore>::new();
+    let query = use_query_map();
+    // Reconnecting a disconnected store pre-fills its address.
+    let shop = query.read_untracked().get("shop").unwrap_or_default();
+    let error = move || match register.value().get() {
+        Some(Err(err)) => Some(err),
+        _ => query.read().get("error").and_then(|e| AppError::from_query(&e)),
+    };
+    let field = move |name: &'static str| {
+        move || {
+            error()
+                .and_then(|err| err.field_message(name))
+                .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+        }
+    };
+    let general = move || {
+        error()
+            .filter(|err| {
+                !["store_url", "api_key", "api_password", "shared_secret"]
+                    .iter()
+                    .any(|f| err.field_message(f).is_some())
+            })
+            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
+    };
+    let pending = register.pending();
+    view! {
+        <h2>"Connect a Shopify store"</h2>
+        <p class="note">
+            "In the Shopify admin, open Settings → Apps and sales channels → Develop apps, choose your app, and copy
+            its values from API credentials. storelink needs read access to Orders, Products, Customers, Locations,
+            Inventory and Merchant-managed fulfillment orders (and, to sync orders older than 60 days, All orders)."
+        </p>
+        <ActionForm action=register attr:class="card" attr:aria-label="Connect a Shopify store">
+            <label for="store_url">"Store URL"</label>
+            <input id="store_url" name="store_url" type="text" value=shop autocomplete="off" aria-describedby="store_url_help" required />
+            <p class="help" id="store_url_help">
+                "Your store's myshopify.com address, such as mystore.myshopify.com. A private app's “Example URL” works too: its key and password fill the fields below."
+            </p>
+            {field("store_url")}
+            <label for="api_key">"API Key"</label>
+            <input id="api_key" name="api_key" type="text" autocomplete="off" aria-describedby="api_key_help" />
+            <p class="help" id="api_key_help">"Shown as “API key” for custom apps and legacy private apps."</p>
+            {field("api_key")}
+            <label for="api_password">"API Password"</label>
+            <input id="api_password" name="api_password" type="password" autocomplete="off" aria-describedby="api_password_help" />
+            <p class="help" id="api_password_help">
+                "The “Admin API access token” of a custom app (starts with shpat_), or the “Password” of a legacy private app."
+            </p>
+            {field("api_password")}
+            <label for="shared_secret">"Shared Secret"</label>
+            <input id="shared_secret" name="shared_secret" type="password" autocomplete="off" aria-describedby="shared_secret_help" required />
+            <p class="help" id="shared_secret_help">
+                "The “API secret key” of a custom app, or the “Shared secret” of a legacy private app. storelink uses it to check that webhooks really come from Shopify."
+            </p>
+            {field("shared_secret")}
+            {general}
+            <button type="submit" class="primary" disabled=move || pending.get()>
+                "REGISTER"
+            </button>
+        </ActionForm>
     }
 }

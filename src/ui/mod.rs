@@ -2,7 +2,9 @@
 //! on the server first and hydrates in the browser.
 
 mod add_store;
+mod audit;
 mod signin;
+mod store_actions;
 mod stores;
 mod users;
 
@@ -52,6 +54,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=signin::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/stores/new") view=add_store::AddStorePage ssr=SsrMode::Async />
+                    <Route path=path!("/stores/:id/disconnect") view=store_actions::DisconnectPage ssr=SsrMode::Async />
+                    <Route path=path!("/stores/:id/remove") view=store_actions::RemovePage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -77,7 +82,7 @@ fn Header() -> impl IntoView {
                             view! {
                                 <nav aria-label="Main">
                                     <a href="/">"Stores"</a>
-                                    {me.is_admin().then(|| view! { <a href="/users">"Users"</a> })}
+                                    {me.is_admin().then(|| view! { <a href="/users">"Users"</a> <a href="/audit">"Audit"</a> })}
                                 </nav>
                                 <span class="who">{me.email.clone()} " · " {me.role.label()}</span>
                                 <ActionForm action=logout attr:class="inline">

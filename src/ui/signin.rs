@@ -9,10 +9,10 @@ pub fn SignInPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     // With JavaScript the action carries the error; without it, the server sends the browser
-    // back here with the error's code in the query string.
+    // back here with the error in the query string.
     let message = move || match login.value().get() {
         Some(Err(err)) => Some(err.to_string()),
-        _ => query.read().get("error").and_then(|code| AppError::message_for_code(&code)).map(str::to_owned),
+        _ => query.read().get("error").and_then(|e| AppError::from_query(&e)).map(|err| err.to_string()),
     };
     view! {
         <Title text="Sign in · storelink" />

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{error_view, format_utc};
-use crate::stores::{list_stores, relative_time, StoreDto, StoresPage as Page};
+use crate::stores::{list_stores, relative_time, StoreDto, StoreState, StoresPage as Page};
 
 #[component]
 pub fn StoresPage() -> impl IntoView {
@@ -56,10 +56,11 @@ fn StoreList(page: Page) -> impl IntoView {
                         <th scope="col">"Products"</th>
                         <th scope="col">"Customers"</th>
                         <th scope="col">"Locations"</th>
+                        {admin.then(|| view! { <th scope="col">"Actions"</th> })}
                     </tr>
                 </thead>
                 <tbody>
-                    {page.stores.into_iter().map(|store| view! { <StoreRow store now /> }).collect_view()}
+                    {page.stores.into_iter().map(|store| view! { <StoreRow store now admin /> }).collect_view()}
                 </tbody>
             </table>
         }
@@ -72,24 +73,50 @@ fn StoreList(page: Page) -> impl IntoView {
 }
 
 #[component]
-fn StoreRow(store: StoreDto, now: i64) -> impl IntoView {
+fn StoreRow(store: StoreDto, now: i64, admin: bool) -> impl IntoView {
     let synced = match store.last_synced_at {
         Some(at) => {
             view! { <time title=format_utc(at)>{relative_time(at, now)} " (" {format_utc(at)} ")"</time> }.into_any()
         }
         None => "Never".into_any(),
     };
+    let actions = admin.then(|| {
+        let (id, name) = (store.id, store.name.clone());
+        let links = match store.state {
+            StoreState::Connected => view! {
+                <a href=format!("/stores/{id}/disconnect") aria-label=format!("Disconnect {name}")>"Disconnect"</a>
+            }
+                .into_any(),
+            StoreState::Disconnected => view! {
+                <a href=format!("/stores/new?platform=shopify&shop={}", store.shop_domain) aria-label=format!("Reconnect {name}")>
+                    "Reconnect"
+                </a>
+                " "
+                <a href=format!("/stores/{id}/remove") aria-label=format!("Remove {name}")>"Remove"</a>
+            }
+                .into_any(),
+        };
+        view! { <td class="actions">{links}</td> }
+    });
+    let warnings = (!store.warnings.is_empty()).then(|| {
+        view! {
+            <ul class="warnings">
+                {store.warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}
+            </ul>
+        }
+    });
     view! {
         <tr>
             <td>{store.platform}</td>
-            <td>{store.name}</td>
+            <td>{store.name} {warnings}</td>
             <td>{store.shop_domain}</td>
-            <td>{store.state}</td>
+            <td>{store.state.label()} {store.state_detail.map(|d| view! { <div class="note">{d}</div> })}</td>
             <td>{synced}</td>
             <td class="num">{store.orders}</td>
             <td class="num">{store.products}</td>
             <td class="num">{store.customers}</td>
             <td class="num">{store.locations}</td>
+            {actions}
         </tr>
     }
 }

@@ -61,7 +61,9 @@ async fn a_plain_form_post_that_fails_returns_to_the_sign_in_page_with_the_error
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FOUND);
-    assert_eq!(response.headers()[header::LOCATION], "/login?error=invalid-credentials");
+    let location = response.headers()[header::LOCATION].to_str().unwrap();
+    let encoded = location.strip_prefix("/login?error=").expect(location);
+    assert_eq!(storelink::error::AppError::from_query(encoded), Some(storelink::error::AppError::InvalidCredentials));
 }
 
 #[tokio::test]

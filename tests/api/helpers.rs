@@ -1,9 +1,11 @@
 use std::net::SocketAddr;
 
 use reqwest::{header, redirect::Policy, Client, Response, StatusCode};
+use serde_json::json;
 use serde_json::Value;
 use storelink::{
     auth::password,
+    emulator::{config::Config, Emulator},
     server::{db, Application, Settings},
     users::{repo, Role},
 };
@@ -12,9 +14,43 @@ pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const STANDARD_EMAIL: &str = "standard@example.com";
 pub const PASSWORD: &str = "a long test password";
 
+/// The emulated shops every test app can reach: `acme` grants everything, `recent` lacks the
+/// optional `read_all_orders`, `partial` lacks required permissions.
+pub const SHOP_TOKEN: &str = "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";
+pub const SHOP_KEY: &str = "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4";
+pub const SHOP_SECRET: &str = "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";
+
+fn emulator_config() -> Config {
+    let shop = |handle: &str, scopes: &[&str]| {
+        json!({"handle": handle, "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
+               "scopes": scopes, "plan": "plus", "locations": 2, "products": 5, "customers": 5, "orders": 20, "seed": 3})
+    };
+    let all = [
+        "read_orders",
+        "read_all_orders",
+        "read_products",
+        "read_customers",
+        "read_locations",
+        "read_inventory",
+        "read_merchant_managed_fulfillment_orders",
+        "read_assigned_fulfillment_orders",
+        "read_third_party_fulfillment_orders",
+        "read_shipping",
+        "write_merchant_managed_fulfillment_orders",
+    ];
+    let recent: Vec<&str> = all.iter().copied().filter(|s| *s != "read_all_orders").collect();
+    let config = json!({"shops": [
+        shop("acme", &all),
+        shop("recent", &recent),
+        shop("partial", &["read_orders", "read_products", "read_customers", "read_locations"]),
+    ]});
+    Config::from_json(&config.to_string()).unwrap()
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: db::Pool,
+    pub emulator: Emulator,
     /// Kept alive so the database outlives the test.
     pub _dir: tempfile::TempDir,
 }
@@ -27,12 +63,16 @@ pub async fn spawn_app() -> TestApp {
 /// one standard user, both with [`PASSWORD`].
 pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
+    let emulator = Emulator::start(&emulator_config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: None,
         data_dir: dir.path().to_owned(),
         site_root: "target/site".into(),
         public_url: public_url.map(str::to_owned),
+        secret_key: None,
+        shopify_base_url: Some(emulator.url()),
+        shopify_timeout: std::time::Duration::from_secs(2),
     };
     let app = Application::build(settings).await.expect("the server starts");
     let addr = app.local_addr();
@@ -42,7 +82,7 @@ pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
         let hash = password::hash_blocking(PASSWORD).unwrap();
         repo::create(&pool, email, role, &hash).await.unwrap();
     }
-    TestApp { addr, pool, _dir: dir }
+    TestApp { addr, pool, emulator, _dir: dir }
 }
 
 impl TestApp {
@@ -73,6 +113,46 @@ impl TestApp {
         let response = self.login(&client, email, PASSWORD).await;
         assert_eq!(response.status(), StatusCode::OK, "signing in as {email}");
         client
+    }
+
+    /// Switches faults on an emulated shop.
+    pub async fn shop_faults(&self, shop: &str, faults: serde_json::Value) {
+        let url = format!("{}/_emulator/shops/{shop}/faults", self.emulator.url());
+        let response = Client::new().post(url).json(&faults).send().await.unwrap();
+        assert!(response.status().is_success());
+    }
+
+    /// Requests the emulated Shopify has received so far.
+    pub async fn shopify_requests(&self) -> u64 {
+        let stats: Value = Client::new()
+            .get(format!("{}/_emulator/stats", self.emulator.url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        stats["requests"].as_u64().unwrap()
+    }
+
+    /// Everything registration may write, to show a failure changed nothing.
+    pub async fn store_snapshot(&self) -> Vec<i64> {
+        let mut counts = Vec::new();
+        for table in ["stores", "store_credentials", "sync_jobs", "audit_log", "store_webhooks"] {
+            let sql = format!("SELECT COUNT(*) FROM {table}");
+            counts.push(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await.unwrap());
+        }
+        counts
+    }
+
+    pub async fn register(&self, client: &Client, store_url: &str, password: &str) -> Response {
+        let form = [
+            ("store_url", store_url),
+            ("api_key", SHOP_KEY),
+            ("api_password", password),
+            ("shared_secret", SHOP_SECRET),
+        ];
+        self.post(client, "/api/stores/register", &form).await
     }
 
     pub async fn user_count(&self) -> i64 {

@@ -3,4 +3,7 @@
 mod auth;
 mod helpers;
 mod pages;
+mod roles;
+mod secrets;
+mod stores;
 mod users;

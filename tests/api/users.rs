@@ -155,3 +155,36 @@ async fn the_cli_creates_and_lists_users_in_the_configured_database() {
     let (_, hash) = found.expect("the CLI's user is in the database");
     assert!(storelink::auth::password::verify("a long cli password".into(), Some(hash)).await.unwrap());
 }
+
+#[tokio::test]
+async fn rotating_the_key_re_seals_every_credential() {
+    use storelink::secrets::{Sealer, Secret};
+
+    let dir = tempfile::tempdir().unwrap();
+    let pool = storelink::server::db::connect(&storelink::server::db::sqlite_url_in(dir.path())).await.unwrap();
+    let old = Sealer::load(None, dir.path()).unwrap();
+    sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'A', 'a.myshopify.com', 'connected', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at) VALUES (1, 'k', ?, ?, 0)")
+        .bind(old.seal(&Secret::new("shpat_password")))
+        .bind(old.seal(&Secret::new("shpss_secret")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))
+        .args(["rotate-key", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("STORELINK_SECRET_KEY")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (password, secret): (Vec<u8>, Vec<u8>) =
+        sqlx::query_as("SELECT api_password, shared_secret FROM store_credentials").fetch_one(&pool).await.unwrap();
+    assert!(old.open(&password).is_err(), "the old key no longer opens it");
+    let new = Sealer::load(None, dir.path()).unwrap();
+    assert_eq!(new.open(&password).unwrap().expose(), "shpat_password");
+    assert_eq!(new.open(&secret).unwrap().expose(), "shpss_secret");
+}

@@ -105,7 +105,9 @@ async fn the_command_line_emulator_serves_the_config_file() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    // Kept until the child is gone, so its later lines never meet a closed pipe.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
     let url = line.trim().rsplit(' ').next().unwrap().to_owned();
     let reply = reqwest::Client::new()
         .get(format!("{url}/admin/api/2026-07/shop.json"))
@@ -116,5 +118,6 @@ async fn the_command_line_emulator_serves_the_config_file() {
         .unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
+    drop(stdout);
     assert_eq!(reply.status(), 200);
 }

@@ -1,0 +1,256 @@
+//! The Shopify Admin API client. By default it only ever calls `https://{shop}.myshopify.com`,
+//! and refuses to connect to loopback or private addresses; `STORELINK_SHOPIFY_BASE_URL`
+//! sends every call to another base (the emulator) with the shop's domain in `Host`.
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use reqwest::{
+    dns::{Addrs, Name, Resolve, Resolving},
+    header, StatusCode,
+};
+use serde_json::Value;
+
+use super::ShopDomain;
+use crate::secrets::Secret;
+
+/// The Admin API version storelink is written against.
+pub const API_VERSION: &str = "2026-07";
+
+/// Every way a Shopify call can fail, each one a state a person can understand.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ShopifyError {
+    #[error("Shopify rejected the API password (401)")]
+    Unauthorized,
+    #[error("the shop is frozen: Shopify answered 402 Unavailable Shop")]
+    Frozen,
+    #[error("permission {scope} is missing (403)")]
+    Forbidden { scope: String },
+    #[error("no such shop (404)")]
+    NotFound,
+    #[error("Shopify could not produce an acceptable answer (406)")]
+    NotAcceptable,
+    #[error("Shopify refused the request: {0}")]
+    Unprocessable(String),
+    #[error("the shop is locked (423)")]
+    Locked,
+    #[error("rate limited; retry after {retry_after_ms} ms (429)")]
+    Throttled { retry_after_ms: u64 },
+    #[error("Shopify had a server error ({0})")]
+    Server(u16),
+    #[error("Shopify did not answer in time")]
+    Timeout,
+    #[error("Shopify could not be reached: {0}")]
+    Network(String),
+    #[error("Shopify sent an answer storelink could not read: {0}")]
+    BadResponse(String),
+}
+
+impl ShopifyError {
+    /// Worth trying again later: rate limits, server errors, timeouts, dropped connections.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ShopifyError::Throttled { .. } | ShopifyError::Server(_) | ShopifyError::Timeout | ShopifyError::Network(_)
+        )
+    }
+}
+
+/// A response: status 2xx, its JSON and headers.
+pub struct Reply {
+    pub body: Value,
+    pub headers: header::HeaderMap,
+}
+
+#[derive(Clone)]
+pub struct ShopifyClient {
+    http: reqwest::Client,
+    base_override: Option<String>,
+}
+
+/// Resolves names like the system does, then drops loopback, private and link-local
+/// addresses, so a myshopify.com name can never be pointed at this machine or its network.
+struct PublicOnly;
+
+impl Resolve for PublicOnly {
+    fn resolve(&self, name: Name) -> Resolving {
+        Box::pin(async move {
+            let host = format!("{}:443", name.as_str());
+            let addrs: Vec<_> = tokio::net::lookup_host(host).await?.filter(|a| is_public(a.ip())).collect();
+            if addrs.is_empty() {
+                return Err("the address is not public".into());
+            }
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
+
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast())
+        }
+        IpAddr::V6(v6) => !(v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00),
+    }
+}
+
+impl ShopifyClient {
+    pub fn new(base_override: Option<String>, timeout: Duration) -> anyhow::Result<ShopifyClient> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5).min(timeout))
+            .timeout(timeout)
+            .user_agent(concat!("storelink/", env!("CARGO_PKG_VERSION"), " (shipping desk store connector)"))
+            .https_only(base_override.is_none());
+        if base_override.is_none() {
+            builder = builder.dns_resolver(Arc::new(PublicOnly));
+        }
+        Ok(ShopifyClient {
+            http: builder.build()?,
+            base_override: base_override.map(|b| b.trim_end_matches('/').to_owned()),
+        })
+    }
+
+    /// The URL for `path` on the shop, and the `Host` header when the base is overridden.
+    fn url(&self, shop: &ShopDomain, path: &str) -> String {
+        match &self.base_override {
+            Some(base) => format!("{base}{path}"),
+            None => format!("https://{shop}{path}"),
+        }
+    }
+
+    async fn send(
+        &self,
+        shop: &ShopDomain,
+        request: reqwest::RequestBuilder,
+        token: &Secret,
+    ) -> Result<Reply, ShopifyError> {
+        let mut request =
+            request.header("x-shopify-access-token", token.expose()).header(header::ACCEPT, "application/json");
+        if self.base_override.is_some() {
+            request = request.header(header::HOST, shop.as_str());
+        }
+        let response = request.send().await.map_err(|err| {
+            if err.is_timeout() {
+                ShopifyError::Timeout
+            } else {
+                ShopifyError::Network(without_url(err))
+            }
+        })?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        if let Some(reason) = headers.get("x-shopify-api-deprecated-reason").and_then(|v| v.to_str().ok()) {
+            tracing::warn!(shop = %shop, reason, "Shopify reports deprecated API usage");
+        }
+        let bytes = response.bytes().await.map_err(|err| {
+            if err.is_timeout() {
+                ShopifyError::Timeout
+            } else {
+                ShopifyError::Network(without_url(err))
+            }
+        })?;
+        if status.is_success() {
+            let body = serde_json::from_slice(&bytes).map_err(|e| ShopifyError::BadResponse(e.to_string()))?;
+            return Ok(Reply { body, headers });
+        }
+        Err(error_for(status, &headers, &bytes))
+    }
+
+    pub async fn get(&self, shop: &ShopDomain, token: &Secret, path: &str) -> Result<Reply, ShopifyError> {
+        self.send(shop, self.http.get(self.url(shop, path)), token).await
+    }
+
+    pub async fn delete(&self, shop: &ShopDomain, token: &Secret, path: &str) -> Result<Reply, ShopifyError> {
+        self.send(shop, self.http.delete(self.url(shop, path)), token).await
+    }
+
+    /// `GET shop.json`: the shop's details.
+    pub async fn shop(&self, shop: &ShopDomain, token: &Secret) -> Result<Value, ShopifyError> {
+        let reply = self.get(shop, token, &format!("/admin/api/{API_VERSION}/shop.json")).await?;
+        match reply.body.get("shop") {
+            Some(details) if details.is_object() => Ok(details.clone()),
+            _ => Err(ShopifyError::BadResponse("shop.json has no shop".into())),
+        }
+    }
+
+    /// `GET /admin/oauth/access_scopes.json` (unversioned): the scopes the token has.
+    pub async fn access_scopes(&self, shop: &ShopDomain, token: &Secret) -> Result<Vec<String>, ShopifyError> {
+        let reply = self.get(shop, token, "/admin/oauth/access_scopes.json").await?;
+        let scopes = reply.body["access_scopes"]
+            .as_array()
+            .ok_or_else(|| ShopifyError::BadResponse("access_scopes.json has no access_scopes".into()))?;
+        Ok(scopes.iter().filter_map(|s| s["handle"].as_str().map(str::to_owned)).collect())
+    }
+}
+
+/// reqwest's messages name the URL; keep them short and free of anything request-specific.
+fn without_url(err: reqwest::Error) -> String {
+    let source = std::error::Error::source(&err).map(|s| s.to_string());
+    let message = err.without_url().to_string();
+    match source {
+        Some(source) => format!("{message}: {source}"),
+        None => message,
+    }
+}
+
+fn error_for(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> ShopifyError {
+    let errors = serde_json::from_slice::<Value>(body).ok().map(|v| v["errors"].clone()).unwrap_or(Value::Null);
+    match status.as_u16() {
+        401 => ShopifyError::Unauthorized,
+        402 => ShopifyError::Frozen,
+        403 => {
+            // "[API] This action requires merchant approval for read_orders scope."
+            let text = errors.as_str().unwrap_or_default();
+            let scope =
+                text.split_whitespace().find(|w| w.starts_with("read_") || w.starts_with("write_")).unwrap_or("");
+            ShopifyError::Forbidden { scope: scope.to_owned() }
+        }
+        404 => ShopifyError::NotFound,
+        406 => ShopifyError::NotAcceptable,
+        422 => ShopifyError::Unprocessable(errors.to_string()),
+        423 => ShopifyError::Locked,
+        429 => {
+            let seconds = headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(2.0);
+            ShopifyError::Throttled { retry_after_ms: (seconds * 1000.0) as u64 }
+        }
+        code if code >= 500 => ShopifyError::Server(code),
+        code => ShopifyError::BadResponse(format!("unexpected status {code}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_becomes_a_typed_error() {
+        let h = header::HeaderMap::new();
+        let body = br#"{"errors":"[API] This action requires merchant approval for read_orders scope."}"#;
+        assert_eq!(error_for(StatusCode::UNAUTHORIZED, &h, b"{}"), ShopifyError::Unauthorized);
+        assert_eq!(error_for(StatusCode::PAYMENT_REQUIRED, &h, b"{}"), ShopifyError::Frozen);
+        assert_eq!(error_for(StatusCode::FORBIDDEN, &h, body), ShopifyError::Forbidden { scope: "read_orders".into() });
+        assert_eq!(error_for(StatusCode::NOT_FOUND, &h, b""), ShopifyError::NotFound);
+        assert_eq!(error_for(StatusCode::NOT_ACCEPTABLE, &h, b""), ShopifyError::NotAcceptable);
+        assert!(matches!(error_for(StatusCode::UNPROCESSABLE_ENTITY, &h, b"{}"), ShopifyError::Unprocessable(_)));
+        assert_eq!(error_for(StatusCode::LOCKED, &h, b""), ShopifyError::Locked);
+        let mut retry = header::HeaderMap::new();
+        retry.insert("retry-after", header::HeaderValue::from_static("2.0"));
+        assert_eq!(
+            error_for(StatusCode::TOO_MANY_REQUESTS, &retry, b""),
+            ShopifyError::Throttled { retry_after_ms: 2000 }
+        );
+        assert_eq!(error_for(StatusCode::BAD_GATEWAY, &h, b"<html>"), ShopifyError::Server(502));
+    }
+
+    #[test]
+    fn only_public_addresses_are_dialled() {
+        for private in
+            ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.4", "169.254.1.1", "::1", "fd00::1", "0.0.0.0"]
+        {
+            assert!(!is_public(private.parse().unwrap()), "{private}");
+        }
+        assert!(is_public("23.227.38.65".parse().unwrap()));
+    }
+}

@@ -1,0 +1,108 @@
+//! The confirmations for disconnecting and removing a store: pages of their own, so they work
+//! without JavaScript and name the store before anything happens.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use super::error_view;
+use crate::{
+    error::AppError,
+    stores::{get_store, DisconnectStore, RemoveStore},
+};
+
+fn store_id() -> Memo<i64> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()).unwrap_or_default())
+}
+
+#[component]
+pub fn DisconnectPage() -> impl IntoView {
+    let id = store_id();
+    let store = Resource::new(move || id.get(), get_store);
+    let disconnect = ServerAction::<DisconnectStore>::new();
+    let failure = move || {
+        disconnect
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <Title text="Disconnect store · storelink" />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match store.await {
+                    Ok(store) => {
+                        view! {
+                            <h1>{format!("Disconnect {}?", store.name)}</h1>
+                            <p>
+                                {format!(
+                                    "storelink stops synchronizing {} ({}), deletes its stored credentials and removes the webhooks it created in Shopify. The synced data stays, and you can reconnect the store later by entering its credentials again.",
+                                    store.name,
+                                    store.shop_domain,
+                                )}
+                            </p>
+                            {failure}
+                            <ActionForm action=disconnect attr:class="inline">
+                                <input type="hidden" name="store_id" value=store.id />
+                                <button type="submit" class="danger">
+                                    {format!("Disconnect {}", store.name)}
+                                </button>
+                            </ActionForm>
+                            <a class="button" href="/">
+                                "Cancel"
+                            </a>
+                        }
+                            .into_any()
+                    }
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn RemovePage() -> impl IntoView {
+    let id = store_id();
+    let store = Resource::new(move || id.get(), get_store);
+    let remove = ServerAction::<RemoveStore>::new();
+    let failure = move || {
+        remove.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    };
+    view! {
+        <Title text="Remove store · storelink" />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match store.await {
+                    Ok(store) if store.state == crate::stores::StoreState::Disconnected => {
+                        view! {
+                            <h1>{format!("Remove {}?", store.name)}</h1>
+                            <p>
+                                {format!(
+                                    "This deletes {} ({}) and everything synchronized from it. It cannot be undone.",
+                                    store.name,
+                                    store.shop_domain,
+                                )}
+                            </p>
+                            {failure}
+                            <ActionForm action=remove attr:class="inline">
+                                <input type="hidden" name="store_id" value=store.id />
+                                <button type="submit" class="danger">
+                                    {format!("Remove {}", store.name)}
+                                </button>
+                            </ActionForm>
+                            <a class="button" href="/">
+                                "Cancel"
+                            </a>
+                        }
+                            .into_any()
+                    }
+                    Ok(store) => error_view(AppError::Conflict(format!("Disconnect {} before removing it.", store.name))),
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Suspense>
+    }
+}

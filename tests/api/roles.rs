@@ -1,0 +1,80 @@
+//! Every server function checks its caller on the server. The list of functions comes from the
+//! server itself, so a new one cannot be forgotten here.
+
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::*;
+
+/// Functions anyone may call.
+const PUBLIC: &[&str] = &["/api/login", "/api/logout", "/api/me"];
+
+/// Arguments that would succeed for an administrator, for each function that needs a role.
+fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'static str, String)>> {
+    let args = match path {
+        "/api/users/create" => {
+            vec![("email", "new@example.com".into()), ("role", "admin".into()), ("password", PASSWORD.into())]
+        }
+        "/api/users/change-role" => vec![("user_id", user_id.into()), ("role", "admin".into())],
+        "/api/users/deactivate" => vec![("user_id", user_id.into())],
+        "/api/stores/register" => vec![
+            ("store_url", "recent".into()),
+            ("api_key", SHOP_KEY.into()),
+            ("api_password", SHOP_TOKEN.into()),
+            ("shared_secret", SHOP_SECRET.into()),
+        ],
+        "/api/stores/disconnect" | "/api/stores/remove" | "/api/stores/get" => vec![("store_id", store_id.into())],
+        "/api/users/list" | "/api/audit/list" | "/api/stores/list" => vec![],
+        _ => return None,
+    };
+    Some(args)
+}
+
+/// Functions a standard user may call (reading the store list and a store).
+const READ_ONLY: &[&str] = &["/api/stores/list", "/api/stores/get"];
+
+async fn everything(app: &TestApp) -> (Vec<(String, String, i64)>, Vec<i64>, Vec<(i64, String)>) {
+    let users = sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    let stores = sqlx::query_as("SELECT id, state FROM stores ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    (users, app.store_snapshot().await, stores)
+}
+
+#[tokio::test]
+async fn every_server_function_refuses_callers_without_the_role_and_changes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    assert_eq!(app.register(&admin, "acme", SHOP_TOKEN).await.status(), StatusCode::OK);
+    let store_id: i64 = sqlx::query_scalar("SELECT id FROM stores").fetch_one(&app.pool).await.unwrap();
+    let user_id = app.user_id(STANDARD_EMAIL).await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let before = everything(&app).await;
+
+    let mut checked = 0;
+    for (path, method) in server_fn::axum::server_fn_paths() {
+        if PUBLIC.contains(&path) {
+            continue;
+        }
+        let args = sample_arguments(path, &store_id.to_string(), &user_id.to_string())
+            .unwrap_or_else(|| panic!("{path} has no sample arguments here: add them so its guard is tested"));
+        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let call = |client: &reqwest::Client| {
+            let url = app.url(path);
+            match method {
+                Method::GET => client.get(url).query(&form),
+                _ => client.post(url).form(&form),
+            }
+        };
+        let anonymous = call(&app.client()).send().await.unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "anonymous {path}");
+        let as_standard = call(&standard).send().await.unwrap();
+        if READ_ONLY.contains(&path) {
+            assert_eq!(as_standard.status(), StatusCode::OK, "standard {path}");
+        } else {
+            assert_eq!(as_standard.status(), StatusCode::FORBIDDEN, "standard {path}");
+            let body: serde_json::Value = as_standard.json().await.unwrap();
+            assert_eq!(body, serde_json::json!("Forbidden"));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 9, "only {checked} server functions were found");
+    assert_eq!(everything(&app).await, before, "nothing changed");
+}

@@ -43,7 +43,12 @@ export default defineConfig({
       url: `${baseURL}/login`,
       reuseExistingServer: false,
       timeout: 60_000,
-      env: { E2E_PORT: String(port), STORELINK_SHOPIFY_BASE_URL: `http://127.0.0.1:${emulatorPort}` },
+      env: {
+        E2E_PORT: String(port),
+        STORELINK_SHOPIFY_BASE_URL: `http://127.0.0.1:${emulatorPort}`,
+        // Short, so the "too slow" spec waits seconds rather than the default 15.
+        STORELINK_SHOPIFY_TIMEOUT_SECS: '3',
+      },
       stdout: 'pipe',
     },
   ],

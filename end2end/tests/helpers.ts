@@ -1,5 +1,8 @@
 import { expect, Page, TestInfo } from '@playwright/test';
 
+/** The Shopify emulator the server under test talks to (started by playwright.config.ts). */
+export const emulatorURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 1}`;
+
 export const admin = { email: 'admin@example.com', password: 'admin password 123' };
 export const standard = { email: 'standard@example.com', password: 'standard password 123' };
 

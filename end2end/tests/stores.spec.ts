@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test, TestInfo } from '@playwright/test';
-import { admin, open, signIn, standard } from './helpers';
+import { admin, emulatorURL, open, signIn, standard } from './helpers';
 
 const credentials = {
   key: 'e2ekey000000000000000000000000ac',
@@ -94,7 +94,24 @@ test('each registration failure shows its message and adds no store', async ({ p
     await fillShopifyForm(page, url, password);
     await expect(page.getByText(message)).toBeVisible();
   }
+
+  // Shopify's own troubles, switched on in the emulated shop.
+  const faults: [object, string][] = [
+    [{ frozen: true }, 'Shopify reports acme.myshopify.com as unavailable (frozen'],
+    [{ locked: true }, 'Shopify has locked acme.myshopify.com.'],
+    [{ latency_ms: 5000 }, 'Shopify is unavailable or too slow right now. Nothing was saved'],
+  ];
+  for (const [fault, message] of faults) {
+    await page.request.post(`${emulatorURL}/_emulator/shops/acme/faults`, { data: fault });
+    await openShopifyForm(page, testInfo);
+    await fillShopifyForm(page, 'acme', credentials.password);
+    await expect(page.getByRole('alert')).toContainText(message);
+    await page.request.post(`${emulatorURL}/_emulator/shops/acme/faults`, {
+      data: { frozen: false, locked: false, latency_ms: 0 },
+    });
+  }
   await open(page, '/', testInfo);
+  await expect(page.getByRole('row').filter({ hasText: 'acme.myshopify.com' })).toHaveCount(0);
   await expect(page.getByRole('row').filter({ hasText: 'nosuchshop' })).toHaveCount(0);
   await expect(page.getByRole('row').filter({ hasText: 'Partial Permissions' })).toHaveCount(0);
 });

@@ -154,6 +154,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         secret_key: args.secret_key.map(Secret::new),
         shopify_base_url,
         shopify_timeout: Duration::from_secs(args.shopify_timeout_secs),
+        run_sync: true,
     };
     let app = Application::build(settings).await?;
     let url = app.state.settings.public_url.clone().unwrap_or_else(|| format!("http://{}", app.local_addr()));

@@ -20,6 +20,7 @@ use crate::{
     error::AppError,
     secrets::{Sealer, Secret},
     shopify::client::ShopifyClient,
+    sync::SyncEngine,
     ui,
 };
 
@@ -40,6 +41,8 @@ pub struct Settings {
     pub shopify_base_url: Option<String>,
     /// How long a Shopify call may take before it counts as "too slow".
     pub shopify_timeout: Duration,
+    /// Run sync jobs in the background (tests that drive the engine themselves turn it off).
+    pub run_sync: bool,
 }
 
 impl Settings {
@@ -61,6 +64,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub sealer: Sealer,
     pub shopify: ShopifyClient,
+    pub sync: Arc<SyncEngine>,
 }
 
 impl AppState {
@@ -94,7 +98,11 @@ impl Application {
             .env(leptos::config::Env::PROD)
             .site_addr(listener.local_addr()?)
             .build();
-        let state = AppState { leptos_options, pool, settings: Arc::new(settings), sealer, shopify };
+        let sync = SyncEngine::new(pool.clone(), shopify.clone(), sealer.clone());
+        if settings.run_sync {
+            sync.spawn();
+        }
+        let state = AppState { leptos_options, pool, settings: Arc::new(settings), sealer, shopify, sync };
         let router = router(state.clone());
         Ok(Application { listener, router, state })
     }

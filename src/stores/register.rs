@@ -177,6 +177,7 @@ pub async fn register(state: &AppState, user: &UserDto, form: Form) -> Result<i6
     let detail = if warnings.is_empty() { "all permissions granted".to_owned() } else { warnings.join(" ") };
     audit::repo::record(&mut tx, user, action, Some((store_id, &name)), &detail).await?;
     tx.commit().await?;
+    state.sync.wake();
     tracing::info!(shop = %domain, store_id, "store registered");
     Ok(store_id)
 }

@@ -43,6 +43,8 @@ fn emulator_config() -> Config {
         shop("acme", &all),
         shop("recent", &recent),
         shop("partial", &["read_orders", "read_products", "read_customers", "read_locations"]),
+        json!({"handle": "big", "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
+               "scopes": all, "plan": "plus", "locations": 2, "products": 300, "customers": 260, "orders": 600, "seed": 9}),
     ]});
     Config::from_json(&config.to_string()).unwrap()
 }
@@ -51,6 +53,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: db::Pool,
     pub emulator: Emulator,
+    pub state: storelink::server::AppState,
     /// Kept alive so the database outlives the test.
     pub _dir: tempfile::TempDir,
 }
@@ -59,9 +62,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(None).await
 }
 
+/// An app whose sync jobs run only when a test runs them.
+pub async fn spawn_app_without_sync() -> TestApp {
+    spawn_app_configured(None, false).await
+}
+
 /// Starts the real server on a free port with a fresh database holding one administrator and
 /// one standard user, both with [`PASSWORD`].
 pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
+    spawn_app_configured(public_url, true).await
+}
+
+async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let emulator = Emulator::start(&emulator_config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let settings = Settings {
@@ -73,16 +85,18 @@ pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
         secret_key: None,
         shopify_base_url: Some(emulator.url()),
         shopify_timeout: std::time::Duration::from_secs(2),
+        run_sync,
     };
     let app = Application::build(settings).await.expect("the server starts");
     let addr = app.local_addr();
     let pool = app.state.pool.clone();
+    let state = app.state.clone();
     tokio::spawn(app.run());
     for (email, role) in [(ADMIN_EMAIL, Role::Admin), (STANDARD_EMAIL, Role::Standard)] {
         let hash = password::hash_blocking(PASSWORD).unwrap();
         repo::create(&pool, email, role, &hash).await.unwrap();
     }
-    TestApp { addr, pool, emulator, _dir: dir }
+    TestApp { addr, pool, emulator, state, _dir: dir }
 }
 
 impl TestApp {

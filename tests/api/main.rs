@@ -6,4 +6,5 @@ mod pages;
 mod roles;
 mod secrets;
 mod stores;
+mod sync;
 mod users;

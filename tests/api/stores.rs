@@ -13,7 +13,7 @@ async fn store_row(app: &TestApp, domain: &str) -> Option<(i64, String, String, 
 
 #[tokio::test]
 async fn an_administrator_registers_a_store_and_its_first_sync_is_queued() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_sync().await;
     let admin = app.signed_in(ADMIN_EMAIL).await;
     let response = app.register(&admin, "https://ACME.myshopify.com/admin/orders", SHOP_TOKEN).await;
     assert_eq!(response.status(), StatusCode::OK, "{:?}", response.text().await);
@@ -176,7 +176,7 @@ async fn a_connected_shop_cannot_be_registered_twice_even_at_the_same_moment() {
 
 #[tokio::test]
 async fn disconnecting_keeps_the_data_deletes_credentials_and_removes_webhooks() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_sync().await;
     let admin = app.signed_in(ADMIN_EMAIL).await;
     app.register(&admin, "acme", SHOP_TOKEN).await;
     let (id, ..) = store_row(&app, "acme.myshopify.com").await.unwrap();

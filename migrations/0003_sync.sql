@@ -77,3 +77,6 @@ CREATE TABLE sync_failed_items (
     shopify_id INTEGER,
     reason     TEXT    NOT NULL
 );
+
+-- One queued or running job per store: "Sync now" during a sync does not start a second one.
+CREATE UNIQUE INDEX sync_jobs_one_active ON sync_jobs (store_id) WHERE state IN ('queued', 'running');

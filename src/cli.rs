@@ -98,6 +98,9 @@ struct ServeArgs {
     /// Seconds a Shopify call may take.
     #[arg(long, env = "STORELINK_SHOPIFY_TIMEOUT_SECS", default_value_t = 15)]
     shopify_timeout_secs: u64,
+    /// Seconds between the scheduled incremental syncs of each store.
+    #[arg(long, env = "STORELINK_SYNC_INTERVAL_SECS", default_value_t = 600)]
+    sync_interval_secs: u64,
     /// Also start the Shopify emulator with a demo store, and print what to type to register it.
     #[arg(long)]
     demo: bool,
@@ -155,6 +158,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         shopify_base_url,
         shopify_timeout: Duration::from_secs(args.shopify_timeout_secs),
         run_sync: true,
+        sync_interval: Duration::from_secs(args.sync_interval_secs.max(1)),
     };
     let app = Application::build(settings).await?;
     let url = app.state.settings.public_url.clone().unwrap_or_else(|| format!("http://{}", app.local_addr()));

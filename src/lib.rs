@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod shopify;
 pub mod stores;
+pub mod sync;
 pub mod ui;
 pub mod users;
 
@@ -22,8 +23,6 @@ pub mod emulator;
 pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod server;
-#[cfg(feature = "ssr")]
-pub mod sync;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

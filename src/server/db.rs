@@ -31,14 +31,11 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
-/// True when `err` is a violation of the named unique constraint.
-pub fn violates(err: &sqlx::Error, constraint: &str) -> bool {
+/// True when `err` violates the unique constraint on `columns` (`"table.column"`), as SQLite
+/// names it in its message.
+pub fn violates(err: &sqlx::Error, columns: &str) -> bool {
     match err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            // SQLite names the columns rather than the constraint: "UNIQUE constraint failed: users.email".
-            db.constraint() == Some(constraint)
-                || db.message().contains(&constraint.replace("_key", "").replacen('_', ".", 1))
-        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => db.message().contains(columns),
         _ => false,
     }
 }

@@ -20,7 +20,7 @@ use crate::{
     error::AppError,
     secrets::{Sealer, Secret},
     shopify::client::ShopifyClient,
-    sync::SyncEngine,
+    sync::engine::SyncEngine,
     ui,
 };
 
@@ -43,6 +43,8 @@ pub struct Settings {
     pub shopify_timeout: Duration,
     /// Run sync jobs in the background (tests that drive the engine themselves turn it off).
     pub run_sync: bool,
+    /// How often each connected store gets an incremental sync.
+    pub sync_interval: Duration,
 }
 
 impl Settings {
@@ -98,7 +100,7 @@ impl Application {
             .env(leptos::config::Env::PROD)
             .site_addr(listener.local_addr()?)
             .build();
-        let sync = SyncEngine::new(pool.clone(), shopify.clone(), sealer.clone());
+        let sync = SyncEngine::new(pool.clone(), shopify.clone(), sealer.clone(), settings.sync_interval);
         if settings.run_sync {
             sync.spawn();
         }

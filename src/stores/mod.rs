@@ -1,6 +1,7 @@
 //! Connected stores: the Stores page, registering, disconnecting and removing, and (server
 //! only) the `stores` table and the registration flow.
 
+pub mod detail;
 #[cfg(feature = "ssr")]
 pub mod register;
 #[cfg(feature = "ssr")]
@@ -10,7 +11,8 @@ use leptos::server;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::{GetUrl, PostUrl};
 
-use crate::{error::AppError, users::UserDto};
+use self::detail::{CustomerRow, OrderRow, Page, PermissionRow, ProductRow};
+use crate::{error::AppError, sync::StoreProgress, users::UserDto};
 
 /// One store as the browser sees it: never its credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +70,8 @@ impl StoreState {
 pub struct StoresPage {
     pub viewer: UserDto,
     pub stores: Vec<StoreDto>,
+    /// Each store's latest sync job, for the live progress bars.
+    pub progress: Vec<StoreProgress>,
     /// Server time when the page was read, so "5 minutes ago" renders the same on both sides.
     pub now: i64,
 }
@@ -77,7 +81,8 @@ pub async fn list_stores() -> Result<StoresPage, AppError> {
     crate::server::respond(async {
         let caller = crate::auth::guard::require_user().await?;
         let stores = repo::list(&caller.pool).await?;
-        Ok(StoresPage { viewer: caller.user, stores, now: crate::server::db::now() })
+        let progress = crate::sync::progress::latest(&caller.pool, None).await?;
+        Ok(StoresPage { viewer: caller.user, stores, progress, now: crate::server::db::now() })
     })
     .await
 }
@@ -87,6 +92,45 @@ pub async fn get_store(store_id: i64) -> Result<StoreDto, AppError> {
     crate::server::respond(async {
         let caller = crate::auth::guard::require_user().await?;
         repo::get(&caller.pool, store_id).await?.ok_or_else(|| AppError::NotFound("That store does not exist.".into()))
+    })
+    .await
+}
+
+/// Everything the store detail page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreOverview {
+    pub store: StoreDto,
+    pub viewer_is_admin: bool,
+    pub progress: Option<StoreProgress>,
+    pub permissions: Vec<PermissionRow>,
+    pub orders: Page<OrderRow>,
+    pub products: Page<ProductRow>,
+    pub customers: Page<CustomerRow>,
+    pub locations: Vec<String>,
+}
+
+#[server(prefix = "/api", endpoint = "stores/detail", input = GetUrl)]
+pub async fn store_detail(
+    store_id: i64,
+    orders_page: i64,
+    products_page: i64,
+    customers_page: i64,
+) -> Result<StoreOverview, AppError> {
+    crate::server::respond(async {
+        let caller = crate::auth::guard::require_user().await?;
+        let pool = &caller.pool;
+        let store =
+            repo::get(pool, store_id).await?.ok_or_else(|| AppError::NotFound("That store does not exist.".into()))?;
+        Ok(StoreOverview {
+            store,
+            viewer_is_admin: caller.user.is_admin(),
+            progress: crate::sync::progress::latest(pool, Some(store_id)).await?.pop(),
+            permissions: detail::permissions(pool, store_id).await?,
+            orders: detail::awaiting_orders(pool, store_id, orders_page).await?,
+            products: detail::products(pool, store_id, products_page).await?,
+            customers: detail::customers(pool, store_id, customers_page).await?,
+            locations: detail::locations(pool, store_id).await?,
+        })
     })
     .await
 }

@@ -152,7 +152,7 @@ pub async fn register(state: &AppState, user: &UserDto, form: Form) -> Result<i6
     let store_id = match saved {
         Ok(Some(id)) => id,
         Ok(None) => return Err(already_connected(domain, &name)),
-        Err(err) if db::violates(&err, "stores_shop_domain_key") => return Err(already_connected(domain, &name)),
+        Err(err) if db::violates(&err, "stores.shop_domain") => return Err(already_connected(domain, &name)),
         Err(err) => return Err(err.into()),
     };
     sqlx::query(

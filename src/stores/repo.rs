@@ -91,14 +91,21 @@ async fn delete_credentials(conn: &mut SqliteConnection, store_id: i64) -> Resul
 
 /// Deletes a disconnected store and its synced data (cascading); connected stores are refused.
 pub async fn remove(pool: &db::Pool, user: &UserDto, store_id: i64) -> Result<(), AppError> {
+    // The DELETE comes first, so the transaction takes SQLite's write lock at once (a read
+    // first could not be upgraded while the sync engine writes).
     let mut tx = pool.begin().await?;
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT name, state FROM stores WHERE id = ?").bind(store_id).fetch_optional(&mut *tx).await?;
-    let Some((name, state)) = row else { return Err(AppError::NotFound("That store does not exist.".into())) };
-    if state != StoreState::Disconnected.as_str() {
-        return Err(AppError::Conflict(format!("Disconnect {name} before removing it.")));
-    }
-    sqlx::query("DELETE FROM stores WHERE id = ?").bind(store_id).execute(&mut *tx).await?;
+    let deleted: Option<String> =
+        sqlx::query_scalar("DELETE FROM stores WHERE id = ? AND state = 'disconnected' RETURNING name")
+            .bind(store_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(name) = deleted else {
+        drop(tx);
+        return match get(pool, store_id).await? {
+            None => Err(AppError::NotFound("That store does not exist.".into())),
+            Some(store) => Err(AppError::Conflict(format!("Disconnect {} before removing it.", store.name))),
+        };
+    };
     audit::repo::record(
         &mut tx,
         user,

@@ -1,60 +1,53 @@
-//! The synchronization engine: jobs persisted in the database, one per store at a time, each
-//! page upserted with its checkpoint in one transaction, so a job interrupted at any instant
-//! resumes without loss and without duplicates.
+//! Synchronization: the progress every browser watching sees, "Sync now", and (server only)
+//! the engine that runs the jobs.
 
+#[cfg(feature = "ssr")]
+pub mod engine;
+#[cfg(feature = "ssr")]
 pub mod pacing;
+#[cfg(feature = "ssr")]
+pub mod progress;
+#[cfg(feature = "ssr")]
 pub mod records;
 
-use std::{
-    collections::{BTreeMap, HashSet},
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::collections::BTreeMap;
 
+use leptos::server;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use tokio::sync::Notify;
+use server_fn::codec::{GetUrl, PostUrl, StreamingText, TextStream};
 
-use self::{
-    pacing::{PaceEvent, Pacer},
-    records::Resource,
-};
-use crate::{
-    error::AppError,
-    secrets::{Sealer, Secret},
-    server::db,
-    shopify::{
-        client::{ShopifyClient, ShopifyError, API_VERSION},
-        normalize_store_url, ShopDomain,
-    },
-};
+use crate::error::AppError;
 
-const PAGE: usize = 250;
-const MAX_EVENTS: usize = 30;
-
-/// Where a job is: the last id stored per resource, and the resources finished.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Checkpoint {
-    last: BTreeMap<String, i64>,
-    done: Vec<String>,
-}
+/// The resources in the order a full sync takes them, with the names the pages use.
+pub const RESOURCES: [(&str, &str); 5] = [
+    ("locations", "Locations"),
+    ("products", "Products"),
+    ("customers", "Customers"),
+    ("orders", "Orders"),
+    ("inventory_levels", "Inventory levels"),
+];
 
 /// Per resource, records stored so far and Shopify's count.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
     pub done: i64,
     pub total: Option<i64>,
 }
 
-/// A job's progress as the pages show it, with a short log of what happened.
-#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+/// A job's progress, with a short log of what happened.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub resources: BTreeMap<String, Count>,
     pub events: Vec<String>,
+    /// The resource being synchronized now.
+    #[serde(default)]
+    pub phase: Option<String>,
 }
 
+const MAX_EVENTS: usize = 30;
+
 impl Progress {
-    fn event(&mut self, text: String) {
+    pub fn event(&mut self, text: String) {
         self.events.push(text);
         if self.events.len() > MAX_EVENTS {
             self.events.remove(0);
@@ -62,427 +55,143 @@ impl Progress {
     }
 }
 
-/// Runs sync jobs: queued ones, and running ones a restart interrupted.
-pub struct SyncEngine {
-    pool: db::Pool,
-    shopify: ShopifyClient,
-    sealer: Sealer,
-    active: Mutex<HashSet<i64>>,
-    wake: Notify,
+/// The latest sync job of a store, as every browser watching sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreProgress {
+    pub store_id: i64,
+    pub job_id: i64,
+    /// `full` or `incremental`.
+    pub kind: String,
+    /// `queued`, `running`, `done`, `failed` or `cancelled`.
+    pub state: String,
+    pub error: Option<String>,
+    pub progress: Progress,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    /// Server time of this snapshot, so rates render the same everywhere.
+    pub now: i64,
 }
 
-/// Why a job stopped before finishing, in words for the store's state.
-enum Stop {
-    Fatal(String),
-    Cancelled,
-    Internal(AppError),
-}
-
-impl From<AppError> for Stop {
-    fn from(err: AppError) -> Stop {
-        Stop::Internal(err)
-    }
-}
-
-impl From<sqlx::Error> for Stop {
-    fn from(err: sqlx::Error) -> Stop {
-        Stop::Internal(err.into())
-    }
-}
-
-/// The state a store is left in when Shopify refuses for good.
-fn fatal_message(err: &ShopifyError) -> String {
-    match err {
-        ShopifyError::Unauthorized => "Shopify rejected the API password — reconnect the store".into(),
-        ShopifyError::Forbidden { scope } => format!("permission {scope} was removed"),
-        ShopifyError::Frozen | ShopifyError::Locked => "the shop is unavailable".into(),
-        ShopifyError::NotFound => "Shopify no longer knows this shop".into(),
-        other => format!("Shopify kept failing: {other}"),
-    }
-}
-
-impl SyncEngine {
-    pub fn new(pool: db::Pool, shopify: ShopifyClient, sealer: Sealer) -> Arc<SyncEngine> {
-        Arc::new(SyncEngine { pool, shopify, sealer, active: Mutex::new(HashSet::new()), wake: Notify::new() })
+impl StoreProgress {
+    pub fn active(&self) -> bool {
+        self.state == "queued" || self.state == "running"
     }
 
-    /// Starts the loop that picks up jobs, now and whenever woken.
-    pub fn spawn(self: &Arc<Self>) {
-        let engine = self.clone();
-        tokio::spawn(async move {
-            loop {
-                if let Err(err) = engine.start_pending().await {
-                    tracing::error!(error = %err, "could not look for sync jobs");
+    pub fn done(&self) -> i64 {
+        self.progress.resources.values().map(|c| c.done).sum()
+    }
+
+    /// Records expected in all, once Shopify's counts are known.
+    pub fn total(&self) -> i64 {
+        self.progress.resources.values().map(|c| c.total.unwrap_or(c.done).max(c.done)).sum()
+    }
+
+    /// Records stored per second since the job started.
+    pub fn rate(&self) -> Option<f64> {
+        let elapsed = self.now - self.started_at?;
+        (elapsed > 0 && self.done() > 0).then(|| self.done() as f64 / elapsed as f64)
+    }
+
+    pub fn seconds_left(&self) -> Option<i64> {
+        let rate = self.rate()?;
+        Some(((self.total() - self.done()).max(0) as f64 / rate).ceil() as i64)
+    }
+
+    /// One sentence for screen readers and the page: where the sync is.
+    pub fn summary(&self) -> String {
+        let phase = self
+            .progress
+            .phase
+            .as_deref()
+            .and_then(|p| RESOURCES.iter().find(|(key, _)| *key == p))
+            .map(|(_, label)| label.to_lowercase());
+        match self.state.as_str() {
+            "queued" => "Synchronization is queued and starts in a moment.".into(),
+            "running" => {
+                let mut text = format!("Synchronizing: {} of {} records", self.done(), self.total());
+                if let Some(phase) = phase {
+                    text.push_str(&format!(", now {phase}"));
                 }
-                tokio::select! {
-                    _ = engine.wake.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                if let (Some(rate), Some(left)) = (self.rate(), self.seconds_left()) {
+                    text.push_str(&format!(" ({rate:.0} per second, about {} left)", duration_words(left)));
                 }
+                text.push('.');
+                text
             }
-        });
-    }
-
-    /// Tells the loop a job may be waiting.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
-    async fn start_pending(self: &Arc<Self>) -> Result<(), AppError> {
-        let jobs: Vec<(i64, i64)> =
-            sqlx::query_as("SELECT id, store_id FROM sync_jobs WHERE state IN ('queued', 'running') ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
-        for (job_id, store_id) in jobs {
-            // One job per store at a time.
-            if !self.active.lock().expect("active lock").insert(store_id) {
-                continue;
-            }
-            let engine = self.clone();
-            tokio::spawn(async move {
-                if let Err(err) = engine.run_job(job_id).await {
-                    tracing::error!(error = %err, job_id, "sync job failed inside storelink");
-                }
-                engine.active.lock().expect("active lock").remove(&store_id);
-                engine.wake();
-            });
-        }
-        Ok(())
-    }
-
-    /// Runs one job to its end, from its checkpoint. Public so tests can interrupt it.
-    pub async fn run_job(&self, job_id: i64) -> Result<(), AppError> {
-        let row: Option<(i64, String, String, String)> =
-            sqlx::query_as("SELECT store_id, state, checkpoint, progress FROM sync_jobs WHERE id = ?")
-                .bind(job_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((store_id, state, checkpoint, progress)) = row else { return Ok(()) };
-        if !matches!(state.as_str(), "queued" | "running") {
-            return Ok(());
-        }
-        let mut job = Job {
-            engine: self,
-            id: job_id,
-            store_id,
-            checkpoint: serde_json::from_str(&checkpoint).unwrap_or_default(),
-            progress: serde_json::from_str(&progress).unwrap_or_default(),
-            pacer: Pacer::default(),
-        };
-        let resumed = state == "running";
-        sqlx::query(
-            "UPDATE sync_jobs SET state = 'running', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?",
-        )
-        .bind(db::now())
-        .bind(db::now())
-        .bind(job_id)
-        .execute(&self.pool)
-        .await?;
-        job.progress.event(if resumed { "Resumed after an interruption".into() } else { "Started".into() });
-        match job.run().await {
-            Ok(()) => job.finish().await,
-            Err(Stop::Cancelled) => Ok(()),
-            Err(Stop::Fatal(message)) => job.fail(&message).await,
-            Err(Stop::Internal(err)) => {
-                job.fail("storelink could not store what Shopify sent").await?;
-                Err(err)
-            }
+            "done" => format!("Synchronized {} records.", self.done()),
+            "failed" => format!("Synchronization stopped: {}.", self.error.as_deref().unwrap_or("unknown error")),
+            _ => "Synchronization was cancelled.".into(),
         }
     }
 }
 
-struct Job<'a> {
-    engine: &'a SyncEngine,
-    id: i64,
-    store_id: i64,
-    checkpoint: Checkpoint,
-    progress: Progress,
-    pacer: Pacer,
+/// "45 seconds", "3 minutes", "2 hours".
+pub fn duration_words(seconds: i64) -> String {
+    let (n, unit) = match seconds {
+        s if s < 90 => (s.max(1), "second"),
+        s if s < 5400 => ((s + 30) / 60, "minute"),
+        s => ((s + 1800) / 3600, "hour"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-impl Job<'_> {
-    async fn credentials(&self) -> Result<(ShopDomain, Secret), Stop> {
-        let row: Option<(String, Vec<u8>)> = sqlx::query_as(
-            "SELECT s.shop_domain, c.api_password FROM stores s JOIN store_credentials c ON c.store_id = s.id WHERE s.id = ?",
-        )
-        .bind(self.store_id)
-        .fetch_optional(&self.engine.pool)
-        .await?;
-        let Some((domain, sealed)) = row else { return Err(Stop::Cancelled) };
-        let domain = normalize_store_url(&domain).map_err(|_| Stop::Internal(AppError::Internal))?.domain;
-        let token = self.engine.sealer.open(&sealed).map_err(|err| {
-            tracing::error!(error = %err, store_id = self.store_id, "stored credentials could not be opened");
-            Stop::Internal(AppError::Internal)
-        })?;
-        Ok((domain, token))
-    }
-
-    async fn get(&mut self, domain: &ShopDomain, token: &Secret, path: &str) -> Result<Value, Stop> {
-        let mut events = Vec::new();
-        let result = self.engine.pacer_get(&self.pacer, domain, token, path, &mut events).await;
-        for event in events {
-            self.progress.event(match event {
-                PaceEvent::WaitedForRateLimit { millis } => {
-                    format!("Waited {:.1} s for Shopify's rate limit", millis as f64 / 1000.0)
-                }
-                PaceEvent::Retried { attempt, reason } => format!("Retried ({reason}), attempt {attempt}"),
-            });
-        }
-        result.map_err(|err| Stop::Fatal(fatal_message(&err)))
-    }
-
-    async fn cancelled(&self) -> Result<bool, Stop> {
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM sync_jobs WHERE id = ?")
-            .bind(self.id)
-            .fetch_optional(&self.engine.pool)
-            .await?;
-        Ok(state.as_deref() != Some("running"))
-    }
-
-    fn is_done(&self, what: &str) -> bool {
-        self.checkpoint.done.iter().any(|d| d == what)
-    }
-
-    async fn run(&mut self) -> Result<(), Stop> {
-        let (domain, token) = self.credentials().await?;
-        let base = format!("/admin/api/{API_VERSION}");
-        if !self.is_done("shop") {
-            let reply = self.get(&domain, &token, &format!("{base}/shop.json")).await?;
-            let mut tx = self.engine.pool.begin().await?;
-            if let Some(shop) = reply.get("shop").filter(|s| s.is_object()) {
-                sqlx::query("UPDATE stores SET shop_json = ?, name = COALESCE(?, name) WHERE id = ?")
-                    .bind(shop.to_string())
-                    .bind(shop["name"].as_str())
-                    .bind(self.store_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            self.checkpoint.done.push("shop".into());
-            self.save(&mut tx).await?;
-            tx.commit().await?;
-        }
-        for resource in Resource::ALL {
-            if self.is_done(resource.key()) {
-                continue;
-            }
-            if resource == Resource::InventoryLevels {
-                self.sync_inventory(&domain, &token, &base).await?;
-                continue;
-            }
-            let status = if resource == Resource::Orders { "status=any&" } else { "" };
-            let count = self.get(&domain, &token, &format!("{base}/{}/count.json?{status}", resource.key())).await?;
-            self.progress.resources.entry(resource.key().into()).or_default().total = count["count"].as_i64();
-            loop {
-                if self.cancelled().await? {
-                    return Err(Stop::Cancelled);
-                }
-                let since = self.checkpoint.last.get(resource.key()).copied().unwrap_or(0);
-                let path = format!("{base}/{}.json?{status}limit={PAGE}&since_id={since}", resource.key());
-                let reply = self.get(&domain, &token, &path).await?;
-                let records = reply[resource.key()].as_array().cloned().unwrap_or_default();
-                let last_page = records.len() < PAGE;
-                self.store_page(resource, &records, last_page).await?;
-                if last_page {
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Upserts one page and advances the checkpoint, in one transaction.
-    async fn store_page(&mut self, resource: Resource, records: &[Value], last_page: bool) -> Result<(), Stop> {
-        let mut tx = self.engine.pool.begin().await?;
-        let mut stored = 0;
-        for record in records {
-            match records::upsert(&mut tx, self.store_id, resource, record).await? {
-                Ok(()) => stored += 1,
-                Err(why) => {
-                    let id = record["id"].as_i64();
-                    sqlx::query(
-                        "INSERT INTO sync_failed_items (job_id, resource, shopify_id, reason) VALUES (?, ?, ?, ?)",
-                    )
-                    .bind(self.id)
-                    .bind(resource.key())
-                    .bind(id)
-                    .bind(&why)
-                    .execute(&mut *tx)
-                    .await?;
-                    self.progress.event(format!(
-                        "Skipped a {} record ({}): {why}",
-                        resource.key(),
-                        id.unwrap_or_default()
-                    ));
-                }
-            }
-        }
-        if let Some(max) = records.iter().filter_map(|r| r["id"].as_i64()).max() {
-            self.checkpoint.last.insert(resource.key().into(), max);
-        }
-        self.progress.resources.entry(resource.key().into()).or_default().done += stored;
-        if last_page {
-            self.checkpoint.done.push(resource.key().into());
-        }
-        self.save(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Inventory levels have no ids to walk by: each location is walked by its cursor and
-    /// checkpointed when complete.
-    async fn sync_inventory(&mut self, domain: &ShopDomain, token: &Secret, base: &str) -> Result<(), Stop> {
-        let locations: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_locations WHERE store_id = ? ORDER BY id")
-            .bind(self.store_id)
-            .fetch_all(&self.engine.pool)
-            .await?;
-        let key = Resource::InventoryLevels.key();
-        let finished = self.checkpoint.last.get(key).copied().unwrap_or(0);
-        for location in locations.into_iter().filter(|l| *l > finished) {
-            let mut path = format!("{base}/inventory_levels.json?limit={PAGE}&location_ids={location}");
-            loop {
-                if self.cancelled().await? {
-                    return Err(Stop::Cancelled);
-                }
-                let mut events = Vec::new();
-                let reply = self
-                    .engine
-                    .pacer_reply(&self.pacer, domain, token, &path, &mut events)
-                    .await
-                    .map_err(|err| Stop::Fatal(fatal_message(&err)))?;
-                let records = reply.body[key].as_array().cloned().unwrap_or_default();
-                let next = next_link(&reply.headers);
-                let mut tx = self.engine.pool.begin().await?;
-                for record in &records {
-                    if let Err(why) = records::upsert(&mut tx, self.store_id, Resource::InventoryLevels, record).await?
-                    {
-                        self.progress.event(format!("Skipped an inventory level: {why}"));
-                    }
-                }
-                self.progress.resources.entry(key.into()).or_default().done += records.len() as i64;
-                if next.is_none() {
-                    self.checkpoint.last.insert(key.into(), location);
-                }
-                self.save(&mut tx).await?;
-                tx.commit().await?;
-                match next {
-                    Some(next) => path = next,
-                    None => break,
-                }
-            }
-        }
-        let mut tx = self.engine.pool.begin().await?;
-        self.checkpoint.done.push(key.into());
-        self.save(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn save(&self, conn: &mut sqlx::SqliteConnection) -> Result<(), Stop> {
-        sqlx::query("UPDATE sync_jobs SET checkpoint = ?, progress = ?, updated_at = ? WHERE id = ?")
-            .bind(serde_json::to_string(&self.checkpoint).unwrap_or_default())
-            .bind(serde_json::to_string(&self.progress).unwrap_or_default())
-            .bind(db::now())
-            .bind(self.id)
-            .execute(conn)
-            .await?;
-        Ok(())
-    }
-
-    async fn finish(&mut self) -> Result<(), AppError> {
-        self.progress.event("Finished".into());
-        let now = db::now();
-        let mut tx = self.engine.pool.begin().await?;
-        sqlx::query("UPDATE sync_jobs SET state = 'done', progress = ?, finished_at = ?, updated_at = ? WHERE id = ?")
-            .bind(serde_json::to_string(&self.progress).unwrap_or_default())
-            .bind(now)
-            .bind(now)
-            .bind(self.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE stores SET last_synced_at = ?, state_detail = NULL,
-                orders_count = (SELECT COUNT(*) FROM synced_orders WHERE store_id = stores.id),
-                products_count = (SELECT COUNT(*) FROM synced_products WHERE store_id = stores.id),
-                customers_count = (SELECT COUNT(*) FROM synced_customers WHERE store_id = stores.id),
-                locations_count = (SELECT COUNT(*) FROM synced_locations WHERE store_id = stores.id)
-             WHERE id = ?",
-        )
-        .bind(now)
-        .bind(self.store_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn fail(&mut self, message: &str) -> Result<(), AppError> {
-        self.progress.event(format!("Stopped: {message}"));
-        let now = db::now();
-        let mut tx = self.engine.pool.begin().await?;
-        sqlx::query("UPDATE sync_jobs SET state = 'failed', error = ?, progress = ?, finished_at = ?, updated_at = ? WHERE id = ?")
-            .bind(message)
-            .bind(serde_json::to_string(&self.progress).unwrap_or_default())
-            .bind(now)
-            .bind(now)
-            .bind(self.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE stores SET state_detail = ? WHERE id = ?")
-            .bind(message)
-            .bind(self.store_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        tracing::warn!(store_id = self.store_id, job_id = self.id, message, "sync stopped");
-        Ok(())
-    }
+/// Newline-delimited JSON: a snapshot of each store's latest job (or one store's) on
+/// connecting, then every change as it happens. Chunks are not messages, so the browser
+/// splits on newlines.
+#[server(prefix = "/api", endpoint = "sync/progress", input = GetUrl, output = StreamingText)]
+pub async fn watch_progress(store_id: Option<i64>) -> Result<TextStream<AppError>, AppError> {
+    crate::server::respond(async {
+        let caller = crate::auth::guard::require_user().await?;
+        let state = crate::server::AppState::current()?;
+        progress::stream(caller.pool, state.sync.subscribe(), store_id).await
+    })
+    .await
 }
 
-impl SyncEngine {
-    async fn pacer_reply(
-        &self,
-        pacer: &Pacer,
-        domain: &ShopDomain,
-        token: &Secret,
-        path: &str,
-        events: &mut Vec<PaceEvent>,
-    ) -> Result<crate::shopify::client::Reply, ShopifyError> {
-        pacer.get(&self.shopify, domain, token, path, &mut |e| events.push(e)).await
-    }
-
-    async fn pacer_get(
-        &self,
-        pacer: &Pacer,
-        domain: &ShopDomain,
-        token: &Secret,
-        path: &str,
-        events: &mut Vec<PaceEvent>,
-    ) -> Result<Value, ShopifyError> {
-        self.pacer_reply(pacer, domain, token, path, events).await.map(|reply| reply.body)
-    }
-}
-
-/// The path of the `Link` header's `rel="next"` URL, used exactly as given.
-fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    let header = headers.get("link")?.to_str().ok()?;
-    let part = header.split(", ").find(|p| p.ends_with("rel=\"next\""))?;
-    let url = &part[part.find('<')? + 1..part.find('>')?];
-    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-    Some(after_scheme[after_scheme.find('/')?..].to_owned())
+/// Starts an incremental sync now, unless one is already queued or running.
+#[server(prefix = "/api", endpoint = "sync/now", input = PostUrl)]
+pub async fn sync_now(store_id: i64) -> Result<String, AppError> {
+    crate::server::respond(async {
+        let caller = crate::auth::guard::require_admin().await?;
+        let state = crate::server::AppState::current()?;
+        let message = progress::queue_incremental(&caller.pool, &caller.user, store_id).await?;
+        state.sync.wake();
+        Ok(message)
+    })
+    .await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn progress(state: &str, done: i64, total: i64, started: i64, now: i64) -> StoreProgress {
+        let mut resources = BTreeMap::new();
+        resources.insert("orders".to_owned(), Count { done, total: Some(total) });
+        StoreProgress {
+            store_id: 1,
+            job_id: 1,
+            kind: "full".into(),
+            state: state.into(),
+            error: None,
+            progress: Progress { resources, events: vec![], phase: Some("orders".into()) },
+            started_at: Some(started),
+            finished_at: None,
+            now,
+        }
+    }
+
     #[test]
-    fn the_next_link_becomes_a_path() {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            "link",
-            "<https://a.myshopify.com/admin/api/2026-07/x.json?limit=2&page_info=p>; rel=\"previous\", <https://a.myshopify.com/admin/api/2026-07/x.json?limit=2&page_info=n>; rel=\"next\""
-                .parse()
-                .unwrap(),
+    fn the_summary_says_where_the_sync_is_and_how_long_is_left() {
+        let p = progress("running", 1250, 5000, 100, 110);
+        assert_eq!(p.rate(), Some(125.0));
+        assert_eq!(p.seconds_left(), Some(30));
+        assert_eq!(
+            p.summary(),
+            "Synchronizing: 1250 of 5000 records, now orders (125 per second, about 30 seconds left)."
         );
-        assert_eq!(next_link(&headers).as_deref(), Some("/admin/api/2026-07/x.json?limit=2&page_info=n"));
+        assert_eq!(progress("done", 5000, 5000, 100, 200).summary(), "Synchronized 5000 records.");
+        assert_eq!(duration_words(3600), "1 hour");
+        assert_eq!(duration_words(150), "3 minutes");
     }
 }

@@ -3,8 +3,10 @@
 
 mod add_store;
 mod audit;
+mod live;
 mod signin;
 mod store_actions;
+mod store_detail;
 mod stores;
 mod users;
 
@@ -54,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=signin::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/stores/new") view=add_store::AddStorePage ssr=SsrMode::Async />
+                    <Route path=path!("/stores/:id") view=store_detail::StoreDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/stores/:id/disconnect") view=store_actions::DisconnectPage ssr=SsrMode::Async />
                     <Route path=path!("/stores/:id/remove") view=store_actions::RemovePage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />

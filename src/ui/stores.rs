@@ -1,30 +1,54 @@
+use std::collections::HashMap;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{error_view, format_utc};
-use crate::stores::{list_stores, relative_time, StoreDto, StoreState, StoresPage as Page};
+use super::{error_view, format_utc, live};
+use crate::{
+    stores::{list_stores, relative_time, StoreDto, StoreState, StoresPage as Page},
+    sync::{StoreProgress, SyncNow},
+};
 
 #[component]
 pub fn StoresPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| list_stores());
+    let refresh = Callback::new(move |()| page.refetch());
     view! {
         <Title text="Stores · storelink" />
         <h1>"Stores"</h1>
-        <Suspense fallback=|| view! { <p>"Loading stores…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading stores…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <StoreList page /> }.into_any(),
+                    Ok(page) => view! { <StoreList page refresh /> }.into_any(),
                     Err(err) => error_view(err),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
+/// Each store's latest job, kept current by the progress stream; a job that ends reloads the
+/// list so its counts and time show.
+fn live_progress(initial: Vec<StoreProgress>, refresh: Callback<()>) -> RwSignal<HashMap<i64, StoreProgress>> {
+    let live = RwSignal::new(initial.into_iter().map(|p| (p.store_id, p)).collect::<HashMap<_, _>>());
+    live::watch(None, move |progress| {
+        let was_active = live.with_untracked(|m| m.get(&progress.store_id).is_some_and(StoreProgress::active));
+        let ended = was_active && !progress.active();
+        live.update(|m| {
+            m.insert(progress.store_id, progress);
+        });
+        if ended {
+            refresh.run(());
+        }
+    });
+    live
+}
+
 #[component]
-fn StoreList(page: Page) -> impl IntoView {
+fn StoreList(page: Page, refresh: Callback<()>) -> impl IntoView {
     let admin = page.viewer.is_admin();
     let now = page.now;
+    let live = live_progress(page.progress.clone(), refresh);
     let controls = if admin {
         view! {
             <a class="button primary" href="/stores/new">
@@ -60,7 +84,7 @@ fn StoreList(page: Page) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {page.stores.into_iter().map(|store| view! { <StoreRow store now admin /> }).collect_view()}
+                    {page.stores.into_iter().map(|store| view! { <StoreRow store now admin live /> }).collect_view()}
                 </tbody>
             </table>
         }
@@ -73,7 +97,7 @@ fn StoreList(page: Page) -> impl IntoView {
 }
 
 #[component]
-fn StoreRow(store: StoreDto, now: i64, admin: bool) -> impl IntoView {
+fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<i64, StoreProgress>>) -> impl IntoView {
     let synced = match store.last_synced_at {
         Some(at) => {
             view! { <time title=format_utc(at)>{relative_time(at, now)} " (" {format_utc(at)} ")"</time> }.into_any()
@@ -84,6 +108,8 @@ fn StoreRow(store: StoreDto, now: i64, admin: bool) -> impl IntoView {
         let (id, name) = (store.id, store.name.clone());
         let links = match store.state {
             StoreState::Connected => view! {
+                <SyncNowButton store_id=id name=name.clone() />
+                " "
                 <a href=format!("/stores/{id}/disconnect") aria-label=format!("Disconnect {name}")>"Disconnect"</a>
             }
                 .into_any(),
@@ -105,12 +131,26 @@ fn StoreRow(store: StoreDto, now: i64, admin: bool) -> impl IntoView {
             </ul>
         }
     });
+    let (id, name) = (store.id, store.name.clone());
+    let progress = move || {
+        live.with(|m| m.get(&id).filter(|p| p.active()).cloned()).map(|p| {
+            view! {
+                <div class="live">
+                    <progress max=p.total().max(1).to_string() value=p.done().to_string() aria-label=format!("Sync progress of {name}")></progress>
+                    <span class="note">{p.summary()}</span>
+                </div>
+            }
+        })
+    };
     view! {
         <tr>
             <td>{store.platform}</td>
-            <td>{store.name} {warnings}</td>
+            <td>
+                <a href=format!("/stores/{}", store.id)>{store.name}</a>
+                {warnings}
+            </td>
             <td>{store.shop_domain}</td>
-            <td>{store.state.label()} {store.state_detail.map(|d| view! { <div class="note">{d}</div> })}</td>
+            <td>{store.state.label()} {store.state_detail.map(|d| view! { <div class="note">{d}</div> })} {progress}</td>
             <td>{synced}</td>
             <td class="num">{store.orders}</td>
             <td class="num">{store.products}</td>
@@ -118,5 +158,26 @@ fn StoreRow(store: StoreDto, now: i64, admin: bool) -> impl IntoView {
             <td class="num">{store.locations}</td>
             {actions}
         </tr>
+    }
+}
+
+/// "Sync now": starts an incremental sync unless one is already running.
+#[component]
+pub fn SyncNowButton(store_id: i64, name: String) -> impl IntoView {
+    let sync = ServerAction::<SyncNow>::new();
+    let message = move || {
+        sync.value().get().map(|result| match result {
+            Ok(message) => message,
+            Err(err) => err.to_string(),
+        })
+    };
+    view! {
+        <ActionForm action=sync attr:class="inline">
+            <input type="hidden" name="store_id" value=store_id />
+            <button type="submit" aria-label=format!("Sync {name} now")>
+                "Sync now"
+            </button>
+        </ActionForm>
+        {move || message().map(|m| view! { <span class="note" role="status">{m}</span> })}
     }
 }

@@ -39,7 +39,7 @@ pub async fn create(pool: &db::Pool, email: &str, role: Role, password_hash: &st
     .await;
     match inserted {
         Ok(row) => Ok(UserDto { id: row.try_get("id")?, email: email.to_owned(), role, active: true }),
-        Err(err) if db::violates(&err, "users_email_key") => {
+        Err(err) if db::violates(&err, "users.email") => {
             Err(AppError::invalid("email", "A user with this email already exists."))
         }
         Err(err) => Err(err.into()),

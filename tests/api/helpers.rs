@@ -64,16 +64,21 @@ pub async fn spawn_app() -> TestApp {
 
 /// An app whose sync jobs run only when a test runs them.
 pub async fn spawn_app_without_sync() -> TestApp {
-    spawn_app_configured(None, false).await
+    spawn_app_configured(None, false, 3600).await
+}
+
+/// An app that syncs every store every `seconds`.
+pub async fn spawn_app_syncing_every(seconds: u64) -> TestApp {
+    spawn_app_configured(None, true, seconds).await
 }
 
 /// Starts the real server on a free port with a fresh database holding one administrator and
 /// one standard user, both with [`PASSWORD`].
 pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
-    spawn_app_configured(public_url, true).await
+    spawn_app_configured(public_url, true, 3600).await
 }
 
-async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool) -> TestApp {
+async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool, sync_secs: u64) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let emulator = Emulator::start(&emulator_config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let settings = Settings {
@@ -86,6 +91,7 @@ async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool) -> TestA
         shopify_base_url: Some(emulator.url()),
         shopify_timeout: std::time::Duration::from_secs(2),
         run_sync,
+        sync_interval: std::time::Duration::from_secs(sync_secs),
     };
     let app = Application::build(settings).await.expect("the server starts");
     let addr = app.local_addr();

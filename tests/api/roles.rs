@@ -22,7 +22,19 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
             ("api_password", SHOP_TOKEN.into()),
             ("shared_secret", SHOP_SECRET.into()),
         ],
-        "/api/stores/disconnect" | "/api/stores/remove" | "/api/stores/get" => vec![("store_id", store_id.into())],
+        "/api/stores/disconnect"
+        | "/api/stores/remove"
+        | "/api/stores/get"
+        | "/api/sync/now"
+        | "/api/sync/progress" => {
+            vec![("store_id", store_id.into())]
+        }
+        "/api/stores/detail" => vec![
+            ("store_id", store_id.into()),
+            ("orders_page", "1".into()),
+            ("products_page", "1".into()),
+            ("customers_page", "1".into()),
+        ],
         "/api/users/list" | "/api/audit/list" | "/api/stores/list" => vec![],
         _ => return None,
     };
@@ -30,7 +42,7 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
 }
 
 /// Functions a standard user may call (reading the store list and a store).
-const READ_ONLY: &[&str] = &["/api/stores/list", "/api/stores/get"];
+const READ_ONLY: &[&str] = &["/api/stores/list", "/api/stores/get", "/api/stores/detail", "/api/sync/progress"];
 
 async fn everything(app: &TestApp) -> (Vec<(String, String, i64)>, Vec<i64>, Vec<(i64, String)>) {
     let users = sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&app.pool).await.unwrap();
@@ -75,6 +87,6 @@ async fn every_server_function_refuses_callers_without_the_role_and_changes_noth
         }
         checked += 1;
     }
-    assert!(checked >= 9, "only {checked} server functions were found");
+    assert!(checked >= 12, "only {checked} server functions were found");
     assert_eq!(everything(&app).await, before, "nothing changed");
 }

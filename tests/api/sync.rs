@@ -181,3 +181,136 @@ async fn one_store_failing_does_not_stop_another() {
     assert_eq!(job_state(&app, healthy).await.0, "done");
     assert_exact_copy(&app, store, "big").await;
 }
+
+async fn synced_order(app: &TestApp, id: i64) -> Option<Value> {
+    let raw: Option<String> = sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = ?")
+        .bind(id)
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap();
+    raw.map(|r| serde_json::from_str(&r).unwrap())
+}
+
+#[tokio::test]
+async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time() {
+    let app = spawn_app_without_sync().await;
+    let (store, job) = register(&app, "acme").await;
+    app.state.sync.run_job(job).await.unwrap();
+    let control = |path: &str, body: Value| {
+        let url = format!("{}/_emulator/shops/acme{path}", app.emulator.url());
+        async move { reqwest::Client::new().post(url).json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let created = control("/orders", json!({})).await["order"]["id"].as_i64().unwrap();
+    let existing = *synced(&app, "synced_orders", store).await.keys().next().unwrap();
+    control(&format!("/orders/{existing}/update"), json!({"note": "Fragile: handle with care"})).await;
+
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let first: String =
+        app.post(&admin, "/api/sync/now", &[("store_id", &store.to_string())]).await.json().await.unwrap();
+    assert!(first.starts_with("Synchronizing"), "{first}");
+    let second: String =
+        app.post(&admin, "/api/sync/now", &[("store_id", &store.to_string())]).await.json().await.unwrap();
+    assert!(second.contains("is already synchronizing"), "{second}");
+    let jobs: Vec<i64> = sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = ? AND state = 'queued'")
+        .bind(store)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1, "one job at a time");
+
+    app.state.sync.run_job(jobs[0]).await.unwrap();
+    assert_eq!(job_state(&app, jobs[0]).await.0, "done");
+    assert!(synced_order(&app, created).await.is_some(), "the new order arrived");
+    assert_eq!(synced_order(&app, existing).await.unwrap()["note"], "Fragile: handle with care");
+    assert_exact_copy(&app, store, "acme").await;
+    // An incremental sync asks Shopify only for what changed.
+    let log: Value = reqwest::Client::new()
+        .get(format!("{}/_emulator/requests?limit=50", app.emulator.url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let incremental: Vec<&str> = log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .filter(|p| p.contains("orders.json"))
+        .collect();
+    assert!(incremental.last().unwrap().contains("updated_at_min="), "{incremental:?}");
+}
+
+#[tokio::test]
+async fn stores_are_synced_again_on_a_schedule() {
+    let app = spawn_app_syncing_every(1).await;
+    let (store, job) = register(&app, "acme").await;
+    assert_eq!(wait_until_finished(&app, job).await, "done");
+    let url = format!("{}/_emulator/shops/acme/orders", app.emulator.url());
+    let created: Value = reqwest::Client::new().post(url).send().await.unwrap().json().await.unwrap();
+    let id = created["order"]["id"].as_i64().unwrap();
+    for _ in 0..100 {
+        if synced_order(&app, id).await.is_some() {
+            let kind: String =
+                sqlx::query_scalar("SELECT kind FROM sync_jobs WHERE store_id = ? ORDER BY id DESC LIMIT 1")
+                    .bind(store)
+                    .fetch_one(&app.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(kind, "incremental");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the scheduled sync did not pick up the new order");
+}
+
+#[tokio::test]
+async fn every_watcher_gets_the_snapshot_then_each_change() {
+    let app = spawn_app_without_sync().await;
+    let (store, job) = register(&app, "big").await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let mut watchers = Vec::new();
+    for _ in 0..2 {
+        let response = standard.get(app.url("/api/sync/progress")).query(&[("store_id", store)]).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        watchers.push(response);
+    }
+    assert_eq!(
+        app.client().get(app.url("/api/sync/progress")).send().await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let run = app.state.sync.run_job(job);
+    let read = async {
+        let mut seen = Vec::new();
+        for mut watcher in watchers {
+            let mut lines: Vec<Value> = Vec::new();
+            let mut buffer = String::new();
+            while !lines.last().is_some_and(|l: &Value| l["state"] == "done") {
+                let chunk =
+                    tokio::time::timeout(Duration::from_secs(60), watcher.chunk()).await.unwrap().unwrap().unwrap();
+                buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+                while let Some(end) = buffer.find('\n') {
+                    let line: String = buffer.drain(..=end).collect();
+                    lines.push(serde_json::from_str(line.trim()).unwrap());
+                }
+            }
+            seen.push(lines);
+        }
+        seen
+    };
+    let (result, seen) = tokio::join!(run, read);
+    result.unwrap();
+    for lines in seen {
+        assert_eq!(lines[0]["state"], "queued", "the snapshot on connecting");
+        assert!(lines
+            .iter()
+            .any(|l| l["state"] == "running" && l["progress"]["resources"]["orders"]["done"].as_i64() > Some(0)));
+        let last = lines.last().unwrap();
+        assert_eq!(last["progress"]["resources"]["orders"], json!({"done": 600, "total": 600}));
+        let done: Vec<i64> =
+            lines.iter().map(|l| l["progress"]["resources"]["orders"]["done"].as_i64().unwrap_or(0)).collect();
+        assert!(done.windows(2).all(|w| w[0] <= w[1]), "progress only moves forward: {done:?}");
+    }
+}

@@ -1,0 +1,61 @@
+//! The live progress stream, read in the browser: newline-delimited JSON snapshots from
+//! `watch_progress`, reconnecting when the connection drops. On the server it does nothing:
+//! the page is rendered from the snapshot its data already carries.
+
+use crate::sync::StoreProgress;
+
+/// Calls `on_update` with every snapshot for `store_id` (or every store) while the calling
+/// component lives.
+pub fn watch(store_id: Option<i64>, on_update: impl Fn(StoreProgress) + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use std::sync::{
+            atomic::{AtomicBool, Ordering},
+            Arc,
+        };
+
+        use futures::StreamExt;
+        use leptos::prelude::on_cleanup;
+
+        use crate::sync::watch_progress;
+
+        let alive = Arc::new(AtomicBool::new(true));
+        let flag = alive.clone();
+        on_cleanup(move || flag.store(false, Ordering::Relaxed));
+        leptos::task::spawn_local(async move {
+            while alive.load(Ordering::Relaxed) {
+                if let Ok(stream) = watch_progress(store_id).await {
+                    let mut stream = stream.into_inner();
+                    let mut buffer = String::new();
+                    while let Some(Ok(chunk)) = stream.next().await {
+                        if !alive.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        buffer.push_str(&chunk);
+                        while let Some(end) = buffer.find('\n') {
+                            let line: String = buffer.drain(..=end).collect();
+                            if let Ok(progress) = serde_json::from_str::<StoreProgress>(line.trim()) {
+                                on_update(progress);
+                            }
+                        }
+                    }
+                }
+                sleep_ms(2000).await;
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (store_id, on_update);
+}
+
+#[cfg(feature = "hydrate")]
+async fn sleep_ms(ms: u64) {
+    let (done, wait) = futures::channel::oneshot::channel::<()>();
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = done.send(());
+        },
+        std::time::Duration::from_millis(ms),
+    );
+    let _ = wait.await;
+}

@@ -1,0 +1,257 @@
+//! One store: its live synchronization, its permissions, and read-only pages of its synced
+//! data, the open orders that await shipping first.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{error_view, live, stores::SyncNowButton};
+use crate::{
+    stores::{detail::Page, store_detail, StoreOverview, StoreState},
+    sync::{duration_words, StoreProgress, RESOURCES},
+};
+
+#[component]
+pub fn StoreDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let number = move |name: &str| query.read().get(name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(1);
+    let key = move || {
+        let id = params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+        (id, number("orders_page"), number("products_page"), number("customers_page"))
+    };
+    let overview =
+        Resource::new(key, |(id, orders, products, customers)| store_detail(id, orders, products, customers));
+    let refresh = Callback::new(move |()| overview.refetch());
+    view! {
+        <Transition fallback=|| view! { <p>"Loading the store…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! { <Overview overview refresh /> }.into_any(),
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Overview(overview: StoreOverview, refresh: Callback<()>) -> impl IntoView {
+    let store = overview.store.clone();
+    let progress = RwSignal::new(overview.progress.clone());
+    live::watch(Some(store.id), move |update| {
+        let ended = progress.with_untracked(|p| p.as_ref().is_some_and(StoreProgress::active)) && !update.active();
+        progress.set(Some(update));
+        if ended {
+            refresh.run(());
+        }
+    });
+    let sync_now = (overview.viewer_is_admin && store.state == StoreState::Connected)
+        .then(|| view! { <SyncNowButton store_id=store.id name=store.name.clone() /> });
+    view! {
+        <Title text=format!("{} · storelink", store.name) />
+        <h1>{store.name.clone()}</h1>
+        <p class="note">
+            {store.shop_domain.clone()} " · " {store.state.label()}
+            {store.state_detail.clone().map(|d| format!(" — {d}"))}
+        </p>
+        {sync_now}
+        <SyncSection progress />
+        <Permissions rows=overview.permissions.clone() />
+        <OrdersSection page=overview.orders.clone() />
+        <ProductsSection page=overview.products.clone() />
+        <CustomersSection page=overview.customers.clone() />
+        <section aria-labelledby="locations-heading">
+            <h2 id="locations-heading">"Locations"</h2>
+            <ul>{overview.locations.iter().map(|name| view! { <li>{name.clone()}</li> }).collect_view()}</ul>
+        </section>
+    }
+}
+
+#[component]
+fn SyncSection(progress: RwSignal<Option<StoreProgress>>) -> impl IntoView {
+    let summary =
+        move || progress.with(|p| p.as_ref().map_or("Not synchronized yet.".to_owned(), StoreProgress::summary));
+    let bars = move || {
+        progress.with(|p| {
+            let p = p.clone()?;
+            let rows = RESOURCES
+                .iter()
+                .map(|(key, label)| {
+                    let count = p.progress.resources.get(*key).copied().unwrap_or_default();
+                    let total = count.total.unwrap_or(count.done).max(count.done);
+                    view! {
+                        <tr>
+                            <th scope="row">{*label}</th>
+                            <td>
+                                <progress max=total.max(1).to_string() value=count.done.to_string() aria-label=format!("{label} synchronized")></progress>
+                            </td>
+                            <td class="num">{format!("{} of {}", count.done, total)}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let rate = p.rate().map(|r| format!("{r:.0} records per second"));
+            let left = p.active().then(|| p.seconds_left().map(|s| format!("about {} left", duration_words(s)))).flatten();
+            Some(view! {
+                <table class="bars">
+                    <tbody>{rows}</tbody>
+                </table>
+                <p class="note">{[rate, left].into_iter().flatten().collect::<Vec<_>>().join(", ")}</p>
+                <h3>"Events"</h3>
+                <ol class="events">{p.progress.events.iter().rev().map(|e| view! { <li>{e.clone()}</li> }).collect_view()}</ol>
+            })
+        })
+    };
+    view! {
+        <section aria-labelledby="sync-heading">
+            <h2 id="sync-heading">"Synchronization"</h2>
+            <p role="status" aria-live="polite">{summary}</p>
+            {bars}
+        </section>
+    }
+}
+
+#[component]
+fn Permissions(rows: Vec<crate::stores::detail::PermissionRow>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="permissions-heading">
+            <h2 id="permissions-heading">"Permissions"</h2>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Permission in the Shopify admin"</th>
+                        <th scope="col">"storelink"</th>
+                        <th scope="col">"Granted"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|row| {
+                            view! {
+                                <tr>
+                                    <td>{row.admin_name}</td>
+                                    <td>{if row.required { "Needs it" } else { "Can use it" }}</td>
+                                    <td>{if row.granted { "Yes" } else { "No" }}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// Previous and next links that change one page parameter and keep the others.
+#[component]
+fn Pager(name: &'static str, page: i64, pages: i64) -> impl IntoView {
+    let query = use_query_map();
+    let href = move |n: i64| {
+        let mut pairs: Vec<String> =
+            query.get().into_iter().filter(|(k, _)| k != name).map(|(k, v)| format!("{k}={v}")).collect();
+        pairs.push(format!("{name}={n}"));
+        format!("?{}", pairs.join("&"))
+    };
+    view! {
+        <nav class="pager" aria-label=format!("{name} pages")>
+            {(page > 1).then(|| view! { <a href=href(page - 1)>"Previous"</a> })}
+            <span>{format!(" Page {page} of {pages} ")}</span>
+            {(page < pages).then(|| view! { <a href=href(page + 1)>"Next"</a> })}
+        </nav>
+    }
+}
+
+#[component]
+fn OrdersSection(page: Page<crate::stores::detail::OrderRow>) -> impl IntoView {
+    let pages = page.pages();
+    view! {
+        <section aria-labelledby="orders-heading">
+            <h2 id="orders-heading">{format!("Orders awaiting shipping ({})", page.total)}</h2>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Order"</th>
+                        <th scope="col">"Date"</th>
+                        <th scope="col">"Customer"</th>
+                        <th scope="col">"Ship to"</th>
+                        <th scope="col">"Items"</th>
+                        <th scope="col">"Total weight"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .rows
+                        .into_iter()
+                        .map(|o| {
+                            view! {
+                                <tr>
+                                    <td>{o.name}</td>
+                                    <td>{o.date}</td>
+                                    <td>{o.customer.unwrap_or_default()}</td>
+                                    <td>{o.ship_to.unwrap_or_else(|| "No shipping address".into())}</td>
+                                    <td class="num">{o.items}</td>
+                                    <td class="num">{format!("{} g", o.total_weight)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <Pager name="orders_page" page=page.page pages />
+        </section>
+    }
+}
+
+#[component]
+fn ProductsSection(page: Page<crate::stores::detail::ProductRow>) -> impl IntoView {
+    let pages = page.pages();
+    view! {
+        <section aria-labelledby="products-heading">
+            <h2 id="products-heading">{format!("Products ({})", page.total)}</h2>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Product"</th>
+                        <th scope="col">"Variants"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .rows
+                        .into_iter()
+                        .map(|p| view! { <tr><td>{p.title}</td><td class="num">{p.variants}</td></tr> })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <Pager name="products_page" page=page.page pages />
+        </section>
+    }
+}
+
+#[component]
+fn CustomersSection(page: Page<crate::stores::detail::CustomerRow>) -> impl IntoView {
+    let pages = page.pages();
+    view! {
+        <section aria-labelledby="customers-heading">
+            <h2 id="customers-heading">{format!("Customers ({})", page.total)}</h2>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page
+                        .rows
+                        .into_iter()
+                        .map(|c| view! { <tr><td>{c.name}</td><td>{c.email.unwrap_or_default()}</td></tr> })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <Pager name="customers_page" page=page.page pages />
+        </section>
+    }
+}

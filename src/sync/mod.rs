@@ -191,7 +191,7 @@ mod tests {
             "Synchronizing: 1250 of 5000 records, now orders (125 per second, about 30 seconds left)."
         );
         assert_eq!(progress("done", 5000, 5000, 100, 200).summary(), "Synchronized 5000 records.");
-        assert_eq!(duration_words(3600), "1 hour");
+        assert_eq!(duration_words(7200), "2 hours");
         assert_eq!(duration_words(150), "3 minutes");
     }
 }

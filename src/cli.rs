@@ -184,7 +184,9 @@ async fn start_demo_emulator() -> anyhow::Result<Emulator> {
             "shared_secret": DEMO_SECRET, "plan": "standard", "locations": 2, "products": 200, "customers": 500,
             "orders": 2000, "seed": 42, "latency_ms": 50,
             "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
-                       "read_inventory", "read_merchant_managed_fulfillment_orders", "read_shipping"]
+                       "read_inventory", "read_merchant_managed_fulfillment_orders", "read_shipping",
+                       "read_assigned_fulfillment_orders", "read_third_party_fulfillment_orders",
+                       "write_merchant_managed_fulfillment_orders"]
         }]})
         .to_string(),
     )?;

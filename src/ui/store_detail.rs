@@ -204,54 +204,65 @@ fn OrdersSection(page: Page<crate::stores::detail::OrderRow>) -> impl IntoView {
     }
 }
 
+/// A titled, paginated two-column list (products, customers).
 #[component]
-fn ProductsSection(page: Page<crate::stores::detail::ProductRow>) -> impl IntoView {
-    let pages = page.pages();
+fn ListSection(
+    id: &'static str,
+    title: &'static str,
+    columns: [&'static str; 2],
+    rows: Vec<(String, String)>,
+    pager: &'static str,
+    page: i64,
+    pages: i64,
+    total: i64,
+) -> impl IntoView {
     view! {
-        <section aria-labelledby="products-heading">
-            <h2 id="products-heading">{format!("Products ({})", page.total)}</h2>
+        <section aria-labelledby=id>
+            <h2 id=id>{format!("{title} ({total})")}</h2>
             <table>
                 <thead>
                     <tr>
-                        <th scope="col">"Product"</th>
-                        <th scope="col">"Variants"</th>
+                        <th scope="col">{columns[0]}</th>
+                        <th scope="col">{columns[1]}</th>
                     </tr>
                 </thead>
-                <tbody>
-                    {page
-                        .rows
-                        .into_iter()
-                        .map(|p| view! { <tr><td>{p.title}</td><td class="num">{p.variants}</td></tr> })
-                        .collect_view()}
-                </tbody>
+                <tbody>{rows.into_iter().map(|(a, b)| view! { <tr><td>{a}</td><td>{b}</td></tr> }).collect_view()}</tbody>
             </table>
-            <Pager name="products_page" page=page.page pages />
+            <Pager name=pager page pages />
         </section>
     }
 }
 
 #[component]
-fn CustomersSection(page: Page<crate::stores::detail::CustomerRow>) -> impl IntoView {
-    let pages = page.pages();
+fn ProductsSection(page: Page<crate::stores::detail::ProductRow>) -> impl IntoView {
+    let rows = page.rows.iter().map(|p| (p.title.clone(), p.variants.to_string())).collect();
     view! {
-        <section aria-labelledby="customers-heading">
-            <h2 id="customers-heading">{format!("Customers ({})", page.total)}</h2>
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page
-                        .rows
-                        .into_iter()
-                        .map(|c| view! { <tr><td>{c.name}</td><td>{c.email.unwrap_or_default()}</td></tr> })
-                        .collect_view()}
-                </tbody>
-            </table>
-            <Pager name="customers_page" page=page.page pages />
-        </section>
+        <ListSection
+            id="products-heading"
+            title="Products"
+            columns=["Product", "Variants"]
+            rows
+            pager="products_page"
+            page=page.page
+            pages=page.pages()
+            total=page.total
+        />
+    }
+}
+
+#[component]
+fn CustomersSection(page: Page<crate::stores::detail::CustomerRow>) -> impl IntoView {
+    let rows = page.rows.iter().map(|c| (c.name.clone(), c.email.clone().unwrap_or_default())).collect();
+    view! {
+        <ListSection
+            id="customers-heading"
+            title="Customers"
+            columns=["Name", "Email"]
+            rows
+            pager="customers_page"
+            page=page.page
+            pages=page.pages()
+            total=page.total
+        />
     }
 }

@@ -137,22 +137,37 @@ impl TestApp {
 
     /// Switches faults on an emulated shop.
     pub async fn shop_faults(&self, shop: &str, faults: serde_json::Value) {
-        let url = format!("{}/_emulator/shops/{shop}/faults", self.emulator.url());
-        let response = Client::new().post(url).json(&faults).send().await.unwrap();
-        assert!(response.status().is_success());
+        self.emulator_post(&format!("/shops/{shop}/faults"), faults).await;
     }
 
-    /// Requests the emulated Shopify has received so far.
-    pub async fn shopify_requests(&self) -> u64 {
-        let stats: Value = Client::new()
-            .get(format!("{}/_emulator/stats", self.emulator.url()))
+    /// GET on the emulator's control endpoint (`/_emulator…`).
+    pub async fn emulator_get(&self, path: &str) -> Value {
+        Client::new()
+            .get(format!("{}/_emulator{path}", self.emulator.url()))
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
-        stats["requests"].as_u64().unwrap()
+            .unwrap()
+    }
+
+    /// POST on the emulator's control endpoint (`/_emulator…`).
+    pub async fn emulator_post(&self, path: &str, body: Value) -> Value {
+        let response =
+            Client::new().post(format!("{}/_emulator{path}", self.emulator.url())).json(&body).send().await.unwrap();
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    /// Requests the emulated Shopify has received so far.
+    pub async fn shopify_requests(&self) -> u64 {
+        self.emulator_get("/stats").await["requests"].as_u64().unwrap()
+    }
+
+    /// The paths (with queries) of the last `limit` requests the emulated Shopify received.
+    pub async fn shopify_paths(&self, limit: usize) -> Vec<String> {
+        let log = self.emulator_get(&format!("/requests?limit={limit}")).await;
+        log["requests"].as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap().to_owned()).collect()
     }
 
     /// Everything registration may write, to show a failure changed nothing.

@@ -109,19 +109,10 @@ async fn an_interrupted_sync_resumes_without_loss_and_fetches_little_twice() {
     assert_eq!(job_state(&app, job).await.0, "done");
     assert_exact_copy(&app, store, "big").await;
 
-    let log: Value = reqwest::Client::new()
-        .get(format!("{}/_emulator/requests?limit=10000", app.emulator.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let mut fetched: BTreeMap<String, usize> = BTreeMap::new();
-    for request in log["requests"].as_array().unwrap() {
-        let path = request["path"].as_str().unwrap();
+    for path in app.shopify_paths(10_000).await {
         if path.contains("since_id=") || path.contains("inventory_levels.json") {
-            *fetched.entry(path.to_owned()).or_default() += 1;
+            *fetched.entry(path).or_default() += 1;
         }
     }
     let again: usize = fetched.values().map(|n| n - 1).sum();
@@ -196,13 +187,10 @@ async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time()
     let app = spawn_app_without_sync().await;
     let (store, job) = register(&app, "acme").await;
     app.state.sync.run_job(job).await.unwrap();
-    let control = |path: &str, body: Value| {
-        let url = format!("{}/_emulator/shops/acme{path}", app.emulator.url());
-        async move { reqwest::Client::new().post(url).json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
-    };
-    let created = control("/orders", json!({})).await["order"]["id"].as_i64().unwrap();
+    let created = app.emulator_post("/shops/acme/orders", json!({})).await["order"]["id"].as_i64().unwrap();
     let existing = *synced(&app, "synced_orders", store).await.keys().next().unwrap();
-    control(&format!("/orders/{existing}/update"), json!({"note": "Fragile: handle with care"})).await;
+    app.emulator_post(&format!("/shops/acme/orders/{existing}/update"), json!({"note": "Fragile: handle with care"}))
+        .await;
 
     let admin = app.signed_in(ADMIN_EMAIL).await;
     let first: String =
@@ -224,21 +212,8 @@ async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time()
     assert_eq!(synced_order(&app, existing).await.unwrap()["note"], "Fragile: handle with care");
     assert_exact_copy(&app, store, "acme").await;
     // An incremental sync asks Shopify only for what changed.
-    let log: Value = reqwest::Client::new()
-        .get(format!("{}/_emulator/requests?limit=50", app.emulator.url()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let incremental: Vec<&str> = log["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["path"].as_str().unwrap())
-        .filter(|p| p.contains("orders.json"))
-        .collect();
+    let incremental: Vec<String> =
+        app.shopify_paths(50).await.into_iter().filter(|p| p.contains("orders.json")).collect();
     assert!(incremental.last().unwrap().contains("updated_at_min="), "{incremental:?}");
 }
 
@@ -247,9 +222,7 @@ async fn stores_are_synced_again_on_a_schedule() {
     let app = spawn_app_syncing_every(1).await;
     let (store, job) = register(&app, "acme").await;
     assert_eq!(wait_until_finished(&app, job).await, "done");
-    let url = format!("{}/_emulator/shops/acme/orders", app.emulator.url());
-    let created: Value = reqwest::Client::new().post(url).send().await.unwrap().json().await.unwrap();
-    let id = created["order"]["id"].as_i64().unwrap();
+    let id = app.emulator_post("/shops/acme/orders", json!({})).await["order"]["id"].as_i64().unwrap();
     for _ in 0..100 {
         if synced_order(&app, id).await.is_some() {
             let kind: String =

@@ -80,6 +80,16 @@ async fn main() {
         generation.as_secs_f64(),
         memory as f64 / 1e6
     );
+    let started = Instant::now();
+    let bytes: usize =
+        data.orders.values().take(10_000).map(|o| serde_json::to_vec(&data.render_order(o)).unwrap().len()).sum();
+    let render = started.elapsed();
+    println!(
+        "render: 10000 orders to JSON in {:.2} s ({:.0} orders/s, {:.1} KB each)",
+        render.as_secs_f64(),
+        10_000.0 / render.as_secs_f64(),
+        bytes as f64 / 10_000.0 / 1000.0
+    );
     drop(data);
 
     let emulator = Emulator::start(&config(100_000), "127.0.0.1:0".parse().unwrap()).await.unwrap();

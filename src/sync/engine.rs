@@ -217,7 +217,17 @@ impl SyncEngine {
         let result = job.run().await;
         let outcome = match result {
             Ok(()) => job.finish().await,
-            Err(Stop::Cancelled) => Ok(()),
+            // Disconnected (or its credentials are gone): the job ends here, for good.
+            Err(Stop::Cancelled) => {
+                sqlx::query(
+                    "UPDATE sync_jobs SET state = 'cancelled', updated_at = ? WHERE id = ? AND state IN ('queued', 'running')",
+                )
+                .bind(db::now())
+                .bind(job_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
             Err(Stop::Fatal(message)) => job.fail(&message).await,
             Err(Stop::Internal(err)) => {
                 job.fail("storelink could not store what Shopify sent").await?;

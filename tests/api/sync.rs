@@ -287,3 +287,12 @@ async fn every_watcher_gets_the_snapshot_then_each_change() {
         assert!(done.windows(2).all(|w| w[0] <= w[1]), "progress only moves forward: {done:?}");
     }
 }
+
+#[tokio::test]
+async fn a_job_whose_store_lost_its_credentials_ends_cancelled() {
+    let app = spawn_app_without_sync().await;
+    let (store, job) = register(&app, "acme").await;
+    sqlx::query("DELETE FROM store_credentials WHERE store_id = ?").bind(store).execute(&app.pool).await.unwrap();
+    app.state.sync.run_job(job).await.unwrap();
+    assert_eq!(job_state(&app, job).await.0, "cancelled");
+}

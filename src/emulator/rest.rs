@@ -277,6 +277,11 @@ impl Params {
         self.get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
     }
 
+    /// The filters among the parameters; a `page_info` cursor carries them on.
+    fn filters(&self) -> Filters {
+        self.0.iter().filter(|(k, _)| FILTER_NAMES.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
     fn fields(&self) -> Option<Vec<String>> {
         self.get("fields").map(|f| f.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
     }
@@ -355,18 +360,25 @@ impl ApiRequest<'_> {
         }
     }
 
+    /// Lists and counts need the resource's read scope; webhooks need none; anything else
+    /// is not a listable resource.
+    fn listable(&self, resource: &str, scope: Option<&str>) -> Result<(), Answer> {
+        match scope {
+            Some(scope) if !self.shop.can_read(scope) => Err(Self::refuse_scope(&format!("read_{scope}"))),
+            Some(_) => Ok(()),
+            None if resource == "webhooks" => Ok(()),
+            None => Err(Answer::not_found()),
+        }
+    }
+
     fn single(&self, key: &str, value: Value) -> Answer {
         Answer::json(StatusCode::OK, &json!({ key: only_fields(value, self.params.fields().as_deref()) }))
     }
 
     /// `orders.json`, `products.json`, …: filters, then a page, with `Link` headers.
     fn list(&self, resource: &str, scope: Option<&str>) -> Answer {
-        if let Some(scope) = scope {
-            if !self.shop.can_read(scope) {
-                return Self::refuse_scope(&format!("read_{scope}"));
-            }
-        } else if !matches!(resource, "webhooks") {
-            return Answer::not_found();
+        if let Err(refusal) = self.listable(resource, scope) {
+            return refusal;
         }
         let (filters, after, before) = match self.params.get("page_info") {
             Some(page_info) => {
@@ -383,16 +395,7 @@ impl ApiRequest<'_> {
                     _ => return Answer::error(StatusCode::BAD_REQUEST, json!({"page_info": "Invalid value."})),
                 }
             }
-            None => {
-                let filters: Filters = self
-                    .params
-                    .0
-                    .iter()
-                    .filter(|(k, _)| FILTER_NAMES.contains(&k.as_str()))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
-                (filters, None, None)
-            }
+            None => (self.params.filters(), None, None),
         };
         if resource == "inventory_levels"
             && !filters.contains_key("location_ids")
@@ -488,21 +491,10 @@ impl ApiRequest<'_> {
     }
 
     fn count(&self, resource: &str, scope: Option<&str>) -> Answer {
-        if let Some(scope) = scope {
-            if !self.shop.can_read(scope) {
-                return Self::refuse_scope(&format!("read_{scope}"));
-            }
-        } else if resource != "webhooks" {
-            return Answer::not_found();
+        if let Err(refusal) = self.listable(resource, scope) {
+            return refusal;
         }
-        let filters: Filters = self
-            .params
-            .0
-            .iter()
-            .filter(|(k, _)| FILTER_NAMES.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        match self.matching_keys(resource, &filters) {
+        match self.matching_keys(resource, &self.params.filters()) {
             Some(keys) => Answer::json(StatusCode::OK, &json!({ "count": keys.len() })),
             None => Answer::not_found(),
         }

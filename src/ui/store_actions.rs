@@ -16,46 +16,53 @@ fn store_id() -> Memo<i64> {
     Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()).unwrap_or_default())
 }
 
+/// The error a confirmation's action came back with, shown above its button.
+fn failure<T: Clone + Send + Sync + 'static>(value: MappedSignal<Option<Result<T, AppError>>>) -> impl IntoView {
+    move || value.get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+}
+
+/// A confirmation page: what will happen to the store, then its form (the store's id and one
+/// button naming the store) and a way back.
+fn confirmation(question: String, explanation: String, failure: impl IntoView, form: impl IntoView) -> AnyView {
+    view! {
+        <h1>{question}</h1>
+        <p>{explanation}</p>
+        {failure}
+        {form}
+        <a class="button" href="/">
+            "Cancel"
+        </a>
+    }
+    .into_any()
+}
+
 #[component]
 pub fn DisconnectPage() -> impl IntoView {
     let id = store_id();
     let store = Resource::new(move || id.get(), get_store);
     let disconnect = ServerAction::<DisconnectStore>::new();
-    let failure = move || {
-        disconnect
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
-    };
     view! {
         <Title text="Disconnect store · storelink" />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match store.await {
-                    Ok(store) => {
+                    Ok(store) => confirmation(
+                        format!("Disconnect {}?", store.name),
+                        format!(
+                            "storelink stops synchronizing {} ({}), deletes its stored credentials and removes the webhooks it created in Shopify. The synced data stays, and you can reconnect the store later by entering its credentials again.",
+                            store.name,
+                            store.shop_domain,
+                        ),
+                        failure(disconnect.value()),
                         view! {
-                            <h1>{format!("Disconnect {}?", store.name)}</h1>
-                            <p>
-                                {format!(
-                                    "storelink stops synchronizing {} ({}), deletes its stored credentials and removes the webhooks it created in Shopify. The synced data stays, and you can reconnect the store later by entering its credentials again.",
-                                    store.name,
-                                    store.shop_domain,
-                                )}
-                            </p>
-                            {failure}
                             <ActionForm action=disconnect attr:class="inline">
                                 <input type="hidden" name="store_id" value=store.id />
                                 <button type="submit" class="danger">
                                     {format!("Disconnect {}", store.name)}
                                 </button>
                             </ActionForm>
-                            <a class="button" href="/">
-                                "Cancel"
-                            </a>
-                        }
-                            .into_any()
-                    }
+                        },
+                    ),
                     Err(err) => error_view(err),
                 }
             })}
@@ -68,37 +75,28 @@ pub fn RemovePage() -> impl IntoView {
     let id = store_id();
     let store = Resource::new(move || id.get(), get_store);
     let remove = ServerAction::<RemoveStore>::new();
-    let failure = move || {
-        remove.value().get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
-    };
     view! {
         <Title text="Remove store · storelink" />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match store.await {
-                    Ok(store) if store.state == crate::stores::StoreState::Disconnected => {
+                    Ok(store) if store.state == crate::stores::StoreState::Disconnected => confirmation(
+                        format!("Remove {}?", store.name),
+                        format!(
+                            "This deletes {} ({}) and everything synchronized from it. It cannot be undone.",
+                            store.name,
+                            store.shop_domain,
+                        ),
+                        failure(remove.value()),
                         view! {
-                            <h1>{format!("Remove {}?", store.name)}</h1>
-                            <p>
-                                {format!(
-                                    "This deletes {} ({}) and everything synchronized from it. It cannot be undone.",
-                                    store.name,
-                                    store.shop_domain,
-                                )}
-                            </p>
-                            {failure}
                             <ActionForm action=remove attr:class="inline">
                                 <input type="hidden" name="store_id" value=store.id />
                                 <button type="submit" class="danger">
                                     {format!("Remove {}", store.name)}
                                 </button>
                             </ActionForm>
-                            <a class="button" href="/">
-                                "Cancel"
-                            </a>
-                        }
-                            .into_any()
-                    }
+                        },
+                    ),
                     Ok(store) => error_view(AppError::Conflict(format!("Disconnect {} before removing it.", store.name))),
                     Err(err) => error_view(err),
                 }

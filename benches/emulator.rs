@@ -81,8 +81,16 @@ async fn main() {
         memory as f64 / 1e6
     );
     let started = Instant::now();
-    let bytes: usize =
-        data.orders.values().take(10_000).map(|o| serde_json::to_vec(&data.render_order(o)).unwrap().len()).sum();
+    let bytes: usize = data
+        .orders
+        .values()
+        .take(10_000)
+        .map(|o| {
+            let mut out = Vec::new();
+            data.write_order(o, &mut out);
+            out.len()
+        })
+        .sum();
     let render = started.elapsed();
     println!(
         "render: 10000 orders to JSON in {:.2} s ({:.0} orders/s, {:.1} KB each)",

@@ -7,7 +7,10 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime, UtcOffset};
 
-use super::config::ShopConfig;
+use super::{
+    config::ShopConfig,
+    skeleton::{array, Literal, Raw, Skeleton},
+};
 
 pub const DAY: i64 = 86_400;
 
@@ -34,6 +37,90 @@ static TEMPLATES: LazyLock<Templates> = LazyLock::new(|| {
         shop: parse(include_str!("templates/shop.json")),
     }
 });
+
+/// The templates with holes for what each record fills in (see `write_order` and friends for the
+/// values, given in the same order as these keys).
+struct Skeletons {
+    address: Skeleton,
+    customer_address: Skeleton,
+    order: Skeleton,
+    line_item: Skeleton,
+    fulfillment: Skeleton,
+    shipping_line: Skeleton,
+    order_customer: Skeleton,
+    customer: Skeleton,
+    product: Skeleton,
+    variant: Skeleton,
+}
+
+const CUSTOMER_HOLES: &str = "id email created_at updated_at first_name last_name orders_count state total_spent \
+last_order_id last_order_name note verified_email tags phone addresses default_address \
+admin_graphql_api_id email_marketing_consent sms_marketing_consent";
+
+const ADDRESS_HOLES: &str = "first_name last_name name company address1 address2 city province province_code country \
+country_code zip phone latitude longitude id customer_id default country_name";
+
+static SKELETONS: LazyLock<Skeletons> = LazyLock::new(|| {
+    let keys: Vec<&str> = ADDRESS_HOLES.split_whitespace().collect();
+    let address: Value = keys[..15].iter().map(|k| ((*k).to_owned(), Value::Null)).collect();
+    let customer_address: Value = keys.iter().map(|k| ((*k).to_owned(), Value::Null)).collect();
+    let order = &TEMPLATES.order;
+    // An order embeds its customer with fewer keys than the customer endpoint shows.
+    let mut order_customer = TEMPLATES.customer.clone();
+    if let (Some(fields), Some(embedded)) = (order_customer.as_object_mut(), order["customer"].as_object()) {
+        fields.retain(|key, _| embedded.contains_key(key));
+    }
+    Skeletons {
+        address: Skeleton::new(&address, ADDRESS_HOLES),
+        customer_address: Skeleton::new(&customer_address, ADDRESS_HOLES),
+        order: Skeleton::new(
+            order,
+            "id admin_graphql_api_id name number order_number email contact_email phone created_at \
+updated_at processed_at cancelled_at cancel_reason closed_at confirmation_number \
+financial_status fulfillment_status subtotal_price subtotal_price_set current_subtotal_price \
+current_subtotal_price_set total_line_items_price total_line_items_price_set total_tax \
+total_tax_set current_total_tax current_total_tax_set total_discounts total_discounts_set \
+current_total_discounts current_total_discounts_set total_price total_price_set \
+current_total_price current_total_price_set total_shipping_price_set total_outstanding \
+total_weight tags note note_attributes discount_codes discount_applications tax_lines token \
+cart_token checkout_token checkout_id order_status_url billing_address shipping_address \
+customer line_items fulfillments refunds shipping_lines po_number reference source_identifier \
+landing_site referring_site landing_site_ref payment_gateway_names",
+        ),
+        line_item: Skeleton::new(
+            &order["line_items"][0],
+            "id admin_graphql_api_id name title variant_title sku vendor quantity current_quantity \
+fulfillable_quantity fulfillment_status grams price price_set product_id variant_id \
+product_exists total_discount total_discount_set tax_lines discount_allocations duties \
+properties",
+        ),
+        fulfillment: Skeleton::new(
+            &order["fulfillments"][0],
+            "id admin_graphql_api_id created_at updated_at location_id name order_id status tracking_company \
+tracking_number tracking_numbers line_items",
+        ),
+        shipping_line: Skeleton::new(
+            &order["shipping_lines"][0],
+            "id title code price price_set discounted_price discounted_price_set tax_lines \
+discount_allocations",
+        ),
+        order_customer: Skeleton::new(&order_customer, CUSTOMER_HOLES),
+        customer: Skeleton::new(&TEMPLATES.customer, CUSTOMER_HOLES),
+        product: Skeleton::new(
+            &TEMPLATES.product,
+            "id title body_html vendor product_type created_at handle updated_at published_at tags status \
+admin_graphql_api_id variants options images image",
+        ),
+        variant: Skeleton::new(
+            &TEMPLATES.product["variants"][0],
+            "id product_id title price position option1 option2 option3 created_at updated_at barcode grams \
+weight weight_unit sku inventory_item_id inventory_quantity old_inventory_quantity \
+presentment_prices admin_graphql_api_id image_id",
+        ),
+    }
+});
+
+const EMPTY: Literal = Literal("[]");
 
 const FIRST_NAMES: &[&str] = &[
     "Ada",
@@ -129,14 +216,36 @@ impl Address {
     }
 
     fn render(&self, phone: Option<&str>) -> Value {
+        parsed(|out| self.write(&SKELETONS.address, phone, 0, 0, out))
+    }
+
+    /// Written by `skeleton`: an order's address, or a customer's with its `id` and `customer_id`.
+    fn write(&self, skeleton: &Skeleton, phone: Option<&str>, id: u64, customer_id: u64, out: &mut Vec<u8>) {
         let (city, province, province_code, country, country_code, zip, lat, lng) = CITIES[self.city as usize];
-        json!({
-            "first_name": self.first_name(), "last_name": self.last_name(),
-            "name": format!("{} {}", self.first_name(), self.last_name()),
-            "company": null, "address1": format!("{} {}", STREETS[self.street as usize], self.number), "address2": "",
-            "city": city, "province": province, "province_code": province_code, "country": country,
-            "country_code": country_code, "zip": zip, "phone": phone, "latitude": lat, "longitude": lng,
-        })
+        skeleton.write(
+            out,
+            &[
+                &self.first_name(),
+                &self.last_name(),
+                &format!("{} {}", self.first_name(), self.last_name()),
+                &None::<u64>,
+                &format!("{} {}", STREETS[self.street as usize], self.number),
+                &"",
+                &city,
+                &province,
+                &province_code,
+                &country,
+                &country_code,
+                &zip,
+                &phone,
+                &lat,
+                &lng,
+                &id,
+                &customer_id,
+                &true,
+                &country,
+            ],
+        );
     }
 }
 
@@ -302,9 +411,22 @@ pub fn money(cents: i64) -> String {
     format!("{}.{:02}", cents / 100, cents % 100)
 }
 
-fn money_set(cents: i64) -> Value {
-    let amount = json!({"amount": money(cents), "currency_code": "USD"});
-    json!({"shop_money": amount.clone(), "presentment_money": amount})
+fn money_set(cents: i64) -> Raw {
+    let amount = format!(r#"{{"amount":"{}","currency_code":"USD"}}"#, money(cents));
+    Raw(format!(r#"{{"presentment_money":{amount},"shop_money":{amount}}}"#).into_bytes())
+}
+
+fn order_address(address: &Address) -> Raw {
+    let mut out = Vec::new();
+    address.write(&SKELETONS.address, None, 0, 0, &mut out);
+    Raw(out)
+}
+
+/// Renders through a skeleton and reads the JSON back, for the callers that edit or compare it.
+fn parsed(write: impl FnOnce(&mut Vec<u8>)) -> Value {
+    let mut out = Vec::new();
+    write(&mut out);
+    serde_json::from_slice(&out).expect("skeletons write valid JSON")
 }
 
 fn patch(target: &mut Value, fields: Value) {
@@ -585,190 +707,291 @@ impl ShopData {
     }
 
     pub fn render_product(&self, product: &Product) -> Value {
-        let mut value = TEMPLATES.product.clone();
-        let variant_template = TEMPLATES.product["variants"][0].clone();
-        let variants: Vec<Value> = product
-            .variants
-            .iter()
-            .enumerate()
-            .map(|(n, v)| {
-                let mut variant = variant_template.clone();
-                patch(
-                    &mut variant,
-                    json!({
-                        "id": v.id, "product_id": product.id, "title": v.title, "price": money(v.price_cents),
-                        "position": n + 1, "option1": v.title, "option2": null, "option3": null,
-                        "created_at": self.timestamp(product.created_at), "updated_at": self.timestamp(product.updated_at),
-                        "barcode": format!("{:013}", v.id % 10_000_000_000_000), "grams": v.grams,
-                        "weight": (v.grams as f64 / 10.0).round() / 100.0, "weight_unit": "kg", "sku": v.sku,
-                        "inventory_item_id": v.inventory_item_id,
-                        "inventory_quantity": self.total_available(v.inventory_item_id),
-                        "old_inventory_quantity": self.total_available(v.inventory_item_id),
-                        "presentment_prices": [{"price": {"amount": money(v.price_cents), "currency_code": "USD"}, "compare_at_price": null}],
-                        "admin_graphql_api_id": format!("gid://shopify/ProductVariant/{}", v.id), "image_id": null,
-                    }),
-                );
-                variant
-            })
-            .collect();
-        let option_values: Vec<&str> = product.variants.iter().map(|v| v.title.as_str()).collect();
-        patch(
-            &mut value,
-            json!({
-                "id": product.id, "title": product.title, "body_html": format!("<p>{}</p>", product.title),
-                "vendor": product.vendor, "product_type": product.product_type,
-                "created_at": self.timestamp(product.created_at), "handle": product.handle,
-                "updated_at": self.timestamp(product.updated_at), "published_at": self.timestamp(product.created_at),
-                "tags": product.tags, "status": product.status,
-                "admin_graphql_api_id": format!("gid://shopify/Product/{}", product.id), "variants": variants,
-                "options": [{"id": product.id + 1, "product_id": product.id, "name": "Size", "position": 1, "values": option_values}],
-                "images": [], "image": null,
-            }),
-        );
-        value
+        parsed(|out| self.write_product(product, out))
     }
 
     pub fn render_customer(&self, customer: &Customer) -> Value {
-        let mut value = TEMPLATES.customer.clone();
-        let mut address = customer.address.render(customer.phone.as_deref());
-        let country_name = address["country"].clone();
-        patch(
-            &mut address,
-            json!({"id": customer.id + 3, "customer_id": customer.id, "default": true, "country_name": country_name}),
-        );
-        patch(
-            &mut value,
-            json!({
-                "id": customer.id, "email": customer.email, "created_at": self.timestamp(customer.created_at),
-                "updated_at": self.timestamp(customer.updated_at), "first_name": customer.address.first_name(),
-                "last_name": customer.address.last_name(), "orders_count": customer.orders_count,
-                "state": if customer.email.is_some() { "enabled" } else { "disabled" },
-                "total_spent": money(customer.total_spent_cents), "last_order_id": customer.last_order.map(|o| o.0),
-                "last_order_name": customer.last_order.map(|o| format!("#{}", o.1)), "note": customer.note,
-                "verified_email": customer.email.is_some(), "tags": customer.tags, "phone": customer.phone,
-                "addresses": [address.clone()], "default_address": address,
-                "admin_graphql_api_id": format!("gid://shopify/Customer/{}", customer.id),
-            }),
-        );
-        if customer.email.is_none() {
-            value["email_marketing_consent"] = Value::Null;
-        }
-        if customer.phone.is_none() {
-            value["sms_marketing_consent"] = Value::Null;
-        }
-        value
+        parsed(|out| self.write_customer(customer, out))
     }
 
     pub fn render_order(&self, order: &Order) -> Value {
-        let mut value = TEMPLATES.order.clone();
-        let template = &TEMPLATES.order;
+        parsed(|out| self.write_order(order, out))
+    }
+
+    pub fn write_product(&self, product: &Product, out: &mut Vec<u8>) {
+        let created_at = self.timestamp(product.created_at);
+        let updated_at = self.timestamp(product.updated_at);
+        let variants = array(&product.variants, |v, out| {
+            let position = product.variants.iter().position(|x| x.id == v.id).unwrap_or(0) + 1;
+            let available = self.total_available(v.inventory_item_id);
+            let prices = Raw(format!(
+                r#"[{{"compare_at_price":null,"price":{{"amount":"{}","currency_code":"USD"}}}}]"#,
+                money(v.price_cents)
+            )
+            .into_bytes());
+            SKELETONS.variant.write(
+                out,
+                &[
+                    &v.id,
+                    &product.id,
+                    &v.title,
+                    &money(v.price_cents),
+                    &position,
+                    &v.title,
+                    &None::<u64>,
+                    &None::<u64>,
+                    &created_at,
+                    &updated_at,
+                    &format!("{:013}", v.id % 10_000_000_000_000),
+                    &v.grams,
+                    &((v.grams as f64 / 10.0).round() / 100.0),
+                    &"kg",
+                    &v.sku,
+                    &v.inventory_item_id,
+                    &available,
+                    &available,
+                    &prices,
+                    &format!("gid://shopify/ProductVariant/{}", v.id),
+                    &None::<u64>,
+                ],
+            );
+        });
+        let values: Vec<&str> = product.variants.iter().map(|v| v.title.as_str()).collect();
+        let options =
+            json!([{"id": product.id + 1, "product_id": product.id, "name": "Size", "position": 1, "values": values}]);
+        SKELETONS.product.write(
+            out,
+            &[
+                &product.id,
+                &product.title,
+                &format!("<p>{}</p>", product.title),
+                &product.vendor,
+                &product.product_type,
+                &created_at,
+                &product.handle,
+                &updated_at,
+                &created_at,
+                &product.tags,
+                &product.status,
+                &format!("gid://shopify/Product/{}", product.id),
+                &variants,
+                &options,
+                &EMPTY,
+                &None::<u64>,
+            ],
+        );
+    }
+
+    pub fn write_customer(&self, customer: &Customer, out: &mut Vec<u8>) {
+        self.write_customer_as(&SKELETONS.customer, customer, out);
+    }
+
+    /// A customer, whole or as embedded in an order (the same values; the skeleton picks the keys).
+    fn write_customer_as(&self, skeleton: &Skeleton, customer: &Customer, out: &mut Vec<u8>) {
+        let mut address = Vec::new();
+        let phone = customer.phone.as_deref();
+        customer.address.write(&SKELETONS.customer_address, phone, customer.id + 3, customer.id, &mut address);
+        let addresses = Raw([b"[", address.as_slice(), b"]"].concat());
+        let address = Raw(address);
+        let email_consent = customer.email.as_ref().map(|_| &TEMPLATES.customer["email_marketing_consent"]);
+        let sms_consent = customer.phone.as_ref().map(|_| &TEMPLATES.customer["sms_marketing_consent"]);
+        skeleton.write(
+            out,
+            &[
+                &customer.id,
+                &customer.email,
+                &self.timestamp(customer.created_at),
+                &self.timestamp(customer.updated_at),
+                &customer.address.first_name(),
+                &customer.address.last_name(),
+                &customer.orders_count,
+                &if customer.email.is_some() { "enabled" } else { "disabled" },
+                &money(customer.total_spent_cents),
+                &customer.last_order.map(|o| o.0),
+                &customer.last_order.map(|o| format!("#{}", o.1)),
+                &customer.note,
+                &customer.email.is_some(),
+                &customer.tags,
+                &customer.phone,
+                &addresses,
+                &address,
+                &format!("gid://shopify/Customer/{}", customer.id),
+                &email_consent.cloned(),
+                &sms_consent.cloned(),
+            ],
+        );
+    }
+
+    pub fn write_order(&self, order: &Order, out: &mut Vec<u8>) {
         let subtotal = order.subtotal_cents();
         let shipping = if order.ship_to.is_some() { 500 + (order.id % 10) as i64 * 100 } else { 0 };
         let tax = (subtotal * 6 + 50) / 100;
         let total = subtotal + tax + shipping;
         let fulfillment_status = order.fulfilled.then_some("fulfilled");
-        let lines: Vec<Value> = order
-            .lines
-            .iter()
-            .map(|line| {
-                let mut item = template["line_items"][0].clone();
-                patch(
-                    &mut item,
-                    json!({
-                        "id": line.id, "admin_graphql_api_id": format!("gid://shopify/LineItem/{}", line.id),
-                        "name": format!("{} - {}", line.title, line.variant_title), "title": line.title,
-                        "variant_title": line.variant_title, "sku": line.sku, "vendor": "storelink emulator",
-                        "quantity": line.quantity, "current_quantity": line.quantity,
-                        "fulfillable_quantity": if order.fulfilled || order.cancelled_at.is_some() { 0 } else { line.quantity },
-                        "fulfillment_status": fulfillment_status, "grams": line.grams, "price": money(line.price_cents),
-                        "price_set": money_set(line.price_cents), "product_id": line.product_id, "variant_id": line.variant_id,
-                        "product_exists": true, "total_discount": "0.00", "total_discount_set": money_set(0),
-                        "tax_lines": [], "discount_allocations": [], "duties": [], "properties": [],
-                    }),
-                );
-                item
-            })
-            .collect();
-        let customer = order.customer_id.and_then(|id| self.customers.get(&id)).map(|c| {
-            let mut embedded = template["customer"].clone();
-            let full = self.render_customer(c);
-            if let Some(fields) = embedded.as_object_mut() {
-                for (key, slot) in fields.iter_mut() {
-                    if let Some(v) = full.get(key) {
-                        *slot = v.clone();
-                    }
-                }
-            }
-            embedded
+        let unfulfillable = order.fulfilled || order.cancelled_at.is_some();
+        let lines = array(&order.lines, |line, out| {
+            SKELETONS.line_item.write(
+                out,
+                &[
+                    &line.id,
+                    &format!("gid://shopify/LineItem/{}", line.id),
+                    &format!("{} - {}", line.title, line.variant_title),
+                    &line.title,
+                    &line.variant_title,
+                    &line.sku,
+                    &"storelink emulator",
+                    &line.quantity,
+                    &line.quantity,
+                    &if unfulfillable { 0 } else { line.quantity },
+                    &fulfillment_status,
+                    &line.grams,
+                    &money(line.price_cents),
+                    &money_set(line.price_cents),
+                    &line.product_id,
+                    &line.variant_id,
+                    &true,
+                    &"0.00",
+                    &money_set(0),
+                    &EMPTY,
+                    &EMPTY,
+                    &EMPTY,
+                    &EMPTY,
+                ],
+            );
         });
-        let fulfillments: Vec<Value> = if order.fulfilled {
-            let mut fulfillment = template["fulfillments"][0].clone();
-            patch(
-                &mut fulfillment,
-                json!({
-                    "id": order.id + 7, "admin_graphql_api_id": format!("gid://shopify/Fulfillment/{}", order.id + 7),
-                    "created_at": self.timestamp(order.updated_at), "updated_at": self.timestamp(order.updated_at),
-                    "location_id": self.first_location().map(|l| l.id), "name": format!("#{}.1", order.number),
-                    "order_id": order.id, "status": "success", "tracking_company": "UPS",
-                    "tracking_number": format!("1Z{:016}", order.id % 10_000_000_000_000_000),
-                    "tracking_numbers": [format!("1Z{:016}", order.id % 10_000_000_000_000_000)],
-                    "line_items": lines.clone(),
-                }),
+        let customer = order.customer_id.and_then(|id| self.customers.get(&id)).map(|c| {
+            let mut embedded = Vec::new();
+            self.write_customer_as(&SKELETONS.order_customer, c, &mut embedded);
+            Raw(embedded)
+        });
+        let fulfillments = if order.fulfilled {
+            let tracking = format!("1Z{:016}", order.id % 10_000_000_000_000_000);
+            let at = self.timestamp(order.updated_at);
+            let mut out = vec![b'['];
+            SKELETONS.fulfillment.write(
+                &mut out,
+                &[
+                    &(order.id + 7),
+                    &format!("gid://shopify/Fulfillment/{}", order.id + 7),
+                    &at,
+                    &at,
+                    &self.first_location().map(|l| l.id),
+                    &format!("#{}.1", order.number),
+                    &order.id,
+                    &"success",
+                    &"UPS",
+                    &tracking,
+                    &json!([tracking]),
+                    &lines,
+                ],
             );
-            vec![fulfillment]
+            out.push(b']');
+            Raw(out)
         } else {
-            Vec::new()
+            Raw(b"[]".to_vec())
         };
-        let shipping_lines: Vec<Value> = if order.ship_to.is_some() {
-            let mut line = template["shipping_lines"][0].clone();
-            patch(
-                &mut line,
-                json!({"id": order.id + 11, "title": "Standard Shipping", "code": "Standard", "price": money(shipping),
-                       "price_set": money_set(shipping), "discounted_price": money(shipping),
-                       "discounted_price_set": money_set(shipping), "tax_lines": [], "discount_allocations": []}),
+        let shipping_lines = if order.ship_to.is_some() {
+            let mut out = vec![b'['];
+            SKELETONS.shipping_line.write(
+                &mut out,
+                &[
+                    &(order.id + 11),
+                    &"Standard Shipping",
+                    &"Standard",
+                    &money(shipping),
+                    &money_set(shipping),
+                    &money(shipping),
+                    &money_set(shipping),
+                    &EMPTY,
+                    &EMPTY,
+                ],
             );
-            vec![line]
+            out.push(b']');
+            Raw(out)
         } else {
-            Vec::new()
+            Raw(b"[]".to_vec())
         };
+        let phone = order.customer_id.and_then(|id| self.customers.get(&id)).and_then(|c| c.phone.as_deref());
         let token = format!("{:016x}{:016x}", mix(order.id), mix(order.id ^ 0xa5a5));
-        patch(
-            &mut value,
-            json!({
-                "id": order.id, "admin_graphql_api_id": format!("gid://shopify/Order/{}", order.id),
-                "name": format!("#{}", order.number), "number": order.number - 1000, "order_number": order.number,
-                "email": order.email, "contact_email": order.email,
-                "phone": customer.as_ref().and_then(|c| c["phone"].as_str().map(str::to_owned)),
-                "created_at": self.timestamp(order.created_at), "updated_at": self.timestamp(order.updated_at),
-                "processed_at": self.timestamp(order.created_at),
-                "cancelled_at": order.cancelled_at.map(|t| self.timestamp(t)),
-                "cancel_reason": order.cancelled_at.map(|_| "customer"),
-                "closed_at": order.closed_at.map(|t| self.timestamp(t)),
-                "confirmation_number": format!("{:09X}", mix(order.id) % 0xF_FFFF_FFFF),
-                "financial_status": order.financial_status, "fulfillment_status": fulfillment_status,
-                "subtotal_price": money(subtotal), "subtotal_price_set": money_set(subtotal),
-                "current_subtotal_price": money(subtotal), "current_subtotal_price_set": money_set(subtotal),
-                "total_line_items_price": money(subtotal), "total_line_items_price_set": money_set(subtotal),
-                "total_tax": money(tax), "total_tax_set": money_set(tax),
-                "current_total_tax": money(tax), "current_total_tax_set": money_set(tax),
-                "total_discounts": "0.00", "total_discounts_set": money_set(0),
-                "current_total_discounts": "0.00", "current_total_discounts_set": money_set(0),
-                "total_price": money(total), "total_price_set": money_set(total),
-                "current_total_price": money(total), "current_total_price_set": money_set(total),
-                "total_shipping_price_set": money_set(shipping), "total_outstanding": "0.00",
-                "total_weight": order.total_weight(), "tags": order.tags, "note": order.note, "note_attributes": [],
-                "discount_codes": [], "discount_applications": [],
-                "tax_lines": [{"price": money(tax), "rate": 0.06, "title": "Sales Tax", "price_set": money_set(tax), "channel_liable": null}],
-                "token": token, "cart_token": null, "checkout_token": null, "checkout_id": null,
-                "order_status_url": format!("https://{}/{}/orders/{token}/authenticate?key=x", self.domain(), self.shop_id),
-                "billing_address": order.bill_to.render(None),
-                "shipping_address": order.ship_to.map(|a| a.render(None)),
-                "customer": customer, "line_items": lines, "fulfillments": fulfillments, "refunds": [],
-                "shipping_lines": shipping_lines, "po_number": null, "reference": null, "source_identifier": null,
-                "landing_site": null, "referring_site": null, "landing_site_ref": null, "payment_gateway_names": ["manual"],
-            }),
+        let tax_lines = Raw(format!(
+            r#"[{{"channel_liable":null,"price":"{}","price_set":{},"rate":0.06,"title":"Sales Tax"}}]"#,
+            money(tax),
+            String::from_utf8_lossy(&money_set(tax).0)
+        )
+        .into_bytes());
+        let (subtotal_text, subtotal_set) = (money(subtotal), money_set(subtotal));
+        let (tax_text, tax_set) = (money(tax), money_set(tax));
+        let (total_text, total_set) = (money(total), money_set(total));
+        let zero_set = money_set(0);
+        let created_at = self.timestamp(order.created_at);
+        SKELETONS.order.write(
+            out,
+            &[
+                &order.id,
+                &format!("gid://shopify/Order/{}", order.id),
+                &format!("#{}", order.number),
+                &(order.number - 1000),
+                &order.number,
+                &order.email,
+                &order.email,
+                &phone,
+                &created_at,
+                &self.timestamp(order.updated_at),
+                &created_at,
+                &order.cancelled_at.map(|t| self.timestamp(t)),
+                &order.cancelled_at.map(|_| "customer"),
+                &order.closed_at.map(|t| self.timestamp(t)),
+                &format!("{:09X}", mix(order.id) % 0xF_FFFF_FFFF),
+                &order.financial_status,
+                &fulfillment_status,
+                &subtotal_text,
+                &subtotal_set,
+                &subtotal_text,
+                &subtotal_set,
+                &subtotal_text,
+                &subtotal_set,
+                &tax_text,
+                &tax_set,
+                &tax_text,
+                &tax_set,
+                &"0.00",
+                &zero_set,
+                &"0.00",
+                &zero_set,
+                &total_text,
+                &total_set,
+                &total_text,
+                &total_set,
+                &money_set(shipping),
+                &"0.00",
+                &order.total_weight(),
+                &order.tags,
+                &order.note,
+                &EMPTY,
+                &EMPTY,
+                &EMPTY,
+                &tax_lines,
+                &token,
+                &None::<u64>,
+                &None::<u64>,
+                &None::<u64>,
+                &format!("https://{}/{}/orders/{token}/authenticate?key=x", self.domain(), self.shop_id),
+                &order_address(&order.bill_to),
+                &order.ship_to.as_ref().map(order_address),
+                &customer,
+                &lines,
+                &fulfillments,
+                &EMPTY,
+                &shipping_lines,
+                &None::<u64>,
+                &None::<u64>,
+                &None::<u64>,
+                &None::<u64>,
+                &None::<u64>,
+                &None::<u64>,
+                &Literal(r#"["manual"]"#),
+            ],
         );
-        value
     }
 
     /// Fulfillment orders: what each location must ship for the order.

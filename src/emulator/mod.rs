@@ -11,6 +11,7 @@ pub mod config;
 mod control;
 pub mod data;
 mod rest;
+mod skeleton;
 pub mod webhooks;
 
 use std::{

@@ -2,13 +2,13 @@
 //! and refuses to connect to loopback or private addresses; `STORELINK_SHOPIFY_BASE_URL`
 //! sends every call to another base (the emulator) with the shop's domain in `Host`.
 
-use std::{net::IpAddr, sync::Arc, time::Duration};
+use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Duration};
 
 use reqwest::{
     dns::{Addrs, Name, Resolve, Resolving},
     header, StatusCode,
 };
-use serde_json::Value;
+use serde_json::{value::RawValue, Value};
 
 use super::ShopDomain;
 use crate::secrets::Secret;
@@ -55,10 +55,23 @@ impl ShopifyError {
     }
 }
 
-/// A response: status 2xx, its JSON and headers.
+/// A response: status 2xx, its JSON text (checked to be JSON) and headers.
 pub struct Reply {
-    pub body: Value,
+    pub body: axum::body::Bytes,
     pub headers: header::HeaderMap,
+}
+
+impl Reply {
+    pub fn json(&self) -> Result<Value, ShopifyError> {
+        serde_json::from_slice(&self.body).map_err(|e| ShopifyError::BadResponse(e.to_string()))
+    }
+
+    /// The records under `key` (`"orders"`, …), each as the exact text Shopify sent.
+    pub fn records(&self, key: &str) -> Result<Vec<&RawValue>, ShopifyError> {
+        let mut lists: HashMap<&str, Vec<&RawValue>> =
+            serde_json::from_slice(&self.body).map_err(|e| ShopifyError::BadResponse(e.to_string()))?;
+        lists.remove(key).ok_or_else(|| ShopifyError::BadResponse(format!("the reply has no \"{key}\"")))
+    }
 }
 
 #[derive(Clone)]
@@ -148,8 +161,9 @@ impl ShopifyClient {
             }
         })?;
         if status.is_success() {
-            let body = serde_json::from_slice(&bytes).map_err(|e| ShopifyError::BadResponse(e.to_string()))?;
-            return Ok(Reply { body, headers });
+            serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+                .map_err(|e| ShopifyError::BadResponse(e.to_string()))?;
+            return Ok(Reply { body: bytes, headers });
         }
         Err(error_for(status, &headers, &bytes))
     }
@@ -165,7 +179,7 @@ impl ShopifyClient {
     /// `GET shop.json`: the shop's details.
     pub async fn shop(&self, shop: &ShopDomain, token: &Secret) -> Result<Value, ShopifyError> {
         let reply = self.get(shop, token, &format!("/admin/api/{API_VERSION}/shop.json")).await?;
-        match reply.body.get("shop") {
+        match reply.json()?.get("shop") {
             Some(details) if details.is_object() => Ok(details.clone()),
             _ => Err(ShopifyError::BadResponse("shop.json has no shop".into())),
         }
@@ -174,7 +188,8 @@ impl ShopifyClient {
     /// `GET /admin/oauth/access_scopes.json` (unversioned): the scopes the token has.
     pub async fn access_scopes(&self, shop: &ShopDomain, token: &Secret) -> Result<Vec<String>, ShopifyError> {
         let reply = self.get(shop, token, "/admin/oauth/access_scopes.json").await?;
-        let scopes = reply.body["access_scopes"]
+        let body = reply.json()?;
+        let scopes = body["access_scopes"]
             .as_array()
             .ok_or_else(|| ShopifyError::BadResponse("access_scopes.json has no access_scopes".into()))?;
         Ok(scopes.iter().filter_map(|s| s["handle"].as_str().map(str::to_owned)).collect())

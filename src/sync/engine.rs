@@ -9,13 +9,13 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use tokio::sync::{broadcast, Notify};
 
 use super::{
     pacing::{PaceEvent, Pacer},
-    records::{self, Resource},
+    records::{self, Refused, Resource},
     Progress,
 };
 use crate::{
@@ -23,7 +23,7 @@ use crate::{
     secrets::{Sealer, Secret},
     server::db,
     shopify::{
-        client::{ShopifyClient, ShopifyError, API_VERSION},
+        client::{Reply, ShopifyClient, ShopifyError, API_VERSION},
         normalize_store_url, ShopDomain,
     },
 };
@@ -38,6 +38,9 @@ const OVERLAP_SECS: i64 = 300;
 struct Checkpoint {
     last: BTreeMap<String, i64>,
     done: Vec<String>,
+    /// The location whose inventory is partway walked, and the path of its next page.
+    #[serde(default)]
+    inventory_next: Option<(i64, String)>,
 }
 
 /// Runs sync jobs: queued ones, and running ones a restart interrupted.
@@ -73,6 +76,10 @@ impl From<sqlx::Error> for Stop {
 }
 
 /// The state a store is left in when Shopify refuses for good.
+fn fatal(err: ShopifyError) -> Stop {
+    Stop::Fatal(fatal_message(&err))
+}
+
 fn fatal_message(err: &ShopifyError) -> String {
     match err {
         ShopifyError::Unauthorized => "Shopify rejected the API password — reconnect the store".into(),
@@ -267,9 +274,9 @@ impl Job<'_> {
         Ok((domain, token))
     }
 
-    async fn get(&mut self, domain: &ShopDomain, token: &Secret, path: &str) -> Result<Value, Stop> {
+    async fn get(&mut self, domain: &ShopDomain, token: &Secret, path: &str) -> Result<Reply, Stop> {
         let mut events = Vec::new();
-        let result = self.engine.pacer_get(&self.pacer, domain, token, path, &mut events).await;
+        let result = self.engine.pacer_reply(&self.pacer, domain, token, path, &mut events).await;
         for event in events {
             self.progress.event(match event {
                 PaceEvent::WaitedForRateLimit { millis } => {
@@ -297,7 +304,7 @@ impl Job<'_> {
         let (domain, token) = self.credentials().await?;
         let base = format!("/admin/api/{API_VERSION}");
         if !self.is_done("shop") {
-            let reply = self.get(&domain, &token, &format!("{base}/shop.json")).await?;
+            let reply = self.get(&domain, &token, &format!("{base}/shop.json")).await?.json().map_err(fatal)?;
             let mut tx = self.engine.pool.begin().await?;
             if let Some(shop) = reply.get("shop").filter(|s| s.is_object()) {
                 sqlx::query("UPDATE stores SET shop_json = ?, name = COALESCE(?, name) WHERE id = ?")
@@ -328,7 +335,8 @@ impl Job<'_> {
             if self.incremental {
                 status.push_str(&format!("updated_at_min={}&", self.high_water_mark(resource).await?));
             }
-            let count = self.get(&domain, &token, &format!("{base}/{}/count.json?{status}", resource.key())).await?;
+            let count_path = format!("{base}/{}/count.json?{status}", resource.key());
+            let count = self.get(&domain, &token, &count_path).await?.json().map_err(fatal)?;
             self.progress.resources.entry(resource.key().into()).or_default().total = count["count"].as_i64();
             loop {
                 if self.cancelled().await? {
@@ -337,7 +345,7 @@ impl Job<'_> {
                 let since = self.checkpoint.last.get(resource.key()).copied().unwrap_or(0);
                 let path = format!("{base}/{}.json?{status}limit={PAGE}&since_id={since}", resource.key());
                 let reply = self.get(&domain, &token, &path).await?;
-                let records = reply[resource.key()].as_array().cloned().unwrap_or_default();
+                let records = reply.records(resource.key()).map_err(fatal)?;
                 let last_page = records.len() < PAGE;
                 self.store_page(resource, &records, last_page).await?;
                 if last_page {
@@ -379,32 +387,21 @@ impl Job<'_> {
     }
 
     /// Upserts one page and advances the checkpoint, in one transaction.
-    async fn store_page(&mut self, resource: Resource, records: &[Value], last_page: bool) -> Result<(), Stop> {
+    async fn store_page(&mut self, resource: Resource, records: &[&RawValue], last_page: bool) -> Result<(), Stop> {
         let mut tx = self.engine.pool.begin().await?;
-        let mut stored = 0;
-        for record in records {
-            match records::upsert(&mut tx, self.store_id, resource, record).await? {
-                Ok(()) => stored += 1,
-                Err(why) => {
-                    let id = record["id"].as_i64();
-                    sqlx::query(
-                        "INSERT INTO sync_failed_items (job_id, resource, shopify_id, reason) VALUES (?, ?, ?, ?)",
-                    )
-                    .bind(self.id)
-                    .bind(resource.key())
-                    .bind(id)
-                    .bind(&why)
-                    .execute(&mut *tx)
-                    .await?;
-                    self.progress.event(format!(
-                        "Skipped a {} record ({}): {why}",
-                        resource.key(),
-                        id.unwrap_or_default()
-                    ));
-                }
-            }
+        let refused = records::upsert(&mut tx, self.store_id, resource, records).await?;
+        for Refused { id, why } in &refused {
+            sqlx::query("INSERT INTO sync_failed_items (job_id, resource, shopify_id, reason) VALUES (?, ?, ?, ?)")
+                .bind(self.id)
+                .bind(resource.key())
+                .bind(id)
+                .bind(why)
+                .execute(&mut *tx)
+                .await?;
+            self.progress.event(format!("Skipped a {} record ({}): {why}", resource.key(), id.unwrap_or_default()));
         }
-        if let Some(max) = records.iter().filter_map(|r| r["id"].as_i64()).max() {
+        let stored = (records.len() - refused.len()) as i64;
+        if let Some(max) = records.iter().filter_map(|r| records::id_of(r)).max() {
             self.checkpoint.last.insert(resource.key().into(), max);
         }
         self.progress.resources.entry(resource.key().into()).or_default().done += stored;
@@ -417,8 +414,8 @@ impl Job<'_> {
         Ok(())
     }
 
-    /// Inventory levels have no ids to walk by: each location is walked by its cursor and
-    /// checkpointed when complete.
+    /// Inventory levels have no ids to walk by: each location is walked by its cursor, and the
+    /// cursor is checkpointed with each page.
     async fn sync_inventory(&mut self, domain: &ShopDomain, token: &Secret, base: &str) -> Result<(), Stop> {
         let locations: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_locations WHERE store_id = ? ORDER BY id")
             .bind(self.store_id)
@@ -427,7 +424,10 @@ impl Job<'_> {
         let key = Resource::InventoryLevels.key();
         let finished = self.checkpoint.last.get(key).copied().unwrap_or(0);
         for location in locations.into_iter().filter(|l| *l > finished) {
-            let mut path = format!("{base}/inventory_levels.json?limit={PAGE}&location_ids={location}");
+            let mut path = match self.checkpoint.inventory_next.take() {
+                Some((partway, next)) if partway == location => next,
+                _ => format!("{base}/inventory_levels.json?limit={PAGE}&location_ids={location}"),
+            };
             loop {
                 if self.cancelled().await? {
                     return Err(Stop::Cancelled);
@@ -438,18 +438,21 @@ impl Job<'_> {
                     .pacer_reply(&self.pacer, domain, token, &path, &mut events)
                     .await
                     .map_err(|err| Stop::Fatal(fatal_message(&err)))?;
-                let records = reply.body[key].as_array().cloned().unwrap_or_default();
+                let records = reply.records(key).map_err(fatal)?;
                 let next = next_link(&reply.headers);
                 let mut tx = self.engine.pool.begin().await?;
-                for record in &records {
-                    if let Err(why) = records::upsert(&mut tx, self.store_id, Resource::InventoryLevels, record).await?
-                    {
-                        self.progress.event(format!("Skipped an inventory level: {why}"));
-                    }
+                for Refused { why, .. } in
+                    records::upsert(&mut tx, self.store_id, Resource::InventoryLevels, &records).await?
+                {
+                    self.progress.event(format!("Skipped an inventory level: {why}"));
                 }
                 self.progress.resources.entry(key.into()).or_default().done += records.len() as i64;
-                if next.is_none() {
-                    self.checkpoint.last.insert(key.into(), location);
+                match &next {
+                    Some(next) => self.checkpoint.inventory_next = Some((location, next.clone())),
+                    None => {
+                        self.checkpoint.inventory_next = None;
+                        self.checkpoint.last.insert(key.into(), location);
+                    }
                 }
                 self.save(&mut tx).await?;
                 tx.commit().await?;
@@ -532,19 +535,8 @@ impl SyncEngine {
         token: &Secret,
         path: &str,
         events: &mut Vec<PaceEvent>,
-    ) -> Result<crate::shopify::client::Reply, ShopifyError> {
+    ) -> Result<Reply, ShopifyError> {
         pacer.get(&self.shopify, domain, token, path, &mut |e| events.push(e)).await
-    }
-
-    async fn pacer_get(
-        &self,
-        pacer: &Pacer,
-        domain: &ShopDomain,
-        token: &Secret,
-        path: &str,
-        events: &mut Vec<PaceEvent>,
-    ) -> Result<Value, ShopifyError> {
-        self.pacer_reply(pacer, domain, token, path, events).await.map(|reply| reply.body)
     }
 }
 

@@ -1,8 +1,12 @@
-//! Turning Shopify's JSON into rows: the columns the pages query, beside the raw JSON. An
-//! older `updated_at` never overwrites a newer record.
+//! Turning Shopify's JSON into rows: the columns the pages query, beside the raw JSON exactly as
+//! Shopify sent it. A page is one multi-row statement, and an older `updated_at` never
+//! overwrites a newer record.
 
-use serde_json::Value;
-use sqlx::SqliteConnection;
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use crate::error::AppError;
@@ -30,188 +34,318 @@ impl Resource {
             Resource::InventoryLevels => "inventory_levels",
         }
     }
-}
 
-fn timestamp(value: &Value) -> Option<i64> {
-    OffsetDateTime::parse(value.as_str()?, &Rfc3339).ok().map(|t| t.unix_timestamp())
-}
-
-fn text(value: &Value) -> Option<String> {
-    value.as_str().map(str::to_owned).filter(|s| !s.trim().is_empty())
-}
-
-fn full_name(value: &Value) -> Option<String> {
-    let name = [value["first_name"].as_str(), value["last_name"].as_str()]
-        .into_iter()
-        .flatten()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    (!name.is_empty()).then_some(name)
+    /// The table, its conflict key and its columns (the key's first; `store_id` comes before all).
+    fn table(self) -> (&'static str, &'static [&'static str], &'static [&'static str]) {
+        match self {
+            Resource::Locations => ("synced_locations", &["id"], &["name", "updated_at", "raw"]),
+            Resource::Products => ("synced_products", &["id"], &["title", "variants", "updated_at", "raw"]),
+            Resource::Customers => ("synced_customers", &["id"], &["name", "email", "updated_at", "raw"]),
+            Resource::Orders => (
+                "synced_orders",
+                &["id"],
+                &[
+                    "name",
+                    "created_at_text",
+                    "created_at",
+                    "updated_at",
+                    "status",
+                    "fulfillment_status",
+                    "customer_name",
+                    "ship_to",
+                    "items",
+                    "total_weight",
+                    "total_price",
+                    "raw",
+                ],
+            ),
+            Resource::InventoryLevels => {
+                ("synced_inventory_levels", &["location_id", "inventory_item_id"], &["available", "updated_at", "raw"])
+            }
+        }
+    }
 }
 
 /// Why a record cannot be stored, for the failed-items list.
 pub type Malformed = String;
 
-fn id_and_updated(record: &Value) -> Result<(i64, i64), Malformed> {
-    let id = record["id"].as_i64().filter(|id| *id > 0).ok_or("it has no numeric id")?;
-    let updated = timestamp(&record["updated_at"]).ok_or("its updated_at is not a timestamp")?;
+/// A record that was not stored: its id when it has one, and why.
+#[derive(Debug)]
+pub struct Refused {
+    pub id: Option<i64>,
+    pub why: Malformed,
+}
+
+/// One column's value.
+enum Cell<'a> {
+    Int(Option<i64>),
+    Text(Option<String>),
+    Raw(&'a str),
+}
+
+/// The fields the columns come from; everything else stays only in the raw JSON. Each is read
+/// leniently, so one odd field makes a failed item with a reason, not a failed page.
+#[derive(Deserialize)]
+struct Fields<'a> {
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    updated_at: Option<&'a RawValue>,
+    #[serde(borrow)]
+    created_at: Option<&'a RawValue>,
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    title: Option<&'a RawValue>,
+    #[serde(borrow)]
+    email: Option<&'a RawValue>,
+    #[serde(borrow)]
+    first_name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    last_name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    variants: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cancelled_at: Option<&'a RawValue>,
+    #[serde(borrow)]
+    closed_at: Option<&'a RawValue>,
+    #[serde(borrow)]
+    fulfillment_status: Option<&'a RawValue>,
+    #[serde(borrow)]
+    customer: Option<&'a RawValue>,
+    #[serde(borrow)]
+    shipping_address: Option<&'a RawValue>,
+    #[serde(borrow)]
+    line_items: Option<&'a RawValue>,
+    #[serde(borrow)]
+    total_weight: Option<&'a RawValue>,
+    #[serde(borrow)]
+    total_price: Option<&'a RawValue>,
+    #[serde(borrow)]
+    location_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    inventory_item_id: Option<&'a RawValue>,
+    #[serde(borrow)]
+    available: Option<&'a RawValue>,
+}
+
+fn read<'a, T: Deserialize<'a>>(field: Option<&'a RawValue>) -> Option<T> {
+    serde_json::from_str(field?.get()).ok()
+}
+
+fn int(field: Option<&RawValue>) -> Option<i64> {
+    read(field)
+}
+
+/// A non-blank string.
+fn text(field: Option<&RawValue>) -> Option<String> {
+    read::<Cow<str>>(field).filter(|s| !s.trim().is_empty()).map(Cow::into_owned)
+}
+
+fn timestamp(field: Option<&RawValue>) -> Option<i64> {
+    OffsetDateTime::parse(&read::<Cow<str>>(field)?, &Rfc3339).ok().map(|t| t.unix_timestamp())
+}
+
+fn is_null(field: Option<&RawValue>) -> bool {
+    field.is_none_or(|f| f.get() == "null")
+}
+
+#[derive(Deserialize)]
+struct Person<'a> {
+    #[serde(borrow)]
+    first_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    last_name: Option<Cow<'a, str>>,
+}
+
+impl Person<'_> {
+    fn full_name(&self) -> Option<String> {
+        let name = [&self.first_name, &self.last_name]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.as_ref())
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!name.is_empty()).then_some(name)
+    }
+}
+
+#[derive(Deserialize)]
+struct ShipTo<'a> {
+    #[serde(borrow)]
+    first_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    last_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(borrow)]
+    address1: Option<&'a RawValue>,
+    #[serde(borrow)]
+    city: Option<&'a RawValue>,
+    #[serde(borrow)]
+    zip: Option<&'a RawValue>,
+    #[serde(borrow)]
+    country: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Line {
+    quantity: Option<i64>,
+}
+
+fn id_and_updated(fields: &Fields) -> Result<(i64, i64), Malformed> {
+    let id = int(fields.id).filter(|id| *id > 0).ok_or("it has no numeric id")?;
+    let updated = timestamp(fields.updated_at).ok_or("its updated_at is not a timestamp")?;
     Ok((id, updated))
 }
 
-/// Stores one record of `resource`; `Err` says why it is malformed (nothing is written then).
-pub async fn upsert(
-    conn: &mut SqliteConnection,
-    store_id: i64,
-    resource: Resource,
-    record: &Value,
-) -> Result<Result<(), Malformed>, AppError> {
-    let raw = record.to_string();
-    match resource {
+/// The row for one record, or why it cannot be stored.
+fn row<'a>(resource: Resource, raw: &'a RawValue) -> Result<Vec<Cell<'a>>, Malformed> {
+    let fields: Fields = serde_json::from_str(raw.get()).map_err(|_| "it is not a JSON object".to_owned())?;
+    let raw = Cell::Raw(raw.get());
+    Ok(match resource {
         Resource::Locations => {
-            let (id, updated) = match id_and_updated(record) {
-                Ok(v) => v,
-                Err(why) => return Ok(Err(why)),
-            };
-            sqlx::query(
-                "INSERT INTO synced_locations (store_id, id, name, updated_at, raw) VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT (store_id, id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at, raw = excluded.raw
-                 WHERE excluded.updated_at >= synced_locations.updated_at",
-            )
-            .bind(store_id)
-            .bind(id)
-            .bind(text(&record["name"]).unwrap_or_default())
-            .bind(updated)
-            .bind(raw)
-            .execute(conn)
-            .await?;
+            let (id, updated) = id_and_updated(&fields)?;
+            vec![
+                Cell::Int(Some(id)),
+                Cell::Text(Some(text(fields.name).unwrap_or_default())),
+                Cell::Int(Some(updated)),
+                raw,
+            ]
         }
         Resource::Products => {
-            let (id, updated) = match id_and_updated(record) {
-                Ok(v) => v,
-                Err(why) => return Ok(Err(why)),
-            };
-            let variants = record["variants"].as_array().map_or(0, Vec::len) as i64;
-            sqlx::query(
-                "INSERT INTO synced_products (store_id, id, title, variants, updated_at, raw) VALUES (?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (store_id, id) DO UPDATE SET title = excluded.title, variants = excluded.variants,
-                    updated_at = excluded.updated_at, raw = excluded.raw
-                 WHERE excluded.updated_at >= synced_products.updated_at",
-            )
-            .bind(store_id)
-            .bind(id)
-            .bind(text(&record["title"]).unwrap_or_default())
-            .bind(variants)
-            .bind(updated)
-            .bind(raw)
-            .execute(conn)
-            .await?;
+            let (id, updated) = id_and_updated(&fields)?;
+            let variants = read::<Vec<&RawValue>>(fields.variants).map_or(0, |v| v.len()) as i64;
+            vec![
+                Cell::Int(Some(id)),
+                Cell::Text(Some(text(fields.title).unwrap_or_default())),
+                Cell::Int(Some(variants)),
+                Cell::Int(Some(updated)),
+                raw,
+            ]
         }
         Resource::Customers => {
-            let (id, updated) = match id_and_updated(record) {
-                Ok(v) => v,
-                Err(why) => return Ok(Err(why)),
-            };
-            sqlx::query(
-                "INSERT INTO synced_customers (store_id, id, name, email, updated_at, raw) VALUES (?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (store_id, id) DO UPDATE SET name = excluded.name, email = excluded.email,
-                    updated_at = excluded.updated_at, raw = excluded.raw
-                 WHERE excluded.updated_at >= synced_customers.updated_at",
-            )
-            .bind(store_id)
-            .bind(id)
-            .bind(full_name(record).unwrap_or_default())
-            .bind(text(&record["email"]))
-            .bind(updated)
-            .bind(raw)
-            .execute(conn)
-            .await?;
+            let (id, updated) = id_and_updated(&fields)?;
+            let person = Person { first_name: read(fields.first_name), last_name: read(fields.last_name) };
+            vec![
+                Cell::Int(Some(id)),
+                Cell::Text(Some(person.full_name().unwrap_or_default())),
+                Cell::Text(text(fields.email)),
+                Cell::Int(Some(updated)),
+                raw,
+            ]
         }
         Resource::Orders => {
-            let (id, updated) = match id_and_updated(record) {
-                Ok(v) => v,
-                Err(why) => return Ok(Err(why)),
-            };
-            let Some(created) = timestamp(&record["created_at"]) else {
-                return Ok(Err("its created_at is not a timestamp".into()));
-            };
-            let status = if !record["cancelled_at"].is_null() {
+            let (id, updated) = id_and_updated(&fields)?;
+            let created = timestamp(fields.created_at).ok_or("its created_at is not a timestamp")?;
+            let status = if !is_null(fields.cancelled_at) {
                 "cancelled"
-            } else if !record["closed_at"].is_null() {
+            } else if !is_null(fields.closed_at) {
                 "closed"
             } else {
                 "open"
             };
-            let ship = &record["shipping_address"];
-            let ship_to = (!ship.is_null()).then(|| {
-                [&ship["name"], &ship["address1"], &ship["city"], &ship["zip"], &ship["country"]]
+            let ship: Option<ShipTo> = read(fields.shipping_address);
+            let ship_to = ship.as_ref().map(|s| {
+                [s.name, s.address1, s.city, s.zip, s.country]
                     .into_iter()
                     .filter_map(text)
                     .collect::<Vec<_>>()
                     .join(", ")
             });
-            let customer = full_name(&record["customer"]).or_else(|| full_name(ship));
-            let items: i64 = record["line_items"]
-                .as_array()
-                .map_or(0, |lines| lines.iter().filter_map(|l| l["quantity"].as_i64()).sum());
-            sqlx::query(
-                "INSERT INTO synced_orders (store_id, id, name, created_at_text, created_at, updated_at, status,
-                    fulfillment_status, customer_name, ship_to, items, total_weight, total_price, raw)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (store_id, id) DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at,
-                    status = excluded.status, fulfillment_status = excluded.fulfillment_status,
-                    customer_name = excluded.customer_name, ship_to = excluded.ship_to, items = excluded.items,
-                    total_weight = excluded.total_weight, total_price = excluded.total_price, raw = excluded.raw
-                 WHERE excluded.updated_at >= synced_orders.updated_at",
-            )
-            .bind(store_id)
-            .bind(id)
-            .bind(text(&record["name"]).unwrap_or_default())
-            .bind(record["created_at"].as_str().unwrap_or_default())
-            .bind(created)
-            .bind(updated)
-            .bind(status)
-            .bind(text(&record["fulfillment_status"]))
-            .bind(customer)
-            .bind(ship_to)
-            .bind(items)
-            .bind(record["total_weight"].as_i64().unwrap_or(0))
-            .bind(text(&record["total_price"]).unwrap_or_else(|| "0.00".into()))
-            .bind(raw)
-            .execute(conn)
-            .await?;
+            let customer = read::<Person>(fields.customer).and_then(|c| c.full_name()).or_else(|| {
+                let s = ship.as_ref()?;
+                Person { first_name: s.first_name.clone(), last_name: s.last_name.clone() }.full_name()
+            });
+            let items: i64 =
+                read::<Vec<Line>>(fields.line_items).map_or(0, |lines| lines.iter().filter_map(|l| l.quantity).sum());
+            vec![
+                Cell::Int(Some(id)),
+                Cell::Text(Some(text(fields.name).unwrap_or_default())),
+                Cell::Text(Some(read::<String>(fields.created_at).unwrap_or_default())),
+                Cell::Int(Some(created)),
+                Cell::Int(Some(updated)),
+                Cell::Text(Some(status.to_owned())),
+                Cell::Text(text(fields.fulfillment_status)),
+                Cell::Text(customer),
+                Cell::Text(ship_to),
+                Cell::Int(Some(items)),
+                Cell::Int(Some(int(fields.total_weight).unwrap_or(0))),
+                Cell::Text(Some(text(fields.total_price).unwrap_or_else(|| "0.00".into()))),
+                raw,
+            ]
         }
         Resource::InventoryLevels => {
-            let (Some(location), Some(item)) = (record["location_id"].as_i64(), record["inventory_item_id"].as_i64())
-            else {
-                return Ok(Err("it names no location or inventory item".into()));
+            let (Some(location), Some(item)) = (int(fields.location_id), int(fields.inventory_item_id)) else {
+                return Err("it names no location or inventory item".into());
             };
-            let Some(updated) = timestamp(&record["updated_at"]) else {
-                return Ok(Err("its updated_at is not a timestamp".into()));
-            };
-            sqlx::query(
-                "INSERT INTO synced_inventory_levels (store_id, location_id, inventory_item_id, available, updated_at, raw)
-                 VALUES (?, ?, ?, ?, ?, ?)
-                 ON CONFLICT (store_id, location_id, inventory_item_id) DO UPDATE SET available = excluded.available,
-                    updated_at = excluded.updated_at, raw = excluded.raw
-                 WHERE excluded.updated_at >= synced_inventory_levels.updated_at",
-            )
-            .bind(store_id)
-            .bind(location)
-            .bind(item)
-            .bind(record["available"].as_i64())
-            .bind(updated)
-            .bind(raw)
-            .execute(conn)
-            .await?;
+            let updated = timestamp(fields.updated_at).ok_or("its updated_at is not a timestamp")?;
+            vec![
+                Cell::Int(Some(location)),
+                Cell::Int(Some(item)),
+                Cell::Int(int(fields.available)),
+                Cell::Int(Some(updated)),
+                raw,
+            ]
+        }
+    })
+}
+
+/// The record's id, for the failed-items list, when it has one.
+pub fn id_of(raw: &RawValue) -> Option<i64> {
+    serde_json::from_str::<Fields>(raw.get()).ok().and_then(|f| int(f.id))
+}
+
+/// Stores a page of `resource` records in one statement; returns the ones refused as malformed
+/// (nothing of theirs is written).
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    store_id: i64,
+    resource: Resource,
+    records: &[&RawValue],
+) -> Result<Vec<Refused>, AppError> {
+    let mut refused = Vec::new();
+    let mut rows = Vec::with_capacity(records.len());
+    for raw in records {
+        match row(resource, raw) {
+            Ok(row) => rows.push(row),
+            Err(why) => refused.push(Refused { id: id_of(raw), why }),
         }
     }
-    Ok(Ok(()))
+    let (table, key, columns) = resource.table();
+    // SQLite binds at most 32,766 values per statement.
+    for chunk in rows.chunks(1000) {
+        let mut sql = QueryBuilder::<Sqlite>::new(format!(
+            "INSERT INTO {table} (store_id, {}, {}) ",
+            key.join(", "),
+            columns.join(", ")
+        ));
+        sql.push_values(chunk, |mut values, row| {
+            values.push_bind(store_id);
+            for cell in row {
+                match cell {
+                    Cell::Int(v) => values.push_bind(*v),
+                    Cell::Text(v) => values.push_bind(v.as_deref()),
+                    Cell::Raw(v) => values.push_bind(*v),
+                };
+            }
+        });
+        let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        sql.push(format!(
+            " ON CONFLICT (store_id, {}) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at",
+            key.join(", "),
+            updates.join(", ")
+        ));
+        sql.build().execute(&mut *conn).await?;
+    }
+    Ok(refused)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, value::to_raw_value, Value};
 
     async fn store(dir: &tempfile::TempDir) -> crate::server::db::Pool {
         let pool = crate::server::db::connect(&crate::server::db::sqlite_url_in(dir.path())).await.unwrap();
@@ -222,19 +356,27 @@ mod tests {
         pool
     }
 
+    async fn upsert_one(conn: &mut SqliteConnection, resource: Resource, record: Value) -> Vec<Refused> {
+        let raw = to_raw_value(&record).unwrap();
+        upsert(conn, 1, resource, &[&raw]).await.unwrap()
+    }
+
     #[tokio::test]
     async fn malformed_records_are_refused_with_a_reason_and_write_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let pool = store(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
         let cases = [
-            (serde_json::json!({"title": "no id", "updated_at": "2026-01-01T00:00:00-05:00"}), "no numeric id"),
-            (serde_json::json!({"id": "12", "updated_at": "2026-01-01T00:00:00-05:00"}), "no numeric id"),
-            (serde_json::json!({"id": 12, "updated_at": "soon"}), "not a timestamp"),
+            (json!({"title": "no id", "updated_at": "2026-01-01T00:00:00-05:00"}), "no numeric id", None),
+            (json!({"id": "12", "updated_at": "2026-01-01T00:00:00-05:00"}), "no numeric id", None),
+            (json!({"id": 12, "updated_at": "soon"}), "not a timestamp", Some(12)),
+            (json!([1, 2]), "not a JSON object", None),
         ];
-        for (record, why) in cases {
-            let refused = upsert(&mut conn, 1, Resource::Products, &record).await.unwrap().unwrap_err();
-            assert!(refused.contains(why), "{refused}");
+        for (record, why, id) in cases {
+            let refused = upsert_one(&mut conn, Resource::Products, record).await;
+            assert_eq!(refused.len(), 1);
+            assert!(refused[0].why.contains(why), "{}", refused[0].why);
+            assert_eq!(refused[0].id, id);
         }
         let stored: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM synced_products").fetch_one(&mut *conn).await.unwrap();
@@ -242,29 +384,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_page_keeps_the_good_records_and_the_exact_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let good = RawValue::from_string(
+            r#"{"id":5,"title":"Zoë","updated_at":"2026-01-01T00:00:00-05:00", "variants":[{},{}]}"#.into(),
+        )
+        .unwrap();
+        let bad = to_raw_value(&json!({"id": 6, "updated_at": null})).unwrap();
+        let refused = upsert(&mut conn, 1, Resource::Products, &[&good, &bad]).await.unwrap();
+        assert_eq!(refused.len(), 1);
+        let (title, variants, raw): (String, i64, String) =
+            sqlx::query_as("SELECT title, variants, raw FROM synced_products").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!((title.as_str(), variants, raw.as_str()), ("Zoë", 2, good.get()));
+    }
+
+    #[tokio::test]
     async fn an_older_version_never_overwrites_a_newer_one() {
         let dir = tempfile::tempdir().unwrap();
         let pool = store(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
-        let version =
-            |title: &str, at: &str| serde_json::json!({"id": 7, "title": title, "updated_at": at, "variants": []});
-        upsert(&mut conn, 1, Resource::Products, &version("new", "2026-02-01T00:00:00-05:00")).await.unwrap().unwrap();
-        upsert(&mut conn, 1, Resource::Products, &version("old", "2026-01-01T00:00:00-05:00")).await.unwrap().unwrap();
-        let title: String =
-            sqlx::query_scalar("SELECT title FROM synced_products").fetch_one(&mut *conn).await.unwrap();
-        assert_eq!(title, "new");
-        upsert(&mut conn, 1, Resource::Products, &version("newer", "2026-03-01T00:00:00-05:00"))
-            .await
-            .unwrap()
-            .unwrap();
-        let title: String =
-            sqlx::query_scalar("SELECT title FROM synced_products").fetch_one(&mut *conn).await.unwrap();
-        assert_eq!(title, "newer");
+        let version = |title: &str, at: &str| json!({"id": 7, "title": title, "updated_at": at, "variants": []});
+        let title = "SELECT title FROM synced_products";
+        upsert_one(&mut conn, Resource::Products, version("new", "2026-02-01T00:00:00-05:00")).await;
+        upsert_one(&mut conn, Resource::Products, version("old", "2026-01-01T00:00:00-05:00")).await;
+        assert_eq!(sqlx::query_scalar::<_, String>(title).fetch_one(&mut *conn).await.unwrap(), "new");
+        upsert_one(&mut conn, Resource::Products, version("newer", "2026-03-01T00:00:00-05:00")).await;
+        assert_eq!(sqlx::query_scalar::<_, String>(title).fetch_one(&mut *conn).await.unwrap(), "newer");
     }
 
     #[test]
     fn timestamps_keep_their_offsets_meaning() {
-        assert_eq!(timestamp(&Value::from("2008-01-10T11:00:00-05:00")), Some(1_199_980_800));
-        assert_eq!(timestamp(&Value::from("yesterday")), None);
+        let raw = |text: &str| to_raw_value(&Value::from(text)).unwrap();
+        assert_eq!(timestamp(Some(&raw("2008-01-10T11:00:00-05:00"))), Some(1_199_980_800));
+        assert_eq!(timestamp(Some(&raw("yesterday"))), None);
     }
 }

@@ -15,8 +15,9 @@ use tokio::sync::{broadcast, Notify};
 
 use super::{
     pacing::{PaceEvent, Pacer},
+    progress,
     records::{self, Refused, Resource},
-    Progress,
+    Progress, StoreProgress,
 };
 use crate::{
     error::AppError,
@@ -52,8 +53,10 @@ pub struct SyncEngine {
     interval: Duration,
     active: Mutex<HashSet<i64>>,
     wake: Notify,
-    /// The id of every store whose progress changed, for the progress streams.
+    /// The id of every store whose progress changed.
     changes: broadcast::Sender<i64>,
+    /// The snapshot of each change, read once for all the progress streams.
+    snapshots: broadcast::Sender<Arc<StoreProgress>>,
 }
 
 /// Why a job stopped before finishing, in words for the store's state.
@@ -93,7 +96,10 @@ fn fatal_message(err: &ShopifyError) -> String {
 impl SyncEngine {
     pub fn new(pool: db::Pool, shopify: ShopifyClient, sealer: Sealer, interval: Duration) -> Arc<SyncEngine> {
         let (changes, _) = broadcast::channel(1024);
+        let (snapshots, _) = broadcast::channel(1024);
+        tokio::spawn(progress::publish(pool.clone(), changes.subscribe(), snapshots.clone()));
         Arc::new(SyncEngine {
+            snapshots,
             pool,
             shopify,
             sealer,
@@ -104,11 +110,13 @@ impl SyncEngine {
         })
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<i64> {
-        self.changes.subscribe()
+    /// Every store's progress snapshot as it changes.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoreProgress>> {
+        self.snapshots.subscribe()
     }
 
-    fn changed(&self, store_id: i64) {
+    /// Tells every progress stream that the store's job changed.
+    pub fn changed(&self, store_id: i64) {
         // Nobody watching is fine.
         let _ = self.changes.send(store_id);
     }

@@ -1,6 +1,8 @@
 //! Progress snapshots read from the jobs table, the stream every browser watches, and queuing
 //! incremental syncs.
 
+use std::sync::Arc;
+
 use futures::{stream, StreamExt};
 use server_fn::codec::TextStream;
 use sqlx::Row;
@@ -44,29 +46,54 @@ fn line(progress: &StoreProgress) -> String {
     text
 }
 
+/// Reads each changed store's snapshot once and hands it to every progress stream, so a change
+/// costs one query however many browsers watch.
+pub async fn publish(
+    pool: db::Pool,
+    mut changes: broadcast::Receiver<i64>,
+    snapshots: broadcast::Sender<Arc<StoreProgress>>,
+) {
+    loop {
+        let changed = match changes.recv().await {
+            Ok(store_id) => Some(store_id),
+            // Some stores' changes were missed: publish every store.
+            Err(broadcast::error::RecvError::Lagged(_)) => None,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if snapshots.receiver_count() == 0 {
+            continue;
+        }
+        match latest(&pool, changed).await {
+            Ok(latest) => {
+                for snapshot in latest {
+                    let _ = snapshots.send(Arc::new(snapshot));
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "could not read sync progress"),
+        }
+    }
+}
+
 /// The current snapshot, then one line per change, for as long as the browser listens.
 pub async fn stream(
     pool: db::Pool,
-    changes: broadcast::Receiver<i64>,
+    snapshots: broadcast::Receiver<Arc<StoreProgress>>,
     store_id: Option<i64>,
 ) -> Result<TextStream<AppError>, AppError> {
     let first: String = latest(&pool, store_id).await?.iter().map(line).collect();
-    let updates = stream::unfold((pool, changes), move |(pool, mut changes)| async move {
+    let updates = stream::unfold((pool, snapshots), move |(pool, mut snapshots)| async move {
         loop {
-            let changed = match changes.recv().await {
-                Ok(changed) => Some(changed),
+            let text = match snapshots.recv().await {
+                Ok(snapshot) if store_id.is_none_or(|id| id == snapshot.store_id) => line(&snapshot),
+                Ok(_) => continue,
                 // Fell behind: send everything watched again.
-                Err(broadcast::error::RecvError::Lagged(_)) => None,
+                Err(broadcast::error::RecvError::Lagged(_)) => match latest(&pool, store_id).await {
+                    Ok(snapshots) => snapshots.iter().map(line).collect(),
+                    Err(err) => return Some((Err(err), (pool, snapshots))),
+                },
                 Err(broadcast::error::RecvError::Closed) => return None,
             };
-            if store_id.is_some() && changed.is_some() && changed != store_id {
-                continue;
-            }
-            let text = match latest(&pool, changed.or(store_id)).await {
-                Ok(snapshots) => snapshots.iter().map(line).collect::<String>(),
-                Err(err) => return Some((Err(err), (pool, changes))),
-            };
-            return Some((Ok(text), (pool, changes)));
+            return Some((Ok(text), (pool, snapshots)));
         }
     });
     Ok(TextStream::new(stream::once(async move { Ok(first) }).chain(updates)))

@@ -71,10 +71,10 @@ async fn main() {
     let before = resident_bytes();
     // Each watcher reports every line it receives, with when it arrived.
     let (lines, mut arrivals) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let client = reqwest::Client::new();
     for _ in 0..streams {
-        let (url, cookie, lines) = (url.clone(), cookie.clone(), lines.clone());
+        let (client, url, cookie, lines) = (client.clone(), url.clone(), cookie.clone(), lines.clone());
         tokio::spawn(async move {
-            let client = reqwest::Client::new();
             let response = client.get(&url).header("cookie", cookie).send().await.unwrap();
             assert!(response.status().is_success(), "{}", response.status());
             let mut response = response;

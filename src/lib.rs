@@ -14,6 +14,7 @@ pub mod stores;
 pub mod sync;
 pub mod ui;
 pub mod users;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod cli;

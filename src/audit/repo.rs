@@ -13,12 +13,33 @@ pub async fn record(
     store: Option<(i64, &str)>,
     detail: &str,
 ) -> Result<(), AppError> {
+    record_as(conn, Some(user.id), &user.email, action, store, detail).await
+}
+
+/// An entry for what Shopify asked for (a webhook), which no user of storelink did.
+pub async fn record_for_shopify(
+    conn: &mut SqliteConnection,
+    action: &str,
+    store: Option<(i64, &str)>,
+    detail: &str,
+) -> Result<(), AppError> {
+    record_as(conn, None, "Shopify", action, store, detail).await
+}
+
+async fn record_as(
+    conn: &mut SqliteConnection,
+    user_id: Option<i64>,
+    email: &str,
+    action: &str,
+    store: Option<(i64, &str)>,
+    detail: &str,
+) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO audit_log (at, user_id, user_email, action, store_id, store_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(db::now())
-    .bind(user.id)
-    .bind(&user.email)
+    .bind(user_id)
+    .bind(email)
     .bind(action)
     .bind(store.map(|s| s.0))
     .bind(store.map(|s| s.1))

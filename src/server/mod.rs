@@ -52,6 +52,19 @@ impl Settings {
         self.database_url.clone().unwrap_or_else(|| db::sqlite_url_in(&self.data_dir))
     }
 
+    /// Where Shopify should deliver webhooks: under the public URL when it is https. Against
+    /// the emulator (the Shopify base URL override is set), under any public URL, or else
+    /// under this server's own address.
+    pub fn webhook_address(&self, own: SocketAddr) -> Option<String> {
+        let base = match (&self.public_url, &self.shopify_base_url) {
+            (Some(url), _) if url.starts_with("https://") => url.clone(),
+            (Some(url), Some(_)) => url.clone(),
+            (None, Some(_)) => format!("http://{own}"),
+            (_, None) => return None,
+        };
+        Some(format!("{}{}", base.trim_end_matches('/'), crate::webhooks::PATH))
+    }
+
     /// Cookies are marked Secure when browsers reach the server over HTTPS.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
@@ -100,7 +113,9 @@ impl Application {
             .env(leptos::config::Env::PROD)
             .site_addr(listener.local_addr()?)
             .build();
-        let sync = SyncEngine::new(pool.clone(), shopify.clone(), sealer.clone(), settings.sync_interval);
+        let webhook_address = settings.webhook_address(listener.local_addr()?);
+        let sync =
+            SyncEngine::new(pool.clone(), shopify.clone(), sealer.clone(), settings.sync_interval, webhook_address);
         if settings.run_sync {
             sync.spawn();
         }
@@ -132,6 +147,11 @@ fn router(state: AppState) -> Router {
                     leptos_axum::handle_server_fns_with_context(move || provide_context(fn_state.clone()), req).await
                 }
             }),
+        )
+        .route(
+            crate::webhooks::PATH,
+            axum::routing::post(crate::webhooks::receive)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::webhooks::MAX_BODY)),
         )
         .leptos_routes_with_context(&state, routes, provide_state, {
             let options = state.leptos_options.clone();

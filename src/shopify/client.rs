@@ -172,6 +172,16 @@ impl ShopifyClient {
         self.send(shop, self.http.get(self.url(shop, path)), token).await
     }
 
+    pub async fn post(
+        &self,
+        shop: &ShopDomain,
+        token: &Secret,
+        path: &str,
+        body: &Value,
+    ) -> Result<Reply, ShopifyError> {
+        self.send(shop, self.http.post(self.url(shop, path)).json(body), token).await
+    }
+
     pub async fn delete(&self, shop: &ShopDomain, token: &Secret, path: &str) -> Result<Reply, ShopifyError> {
         self.send(shop, self.http.delete(self.url(shop, path)), token).await
     }

@@ -78,6 +78,40 @@ pub async fn mark_disconnected(
     Ok(())
 }
 
+/// Recounts the store's synced records, for the Stores page.
+pub async fn refresh_counts(conn: &mut SqliteConnection, store_id: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE stores SET
+            orders_count = (SELECT COUNT(*) FROM synced_orders WHERE store_id = stores.id),
+            products_count = (SELECT COUNT(*) FROM synced_products WHERE store_id = stores.id),
+            customers_count = (SELECT COUNT(*) FROM synced_customers WHERE store_id = stores.id),
+            locations_count = (SELECT COUNT(*) FROM synced_locations WHERE store_id = stores.id)
+         WHERE id = ?",
+    )
+    .bind(store_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Shopify says the app was uninstalled: the credentials no longer work, so they go, and the
+/// store waits for an administrator to reconnect it.
+pub async fn mark_uninstalled(pool: &db::Pool, store_id: i64) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "UPDATE stores SET state = 'disconnected', state_detail = 'App uninstalled in Shopify — reconnect'
+         WHERE id = ? RETURNING name",
+    )
+    .bind(store_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(name) = name else { return Ok(()) };
+    delete_credentials(&mut tx, store_id).await?;
+    audit::repo::record_for_shopify(&mut tx, "App uninstalled", Some((store_id, &name)), "credentials deleted").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn delete_credentials(conn: &mut SqliteConnection, store_id: i64) -> Result<(), AppError> {
     sqlx::query("DELETE FROM store_credentials WHERE store_id = ?").bind(store_id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM store_webhooks WHERE store_id = ?").bind(store_id).execute(&mut *conn).await?;

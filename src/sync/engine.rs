@@ -57,6 +57,8 @@ pub struct SyncEngine {
     changes: broadcast::Sender<i64>,
     /// The snapshot of each change, read once for all the progress streams.
     snapshots: broadcast::Sender<Arc<StoreProgress>>,
+    /// Where Shopify delivers webhooks; `None` when storelink cannot be reached from outside.
+    webhook_address: Option<String>,
 }
 
 /// Why a job stopped before finishing, in words for the store's state.
@@ -94,12 +96,19 @@ fn fatal_message(err: &ShopifyError) -> String {
 }
 
 impl SyncEngine {
-    pub fn new(pool: db::Pool, shopify: ShopifyClient, sealer: Sealer, interval: Duration) -> Arc<SyncEngine> {
+    pub fn new(
+        pool: db::Pool,
+        shopify: ShopifyClient,
+        sealer: Sealer,
+        interval: Duration,
+        webhook_address: Option<String>,
+    ) -> Arc<SyncEngine> {
         let (changes, _) = broadcast::channel(1024);
         let (snapshots, _) = broadcast::channel(1024);
         tokio::spawn(progress::publish(pool.clone(), changes.subscribe(), snapshots.clone()));
         Arc::new(SyncEngine {
             snapshots,
+            webhook_address,
             pool,
             shopify,
             sealer,
@@ -285,6 +294,43 @@ impl Job<'_> {
     async fn get(&mut self, domain: &ShopDomain, token: &Secret, path: &str) -> Result<Reply, Stop> {
         let mut events = Vec::new();
         let result = self.engine.pacer_reply(&self.pacer, domain, token, path, &mut events).await;
+        self.paced(events);
+        result.map_err(|err| Stop::Fatal(fatal_message(&err)))
+    }
+
+    /// Subscribes the store to its webhooks, or repairs the subscriptions Shopify dropped. Only
+    /// answers that stop every call stop the sync; others are noted and the sync goes on.
+    async fn ensure_webhooks(&mut self, domain: &ShopDomain, token: &Secret, address: &str) -> Result<(), Stop> {
+        let mut events = Vec::new();
+        let engine = self.engine;
+        let outcome = crate::webhooks::ensure(
+            &engine.pool,
+            &engine.shopify,
+            &self.pacer,
+            domain,
+            token,
+            self.store_id,
+            address,
+            &mut |e| events.push(e),
+        )
+        .await?;
+        self.paced(events);
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(
+                err @ (ShopifyError::Unauthorized
+                | ShopifyError::Frozen
+                | ShopifyError::Locked
+                | ShopifyError::NotFound),
+            ) => Err(fatal(err)),
+            Err(err) => {
+                self.progress.event(format!("Could not subscribe to webhooks: {err}"));
+                Ok(())
+            }
+        }
+    }
+
+    fn paced(&mut self, events: Vec<PaceEvent>) {
         for event in events {
             self.progress.event(match event {
                 PaceEvent::WaitedForRateLimit { millis } => {
@@ -293,7 +339,6 @@ impl Job<'_> {
                 PaceEvent::Retried { attempt, reason } => format!("Retried ({reason}), attempt {attempt}"),
             });
         }
-        result.map_err(|err| Stop::Fatal(fatal_message(&err)))
     }
 
     async fn cancelled(&self) -> Result<bool, Stop> {
@@ -310,6 +355,9 @@ impl Job<'_> {
 
     async fn run(&mut self) -> Result<(), Stop> {
         let (domain, token) = self.credentials().await?;
+        if let Some(address) = &self.engine.webhook_address {
+            self.ensure_webhooks(&domain, &token, address).await?;
+        }
         let base = format!("/admin/api/{API_VERSION}");
         if !self.is_done("shop") {
             let reply = self.get(&domain, &token, &format!("{base}/shop.json")).await?.json().map_err(fatal)?;
@@ -496,18 +544,12 @@ impl Job<'_> {
             .bind(self.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE stores SET last_synced_at = ?, state_detail = NULL,
-                orders_count = (SELECT COUNT(*) FROM synced_orders WHERE store_id = stores.id),
-                products_count = (SELECT COUNT(*) FROM synced_products WHERE store_id = stores.id),
-                customers_count = (SELECT COUNT(*) FROM synced_customers WHERE store_id = stores.id),
-                locations_count = (SELECT COUNT(*) FROM synced_locations WHERE store_id = stores.id)
-             WHERE id = ?",
-        )
-        .bind(now)
-        .bind(self.store_id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE stores SET last_synced_at = ?, state_detail = NULL WHERE id = ?")
+            .bind(now)
+            .bind(self.store_id)
+            .execute(&mut *tx)
+            .await?;
+        crate::stores::repo::refresh_counts(&mut tx, self.store_id).await?;
         tx.commit().await?;
         Ok(())
     }

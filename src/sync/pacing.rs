@@ -83,6 +83,15 @@ impl Pacer {
         path: &str,
         events: &mut impl FnMut(PaceEvent),
     ) -> Result<Reply, ShopifyError> {
+        self.send(|| client.get(shop, token, path), events).await
+    }
+
+    /// Makes `call` when the bucket has room, waiting out 429s and retrying transient failures.
+    pub async fn send<F: std::future::Future<Output = Result<Reply, ShopifyError>>>(
+        &self,
+        mut call: impl FnMut() -> F,
+        events: &mut impl FnMut(PaceEvent),
+    ) -> Result<Reply, ShopifyError> {
         let (mut transient, mut throttled) = (0u32, 0u32);
         loop {
             let wait = self.delay().await;
@@ -90,7 +99,7 @@ impl Pacer {
                 events(PaceEvent::WaitedForRateLimit { millis: wait.as_millis() as u64 });
                 tokio::time::sleep(wait).await;
             }
-            match client.get(shop, token, path).await {
+            match call().await {
                 Ok(reply) => {
                     if let Some((used, size)) = call_limit(&reply) {
                         self.observe(used, size).await;

@@ -8,3 +8,4 @@ mod secrets;
 mod stores;
 mod sync;
 mod users;
+mod webhooks;

@@ -1,0 +1,325 @@
+//! Webhooks end to end: the emulator's signed deliveries reach the server and land; forgeries
+//! and repeats change nothing; compliance topics and reconciliation do what they say.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use storelink::{emulator::webhooks::sign, webhooks::TOPICS};
+
+use crate::helpers::*;
+
+/// Registers `shop`, waits for its first sync, and returns the store's id.
+async fn connected(app: &TestApp, shop: &str) -> i64 {
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    assert_eq!(app.register(&admin, shop, SHOP_TOKEN).await.status(), StatusCode::OK);
+    let (store, job): (i64, i64) =
+        sqlx::query_as("SELECT s.id, j.id FROM stores s JOIN sync_jobs j ON j.store_id = s.id WHERE s.shop_domain = ?")
+            .bind(format!("{shop}.myshopify.com"))
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    wait_for(app, "the first sync", &format!("SELECT COUNT(*) FROM sync_jobs WHERE id = {job} AND state = 'done'"))
+        .await;
+    store
+}
+
+/// Polls `count_sql` (a literal count query) until it is non-zero.
+async fn wait_for(app: &TestApp, what: &str, count_sql: &str) {
+    for _ in 0..100 {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.to_owned())).fetch_one(&app.pool).await.unwrap();
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&app.pool).await.unwrap()
+}
+
+/// The subscriptions the emulated shop holds, through the Admin API as Shopify would answer.
+async fn subscriptions(app: &TestApp, shop: &str) -> Vec<Value> {
+    let body: Value = reqwest::Client::new()
+        .get(format!("{}/admin/api/2026-07/webhooks.json", app.emulator.url()))
+        .header("host", format!("{shop}.myshopify.com"))
+        .header("x-shopify-access-token", SHOP_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["webhooks"].as_array().unwrap().clone()
+}
+
+/// Posts a delivery to the server's webhook endpoint with the given headers.
+async fn deliver(app: &TestApp, headers: &[(&'static str, String)], body: Vec<u8>) -> StatusCode {
+    let mut request = reqwest::Client::new().post(app.url("/webhooks/shopify")).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    request.send().await.unwrap().status()
+}
+
+fn order_update(id: i64, note: &str, updated_at: &str) -> Vec<u8> {
+    json!({"id": id, "name": "#9001", "note": note, "created_at": "2026-11-01T10:00:00-05:00",
+           "updated_at": updated_at, "line_items": [], "total_price": "1.00"})
+    .to_string()
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn registering_subscribes_the_store_to_every_topic_at_the_webhook_address() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    let held = subscriptions(&app, "acme").await;
+    let mut topics: Vec<&str> = held.iter().map(|w| w["topic"].as_str().unwrap()).collect();
+    topics.sort();
+    let mut expected = TOPICS.to_vec();
+    expected.sort();
+    assert_eq!(topics, expected);
+    assert!(held.iter().all(|w| w["address"] == app.url("/webhooks/shopify")), "{held:?}");
+    let recorded = count(&app, &format!("SELECT COUNT(*) FROM store_webhooks WHERE store_id = {store}")).await;
+    assert_eq!(recorded as usize, TOPICS.len());
+}
+
+#[tokio::test]
+async fn an_order_created_in_shopify_arrives_by_webhook_and_lands() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    let created = app.emulator_post("/shops/acme/orders", json!({})).await;
+    let id = created["order"]["id"].as_i64().unwrap();
+    wait_for(&app, "the new order", &format!("SELECT COUNT(*) FROM synced_orders WHERE id = {id}")).await;
+    let raw: String =
+        sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = ?").bind(id).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&raw).unwrap(), created["order"]);
+    assert!(count(&app, &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store}")).await >= 1);
+    let orders_count = count(&app, &format!("SELECT orders_count FROM stores WHERE id = {store}")).await;
+    assert_eq!(orders_count, count(&app, "SELECT COUNT(*) FROM synced_orders").await);
+}
+
+#[tokio::test]
+async fn forged_unsigned_unknown_truncated_and_oversized_deliveries_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    let orders_before = count(&app, "SELECT COUNT(*) FROM synced_orders").await;
+    let body = order_update(77, "forged", "2026-11-20T10:00:00-05:00");
+    let good = sign(SHOP_SECRET, &body);
+    let forged = sign("shpss_not_the_secret", &body);
+    let base = |signature: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("x-shopify-topic", "orders/create".into()),
+            ("x-shopify-shop-domain", "acme.myshopify.com".into()),
+            ("x-shopify-event-id", "evt-forged".into()),
+            ("x-shopify-hmac-sha256", signature.into()),
+        ]
+    };
+
+    assert_eq!(deliver(&app, &base(&forged), body.clone()).await, StatusCode::UNAUTHORIZED, "forged");
+    assert_eq!(deliver(&app, &base(&good)[..3], body.clone()).await, StatusCode::UNAUTHORIZED, "unsigned");
+    let mut elsewhere = base(&good);
+    elsewhere[1] = ("x-shopify-shop-domain", "stranger.myshopify.com".into());
+    assert_eq!(deliver(&app, &elsewhere, body.clone()).await, StatusCode::UNAUTHORIZED, "unknown shop");
+    let truncated = body[..body.len() - 5].to_vec();
+    assert_eq!(deliver(&app, &base(&good), truncated).await, StatusCode::UNAUTHORIZED, "truncated");
+    let no_topic: Vec<_> = base(&good).into_iter().skip(1).collect();
+    assert_eq!(deliver(&app, &no_topic, body.clone()).await, StatusCode::UNAUTHORIZED, "no topic");
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    let huge_signature = sign(SHOP_SECRET, &huge);
+    assert_eq!(deliver(&app, &base(&huge_signature), huge).await, StatusCode::PAYLOAD_TOO_LARGE, "oversized");
+
+    // A correctly signed one is then accepted, which shows the refusals were for their reasons.
+    assert_eq!(deliver(&app, &base(&good), body).await, StatusCode::OK);
+    wait_for(&app, "the signed order", "SELECT COUNT(*) FROM synced_orders WHERE id = 77").await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM synced_orders").await, orders_before + 1);
+    let rejected = count(&app, &format!("SELECT webhooks_rejected FROM stores WHERE id = {store}")).await;
+    assert_eq!(rejected, 2, "the forged and the truncated delivery name a known shop");
+}
+
+#[tokio::test]
+async fn a_repeated_delivery_is_applied_once_and_an_older_version_never_wins() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    let send = |event: &'static str, body: Vec<u8>| {
+        let signature = sign(SHOP_SECRET, &body);
+        let app = &app;
+        async move {
+            let headers = [
+                ("x-shopify-topic", "orders/updated".to_owned()),
+                ("x-shopify-shop-domain", "acme.myshopify.com".to_owned()),
+                ("x-shopify-event-id", event.to_owned()),
+                ("x-shopify-hmac-sha256", signature),
+            ];
+            deliver(app, &headers, body).await
+        }
+    };
+    let newer = order_update(88, "newer", "2026-11-20T12:00:00-05:00");
+    assert_eq!(send("evt-1", newer.clone()).await, StatusCode::OK);
+    assert_eq!(send("evt-1", newer).await, StatusCode::OK);
+    wait_for(&app, "the order", "SELECT COUNT(*) FROM synced_orders WHERE id = 88").await;
+    let deliveries = format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store} AND event_id = 'evt-1'");
+    assert_eq!(count(&app, &deliveries).await, 1);
+
+    assert_eq!(send("evt-2", order_update(88, "older", "2026-11-20T11:00:00-05:00")).await, StatusCode::OK);
+    wait_for(&app, "the stale delivery", "SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = 'evt-2'").await;
+    // Applying runs after the answer; an incremental sync would not change the note either.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let note: String = sqlx::query_scalar("SELECT json_extract(raw, '$.note') FROM synced_orders WHERE id = 88")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(note, "newer");
+}
+
+#[tokio::test]
+async fn out_of_order_deliveries_from_shopify_leave_the_newest_version() {
+    let app = spawn_app().await;
+    connected(&app, "acme").await;
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
+    app.emulator_post(&format!("/shops/acme/orders/{id}/update"), json!({"note": "latest", "out_of_order": true}))
+        .await;
+    // The stale version is sent 200 ms after the new one; wait until both were delivered.
+    for _ in 0..100 {
+        let deliveries = app.emulator_get("/shops/acme/deliveries").await;
+        let updated: Vec<&Value> = deliveries["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["topic"] == "orders/updated" && d["delivered"] == true)
+            .collect();
+        if updated.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let note: Option<String> = sqlx::query_scalar("SELECT json_extract(raw, '$.note') FROM synced_orders WHERE id = ?")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(note.as_deref(), Some("latest"));
+}
+
+#[tokio::test]
+async fn a_product_deleted_in_shopify_is_deleted_here() {
+    let app = spawn_app().await;
+    connected(&app, "acme").await;
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM synced_products ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
+    app.emulator_post(&format!("/shops/acme/products/{id}/delete"), json!({})).await;
+    for _ in 0..100 {
+        if count(&app, &format!("SELECT COUNT(*) FROM synced_products WHERE id = {id}")).await == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the deleted product is still here");
+}
+
+#[tokio::test]
+async fn uninstalling_the_app_disconnects_the_store_and_deletes_its_credentials() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    app.emulator_post("/shops/acme/uninstall", json!({})).await;
+    wait_for(
+        &app,
+        "the uninstall",
+        &format!("SELECT COUNT(*) FROM stores WHERE id = {store} AND state = 'disconnected'"),
+    )
+    .await;
+    let detail: String = sqlx::query_scalar("SELECT state_detail FROM stores WHERE id = ?")
+        .bind(store)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(detail, "App uninstalled in Shopify — reconnect");
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM store_credentials WHERE store_id = {store}")).await, 0);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'App uninstalled'").await, 1);
+}
+
+/// Sends a compliance topic the way Shopify does: to the address configured for the app.
+async fn compliance(app: &TestApp, topic: &str, payload: Value) {
+    app.emulator_post(
+        "/shops/acme/deliver",
+        json!({"topic": topic, "payload": payload, "address": app.url("/webhooks/shopify")}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_compliance_topics_erase_and_record_what_they_ask() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    let (order, customer): (i64, i64) = sqlx::query_as(
+        "SELECT id, json_extract(raw, '$.customer.id') FROM synced_orders WHERE json_extract(raw, '$.customer.id') IS NOT NULL LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+
+    compliance(&app, "customers/data_request", json!({"customer": {"id": customer}, "orders_requested": [order]}))
+        .await;
+    wait_for(&app, "the data request", "SELECT COUNT(*) FROM audit_log WHERE action = 'Customer data requested'").await;
+
+    compliance(&app, "customers/redact", json!({"customer": {"id": customer}, "orders_to_redact": [order]})).await;
+    wait_for(
+        &app,
+        "the redaction",
+        &format!("SELECT COUNT(*) FROM synced_orders WHERE id = {order} AND customer_name IS NULL"),
+    )
+    .await;
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM synced_customers WHERE id = {customer}")).await, 0);
+    let left = format!(
+        "SELECT COUNT(*) FROM synced_orders WHERE json_extract(raw, '$.customer.id') = {customer}
+            OR (id = {order} AND (json_extract(raw, '$.email') IS NOT NULL OR json_extract(raw, '$.shipping_address') IS NOT NULL))"
+    );
+    assert_eq!(count(&app, &left).await, 0, "no personal data of the customer remains in orders");
+
+    compliance(&app, "shop/redact", json!({"shop_id": 1, "shop_domain": "acme.myshopify.com"})).await;
+    for _ in 0..100 {
+        if count(&app, &format!("SELECT COUNT(*) FROM synced_orders WHERE store_id = {store}")).await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for table in ["synced_orders", "synced_products", "synced_customers", "synced_locations", "synced_inventory_levels"]
+    {
+        assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM {table} WHERE store_id = {store}")).await, 0, "{table}");
+    }
+}
+
+#[tokio::test]
+async fn a_subscription_shopify_dropped_is_recreated_by_the_next_sync() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    let dropped = subscriptions(&app, "acme").await.into_iter().find(|w| w["topic"] == "orders/create").unwrap();
+    let status = reqwest::Client::new()
+        .delete(format!("{}/admin/api/2026-07/webhooks/{}.json", app.emulator.url(), dropped["id"]))
+        .header("host", "acme.myshopify.com")
+        .header("x-shopify-access-token", SHOP_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert!(status.is_success());
+    assert_eq!(subscriptions(&app, "acme").await.len(), TOPICS.len() - 1);
+
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let response = app.post(&admin, "/api/sync/now", &[("store_id", &store.to_string())]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    wait_for(
+        &app,
+        "the repair",
+        &format!("SELECT COUNT(*) FROM stores WHERE id = {store} AND webhooks_repaired_at IS NOT NULL"),
+    )
+    .await;
+    let topics: Vec<String> =
+        subscriptions(&app, "acme").await.iter().map(|w| w["topic"].as_str().unwrap().to_owned()).collect();
+    assert!(topics.contains(&"orders/create".to_owned()));
+    assert_eq!(topics.len(), TOPICS.len());
+}

@@ -107,6 +107,7 @@ pub struct StoreOverview {
     pub products: Page<ProductRow>,
     pub customers: Page<CustomerRow>,
     pub locations: Vec<String>,
+    pub webhooks: crate::webhooks::WebhookHealth,
 }
 
 #[server(prefix = "/api", endpoint = "stores/detail", input = GetUrl)]
@@ -118,6 +119,7 @@ pub async fn store_detail(
 ) -> Result<StoreOverview, AppError> {
     crate::server::respond(async {
         let caller = crate::auth::guard::require_user().await?;
+        let state = crate::server::AppState::current()?;
         let pool = &caller.pool;
         let store =
             repo::get(pool, store_id).await?.ok_or_else(|| AppError::NotFound("That store does not exist.".into()))?;
@@ -130,6 +132,7 @@ pub async fn store_detail(
             products: detail::products(pool, store_id, products_page).await?,
             customers: detail::customers(pool, store_id, customers_page).await?,
             locations: detail::locations(pool, store_id).await?,
+            webhooks: crate::webhooks::health(pool, store_id, &state).await?,
         })
     })
     .await

@@ -124,6 +124,11 @@ impl SyncEngine {
         self.snapshots.subscribe()
     }
 
+    /// Whether Shopify can deliver webhooks to this server.
+    pub fn webhooks_enabled(&self) -> bool {
+        self.webhook_address.is_some()
+    }
+
     /// Tells every progress stream that the store's job changed.
     pub fn changed(&self, store_id: i64) {
         // Nobody watching is fine.

@@ -70,6 +70,10 @@ pub struct StoreProgress {
     pub finished_at: Option<i64>,
     /// Server time of this snapshot, so rates render the same everywhere.
     pub now: i64,
+    /// Webhook deliveries received for the store so far: when it moves, the store's data
+    /// changed outside a sync and a page showing it should reload it.
+    #[serde(default)]
+    pub deliveries: i64,
 }
 
 impl StoreProgress {
@@ -178,6 +182,7 @@ mod tests {
             started_at: Some(started),
             finished_at: None,
             now,
+            deliveries: 0,
         }
     }
 

@@ -23,13 +23,16 @@ fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<StoreProgress, sqlx::Error>
         started_at: row.try_get("started_at")?,
         finished_at: row.try_get("finished_at")?,
         now: db::now(),
+        deliveries: row.try_get("deliveries")?,
     })
 }
 
 /// The latest job of one store, or of every store.
 pub async fn latest(pool: &db::Pool, store_id: Option<i64>) -> Result<Vec<StoreProgress>, AppError> {
     let rows = sqlx::query(
-        "SELECT id, store_id, kind, state, error, progress, started_at, finished_at FROM sync_jobs j
+        "SELECT id, store_id, kind, state, error, progress, started_at, finished_at,
+            (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.store_id = j.store_id) AS deliveries
+         FROM sync_jobs j
          WHERE id = (SELECT MAX(id) FROM sync_jobs WHERE store_id = j.store_id) AND (? IS NULL OR store_id = ?)
          ORDER BY store_id",
     )

@@ -5,10 +5,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{error_view, live, stores::SyncNowButton};
+use super::{error_view, format_utc, live, stores::SyncNowButton};
 use crate::{
-    stores::{detail::Page, store_detail, StoreOverview, StoreState},
+    stores::{detail::Page, relative_time, store_detail, StoreOverview, StoreState},
     sync::{duration_words, StoreProgress, RESOURCES},
+    webhooks::{WebhookHealth, TOPICS},
 };
 
 #[component]
@@ -40,9 +41,12 @@ fn Overview(overview: StoreOverview, refresh: Callback<()>) -> impl IntoView {
     let store = overview.store.clone();
     let progress = RwSignal::new(overview.progress.clone());
     live::watch(Some(store.id), move |update| {
-        let ended = progress.with_untracked(|p| p.as_ref().is_some_and(StoreProgress::active)) && !update.active();
+        let (was_active, deliveries) =
+            progress.with_untracked(|p| p.as_ref().map_or((false, 0), |p| (p.active(), p.deliveries)));
+        // Reload the data when a sync ends or a webhook changed it.
+        let changed = (was_active && !update.active()) || update.deliveries != deliveries;
         progress.set(Some(update));
-        if ended {
+        if changed {
             refresh.run(());
         }
     });
@@ -64,6 +68,52 @@ fn Overview(overview: StoreOverview, refresh: Callback<()>) -> impl IntoView {
         <section aria-labelledby="locations-heading">
             <h2 id="locations-heading">"Locations"</h2>
             <ul>{overview.locations.iter().map(|name| view! { <li>{name.clone()}</li> }).collect_view()}</ul>
+        </section>
+        <Webhooks health=overview.webhooks.clone() now=overview.progress.as_ref().map_or(0, |p| p.now) />
+    }
+}
+
+#[component]
+fn Webhooks(health: WebhookHealth, now: i64) -> impl IntoView {
+    let when = move |at: Option<i64>, none: &'static str| match at {
+        Some(at) => view! { <time title=format_utc(at)>{relative_time(at, now)}</time> }.into_any(),
+        None => none.into_any(),
+    };
+    let body = if health.enabled {
+        let rejected = match health.last_rejected_at {
+            Some(at) => view! { {health.rejected} " (last " {when(Some(at), "")} ")" }.into_any(),
+            None => health.rejected.into_any(),
+        };
+        view! {
+            <dl class="facts">
+                <dt>"Subscribed topics"</dt>
+                <dd>{format!("{} of {}: {}", health.topics.len(), TOPICS.len(), health.topics.join(", "))}</dd>
+                <dt>"Last delivery"</dt>
+                <dd>{when(health.last_delivery_at, "None yet")}</dd>
+                <dt>"Deliveries in the last 24 hours"</dt>
+                <dd>{health.deliveries_24h}</dd>
+                <dt>"Rejected deliveries"</dt>
+                <dd>{rejected}</dd>
+                <dt>"Last repair"</dt>
+                <dd>{when(health.last_repair_at, "None needed")}</dd>
+            </dl>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p>
+                {format!(
+                    "Updates arrive by scheduled sync, every {}. To have Shopify send changes within seconds, set STORELINK_PUBLIC_URL to the https address where Shopify can reach storelink, restart it, and sync the store.",
+                    duration_words(health.sync_interval_secs as i64),
+                )}
+            </p>
+        }
+        .into_any()
+    };
+    view! {
+        <section aria-labelledby="webhooks-heading">
+            <h2 id="webhooks-heading">"Webhooks"</h2>
+            {body}
         </section>
     }
 }

@@ -34,10 +34,12 @@ pub const TOPICS: &[&str] = &[
 ];
 
 /// How a store's webhooks are doing, for its page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookHealth {
     /// False when no public URL is set: updates then arrive by scheduled sync only.
     pub enabled: bool,
+    /// How often the scheduled sync runs, in seconds.
+    pub sync_interval_secs: u64,
     pub topics: Vec<String>,
     pub last_delivery_at: Option<i64>,
     pub deliveries_24h: i64,

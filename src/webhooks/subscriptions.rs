@@ -6,7 +6,7 @@ use super::{WebhookHealth, TOPICS};
 use crate::{
     error::AppError,
     secrets::Secret,
-    server::db,
+    server::{db, AppState},
     shopify::{
         client::{ShopifyClient, ShopifyError, API_VERSION},
         ShopDomain,
@@ -81,7 +81,7 @@ pub async fn ensure(
     Ok(Ok(()))
 }
 
-pub async fn health(pool: &db::Pool, store_id: i64, enabled: bool) -> Result<WebhookHealth, AppError> {
+pub async fn health(pool: &db::Pool, store_id: i64, state: &AppState) -> Result<WebhookHealth, AppError> {
     let topics: Vec<String> = sqlx::query_scalar("SELECT topic FROM store_webhooks WHERE store_id = ? ORDER BY topic")
         .bind(store_id)
         .fetch_all(pool)
@@ -100,5 +100,14 @@ pub async fn health(pool: &db::Pool, store_id: i64, enabled: bool) -> Result<Web
     .fetch_optional(pool)
     .await?
     .unwrap_or((0, None, None));
-    Ok(WebhookHealth { enabled, topics, last_delivery_at, deliveries_24h, rejected, last_rejected_at, last_repair_at })
+    Ok(WebhookHealth {
+        enabled: state.sync.webhooks_enabled(),
+        sync_interval_secs: state.settings.sync_interval.as_secs(),
+        topics,
+        last_delivery_at,
+        deliveries_24h,
+        rejected,
+        last_rejected_at,
+        last_repair_at,
+    })
 }

@@ -252,4 +252,30 @@ mod tests {
         assert_eq!(local_path("https://evil.example"), None);
         assert_eq!(local_path("not a url"), None);
     }
+
+    fn settings(public_url: Option<&str>, shopify_base_url: Option<&str>) -> Settings {
+        Settings {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            database_url: None,
+            data_dir: "data".into(),
+            site_root: "target/site".into(),
+            public_url: public_url.map(str::to_owned),
+            secret_key: None,
+            shopify_base_url: shopify_base_url.map(str::to_owned),
+            shopify_timeout: Duration::from_secs(1),
+            run_sync: false,
+            sync_interval: Duration::from_secs(600),
+        }
+    }
+
+    #[test]
+    fn webhooks_need_an_https_public_url_except_against_the_emulator() {
+        let own: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let https = settings(Some("https://ship.example.com/"), None);
+        assert_eq!(https.webhook_address(own).as_deref(), Some("https://ship.example.com/webhooks/shopify"));
+        assert_eq!(settings(Some("http://ship.example.com"), None).webhook_address(own), None);
+        assert_eq!(settings(None, None).webhook_address(own), None);
+        let emulated = settings(None, Some("http://127.0.0.1:3001"));
+        assert_eq!(emulated.webhook_address(own).as_deref(), Some("http://127.0.0.1:3000/webhooks/shopify"));
+    }
 }

@@ -34,6 +34,10 @@ const PAGE: usize = 250;
 /// while the last sync ran is not missed.
 const OVERLAP_SECS: i64 = 300;
 
+/// A store subscribed to every webhook topic gets its scheduled sync this many times less
+/// often: webhooks bring the changes, and the sync only catches what they missed.
+const WEBHOOKS_STRETCH: i64 = 3;
+
 /// Where a job is: the last id stored per resource, and the resources finished.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Checkpoint {
@@ -143,8 +147,12 @@ impl SyncEngine {
             "SELECT s.id FROM stores s JOIN store_credentials c ON c.store_id = s.id
              WHERE s.state = 'connected'
                AND NOT EXISTS (SELECT 1 FROM sync_jobs j WHERE j.store_id = s.id
-                               AND (j.state IN ('queued', 'running') OR COALESCE(j.finished_at, j.created_at) > ?))",
+                               AND (j.state IN ('queued', 'running') OR COALESCE(j.finished_at, j.created_at) >
+                                    CASE WHEN (SELECT COUNT(*) FROM store_webhooks w WHERE w.store_id = s.id) >= ?
+                                         THEN ? ELSE ? END))",
         )
+        .bind(crate::webhooks::TOPICS.len() as i64)
+        .bind(now - self.interval.as_secs() as i64 * WEBHOOKS_STRETCH)
         .bind(now - self.interval.as_secs() as i64)
         .fetch_all(&self.pool)
         .await?;
@@ -607,6 +615,44 @@ fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn stores_with_every_webhook_are_synced_on_schedule_less_often() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::connect(&db::sqlite_url_in(dir.path())).await.unwrap();
+        let shopify = ShopifyClient::new(None, Duration::from_secs(1)).unwrap();
+        let sealer = Sealer::load(None, dir.path()).unwrap();
+        let engine = SyncEngine::new(pool.clone(), shopify, sealer, Duration::from_secs(600), None);
+        let now = db::now();
+        for sql in [
+            "INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'S', 's.myshopify.com', 'connected', 0)",
+            "INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at) VALUES (1, 'k', x'00', x'00', 0)",
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+        }
+        // The last sync ended two intervals ago: due without webhooks, not yet with them.
+        sqlx::query("INSERT INTO sync_jobs (store_id, kind, state, created_at, updated_at, finished_at) VALUES (1, 'full', 'done', ?, ?, ?)")
+            .bind(now - 1200)
+            .bind(now - 1200)
+            .bind(now - 1200)
+            .execute(&pool)
+            .await
+            .unwrap();
+        for (n, topic) in crate::webhooks::TOPICS.iter().enumerate() {
+            sqlx::query("INSERT INTO store_webhooks (store_id, webhook_id, topic) VALUES (1, ?, ?)")
+                .bind(n as i64)
+                .bind(topic)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        let queued = "SELECT COUNT(*) FROM sync_jobs WHERE state = 'queued'";
+        engine.queue_scheduled().await.unwrap();
+        assert_eq!(sqlx::query_scalar::<_, i64>(queued).fetch_one(&pool).await.unwrap(), 0);
+        sqlx::query("DELETE FROM store_webhooks WHERE webhook_id = 0").execute(&pool).await.unwrap();
+        engine.queue_scheduled().await.unwrap();
+        assert_eq!(sqlx::query_scalar::<_, i64>(queued).fetch_one(&pool).await.unwrap(), 1);
+    }
 
     #[test]
     fn the_next_link_becomes_a_path() {

@@ -64,21 +64,27 @@ pub async fn spawn_app() -> TestApp {
 
 /// An app whose sync jobs run only when a test runs them.
 pub async fn spawn_app_without_sync() -> TestApp {
-    spawn_app_configured(None, false, 3600).await
+    spawn_app_configured(None, false, 3600, true).await
 }
 
 /// An app that syncs every store every `seconds`.
 pub async fn spawn_app_syncing_every(seconds: u64) -> TestApp {
-    spawn_app_configured(None, true, seconds).await
+    spawn_app_configured(None, true, seconds, true).await
 }
 
 /// Starts the real server on a free port with a fresh database holding one administrator and
 /// one standard user, both with [`PASSWORD`].
 pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
-    spawn_app_configured(public_url, true, 3600).await
+    spawn_app_configured(public_url, true, 3600, true).await
 }
 
-async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool, sync_secs: u64) -> TestApp {
+/// A server set up as in production without a public URL: it would talk to Shopify itself
+/// (which tests never reach), so Shopify cannot deliver webhooks to it.
+pub async fn spawn_app_without_webhooks() -> TestApp {
+    spawn_app_configured(None, false, 3600, false).await
+}
+
+async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool, sync_secs: u64, emulated: bool) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let emulator = Emulator::start(&emulator_config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let settings = Settings {
@@ -88,7 +94,7 @@ async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool, sync_sec
         site_root: "target/site".into(),
         public_url: public_url.map(str::to_owned),
         secret_key: None,
-        shopify_base_url: Some(emulator.url()),
+        shopify_base_url: emulated.then(|| emulator.url()),
         shopify_timeout: std::time::Duration::from_secs(2),
         run_sync,
         sync_interval: std::time::Duration::from_secs(sync_secs),

@@ -180,7 +180,7 @@ async fn disconnecting_keeps_the_data_deletes_credentials_and_removes_webhooks()
     let admin = app.signed_in(ADMIN_EMAIL).await;
     app.register(&admin, "acme", SHOP_TOKEN).await;
     let (id, ..) = store_row(&app, "acme.myshopify.com").await.unwrap();
-    // A subscription storelink made in Shopify (the webhook issue creates them).
+    // A subscription storelink made in Shopify, as the first sync job would (this app runs none).
     let created: Value = reqwest::Client::new()
         .post(format!("{}/admin/api/2026-07/webhooks.json", app.emulator.url()))
         .header("host", "acme.myshopify.com")

@@ -347,3 +347,16 @@ async fn the_store_page_shows_webhook_health_or_says_updates_come_by_schedule() 
     assert!(html.contains("set STORELINK_PUBLIC_URL"));
     assert!(!html.contains("Subscribed topics"));
 }
+
+#[tokio::test]
+async fn disconnecting_removes_every_subscription_from_shopify() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    assert_eq!(subscriptions(&app, "acme").await.len(), TOPICS.len());
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let response = app.post(&admin, "/api/stores/disconnect", &[("store_id", &store.to_string())]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: String = response.json().await.unwrap();
+    assert!(report.contains(&format!("{} webhook subscriptions removed", TOPICS.len())), "{report}");
+    assert_eq!(app.emulator.state.shop("acme").unwrap().subscriptions.lock().unwrap().len(), 0);
+}

@@ -4,19 +4,12 @@
 //!
 //! Run: `cargo bench --bench fanout --features ssr` (or `-- 200` for another number of streams)
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use storelink::{
-    auth::session,
-    emulator::{config::Config, Emulator},
-    secrets::Secret,
-    server::{Application, Settings},
-    stores::register::{register, Form},
-    users::{repo, Role},
-};
-
-const TOKEN: &str = "shpat_fanout_token_000000000000000";
+use storelink::auth::session;
 
 fn resident_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -28,44 +21,14 @@ fn resident_bytes() -> u64 {
 async fn main() {
     let streams: usize =
         std::env::args().skip(1).find(|a| !a.starts_with("--")).and_then(|n| n.parse().ok()).unwrap_or(1000);
-    let config = Config::from_json(
-        &json!({"shops": [{
-            "handle": "fanout", "access_token": TOKEN, "api_key": "fanout-key", "shared_secret": "shpss_fanout",
-            "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
-                       "read_inventory", "read_merchant_managed_fulfillment_orders"],
-            "plan": "plus", "locations": 1, "products": 10, "customers": 10, "orders": 10, "seed": 1
-        }]})
-        .to_string(),
+    let bench = common::start(
+        "fanout",
+        json!({"plan": "plus", "locations": 1, "products": 10, "customers": 10,
+                                                "orders": 10, "seed": 1}),
     )
-    .unwrap();
-    let emulator = Emulator::start(&config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = Application::build(Settings {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: None,
-        data_dir: dir.path().to_owned(),
-        site_root: "target/site".into(),
-        public_url: None,
-        secret_key: None,
-        shopify_base_url: Some(emulator.url()),
-        shopify_timeout: Duration::from_secs(10),
-        run_sync: false,
-        sync_interval: Duration::from_secs(3600),
-    })
-    .await
-    .unwrap();
-    let addr = app.local_addr();
-    let state = app.state.clone();
-    tokio::spawn(app.run());
-    let admin = repo::create(&state.pool, "fanout@storelink.local", Role::Admin, "unused").await.unwrap();
-    let form = Form {
-        store_url: "fanout.myshopify.com".into(),
-        api_key: "fanout-key".into(),
-        api_password: Secret::new(TOKEN.to_owned()),
-        shared_secret: Secret::new("shpss_fanout".to_owned()),
-    };
-    let store = register(&state, &admin, form).await.unwrap();
-    let cookie = format!("{}={}", session::COOKIE_NAME, session::create(&state.pool, admin.id).await.unwrap());
+    .await;
+    let (state, store, addr) = (&bench.state, bench.store, bench.addr);
+    let cookie = format!("{}={}", session::COOKIE_NAME, session::create(&state.pool, bench.admin.id).await.unwrap());
     let url = format!("http://{addr}/api/sync/progress?store_id={store}");
 
     let before = resident_bytes();

@@ -8,15 +8,8 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use storelink::{
-    emulator::{config::Config, Emulator},
-    secrets::Secret,
-    server::{Application, Settings},
-    stores::register::{register, Form},
-    users::{repo, Role},
-};
 
-const TOKEN: &str = "shpat_bench_token_0000000000000000";
+mod common;
 
 #[tokio::main]
 async fn main() {
@@ -27,47 +20,14 @@ async fn main() {
         "plus" => (400.0, 20.0),
         _ => (40.0, 2.0),
     };
-    let config = Config::from_json(
-        &json!({"shops": [{
-            "handle": "bench", "access_token": TOKEN, "api_key": "bench-key", "shared_secret": "shpss_bench",
-            "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
-                       "read_inventory", "read_merchant_managed_fulfillment_orders"],
-            "plan": plan, "locations": 2, "products": orders / 10, "customers": orders / 5, "orders": orders,
-            "seed": 11, "latency_ms": 100
-        }]})
-        .to_string(),
+    let bench = common::start(
+        "bench",
+        json!({"plan": plan, "locations": 2, "products": orders / 10, "customers": orders / 5, "orders": orders,
+               "seed": 11, "latency_ms": 100}),
     )
-    .unwrap();
-    let emulator = Emulator::start(&config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = Application::build(Settings {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: None,
-        data_dir: dir.path().to_owned(),
-        site_root: "target/site".into(),
-        public_url: None,
-        secret_key: None,
-        shopify_base_url: Some(emulator.url()),
-        shopify_timeout: std::time::Duration::from_secs(30),
-        run_sync: false,
-        sync_interval: std::time::Duration::from_secs(3600),
-    })
-    .await
-    .unwrap();
-    let state = app.state.clone();
-    let admin = repo::create(&state.pool, "bench@storelink.local", Role::Admin, "unused").await.unwrap();
-    let form = Form {
-        store_url: "bench.myshopify.com".into(),
-        api_key: "bench-key".into(),
-        api_password: Secret::new(TOKEN.to_owned()),
-        shared_secret: Secret::new("shpss_bench".to_owned()),
-    };
-    let store = register(&state, &admin, form).await.unwrap();
-    let job: i64 = sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = ?")
-        .bind(store)
-        .fetch_one(&state.pool)
-        .await
-        .unwrap();
+    .await;
+    let (state, store, emulator) = (&bench.state, bench.store, &bench.emulator);
+    let job = bench.first_job().await;
 
     let http = reqwest::Client::new();
     let stats = || async {

@@ -12,17 +12,9 @@ use std::{
 
 use axum::{routing::post, Router};
 use serde_json::{json, Value};
-use storelink::{
-    auth::session,
-    emulator::{config::Config, webhooks::sign, Emulator},
-    secrets::Secret,
-    server::{Application, Settings},
-    stores::register::{register, Form},
-    users::{repo, Role},
-};
+use storelink::{auth::session, emulator::webhooks::sign};
 
-const TOKEN: &str = "shpat_hooks_token_0000000000000000";
-const SECRET: &str = "shpss_hooks_secret_000000000000000";
+mod common;
 const DELIVERIES: usize = 4000;
 const CLIENTS: usize = 16;
 
@@ -60,55 +52,20 @@ async fn send_all(url: &str, bodies: Arc<Vec<(String, Vec<u8>)>>) {
 
 #[tokio::main]
 async fn main() {
-    let config = Config::from_json(
-        &json!({"shops": [{
-            "handle": "hooks", "access_token": TOKEN, "api_key": "hooks-key", "shared_secret": SECRET,
-            "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
-                       "read_inventory", "read_merchant_managed_fulfillment_orders"],
-            "plan": "plus", "locations": 1, "products": 20, "customers": 50, "orders": 250, "seed": 4
-        }]})
-        .to_string(),
+    let bench = common::start(
+        "hooks",
+        json!({"plan": "plus", "locations": 1, "products": 20, "customers": 50,
+                                               "orders": 250, "seed": 4}),
     )
-    .unwrap();
-    let emulator = Emulator::start(&config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = Application::build(Settings {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: None,
-        data_dir: dir.path().to_owned(),
-        site_root: "target/site".into(),
-        public_url: None,
-        secret_key: None,
-        shopify_base_url: Some(emulator.url()),
-        shopify_timeout: Duration::from_secs(10),
-        run_sync: false,
-        sync_interval: Duration::from_secs(3600),
-    })
-    .await
-    .unwrap();
-    let addr = app.local_addr();
-    let state = app.state.clone();
-    tokio::spawn(app.run());
-    let admin = repo::create(&state.pool, "hooks@storelink.local", Role::Admin, "unused").await.unwrap();
-    let form = Form {
-        store_url: "hooks.myshopify.com".into(),
-        api_key: "hooks-key".into(),
-        api_password: Secret::new(TOKEN.to_owned()),
-        shared_secret: Secret::new(SECRET.to_owned()),
-    };
-    let store = register(&state, &admin, form).await.unwrap();
-    let job: i64 = sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = ?")
-        .bind(store)
-        .fetch_one(&state.pool)
-        .await
-        .unwrap();
-    state.sync.run_job(job).await.unwrap();
+    .await;
+    let (state, store, addr, emulator) = (&bench.state, bench.store, bench.addr, &bench.emulator);
+    state.sync.run_job(bench.first_job().await).await.unwrap();
 
     // Real order JSON from the emulator, each delivery a distinct order so every one is applied.
     let page: Value = reqwest::Client::new()
         .get(format!("{}/admin/api/2026-07/orders.json?status=any&limit=250", emulator.url()))
         .header("host", "hooks.myshopify.com")
-        .header("x-shopify-access-token", TOKEN)
+        .header("x-shopify-access-token", common::TOKEN)
         .send()
         .await
         .unwrap()
@@ -121,7 +78,7 @@ async fn main() {
             let mut order = orders[n % orders.len()].clone();
             order["id"] = json!(9_000_000_000_000u64 + n as u64);
             let body = serde_json::to_vec(&order).unwrap();
-            (sign(SECRET, &body), body)
+            (sign(common::SECRET, &body), body)
         })
         .collect();
     let bodies = Arc::new(bodies);
@@ -155,7 +112,7 @@ async fn main() {
     );
 
     // From the merchant's new order to the line a browser's progress stream receives.
-    let cookie = format!("{}={}", session::COOKIE_NAME, session::create(&state.pool, admin.id).await.unwrap());
+    let cookie = format!("{}={}", session::COOKIE_NAME, session::create(&state.pool, bench.admin.id).await.unwrap());
     let mut stream = reqwest::Client::new()
         .get(format!("http://{addr}/api/sync/progress?store_id={store}"))
         .header("cookie", cookie)

@@ -58,5 +58,7 @@ test('a new store synchronizes with live progress that every browser sees', asyn
   await page.getByRole('button', { name: `Disconnect ${slow.name}` }).click();
   await page.getByRole('link', { name: `Remove ${slow.name}` }).click();
   await page.getByRole('button', { name: `Remove ${slow.name}` }).click();
+  // Back on the Stores page, so the removal has finished before the next spec looks.
+  await expect(page.getByRole('heading', { name: 'Stores', exact: true })).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: `${slow.handle}.myshopify.com` })).toHaveCount(0);
 });

@@ -35,5 +35,7 @@ test('an order created in Shopify appears on the open store page within seconds,
   await page.getByRole('button', { name: `Disconnect ${hooks.name}` }).click();
   await page.getByRole('link', { name: `Remove ${hooks.name}` }).click();
   await page.getByRole('button', { name: `Remove ${hooks.name}` }).click();
+  // Back on the Stores page, so the removal has finished before the next spec looks.
+  await expect(page.getByRole('heading', { name: 'Stores', exact: true })).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: `${hooks.handle}.myshopify.com` })).toHaveCount(0);
 });

@@ -66,7 +66,7 @@ async fn main() {
     for page in orders.chunks(PAGE) {
         let mut tx = pool.begin().await.unwrap();
         let page: Vec<&RawValue> = page.iter().map(|o| o.as_ref()).collect();
-        assert!(upsert(&mut tx, 1, Resource::Orders, &page).await.unwrap().is_empty());
+        assert!(upsert(&mut tx, 1, Resource::Orders, &page).await.unwrap().refused.is_empty());
         tx.commit().await.unwrap();
     }
     let upserts = ORDERS as f64 / started.elapsed().as_secs_f64();

@@ -16,7 +16,7 @@ use tokio::sync::{broadcast, Notify};
 use super::{
     pacing::{PaceEvent, Pacer},
     progress,
-    records::{self, Refused, Resource},
+    records::{self, Refused, Resource, Upserted},
     Progress, StoreProgress,
 };
 use crate::{
@@ -458,7 +458,7 @@ impl Job<'_> {
     /// Upserts one page and advances the checkpoint, in one transaction.
     async fn store_page(&mut self, resource: Resource, records: &[&RawValue], last_page: bool) -> Result<(), Stop> {
         let mut tx = self.engine.pool.begin().await?;
-        let refused = records::upsert(&mut tx, self.store_id, resource, records).await?;
+        let Upserted { refused, last_id } = records::upsert(&mut tx, self.store_id, resource, records).await?;
         for Refused { id, why } in &refused {
             sqlx::query("INSERT INTO sync_failed_items (job_id, resource, shopify_id, reason) VALUES (?, ?, ?, ?)")
                 .bind(self.id)
@@ -470,8 +470,8 @@ impl Job<'_> {
             self.progress.event(format!("Skipped a {} record ({}): {why}", resource.key(), id.unwrap_or_default()));
         }
         let stored = (records.len() - refused.len()) as i64;
-        if let Some(max) = records.iter().filter_map(|r| records::id_of(r)).max() {
-            self.checkpoint.last.insert(resource.key().into(), max);
+        if let Some(last) = last_id {
+            self.checkpoint.last.insert(resource.key().into(), last);
         }
         self.progress.resources.entry(resource.key().into()).or_default().done += stored;
         if last_page {
@@ -511,7 +511,7 @@ impl Job<'_> {
                 let next = next_link(&reply.headers);
                 let mut tx = self.engine.pool.begin().await?;
                 for Refused { why, .. } in
-                    records::upsert(&mut tx, self.store_id, Resource::InventoryLevels, &records).await?
+                    records::upsert(&mut tx, self.store_id, Resource::InventoryLevels, &records).await?.refused
                 {
                     self.progress.event(format!("Skipped an inventory level: {why}"));
                 }

@@ -201,12 +201,20 @@ fn id_and_updated(fields: &Fields) -> Result<(i64, i64), Malformed> {
 }
 
 /// The row for one record, or why it cannot be stored.
-fn row<'a>(resource: Resource, raw: &'a RawValue) -> Result<Vec<Cell<'a>>, Malformed> {
-    let fields: Fields = serde_json::from_str(raw.get()).map_err(|_| "it is not a JSON object".to_owned())?;
+/// The record's id when it has one (stored or not, for the checkpoint and the failed-items
+/// list), and its row or why it cannot be stored. The JSON is read once for both.
+fn row<'a>(resource: Resource, raw: &'a RawValue) -> (Option<i64>, Result<Vec<Cell<'a>>, Malformed>) {
+    match serde_json::from_str::<Fields>(raw.get()) {
+        Ok(fields) => (int(fields.id), cells(resource, &fields, raw)),
+        Err(_) => (None, Err("it is not a JSON object".to_owned())),
+    }
+}
+
+fn cells<'a>(resource: Resource, fields: &Fields<'a>, raw: &'a RawValue) -> Result<Vec<Cell<'a>>, Malformed> {
     let raw = Cell::Raw(raw.get());
     Ok(match resource {
         Resource::Locations => {
-            let (id, updated) = id_and_updated(&fields)?;
+            let (id, updated) = id_and_updated(fields)?;
             vec![
                 Cell::Int(Some(id)),
                 Cell::Text(Some(text(fields.name).unwrap_or_default())),
@@ -215,7 +223,7 @@ fn row<'a>(resource: Resource, raw: &'a RawValue) -> Result<Vec<Cell<'a>>, Malfo
             ]
         }
         Resource::Products => {
-            let (id, updated) = id_and_updated(&fields)?;
+            let (id, updated) = id_and_updated(fields)?;
             let variants = read::<Vec<&RawValue>>(fields.variants).map_or(0, |v| v.len()) as i64;
             vec![
                 Cell::Int(Some(id)),
@@ -226,7 +234,7 @@ fn row<'a>(resource: Resource, raw: &'a RawValue) -> Result<Vec<Cell<'a>>, Malfo
             ]
         }
         Resource::Customers => {
-            let (id, updated) = id_and_updated(&fields)?;
+            let (id, updated) = id_and_updated(fields)?;
             let person = Person { first_name: read(fields.first_name), last_name: read(fields.last_name) };
             vec![
                 Cell::Int(Some(id)),
@@ -237,7 +245,7 @@ fn row<'a>(resource: Resource, raw: &'a RawValue) -> Result<Vec<Cell<'a>>, Malfo
             ]
         }
         Resource::Orders => {
-            let (id, updated) = id_and_updated(&fields)?;
+            let (id, updated) = id_and_updated(fields)?;
             let created = timestamp(fields.created_at).ok_or("its created_at is not a timestamp")?;
             let status = if !is_null(fields.cancelled_at) {
                 "cancelled"
@@ -292,25 +300,30 @@ fn row<'a>(resource: Resource, raw: &'a RawValue) -> Result<Vec<Cell<'a>>, Malfo
     })
 }
 
-/// The record's id, for the failed-items list, when it has one.
-pub fn id_of(raw: &RawValue) -> Option<i64> {
-    serde_json::from_str::<Fields>(raw.get()).ok().and_then(|f| int(f.id))
+/// What storing a page did.
+#[derive(Debug)]
+pub struct Upserted {
+    /// The records refused as malformed; nothing of theirs is written.
+    pub refused: Vec<Refused>,
+    /// The highest id in the page, stored or refused: where a `since_id` walk goes on from.
+    pub last_id: Option<i64>,
 }
 
-/// Stores a page of `resource` records in one statement; returns the ones refused as malformed
-/// (nothing of theirs is written).
+/// Stores a page of `resource` records in one statement.
 pub async fn upsert(
     conn: &mut SqliteConnection,
     store_id: i64,
     resource: Resource,
     records: &[&RawValue],
-) -> Result<Vec<Refused>, AppError> {
-    let mut refused = Vec::new();
+) -> Result<Upserted, AppError> {
+    let (mut refused, mut last_id) = (Vec::new(), None);
     let mut rows = Vec::with_capacity(records.len());
     for raw in records {
-        match row(resource, raw) {
+        let (id, row) = row(resource, raw);
+        last_id = last_id.max(id);
+        match row {
             Ok(row) => rows.push(row),
-            Err(why) => refused.push(Refused { id: id_of(raw), why }),
+            Err(why) => refused.push(Refused { id, why }),
         }
     }
     let (table, key, columns) = resource.table();
@@ -339,7 +352,7 @@ pub async fn upsert(
         ));
         sql.build().execute(&mut *conn).await?;
     }
-    Ok(refused)
+    Ok(Upserted { refused, last_id })
 }
 
 #[cfg(test)]
@@ -358,7 +371,7 @@ mod tests {
 
     async fn upsert_one(conn: &mut SqliteConnection, resource: Resource, record: Value) -> Vec<Refused> {
         let raw = to_raw_value(&record).unwrap();
-        upsert(conn, 1, resource, &[&raw]).await.unwrap()
+        upsert(conn, 1, resource, &[&raw]).await.unwrap().refused
     }
 
     #[tokio::test]
@@ -393,8 +406,9 @@ mod tests {
         )
         .unwrap();
         let bad = to_raw_value(&json!({"id": 6, "updated_at": null})).unwrap();
-        let refused = upsert(&mut conn, 1, Resource::Products, &[&good, &bad]).await.unwrap();
-        assert_eq!(refused.len(), 1);
+        let upserted = upsert(&mut conn, 1, Resource::Products, &[&good, &bad]).await.unwrap();
+        assert_eq!(upserted.refused.len(), 1);
+        assert_eq!(upserted.last_id, Some(6), "a refused record still moves the walk on");
         let (title, variants, raw): (String, i64, String) =
             sqlx::query_as("SELECT title, variants, raw FROM synced_products").fetch_one(&mut *conn).await.unwrap();
         assert_eq!((title.as_str(), variants, raw.as_str()), ("Zoë", 2, good.get()));

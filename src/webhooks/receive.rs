@@ -135,7 +135,7 @@ async fn apply(state: &AppState, store_id: i64, topic: &str, body: &[u8]) -> Res
     };
     if let Some(resource) = resource {
         let mut tx = state.pool.begin().await?;
-        for refused in records::upsert(&mut tx, store_id, resource, &[raw]).await? {
+        for refused in records::upsert(&mut tx, store_id, resource, &[raw]).await?.refused {
             tracing::warn!(store_id, topic, why = refused.why, "skipped a webhook record");
         }
         repo::refresh_counts(&mut tx, store_id).await?;

@@ -859,7 +859,8 @@ impl ShopData {
                 ],
             );
         });
-        let customer = order.customer_id.and_then(|id| self.customers.get(&id)).map(|c| {
+        let buyer = order.customer_id.and_then(|id| self.customers.get(&id));
+        let customer = buyer.map(|c| {
             let mut embedded = Vec::new();
             self.write_customer_as(&SKELETONS.order_customer, c, &mut embedded);
             Raw(embedded)
@@ -911,7 +912,7 @@ impl ShopData {
         } else {
             Raw(b"[]".to_vec())
         };
-        let phone = order.customer_id.and_then(|id| self.customers.get(&id)).and_then(|c| c.phone.as_deref());
+        let phone = buyer.and_then(|c| c.phone.as_deref());
         let token = format!("{:016x}{:016x}", mix(order.id), mix(order.id ^ 0xa5a5));
         let tax_lines = Raw(format!(
             r#"[{{"channel_liable":null,"price":"{}","price_set":{},"rate":0.06,"title":"Sales Tax"}}]"#,

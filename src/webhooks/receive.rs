@@ -11,6 +11,7 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::Sha256;
+use sqlx::SqliteConnection;
 
 use crate::{
     audit,
@@ -123,7 +124,8 @@ struct Redaction {
     orders_to_redact: Vec<i64>,
 }
 
-/// Applies a verified delivery through the same paths the sync uses.
+/// Applies a verified delivery through the same paths the sync uses. Changes to synced data
+/// and the store's counts commit together.
 async fn apply(state: &AppState, store_id: i64, topic: &str, body: &[u8]) -> Result<(), AppError> {
     let raw: &RawValue = serde_json::from_slice(body).map_err(|_| AppError::invalid("body", "not JSON"))?;
     let resource = match topic {
@@ -133,59 +135,62 @@ async fn apply(state: &AppState, store_id: i64, topic: &str, body: &[u8]) -> Res
         "inventory_levels/update" => Some(Resource::InventoryLevels),
         _ => None,
     };
-    if let Some(resource) = resource {
-        let mut tx = state.pool.begin().await?;
-        for refused in records::upsert(&mut tx, store_id, resource, &[raw]).await?.refused {
-            tracing::warn!(store_id, topic, why = refused.why, "skipped a webhook record");
-        }
-        repo::refresh_counts(&mut tx, store_id).await?;
-        tx.commit().await?;
-        return Ok(());
+    if topic == "app/uninstalled" {
+        return repo::mark_uninstalled(&state.pool, store_id).await;
     }
-    match topic {
-        "products/delete" => {
+    let mut tx = state.pool.begin().await?;
+    match (resource, topic) {
+        (Some(resource), _) => {
+            for refused in records::upsert(&mut tx, store_id, resource, &[raw]).await?.refused {
+                tracing::warn!(store_id, topic, why = refused.why, "skipped a webhook record");
+            }
+        }
+        (None, "products/delete") => {
             let Id { id } = serde_json::from_str(raw.get()).map_err(|_| AppError::invalid("id", "missing"))?;
-            let mut tx = state.pool.begin().await?;
             sqlx::query("DELETE FROM synced_products WHERE store_id = ? AND id = ?")
                 .bind(store_id)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            repo::refresh_counts(&mut tx, store_id).await?;
-            tx.commit().await?;
         }
-        "app/uninstalled" => repo::mark_uninstalled(&state.pool, store_id).await?,
-        "customers/redact" => redact_customer(state, store_id, raw).await?,
-        "shop/redact" => erase_shop(state, store_id).await?,
-        "customers/data_request" => {
-            let request: Redaction =
-                serde_json::from_str(raw.get()).map_err(|_| AppError::invalid("customer", "missing"))?;
-            let customer = request.customer.and_then(|c| c.id).unwrap_or_default();
-            let mut tx = state.pool.begin().await?;
-            let name: String =
-                sqlx::query_scalar("SELECT name FROM stores WHERE id = ?").bind(store_id).fetch_one(&mut *tx).await?;
-            let detail = format!(
-                "Shopify asks for the data held about customer {customer} (orders {:?}); send it to the store owner",
-                request.orders_to_redact
-            );
-            audit::repo::record_for_shopify(&mut tx, "Customer data requested", Some((store_id, &name)), &detail)
-                .await?;
+        (None, "customers/redact") => redact_customer(&mut tx, store_id, raw).await?,
+        (None, "shop/redact") => erase_shop(&mut tx, store_id).await?,
+        (None, "customers/data_request") => {
+            record_data_request(&mut tx, store_id, raw).await?;
             tx.commit().await?;
+            return Ok(());
         }
-        other => tracing::info!(store_id, topic = other, "ignored a webhook topic storelink does not use"),
+        (None, other) => {
+            tracing::info!(store_id, topic = other, "ignored a webhook topic storelink does not use");
+            return Ok(());
+        }
     }
+    repo::refresh_counts(&mut tx, store_id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
+/// `customers/data_request`: an audit entry, so an administrator sends the store owner the data.
+async fn record_data_request(conn: &mut SqliteConnection, store_id: i64, raw: &RawValue) -> Result<(), AppError> {
+    let request: Redaction = serde_json::from_str(raw.get()).map_err(|_| AppError::invalid("customer", "missing"))?;
+    let customer = request.customer.and_then(|c| c.id).unwrap_or_default();
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM stores WHERE id = ?").bind(store_id).fetch_one(&mut *conn).await?;
+    let detail = format!(
+        "Shopify asks for the data held about customer {customer} (orders {:?}); send it to the store owner",
+        request.orders_to_redact
+    );
+    audit::repo::record_for_shopify(conn, "Customer data requested", Some((store_id, &name)), &detail).await
+}
+
 /// `customers/redact`: the customer's record goes, and their personal data leaves their orders.
-async fn redact_customer(state: &AppState, store_id: i64, raw: &RawValue) -> Result<(), AppError> {
+async fn redact_customer(conn: &mut SqliteConnection, store_id: i64, raw: &RawValue) -> Result<(), AppError> {
     let request: Redaction = serde_json::from_str(raw.get()).map_err(|_| AppError::invalid("customer", "missing"))?;
     let customer = request.customer.and_then(|c| c.id);
-    let mut tx = state.pool.begin().await?;
     sqlx::query("DELETE FROM synced_customers WHERE store_id = ? AND id = ?")
         .bind(store_id)
         .bind(customer)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     let orders = serde_json::to_string(&request.orders_to_redact).unwrap_or_else(|_| "[]".into());
     sqlx::query(
@@ -197,23 +202,18 @@ async fn redact_customer(state: &AppState, store_id: i64, raw: &RawValue) -> Res
     .bind(store_id)
     .bind(orders)
     .bind(customer)
-    .execute(&mut *tx)
+    .execute(conn)
     .await?;
-    repo::refresh_counts(&mut tx, store_id).await?;
-    tx.commit().await?;
     Ok(())
 }
 
 /// `shop/redact`: everything synced from the store is deleted; the store stays listed.
-async fn erase_shop(state: &AppState, store_id: i64) -> Result<(), AppError> {
-    let mut tx = state.pool.begin().await?;
+async fn erase_shop(conn: &mut SqliteConnection, store_id: i64) -> Result<(), AppError> {
     for table in ["synced_orders", "synced_products", "synced_customers", "synced_locations", "synced_inventory_levels"]
     {
         let sql = format!("DELETE FROM {table} WHERE store_id = ?");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).execute(&mut *tx).await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).execute(&mut *conn).await?;
     }
-    repo::refresh_counts(&mut tx, store_id).await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -146,6 +146,15 @@ impl TestApp {
         self.emulator_post(&format!("/shops/{shop}/faults"), faults).await;
     }
 
+    /// A request to the emulated shop's Admin API (`path` under `/admin/api/2026-07`), as the app
+    /// installed in it would make.
+    pub fn shopify(&self, method: reqwest::Method, shop: &str, path: &str) -> reqwest::RequestBuilder {
+        Client::new()
+            .request(method, format!("{}/admin/api/2026-07{path}", self.emulator.url()))
+            .header("host", format!("{shop}.myshopify.com"))
+            .header("x-shopify-access-token", SHOP_TOKEN)
+    }
+
     /// GET on the emulator's control endpoint (`/_emulator…`).
     pub async fn emulator_get(&self, path: &str) -> Value {
         Client::new()

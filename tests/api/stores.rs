@@ -181,10 +181,8 @@ async fn disconnecting_keeps_the_data_deletes_credentials_and_removes_webhooks()
     app.register(&admin, "acme", SHOP_TOKEN).await;
     let (id, ..) = store_row(&app, "acme.myshopify.com").await.unwrap();
     // A subscription storelink made in Shopify, as the first sync job would (this app runs none).
-    let created: Value = reqwest::Client::new()
-        .post(format!("{}/admin/api/2026-07/webhooks.json", app.emulator.url()))
-        .header("host", "acme.myshopify.com")
-        .header("x-shopify-access-token", SHOP_TOKEN)
+    let created: Value = app
+        .shopify(reqwest::Method::POST, "acme", "/webhooks.json")
         .json(&json!({"webhook": {"topic": "orders/create", "address": "https://storelink.example/webhooks"}}))
         .send()
         .await

@@ -42,16 +42,8 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 
 /// The subscriptions the emulated shop holds, through the Admin API as Shopify would answer.
 async fn subscriptions(app: &TestApp, shop: &str) -> Vec<Value> {
-    let body: Value = reqwest::Client::new()
-        .get(format!("{}/admin/api/2026-07/webhooks.json", app.emulator.url()))
-        .header("host", format!("{shop}.myshopify.com"))
-        .header("x-shopify-access-token", SHOP_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value =
+        app.shopify(reqwest::Method::GET, shop, "/webhooks.json").send().await.unwrap().json().await.unwrap();
     body["webhooks"].as_array().unwrap().clone()
 }
 
@@ -298,10 +290,8 @@ async fn a_subscription_shopify_dropped_is_recreated_by_the_next_sync() {
     let app = spawn_app().await;
     let store = connected(&app, "acme").await;
     let dropped = subscriptions(&app, "acme").await.into_iter().find(|w| w["topic"] == "orders/create").unwrap();
-    let status = reqwest::Client::new()
-        .delete(format!("{}/admin/api/2026-07/webhooks/{}.json", app.emulator.url(), dropped["id"]))
-        .header("host", "acme.myshopify.com")
-        .header("x-shopify-access-token", SHOP_TOKEN)
+    let status = app
+        .shopify(reqwest::Method::DELETE, "acme", &format!("/webhooks/{}.json", dropped["id"]))
         .send()
         .await
         .unwrap()

@@ -19,6 +19,9 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
+        // Synced records are kilobytes each; 16 KiB pages (instead of 4) hold several per page,
+        // which measured about 10 % faster ingest (benches/ingest.rs). Applies to new databases.
+        .page_size(16384)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;

@@ -1,12 +1,16 @@
 //! Turning Shopify's JSON into rows: the columns the pages query, beside the raw JSON exactly as
-//! Shopify sent it. A page is one multi-row statement, and an older `updated_at` never
-//! overwrites a newer record.
+//! Shopify sent it (compressed, see [`RawJson`]). A page is one multi-row statement, and an
+//! older `updated_at` never overwrites a newer record.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{
+    error::BoxDynError,
+    sqlite::{SqliteTypeInfo, SqliteValueRef},
+    QueryBuilder, Sqlite, SqliteConnection, TypeInfo, ValueRef,
+};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use crate::error::AppError;
@@ -52,6 +56,7 @@ impl Resource {
                     "status",
                     "fulfillment_status",
                     "customer_name",
+                    "customer_id",
                     "ship_to",
                     "items",
                     "total_weight",
@@ -66,6 +71,39 @@ impl Resource {
     }
 }
 
+/// A `raw` column: a record's JSON exactly as Shopify sent it, stored lz4-compressed. An order is
+/// about 10 KB of JSON; writing it, more than parsing it, bounded how fast a sync stores pages,
+/// and it compresses about 3× in a few microseconds. Rows stored before compression hold the
+/// text itself; both read back as the text.
+#[derive(Debug)]
+pub struct RawJson(pub String);
+
+impl RawJson {
+    /// What the column stores for `json`.
+    pub fn pack(json: &str) -> Vec<u8> {
+        lz4_flex::compress_prepend_size(json.as_bytes())
+    }
+}
+
+impl sqlx::Type<Sqlite> for RawJson {
+    fn type_info() -> SqliteTypeInfo {
+        <Vec<u8> as sqlx::Type<Sqlite>>::type_info()
+    }
+
+    fn compatible(ty: &SqliteTypeInfo) -> bool {
+        <Vec<u8> as sqlx::Type<Sqlite>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Sqlite> for RawJson {
+    fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+        let packed = value.type_info().name() == "BLOB";
+        let bytes = <&[u8] as sqlx::Decode<Sqlite>>::decode(value)?;
+        let text = if packed { lz4_flex::decompress_size_prepended(bytes)? } else { bytes.to_vec() };
+        Ok(RawJson(String::from_utf8(text)?))
+    }
+}
+
 /// Why a record cannot be stored, for the failed-items list.
 pub type Malformed = String;
 
@@ -77,10 +115,10 @@ pub struct Refused {
 }
 
 /// One column's value.
-enum Cell<'a> {
+enum Cell {
     Int(Option<i64>),
     Text(Option<String>),
-    Raw(&'a str),
+    Raw(Vec<u8>),
 }
 
 /// The fields the columns come from; everything else stays only in the raw JSON. Each is read
@@ -152,6 +190,9 @@ fn is_null(field: Option<&RawValue>) -> bool {
 
 #[derive(Deserialize)]
 struct Person<'a> {
+    /// Set on an order's customer.
+    #[serde(borrow)]
+    id: Option<&'a RawValue>,
     #[serde(borrow)]
     first_name: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -203,15 +244,15 @@ fn id_and_updated(fields: &Fields) -> Result<(i64, i64), Malformed> {
 /// The row for one record, or why it cannot be stored.
 /// The record's id when it has one (stored or not, for the checkpoint and the failed-items
 /// list), and its row or why it cannot be stored. The JSON is read once for both.
-fn row<'a>(resource: Resource, raw: &'a RawValue) -> (Option<i64>, Result<Vec<Cell<'a>>, Malformed>) {
+fn row(resource: Resource, raw: &RawValue) -> (Option<i64>, Result<Vec<Cell>, Malformed>) {
     match serde_json::from_str::<Fields>(raw.get()) {
         Ok(fields) => (int(fields.id), cells(resource, &fields, raw)),
         Err(_) => (None, Err("it is not a JSON object".to_owned())),
     }
 }
 
-fn cells<'a>(resource: Resource, fields: &Fields<'a>, raw: &'a RawValue) -> Result<Vec<Cell<'a>>, Malformed> {
-    let raw = Cell::Raw(raw.get());
+fn cells(resource: Resource, fields: &Fields, raw: &RawValue) -> Result<Vec<Cell>, Malformed> {
+    let raw = || Cell::Raw(RawJson::pack(raw.get()));
     Ok(match resource {
         Resource::Locations => {
             let (id, updated) = id_and_updated(fields)?;
@@ -219,7 +260,7 @@ fn cells<'a>(resource: Resource, fields: &Fields<'a>, raw: &'a RawValue) -> Resu
                 Cell::Int(Some(id)),
                 Cell::Text(Some(text(fields.name).unwrap_or_default())),
                 Cell::Int(Some(updated)),
-                raw,
+                raw(),
             ]
         }
         Resource::Products => {
@@ -230,18 +271,18 @@ fn cells<'a>(resource: Resource, fields: &Fields<'a>, raw: &'a RawValue) -> Resu
                 Cell::Text(Some(text(fields.title).unwrap_or_default())),
                 Cell::Int(Some(variants)),
                 Cell::Int(Some(updated)),
-                raw,
+                raw(),
             ]
         }
         Resource::Customers => {
             let (id, updated) = id_and_updated(fields)?;
-            let person = Person { first_name: read(fields.first_name), last_name: read(fields.last_name) };
+            let person = Person { id: None, first_name: read(fields.first_name), last_name: read(fields.last_name) };
             vec![
                 Cell::Int(Some(id)),
                 Cell::Text(Some(person.full_name().unwrap_or_default())),
                 Cell::Text(text(fields.email)),
                 Cell::Int(Some(updated)),
-                raw,
+                raw(),
             ]
         }
         Resource::Orders => {
@@ -262,9 +303,10 @@ fn cells<'a>(resource: Resource, fields: &Fields<'a>, raw: &'a RawValue) -> Resu
                     .collect::<Vec<_>>()
                     .join(", ")
             });
-            let customer = read::<Person>(fields.customer).and_then(|c| c.full_name()).or_else(|| {
+            let buyer: Option<Person> = read(fields.customer);
+            let customer = buyer.as_ref().and_then(|c| c.full_name()).or_else(|| {
                 let s = ship.as_ref()?;
-                Person { first_name: s.first_name.clone(), last_name: s.last_name.clone() }.full_name()
+                Person { id: None, first_name: s.first_name.clone(), last_name: s.last_name.clone() }.full_name()
             });
             let items: i64 =
                 read::<Vec<Line>>(fields.line_items).map_or(0, |lines| lines.iter().filter_map(|l| l.quantity).sum());
@@ -277,11 +319,12 @@ fn cells<'a>(resource: Resource, fields: &Fields<'a>, raw: &'a RawValue) -> Resu
                 Cell::Text(Some(status.to_owned())),
                 Cell::Text(text(fields.fulfillment_status)),
                 Cell::Text(customer),
+                Cell::Int(buyer.and_then(|b| int(b.id))),
                 Cell::Text(ship_to),
                 Cell::Int(Some(items)),
                 Cell::Int(Some(int(fields.total_weight).unwrap_or(0))),
                 Cell::Text(Some(text(fields.total_price).unwrap_or_else(|| "0.00".into()))),
-                raw,
+                raw(),
             ]
         }
         Resource::InventoryLevels => {
@@ -294,7 +337,7 @@ fn cells<'a>(resource: Resource, fields: &Fields<'a>, raw: &'a RawValue) -> Resu
                 Cell::Int(Some(item)),
                 Cell::Int(int(fields.available)),
                 Cell::Int(Some(updated)),
-                raw,
+                raw(),
             ]
         }
     })
@@ -309,50 +352,78 @@ pub struct Upserted {
     pub last_id: Option<i64>,
 }
 
-/// Stores a page of `resource` records in one statement.
+/// How many records go in one statement. While SQLite writes a batch on its own thread, the next
+/// batch is read and compressed here; the two take about as long as each other, so overlapping
+/// them nearly halves the time a page takes.
+const BATCH: usize = 50;
+
+/// Stores a page of `resource` records.
 pub async fn upsert(
     conn: &mut SqliteConnection,
     store_id: i64,
     resource: Resource,
     records: &[&RawValue],
 ) -> Result<Upserted, AppError> {
-    let (mut refused, mut last_id) = (Vec::new(), None);
-    let mut rows = Vec::with_capacity(records.len());
-    for raw in records {
-        let (id, row) = row(resource, raw);
-        last_id = last_id.max(id);
-        match row {
-            Ok(row) => rows.push(row),
-            Err(why) => refused.push(Refused { id, why }),
+    let mut upserted = Upserted { refused: Vec::new(), last_id: None };
+    let mut read = |batch: &[&RawValue]| {
+        let mut rows = Vec::with_capacity(batch.len());
+        for raw in batch {
+            let (id, row) = row(resource, raw);
+            upserted.last_id = upserted.last_id.max(id);
+            match row {
+                Ok(row) => rows.push(row),
+                Err(why) => upserted.refused.push(Refused { id, why }),
+            }
         }
+        rows
+    };
+    let mut batches = records.chunks(BATCH);
+    let mut rows = batches.next().map(&mut read).unwrap_or_default();
+    for batch in batches {
+        // Biased: the insert is polled first, so SQLite has the batch before the reading starts.
+        let (inserted, next) =
+            tokio::join!(biased; insert(&mut *conn, store_id, resource, rows), async { read(batch) });
+        inserted?;
+        rows = next;
+    }
+    insert(conn, store_id, resource, rows).await?;
+    Ok(upserted)
+}
+
+/// One multi-row statement, in which an older `updated_at` never overwrites a newer record.
+async fn insert(
+    conn: &mut SqliteConnection,
+    store_id: i64,
+    resource: Resource,
+    rows: Vec<Vec<Cell>>,
+) -> Result<(), AppError> {
+    if rows.is_empty() {
+        return Ok(());
     }
     let (table, key, columns) = resource.table();
-    // SQLite binds at most 32,766 values per statement.
-    for chunk in rows.chunks(1000) {
-        let mut sql = QueryBuilder::<Sqlite>::new(format!(
-            "INSERT INTO {table} (store_id, {}, {}) ",
-            key.join(", "),
-            columns.join(", ")
-        ));
-        sql.push_values(chunk, |mut values, row| {
-            values.push_bind(store_id);
-            for cell in row {
-                match cell {
-                    Cell::Int(v) => values.push_bind(*v),
-                    Cell::Text(v) => values.push_bind(v.as_deref()),
-                    Cell::Raw(v) => values.push_bind(*v),
-                };
-            }
-        });
-        let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-        sql.push(format!(
-            " ON CONFLICT (store_id, {}) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at",
-            key.join(", "),
-            updates.join(", ")
-        ));
-        sql.build().execute(&mut *conn).await?;
-    }
-    Ok(Upserted { refused, last_id })
+    let mut sql = QueryBuilder::<Sqlite>::new(format!(
+        "INSERT INTO {table} (store_id, {}, {}) ",
+        key.join(", "),
+        columns.join(", ")
+    ));
+    sql.push_values(rows, |mut values, row| {
+        values.push_bind(store_id);
+        for cell in row {
+            match cell {
+                Cell::Int(v) => values.push_bind(v),
+                Cell::Text(v) => values.push_bind(v),
+                Cell::Raw(v) => values.push_bind(v),
+            };
+        }
+    });
+    let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    sql.push(format!(
+        " ON CONFLICT (store_id, {}) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at",
+        key.join(", "),
+        updates.join(", ")
+    ));
+    sql.build().execute(conn).await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -409,9 +480,23 @@ mod tests {
         let upserted = upsert(&mut conn, 1, Resource::Products, &[&good, &bad]).await.unwrap();
         assert_eq!(upserted.refused.len(), 1);
         assert_eq!(upserted.last_id, Some(6), "a refused record still moves the walk on");
-        let (title, variants, raw): (String, i64, String) =
+        let (title, variants, RawJson(raw)): (String, i64, RawJson) =
             sqlx::query_as("SELECT title, variants, raw FROM synced_products").fetch_one(&mut *conn).await.unwrap();
         assert_eq!((title.as_str(), variants, raw.as_str()), ("Zoë", 2, good.get()));
+    }
+
+    #[tokio::test]
+    async fn raw_json_reads_back_both_compressed_and_plain_text() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let json = r#"{"id":1,"note":"Zoë"}"#;
+        let (packed, plain, kind): (RawJson, RawJson, String) = sqlx::query_as("SELECT ?, ?, typeof(?)")
+            .bind(RawJson::pack(json))
+            .bind(json)
+            .bind(RawJson::pack(json))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((packed.0.as_str(), plain.0.as_str(), kind.as_str()), (json, json, "blob"));
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ use crate::{
     error::AppError,
     server::{db, AppState},
     stores::repo,
-    sync::records::{self, Resource},
+    sync::records::{self, RawJson, Resource},
 };
 
 /// Shopify's largest payloads (orders with hundreds of lines) stay well under this.
@@ -193,17 +193,35 @@ async fn redact_customer(conn: &mut SqliteConnection, store_id: i64, raw: &RawVa
         .execute(&mut *conn)
         .await?;
     let orders = serde_json::to_string(&request.orders_to_redact).unwrap_or_else(|_| "[]".into());
-    sqlx::query(
-        "UPDATE synced_orders SET customer_name = NULL, ship_to = NULL,
-            raw = json_remove(raw, '$.customer', '$.email', '$.contact_email', '$.phone', '$.billing_address',
-                              '$.shipping_address', '$.client_details')
-         WHERE store_id = ? AND (id IN (SELECT value FROM json_each(?)) OR json_extract(raw, '$.customer.id') = ?)",
+    let found: Vec<(i64, RawJson)> = sqlx::query_as(
+        "SELECT id, raw FROM synced_orders
+         WHERE store_id = ? AND (id IN (SELECT value FROM json_each(?)) OR customer_id = ?)",
     )
     .bind(store_id)
     .bind(orders)
     .bind(customer)
-    .execute(conn)
+    .fetch_all(&mut *conn)
     .await?;
+    for (id, RawJson(json)) in found {
+        // Stored records are JSON objects: the sync refuses anything else.
+        let mut order: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&json).map_err(|_| AppError::Internal)?;
+        for personal in
+            ["customer", "email", "contact_email", "phone", "billing_address", "shipping_address", "client_details"]
+        {
+            order.remove(personal);
+        }
+        let redacted = serde_json::to_string(&order).map_err(|_| AppError::Internal)?;
+        sqlx::query(
+            "UPDATE synced_orders SET customer_name = NULL, customer_id = NULL, ship_to = NULL, raw = ?
+             WHERE store_id = ? AND id = ?",
+        )
+        .bind(RawJson::pack(&redacted))
+        .bind(store_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use storelink::{
     auth::password,
     emulator::{config::Config, Emulator},
     server::{db, Application, Settings},
+    sync::records::RawJson,
     users::{repo, Role},
 };
 
@@ -203,6 +204,16 @@ impl TestApp {
             ("shared_secret", SHOP_SECRET),
         ];
         self.post(client, "/api/stores/register", &form).await
+    }
+
+    /// A synced order's JSON as storelink keeps it, if the order is stored.
+    pub async fn synced_order(&self, id: i64) -> Option<Value> {
+        let raw: Option<RawJson> = sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .unwrap();
+        raw.map(|RawJson(r)| serde_json::from_str(&r).unwrap())
     }
 
     pub async fn user_count(&self) -> i64 {

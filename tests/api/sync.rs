@@ -7,6 +7,8 @@ use rand::Rng;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use storelink::sync::records::RawJson;
+
 use crate::helpers::*;
 
 /// Registers `shop` and returns the store's id and its first sync job.
@@ -37,9 +39,9 @@ async fn wait_until_finished(app: &TestApp, job: i64) -> String {
 
 async fn synced(app: &TestApp, table: &str, store: i64) -> BTreeMap<i64, Value> {
     let sql = format!("SELECT id, raw FROM {table} WHERE store_id = ?");
-    let rows: Vec<(i64, String)> =
+    let rows: Vec<(i64, RawJson)> =
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store).fetch_all(&app.pool).await.unwrap();
-    rows.into_iter().map(|(id, raw)| (id, serde_json::from_str(&raw).unwrap())).collect()
+    rows.into_iter().map(|(id, RawJson(raw))| (id, serde_json::from_str(&raw).unwrap())).collect()
 }
 
 /// Every record of the emulated shop is stored once, exactly as Shopify renders it.
@@ -173,15 +175,6 @@ async fn one_store_failing_does_not_stop_another() {
     assert_exact_copy(&app, store, "big").await;
 }
 
-async fn synced_order(app: &TestApp, id: i64) -> Option<Value> {
-    let raw: Option<String> = sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = ?")
-        .bind(id)
-        .fetch_optional(&app.pool)
-        .await
-        .unwrap();
-    raw.map(|r| serde_json::from_str(&r).unwrap())
-}
-
 #[tokio::test]
 async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time() {
     let app = spawn_app_without_sync().await;
@@ -208,8 +201,8 @@ async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time()
 
     app.state.sync.run_job(jobs[0]).await.unwrap();
     assert_eq!(job_state(&app, jobs[0]).await.0, "done");
-    assert!(synced_order(&app, created).await.is_some(), "the new order arrived");
-    assert_eq!(synced_order(&app, existing).await.unwrap()["note"], "Fragile: handle with care");
+    assert!(app.synced_order(created).await.is_some(), "the new order arrived");
+    assert_eq!(app.synced_order(existing).await.unwrap()["note"], "Fragile: handle with care");
     assert_exact_copy(&app, store, "acme").await;
     // An incremental sync asks Shopify only for what changed.
     let incremental: Vec<String> =
@@ -233,7 +226,7 @@ async fn stores_are_synced_again_on_a_schedule() {
         .fetch_optional(&app.pool)
         .await
         .unwrap();
-        if scheduled.is_some() && synced_order(&app, id).await.is_some() {
+        if scheduled.is_some() && app.synced_order(id).await.is_some() {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -500,6 +500,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn orders_stored_before_compression_read_back_and_know_their_customer() {
+        use std::str::FromStr;
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::server::db::sqlite_url_in(dir.path());
+        // A database as it was before compression: migrations up to 0004, the JSON as text.
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true);
+        let before = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate!("./migrations").run_to(4, &before).await.unwrap();
+        let json = r#"{"id":9,"customer":{"id":42,"first_name":"Ann"},"note":"as text"}"#;
+        sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'S', 's.myshopify.com', 'connected', 0)")
+            .execute(&before)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO synced_orders (store_id, id, name, created_at_text, created_at, updated_at, status, items,
+                                        total_weight, total_price, raw)
+             VALUES (1, 9, '#1009', '2026-01-01T00:00:00-05:00', 0, 0, 'open', 1, 0, '1.00', ?)",
+        )
+        .bind(json)
+        .execute(&before)
+        .await
+        .unwrap();
+        before.close().await;
+
+        let pool = crate::server::db::connect(&url).await.unwrap();
+        let (customer, RawJson(raw)): (Option<i64>, RawJson) =
+            sqlx::query_as("SELECT customer_id, raw FROM synced_orders WHERE id = 9").fetch_one(&pool).await.unwrap();
+        assert_eq!((customer, raw.as_str()), (Some(42), json));
+    }
+
+    #[tokio::test]
     async fn an_older_version_never_overwrites_a_newer_one() {
         let dir = tempfile::tempdir().unwrap();
         let pool = store(&dir).await;

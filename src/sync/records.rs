@@ -1,6 +1,6 @@
 //! Turning Shopify's JSON into rows: the columns the pages query, beside the raw JSON exactly as
-//! Shopify sent it (compressed, see [`RawJson`]). A page is one multi-row statement, and an
-//! older `updated_at` never overwrites a newer record.
+//! Shopify sent it (compressed, see [`RawJson`]). A page is written in multi-row statements, and
+//! an older `updated_at` never overwrites a newer record.
 
 use std::borrow::Cow;
 
@@ -241,7 +241,6 @@ fn id_and_updated(fields: &Fields) -> Result<(i64, i64), Malformed> {
     Ok((id, updated))
 }
 
-/// The row for one record, or why it cannot be stored.
 /// The record's id when it has one (stored or not, for the checkpoint and the failed-items
 /// list), and its row or why it cannot be stored. The JSON is read once for both.
 fn row(resource: Resource, raw: &RawValue) -> (Option<i64>, Result<Vec<Cell>, Malformed>) {

@@ -24,7 +24,8 @@ async fn connected(app: &TestApp, shop: &str) -> i64 {
     store
 }
 
-/// Polls `count_sql` (a literal count query) until it is non-zero.
+/// Polls `count_sql` (a literal count query, or a condition such as `COUNT(*) = 0`) until it is
+/// non-zero.
 async fn wait_for(app: &TestApp, what: &str, count_sql: &str) {
     for _ in 0..100 {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.to_owned())).fetch_one(&app.pool).await.unwrap();
@@ -193,13 +194,8 @@ async fn a_product_deleted_in_shopify_is_deleted_here() {
     let id: i64 =
         sqlx::query_scalar("SELECT id FROM synced_products ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
     app.emulator_post(&format!("/shops/acme/products/{id}/delete"), json!({})).await;
-    for _ in 0..100 {
-        if count(&app, &format!("SELECT COUNT(*) FROM synced_products WHERE id = {id}")).await == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the deleted product is still here");
+    wait_for(&app, "the product's deletion", &format!("SELECT COUNT(*) = 0 FROM synced_products WHERE id = {id}"))
+        .await;
 }
 
 #[tokio::test]
@@ -271,12 +267,8 @@ async fn the_compliance_topics_erase_and_record_what_they_ask() {
     assert_eq!(count(&app, &left).await, 0, "no personal data of the customer remains in the columns");
 
     compliance(&app, "shop/redact", json!({"shop_id": 1, "shop_domain": "acme.myshopify.com"})).await;
-    for _ in 0..100 {
-        if count(&app, &format!("SELECT COUNT(*) FROM synced_orders WHERE store_id = {store}")).await == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_for(&app, "the shop's erasure", &format!("SELECT COUNT(*) = 0 FROM synced_orders WHERE store_id = {store}"))
+        .await;
     for table in ["synced_orders", "synced_products", "synced_customers", "synced_locations", "synced_inventory_levels"]
     {
         assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM {table} WHERE store_id = {store}")).await, 0, "{table}");

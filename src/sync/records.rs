@@ -39,6 +39,11 @@ impl Resource {
         }
     }
 
+    /// The table this resource's records are stored in.
+    pub fn table_name(self) -> &'static str {
+        self.table().0
+    }
+
     /// The table, its conflict key and its columns (the key's first; `store_id` comes before all).
     fn table(self) -> (&'static str, &'static [&'static str], &'static [&'static str]) {
         match self {

@@ -227,9 +227,8 @@ async fn redact_customer(conn: &mut SqliteConnection, store_id: i64, raw: &RawVa
 
 /// `shop/redact`: everything synced from the store is deleted; the store stays listed.
 async fn erase_shop(conn: &mut SqliteConnection, store_id: i64) -> Result<(), AppError> {
-    for table in ["synced_orders", "synced_products", "synced_customers", "synced_locations", "synced_inventory_levels"]
-    {
-        let sql = format!("DELETE FROM {table} WHERE store_id = ?");
+    for resource in Resource::ALL {
+        let sql = format!("DELETE FROM {} WHERE store_id = ?", resource.table_name());
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).execute(&mut *conn).await?;
     }
     Ok(())

@@ -15,7 +15,7 @@ use std::{
 
 use axum::{routing::get, Router};
 use serde_json::json;
-use storelink::emulator::{config::Config, data::ShopData, Emulator};
+use storelink_emulator::{config::Config, data::ShopData, Emulator};
 
 const TOKEN: &str = "shpat_bench";
 const CLIENTS: usize = 8;
@@ -69,7 +69,7 @@ async fn main() {
     let shop = config(100_000).shops.remove(0);
     let before = resident_bytes();
     let started = Instant::now();
-    let data = ShopData::generate(&shop, storelink::emulator::unix_now());
+    let data = ShopData::generate(&shop, storelink_emulator::unix_now());
     let generation = started.elapsed();
     let memory = resident_bytes().saturating_sub(before);
     println!(

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use serde_json::{json, value::RawValue};
 use storelink::{
-    emulator::{config::Config, data::ShopData},
     server::db,
     sync::records::{upsert, Resource},
 };
+use storelink_emulator::{config::Config, data::ShopData};
 
 const ORDERS: usize = 20_000;
 const PAGE: usize = 250;
@@ -28,7 +28,7 @@ async fn main() {
         .to_string(),
     )
     .unwrap();
-    let data = ShopData::generate(&config.shops[0], storelink::emulator::unix_now());
+    let data = ShopData::generate(&config.shops[0], storelink_emulator::unix_now());
     let orders: Vec<Box<RawValue>> = data
         .orders
         .values()

@@ -12,7 +12,8 @@ use std::{
 
 use axum::{routing::post, Router};
 use serde_json::{json, Value};
-use storelink::{auth::session, emulator::webhooks::sign};
+use storelink::auth::session;
+use storelink_emulator::webhooks::sign;
 
 mod common;
 const DELIVERIES: usize = 4000;

@@ -5,9 +5,10 @@ use std::{io::Read, net::SocketAddr, path::PathBuf, time::Duration};
 use clap::{Args, Parser, Subcommand};
 use rand::{distributions::Alphanumeric, Rng};
 
+use storelink_emulator::{config::Config, Emulator};
+
 use crate::{
     auth::password,
-    emulator::{config::Config, Emulator},
     secrets::{Sealer, Secret},
     server::{db, Application, Settings},
     users::{self, repo, Role},

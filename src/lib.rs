@@ -3,9 +3,6 @@
 //! Both builds compile this crate: `ssr` for the server (with the command line in `cli` and
 //! the HTTP server in `server`), `hydrate` for the WebAssembly that brings the pages to life.
 
-// The emulator renders Shopify's large order objects with `json!`, which recurses per key.
-#![recursion_limit = "256"]
-
 pub mod audit;
 pub mod auth;
 pub mod error;
@@ -18,8 +15,6 @@ pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod cli;
-#[cfg(feature = "ssr")]
-pub mod emulator;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]

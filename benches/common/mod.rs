@@ -7,12 +7,12 @@ use std::{net::SocketAddr, time::Duration};
 
 use serde_json::{json, Value};
 use storelink::{
-    emulator::{config::Config, Emulator},
     secrets::Secret,
     server::{AppState, Application, Settings},
     stores::register::{register, Form},
     users::{repo, Role, UserDto},
 };
+use storelink_emulator::{config::Config, Emulator};
 
 pub const TOKEN: &str = "shpat_bench_token_0000000000000000";
 pub const SECRET: &str = "shpss_bench_secret_000000000000000";

@@ -5,11 +5,11 @@ use serde_json::json;
 use serde_json::Value;
 use storelink::{
     auth::password,
-    emulator::{config::Config, Emulator},
     server::{db, Application, Settings},
     sync::records::RawJson,
     users::{repo, Role},
 };
+use storelink_emulator::{config::Config, Emulator};
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const STANDARD_EMAIL: &str = "standard@example.com";

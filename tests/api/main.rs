@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 with its own SQLite database, driven over HTTP.
 
 mod auth;
+mod cli;
 mod helpers;
 mod pages;
 mod roles;

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use storelink::{emulator::webhooks::sign, webhooks::TOPICS};
+use storelink::webhooks::TOPICS;
+use storelink_emulator::webhooks::sign;
 
 use crate::helpers::*;
 

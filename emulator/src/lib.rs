@@ -6,6 +6,9 @@
 //! under `/admin/…`; the emulator's own control endpoint under `/_emulator/…`, a path no real
 //! Shopify uses.
 
+// Shopify's large order objects are rendered with `json!`, which recurses per key.
+#![recursion_limit = "256"]
+
 pub mod bucket;
 pub mod config;
 mod control;

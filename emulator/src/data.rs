@@ -1175,7 +1175,7 @@ fn plan_display(plan_name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::config::Config;
+    use crate::config::Config;
 
     fn shop(orders: usize) -> ShopData {
         let config = Config::from_json(&format!(

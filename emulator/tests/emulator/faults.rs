@@ -89,35 +89,3 @@ async fn requests_are_logged_and_counted_per_endpoint() {
     assert_eq!(log["requests"][0]["path"], "/admin/api/2026-07/orders/count.json");
     assert_eq!(log["requests"][0]["shop"], "acme.myshopify.com");
 }
-
-#[tokio::test]
-async fn the_command_line_emulator_serves_the_config_file() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("emulator.json");
-    std::fs::write(&config, json!({"shops": [shop("acme")]}).to_string()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_storelink"))
-        .args(["emulator", "--addr", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    // Kept until the child is gone, so its later lines never meet a closed pipe.
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    stdout.read_line(&mut line).unwrap();
-    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-    let reply = reqwest::Client::new()
-        .get(format!("{url}/admin/api/2026-07/shop.json"))
-        .header("host", "acme.myshopify.com")
-        .header("x-shopify-access-token", TOKEN)
-        .send()
-        .await
-        .unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
-    drop(stdout);
-    assert_eq!(reply.status(), 200);
-}

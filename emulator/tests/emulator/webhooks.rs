@@ -6,7 +6,7 @@ use std::{
 
 use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post, Router};
 use serde_json::{json, Value};
-use storelink::emulator::webhooks::sign;
+use storelink_emulator::webhooks::sign;
 
 use crate::helpers::*;
 

@@ -80,5 +80,5 @@ async fn versions_are_echoed_and_unsupported_ones_fall_forward() {
     assert_eq!(current.header("x-shopify-api-version"), Some("2026-07"));
     let old = emu.get("acme", "/admin/api/2019-04/shop.json").await;
     assert_eq!(old.status, 200);
-    assert_eq!(old.header("x-shopify-api-version"), Some(storelink::emulator::SUPPORTED_VERSIONS[0]));
+    assert_eq!(old.header("x-shopify-api-version"), Some(storelink_emulator::SUPPORTED_VERSIONS[0]));
 }

@@ -1,6 +1,6 @@
 use reqwest::{header::HeaderMap, Client, StatusCode};
 use serde_json::{json, Value};
-use storelink::emulator::{config::Config, Emulator};
+use storelink_emulator::{config::Config, Emulator};
 
 pub const TOKEN: &str = "shpat_00000000000000000000000000000001";
 pub const API_KEY: &str = "0123456789abcdef0123456789abcdef";

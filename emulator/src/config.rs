@@ -3,13 +3,20 @@
 
 use std::collections::BTreeSet;
 
+use axum::http::HeaderValue;
 use serde::{Deserialize, Serialize};
+
+pub use crate::clock::ClockMode;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
     pub shops: Vec<ShopConfig>,
     #[serde(default)]
     pub webhooks: WebhookTiming,
+    /// `"real"` (the default) or `"manual"`: a clock that moves only through
+    /// `POST /_emulator/clock/advance`.
+    #[serde(default)]
+    pub clock: ClockMode,
 }
 
 impl Config {
@@ -24,6 +31,7 @@ impl Config {
                 shop.handle
             );
             anyhow::ensure!(handles.insert(&shop.handle), "shop handle {:?} appears twice", shop.handle);
+            shop.faults.check().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
         }
         Ok(config)
     }
@@ -96,7 +104,13 @@ impl Plan {
                     "unknown plan {other:?}: use standard, advanced, plus or {{\"bucket\", \"leak_per_second\"}}"
                 ),
             },
-            Plan::Custom { bucket, leak_per_second } => (*bucket, *leak_per_second),
+            Plan::Custom { bucket, leak_per_second } => {
+                anyhow::ensure!(
+                    leak_per_second.is_finite() && *leak_per_second > 0.0,
+                    "leak_per_second must be a positive number, not {leak_per_second}"
+                );
+                (*bucket, *leak_per_second)
+            }
         })
     }
 
@@ -130,6 +144,24 @@ pub struct Faults {
     pub frozen: bool,
     /// 423 shop locked.
     pub locked: bool,
+    /// The next this many responses that would carry a `Link` header carry a malformed one
+    /// instead (`>` before `<`); each counts the fault down until it is off.
+    pub malformed_link: u32,
+    /// `Retry-After` on 429 answers (the bucket's and `throttle_storm`'s), sent verbatim;
+    /// `None` sends Shopify's `2.0`.
+    pub retry_after: Option<String>,
+}
+
+impl Faults {
+    /// Refuses what cannot be sent: a `retry_after` that is not a valid header value.
+    pub fn check(&self) -> Result<(), String> {
+        match &self.retry_after {
+            Some(value) if HeaderValue::from_str(value).is_err() => {
+                Err(format!("retry_after {value:?} is not a valid header value"))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Webhook retry timing. Shopify retries 8 times over 4 hours; tests shorten the wait.
@@ -163,6 +195,11 @@ mod tests {
         let custom: Plan = serde_json::from_str(r#"{"bucket": 10, "leak_per_second": 0.5}"#).unwrap();
         assert_eq!(custom.limits().unwrap(), (10, 0.5));
         assert!(Plan::Named("gold".into()).limits().is_err());
+        assert!(Plan::Custom { bucket: 10, leak_per_second: 0.0 }.limits().is_err());
+        assert_eq!(config.clock, ClockMode::Real);
+        let manual = Config::from_json(r#"{"clock": "manual", "shops": []}"#).unwrap();
+        assert_eq!(manual.clock, ClockMode::Manual);
+        assert!(Config::from_json(r#"{"clock": "sundial", "shops": []}"#).is_err());
         assert!(Config::from_json(r#"{"shops": [{"handle": "Bad Shop", "access_token": "t", "scopes": []}]}"#).is_err());
     }
 }

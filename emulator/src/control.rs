@@ -1,7 +1,8 @@
 //! The control endpoint, under `/_emulator/…` (a path no real Shopify uses): counters and the
-//! request log, faults switched at run time, and changes to a shop's data that fire webhooks.
+//! request log, the manual clock, faults switched at run time, and changes to a shop's data that
+//! fire webhooks.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::{Path, Query, State},
@@ -14,8 +15,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
+    clock::NotManual,
     config::Faults,
-    unix_now,
     webhooks::{self, DeliveryOptions},
     EmulatorState, Shop, Stats,
 };
@@ -27,6 +28,8 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/stats/reset", post(reset_stats))
         .route("/_emulator/requests", get(requests))
+        .route("/_emulator/clock", get(clock))
+        .route("/_emulator/clock/advance", post(advance_clock))
         .route("/_emulator/shops/{handle}/faults", get(get_faults).post(set_faults))
         .route("/_emulator/shops/{handle}/deliveries", get(deliveries))
         .route("/_emulator/shops/{handle}/deliver", post(deliver))
@@ -64,6 +67,35 @@ async fn requests(State(state): AppState, Query(query): Query<LogQuery>) -> Json
     Json(json!({ "requests": recent }))
 }
 
+fn clock_reading(state: &EmulatorState) -> Value {
+    json!({
+        "clock": state.clock.mode(),
+        "elapsed_ms": state.clock.elapsed().as_millis() as u64,
+        "unix_now": state.clock.unix_now(),
+    })
+}
+
+async fn clock(State(state): AppState) -> Json<Value> {
+    Json(clock_reading(&state))
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    ms: u64,
+}
+
+/// Moves a manual clock forward; a real one cannot be moved (409).
+async fn advance_clock(State(state): AppState, Json(body): Json<Advance>) -> Response {
+    match state.clock.advance(Duration::from_millis(body.ms)) {
+        Ok(_) => Json(clock_reading(&state)).into_response(),
+        Err(NotManual) => (
+            StatusCode::CONFLICT,
+            Json(json!({ "error": "the clock is real; start the emulator with \"clock\": \"manual\" to advance it" })),
+        )
+            .into_response(),
+    }
+}
+
 async fn get_faults(State(state): AppState, Path(handle): Path<String>) -> Response {
     let Some(shop) = state.shop(&handle) else { return not_found("shop") };
     let faults = shop.faults.lock().expect("faults lock").clone();
@@ -84,12 +116,15 @@ async fn set_faults(State(state): AppState, Path(handle): Path<String>, Json(pat
             merged.insert(key.clone(), value.clone());
         }
     }
-    match serde_json::from_value::<Faults>(merged) {
+    match serde_json::from_value::<Faults>(merged)
+        .map_err(|err| err.to_string())
+        .and_then(|new| new.check().map(|()| new))
+    {
         Ok(new) => {
             *faults = new.clone();
             Json(json!({ "faults": new })).into_response()
         }
-        Err(err) => (StatusCode::BAD_REQUEST, Json(json!({ "error": err.to_string() }))).into_response(),
+        Err(err) => (StatusCode::BAD_REQUEST, Json(json!({ "error": err }))).into_response(),
     }
 }
 
@@ -146,8 +181,8 @@ fn body_or_default(body: Option<Json<ChangeBody>>) -> ChangeBody {
 }
 
 /// The next `updated_at`: now, but always after the record's last change.
-fn bump(previous: i64) -> i64 {
-    unix_now().max(previous + 1)
+fn bump(state: &EmulatorState, previous: i64) -> i64 {
+    state.clock.unix_now().max(previous + 1)
 }
 
 async fn create_order(State(state): AppState, Path(handle): Path<String>, body: Option<Json<ChangeBody>>) -> Response {
@@ -155,7 +190,7 @@ async fn create_order(State(state): AppState, Path(handle): Path<String>, body: 
     let options = DeliveryOptions { duplicate: body_or_default(body).duplicate };
     let rendered = {
         let mut data = shop.data.write().expect("data lock");
-        let id = data.create_order(unix_now());
+        let id = data.create_order(state.clock.unix_now());
         data.render_order(&data.orders[&id])
     };
     webhooks::fire(&state, &shop, "orders/create", &rendered, options);
@@ -174,7 +209,7 @@ async fn change_order(
         let Some(order) = data.orders.get(&id).cloned() else { return not_found("order") };
         let before = data.render_order(&order);
         let mut order = order;
-        order.updated_at = bump(order.updated_at);
+        order.updated_at = bump(&state, order.updated_at);
         match change.as_str() {
             "update" => {
                 if let Some(note) = body.note.clone() {
@@ -235,7 +270,7 @@ async fn create_product(State(state): AppState, Path(handle): Path<String>) -> R
     let Some(shop) = state.shop(&handle) else { return not_found("shop") };
     let rendered = {
         let mut data = shop.data.write().expect("data lock");
-        let id = data.create_product(unix_now());
+        let id = data.create_product(state.clock.unix_now());
         data.render_product(&data.products[&id])
     };
     webhooks::fire(&state, &shop, "products/create", &rendered, DeliveryOptions::default());
@@ -254,7 +289,7 @@ async fn change_product(
     match change.as_str() {
         "update" => {
             let before = data.render_product(&product);
-            product.updated_at = bump(product.updated_at);
+            product.updated_at = bump(&state, product.updated_at);
             if let Some(title) = body.title.clone() {
                 product.title = title;
             }
@@ -291,7 +326,7 @@ async fn update_customer(
         let mut data = shop.data.write().expect("data lock");
         let Some(mut customer) = data.customers.get(&id).cloned() else { return not_found("customer") };
         let before = data.render_customer(&customer);
-        customer.updated_at = bump(customer.updated_at);
+        customer.updated_at = bump(&state, customer.updated_at);
         if let Some(note) = body.note.clone() {
             customer.note = Some(note);
         }

@@ -10,6 +10,7 @@
 #![recursion_limit = "256"]
 
 pub mod bucket;
+pub mod clock;
 pub mod config;
 mod control;
 pub mod data;
@@ -31,6 +32,7 @@ use tokio::net::TcpListener;
 
 use self::{
     bucket::Bucket,
+    clock::Clock,
     config::{Config, Faults, ShopConfig, WebhookTiming},
     data::ShopData,
     webhooks::{Delivery, Subscription},
@@ -93,6 +95,8 @@ pub struct EmulatorState {
     pub stats: Mutex<Stats>,
     pub log: Mutex<VecDeque<LoggedRequest>>,
     pub webhook_timing: WebhookTiming,
+    /// Real, or manual for tests: the bucket, the order window and new timestamps read it.
+    pub clock: Clock,
     /// Signs `page_info` cursors, so a tampered cursor is refused like Shopify's.
     cursor_key: [u8; 32],
     http: reqwest::Client,
@@ -102,7 +106,8 @@ const LOG_CAPACITY: usize = 10_000;
 
 impl EmulatorState {
     pub fn new(config: &Config) -> anyhow::Result<EmulatorState> {
-        let now = unix_now();
+        let clock = Clock::new(config.clock);
+        let now = clock.unix_now();
         let mut shops = HashMap::new();
         for shop in &config.shops {
             let (size, leak) = shop.plan.limits()?;
@@ -129,6 +134,7 @@ impl EmulatorState {
             stats: Mutex::new(Stats::default()),
             log: Mutex::new(VecDeque::new()),
             webhook_timing: config.webhooks.clone(),
+            clock,
             cursor_key,
             http,
         })

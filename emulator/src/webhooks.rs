@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use super::{data::ShopData, unix_now, EmulatorState, Shop};
+use super::{data::ShopData, EmulatorState, Shop};
 
 #[derive(Debug, Clone)]
 pub struct Subscription {
@@ -158,7 +158,7 @@ pub fn send(
         let timing = emu.webhook_timing.clone();
         let signature = sign(&shop.config.shared_secret, &body);
         let api_version = super::SUPPORTED_VERSIONS[super::SUPPORTED_VERSIONS.len() - 2];
-        let triggered_at = shop.data.read().expect("data lock").timestamp(unix_now());
+        let triggered_at = shop.data.read().expect("data lock").timestamp(emu.clock.unix_now());
         let mut wait = Duration::from_millis(timing.first_retry_ms);
         for attempt in 0..=timing.retries {
             if attempt > 0 {

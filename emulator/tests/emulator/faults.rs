@@ -89,3 +89,72 @@ async fn requests_are_logged_and_counted_per_endpoint() {
     assert_eq!(log["requests"][0]["path"], "/admin/api/2026-07/orders/count.json");
     assert_eq!(log["requests"][0]["shop"], "acme.myshopify.com");
 }
+
+/// Asserts a `Link` header of the `malformed_link` fault and returns the URL inside it.
+fn malformed_next(reply: &Reply) -> String {
+    let header = reply.header("link").expect("a Link header");
+    let url = header.strip_prefix("rel=\"next\">; ").and_then(|rest| rest.strip_suffix('<'));
+    assert!(header.find('>') < header.find('<'), "{header}");
+    url.unwrap_or_else(|| panic!("a malformed Link header: {header}")).to_owned()
+}
+
+#[tokio::test]
+async fn the_next_n_link_headers_are_malformed_and_then_the_fault_is_off() {
+    let emu = with_faults(json!({"malformed_link": 2})).await;
+    // A single page carries no Link header, so it does not count.
+    let single = emu.get("acme", "/admin/api/2026-07/locations.json").await;
+    assert!(single.header("link").is_none());
+    assert_eq!(emu.control_get("/shops/acme/faults").await["faults"]["malformed_link"], 2);
+
+    let orders = emu.get("acme", &format!("{ORDERS}?status=any&limit=5")).await;
+    let inside = malformed_next(&orders);
+    assert!(inside.starts_with("https://acme.myshopify.com/admin/api/2026-07/orders.json?limit=5&page_info="));
+    let locations: Vec<String> = ids(&single.body["locations"]).iter().map(u64::to_string).collect();
+    let levels = emu
+        .get("acme", &format!("/admin/api/2026-07/inventory_levels.json?limit=5&location_ids={}", locations.join(",")))
+        .await;
+    assert_eq!(levels.status, 200);
+    assert!(malformed_next(&levels).contains("/inventory_levels.json?limit=5&page_info="));
+    assert_eq!(emu.control_get("/shops/acme/faults").await["faults"]["malformed_link"], 0);
+
+    // Only the framing was broken: the URL inside works, and its page's header is well formed.
+    let second = emu.follow(&inside).await;
+    assert_eq!(second.status, 200);
+    let header = second.header("link").unwrap();
+    assert!(header.starts_with("<https://acme.myshopify.com/") && header.ends_with(">; rel=\"next\""), "{header}");
+    assert_eq!(emu.follow(&link(&second, "next").unwrap()).await.status, 200);
+}
+
+#[tokio::test]
+async fn retry_after_is_sent_verbatim_on_every_429_until_reset_with_null() {
+    let mut tiny = shop("acme");
+    tiny["plan"] = json!({"bucket": 1, "leak_per_second": 1.0});
+    let emu = start_manual(vec![tiny]).await;
+    let set = emu.control("/shops/acme/faults", json!({"retry_after": "86400"})).await;
+    assert_eq!(set.status, 200);
+    assert_eq!(set.body["faults"]["retry_after"], "86400");
+
+    assert_eq!(emu.get("acme", ORDERS).await.status, 200);
+    let bucket = emu.get("acme", ORDERS).await;
+    assert_eq!(bucket.status, 429);
+    assert_eq!(bucket.header("retry-after"), Some("86400"));
+
+    emu.control("/shops/acme/faults", json!({"throttle_storm": true})).await;
+    emu.advance(2_000).await;
+    let storm = emu.get("acme", ORDERS).await;
+    assert_eq!(storm.status, 429);
+    assert_eq!(storm.header("retry-after"), Some("86400"));
+
+    let reset = emu.control("/shops/acme/faults", json!({"throttle_storm": false, "retry_after": null})).await;
+    assert_eq!(reset.body["faults"]["retry_after"], serde_json::Value::Null);
+    emu.advance(2_000).await;
+    assert_eq!(emu.get("acme", ORDERS).await.status, 200);
+    let default = emu.get("acme", ORDERS).await;
+    assert_eq!(default.status, 429);
+    assert_eq!(default.header("retry-after"), Some("2.0"));
+
+    for refused in [json!({"retry_after": 86400}), json!({"retry_after": "1\n"})] {
+        assert_eq!(emu.control("/shops/acme/faults", refused.clone()).await.status, 400, "{refused}");
+    }
+    assert_eq!(emu.control_get("/shops/acme/faults").await["faults"]["retry_after"], serde_json::Value::Null);
+}

@@ -45,6 +45,11 @@ pub async fn start(shops: Vec<Value>) -> Emu {
     start_with(json!({ "shops": shops })).await
 }
 
+/// Starts the shops on a manual clock, which moves only through [`Emu::advance`].
+pub async fn start_manual(shops: Vec<Value>) -> Emu {
+    start_with(json!({ "clock": "manual", "shops": shops })).await
+}
+
 pub async fn start_with(config: Value) -> Emu {
     let config = Config::from_json(&config.to_string()).unwrap();
     let emulator = Emulator::start(&config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
@@ -71,6 +76,12 @@ impl Emu {
 
     pub async fn control(&self, path: &str, body: Value) -> Reply {
         reply(self.client.post(format!("{}/_emulator{path}", self.emulator.url())).json(&body)).await
+    }
+
+    /// Moves the manual clock forward by `ms` milliseconds.
+    pub async fn advance(&self, ms: u64) {
+        let reply = self.control("/clock/advance", json!({ "ms": ms })).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
     }
 
     pub async fn control_get(&self, path: &str) -> Value {

@@ -2,6 +2,7 @@
 
 mod auth;
 mod bucket;
+mod clock;
 mod faults;
 mod helpers;
 mod pagination;

@@ -9,7 +9,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use storelink::auth::session;
+use storelink::{api::auth::COOKIE_NAME, auth::session};
 
 fn resident_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
@@ -28,7 +28,7 @@ async fn main() {
     )
     .await;
     let (state, store, addr) = (&bench.state, bench.store, bench.addr);
-    let cookie = format!("{}={}", session::COOKIE_NAME, session::create(&state.pool, bench.admin.id).await.unwrap());
+    let cookie = format!("{}={}", COOKIE_NAME, session::create(&state.pool, bench.admin.id).await.unwrap());
     let url = format!("http://{addr}/api/sync/progress?store_id={store}");
 
     let before = resident_bytes();
@@ -56,7 +56,7 @@ async fn main() {
     let mut delays = Vec::new();
     for _ in 0..5 {
         let changed = Instant::now();
-        state.sync.changed(store);
+        state.hub.changed(store);
         let mut round: Vec<Duration> = Vec::new();
         while round.len() < streams {
             round.push(arrivals.recv().await.unwrap() - changed);

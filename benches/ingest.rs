@@ -9,8 +9,9 @@ use std::time::Instant;
 
 use serde_json::{json, value::RawValue};
 use storelink::{
-    server::db,
-    sync::records::{upsert, Resource},
+    db,
+    ids::StoreId,
+    records::{repo::upsert, Resource},
 };
 use storelink_emulator::{config::Config, data::ShopData};
 
@@ -90,7 +91,7 @@ async fn round(orders: &[Box<RawValue>], ids: &[i64]) -> (f64, f64) {
     for page in orders.chunks(PAGE) {
         let mut tx = pool.begin().await.unwrap();
         let page: Vec<&RawValue> = page.iter().map(|o| o.as_ref()).collect();
-        assert!(upsert(&mut tx, 1, Resource::Orders, &page).await.unwrap().refused.is_empty());
+        assert!(upsert(&mut tx, StoreId(1), Resource::Orders, &page).await.unwrap().refused.is_empty());
         tx.commit().await.unwrap();
     }
     (baseline, orders.len() as f64 / started.elapsed().as_secs_f64())

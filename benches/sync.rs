@@ -37,7 +37,7 @@ async fn main() {
     tokio::time::sleep(std::time::Duration::from_secs_f64(bucket / leak)).await;
     let before = stats().await;
     let started = Instant::now();
-    state.sync.run_job(job).await.unwrap();
+    bench.engine.run_job(job).await.unwrap();
     let wall = started.elapsed().as_secs_f64();
     let after = stats().await;
 

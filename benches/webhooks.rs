@@ -12,7 +12,7 @@ use std::{
 
 use axum::{routing::post, Router};
 use serde_json::{json, Value};
-use storelink::auth::session;
+use storelink::{api::auth::COOKIE_NAME, auth::session};
 use storelink_emulator::webhooks::sign;
 
 mod common;
@@ -60,7 +60,7 @@ async fn main() {
     )
     .await;
     let (state, store, addr, emulator) = (&bench.state, bench.store, bench.addr, &bench.emulator);
-    state.sync.run_job(bench.first_job().await).await.unwrap();
+    bench.engine.run_job(bench.first_job().await).await.unwrap();
 
     // Real order JSON from the emulator, each delivery a distinct order so every one is applied.
     let page: Value = reqwest::Client::new()
@@ -113,7 +113,7 @@ async fn main() {
     );
 
     // From the merchant's new order to the line a browser's progress stream receives.
-    let cookie = format!("{}={}", session::COOKIE_NAME, session::create(&state.pool, bench.admin.id).await.unwrap());
+    let cookie = format!("{}={}", COOKIE_NAME, session::create(&state.pool, bench.admin.id).await.unwrap());
     let mut stream = reqwest::Client::new()
         .get(format!("http://{addr}/api/sync/progress?store_id={store}"))
         .header("cookie", cookie)

@@ -9,8 +9,11 @@ use storelink_emulator::{config::Config, Emulator};
 
 use crate::{
     auth::password,
+    db,
     secrets::{Sealer, Secret},
-    server::{db, Application, Settings},
+    server::Application,
+    state::Settings,
+    stores,
     users::{self, repo, Role},
 };
 
@@ -219,11 +222,7 @@ async fn ensure_first_admin(pool: &db::Pool) -> anyhow::Result<Option<(String, S
         Ok(_) => Ok(Some((email, password))),
         // The address exists but was demoted or deactivated: make it an active admin again.
         Err(_) => {
-            sqlx::query("UPDATE users SET role = 'admin', active = 1, password_hash = ? WHERE email = ?")
-                .bind(&hash)
-                .bind(&email)
-                .execute(pool)
-                .await?;
+            repo::restore_admin(pool, &email, &hash).await?;
             Ok(Some((email, password)))
         }
     }
@@ -236,32 +235,18 @@ async fn rotate_key(current: Option<Secret>, db: &DbArgs) -> anyhow::Result<()> 
     let old = Sealer::load(current.as_ref(), &db.data_dir)?;
     let new_key = Secret::new(Sealer::random_key());
     let new = Sealer::load(Some(&new_key), &db.data_dir)?;
-    let rows: Vec<(i64, Vec<u8>, Vec<u8>)> =
-        sqlx::query_as("SELECT store_id, api_password, shared_secret FROM store_credentials").fetch_all(&pool).await?;
-    let mut tx = pool.begin().await?;
-    for (store_id, password, secret) in &rows {
-        sqlx::query("UPDATE store_credentials SET api_password = ?, shared_secret = ? WHERE store_id = ?")
-            .bind(new.seal(&old.open(password)?))
-            .bind(new.seal(&old.open(secret)?))
-            .bind(store_id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
+    let count = stores::reseal_credentials(&pool, &old, &new).await?;
     match current {
         Some(_) => {
             println!(
                 "Re-sealed {} stores' credentials. Set STORELINK_SECRET_KEY to this new key before restarting:",
-                rows.len()
+                count
             );
             println!("{}", new_key.expose());
         }
         None => {
             Sealer::replace_key_file(&db.data_dir, &new_key)?;
-            println!(
-                "Re-sealed {} stores' credentials; the new key is in the data directory's secret.key.",
-                rows.len()
-            );
+            println!("Re-sealed {} stores' credentials; the new key is in the data directory's secret.key.", count);
         }
     }
     Ok(())

@@ -51,7 +51,6 @@ pub fn violates(err: &sqlx::Error, columns: &str) -> bool {
 
 /// Stores a fieldless enum as the text of each variant, for any database with text columns; a
 /// value the enum does not know is an error when read, never a guess.
-#[macro_export]
 macro_rules! text_column {
     ($ty:ty { $($variant:ident => $text:literal),+ $(,)? }) => {
         impl $ty {
@@ -98,4 +97,38 @@ macro_rules! text_column {
             }
         }
     };
+}
+
+pub(crate) use text_column;
+
+/// What the unit tests of the repositories and the engine start from.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+    use crate::ids::StoreId;
+
+    /// A fresh database in `dir`, migrated.
+    pub async fn pool(dir: &tempfile::TempDir) -> Pool {
+        connect(&sqlite_url_in(dir.path())).await.unwrap()
+    }
+
+    /// A connected store with credentials that open nothing, as registering leaves a store.
+    pub async fn connected_store(pool: &Pool) -> StoreId {
+        let id = sqlx::query_scalar(
+            "INSERT INTO stores (platform, name, shop_domain, state, created_at)
+             VALUES ('shopify', 'S', 's.myshopify.com', 'connected', 0) RETURNING id",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at)
+             VALUES ($1, 'k', x'00', x'00', 0)",
+        )
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
+        id
+    }
 }

@@ -1,24 +1,47 @@
 //! storelink: connect online stores (Shopify first) to a shipping desk.
 //!
-//! Both builds compile this crate: `ssr` for the server (with the command line in `cli` and
-//! the HTTP server in `server`), `hydrate` for the WebAssembly that brings the pages to life.
+//! Both builds compile this crate: `ssr` for the server, `hydrate` for the WebAssembly that
+//! brings the pages to life. The modules form layers, each using only those below it:
+//!
+//! 1. `error`, `ids`, `ndjson`, `secrets`, `db`, `shopify` (the Admin API client and its pacing):
+//!    no knowledge of the app.
+//! 2. The domain, each with its repository: `users`, `auth`, `audit`, `records` (what was
+//!    synced), `jobs`, `stores`.
+//! 3. `progress` (what open pages hear), then the engines: `webhooks` and `sync`.
+//! 4. `state` (settings and the shared state), `api` (the server functions), `ui` (the pages).
+//! 5. `server` (the router and `Application`) and `cli`.
+
+pub mod error;
+pub mod ids;
+pub mod ndjson;
+pub mod shopify;
 
 pub mod audit;
-pub mod auth;
-pub mod error;
-pub mod shopify;
+pub mod jobs;
+pub mod records;
 pub mod stores;
-pub mod sync;
-pub mod ui;
 pub mod users;
 pub mod webhooks;
 
+pub mod api;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod sync;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -8,24 +8,35 @@ use aes_gcm::{
     Aes256Gcm, Key, Nonce,
 };
 use rand::RngCore;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
-/// A credential. Debug and Display print nothing, so it cannot slip into a log or an error.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A credential. Debug and Display print nothing, so it cannot slip into a log or an error; its
+/// memory is wiped when it is dropped; two are compared in constant time.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
 
 impl Secret {
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
+        Secret(Zeroizing::new(value.into()))
     }
 
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.trim().is_empty()
     }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -90,7 +101,7 @@ impl Sealer {
             .cipher
             .decrypt(Nonce::from_slice(nonce), ciphertext)
             .map_err(|_| anyhow::anyhow!("a stored secret could not be decrypted: was the secret key changed?"))?;
-        Ok(Secret(String::from_utf8(plain)?))
+        Ok(Secret::new(String::from_utf8(plain)?))
     }
 }
 
@@ -133,6 +144,8 @@ mod tests {
     fn secrets_never_print() {
         let secret = Secret::new("shpat_very_secret");
         assert!(!format!("{secret:?} {secret}").contains("very_secret"));
+        assert_eq!(secret, Secret::new("shpat_very_secret"));
+        assert_ne!(secret, Secret::new("shpat_very_secreT"));
     }
 
     #[test]

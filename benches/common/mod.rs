@@ -7,9 +7,12 @@ use std::{net::SocketAddr, time::Duration};
 
 use serde_json::{json, Value};
 use storelink::{
+    ids::{JobId, StoreId},
     secrets::Secret,
-    server::{AppState, Application, Settings},
+    server::Application,
+    state::{AppState, Settings},
     stores::register::{register, Form},
+    sync::Engine,
     users::{repo, Role, UserDto},
 };
 use storelink_emulator::{config::Config, Emulator};
@@ -20,9 +23,10 @@ pub const SECRET: &str = "shpss_bench_secret_000000000000000";
 pub struct Bench {
     pub emulator: Emulator,
     pub state: AppState,
+    pub engine: std::sync::Arc<Engine>,
     pub addr: SocketAddr,
     pub admin: UserDto,
-    pub store: i64,
+    pub store: StoreId,
     /// Kept alive so the database outlives the benchmark.
     _dir: tempfile::TempDir,
 }
@@ -57,6 +61,7 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
     .unwrap();
     let addr = app.local_addr();
     let state = app.state.clone();
+    let engine = app.engine.clone();
     tokio::spawn(app.run());
     let admin = repo::create(&state.pool, "bench@storelink.local", Role::Admin, "unused").await.unwrap();
     let form = Form {
@@ -65,13 +70,13 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         api_password: Secret::new(TOKEN.to_owned()),
         shared_secret: Secret::new(SECRET.to_owned()),
     };
-    let store = register(&state, &admin, form).await.unwrap();
-    Bench { emulator, state, addr, admin, store, _dir: dir }
+    let store = register(&state.pool, &state.shopify, &state.sealer, &admin, form).await.unwrap();
+    Bench { emulator, state, engine, addr, admin, store, _dir: dir }
 }
 
 impl Bench {
     /// The store's first sync job, queued by registering.
-    pub async fn first_job(&self) -> i64 {
+    pub async fn first_job(&self) -> JobId {
         sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = ? ORDER BY id LIMIT 1")
             .bind(self.store)
             .fetch_one(&self.state.pool)

@@ -1,16 +1,19 @@
 //! The `audit_log` table.
 
-use sqlx::{Row, SqliteConnection};
-
 use super::AuditEntry;
-use crate::{error::AppError, server::db, users::UserDto};
+use crate::{
+    db::{self, Conn, Pool},
+    error::AppError,
+    ids::{StoreId, UserId},
+    users::UserDto,
+};
 
 /// Records an action; takes a connection so it joins the caller's transaction.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     user: &UserDto,
     action: &str,
-    store: Option<(i64, &str)>,
+    store: Option<(StoreId, &str)>,
     detail: &str,
 ) -> Result<(), AppError> {
     record_as(conn, Some(user.id), &user.email, action, store, detail).await
@@ -18,24 +21,25 @@ pub async fn record(
 
 /// An entry for what Shopify asked for (a webhook), which no user of storelink did.
 pub async fn record_for_shopify(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     action: &str,
-    store: Option<(i64, &str)>,
+    store: Option<(StoreId, &str)>,
     detail: &str,
 ) -> Result<(), AppError> {
     record_as(conn, None, "Shopify", action, store, detail).await
 }
 
 async fn record_as(
-    conn: &mut SqliteConnection,
-    user_id: Option<i64>,
+    conn: &mut Conn,
+    user_id: Option<UserId>,
     email: &str,
     action: &str,
-    store: Option<(i64, &str)>,
+    store: Option<(StoreId, &str)>,
     detail: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO audit_log (at, user_id, user_email, action, store_id, store_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (at, user_id, user_email, action, store_id, store_name, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(db::now())
     .bind(user_id)
@@ -49,22 +53,10 @@ async fn record_as(
     Ok(())
 }
 
-pub async fn recent(pool: &db::Pool, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
-    let rows = sqlx::query("SELECT at, user_email, action, store_name, detail FROM audit_log ORDER BY id DESC LIMIT ?")
+/// The most recent entries first.
+pub async fn recent(pool: &Pool, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+    Ok(sqlx::query_as("SELECT at, user_email, action, store_name, detail FROM audit_log ORDER BY id DESC LIMIT $1")
         .bind(limit)
         .fetch_all(pool)
-        .await?;
-    let entries = rows
-        .iter()
-        .map(|row| {
-            Ok(AuditEntry {
-                at: row.try_get("at")?,
-                user_email: row.try_get("user_email")?,
-                action: row.try_get("action")?,
-                store_name: row.try_get("store_name")?,
-                detail: row.try_get("detail")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(entries)
+        .await?)
 }

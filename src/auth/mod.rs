@@ -1,58 +1,43 @@
-//! Signing in and out, sessions, and the guard every server function calls first.
+//! Who someone is: password hashing, sign-in with its throttle, and server-side sessions. The
+//! server functions and the session cookie are the `api` layer's; this module knows no HTTP.
 
-#[cfg(feature = "ssr")]
-pub mod guard;
-#[cfg(feature = "ssr")]
 pub mod password;
-#[cfg(feature = "ssr")]
+pub mod repo;
 pub mod session;
-#[cfg(feature = "ssr")]
 pub mod throttle;
 
-use leptos::server;
-use server_fn::codec::{GetUrl, PostUrl};
+use crate::{
+    db::Pool,
+    error::AppError,
+    ids::UserId,
+    users::{self, UserDto},
+};
 
-use crate::{error::AppError, users::UserDto};
-
-/// Signs in and sends the browser to the Stores page. Any wrong credential gets the same
-/// message; repeated failures for one email are slowed down.
-#[server(prefix = "/api", endpoint = "login", input = PostUrl)]
-pub async fn login(email: String, password: String) -> Result<(), AppError> {
-    crate::server::respond(async {
-        let state = crate::server::AppState::current()?;
-        let user = session::authenticate(&state.pool, &email, password).await?;
-        let token = session::create(&state.pool, user.id).await?;
-        session::set_cookie(&token, state.settings.secure_cookies());
-        leptos_axum::redirect("/");
-        Ok(())
-    })
-    .await
+/// Checks an email and password, with the throttle, and returns the user they belong to.
+pub async fn authenticate(pool: &Pool, email: &str, password: String) -> Result<UserDto, AppError> {
+    // An unparseable email is simply a wrong credential: same message, same timing.
+    let email = users::normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
+    throttle::check(pool, &email).await?;
+    let found = users::repo::find_active_for_login(pool, &email).await?;
+    let (user, stored) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    if password::verify(password, stored).await? {
+        throttle::clear(pool, &email).await?;
+        return user.ok_or(AppError::Internal);
+    }
+    Err(throttle::record_failure(pool, &email).await?)
 }
 
-/// Ends the session on the server, clears the cookie and returns to the sign-in page.
-#[server(prefix = "/api", endpoint = "logout", input = PostUrl)]
-pub async fn logout() -> Result<(), AppError> {
-    crate::server::respond(async {
-        let state = crate::server::AppState::current()?;
-        if let Some(token) = session::token_from_request() {
-            session::delete(&state.pool, &token).await?;
-        }
-        session::clear_cookie(state.settings.secure_cookies());
-        leptos_axum::redirect("/login");
-        Ok(())
-    })
-    .await
-}
-
-/// The signed-in user, or `None` for an anonymous visitor.
-#[server(prefix = "/api", endpoint = "me", input = GetUrl)]
-pub async fn current_user() -> Result<Option<UserDto>, AppError> {
-    crate::server::respond(async {
-        match guard::require_user().await {
-            Ok(caller) => Ok(Some(caller.user)),
-            Err(AppError::Unauthorized) => Ok(None),
-            Err(err) => Err(err),
-        }
-    })
-    .await
+/// Deactivates a user and ends every session they have, in one transaction.
+pub async fn deactivate_user(pool: &Pool, id: UserId) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    if !users::repo::deactivate(&mut tx, id).await? {
+        drop(tx);
+        return Err(users::repo::deactivation_refused(pool, id).await);
+    }
+    repo::end_sessions_of(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
 }

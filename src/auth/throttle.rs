@@ -1,6 +1,10 @@
 //! Slows down repeated failed sign-ins for one email address.
 
-use crate::{error::AppError, server::db};
+use super::repo;
+use crate::{
+    db::{self, Pool},
+    error::AppError,
+};
 
 /// Failures allowed before each further attempt has to wait.
 pub const FREE_FAILURES: i64 = 5;
@@ -18,39 +22,25 @@ fn remaining_wait(failures: i64, last_failure_at: i64, now: i64) -> i64 {
 }
 
 /// Refuses the attempt while the email is made to wait.
-pub async fn check(pool: &db::Pool, email: &str) -> Result<(), AppError> {
-    let row: Option<(i64, i64)> =
-        sqlx::query_as("SELECT failures, last_failure_at FROM login_throttle WHERE email = ?")
-            .bind(email)
-            .fetch_optional(pool)
-            .await?;
-    match row.map(|(failures, last)| remaining_wait(failures, last, db::now())) {
+pub async fn check(pool: &Pool, email: &str) -> Result<(), AppError> {
+    match repo::failures(pool, email).await?.map(|(failures, last)| remaining_wait(failures, last, db::now())) {
         Some(wait) if wait > 0 => Err(AppError::Throttled { retry_after_secs: wait as u64 }),
         _ => Ok(()),
     }
 }
 
 /// Records a failure and returns the error to show: the generic one, or the wait once reached.
-pub async fn record_failure(pool: &db::Pool, email: &str) -> Result<AppError, AppError> {
+pub async fn record_failure(pool: &Pool, email: &str) -> Result<AppError, AppError> {
     let now = db::now();
-    let failures: i64 = sqlx::query_scalar(
-        "INSERT INTO login_throttle (email, failures, last_failure_at) VALUES (?, 1, ?)
-         ON CONFLICT (email) DO UPDATE SET failures = failures + 1, last_failure_at = excluded.last_failure_at
-         RETURNING failures",
-    )
-    .bind(email)
-    .bind(now)
-    .fetch_one(pool)
-    .await?;
+    let failures = repo::add_failure(pool, email, now).await?;
     Ok(match remaining_wait(failures, now, now) {
         0 => AppError::InvalidCredentials,
         wait => AppError::Throttled { retry_after_secs: wait as u64 },
     })
 }
 
-pub async fn clear(pool: &db::Pool, email: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM login_throttle WHERE email = ?").bind(email).execute(pool).await?;
-    Ok(())
+pub async fn clear(pool: &Pool, email: &str) -> Result<(), AppError> {
+    repo::clear_failures(pool, email).await
 }
 
 #[cfg(test)]

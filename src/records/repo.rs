@@ -309,13 +309,12 @@ mod tests {
     use serde_json::{json, value::to_raw_value, Value};
 
     use super::*;
+    use crate::db::fixtures;
 
-    async fn store(dir: &tempfile::TempDir) -> crate::db::Pool {
-        let pool = crate::db::connect(&crate::db::sqlite_url_in(dir.path())).await.unwrap();
-        sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'S', 's.myshopify.com', 'connected', 0)")
-            .execute(&pool)
-            .await
-            .unwrap();
+    /// A database whose one store is store 1.
+    async fn store(dir: &tempfile::TempDir) -> Pool {
+        let pool = fixtures::pool(dir).await;
+        assert_eq!(fixtures::connected_store(&pool).await, StoreId(1));
         pool
     }
 
@@ -407,5 +406,19 @@ mod tests {
         assert_eq!(sqlx::query_scalar::<_, String>(title).fetch_one(&mut *conn).await.unwrap(), "new");
         upsert_one(&mut conn, Resource::Products, version("newer", "2026-03-01T00:00:00-05:00")).await;
         assert_eq!(sqlx::query_scalar::<_, String>(title).fetch_one(&mut *conn).await.unwrap(), "newer");
+    }
+
+    #[tokio::test]
+    async fn raw_json_reads_back_both_compressed_and_plain_text() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let json = r#"{"id":1,"note":"Zoë"}"#;
+        let (packed, plain, kind): (RawJson, RawJson, String) = sqlx::query_as("SELECT $1, $2, typeof($3)")
+            .bind(RawJson::pack(json))
+            .bind(json)
+            .bind(RawJson::pack(json))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!((packed.0.as_str(), plain.0.as_str(), kind.as_str()), (json, json, "blob"));
     }
 }

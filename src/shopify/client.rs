@@ -46,19 +46,30 @@ pub enum ShopifyError {
 }
 
 impl ShopifyError {
-    /// Worth trying again later: rate limits, server errors, timeouts, dropped connections.
+    /// Worth trying again later: rate limits, server errors, timeouts, dropped connections, and
+    /// answers that arrived garbled.
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            ShopifyError::Throttled { .. } | ShopifyError::Server(_) | ShopifyError::Timeout | ShopifyError::Network(_)
+            ShopifyError::Throttled { .. }
+                | ShopifyError::Server(_)
+                | ShopifyError::Timeout
+                | ShopifyError::Network(_)
+                | ShopifyError::BadResponse(_)
         )
     }
 }
 
-/// A response: status 2xx, its JSON text (checked to be JSON) and headers.
+/// Shopify's own answers never ask for more than a few seconds; a longer `Retry-After` (a broken
+/// proxy, a hostile answer of a day) is cut to this, so one reply cannot stall a store.
+pub const MAX_RETRY_AFTER_MS: u64 = 10_000;
+
+/// A response: status 2xx, its JSON text (checked to be JSON), headers, and the path of the next
+/// page when the `Link` header names one.
 pub struct Reply {
     pub body: axum::body::Bytes,
     pub headers: header::HeaderMap,
+    pub next_page: Option<String>,
 }
 
 impl Reply {
@@ -97,13 +108,50 @@ impl Resolve for PublicOnly {
     }
 }
 
+/// Whether `ip` is on the public internet: not loopback, private, link-local, shared (CGNAT),
+/// multicast, reserved or documentation space, in IPv4 or IPv6, and not an IPv4 address wrapped
+/// in IPv6 (`::ffff:10.0.0.1`) that would be any of those.
 fn is_public(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => {
-            !(v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast())
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_v4(v4);
+            }
+            let first = v6.segments()[0];
+            let embeds_v4 = v6.segments()[..6] == [0; 6] || v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
+            if embeds_v4 {
+                // IPv4-compatible (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) addresses reach the
+                // IPv4 address they carry.
+                let [.., a, b] = v6.segments();
+                let v4 = std::net::Ipv4Addr::from(((a as u32) << 16) | b as u32);
+                return !v6.is_unspecified() && !v6.is_loopback() && is_public_v4(v4);
+            }
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
+                || (first == 0x2001 && v6.segments()[1] == 0x0db8)) // documentation
         }
-        IpAddr::V6(v6) => !(v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00),
     }
+}
+
+fn is_public_v4(v4: std::net::Ipv4Addr) -> bool {
+    let [a, b, c, _] = v4.octets();
+    !(v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_broadcast()
+        || v4.is_multicast()
+        || v4.is_documentation()
+        || a == 0 // "this network" 0.0.0.0/8
+        || (a == 100 && (b & 0xc0) == 64) // shared address space 100.64.0.0/10
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments 192.0.0.0/24
+        || (a == 198 && (b & 0xfe) == 18) // benchmarking 198.18.0.0/15
+        || a >= 240) // reserved 240.0.0.0/4
 }
 
 impl ShopifyClient {
@@ -163,7 +211,8 @@ impl ShopifyClient {
         if status.is_success() {
             serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
                 .map_err(|e| ShopifyError::BadResponse(e.to_string()))?;
-            return Ok(Reply { body: bytes, headers });
+            let next_page = next_page(&headers)?;
+            return Ok(Reply { body: bytes, headers, next_page });
         }
         Err(error_for(status, &headers, &bytes))
     }
@@ -216,6 +265,30 @@ fn without_url(err: reqwest::Error) -> String {
     }
 }
 
+/// The path of the `Link` header's `rel="next"` target, exactly as given; a header that cannot
+/// be read is a garbled answer, never a reason to stop early or to panic.
+fn next_page(headers: &header::HeaderMap) -> Result<Option<String>, ShopifyError> {
+    let Some(value) = headers.get(header::LINK) else { return Ok(None) };
+    let malformed = || ShopifyError::BadResponse("its Link header could not be read".into());
+    let mut rest = value.to_str().map_err(|_| malformed())?.trim();
+    // `<url>; rel="previous", <url>; rel="next"`: URLs may hold commas, so read target by target.
+    while !rest.is_empty() {
+        let target = rest.strip_prefix('<').ok_or_else(malformed)?;
+        let (url, after) = target.split_once('>').ok_or_else(malformed)?;
+        let (params, next) = match after.find(",") {
+            Some(comma) if after[comma + 1..].trim_start().starts_with('<') => (&after[..comma], &after[comma + 1..]),
+            _ => (after, ""),
+        };
+        if params.split(';').any(|p| p.trim().eq_ignore_ascii_case("rel=\"next\"")) {
+            let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+            let path = after_scheme.find('/').map(|slash| &after_scheme[slash..]).ok_or_else(malformed)?;
+            return Ok(Some(path.to_owned()));
+        }
+        rest = next.trim_start();
+    }
+    Ok(None)
+}
+
 fn error_for(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> ShopifyError {
     let errors = serde_json::from_slice::<Value>(body).ok().map(|v| v["errors"].clone()).unwrap_or(Value::Null);
     match status.as_u16() {
@@ -236,9 +309,10 @@ fn error_for(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> Sh
             let seconds = headers
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.parse::<f64>().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0)
                 .unwrap_or(2.0);
-            ShopifyError::Throttled { retry_after_ms: (seconds * 1000.0) as u64 }
+            ShopifyError::Throttled { retry_after_ms: ((seconds * 1000.0) as u64).min(MAX_RETRY_AFTER_MS) }
         }
         code if code >= 500 => ShopifyError::Server(code),
         code => ShopifyError::BadResponse(format!("unexpected status {code}")),
@@ -266,16 +340,78 @@ mod tests {
             error_for(StatusCode::TOO_MANY_REQUESTS, &retry, b""),
             ShopifyError::Throttled { retry_after_ms: 2000 }
         );
+        for (sent, waited) in [("86400", MAX_RETRY_AFTER_MS), ("-5", 2000), ("soon", 2000), ("0.5", 500)] {
+            retry.insert("retry-after", header::HeaderValue::from_static(sent));
+            assert_eq!(
+                error_for(StatusCode::TOO_MANY_REQUESTS, &retry, b""),
+                ShopifyError::Throttled { retry_after_ms: waited },
+                "Retry-After: {sent}"
+            );
+        }
         assert_eq!(error_for(StatusCode::BAD_GATEWAY, &h, b"<html>"), ShopifyError::Server(502));
     }
 
     #[test]
     fn only_public_addresses_are_dialled() {
-        for private in
-            ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.4", "169.254.1.1", "::1", "fd00::1", "0.0.0.0"]
-        {
-            assert!(!is_public(private.parse().unwrap()), "{private}");
+        let refused = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.1.1",
+            "0.0.0.0",
+            "0.1.2.3",
+            "100.64.0.1",
+            "100.127.255.254",
+            "224.0.0.1",
+            "239.255.255.250",
+            "255.255.255.255",
+            "240.0.0.1",
+            "192.0.2.10",
+            "198.18.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fc00::1",
+            "fe80::1",
+            "febf::1",
+            "ff02::1",
+            "::ffff:10.0.0.1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "::10.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "2001:db8::1",
+        ];
+        for address in refused {
+            assert!(!is_public(address.parse().unwrap()), "{address} must be refused");
         }
-        assert!(is_public("23.227.38.65".parse().unwrap()));
+        let public = ["23.227.38.65", "100.128.0.1", "8.8.8.8", "2620:127:f00f::1", "::ffff:23.227.38.65"];
+        for address in public {
+            assert!(is_public(address.parse().unwrap()), "{address} is public");
+        }
+    }
+
+    fn link(value: &str) -> Result<Option<String>, ShopifyError> {
+        let mut headers = header::HeaderMap::new();
+        headers.insert(header::LINK, value.parse().unwrap());
+        next_page(&headers)
+    }
+
+    #[test]
+    fn the_next_link_becomes_a_path_and_a_garbled_one_an_error() {
+        let both = "<https://a.myshopify.com/admin/api/2026-07/x.json?limit=2&page_info=p>; rel=\"previous\", \
+                    <https://a.myshopify.com/admin/api/2026-07/x.json?fields=id,name&page_info=n>; rel=\"next\"";
+        assert_eq!(link(both).unwrap().as_deref(), Some("/admin/api/2026-07/x.json?fields=id,name&page_info=n"));
+        assert_eq!(link("<https://a.myshopify.com/x.json?page_info=p>; rel=\"previous\"").unwrap(), None);
+        assert_eq!(next_page(&header::HeaderMap::new()).unwrap(), None);
+        for garbled in [
+            "rel=\"next\">; https://a.myshopify.com/admin/api/2026-07/x.json?page_info=x<",
+            "<https://a.myshopify.com/x.json; rel=\"next\"",
+            "<https://a.myshopify.com>; rel=\"next\"",
+            "junk",
+        ] {
+            assert!(matches!(link(garbled), Err(ShopifyError::BadResponse(_))), "{garbled}");
+        }
     }
 }

@@ -1,8 +1,10 @@
 //! Shopify: what a Store URL may be, which permissions storelink needs, and (server only) the
-//! Admin API client.
+//! Admin API client with the per-store pacing every caller shares.
 
 #[cfg(feature = "ssr")]
 pub mod client;
+#[cfg(feature = "ssr")]
+pub mod pacing;
 
 /// A shop's permanent `{handle}.myshopify.com` domain: the only address storelink calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +17,11 @@ impl ShopDomain {
 
     pub fn handle(&self) -> &str {
         self.0.strip_suffix(".myshopify.com").unwrap_or(&self.0)
+    }
+
+    /// A domain read back from storelink's own database, checked again on the way out.
+    pub fn from_stored(domain: &str) -> Option<ShopDomain> {
+        normalize_store_url(domain).ok().map(|url| url.domain)
     }
 }
 
@@ -97,7 +104,13 @@ pub fn normalize_store_url(input: &str) -> Result<StoreUrl, String> {
         // /admin path. Anything else with user-info is a disguise.
         Some(userinfo) if host.ends_with(".myshopify.com") && path.starts_with("/admin") => {
             let (key, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-            let decode = |s: &str| percent_decode(s).filter(|s| !s.is_empty());
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8()
+                    .ok()
+                    .map(|s| s.into_owned())
+                    .filter(|s| !s.is_empty())
+            };
             (decode(key), decode(password))
         }
         Some(_) => return Err(format!("That address hides its real host. {USE_MYSHOPIFY}")),
@@ -114,23 +127,6 @@ fn check_handle(handle: &str) -> Result<(), String> {
         return Err(format!("That shop name is longer than Shopify allows. {USE_MYSHOPIFY}"));
     }
     Ok(())
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A permission storelink checks, by the name the Shopify admin shows.

@@ -1,153 +1,346 @@
-//! The `stores` table and its credentials.
+//! The `stores`, `store_credentials` and `store_webhooks` tables.
 
-use sqlx::{sqlite::SqliteRow, Row, SqliteConnection};
-
-use super::{StoreDto, StoreState};
-use crate::{audit, error::AppError, server::db, users::UserDto};
+use super::{Platform, StoreDto, StoreState};
+use crate::{
+    db::{self, Conn, Pool},
+    error::AppError,
+    ids::{StoreId, UserId},
+    records::Counts,
+};
 
 const COLUMNS: &str = "id, platform, name, shop_domain, state, state_detail, warnings, last_synced_at,
      orders_count, products_count, customers_count, locations_count";
 
-fn store_from_row(row: &SqliteRow) -> Result<StoreDto, sqlx::Error> {
-    let warnings: String = row.try_get("warnings")?;
-    Ok(StoreDto {
-        id: row.try_get("id")?,
-        platform: row.try_get("platform")?,
-        name: row.try_get("name")?,
-        shop_domain: row.try_get("shop_domain")?,
-        state: StoreState::parse(&row.try_get::<String, _>("state")?),
-        state_detail: row.try_get("state_detail")?,
-        warnings: warnings.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
-        last_synced_at: row.try_get("last_synced_at")?,
-        orders: row.try_get("orders_count")?,
-        products: row.try_get("products_count")?,
-        customers: row.try_get("customers_count")?,
-        locations: row.try_get("locations_count")?,
-    })
+#[derive(sqlx::FromRow)]
+struct StoreRow {
+    id: StoreId,
+    platform: Platform,
+    name: String,
+    shop_domain: String,
+    state: StoreState,
+    state_detail: Option<String>,
+    /// One warning per line.
+    warnings: String,
+    last_synced_at: Option<i64>,
+    orders_count: i64,
+    products_count: i64,
+    customers_count: i64,
+    locations_count: i64,
 }
 
-pub async fn list(pool: &db::Pool) -> Result<Vec<StoreDto>, AppError> {
+impl From<StoreRow> for StoreDto {
+    fn from(row: StoreRow) -> StoreDto {
+        StoreDto {
+            id: row.id,
+            platform: row.platform,
+            name: row.name,
+            shop_domain: row.shop_domain,
+            state: row.state,
+            state_detail: row.state_detail,
+            warnings: row.warnings.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            last_synced_at: row.last_synced_at,
+            orders: row.orders_count,
+            products: row.products_count,
+            customers: row.customers_count,
+            locations: row.locations_count,
+        }
+    }
+}
+
+pub async fn list(pool: &Pool) -> Result<Vec<StoreDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM stores ORDER BY name, id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
-    Ok(rows.iter().map(store_from_row).collect::<Result<_, _>>()?)
+    let rows: Vec<StoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+    Ok(rows.into_iter().map(StoreDto::from).collect())
 }
 
-pub async fn get(pool: &db::Pool, id: i64) -> Result<Option<StoreDto>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM stores WHERE id = ?");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
-    Ok(row.as_ref().map(store_from_row).transpose()?)
+pub async fn get(pool: &Pool, id: StoreId) -> Result<Option<StoreDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM stores WHERE id = $1");
+    let row: Option<StoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    Ok(row.map(StoreDto::from))
 }
 
-pub async fn find_by_domain(pool: &db::Pool, domain: &str) -> Result<Option<StoreDto>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM stores WHERE shop_domain = ?");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(domain).fetch_optional(pool).await?;
-    Ok(row.as_ref().map(store_from_row).transpose()?)
+pub async fn find_by_domain(pool: &Pool, domain: &str) -> Result<Option<StoreDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM stores WHERE shop_domain = $1");
+    let row: Option<StoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(domain).fetch_optional(pool).await?;
+    Ok(row.map(StoreDto::from))
 }
 
-/// The sealed credentials of a store: API key, password, shared secret.
-pub async fn credentials(pool: &db::Pool, store_id: i64) -> Result<Option<(String, Vec<u8>, Vec<u8>)>, AppError> {
-    Ok(sqlx::query_as("SELECT api_key, api_password, shared_secret FROM store_credentials WHERE store_id = ?")
-        .bind(store_id)
-        .fetch_optional(pool)
-        .await?)
+pub async fn name(conn: &mut Conn, id: StoreId) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT name FROM stores WHERE id = $1").bind(id).fetch_optional(conn).await?)
 }
 
-pub async fn webhook_ids(pool: &db::Pool, store_id: i64) -> Result<Vec<i64>, AppError> {
-    Ok(sqlx::query_scalar("SELECT webhook_id FROM store_webhooks WHERE store_id = ?")
-        .bind(store_id)
-        .fetch_all(pool)
-        .await?)
+/// What Shopify said about a shop when it was registered.
+pub struct ShopDetails<'a> {
+    pub name: &'a str,
+    pub shop_json: &'a str,
+    pub granted_scopes: &'a [String],
+    pub warnings: &'a [String],
 }
 
-/// Marks the store disconnected, deletes its credentials and webhook records, and cancels its
-/// sync jobs, in one transaction with the audit entry.
-pub async fn mark_disconnected(
-    pool: &db::Pool,
-    user: &UserDto,
-    store: &StoreDto,
-    detail: &str,
-) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE stores SET state = 'disconnected', state_detail = NULL WHERE id = ?")
-        .bind(store.id)
-        .execute(&mut *tx)
-        .await?;
-    delete_credentials(&mut tx, store.id).await?;
-    audit::repo::record(&mut tx, user, "Disconnected store", Some((store.id, &store.name)), detail).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Recounts the store's synced records, for the Stores page.
-pub async fn refresh_counts(conn: &mut SqliteConnection, store_id: i64) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE stores SET
-            orders_count = (SELECT COUNT(*) FROM synced_orders WHERE store_id = stores.id),
-            products_count = (SELECT COUNT(*) FROM synced_products WHERE store_id = stores.id),
-            customers_count = (SELECT COUNT(*) FROM synced_customers WHERE store_id = stores.id),
-            locations_count = (SELECT COUNT(*) FROM synced_locations WHERE store_id = stores.id)
-         WHERE id = ?",
+/// Saves a newly registered store as connected; `None` when the domain is already taken.
+pub async fn insert_connected(
+    conn: &mut Conn,
+    domain: &str,
+    shop: &ShopDetails<'_>,
+    registered_by: UserId,
+) -> Result<Option<StoreId>, AppError> {
+    let inserted = sqlx::query_scalar(
+        "INSERT INTO stores (platform, name, shop_domain, state, shop_json, granted_scopes, warnings, registered_by, created_at)
+         VALUES ('shopify', $1, $2, 'connected', $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(store_id)
+    .bind(shop.name)
+    .bind(domain)
+    .bind(shop.shop_json)
+    .bind(shop.granted_scopes.join(" "))
+    .bind(shop.warnings.join("\n"))
+    .bind(registered_by)
+    .bind(db::now())
+    .fetch_one(conn)
+    .await;
+    match inserted {
+        Ok(id) => Ok(Some(id)),
+        Err(err) if db::violates(&err, "stores.shop_domain") => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Connects a disconnected store again; `None` unless it was still disconnected, so two
+/// reconnects cannot both win.
+pub async fn reconnect(conn: &mut Conn, id: StoreId, shop: &ShopDetails<'_>) -> Result<Option<StoreId>, AppError> {
+    Ok(sqlx::query_scalar(
+        "UPDATE stores SET state = 'connected', state_detail = NULL, name = $1, shop_json = $2, granted_scopes = $3,
+                           warnings = $4
+         WHERE id = $5 AND state = 'disconnected' RETURNING id",
+    )
+    .bind(shop.name)
+    .bind(shop.shop_json)
+    .bind(shop.granted_scopes.join(" "))
+    .bind(shop.warnings.join("\n"))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Saves the store's credentials, the password and secret already sealed.
+pub async fn insert_credentials(
+    conn: &mut Conn,
+    id: StoreId,
+    api_key: &str,
+    sealed_password: &[u8],
+    sealed_secret: &[u8],
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(api_key)
+    .bind(sealed_password)
+    .bind(sealed_secret)
+    .bind(db::now())
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Shopify says the app was uninstalled: the credentials no longer work, so they go, and the
-/// store waits for an administrator to reconnect it.
-pub async fn mark_uninstalled(pool: &db::Pool, store_id: i64) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    let name: Option<String> = sqlx::query_scalar(
-        "UPDATE stores SET state = 'disconnected', state_detail = 'App uninstalled in Shopify — reconnect'
-         WHERE id = ? RETURNING name",
+/// The shop's domain and its sealed API password, when the store has credentials.
+pub async fn connection(pool: &Pool, id: StoreId) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT s.shop_domain, c.api_password FROM stores s JOIN store_credentials c ON c.store_id = s.id
+         WHERE s.id = $1",
     )
-    .bind(store_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(name) = name else { return Ok(()) };
-    delete_credentials(&mut tx, store_id).await?;
-    audit::repo::record_for_shopify(&mut tx, "App uninstalled", Some((store_id, &name)), "credentials deleted").await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
 }
 
-async fn delete_credentials(conn: &mut SqliteConnection, store_id: i64) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM store_credentials WHERE store_id = ?").bind(store_id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM store_webhooks WHERE store_id = ?").bind(store_id).execute(&mut *conn).await?;
-    sqlx::query("UPDATE sync_jobs SET state = 'cancelled', updated_at = ? WHERE store_id = ? AND state IN ('queued', 'running')")
-        .bind(db::now())
-        .bind(store_id)
-        .execute(&mut *conn)
+/// The store with this domain and its sealed shared secret, when it has credentials: what a
+/// webhook delivery is verified with.
+pub async fn signing_secret(pool: &Pool, domain: &str) -> Result<Option<(StoreId, Vec<u8>)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT s.id, c.shared_secret FROM stores s JOIN store_credentials c ON c.store_id = s.id
+         WHERE s.shop_domain = $1",
+    )
+    .bind(domain)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Every store's sealed API password and shared secret, for re-sealing under a new key.
+pub async fn all_sealed_credentials(pool: &Pool) -> Result<Vec<(StoreId, Vec<u8>, Vec<u8>)>, AppError> {
+    Ok(sqlx::query_as("SELECT store_id, api_password, shared_secret FROM store_credentials").fetch_all(pool).await?)
+}
+
+pub async fn reseal(
+    conn: &mut Conn,
+    id: StoreId,
+    sealed_password: &[u8],
+    sealed_secret: &[u8],
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE store_credentials SET api_password = $1, shared_secret = $2 WHERE store_id = $3")
+        .bind(sealed_password)
+        .bind(sealed_secret)
+        .bind(id)
+        .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Deletes a disconnected store and its synced data (cascading); connected stores are refused.
-pub async fn remove(pool: &db::Pool, user: &UserDto, store_id: i64) -> Result<(), AppError> {
-    // The DELETE comes first, so the transaction takes SQLite's write lock at once (a read
-    // first could not be upgraded while the sync engine writes).
-    let mut tx = pool.begin().await?;
-    let deleted: Option<String> =
-        sqlx::query_scalar("DELETE FROM stores WHERE id = ? AND state = 'disconnected' RETURNING name")
-            .bind(store_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some(name) = deleted else {
-        drop(tx);
-        return match get(pool, store_id).await? {
-            None => Err(AppError::NotFound("That store does not exist.".into())),
-            Some(store) => Err(AppError::Conflict(format!("Disconnect {} before removing it.", store.name))),
-        };
-    };
-    audit::repo::record(
-        &mut tx,
-        user,
-        "Removed store",
-        Some((store_id, &name)),
-        "the store and its synced data were deleted",
+/// Marks the store disconnected, with why when Shopify did it; returns its name, or `None`
+/// when there is no such store.
+pub async fn mark_disconnected(conn: &mut Conn, id: StoreId, detail: Option<&str>) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar("UPDATE stores SET state = 'disconnected', state_detail = $1 WHERE id = $2 RETURNING name")
+        .bind(detail)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Deletes the store's credentials and its record of webhook subscriptions.
+pub async fn delete_credentials(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM store_credentials WHERE store_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM store_webhooks WHERE store_id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Deletes a disconnected store and its synced data (cascading); returns its name, or `None`
+/// when it does not exist or is still connected.
+pub async fn delete_disconnected(conn: &mut Conn, id: StoreId) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar("DELETE FROM stores WHERE id = $1 AND state = 'disconnected' RETURNING name")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The shop's details as the last sync read them.
+pub async fn update_shop(conn: &mut Conn, id: StoreId, shop_json: &str, name: Option<&str>) -> Result<(), AppError> {
+    sqlx::query("UPDATE stores SET shop_json = $1, name = COALESCE($2, name) WHERE id = $3")
+        .bind(shop_json)
+        .bind(name)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The Stores page's counts.
+pub async fn set_counts(conn: &mut Conn, id: StoreId, counts: Counts) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE stores SET orders_count = $1, products_count = $2, customers_count = $3, locations_count = $4
+         WHERE id = $5",
     )
+    .bind(counts.orders)
+    .bind(counts.products)
+    .bind(counts.customers)
+    .bind(counts.locations)
+    .bind(id)
+    .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// A sync finished: when, and no state to explain any more.
+pub async fn mark_synced(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
+    sqlx::query("UPDATE stores SET last_synced_at = $1, state_detail = NULL WHERE id = $2")
+        .bind(db::now())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Why the store's sync stopped, in words.
+pub async fn set_state_detail(conn: &mut Conn, id: StoreId, detail: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE stores SET state_detail = $1 WHERE id = $2").bind(detail).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+/// The access scopes the store granted at registration.
+pub async fn granted_scopes(pool: &Pool, id: StoreId) -> Result<Vec<String>, AppError> {
+    let granted: Option<String> =
+        sqlx::query_scalar("SELECT granted_scopes FROM stores WHERE id = $1").bind(id).fetch_optional(pool).await?;
+    Ok(granted.unwrap_or_default().split_whitespace().map(str::to_owned).collect())
+}
+
+/// The ids of the webhook subscriptions storelink created for the store.
+pub async fn webhook_ids(pool: &Pool, id: StoreId) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar("SELECT webhook_id FROM store_webhooks WHERE store_id = $1").bind(id).fetch_all(pool).await?)
+}
+
+/// The topics the store is subscribed to, by name.
+pub async fn webhook_topics(pool: &Pool, id: StoreId) -> Result<Vec<String>, AppError> {
+    Ok(sqlx::query_scalar("SELECT topic FROM store_webhooks WHERE store_id = $1 ORDER BY topic")
+        .bind(id)
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Records the subscriptions Shopify holds for the store now, and when some had to be made
+/// again because Shopify had dropped them.
+pub async fn replace_webhooks(
+    pool: &Pool,
+    id: StoreId,
+    subscriptions: &[(i64, String)],
+    repaired: bool,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM store_webhooks WHERE store_id = $1").bind(id).execute(&mut *tx).await?;
+    for (webhook_id, topic) in subscriptions {
+        sqlx::query(
+            "INSERT INTO store_webhooks (store_id, webhook_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(webhook_id)
+        .bind(topic)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if repaired {
+        sqlx::query("UPDATE stores SET webhooks_repaired_at = $1 WHERE id = $2")
+            .bind(db::now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(())
+}
+
+/// Counts a delivery refused for its signature.
+pub async fn count_rejected_delivery(pool: &Pool, id: StoreId) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE stores SET webhooks_rejected = webhooks_rejected + 1, webhooks_last_rejected_at = $1 WHERE id = $2",
+    )
+    .bind(db::now())
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Deliveries refused so far, when the last was, and when subscriptions were last repaired.
+pub async fn webhook_figures(pool: &Pool, id: StoreId) -> Result<(i64, Option<i64>, Option<i64>), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT webhooks_rejected, webhooks_last_rejected_at, webhooks_repaired_at FROM stores WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .unwrap_or((0, None, None)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::fixtures::{connected_store, pool};
+
+    #[tokio::test]
+    async fn an_unknown_state_is_an_error_not_a_guess() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir).await;
+        let id = connected_store(&pool).await;
+        assert_eq!(get(&pool, id).await.unwrap().unwrap().state, StoreState::Connected);
+        sqlx::query("UPDATE stores SET state = 'Connected' WHERE id = $1").bind(id).execute(&pool).await.unwrap();
+        assert!(get(&pool, id).await.is_err(), "a state storelink never writes is refused when read");
+    }
 }

@@ -3,7 +3,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::error_view;
-use crate::{auth::current_user, error::AppError, stores::RegisterStore};
+use crate::{
+    api::{auth::current_user, stores::RegisterStore},
+    error::AppError,
+};
 
 /// Adding a store: first the platform, then (for Shopify) the credentials form.
 #[component]

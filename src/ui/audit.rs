@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{error_view, format_utc};
-use crate::audit::list_audit;
+use crate::api::audit::list_audit;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

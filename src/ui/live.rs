@@ -2,11 +2,11 @@
 //! `watch_progress`, reconnecting when the connection drops. On the server it does nothing:
 //! the page is rendered from the snapshot its data already carries.
 
-use crate::sync::StoreProgress;
+use crate::{ids::StoreId, jobs::StoreProgress};
 
 /// Calls `on_update` with every snapshot for `store_id` (or every store) while the calling
 /// component lives.
-pub fn watch(store_id: Option<i64>, on_update: impl Fn(StoreProgress) + 'static) {
+pub fn watch(store_id: Option<StoreId>, on_update: impl Fn(StoreProgress) + 'static) {
     #[cfg(feature = "hydrate")]
     {
         use std::sync::{
@@ -17,7 +17,7 @@ pub fn watch(store_id: Option<i64>, on_update: impl Fn(StoreProgress) + 'static)
         use futures::StreamExt;
         use leptos::prelude::on_cleanup;
 
-        use crate::sync::watch_progress;
+        use crate::{api::sync::watch_progress, ndjson::Lines};
 
         let alive = Arc::new(AtomicBool::new(true));
         let flag = alive.clone();
@@ -26,17 +26,13 @@ pub fn watch(store_id: Option<i64>, on_update: impl Fn(StoreProgress) + 'static)
             while alive.load(Ordering::Relaxed) {
                 if let Ok(stream) = watch_progress(store_id).await {
                     let mut stream = stream.into_inner();
-                    let mut buffer = String::new();
+                    let mut lines = Lines::default();
                     while let Some(Ok(chunk)) = stream.next().await {
                         if !alive.load(Ordering::Relaxed) {
                             return;
                         }
-                        buffer.push_str(&chunk);
-                        while let Some(end) = buffer.find('\n') {
-                            let line: String = buffer.drain(..=end).collect();
-                            if let Ok(progress) = serde_json::from_str::<StoreProgress>(line.trim()) {
-                                on_update(progress);
-                            }
+                        for progress in lines.push::<StoreProgress>(&chunk) {
+                            on_update(progress);
                         }
                     }
                 }

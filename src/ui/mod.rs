@@ -3,6 +3,7 @@
 
 mod add_store;
 mod audit;
+mod format;
 mod live;
 mod signin;
 mod store_actions;
@@ -19,9 +20,11 @@ use leptos_router::{
 };
 
 use crate::{
-    auth::{current_user, Logout},
+    api::auth::{current_user, Logout},
     error::AppError,
 };
+
+pub use format::{duration_words, format_utc, progress_summary, relative_time};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -123,34 +126,5 @@ fn NotFound() -> impl IntoView {
         <p>
             <a href="/">"Back to the stores"</a>
         </p>
-    }
-}
-
-/// "2026-11-27 05:31 UTC" for Unix seconds; the same on server and browser.
-pub fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (proleptic Gregorian), valid for every date storelink will meet.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_utc;
-
-    #[test]
-    fn utc_times_are_formatted_as_calendar_dates() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
-        assert_eq!(format_utc(1_795_757_460), "2026-11-27 05:31 UTC");
     }
 }

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::{auth::Login, error::AppError};
+use crate::{api::auth::Login, error::AppError};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {

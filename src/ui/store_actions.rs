@@ -7,11 +7,13 @@ use leptos_router::hooks::use_params_map;
 
 use super::error_view;
 use crate::{
+    api::stores::{get_store, DisconnectStore, RemoveStore},
     error::AppError,
-    stores::{get_store, DisconnectStore, RemoveStore},
+    ids::StoreId,
+    stores::StoreState,
 };
 
-fn store_id() -> Memo<i64> {
+fn store_id() -> Memo<StoreId> {
     let params = use_params_map();
     Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()).unwrap_or_default())
 }
@@ -56,7 +58,7 @@ pub fn DisconnectPage() -> impl IntoView {
                         failure(disconnect.value()),
                         view! {
                             <ActionForm action=disconnect attr:class="inline">
-                                <input type="hidden" name="store_id" value=store.id />
+                                <input type="hidden" name="store_id" value=store.id.to_string() />
                                 <button type="submit" class="danger">
                                     {format!("Disconnect {}", store.name)}
                                 </button>
@@ -80,7 +82,7 @@ pub fn RemovePage() -> impl IntoView {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match store.await {
-                    Ok(store) if store.state == crate::stores::StoreState::Disconnected => confirmation(
+                    Ok(store) if store.state == StoreState::Disconnected => confirmation(
                         format!("Remove {}?", store.name),
                         format!(
                             "This deletes {} ({}) and everything synchronized from it. It cannot be undone.",
@@ -90,7 +92,7 @@ pub fn RemovePage() -> impl IntoView {
                         failure(remove.value()),
                         view! {
                             <ActionForm action=remove attr:class="inline">
-                                <input type="hidden" name="store_id" value=store.id />
+                                <input type="hidden" name="store_id" value=store.id.to_string() />
                                 <button type="submit" class="danger">
                                     {format!("Remove {}", store.name)}
                                 </button>

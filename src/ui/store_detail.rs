@@ -5,10 +5,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{error_view, format_utc, live, stores::SyncNowButton};
+use super::{duration_words, error_view, format_utc, live, progress_summary, relative_time, stores::SyncNowButton};
 use crate::{
-    stores::{detail::Page, relative_time, store_detail, StoreOverview, StoreState},
-    sync::{duration_words, StoreProgress, RESOURCES},
+    api::stores::{store_detail, StoreOverview},
+    ids::StoreId,
+    jobs::StoreProgress,
+    records::{self, CustomerRow, OrderRow, Page, ProductRow},
+    stores::{PermissionRow, StoreState},
     webhooks::{WebhookHealth, TOPICS},
 };
 
@@ -18,7 +21,7 @@ pub fn StoreDetailPage() -> impl IntoView {
     let query = use_query_map();
     let number = move |name: &str| query.read().get(name).and_then(|v| v.parse::<i64>().ok()).unwrap_or(1);
     let key = move || {
-        let id = params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+        let id = params.read().get("id").and_then(|id| id.parse::<StoreId>().ok()).unwrap_or_default();
         (id, number("orders_page"), number("products_page"), number("customers_page"))
     };
     let overview =
@@ -120,19 +123,19 @@ fn Webhooks(health: WebhookHealth, now: i64) -> impl IntoView {
 
 #[component]
 fn SyncSection(progress: RwSignal<Option<StoreProgress>>) -> impl IntoView {
-    let summary =
-        move || progress.with(|p| p.as_ref().map_or("Not synchronized yet.".to_owned(), StoreProgress::summary));
+    let summary = move || progress.with(|p| p.as_ref().map_or("Not synchronized yet.".to_owned(), progress_summary));
     let bars = move || {
         progress.with(|p| {
             let p = p.clone()?;
-            let rows = RESOURCES
+            let rows = records::Resource::ALL
                 .iter()
-                .map(|(key, label)| {
-                    let count = p.progress.resources.get(*key).copied().unwrap_or_default();
+                .map(|resource| {
+                    let label = resource.label();
+                    let count = p.progress.resources.get(resource.key()).copied().unwrap_or_default();
                     let total = count.total.unwrap_or(count.done).max(count.done);
                     view! {
                         <tr>
-                            <th scope="row">{*label}</th>
+                            <th scope="row">{label}</th>
                             <td>
                                 <progress max=total.max(1).to_string() value=count.done.to_string() aria-label=format!("{label} synchronized")></progress>
                             </td>
@@ -163,7 +166,7 @@ fn SyncSection(progress: RwSignal<Option<StoreProgress>>) -> impl IntoView {
 }
 
 #[component]
-fn Permissions(rows: Vec<crate::stores::detail::PermissionRow>) -> impl IntoView {
+fn Permissions(rows: Vec<PermissionRow>) -> impl IntoView {
     view! {
         <section aria-labelledby="permissions-heading">
             <h2 id="permissions-heading">"Permissions"</h2>
@@ -214,7 +217,7 @@ fn Pager(name: &'static str, page: i64, pages: i64) -> impl IntoView {
 }
 
 #[component]
-fn OrdersSection(page: Page<crate::stores::detail::OrderRow>) -> impl IntoView {
+fn OrdersSection(page: Page<OrderRow>) -> impl IntoView {
     let pages = page.pages();
     view! {
         <section aria-labelledby="orders-heading">
@@ -284,7 +287,7 @@ fn ListSection(
 }
 
 #[component]
-fn ProductsSection(page: Page<crate::stores::detail::ProductRow>) -> impl IntoView {
+fn ProductsSection(page: Page<ProductRow>) -> impl IntoView {
     let rows = page.rows.iter().map(|p| (p.title.clone(), p.variants.to_string())).collect();
     view! {
         <ListSection
@@ -301,7 +304,7 @@ fn ProductsSection(page: Page<crate::stores::detail::ProductRow>) -> impl IntoVi
 }
 
 #[component]
-fn CustomersSection(page: Page<crate::stores::detail::CustomerRow>) -> impl IntoView {
+fn CustomersSection(page: Page<CustomerRow>) -> impl IntoView {
     let rows = page.rows.iter().map(|c| (c.name.clone(), c.email.clone().unwrap_or_default())).collect();
     view! {
         <ListSection

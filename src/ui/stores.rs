@@ -3,10 +3,15 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{error_view, format_utc, live};
+use super::{error_view, format_utc, live, progress_summary, relative_time};
 use crate::{
-    stores::{list_stores, relative_time, StoreDto, StoreState, StoresPage as Page},
-    sync::{StoreProgress, SyncNow},
+    api::{
+        stores::{list_stores, StoresPage as Page},
+        sync::SyncNow,
+    },
+    ids::StoreId,
+    jobs::StoreProgress,
+    stores::{StoreDto, StoreState},
 };
 
 #[component]
@@ -29,7 +34,7 @@ pub fn StoresPage() -> impl IntoView {
 
 /// Each store's latest job, kept current by the progress stream; a job that ends reloads the
 /// list so its counts and time show.
-fn live_progress(initial: Vec<StoreProgress>, refresh: Callback<()>) -> RwSignal<HashMap<i64, StoreProgress>> {
+fn live_progress(initial: Vec<StoreProgress>, refresh: Callback<()>) -> RwSignal<HashMap<StoreId, StoreProgress>> {
     let live = RwSignal::new(initial.into_iter().map(|p| (p.store_id, p)).collect::<HashMap<_, _>>());
     live::watch(None, move |progress| {
         let was_active = live.with_untracked(|m| m.get(&progress.store_id).is_some_and(StoreProgress::active));
@@ -97,7 +102,7 @@ fn StoreList(page: Page, refresh: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<i64, StoreProgress>>) -> impl IntoView {
+fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> impl IntoView {
     let synced = match store.last_synced_at {
         Some(at) => {
             view! { <time title=format_utc(at)>{relative_time(at, now)} " (" {format_utc(at)} ")"</time> }.into_any()
@@ -137,14 +142,14 @@ fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<i64, 
             view! {
                 <div class="live">
                     <progress max=p.total().max(1).to_string() value=p.done().to_string() aria-label=format!("Sync progress of {name}")></progress>
-                    <span class="note">{p.summary()}</span>
+                    <span class="note">{progress_summary(&p)}</span>
                 </div>
             }
         })
     };
     view! {
         <tr>
-            <td>{store.platform}</td>
+            <td>{store.platform.label()}</td>
             <td>
                 <a href=format!("/stores/{}", store.id)>{store.name}</a>
                 {warnings}
@@ -163,7 +168,7 @@ fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<i64, 
 
 /// "Sync now": starts an incremental sync unless one is already running.
 #[component]
-pub fn SyncNowButton(store_id: i64, name: String) -> impl IntoView {
+pub fn SyncNowButton(store_id: StoreId, name: String) -> impl IntoView {
     let sync = ServerAction::<SyncNow>::new();
     let message = move || {
         sync.value().get().map(|result| match result {
@@ -173,7 +178,7 @@ pub fn SyncNowButton(store_id: i64, name: String) -> impl IntoView {
     };
     view! {
         <ActionForm action=sync attr:class="inline">
-            <input type="hidden" name="store_id" value=store_id />
+            <input type="hidden" name="store_id" value=store_id.to_string() />
             <button type="submit" aria-label=format!("Sync {name} now")>
                 "Sync now"
             </button>

@@ -3,8 +3,9 @@ use leptos_meta::Title;
 
 use super::error_view;
 use crate::{
+    api::users::{list_users, ChangeRole, CreateUser, DeactivateUser},
     error::AppError,
-    users::{list_users, ChangeRole, CreateUser, DeactivateUser, Role, UserDto, MIN_PASSWORD_CHARS},
+    users::{Role, UserDto, MIN_PASSWORD_CHARS},
 };
 
 #[component]
@@ -74,7 +75,7 @@ fn UserTable(
                                 <td>{if user.active { "Active" } else { "Deactivated" }}</td>
                                 <td class="actions">
                                     <ActionForm action=change attr:class="inline">
-                                        <input type="hidden" name="user_id" value=user.id />
+                                        <input type="hidden" name="user_id" value=user.id.to_string() />
                                         <input type="hidden" name="role" value=other.as_str() />
                                         <button type="submit" aria-label=make_label>
                                             {format!("Make {}", other.label())}
@@ -85,7 +86,7 @@ fn UserTable(
                                         .then(|| {
                                             view! {
                                                 <ActionForm action=deactivate attr:class="inline">
-                                                    <input type="hidden" name="user_id" value=user.id />
+                                                    <input type="hidden" name="user_id" value=user.id.to_string() />
                                                     <button type="submit" aria-label=deactivate_label>
                                                         "Deactivate"
                                                     </button>

@@ -1,14 +1,12 @@
-//! Users and their roles: the DTOs both sides share, the administrators' server functions, and
-//! (server only) the `users` table.
+//! Users and their roles: what both sides share, the rules for emails and passwords, and (server
+//! only) the `users` table.
 
 #[cfg(feature = "ssr")]
 pub mod repo;
 
-use leptos::server;
 use serde::{Deserialize, Serialize};
-use server_fn::codec::{GetUrl, PostUrl};
 
-use crate::error::AppError;
+use crate::{error::AppError, ids::UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -16,6 +14,9 @@ pub enum Role {
     Admin,
     Standard,
 }
+
+#[cfg(feature = "ssr")]
+crate::db::text_column!(Role { Admin => "admin", Standard => "standard" });
 
 impl Role {
     pub fn as_str(self) -> &'static str {
@@ -43,8 +44,9 @@ impl Role {
 
 /// A user as the browser sees it: never the password hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct UserDto {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub role: Role,
     pub active: bool,
@@ -83,46 +85,6 @@ pub fn check_password_strength(password: &str) -> Result<(), AppError> {
         return Err(AppError::invalid("password", format!("Use at least {MIN_PASSWORD_CHARS} characters.")));
     }
     Ok(())
-}
-
-#[server(prefix = "/api", endpoint = "users/list", input = GetUrl)]
-pub async fn list_users() -> Result<Vec<UserDto>, AppError> {
-    crate::server::respond(async {
-        let caller = crate::auth::guard::require_admin().await?;
-        repo::list(&caller.pool).await
-    })
-    .await
-}
-
-#[server(prefix = "/api", endpoint = "users/create", input = PostUrl)]
-pub async fn create_user(email: String, role: String, password: String) -> Result<UserDto, AppError> {
-    crate::server::respond(async {
-        let caller = crate::auth::guard::require_admin().await?;
-        let email = normalize_email(&email)?;
-        let role = Role::parse(&role)?;
-        check_password_strength(&password)?;
-        let hash = crate::auth::password::hash(password).await?;
-        repo::create(&caller.pool, &email, role, &hash).await
-    })
-    .await
-}
-
-#[server(prefix = "/api", endpoint = "users/change-role", input = PostUrl)]
-pub async fn change_role(user_id: i64, role: String) -> Result<(), AppError> {
-    crate::server::respond(async {
-        let caller = crate::auth::guard::require_admin().await?;
-        repo::set_role(&caller.pool, user_id, Role::parse(&role)?).await
-    })
-    .await
-}
-
-#[server(prefix = "/api", endpoint = "users/deactivate", input = PostUrl)]
-pub async fn deactivate_user(user_id: i64) -> Result<(), AppError> {
-    crate::server::respond(async {
-        let caller = crate::auth::guard::require_admin().await?;
-        repo::deactivate(&caller.pool, user_id).await
-    })
-    .await
 }
 
 #[cfg(test)]

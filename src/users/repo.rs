@@ -1,44 +1,43 @@
 //! The `users` table.
 
-use sqlx::Row;
-
 use super::{Role, UserDto};
-use crate::{error::AppError, server::db};
+use crate::{
+    db::{self, Conn, Pool},
+    error::AppError,
+    ids::UserId,
+};
 
-fn user_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserDto, sqlx::Error> {
-    let role: String = row.try_get("role")?;
-    Ok(UserDto {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        role: if role == "admin" { Role::Admin } else { Role::Standard },
-        active: row.try_get::<i64, _>("active")? == 1,
-    })
+const COLUMNS: &str = "id, email, role, active";
+
+pub async fn list(pool: &Pool) -> Result<Vec<UserDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users ORDER BY email");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?)
 }
 
-pub async fn list(pool: &db::Pool) -> Result<Vec<UserDto>, AppError> {
-    let rows = sqlx::query("SELECT id, email, role, active FROM users ORDER BY email").fetch_all(pool).await?;
-    Ok(rows.iter().map(user_from_row).collect::<Result<_, _>>()?)
+pub async fn get(pool: &Pool, id: UserId) -> Result<Option<UserDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?)
 }
 
-pub async fn get(pool: &db::Pool, id: i64) -> Result<Option<UserDto>, AppError> {
-    let row =
-        sqlx::query("SELECT id, email, role, active FROM users WHERE id = ?").bind(id).fetch_optional(pool).await?;
-    Ok(row.as_ref().map(user_from_row).transpose()?)
+/// The user, if they exist and are active.
+pub async fn get_active(pool: &Pool, id: UserId) -> Result<Option<UserDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND active");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?)
 }
 
 /// Creates a user; `email` must already be normalised and `password_hash` computed.
-pub async fn create(pool: &db::Pool, email: &str, role: Role, password_hash: &str) -> Result<UserDto, AppError> {
-    let inserted = sqlx::query(
-        "INSERT INTO users (email, password_hash, role, active, created_at) VALUES (?, ?, ?, 1, ?) RETURNING id",
+pub async fn create(pool: &Pool, email: &str, role: Role, password_hash: &str) -> Result<UserDto, AppError> {
+    let inserted = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
     )
     .bind(email)
     .bind(password_hash)
-    .bind(role.as_str())
+    .bind(role)
     .bind(db::now())
     .fetch_one(pool)
     .await;
     match inserted {
-        Ok(row) => Ok(UserDto { id: row.try_get("id")?, email: email.to_owned(), role, active: true }),
+        Ok(id) => Ok(UserDto { id, email: email.to_owned(), role, active: true }),
         Err(err) if db::violates(&err, "users.email") => {
             Err(AppError::invalid("email", "A user with this email already exists."))
         }
@@ -46,62 +45,74 @@ pub async fn create(pool: &db::Pool, email: &str, role: Role, password_hash: &st
     }
 }
 
-/// The user and password hash for a sign-in attempt; inactive users are not returned.
-pub async fn find_active_for_login(pool: &db::Pool, email: &str) -> Result<Option<(UserDto, String)>, AppError> {
-    let row = sqlx::query("SELECT id, email, role, active, password_hash FROM users WHERE email = ? AND active = 1")
+/// Makes `email` an active administrator with a new password hash, whatever it was before.
+pub async fn restore_admin(pool: &Pool, email: &str, password_hash: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET role = 'admin', active = TRUE, password_hash = $1 WHERE email = $2")
+        .bind(password_hash)
         .bind(email)
-        .fetch_optional(pool)
+        .execute(pool)
         .await?;
-    match row {
-        Some(row) => Ok(Some((user_from_row(&row)?, row.try_get("password_hash")?))),
-        None => Ok(None),
-    }
+    Ok(())
 }
 
-pub async fn count_active_admins(pool: &db::Pool) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1").fetch_one(pool).await?)
+#[derive(sqlx::FromRow)]
+struct LoginRow {
+    #[sqlx(flatten)]
+    user: UserDto,
+    password_hash: String,
+}
+
+/// The user and password hash for a sign-in attempt; inactive users are not returned.
+pub async fn find_active_for_login(pool: &Pool, email: &str) -> Result<Option<(UserDto, String)>, AppError> {
+    let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1 AND active");
+    let row: Option<LoginRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(pool).await?;
+    Ok(row.map(|row| (row.user, row.password_hash)))
+}
+
+pub async fn count_active_admins(pool: &Pool) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active").fetch_one(pool).await?)
 }
 
 // The last-administrator rule is part of each UPDATE's WHERE clause, so two administrators
 // demoting each other at the same moment cannot both succeed.
 macro_rules! unless_last_active_admin {
     () => {
-        " AND (role <> 'admin' OR active = 0 OR EXISTS (SELECT 1 FROM users other
-              WHERE other.role = 'admin' AND other.active = 1 AND other.id <> users.id))"
+        " AND (role <> 'admin' OR NOT active OR EXISTS (SELECT 1 FROM users other
+              WHERE other.role = 'admin' AND other.active AND other.id <> users.id))"
     };
 }
 
 const LAST_ADMIN: &str =
     "There must always be at least one active administrator. Make another user an administrator first.";
 
-pub async fn set_role(pool: &db::Pool, id: i64, role: Role) -> Result<(), AppError> {
-    let sql = match role {
-        Role::Admin => "UPDATE users SET role = 'admin' WHERE id = ?",
-        Role::Standard => concat!("UPDATE users SET role = 'standard' WHERE id = ?", unless_last_active_admin!()),
-    };
-    let updated = sqlx::query(sql).bind(id).execute(pool).await?.rows_affected();
-    if updated == 1 {
-        return Ok(());
-    }
-    match get(pool, id).await? {
-        None => Err(AppError::NotFound("That user does not exist.".into())),
-        Some(_) => Err(AppError::Conflict(LAST_ADMIN.into())),
+/// Why an UPDATE of `id` changed nothing: no such user, or the last-administrator rule.
+async fn refusal(pool: &Pool, id: UserId) -> AppError {
+    match get(pool, id).await {
+        Ok(None) => AppError::NotFound("That user does not exist.".into()),
+        Ok(Some(_)) => AppError::Conflict(LAST_ADMIN.into()),
+        Err(err) => err,
     }
 }
 
-/// Deactivates a user and ends every session they have.
-pub async fn deactivate(pool: &db::Pool, id: i64) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    let sql = concat!("UPDATE users SET active = 0 WHERE id = ?", unless_last_active_admin!());
-    let updated = sqlx::query(sql).bind(id).execute(&mut *tx).await?.rows_affected();
-    if updated == 1 {
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?").bind(id).execute(&mut *tx).await?;
-        tx.commit().await?;
+pub async fn set_role(pool: &Pool, id: UserId, role: Role) -> Result<(), AppError> {
+    let sql = match role {
+        Role::Admin => "UPDATE users SET role = 'admin' WHERE id = $1",
+        Role::Standard => concat!("UPDATE users SET role = 'standard' WHERE id = $1", unless_last_active_admin!()),
+    };
+    if sqlx::query(sql).bind(id).execute(pool).await?.rows_affected() == 1 {
         return Ok(());
     }
-    drop(tx);
-    match get(pool, id).await? {
-        None => Err(AppError::NotFound("That user does not exist.".into())),
-        Some(_) => Err(AppError::Conflict(LAST_ADMIN.into())),
-    }
+    Err(refusal(pool, id).await)
+}
+
+/// Deactivates a user, unless they are the last active administrator; joins the caller's
+/// transaction so their sessions can end with it. False when nothing changed.
+pub async fn deactivate(conn: &mut Conn, id: UserId) -> Result<bool, AppError> {
+    let sql = concat!("UPDATE users SET active = FALSE WHERE id = $1", unless_last_active_admin!());
+    Ok(sqlx::query(sql).bind(id).execute(conn).await?.rows_affected() == 1)
+}
+
+/// Why [`deactivate`] changed nothing.
+pub async fn deactivation_refused(pool: &Pool, id: UserId) -> AppError {
+    refusal(pool, id).await
 }

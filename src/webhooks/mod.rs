@@ -1,18 +1,23 @@
 //! Webhooks: each store subscribed to the topics storelink applies, Shopify's signed deliveries
-//! received on one endpoint, verified before anything is read, and applied through the sync's
-//! upsert path. The scheduled sync keeps running beside them and repairs lost subscriptions.
+//! received on one endpoint, verified before anything is read, and applied through the same
+//! repository functions the sync uses. The scheduled sync keeps running beside them and
+//! repairs lost subscriptions.
 
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+mod apply;
+#[cfg(feature = "ssr")]
 mod receive;
+#[cfg(feature = "ssr")]
+pub mod repo;
 #[cfg(feature = "ssr")]
 mod subscriptions;
 
 #[cfg(feature = "ssr")]
-pub use receive::{receive, MAX_BODY};
+pub use receive::{receive, Receiver, MAX_BODY};
 #[cfg(feature = "ssr")]
-pub use subscriptions::{ensure, health};
+pub use subscriptions::{ensure, health, ShopAccess};
 
 /// The path Shopify delivers to, under the public URL.
 pub const PATH: &str = "/webhooks/shopify";

@@ -2,33 +2,40 @@
 
 use serde_json::json;
 
-use super::{WebhookHealth, TOPICS};
+use super::{repo, WebhookHealth, TOPICS};
 use crate::{
+    db::{self, Pool},
     error::AppError,
+    ids::StoreId,
     secrets::Secret,
-    server::{db, AppState},
     shopify::{
         client::{ShopifyClient, ShopifyError, API_VERSION},
+        pacing::{PaceEvent, Pacer},
         ShopDomain,
     },
-    sync::pacing::{PaceEvent, Pacer},
+    stores,
 };
+
+/// The store whose subscriptions are kept, and how to reach its shop.
+pub struct ShopAccess<'a> {
+    pub store_id: StoreId,
+    pub domain: &'a ShopDomain,
+    pub token: &'a Secret,
+}
 
 /// Makes sure the store is subscribed to every topic at `address`: creates the missing
 /// subscriptions (Shopify's 422 for one that already exists counts as existing) and records
 /// their ids. When a subscription storelink had recorded is gone, the store's last repair is
 /// noted. The outer error is storelink's own; the inner one is Shopify's answer.
-#[allow(clippy::too_many_arguments)]
 pub async fn ensure(
-    pool: &db::Pool,
+    pool: &Pool,
     shopify: &ShopifyClient,
     pacer: &Pacer,
-    domain: &ShopDomain,
-    token: &Secret,
-    store_id: i64,
+    shop: ShopAccess<'_>,
     address: &str,
     events: &mut impl FnMut(PaceEvent),
 ) -> Result<Result<(), ShopifyError>, AppError> {
+    let ShopAccess { store_id, domain, token } = shop;
     let list = format!("/admin/api/{API_VERSION}/webhooks.json?limit=250");
     let existing = match pacer.get(shopify, domain, token, &list, events).await.and_then(|r| r.json()) {
         Ok(body) => body["webhooks"].as_array().cloned().unwrap_or_default(),
@@ -39,10 +46,7 @@ pub async fn ensure(
         .filter(|w| w["address"].as_str() == Some(address))
         .filter_map(|w| Some((w["id"].as_i64()?, w["topic"].as_str()?.to_owned())))
         .collect();
-    let recorded: Vec<String> = sqlx::query_scalar("SELECT topic FROM store_webhooks WHERE store_id = ?")
-        .bind(store_id)
-        .fetch_all(pool)
-        .await?;
+    let recorded = stores::repo::webhook_topics(pool, store_id).await?;
     let mut found = ours.clone();
     let create = format!("/admin/api/{API_VERSION}/webhooks.json");
     for topic in TOPICS.iter().filter(|t| !ours.iter().any(|(_, o)| o == *t)) {
@@ -59,50 +63,26 @@ pub async fn ensure(
         }
     }
     let repaired = recorded.iter().any(|topic| !ours.iter().any(|(_, o)| o == topic));
-    let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM store_webhooks WHERE store_id = ?").bind(store_id).execute(&mut *tx).await?;
-    for (id, topic) in &found {
-        sqlx::query("INSERT OR IGNORE INTO store_webhooks (store_id, webhook_id, topic) VALUES (?, ?, ?)")
-            .bind(store_id)
-            .bind(id)
-            .bind(topic)
-            .execute(&mut *tx)
-            .await?;
-    }
+    stores::repo::replace_webhooks(pool, store_id, &found, repaired).await?;
     if repaired {
-        sqlx::query("UPDATE stores SET webhooks_repaired_at = ? WHERE id = ?")
-            .bind(db::now())
-            .bind(store_id)
-            .execute(&mut *tx)
-            .await?;
-        tracing::info!(shop = %domain, store_id, "recreated webhook subscriptions Shopify had dropped");
+        tracing::info!(shop = %domain, %store_id, "recreated webhook subscriptions Shopify had dropped");
     }
-    tx.commit().await?;
     Ok(Ok(()))
 }
 
-pub async fn health(pool: &db::Pool, store_id: i64, state: &AppState) -> Result<WebhookHealth, AppError> {
-    let topics: Vec<String> = sqlx::query_scalar("SELECT topic FROM store_webhooks WHERE store_id = ? ORDER BY topic")
-        .bind(store_id)
-        .fetch_all(pool)
-        .await?;
-    let (last_delivery_at, deliveries_24h): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT MAX(received_at), COUNT(*) FILTER (WHERE received_at > ?) FROM webhook_deliveries WHERE store_id = ?",
-    )
-    .bind(db::now() - 86_400)
-    .bind(store_id)
-    .fetch_one(pool)
-    .await?;
-    let (rejected, last_rejected_at, last_repair_at): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT webhooks_rejected, webhooks_last_rejected_at, webhooks_repaired_at FROM stores WHERE id = ?",
-    )
-    .bind(store_id)
-    .fetch_optional(pool)
-    .await?
-    .unwrap_or((0, None, None));
+/// The store page's webhook figures; `enabled` and `sync_interval_secs` are the server's.
+pub async fn health(
+    pool: &Pool,
+    store_id: StoreId,
+    enabled: bool,
+    sync_interval_secs: u64,
+) -> Result<WebhookHealth, AppError> {
+    let topics = stores::repo::webhook_topics(pool, store_id).await?;
+    let (last_delivery_at, deliveries_24h) = repo::recent(pool, store_id, db::now() - 86_400).await?;
+    let (rejected, last_rejected_at, last_repair_at) = stores::repo::webhook_figures(pool, store_id).await?;
     Ok(WebhookHealth {
-        enabled: state.sync.webhooks_enabled(),
-        sync_interval_secs: state.settings.sync_interval.as_secs(),
+        enabled,
+        sync_interval_secs,
         topics,
         last_delivery_at,
         deliveries_24h,

@@ -5,8 +5,11 @@ use serde_json::json;
 use serde_json::Value;
 use storelink::{
     auth::password,
-    server::{db, Application, Settings},
-    sync::records::RawJson,
+    db,
+    records::RawJson,
+    server::Application,
+    state::Settings,
+    sync::Engine,
     users::{repo, Role},
 };
 use storelink_emulator::{config::Config, Emulator};
@@ -46,6 +49,9 @@ fn emulator_config() -> Config {
         shop("partial", &["read_orders", "read_products", "read_customers", "read_locations"]),
         json!({"handle": "big", "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
                "scopes": all, "plan": "plus", "locations": 2, "products": 300, "customers": 260, "orders": 600, "seed": 9}),
+        // Everything fits one page except the inventory levels (1 to 4 variants a product).
+        json!({"handle": "wide", "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
+               "scopes": all, "plan": "plus", "locations": 1, "products": 200, "customers": 5, "orders": 5, "seed": 4}),
     ]});
     Config::from_json(&config.to_string()).unwrap()
 }
@@ -54,7 +60,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: db::Pool,
     pub emulator: Emulator,
-    pub state: storelink::server::AppState,
+    /// The sync engine, for tests that run jobs themselves.
+    pub engine: std::sync::Arc<Engine>,
     /// Kept alive so the database outlives the test.
     pub _dir: tempfile::TempDir,
 }
@@ -103,13 +110,13 @@ async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool, sync_sec
     let app = Application::build(settings).await.expect("the server starts");
     let addr = app.local_addr();
     let pool = app.state.pool.clone();
-    let state = app.state.clone();
+    let engine = app.engine.clone();
     tokio::spawn(app.run());
     for (email, role) in [(ADMIN_EMAIL, Role::Admin), (STANDARD_EMAIL, Role::Standard)] {
         let hash = password::hash_blocking(PASSWORD).unwrap();
         repo::create(&pool, email, role, &hash).await.unwrap();
     }
-    TestApp { addr, pool, emulator, state, _dir: dir }
+    TestApp { addr, pool, emulator, engine, _dir: dir }
 }
 
 impl TestApp {

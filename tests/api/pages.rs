@@ -37,14 +37,23 @@ async fn stores_in_the_database_are_listed_with_their_counts() {
     sqlx::query(
         "INSERT INTO stores (platform, name, shop_domain, state, last_synced_at, orders_count, products_count,
                              customers_count, locations_count, created_at)
-         VALUES ('shopify', 'Acme Outfitters', 'acme.myshopify.com', 'Connected', 1795757460, 1234, 56, 789, 2, 0)",
+         VALUES ('shopify', 'Acme Outfitters', 'acme.myshopify.com', 'connected', 1795757460, 1234, 56, 789, 3, 0)",
     )
     .execute(&app.pool)
     .await
     .unwrap();
     let html = app.get(&app.signed_in(STANDARD_EMAIL).await, "/").await.text().await.unwrap();
-    for text in ["Acme Outfitters", "acme.myshopify.com", "Connected", "1234", "789", "2026-11-27 05:31 UTC"] {
-        assert!(html.contains(text), "missing {text}");
+    for text in [
+        "Acme Outfitters",
+        "acme.myshopify.com",
+        ">Connected",
+        r#"<td class="num">1234</td>"#,
+        r#"<td class="num">56</td>"#,
+        r#"<td class="num">789</td>"#,
+        r#"<td class="num">3</td>"#,
+        "2026-11-27 05:31 UTC",
+    ] {
+        assert!(html.contains(text), "missing {text}: {html}");
     }
 }
 
@@ -59,4 +68,35 @@ async fn the_users_page_is_refused_to_standard_users() {
     assert_eq!(admin.status(), StatusCode::OK);
     let html = admin.text().await.unwrap();
     assert!(html.contains(STANDARD_EMAIL) && html.contains("Create user"));
+}
+
+/// Building a server collects the pages' routes by rendering the app with resource loading
+/// switched off process-wide (leptos_server's `SuppressResourceLoad`); a page another server
+/// rendered at that moment never finished. Routes are now collected once per process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_finish_rendering_while_other_servers_start() {
+    let app = spawn_app().await;
+    let client = app.signed_in(STANDARD_EMAIL).await;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let building = async {
+        for _ in 0..15 {
+            drop(spawn_app().await);
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    };
+    let loading = async {
+        let mut pages = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) || pages < 20 {
+            let page = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+                app.get(&client, "/").await.text().await.unwrap()
+            })
+            .await
+            .unwrap_or_else(|_| panic!("page {pages} never finished rendering"));
+            assert!(page.contains("Only administrators can add or disconnect stores."), "page {pages}: {page}");
+            pages += 1;
+        }
+        pages
+    };
+    let ((), pages) = tokio::join!(building, loading);
+    assert!(pages >= 20);
 }

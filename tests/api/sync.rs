@@ -3,16 +3,20 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use storelink::sync::records::RawJson;
+use storelink::{
+    ids::{JobId, StoreId},
+    ndjson::Lines,
+    records::RawJson,
+};
 
 use crate::helpers::*;
 
 /// Registers `shop` and returns the store's id and its first sync job.
-async fn register(app: &TestApp, shop: &str) -> (i64, i64) {
+async fn register(app: &TestApp, shop: &str) -> (StoreId, JobId) {
     let admin = app.signed_in(ADMIN_EMAIL).await;
     assert_eq!(app.register(&admin, shop, SHOP_TOKEN).await.status(), StatusCode::OK);
     sqlx::query_as("SELECT s.id, j.id FROM stores s JOIN sync_jobs j ON j.store_id = s.id WHERE s.shop_domain = ?")
@@ -22,11 +26,11 @@ async fn register(app: &TestApp, shop: &str) -> (i64, i64) {
         .unwrap()
 }
 
-async fn job_state(app: &TestApp, job: i64) -> (String, Option<String>) {
+async fn job_state(app: &TestApp, job: JobId) -> (String, Option<String>) {
     sqlx::query_as("SELECT state, error FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap()
 }
 
-async fn wait_until_finished(app: &TestApp, job: i64) -> String {
+async fn wait_until_finished(app: &TestApp, job: JobId) -> String {
     for _ in 0..600 {
         let (state, _) = job_state(app, job).await;
         if state != "queued" && state != "running" {
@@ -37,7 +41,7 @@ async fn wait_until_finished(app: &TestApp, job: i64) -> String {
     panic!("the sync did not finish");
 }
 
-async fn synced(app: &TestApp, table: &str, store: i64) -> BTreeMap<i64, Value> {
+async fn synced(app: &TestApp, table: &str, store: StoreId) -> BTreeMap<i64, Value> {
     let sql = format!("SELECT id, raw FROM {table} WHERE store_id = ?");
     let rows: Vec<(i64, RawJson)> =
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store).fetch_all(&app.pool).await.unwrap();
@@ -45,7 +49,7 @@ async fn synced(app: &TestApp, table: &str, store: i64) -> BTreeMap<i64, Value> 
 }
 
 /// Every record of the emulated shop is stored once, exactly as Shopify renders it.
-async fn assert_exact_copy(app: &TestApp, store: i64, shop: &str) {
+async fn assert_exact_copy(app: &TestApp, store: StoreId, shop: &str) {
     let (orders, products, customers, locations, levels) = {
         let shop = app.emulator.state.shop(shop).unwrap();
         let data = shop.data.read().unwrap();
@@ -102,12 +106,16 @@ async fn an_interrupted_sync_resumes_without_loss_and_fetches_little_twice() {
     let app = spawn_app_without_sync().await;
     let (store, job) = register(&app, "big").await;
     let interruptions = 5;
+    // Printed, so a failure can be replayed with STORELINK_TEST_SEED.
+    let seed = std::env::var("STORELINK_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
+    println!("interruptions seeded with STORELINK_TEST_SEED={seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     for _ in 0..interruptions {
-        let after = Duration::from_millis(rand::thread_rng().gen_range(20..400));
+        let after = Duration::from_millis(rng.gen_range(20..400));
         // Dropping the future mid-flight is the same as the process dying there.
-        let _ = tokio::time::timeout(after, app.state.sync.run_job(job)).await;
+        let _ = tokio::time::timeout(after, app.engine.run_job(job)).await;
     }
-    app.state.sync.run_job(job).await.unwrap();
+    app.engine.run_job(job).await.unwrap();
     assert_eq!(job_state(&app, job).await.0, "done");
     assert_exact_copy(&app, store, "big").await;
 
@@ -130,7 +138,7 @@ async fn server_errors_a_429_storm_and_latency_still_give_an_exact_copy() {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         app.shop_faults("big", json!({"throttle_storm": false})).await;
     };
-    let (result, ()) = tokio::join!(app.state.sync.run_job(job), calm);
+    let (result, ()) = tokio::join!(app.engine.run_job(job), calm);
     result.unwrap();
     assert_eq!(job_state(&app, job).await.0, "done");
     assert_exact_copy(&app, store, "big").await;
@@ -150,7 +158,7 @@ async fn a_revoked_token_or_a_removed_permission_stops_that_store_in_words() {
         let app = spawn_app_without_sync().await;
         let (store, job) = register(&app, "acme").await;
         app.shop_faults("acme", fault.clone()).await;
-        app.state.sync.run_job(job).await.unwrap();
+        app.engine.run_job(job).await.unwrap();
         assert_eq!(job_state(&app, job).await, ("failed".into(), Some(message.into())), "{fault}");
         let detail: Option<String> = sqlx::query_scalar("SELECT state_detail FROM stores WHERE id = ?")
             .bind(store)
@@ -167,7 +175,7 @@ async fn one_store_failing_does_not_stop_another() {
     let (_, broken) = register(&app, "acme").await;
     let (store, healthy) = register(&app, "big").await;
     app.shop_faults("acme", json!({"token_revoked": true})).await;
-    let (a, b) = tokio::join!(app.state.sync.run_job(broken), app.state.sync.run_job(healthy));
+    let (a, b) = tokio::join!(app.engine.run_job(broken), app.engine.run_job(healthy));
     a.unwrap();
     b.unwrap();
     assert_eq!(job_state(&app, broken).await.0, "failed");
@@ -179,7 +187,7 @@ async fn one_store_failing_does_not_stop_another() {
 async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time() {
     let app = spawn_app_without_sync().await;
     let (store, job) = register(&app, "acme").await;
-    app.state.sync.run_job(job).await.unwrap();
+    app.engine.run_job(job).await.unwrap();
     let created = app.emulator_post("/shops/acme/orders", json!({})).await["order"]["id"].as_i64().unwrap();
     let existing = *synced(&app, "synced_orders", store).await.keys().next().unwrap();
     app.emulator_post(&format!("/shops/acme/orders/{existing}/update"), json!({"note": "Fragile: handle with care"}))
@@ -192,14 +200,14 @@ async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time()
     let second: String =
         app.post(&admin, "/api/sync/now", &[("store_id", &store.to_string())]).await.json().await.unwrap();
     assert!(second.contains("is already synchronizing"), "{second}");
-    let jobs: Vec<i64> = sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = ? AND state = 'queued'")
+    let jobs: Vec<JobId> = sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = ? AND state = 'queued'")
         .bind(store)
         .fetch_all(&app.pool)
         .await
         .unwrap();
     assert_eq!(jobs.len(), 1, "one job at a time");
 
-    app.state.sync.run_job(jobs[0]).await.unwrap();
+    app.engine.run_job(jobs[0]).await.unwrap();
     assert_eq!(job_state(&app, jobs[0]).await.0, "done");
     assert!(app.synced_order(created).await.is_some(), "the new order arrived");
     assert_eq!(app.synced_order(existing).await.unwrap()["note"], "Fragile: handle with care");
@@ -249,20 +257,16 @@ async fn every_watcher_gets_the_snapshot_then_each_change() {
         app.client().get(app.url("/api/sync/progress")).send().await.unwrap().status(),
         StatusCode::UNAUTHORIZED
     );
-    let run = app.state.sync.run_job(job);
+    let run = app.engine.run_job(job);
     let read = async {
         let mut seen = Vec::new();
         for mut watcher in watchers {
             let mut lines: Vec<Value> = Vec::new();
-            let mut buffer = String::new();
+            let mut decoder = Lines::default();
             while !lines.last().is_some_and(|l: &Value| l["state"] == "done") {
                 let chunk =
                     tokio::time::timeout(Duration::from_secs(60), watcher.chunk()).await.unwrap().unwrap().unwrap();
-                buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-                while let Some(end) = buffer.find('\n') {
-                    let line: String = buffer.drain(..=end).collect();
-                    lines.push(serde_json::from_str(line.trim()).unwrap());
-                }
+                lines.extend(decoder.push::<Value>(std::str::from_utf8(&chunk).unwrap()));
             }
             seen.push(lines);
         }
@@ -288,6 +292,41 @@ async fn a_job_whose_store_lost_its_credentials_ends_cancelled() {
     let app = spawn_app_without_sync().await;
     let (store, job) = register(&app, "acme").await;
     sqlx::query("DELETE FROM store_credentials WHERE store_id = ?").bind(store).execute(&app.pool).await.unwrap();
-    app.state.sync.run_job(job).await.unwrap();
+    app.engine.run_job(job).await.unwrap();
     assert_eq!(job_state(&app, job).await.0, "cancelled");
+}
+
+#[tokio::test]
+async fn a_garbled_link_header_is_retried_and_the_sync_still_copies_everything() {
+    let app = spawn_app_without_sync().await;
+    let (store, job) = register(&app, "wide").await;
+    // The first answer with a Link header is the first page of inventory levels.
+    app.shop_faults("wide", json!({"malformed_link": 1})).await;
+    tokio::time::timeout(Duration::from_secs(60), app.engine.run_job(job)).await.expect("the job ends").unwrap();
+    assert_eq!(job_state(&app, job).await.0, "done");
+    assert_exact_copy(&app, store, "wide").await;
+    let progress: String =
+        sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap();
+    assert!(progress.contains("its Link header could not be read"), "the retry is in the event log: {progress}");
+    let left = app.emulator_get("/shops/wide/faults").await["malformed_link"].as_u64().unwrap_or(0);
+    assert_eq!(left, 0, "the garbled header was sent");
+}
+
+#[tokio::test]
+async fn a_retry_after_of_a_day_stalls_a_store_seconds_not_a_day() {
+    let app = spawn_app_without_sync().await;
+    let (store, job) = register(&app, "acme").await;
+    app.shop_faults("acme", json!({"throttle_storm": true, "retry_after": "86400"})).await;
+    let calm = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.shop_faults("acme", json!({"throttle_storm": false})).await;
+    };
+    let run = tokio::time::timeout(Duration::from_secs(60), app.engine.run_job(job));
+    let (result, ()) = tokio::join!(run, calm);
+    result.expect("the job ends within a minute").unwrap();
+    assert_eq!(job_state(&app, job).await.0, "done");
+    assert_exact_copy(&app, store, "acme").await;
+    let progress: String =
+        sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap();
+    assert!(progress.contains("Waited 10.0 s for Shopify's rate limit"), "{progress}");
 }

@@ -150,7 +150,7 @@ async fn the_cli_creates_and_lists_users_in_the_configured_database() {
     assert_eq!(list.trim(), "cli@example.com\tstandard\tactive");
 
     // The same database, opened by the server, lets the user sign in.
-    let pool = storelink::server::db::connect(&storelink::server::db::sqlite_url_in(dir.path())).await.unwrap();
+    let pool = storelink::db::connect(&storelink::db::sqlite_url_in(dir.path())).await.unwrap();
     let found = storelink::users::repo::find_active_for_login(&pool, "cli@example.com").await.unwrap();
     let (_, hash) = found.expect("the CLI's user is in the database");
     assert!(storelink::auth::password::verify("a long cli password".into(), Some(hash)).await.unwrap());
@@ -161,7 +161,7 @@ async fn rotating_the_key_re_seals_every_credential() {
     use storelink::secrets::{Sealer, Secret};
 
     let dir = tempfile::tempdir().unwrap();
-    let pool = storelink::server::db::connect(&storelink::server::db::sqlite_url_in(dir.path())).await.unwrap();
+    let pool = storelink::db::connect(&storelink::db::sqlite_url_in(dir.path())).await.unwrap();
     let old = Sealer::load(None, dir.path()).unwrap();
     sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'A', 'a.myshopify.com', 'connected', 0)")
         .execute(&pool)

@@ -38,6 +38,11 @@ async fn wait_for(app: &TestApp, what: &str, count_sql: &str) {
     panic!("timed out waiting for {what}");
 }
 
+/// A count query for "the delivery with this event id has been applied".
+fn applied(event_id: &str) -> String {
+    format!("SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = '{event_id}' AND applied_at IS NOT NULL")
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&app.pool).await.unwrap()
 }
@@ -156,9 +161,8 @@ async fn a_repeated_delivery_is_applied_once_and_an_older_version_never_wins() {
     assert_eq!(count(&app, &deliveries).await, 1);
 
     assert_eq!(send("evt-2", order_update(88, "older", "2026-11-20T11:00:00-05:00")).await, StatusCode::OK);
-    wait_for(&app, "the stale delivery", "SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = 'evt-2'").await;
-    // Applying runs after the answer; an incremental sync would not change the note either.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Applying runs after the answer: wait until the stale delivery has been applied.
+    wait_for(&app, "the stale delivery", &applied("evt-2")).await;
     assert_eq!(app.synced_order(88).await.unwrap()["note"], "newer");
 }
 
@@ -170,21 +174,27 @@ async fn out_of_order_deliveries_from_shopify_leave_the_newest_version() {
         sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
     app.emulator_post(&format!("/shops/acme/orders/{id}/update"), json!({"note": "latest", "out_of_order": true}))
         .await;
-    // The stale version is sent 200 ms after the new one; wait until both were delivered.
+    // The stale version is sent 200 ms after the new one: wait until Shopify delivered both and
+    // storelink applied both.
+    let mut events = Vec::new();
     for _ in 0..100 {
         let deliveries = app.emulator_get("/shops/acme/deliveries").await;
-        let updated: Vec<&Value> = deliveries["deliveries"]
+        events = deliveries["deliveries"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|d| d["topic"] == "orders/updated" && d["delivered"] == true)
+            .map(|d| d["event_id"].as_str().unwrap().to_owned())
             .collect();
-        if updated.len() >= 2 {
+        if events.len() >= 2 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(events.len(), 2, "both versions were delivered: {events:?}");
+    for event in &events {
+        wait_for(&app, "both deliveries applied", &applied(event)).await;
+    }
     assert_eq!(app.synced_order(id).await.unwrap()["note"], "latest");
 }
 

@@ -1,23 +1,25 @@
 //! The guard every server function calls before it does anything: anonymous callers get 401,
 //! callers without the role get 403.
 
-use crate::{
-    error::AppError,
-    server::{db, AppState},
-    users::UserDto,
-};
+use crate::{db::Pool, error::AppError, state::AppState, users::UserDto};
 
-/// Who is calling, with what they need to do their work.
+/// Who is calling, with the state they may use.
 pub struct Caller {
     pub user: UserDto,
-    pub pool: db::Pool,
+    pub state: AppState,
+}
+
+impl Caller {
+    pub fn pool(&self) -> &Pool {
+        &self.state.pool
+    }
 }
 
 pub async fn require_user() -> Result<Caller, AppError> {
     let state = AppState::current()?;
-    let token = super::session::token_from_request().ok_or(AppError::Unauthorized)?;
-    let user = super::session::user_for_token(&state.pool, &token).await?.ok_or(AppError::Unauthorized)?;
-    Ok(Caller { user, pool: state.pool })
+    let token = super::auth::session_token().ok_or(AppError::Unauthorized)?;
+    let user = crate::auth::session::user_for_token(&state.pool, &token).await?.ok_or(AppError::Unauthorized)?;
+    Ok(Caller { user, state })
 }
 
 pub async fn require_admin() -> Result<Caller, AppError> {

@@ -1,0 +1,19 @@
+//! The server functions, by area. Each one: who is calling, may they, do it (a function of a
+//! domain module, handed what it needs), and report the error the way the caller can use it.
+//! Their URLs are pinned by `endpoint`, so moving one never changes what browsers call.
+
+pub mod audit;
+pub mod auth;
+pub mod stores;
+pub mod sync;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+mod guard;
+#[cfg(feature = "ssr")]
+mod respond;
+
+#[cfg(feature = "ssr")]
+pub use guard::{require_admin, require_user, Caller};
+#[cfg(feature = "ssr")]
+pub use respond::respond;

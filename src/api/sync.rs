@@ -1,0 +1,31 @@
+//! The progress stream every browser watching reads, and "Sync now".
+
+use leptos::server;
+use server_fn::codec::{GetUrl, PostUrl, StreamingText, TextStream};
+
+use crate::{error::AppError, ids::StoreId};
+
+/// Newline-delimited JSON: a snapshot of each store's latest job (or one store's) on
+/// connecting, then every change as it happens. Chunks are not messages, so the browser
+/// splits on newlines (`ndjson::Lines`).
+#[server(prefix = "/api", endpoint = "sync/progress", input = GetUrl, output = StreamingText)]
+pub async fn watch_progress(store_id: Option<StoreId>) -> Result<TextStream<AppError>, AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        caller.state.hub.stream(store_id).await
+    })
+    .await
+}
+
+/// Starts an incremental sync now, unless one is already queued or running.
+#[server(prefix = "/api", endpoint = "sync/now", input = PostUrl)]
+pub async fn sync_now(store_id: StoreId) -> Result<String, AppError> {
+    super::respond(async {
+        let caller = super::require_admin().await?;
+        let message = crate::sync::queue_now(caller.pool(), &caller.user, store_id).await?;
+        caller.state.sync.wake();
+        caller.state.hub.changed(store_id);
+        Ok(message)
+    })
+    .await
+}

@@ -1,0 +1,47 @@
+//! The administrators' user management.
+
+use leptos::server;
+use server_fn::codec::{GetUrl, PostUrl};
+
+use crate::{error::AppError, ids::UserId, users::UserDto};
+
+#[server(prefix = "/api", endpoint = "users/list", input = GetUrl)]
+pub async fn list_users() -> Result<Vec<UserDto>, AppError> {
+    super::respond(async {
+        let caller = super::require_admin().await?;
+        crate::users::repo::list(caller.pool()).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "users/create", input = PostUrl)]
+pub async fn create_user(email: String, role: String, password: String) -> Result<UserDto, AppError> {
+    super::respond(async {
+        use crate::users::{check_password_strength, normalize_email, Role};
+        let caller = super::require_admin().await?;
+        let email = normalize_email(&email)?;
+        let role = Role::parse(&role)?;
+        check_password_strength(&password)?;
+        let hash = crate::auth::password::hash(password).await?;
+        crate::users::repo::create(caller.pool(), &email, role, &hash).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "users/change-role", input = PostUrl)]
+pub async fn change_role(user_id: UserId, role: String) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_admin().await?;
+        crate::users::repo::set_role(caller.pool(), user_id, crate::users::Role::parse(&role)?).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "users/deactivate", input = PostUrl)]
+pub async fn deactivate_user(user_id: UserId) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_admin().await?;
+        crate::auth::deactivate_user(caller.pool(), user_id).await
+    })
+    .await
+}

@@ -1,0 +1,70 @@
+//! The `sessions` and `login_throttle` tables.
+
+use crate::{
+    db::{Conn, Pool},
+    error::AppError,
+    ids::UserId,
+};
+
+pub async fn insert_session(
+    pool: &Pool,
+    token_hash: &str,
+    user_id: UserId,
+    created_at: i64,
+    expires_at: i64,
+) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(created_at)
+        .bind(expires_at)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(pool: &Pool, token_hash: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    Ok(())
+}
+
+/// The user of the session with this token hash, while it has not expired.
+pub async fn session_user(pool: &Pool, token_hash: &str, now: i64) -> Result<Option<UserId>, AppError> {
+    Ok(sqlx::query_scalar("SELECT user_id FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Ends every session of the user, in the caller's transaction.
+pub async fn end_sessions_of(conn: &mut Conn, user_id: UserId) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
+/// An email's failed sign-ins so far and when the last one was.
+pub async fn failures(pool: &Pool, email: &str) -> Result<Option<(i64, i64)>, AppError> {
+    Ok(sqlx::query_as("SELECT failures, last_failure_at FROM login_throttle WHERE email = $1")
+        .bind(email)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Counts one more failure for the email and returns how many there are now.
+pub async fn add_failure(pool: &Pool, email: &str, now: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO login_throttle (email, failures, last_failure_at) VALUES ($1, 1, $2)
+         ON CONFLICT (email) DO UPDATE SET failures = login_throttle.failures + 1, last_failure_at = excluded.last_failure_at
+         RETURNING failures",
+    )
+    .bind(email)
+    .bind(now)
+    .fetch_one(pool)
+    .await?)
+}
+
+pub async fn clear_failures(pool: &Pool, email: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM login_throttle WHERE email = $1").bind(email).execute(pool).await?;
+    Ok(())
+}

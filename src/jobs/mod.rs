@@ -1,0 +1,149 @@
+//! Synchronization jobs: what kind each is, where it is, and its progress as every browser
+//! watching sees it; (server only) the `sync_jobs` table. The engine that runs them is `sync`.
+
+#[cfg(feature = "ssr")]
+pub mod repo;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{JobId, StoreId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// Everything the store has.
+    Full,
+    /// Only what changed since the last sync.
+    Incremental,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    Queued,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+#[cfg(feature = "ssr")]
+crate::db::text_column!(JobKind { Full => "full", Incremental => "incremental" });
+#[cfg(feature = "ssr")]
+crate::db::text_column!(JobState {
+    Queued => "queued",
+    Running => "running",
+    Done => "done",
+    Failed => "failed",
+    Cancelled => "cancelled",
+});
+
+impl JobState {
+    /// Queued or running: the store has a job under way.
+    pub fn active(self) -> bool {
+        matches!(self, JobState::Queued | JobState::Running)
+    }
+}
+
+/// Per resource, records stored so far and Shopify's count.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Count {
+    pub done: i64,
+    pub total: Option<i64>,
+}
+
+/// A job's progress, with a short log of what happened.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Keyed by [`crate::records::Resource::key`].
+    pub resources: BTreeMap<String, Count>,
+    pub events: Vec<String>,
+    /// The resource being synchronized now.
+    #[serde(default)]
+    pub phase: Option<String>,
+}
+
+const MAX_EVENTS: usize = 30;
+
+impl Progress {
+    pub fn event(&mut self, text: String) {
+        self.events.push(text);
+        if self.events.len() > MAX_EVENTS {
+            self.events.remove(0);
+        }
+    }
+}
+
+/// The latest sync job of a store, as every browser watching sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreProgress {
+    pub store_id: StoreId,
+    pub job_id: JobId,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub error: Option<String>,
+    pub progress: Progress,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    /// Server time of this snapshot, so rates render the same everywhere.
+    pub now: i64,
+    /// Webhook deliveries received for the store so far: when it moves, the store's data
+    /// changed outside a sync and a page showing it should reload it.
+    #[serde(default)]
+    pub deliveries: i64,
+}
+
+impl StoreProgress {
+    pub fn active(&self) -> bool {
+        self.state.active()
+    }
+
+    pub fn done(&self) -> i64 {
+        self.progress.resources.values().map(|c| c.done).sum()
+    }
+
+    /// Records expected in all, once Shopify's counts are known.
+    pub fn total(&self) -> i64 {
+        self.progress.resources.values().map(|c| c.total.unwrap_or(c.done).max(c.done)).sum()
+    }
+
+    /// Records stored per second since the job started.
+    pub fn rate(&self) -> Option<f64> {
+        let elapsed = self.now - self.started_at?;
+        (elapsed > 0 && self.done() > 0).then(|| self.done() as f64 / elapsed as f64)
+    }
+
+    pub fn seconds_left(&self) -> Option<i64> {
+        let rate = self.rate()?;
+        Some(((self.total() - self.done()).max(0) as f64 / rate).ceil() as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_and_time_left_follow_the_records_stored() {
+        let mut resources = BTreeMap::new();
+        resources.insert("orders".to_owned(), Count { done: 1250, total: Some(5000) });
+        let progress = StoreProgress {
+            store_id: StoreId(1),
+            job_id: JobId(1),
+            kind: JobKind::Full,
+            state: JobState::Running,
+            error: None,
+            progress: Progress { resources, events: vec![], phase: Some("orders".into()) },
+            started_at: Some(100),
+            finished_at: None,
+            now: 110,
+            deliveries: 0,
+        };
+        assert_eq!((progress.done(), progress.total()), (1250, 5000));
+        assert_eq!(progress.rate(), Some(125.0));
+        assert_eq!(progress.seconds_left(), Some(30));
+        assert_eq!(serde_json::to_value(progress.state).unwrap(), "running");
+    }
+}

@@ -1,0 +1,119 @@
+//! The server's settings and the state every request handler and server function shares.
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use axum::extract::FromRef;
+use leptos::prelude::*;
+
+use crate::{
+    db, error::AppError, progress::Hub, secrets::Sealer, secrets::Secret, shopify::client::ShopifyClient, sync,
+    webhooks,
+};
+
+/// Everything the server needs to know, gathered from the command line and environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    /// Where the database lives; defaults to an SQLite file inside `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    /// The folder with the built site (`target/site` after `cargo leptos build`).
+    pub site_root: String,
+    /// The address browsers use, when it differs from `addr` (e.g. behind a TLS proxy).
+    pub public_url: Option<String>,
+    /// The key that seals store credentials; without it, `secret.key` in `data_dir`.
+    pub secret_key: Option<Secret>,
+    /// Sends every Shopify call here instead of `https://{shop}.myshopify.com` (the emulator).
+    pub shopify_base_url: Option<String>,
+    /// How long a Shopify call may take before it counts as "too slow".
+    pub shopify_timeout: Duration,
+    /// Run sync jobs in the background (tests that drive the engine themselves turn it off).
+    pub run_sync: bool,
+    /// How often each connected store gets an incremental sync.
+    pub sync_interval: Duration,
+}
+
+impl Settings {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| db::sqlite_url_in(&self.data_dir))
+    }
+
+    /// Where Shopify should deliver webhooks: under the public URL when it is https. Against
+    /// the emulator (the Shopify base URL override is set), under any public URL, or else
+    /// under this server's own address.
+    pub fn webhook_address(&self, own: SocketAddr) -> Option<String> {
+        let base = match (&self.public_url, &self.shopify_base_url) {
+            (Some(url), _) if url.starts_with("https://") => url.clone(),
+            (Some(url), Some(_)) => url.clone(),
+            (None, Some(_)) => format!("http://{own}"),
+            (_, None) => return None,
+        };
+        Some(format!("{}{}", base.trim_end_matches('/'), webhooks::PATH))
+    }
+
+    /// Cookies are marked Secure when browsers reach the server over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+    }
+}
+
+/// Shared with every request handler and server function.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: db::Pool,
+    pub settings: Arc<Settings>,
+    pub sealer: Sealer,
+    pub shopify: ShopifyClient,
+    pub hub: Hub,
+    pub sync: sync::Handle,
+    /// Whether Shopify can deliver webhooks to this server.
+    pub webhooks_enabled: bool,
+}
+
+impl AppState {
+    /// The state of the server handling the current server function or page render.
+    pub fn current() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the Leptos context");
+            AppError::Internal
+        })
+    }
+}
+
+impl FromRef<AppState> for webhooks::Receiver {
+    fn from_ref(state: &AppState) -> webhooks::Receiver {
+        webhooks::Receiver { pool: state.pool.clone(), sealer: state.sealer.clone(), hub: state.hub.clone() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(public_url: Option<&str>, shopify_base_url: Option<&str>) -> Settings {
+        Settings {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            database_url: None,
+            data_dir: "data".into(),
+            site_root: "target/site".into(),
+            public_url: public_url.map(str::to_owned),
+            secret_key: None,
+            shopify_base_url: shopify_base_url.map(str::to_owned),
+            shopify_timeout: Duration::from_secs(1),
+            run_sync: false,
+            sync_interval: Duration::from_secs(600),
+        }
+    }
+
+    #[test]
+    fn webhooks_need_an_https_public_url_except_against_the_emulator() {
+        let own: SocketAddr = "127.0.0.1:3000".parse().unwrap();
+        let https = settings(Some("https://ship.example.com/"), None);
+        assert_eq!(https.webhook_address(own).as_deref(), Some("https://ship.example.com/webhooks/shopify"));
+        assert_eq!(settings(Some("http://ship.example.com"), None).webhook_address(own), None);
+        assert_eq!(settings(None, None).webhook_address(own), None);
+        let emulated = settings(None, Some("http://127.0.0.1:3001"));
+        assert_eq!(emulated.webhook_address(own).as_deref(), Some("http://127.0.0.1:3000/webhooks/shopify"));
+    }
+}

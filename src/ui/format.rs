@@ -1,0 +1,122 @@
+//! Times, durations and progress in words, the same on the server and in the browser.
+
+use crate::{
+    jobs::{JobState, StoreProgress},
+    records::Resource,
+};
+
+/// "3 minutes ago", for a time `then` seen at `now` (both Unix seconds).
+pub fn relative_time(then: i64, now: i64) -> String {
+    let secs = (now - then).max(0);
+    let (n, unit) = match secs {
+        0..=59 => return "just now".to_owned(),
+        60..=3599 => (secs / 60, "minute"),
+        3600..=86_399 => (secs / 3600, "hour"),
+        _ => (secs / 86_400, "day"),
+    };
+    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+}
+
+/// "45 seconds", "3 minutes", "2 hours".
+pub fn duration_words(seconds: i64) -> String {
+    let (n, unit) = match seconds {
+        s if s < 90 => (s.max(1), "second"),
+        s if s < 5400 => ((s + 30) / 60, "minute"),
+        s => ((s + 1800) / 3600, "hour"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+/// "2026-11-27 05:31 UTC" for Unix seconds.
+pub fn format_utc(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (proleptic Gregorian), valid for every date storelink will meet.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+/// One sentence for screen readers and the page: where the sync is.
+pub fn progress_summary(p: &StoreProgress) -> String {
+    let phase = p.progress.phase.as_deref().and_then(Resource::from_key).map(|r| r.label().to_lowercase());
+    match p.state {
+        JobState::Queued => "Synchronization is queued and starts in a moment.".into(),
+        JobState::Running => {
+            let mut text = format!("Synchronizing: {} of {} records", p.done(), p.total());
+            if let Some(phase) = phase {
+                text.push_str(&format!(", now {phase}"));
+            }
+            if let (Some(rate), Some(left)) = (p.rate(), p.seconds_left()) {
+                text.push_str(&format!(" ({rate:.0} per second, about {} left)", duration_words(left)));
+            }
+            text.push('.');
+            text
+        }
+        JobState::Done => format!("Synchronized {} records.", p.done()),
+        JobState::Failed => format!("Synchronization stopped: {}.", p.error.as_deref().unwrap_or("unknown error")),
+        JobState::Cancelled => "Synchronization was cancelled.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::{
+        ids::{JobId, StoreId},
+        jobs::{Count, JobKind, Progress},
+    };
+
+    #[test]
+    fn relative_times_read_naturally() {
+        assert_eq!(relative_time(100, 130), "just now");
+        assert_eq!(relative_time(0, 60), "1 minute ago");
+        assert_eq!(relative_time(0, 7200), "2 hours ago");
+        assert_eq!(relative_time(0, 3 * 86_400), "3 days ago");
+        assert_eq!(relative_time(500, 100), "just now");
+    }
+
+    #[test]
+    fn utc_times_are_formatted_as_calendar_dates() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(format_utc(1_795_757_460), "2026-11-27 05:31 UTC");
+    }
+
+    fn progress(state: JobState, done: i64, total: i64, started: i64, now: i64) -> StoreProgress {
+        let mut resources = BTreeMap::new();
+        resources.insert("orders".to_owned(), Count { done, total: Some(total) });
+        StoreProgress {
+            store_id: StoreId(1),
+            job_id: JobId(1),
+            kind: JobKind::Full,
+            state,
+            error: None,
+            progress: Progress { resources, events: vec![], phase: Some("orders".into()) },
+            started_at: Some(started),
+            finished_at: None,
+            now,
+            deliveries: 0,
+        }
+    }
+
+    #[test]
+    fn the_summary_says_where_the_sync_is_and_how_long_is_left() {
+        assert_eq!(
+            progress_summary(&progress(JobState::Running, 1250, 5000, 100, 110)),
+            "Synchronizing: 1250 of 5000 records, now orders (125 per second, about 30 seconds left)."
+        );
+        assert_eq!(progress_summary(&progress(JobState::Done, 5000, 5000, 100, 200)), "Synchronized 5000 records.");
+        assert_eq!(duration_words(7200), "2 hours");
+        assert_eq!(duration_words(150), "3 minutes");
+    }
+}

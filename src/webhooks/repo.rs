@@ -1,0 +1,44 @@
+//! The `webhook_deliveries` table: one row per verified Shopify event.
+
+use crate::{
+    db::{self, Pool},
+    error::AppError,
+    ids::StoreId,
+};
+
+/// Records a verified delivery; false when this event was recorded before (a repeat).
+pub async fn record(pool: &Pool, store_id: StoreId, event_id: &str, topic: &str) -> Result<bool, AppError> {
+    let recorded = sqlx::query(
+        "INSERT INTO webhook_deliveries (store_id, event_id, topic, received_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (store_id, event_id) DO NOTHING",
+    )
+    .bind(store_id)
+    .bind(event_id)
+    .bind(topic)
+    .bind(db::now())
+    .execute(pool)
+    .await?;
+    Ok(recorded.rows_affected() == 1)
+}
+
+/// Notes that the delivery's changes are in the synced data.
+pub async fn mark_applied(pool: &Pool, store_id: StoreId, event_id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE webhook_deliveries SET applied_at = $1 WHERE store_id = $2 AND event_id = $3")
+        .bind(db::now())
+        .bind(store_id)
+        .bind(event_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// When the last delivery arrived, and how many arrived since `since`.
+pub async fn recent(pool: &Pool, store_id: StoreId, since: i64) -> Result<(Option<i64>, i64), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT MAX(received_at), COUNT(*) FILTER (WHERE received_at > $1) FROM webhook_deliveries WHERE store_id = $2",
+    )
+    .bind(since)
+    .bind(store_id)
+    .fetch_one(pool)
+    .await?)
+}

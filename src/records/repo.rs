@@ -264,36 +264,36 @@ pub async fn awaiting_orders(pool: &Pool, store_id: StoreId, page: i64) -> Resul
     Ok(Page { rows, page: page.max(1), total })
 }
 
-pub async fn products(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<ProductRow>, AppError> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM synced_products WHERE store_id = $1")
+/// One page of a store's rows of `table`, in `order`, with how many there are in all.
+async fn list_page<T>(
+    pool: &Pool,
+    store_id: StoreId,
+    page: i64,
+    table: &str,
+    columns: &str,
+    order: &str,
+) -> Result<Page<T>, AppError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let count = format!("SELECT COUNT(*) FROM {table} WHERE store_id = $1");
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(store_id).fetch_one(pool).await?;
+    let select = format!("SELECT {columns} FROM {table} WHERE store_id = $1 ORDER BY {order} LIMIT $2 OFFSET $3");
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(select))
         .bind(store_id)
-        .fetch_one(pool)
+        .bind(PER_PAGE)
+        .bind(offset(page))
+        .fetch_all(pool)
         .await?;
-    let rows = sqlx::query_as(
-        "SELECT id, title, variants FROM synced_products WHERE store_id = $1 ORDER BY title, id LIMIT $2 OFFSET $3",
-    )
-    .bind(store_id)
-    .bind(PER_PAGE)
-    .bind(offset(page))
-    .fetch_all(pool)
-    .await?;
     Ok(Page { rows, page: page.max(1), total })
 }
 
+pub async fn products(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<ProductRow>, AppError> {
+    list_page(pool, store_id, page, "synced_products", "id, title, variants", "title, id").await
+}
+
 pub async fn customers(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<CustomerRow>, AppError> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM synced_customers WHERE store_id = $1")
-        .bind(store_id)
-        .fetch_one(pool)
-        .await?;
-    let rows = sqlx::query_as(
-        "SELECT id, name, email FROM synced_customers WHERE store_id = $1 ORDER BY name, id LIMIT $2 OFFSET $3",
-    )
-    .bind(store_id)
-    .bind(PER_PAGE)
-    .bind(offset(page))
-    .fetch_all(pool)
-    .await?;
-    Ok(Page { rows, page: page.max(1), total })
+    list_page(pool, store_id, page, "synced_customers", "id, name, email", "name, id").await
 }
 
 /// The names of the store's locations.

@@ -105,6 +105,10 @@ struct ServeArgs {
     /// Seconds between the scheduled incremental syncs of each store.
     #[arg(long, env = "STORELINK_SYNC_INTERVAL_SECS", default_value_t = 600)]
     sync_interval_secs: u64,
+    /// Take each client's address from the last X-Forwarded-For entry: only behind a load
+    /// balancer that sets it (otherwise any client could pick its own address).
+    #[arg(long, env = "STORELINK_TRUST_FORWARDED_FOR")]
+    trust_forwarded_for: bool,
     /// Also start the Shopify emulator with a demo store, and print what to type to register it.
     #[arg(long)]
     demo: bool,
@@ -163,6 +167,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         shopify_timeout: Duration::from_secs(args.shopify_timeout_secs),
         run_sync: true,
         sync_interval: Duration::from_secs(args.sync_interval_secs.max(1)),
+        trust_forwarded_for: args.trust_forwarded_for,
     };
     let app = Application::build(settings).await?;
     let url = app.state.settings.public_url.clone().unwrap_or_else(|| format!("http://{}", app.local_addr()));

@@ -20,6 +20,10 @@ pub enum AppError {
     InvalidCredentials,
     #[error("Too many failed sign-in attempts for this account. Wait {retry_after_secs} seconds and try again.")]
     Throttled { retry_after_secs: u64 },
+    #[error(
+        "Too many failed sign-in attempts from your network address. Wait {retry_after_secs} seconds and try again."
+    )]
+    ThrottledClient { retry_after_secs: u64 },
     /// A form field is wrong; `field` names the input the message belongs beside.
     #[error("{message}")]
     Invalid { field: String, message: String },
@@ -32,9 +36,65 @@ pub enum AppError {
     Upstream(String),
     #[error("Something went wrong on the server. Try again; if it keeps happening, tell your operator.")]
     Internal,
+    /// The request itself could not be read (a client's mistake, not storelink's).
     #[error("The request could not be completed: {0}")]
     Transport(String),
+    #[error("The request is larger than storelink accepts.")]
+    TooLarge,
 }
+
+/// The fixed sentences storelink shows beside form fields and above forms. A form posted
+/// without JavaScript is sent back to its page with its error as a number into this list (see
+/// [`AppError::to_query`]), never as text, so a link cannot put words in storelink's mouth.
+pub mod text {
+    pub const EMAIL: &str = "Enter an email address such as name@example.com.";
+    pub const EMAIL_TAKEN: &str = "A user with this email already exists.";
+    pub const EMAIL_TOO_LONG: &str = "An email address has at most 254 characters.";
+    pub const PASSWORD_TOO_SHORT: &str = "Use at least 10 characters.";
+    pub const PASSWORD_TOO_LONG: &str = "A password has at most 1,024 characters.";
+    pub const ROLE: &str = "Choose a role: admin or standard.";
+    pub const NO_SUCH_USER: &str = "That user does not exist.";
+    pub const LAST_ADMIN: &str =
+        "There must always be at least one active administrator. Make another user an administrator first.";
+    pub const NO_SUCH_STORE: &str = "That store does not exist.";
+    pub const STORE_URL: &str = "Enter the store's URL, such as mystore.myshopify.com.";
+    pub const API_KEY: &str = "Enter the API key (“API key” in the Shopify admin).";
+    pub const API_PASSWORD: &str =
+        "Enter the API password (“Admin API access token” for a custom app, “Password” for a private app).";
+    pub const SHARED_SECRET: &str =
+        "Enter the shared secret (“API secret key” for a custom app, “Shared secret” for a private app).";
+    pub const NOT_A_CREDENTIAL: &str = "This does not look like a value Shopify shows: copy it again, without spaces.";
+    pub const PASSWORD_REJECTED: &str = "Shopify rejected the API password. Copy the Admin API access token (custom app) or the Password (private app) again.";
+    pub const SHOPIFY_UNAVAILABLE: &str =
+        "Shopify is unavailable or too slow right now. Nothing was saved; try again in a minute.";
+    pub const FORM_UNREADABLE: &str = "The form could not be read. Reload the page and try again.";
+
+    /// Every sentence above, in a fixed order: a sentence's number is its place here, so new
+    /// ones go at the end.
+    pub(super) const ALL: &[&str] = &[
+        EMAIL,
+        EMAIL_TAKEN,
+        EMAIL_TOO_LONG,
+        PASSWORD_TOO_SHORT,
+        PASSWORD_TOO_LONG,
+        ROLE,
+        NO_SUCH_USER,
+        LAST_ADMIN,
+        NO_SUCH_STORE,
+        STORE_URL,
+        API_KEY,
+        API_PASSWORD,
+        SHARED_SECRET,
+        NOT_A_CREDENTIAL,
+        PASSWORD_REJECTED,
+        SHOPIFY_UNAVAILABLE,
+        FORM_UNREADABLE,
+    ];
+}
+
+/// The form fields an error can belong beside.
+const FIELDS: &[&str] =
+    &["email", "password", "role", "store_url", "api_key", "api_password", "shared_secret", "permissions", "form"];
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -47,8 +107,9 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooLarge => 413,
             AppError::Invalid { .. } => 422,
-            AppError::Throttled { .. } => 429,
+            AppError::Throttled { .. } | AppError::ThrottledClient { .. } => 429,
             AppError::Internal => 500,
             AppError::Upstream(_) => 502,
             AppError::Transport(_) => 400,
@@ -63,17 +124,80 @@ impl AppError {
         }
     }
 
-    /// The error carried through a plain (no-JavaScript) form post: the server sends the
-    /// browser back to the form with it in the query string, and the page shows it (as text).
-    pub fn to_query(&self) -> String {
-        use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+    fn kind(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden => "forbidden",
+            AppError::InvalidCredentials => "credentials",
+            AppError::Throttled { .. } => "throttled",
+            AppError::ThrottledClient { .. } => "throttled_client",
+            AppError::Invalid { .. } => "invalid",
+            AppError::Conflict(_) => "conflict",
+            AppError::NotFound(_) => "not_found",
+            AppError::Upstream(_) => "upstream",
+            AppError::Internal => "internal",
+            AppError::Transport(_) => "request",
+            AppError::TooLarge => "too_large",
+        }
     }
 
-    pub fn from_query(text: &str) -> Option<AppError> {
-        use base64::Engine;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?;
-        serde_json::from_slice(&bytes).ok()
+    /// The error as query parameters for a no-JavaScript form post's way back to its page: its
+    /// kind, the field it belongs beside, the number of its sentence in [`text`] (when it is one
+    /// of them) and the seconds to wait. Never any text.
+    pub fn to_query(&self) -> String {
+        let mut query = format!("error={}", self.kind());
+        if let AppError::Invalid { field, .. } = self {
+            if FIELDS.contains(&field.as_str()) {
+                query.push_str(&format!("&field={field}"));
+            }
+        }
+        let message = self.to_string();
+        if let Some(n) = text::ALL.iter().position(|t| *t == message) {
+            query.push_str(&format!("&m={n}"));
+        }
+        if let AppError::Throttled { retry_after_secs } | AppError::ThrottledClient { retry_after_secs } = self {
+            query.push_str(&format!("&wait={retry_after_secs}"));
+        }
+        query
+    }
+
+    /// The error [`to_query`](Self::to_query) carried, told in storelink's own words: the
+    /// sentence it names, or else the general sentence for its kind and field.
+    pub fn from_query(param: impl Fn(&str) -> Option<String>) -> Option<AppError> {
+        let known = param("m").and_then(|m| m.parse::<usize>().ok()).and_then(|m| text::ALL.get(m).copied());
+        let wait = param("wait").and_then(|w| w.parse::<u64>().ok()).unwrap_or(60);
+        let field = param("field").filter(|f| FIELDS.contains(&f.as_str()));
+        let said = |general: &str| known.unwrap_or(general).to_owned();
+        Some(match param("error")?.as_str() {
+            "unauthorized" => AppError::Unauthorized,
+            "forbidden" => AppError::Forbidden,
+            "credentials" => AppError::InvalidCredentials,
+            "throttled" => AppError::Throttled { retry_after_secs: wait },
+            "throttled_client" => AppError::ThrottledClient { retry_after_secs: wait },
+            "invalid" => {
+                let field = field.unwrap_or_else(|| "form".to_owned());
+                let message = said(general_field_message(&field));
+                AppError::Invalid { field, message }
+            }
+            "conflict" => AppError::Conflict(said("That cannot be done now. Reload the page to see why.")),
+            "not_found" => AppError::NotFound(said("That no longer exists. Reload the page.")),
+            "upstream" => AppError::Upstream(said(text::SHOPIFY_UNAVAILABLE)),
+            "request" => AppError::Transport("the form could not be read".into()),
+            "too_large" => AppError::TooLarge,
+            _ => AppError::Internal,
+        })
+    }
+}
+
+/// What a field's error says when its own sentence cannot travel (it names a shop or a store).
+fn general_field_message(field: &str) -> &'static str {
+    match field {
+        "store_url" => "Check the Store URL: use the store's myshopify.com address, such as mystore.myshopify.com.",
+        "api_key" | "api_password" | "shared_secret" => "Check the app's credentials and copy them again.",
+        "permissions" => {
+            "The app in Shopify lacks permissions storelink needs. Check its permissions in the Shopify admin."
+        }
+        _ => text::FORM_UNREADABLE,
     }
 }
 
@@ -83,6 +207,8 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(msg) => AppError::invalid("form", format!("The form could not be read: {msg}")),
+            // http-body-util's limit on the body, as axum sets it.
+            ServerFnErrorErr::Deserialization(msg) if msg.contains("length limit exceeded") => AppError::TooLarge,
             other => AppError::Transport(other.to_string()),
         }
     }
@@ -93,5 +219,53 @@ impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "database error");
         AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn round_trip(err: &AppError) -> AppError {
+        let query: HashMap<String, String> = form_urlencoded::parse(err.to_query().as_bytes()).into_owned().collect();
+        AppError::from_query(|name| query.get(name).cloned()).unwrap()
+    }
+
+    #[test]
+    fn a_form_error_travels_as_codes_and_comes_back_in_storelinks_words() {
+        for err in [
+            AppError::InvalidCredentials,
+            AppError::Throttled { retry_after_secs: 30 },
+            AppError::invalid("api_password", text::PASSWORD_REJECTED),
+            AppError::invalid("email", text::EMAIL_TAKEN),
+            AppError::NotFound(text::NO_SUCH_STORE.into()),
+            AppError::Upstream(text::SHOPIFY_UNAVAILABLE.into()),
+        ] {
+            assert_eq!(round_trip(&err), err);
+            assert!(!err.to_query().contains(' '), "no text travels: {}", err.to_query());
+        }
+        // A sentence naming a shop does not travel; the field's general sentence comes back.
+        let named = AppError::invalid("store_url", "No Shopify store answers at acme.myshopify.com.");
+        assert_eq!(round_trip(&named).field_message("store_url").unwrap(), general_field_message("store_url"));
+    }
+
+    #[test]
+    fn a_crafted_link_cannot_choose_the_words() {
+        let crafted = |query: &str| {
+            let query: HashMap<String, String> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+            AppError::from_query(|name| query.get(name).cloned())
+        };
+        let err = crafted("error=conflict&m=9999&message=Your+account+is+locked,+visit+evil.example").unwrap();
+        assert!(!err.to_string().contains("evil"));
+        let err = crafted("error=invalid&field=<script>&m=0").unwrap();
+        assert_eq!(err.field_message("form").as_deref(), Some(text::EMAIL));
+        assert_eq!(crafted("nothing=here"), None);
+    }
+
+    #[test]
+    fn the_password_sentence_names_the_minimum() {
+        assert!(text::PASSWORD_TOO_SHORT.contains(&crate::users::MIN_PASSWORD_CHARS.to_string()));
     }
 }

@@ -57,6 +57,8 @@ const NONCE_LEN: usize = 12;
 #[derive(Clone)]
 pub struct Sealer {
     cipher: Aes256Gcm,
+    /// Kept to derive keys for other purposes from (see [`Sealer::derive`]).
+    key: Zeroizing<[u8; 32]>,
 }
 
 impl fmt::Debug for Sealer {
@@ -81,9 +83,12 @@ impl Sealer {
         };
         let bytes = hex::decode(&hex_key)
             .ok()
+            .map(Zeroizing::new)
             .filter(|b| b.len() == 32)
             .ok_or_else(|| anyhow::anyhow!("the secret key must be 64 hexadecimal digits (32 bytes)"))?;
-        Ok(Sealer { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)) })
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(&bytes);
+        Ok(Sealer { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)), key })
     }
 
     /// A random nonce followed by the ciphertext and tag.
@@ -106,6 +111,16 @@ impl Sealer {
 }
 
 impl Sealer {
+    /// A key for `purpose`, derived from the sealing key (HMAC-SHA256), so one secret key
+    /// serves every purpose without one key's use revealing another.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            <Hmac<sha2::Sha256> as Mac>::new_from_slice(self.key.as_slice()).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// A new random key, as 64 hex digits.
     pub fn random_key() -> String {
         let mut key = [0u8; 32];

@@ -73,6 +73,7 @@ impl Application {
             sync: engine.handle(),
             webhooks_enabled,
         };
+        tokio::spawn(housekeeping(state.pool.clone()));
         let router = router(state.clone());
         Ok(Application { listener, router, state, engine })
     }
@@ -82,7 +83,19 @@ impl Application {
     }
 
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service()).await
+        // The peer's address is what the sign-in throttle counts a client by.
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>()).await
+    }
+}
+
+/// Empties the tables that would otherwise only grow: expired sessions, old throttle counts.
+async fn housekeeping(pool: db::Pool) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(err) = crate::auth::expire_stale(&pool, db::now()).await {
+            tracing::warn!(error = %err, "could not delete expired sessions and sign-in counts");
+        }
     }
 }
 
@@ -94,20 +107,12 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(ui::App)).clone()
 }
 
+/// The pages, the server functions (leptos_axum routes each under `/api/…`, from its
+/// `endpoint`), and the webhook endpoint.
 fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
-    let fn_state = state.clone();
     Router::new()
-        .route(
-            "/api/{*fn_name}",
-            axum::routing::post(move |req: Request| {
-                let fn_state = fn_state.clone();
-                async move {
-                    leptos_axum::handle_server_fns_with_context(move || provide_context(fn_state.clone()), req).await
-                }
-            }),
-        )
         .route(
             webhooks::PATH,
             axum::routing::post(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(webhooks::MAX_BODY)),
@@ -117,30 +122,123 @@ fn router(state: AppState) -> Router {
             move || ui::shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(ui::shell))
-        .layer(middleware::from_fn(refuse_cross_origin))
+        .layer(middleware::from_fn(crate::api::server_fn_answers))
+        // Every form is a few hundred bytes; the webhook endpoint sets its own, larger limit.
+        .layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_origin))
         .with_state(state)
 }
 
 /// Refuses state-changing requests sent by another site's page. SameSite=Lax already keeps the
 /// session cookie off them; this makes the refusal explicit and independent of the browser.
-async fn refuse_cross_origin(req: Request, next: Next) -> Response {
+async fn refuse_cross_origin(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && !same_origin(&req) {
+    if !safe && !same_origin(req.headers(), state.settings.public_url.as_deref()) {
         return (StatusCode::FORBIDDEN, "Cross-origin request refused.").into_response();
     }
     next.run(req).await
 }
 
-fn same_origin(req: &Request) -> bool {
-    let headers = req.headers();
-    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+/// Whether a state-changing request comes from storelink's own pages. Browsers say where a
+/// request comes from: `Sec-Fetch-Site` must not be `cross-site` or `same-site` (a sibling
+/// subdomain is another site's page too), and `Origin` must be storelink's own scheme, host and
+/// port: the public URL's, or without one `http://` and the `Host` asked for. A request with
+/// neither header comes from a script or the command line, not a browser page, and is let
+/// through: it carries no session cookie unless its sender has the session.
+fn same_origin(headers: &axum::http::HeaderMap, public_url: Option<&str>) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
         return false;
     }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        // Non-browser clients (the CLI, tests, curl) send no Origin; cookies guard them.
-        return true;
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let Some(origin) = origin.to_str().ok().and_then(normalized_origin) else { return false };
+    let expected = match public_url {
+        Some(url) => normalized_origin(url),
+        None => headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|host| normalized_origin(&format!("http://{host}"))),
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
-    origin_host.eq_ignore_ascii_case(host)
+    expected.is_some_and(|expected| expected == origin)
+}
+
+/// `scheme://host:port`, lower-cased, with the scheme's default port written out; `None` for
+/// anything that is not an http(s) origin (`null`, a path, another scheme).
+fn normalized_origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    if authority.is_empty() || authority.contains('@') {
+        return None;
+    }
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(bracketed) => {
+            let (host, after) = bracketed.split_once(']')?;
+            let port = match after.strip_prefix(':') {
+                Some(port) => port.parse::<u16>().ok()?,
+                None if after.is_empty() => default_port,
+                None => return None,
+            };
+            (format!("[{host}]"), port)
+        }
+        None => match authority.split_once(':') {
+            Some((host, port)) => (host.to_owned(), port.parse::<u16>().ok()?),
+            None => (authority, default_port),
+        },
+    };
+    Some(format!("{scheme}://{host}:{port}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderValue};
+
+    use super::*;
+
+    /// Request headers from name and value pairs.
+    type Headers = &'static [(&'static str, &'static str)];
+
+    fn headers(pairs: Headers) -> HeaderMap {
+        pairs.iter().map(|(name, value)| (*name, HeaderValue::from_static(value))).fold(
+            HeaderMap::new(),
+            |mut map, (name, value)| {
+                map.insert(name, value);
+                map
+            },
+        )
+    }
+
+    #[test]
+    fn only_storelinks_own_origin_may_change_anything() {
+        let public = Some("https://ship.example.com");
+        let cases: &[(Headers, Option<&str>, bool)] = &[
+            (&[("origin", "https://ship.example.com")], public, true),
+            (&[("origin", "https://ship.example.com:443")], public, true),
+            (&[("origin", "http://ship.example.com")], public, false),
+            (&[("origin", "https://ship.example.com:8443")], public, false),
+            (&[("origin", "https://evil.example")], public, false),
+            (&[("origin", "null")], public, false),
+            (&[("origin", "https://ship.example.com"), ("sec-fetch-site", "same-site")], public, false),
+            (&[("origin", "https://ship.example.com"), ("sec-fetch-site", "cross-site")], public, false),
+            (&[("origin", "https://ship.example.com"), ("sec-fetch-site", "same-origin")], public, true),
+            (&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")], None, true),
+            (&[("origin", "https://127.0.0.1:3000"), ("host", "127.0.0.1:3000")], None, false),
+            (&[("origin", "http://127.0.0.1:3001"), ("host", "127.0.0.1:3000")], None, false),
+            (&[("host", "127.0.0.1:3000")], None, true),
+            (&[("sec-fetch-site", "same-site")], None, false),
+        ];
+        for (pairs, public_url, allowed) in cases {
+            assert_eq!(same_origin(&headers(pairs), *public_url), *allowed, "{pairs:?} with {public_url:?}");
+        }
+        assert!(!same_origin(&headers(&[("origin", "https://ship.example.com.evil.example")]), public));
+    }
 }

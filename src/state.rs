@@ -31,6 +31,8 @@ pub struct Settings {
     pub run_sync: bool,
     /// How often each connected store gets an incremental sync.
     pub sync_interval: Duration,
+    /// Take the client's address from `X-Forwarded-For` (behind a load balancer that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl Settings {
@@ -103,6 +105,7 @@ mod tests {
             shopify_timeout: Duration::from_secs(1),
             run_sync: false,
             sync_interval: Duration::from_secs(600),
+            trust_forwarded_for: false,
         }
     }
 

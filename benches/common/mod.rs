@@ -56,6 +56,7 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         shopify_timeout: Duration::from_secs(30),
         run_sync: false,
         sync_interval: Duration::from_secs(3600),
+        trust_forwarded_for: false,
     })
     .await
     .unwrap();

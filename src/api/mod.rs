@@ -16,4 +16,4 @@ mod respond;
 #[cfg(feature = "ssr")]
 pub use guard::{require_admin, require_user, Caller};
 #[cfg(feature = "ssr")]
-pub use respond::respond;
+pub use respond::{respond, server_fn_answers, MAX_BODY};

@@ -38,7 +38,7 @@ pub async fn list_stores() -> Result<StoresPage, AppError> {
 
 #[cfg(feature = "ssr")]
 fn no_such_store() -> AppError {
-    AppError::NotFound("That store does not exist.".into())
+    AppError::NotFound(crate::error::text::NO_SUCH_STORE.into())
 }
 
 #[server(prefix = "/api", endpoint = "stores/get", input = GetUrl)]

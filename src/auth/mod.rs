@@ -1,11 +1,15 @@
 //! Who someone is: password hashing, sign-in with its throttle, and server-side sessions. The
 //! server functions and the session cookie are the `api` layer's; this module knows no HTTP.
 
+pub mod device;
 pub mod password;
 pub mod repo;
 pub mod session;
 pub mod throttle;
 
+use std::net::IpAddr;
+
+use self::throttle::Key;
 use crate::{
     db::Pool,
     error::AppError,
@@ -13,21 +17,65 @@ use crate::{
     users::{self, UserDto},
 };
 
-/// Checks an email and password, with the throttle, and returns the user they belong to.
-pub async fn authenticate(pool: &Pool, email: &str, password: String) -> Result<UserDto, AppError> {
-    // An unparseable email is simply a wrong credential: same message, same timing.
-    let email = users::normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
-    throttle::check(pool, &email).await?;
+/// A sign-in attempt, with what is known about where it comes from.
+pub struct Attempt<'a> {
+    pub email: &'a str,
+    pub password: String,
+    /// The client's network address, when known.
+    pub client: Option<IpAddr>,
+    /// The browser has signed in to this account before (`device`).
+    pub known_device: bool,
+}
+
+/// The form an email is throttled, tagged and looked up in: normalised when it is an email,
+/// else trimmed and lower-cased (an unparseable email is simply a wrong credential: same
+/// message, same timing).
+pub fn login_email(typed: &str) -> String {
+    users::normalize_email(typed).unwrap_or_else(|_| typed.trim().to_lowercase())
+}
+
+/// Checks an email and password, with the throttles, and returns the user they belong to.
+/// Inputs too long to be real are refused before anything is hashed or stored.
+pub async fn authenticate(pool: &Pool, attempt: Attempt<'_>) -> Result<UserDto, AppError> {
+    users::check_lengths(attempt.email, &attempt.password)?;
+    let email = login_email(attempt.email);
+    let account = Key::account(&email);
+    let client = attempt.client.map(Key::Client);
+    if let Some(client) = &client {
+        throttle::check(pool, client).await?;
+    }
+    if !attempt.known_device {
+        throttle::check(pool, &account).await?;
+    }
     let found = users::repo::find_active_for_login(pool, &email).await?;
     let (user, stored) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    if password::verify(password, stored).await? {
-        throttle::clear(pool, &email).await?;
+    if password::verify(attempt.password, stored).await? {
+        throttle::clear(pool, &account).await?;
         return user.ok_or(AppError::Internal);
     }
-    Err(throttle::record_failure(pool, &email).await?)
+    let mut shown = AppError::InvalidCredentials;
+    if let Some(refusal) = throttle::record_failure(pool, &account).await? {
+        // A known device is not held back by the account's count, so it is not told it is.
+        if !attempt.known_device {
+            shown = refusal;
+        }
+    }
+    if let Some(client) = &client {
+        if let Some(refusal) = throttle::record_failure(pool, client).await? {
+            shown = refusal;
+        }
+    }
+    Err(shown)
+}
+
+/// Deletes expired sessions and throttle counts nobody has added to for longer than the longest
+/// wait, so neither table grows without bound.
+pub async fn expire_stale(pool: &Pool, now: i64) -> Result<(), AppError> {
+    repo::delete_expired_sessions(pool, now).await?;
+    repo::delete_failures_before(pool, now - throttle::MAX_WAIT_SECS - 3600).await
 }
 
 /// Deactivates a user and ends every session they have, in one transaction.

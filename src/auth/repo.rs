@@ -43,28 +43,39 @@ pub async fn end_sessions_of(conn: &mut Conn, user_id: UserId) -> Result<(), App
     Ok(())
 }
 
-/// An email's failed sign-ins so far and when the last one was.
-pub async fn failures(pool: &Pool, email: &str) -> Result<Option<(i64, i64)>, AppError> {
-    Ok(sqlx::query_as("SELECT failures, last_failure_at FROM login_throttle WHERE email = $1")
-        .bind(email)
+pub async fn delete_expired_sessions(pool: &Pool, now: i64) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(pool).await?;
+    Ok(())
+}
+
+/// A key's failed sign-ins so far and when the last one was.
+pub async fn failures(pool: &Pool, key: &str) -> Result<Option<(i64, i64)>, AppError> {
+    Ok(sqlx::query_as("SELECT failures, last_failure_at FROM login_throttle WHERE key = $1")
+        .bind(key)
         .fetch_optional(pool)
         .await?)
 }
 
-/// Counts one more failure for the email and returns how many there are now.
-pub async fn add_failure(pool: &Pool, email: &str, now: i64) -> Result<i64, AppError> {
+/// Counts one more failure for the key and returns how many there are now.
+pub async fn add_failure(pool: &Pool, key: &str, now: i64) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO login_throttle (email, failures, last_failure_at) VALUES ($1, 1, $2)
-         ON CONFLICT (email) DO UPDATE SET failures = login_throttle.failures + 1, last_failure_at = excluded.last_failure_at
+        "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2)
+         ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1, last_failure_at = excluded.last_failure_at
          RETURNING failures",
     )
-    .bind(email)
+    .bind(key)
     .bind(now)
     .fetch_one(pool)
     .await?)
 }
 
-pub async fn clear_failures(pool: &Pool, email: &str) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM login_throttle WHERE email = $1").bind(email).execute(pool).await?;
+pub async fn clear_failures(pool: &Pool, key: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await?;
+    Ok(())
+}
+
+/// Forgets the counts whose last failure was before `cutoff`.
+pub async fn delete_failures_before(pool: &Pool, cutoff: i64) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM login_throttle WHERE last_failure_at < $1").bind(cutoff).execute(pool).await?;
     Ok(())
 }

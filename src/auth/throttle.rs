@@ -1,4 +1,9 @@
-//! Slows down repeated failed sign-ins for one email address.
+//! Slows down repeated failed sign-ins, per account and per client address. After its free
+//! failures, each further attempt must wait, the wait doubling up to a cap. A browser that has
+//! signed in to the account before is not held back by the account's count (see `device`), so a
+//! stranger's guesses cannot lock the owner out; their own address still is.
+
+use sha2::{Digest, Sha256};
 
 use super::repo;
 use crate::{
@@ -6,41 +11,80 @@ use crate::{
     error::AppError,
 };
 
-/// Failures allowed before each further attempt has to wait.
-pub const FREE_FAILURES: i64 = 5;
 const FIRST_WAIT_SECS: i64 = 30;
-const MAX_WAIT_SECS: i64 = 15 * 60;
+pub const MAX_WAIT_SECS: i64 = 15 * 60;
 
-/// How long the account must still wait after `failures` failures, the last at `last_failure_at`.
-fn remaining_wait(failures: i64, last_failure_at: i64, now: i64) -> i64 {
-    if failures < FREE_FAILURES {
+/// What failures are counted against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Key {
+    /// An account, by the SHA-256 of its normalised email: fixed in size whatever was typed,
+    /// and the same for emails that exist and emails that do not.
+    Account(String),
+    /// A client, by its network address.
+    Client(std::net::IpAddr),
+}
+
+impl Key {
+    pub fn account(normalized_email: &str) -> Key {
+        Key::Account(hex::encode(Sha256::digest(normalized_email.as_bytes())))
+    }
+
+    fn stored(&self) -> String {
+        match self {
+            Key::Account(hash) => format!("account:{hash}"),
+            Key::Client(address) => format!("client:{address}"),
+        }
+    }
+
+    /// Failures allowed before attempts must wait: a person mistypes a few times; an office
+    /// behind one address holds many people.
+    pub fn free_failures(&self) -> i64 {
+        match self {
+            Key::Account(_) => 5,
+            Key::Client(_) => 20,
+        }
+    }
+
+    fn refusal(&self, wait: i64) -> AppError {
+        let retry_after_secs = wait as u64;
+        match self {
+            Key::Account(_) => AppError::Throttled { retry_after_secs },
+            Key::Client(_) => AppError::ThrottledClient { retry_after_secs },
+        }
+    }
+}
+
+/// How long the key must still wait after `failures` failures, the last at `last_failure_at`.
+fn remaining_wait(free: i64, failures: i64, last_failure_at: i64, now: i64) -> i64 {
+    if failures < free {
         return 0;
     }
-    let doublings = (failures - FREE_FAILURES).min(10) as u32;
+    let doublings = (failures - free).min(10) as u32;
     let wait = (FIRST_WAIT_SECS << doublings).min(MAX_WAIT_SECS);
     (last_failure_at + wait - now).max(0)
 }
 
-/// Refuses the attempt while the email is made to wait.
-pub async fn check(pool: &Pool, email: &str) -> Result<(), AppError> {
-    match repo::failures(pool, email).await?.map(|(failures, last)| remaining_wait(failures, last, db::now())) {
-        Some(wait) if wait > 0 => Err(AppError::Throttled { retry_after_secs: wait as u64 }),
+/// Refuses the attempt while the key is made to wait.
+pub async fn check(pool: &Pool, key: &Key) -> Result<(), AppError> {
+    let waiting = repo::failures(pool, &key.stored()).await?;
+    match waiting.map(|(failures, last)| remaining_wait(key.free_failures(), failures, last, db::now())) {
+        Some(wait) if wait > 0 => Err(key.refusal(wait)),
         _ => Ok(()),
     }
 }
 
-/// Records a failure and returns the error to show: the generic one, or the wait once reached.
-pub async fn record_failure(pool: &Pool, email: &str) -> Result<AppError, AppError> {
+/// Counts a failure; once the key must wait, the refusal to show.
+pub async fn record_failure(pool: &Pool, key: &Key) -> Result<Option<AppError>, AppError> {
     let now = db::now();
-    let failures = repo::add_failure(pool, email, now).await?;
-    Ok(match remaining_wait(failures, now, now) {
-        0 => AppError::InvalidCredentials,
-        wait => AppError::Throttled { retry_after_secs: wait as u64 },
+    let failures = repo::add_failure(pool, &key.stored(), now).await?;
+    Ok(match remaining_wait(key.free_failures(), failures, now, now) {
+        0 => None,
+        wait => Some(key.refusal(wait)),
     })
 }
 
-pub async fn clear(pool: &Pool, email: &str) -> Result<(), AppError> {
-    repo::clear_failures(pool, email).await
+pub async fn clear(pool: &Pool, key: &Key) -> Result<(), AppError> {
+    repo::clear_failures(pool, &key.stored()).await
 }
 
 #[cfg(test)]
@@ -49,10 +93,18 @@ mod tests {
 
     #[test]
     fn waits_start_after_the_free_failures_and_double_up_to_a_cap() {
-        assert_eq!(remaining_wait(4, 1000, 1000), 0);
-        assert_eq!(remaining_wait(5, 1000, 1000), 30);
-        assert_eq!(remaining_wait(6, 1000, 1010), 50);
-        assert_eq!(remaining_wait(5, 1000, 1031), 0);
-        assert_eq!(remaining_wait(40, 1000, 1000), MAX_WAIT_SECS);
+        assert_eq!(remaining_wait(5, 4, 1000, 1000), 0);
+        assert_eq!(remaining_wait(5, 5, 1000, 1000), 30);
+        assert_eq!(remaining_wait(5, 6, 1000, 1010), 50);
+        assert_eq!(remaining_wait(5, 5, 1000, 1031), 0);
+        assert_eq!(remaining_wait(5, 40, 1000, 1000), MAX_WAIT_SECS);
+        assert_eq!(remaining_wait(20, 19, 1000, 1000), 0);
+    }
+
+    #[test]
+    fn account_keys_are_fixed_in_size() {
+        let Key::Account(short) = Key::account("a@b.co") else { unreachable!() };
+        let Key::Account(long) = Key::account(&"x".repeat(2_000_000)) else { unreachable!() };
+        assert_eq!((short.len(), long.len()), (64, 64));
     }
 }

@@ -53,7 +53,7 @@ const USE_MYSHOPIFY: &str = "Use the store's myshopify.com address, such as myst
 pub fn normalize_store_url(input: &str) -> Result<StoreUrl, String> {
     let text = input.trim();
     if text.is_empty() {
-        return Err("Enter the store's URL, such as mystore.myshopify.com.".into());
+        return Err(crate::error::text::STORE_URL.into());
     }
     if !text.is_ascii() {
         return Err(format!("That is not a Shopify store address. {USE_MYSHOPIFY}"));

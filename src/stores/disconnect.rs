@@ -37,7 +37,7 @@ pub async fn disconnect(
 }
 
 fn not_found() -> AppError {
-    AppError::NotFound("That store does not exist.".into())
+    AppError::NotFound(crate::error::text::NO_SUCH_STORE.into())
 }
 
 /// Deletes the webhook subscriptions storelink created, as far as Shopify lets it.

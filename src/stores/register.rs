@@ -5,7 +5,7 @@ use super::{repo, StoreState};
 use crate::{
     audit,
     db::Pool,
-    error::AppError,
+    error::{text, AppError},
     ids::StoreId,
     jobs::{self, JobKind},
     secrets::{Sealer, Secret},
@@ -32,10 +32,7 @@ fn credential(value: &str, field: &str, missing: &str) -> Result<String, AppErro
         return Err(AppError::invalid(field, missing));
     }
     if value.len() > 256 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(AppError::invalid(
-            field,
-            "This does not look like a value Shopify shows: copy it again, without spaces.",
-        ));
+        return Err(AppError::invalid(field, text::NOT_A_CREDENTIAL));
     }
     Ok(value.to_owned())
 }
@@ -55,17 +52,9 @@ fn validate(form: Form) -> Result<Checked, AppError> {
         (true, Some(password)) => password,
         _ => form.api_password.expose().to_owned(),
     };
-    let api_key = credential(&api_key, "api_key", "Enter the API key (“API key” in the Shopify admin).")?;
-    let api_password = credential(
-        &api_password,
-        "api_password",
-        "Enter the API password (“Admin API access token” for a custom app, “Password” for a private app).",
-    )?;
-    let shared_secret = credential(
-        form.shared_secret.expose(),
-        "shared_secret",
-        "Enter the shared secret (“API secret key” for a custom app, “Shared secret” for a private app).",
-    )?;
+    let api_key = credential(&api_key, "api_key", text::API_KEY)?;
+    let api_password = credential(&api_password, "api_password", text::API_PASSWORD)?;
+    let shared_secret = credential(form.shared_secret.expose(), "shared_secret", text::SHARED_SECRET)?;
     Ok(Checked {
         domain: url.domain,
         api_key,
@@ -81,10 +70,7 @@ fn explain(domain: &ShopDomain, err: ShopifyError) -> AppError {
         ShopifyError::NotFound => {
             AppError::invalid("store_url", format!("No Shopify store answers at {domain}. Check the Store URL."))
         }
-        ShopifyError::Unauthorized => AppError::invalid(
-            "api_password",
-            "Shopify rejected the API password. Copy the Admin API access token (custom app) or the Password (private app) again.",
-        ),
+        ShopifyError::Unauthorized => AppError::invalid("api_password", text::PASSWORD_REJECTED),
         ShopifyError::Forbidden { scope } => AppError::invalid(
             "permissions",
             format!("Shopify refused to show the store's details ({scope}). Check the app's permissions in the Shopify admin."),
@@ -95,7 +81,7 @@ fn explain(domain: &ShopDomain, err: ShopifyError) -> AppError {
         ShopifyError::Locked => AppError::Upstream(format!(
             "Shopify has locked {domain}. The store owner must contact Shopify support before it can be connected. Nothing was saved."
         )),
-        _ => AppError::Upstream("Shopify is unavailable or too slow right now. Nothing was saved; try again in a minute.".into()),
+        _ => AppError::Upstream(text::SHOPIFY_UNAVAILABLE.into()),
     }
 }
 

@@ -318,15 +318,23 @@ pub async fn count_rejected_delivery(pool: &Pool, id: StoreId) -> Result<(), App
     Ok(())
 }
 
-/// Deliveries refused so far, when the last was, and when subscriptions were last repaired.
-pub async fn webhook_figures(pool: &Pool, id: StoreId) -> Result<(i64, Option<i64>, Option<i64>), AppError> {
+/// Counts a verified delivery ignored as a replay: Shopify triggered it too long ago.
+pub async fn count_stale_delivery(pool: &Pool, id: StoreId) -> Result<(), AppError> {
+    sqlx::query("UPDATE stores SET webhooks_stale = webhooks_stale + 1 WHERE id = $1").bind(id).execute(pool).await?;
+    Ok(())
+}
+
+/// Deliveries refused so far, when the last was, when subscriptions were last repaired, and
+/// replays ignored.
+pub async fn webhook_figures(pool: &Pool, id: StoreId) -> Result<(i64, Option<i64>, Option<i64>, i64), AppError> {
     Ok(sqlx::query_as(
-        "SELECT webhooks_rejected, webhooks_last_rejected_at, webhooks_repaired_at FROM stores WHERE id = $1",
+        "SELECT webhooks_rejected, webhooks_last_rejected_at, webhooks_repaired_at, webhooks_stale
+         FROM stores WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
     .await?
-    .unwrap_or((0, None, None)))
+    .unwrap_or((0, None, None, 0)))
 }
 
 #[cfg(test)]

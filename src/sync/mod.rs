@@ -23,7 +23,7 @@ use crate::{
 pub async fn queue_now(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result<String, AppError> {
     let store = stores::repo::get(pool, store_id)
         .await?
-        .ok_or_else(|| AppError::NotFound("That store does not exist.".into()))?;
+        .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))?;
     let name = store.name;
     if store.state != StoreState::Connected || stores::repo::connection(pool, store_id).await?.is_none() {
         return Err(AppError::Conflict(format!("{name} is disconnected: reconnect it before synchronizing.")));

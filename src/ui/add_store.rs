@@ -62,9 +62,10 @@ fn ShopifyForm() -> impl IntoView {
     let query = use_query_map();
     // Reconnecting a disconnected store pre-fills its address.
     let shop = query.read_untracked().get("shop").unwrap_or_default();
+    let from_query = super::query_error();
     let error = move || match register.value().get() {
         Some(Err(err)) => Some(err),
-        _ => query.read().get("error").and_then(|e| AppError::from_query(&e)),
+        _ => from_query(),
     };
     let field = move |name: &'static str| {
         move || {

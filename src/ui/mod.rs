@@ -105,6 +105,15 @@ fn Header() -> impl IntoView {
     }
 }
 
+/// The error a form posted without JavaScript came back with, from the page's query string.
+fn query_error() -> impl Fn() -> Option<AppError> + Copy + Send + Sync + 'static {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        let query = query.read();
+        AppError::from_query(|name| query.get(name))
+    }
+}
+
 /// What a page shows when its data could not be read: anonymous visitors go to sign-in,
 /// everyone else sees the message.
 fn error_view(err: AppError) -> AnyView {

@@ -1,18 +1,17 @@
+use super::query_error;
+use crate::api::auth::Login;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
-
-use crate::{api::auth::Login, error::AppError};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
-    let query = use_query_map();
+    let from_query = query_error();
     // With JavaScript the action carries the error; without it, the server sends the browser
     // back here with the error in the query string.
     let message = move || match login.value().get() {
         Some(Err(err)) => Some(err.to_string()),
-        _ => query.read().get("error").and_then(|e| AppError::from_query(&e)).map(|err| err.to_string()),
+        _ => from_query().map(|err| err.to_string()),
     };
     view! {
         <Title text="Sign in · storelink" />

@@ -18,9 +18,17 @@ fn store_id() -> Memo<StoreId> {
     Memo::new(move |_| params.read().get("id").and_then(|id| id.parse().ok()).unwrap_or_default())
 }
 
-/// The error a confirmation's action came back with, shown above its button.
+/// The error a confirmation's action came back with (or, without JavaScript, the page's query
+/// string), shown above its button.
 fn failure<T: Clone + Send + Sync + 'static>(value: MappedSignal<Option<Result<T, AppError>>>) -> impl IntoView {
-    move || value.get().and_then(Result::err).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    let from_query = super::query_error();
+    move || {
+        value
+            .get()
+            .and_then(Result::err)
+            .or_else(from_query)
+            .map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })
+    }
 }
 
 /// A confirmation page: what will happen to the store, then its form (the store's id and one

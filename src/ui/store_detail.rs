@@ -97,6 +97,8 @@ fn Webhooks(health: WebhookHealth, now: i64) -> impl IntoView {
                 <dd>{health.deliveries_24h}</dd>
                 <dt>"Rejected deliveries"</dt>
                 <dd>{rejected}</dd>
+                <dt>"Ignored replays (triggered over 48 hours ago)"</dt>
+                <dd>{health.stale}</dd>
                 <dt>"Last repair"</dt>
                 <dd>{when(health.last_repair_at, "None needed")}</dd>
             </dl>

@@ -17,11 +17,14 @@ pub fn UsersPage() -> impl IntoView {
         move || (create.version().get(), change.version().get(), deactivate.version().get()),
         |_| list_users(),
     );
+    // Without JavaScript, a failed form comes back with its error in the query string.
+    let from_query = super::query_error();
     let row_error = move || {
         [change.value().get(), deactivate.value().get()]
             .into_iter()
             .flatten()
             .find_map(Result::err)
+            .or_else(|| from_query().filter(|err| !matches!(err, AppError::Invalid { .. })))
             .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
     };
     view! {
@@ -105,12 +108,16 @@ fn UserTable(
 
 #[component]
 fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
-    let error = move || create.value().get().and_then(Result::err);
+    let from_query = super::query_error();
+    let error = move || create.value().get().and_then(Result::err).or_else(from_query);
     let field = move |name: &'static str| {
         move || error().and_then(|err| err.field_message(name)).map(|m| view! { <p class="field-error">{m}</p> })
     };
     let other = move || {
-        error()
+        create
+            .value()
+            .get()
+            .and_then(Result::err)
             .filter(|err| !matches!(err, AppError::Invalid { .. }))
             .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
     };

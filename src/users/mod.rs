@@ -6,7 +6,10 @@ pub mod repo;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{error::AppError, ids::UserId};
+use crate::{
+    error::{text, AppError},
+    ids::UserId,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -30,7 +33,7 @@ impl Role {
         match text.trim() {
             "admin" => Ok(Role::Admin),
             "standard" => Ok(Role::Standard),
-            _ => Err(AppError::invalid("role", "Choose a role: admin or standard.")),
+            _ => Err(AppError::invalid("role", text::ROLE)),
         }
     }
 
@@ -60,11 +63,26 @@ impl UserDto {
 
 /// The shortest password storelink accepts.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The longest email address there can be (RFC 5321's path limit).
+pub const MAX_EMAIL_BYTES: usize = 254;
+/// Longer than any passphrase; Argon2 would hash more, but nothing is gained by letting it.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Refuses an email or password too long to be real, before anything is hashed or stored.
+pub fn check_lengths(email: &str, password: &str) -> Result<(), AppError> {
+    if email.trim().len() > MAX_EMAIL_BYTES {
+        return Err(AppError::invalid("email", text::EMAIL_TOO_LONG));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::invalid("password", text::PASSWORD_TOO_LONG));
+    }
+    Ok(())
+}
 
 /// Lower-cases and checks an email address; the one place emails are validated.
 pub fn normalize_email(raw: &str) -> Result<String, AppError> {
     let email = raw.trim().to_lowercase();
-    let valid = email.len() <= 254
+    let valid = email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
@@ -76,13 +94,16 @@ pub fn normalize_email(raw: &str) -> Result<String, AppError> {
     if valid {
         Ok(email)
     } else {
-        Err(AppError::invalid("email", "Enter an email address such as name@example.com."))
+        Err(AppError::invalid("email", text::EMAIL))
     }
 }
 
 pub fn check_password_strength(password: &str) -> Result<(), AppError> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid("password", format!("Use at least {MIN_PASSWORD_CHARS} characters.")));
+        return Err(AppError::invalid("password", text::PASSWORD_TOO_SHORT));
+    }
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(AppError::invalid("password", text::PASSWORD_TOO_LONG));
     }
     Ok(())
 }
@@ -103,5 +124,9 @@ mod tests {
     fn short_passwords_are_refused() {
         assert!(check_password_strength("short").is_err());
         assert!(check_password_strength("long enough!").is_ok());
+        assert!(check_password_strength(&"x".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
+        assert!(check_lengths(&format!("{}@example.com", "a".repeat(250)), "pw").is_err());
+        assert!(check_lengths("ada@example.com", &"x".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
+        assert!(check_lengths("ada@example.com", "correct horse").is_ok());
     }
 }

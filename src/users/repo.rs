@@ -3,7 +3,7 @@
 use super::{Role, UserDto};
 use crate::{
     db::{self, Conn, Pool},
-    error::AppError,
+    error::{text, AppError},
     ids::UserId,
 };
 
@@ -38,9 +38,7 @@ pub async fn create(pool: &Pool, email: &str, role: Role, password_hash: &str) -
     .await;
     match inserted {
         Ok(id) => Ok(UserDto { id, email: email.to_owned(), role, active: true }),
-        Err(err) if db::violates(&err, "users.email") => {
-            Err(AppError::invalid("email", "A user with this email already exists."))
-        }
+        Err(err) if db::violates(&err, "users.email") => Err(AppError::invalid("email", text::EMAIL_TAKEN)),
         Err(err) => Err(err.into()),
     }
 }
@@ -82,14 +80,11 @@ macro_rules! unless_last_active_admin {
     };
 }
 
-const LAST_ADMIN: &str =
-    "There must always be at least one active administrator. Make another user an administrator first.";
-
 /// Why an UPDATE of `id` changed nothing: no such user, or the last-administrator rule.
 async fn refusal(pool: &Pool, id: UserId) -> AppError {
     match get(pool, id).await {
-        Ok(None) => AppError::NotFound("That user does not exist.".into()),
-        Ok(Some(_)) => AppError::Conflict(LAST_ADMIN.into()),
+        Ok(None) => AppError::NotFound(text::NO_SUCH_USER.into()),
+        Ok(Some(_)) => AppError::Conflict(text::LAST_ADMIN.into()),
         Err(err) => err,
     }
 }

@@ -50,5 +50,7 @@ pub struct WebhookHealth {
     pub deliveries_24h: i64,
     pub rejected: i64,
     pub last_rejected_at: Option<i64>,
+    /// Genuinely signed deliveries ignored because Shopify triggered them over 48 hours ago.
+    pub stale: i64,
     pub last_repair_at: Option<i64>,
 }

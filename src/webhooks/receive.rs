@@ -16,6 +16,10 @@ use crate::{db::Pool, error::AppError, ids::StoreId, progress::Hub, secrets::Sea
 /// Shopify's largest payloads (orders with hundreds of lines) stay well under this.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
+/// Shopify retries a delivery for 48 hours; one triggered longer ago than that is not Shopify
+/// retrying but someone replaying an old body (signed, so genuine) under a new event id.
+const REPLAY_AFTER_SECS: i64 = 48 * 3600;
+
 /// What the endpoint needs: the database, the key that opens the stores' secrets, and the hub
 /// that tells open pages a store's data changed.
 #[derive(Clone)]
@@ -46,7 +50,11 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
     let Some(event_id) = header("x-shopify-event-id").or_else(|| header("x-shopify-webhook-id")) else {
         return StatusCode::UNAUTHORIZED;
     };
-    match accept(&receiver, domain, topic, signature, event_id, &body).await {
+    let triggered_at = header("x-shopify-triggered-at").and_then(|at| {
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
+    });
+    let delivery = Delivery { domain, topic, signature, event_id, triggered_at };
+    match accept(&receiver, delivery, &body).await {
         Ok(Some(store_id)) => {
             let (topic, event_id) = (topic.to_owned(), event_id.to_owned());
             tokio::spawn(async move {
@@ -72,15 +80,19 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
     }
 }
 
-/// Verifies and records the delivery: the store it is for, or `None` for a repeat.
-async fn accept(
-    receiver: &Receiver,
-    domain: &str,
-    topic: &str,
-    signature: &str,
-    event_id: &str,
-    body: &[u8],
-) -> Result<Option<StoreId>, AppError> {
+/// What a delivery's headers say.
+struct Delivery<'a> {
+    domain: &'a str,
+    topic: &'a str,
+    signature: &'a str,
+    event_id: &'a str,
+    /// `X-Shopify-Triggered-At`, in Unix seconds.
+    triggered_at: Option<i64>,
+}
+
+/// Verifies and records the delivery: the store it is for, or `None` for a repeat or a replay.
+async fn accept(receiver: &Receiver, delivery: Delivery<'_>, body: &[u8]) -> Result<Option<StoreId>, AppError> {
+    let Delivery { domain, topic, signature, event_id, triggered_at } = delivery;
     let Some((store_id, sealed)) = stores::repo::signing_secret(&receiver.pool, &domain.to_ascii_lowercase()).await?
     else {
         tracing::info!(shop = domain, topic, "refused a webhook delivery for a shop storelink does not hold");
@@ -91,6 +103,11 @@ async fn accept(
         stores::repo::count_rejected_delivery(&receiver.pool, store_id).await?;
         tracing::warn!(shop = domain, topic, "refused a webhook delivery with a wrong signature");
         return Err(AppError::Unauthorized);
+    }
+    if triggered_at.is_some_and(|at| crate::db::now() - at > REPLAY_AFTER_SECS) {
+        stores::repo::count_stale_delivery(&receiver.pool, store_id).await?;
+        tracing::warn!(shop = domain, topic, event_id, "ignored a delivery triggered more than 48 hours ago");
+        return Ok(None);
     }
     let recorded = repo::record(&receiver.pool, store_id, event_id, topic).await?;
     Ok(recorded.then_some(store_id))

@@ -79,7 +79,7 @@ pub async fn health(
 ) -> Result<WebhookHealth, AppError> {
     let topics = stores::repo::webhook_topics(pool, store_id).await?;
     let (last_delivery_at, deliveries_24h) = repo::recent(pool, store_id, db::now() - 86_400).await?;
-    let (rejected, last_rejected_at, last_repair_at) = stores::repo::webhook_figures(pool, store_id).await?;
+    let (rejected, last_rejected_at, last_repair_at, stale) = stores::repo::webhook_figures(pool, store_id).await?;
     Ok(WebhookHealth {
         enabled,
         sync_interval_secs,
@@ -88,6 +88,7 @@ pub async fn health(
         deliveries_24h,
         rejected,
         last_rejected_at,
+        stale,
         last_repair_at,
     })
 }

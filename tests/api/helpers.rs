@@ -72,27 +72,39 @@ pub async fn spawn_app() -> TestApp {
 
 /// An app whose sync jobs run only when a test runs them.
 pub async fn spawn_app_without_sync() -> TestApp {
-    spawn_app_configured(None, false, 3600, true).await
+    spawn_app_configured(None, false, 3600, true, false).await
 }
 
 /// An app that syncs every store every `seconds`.
 pub async fn spawn_app_syncing_every(seconds: u64) -> TestApp {
-    spawn_app_configured(None, true, seconds, true).await
+    spawn_app_configured(None, true, seconds, true, false).await
 }
 
 /// Starts the real server on a free port with a fresh database holding one administrator and
 /// one standard user, both with [`PASSWORD`].
 pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
-    spawn_app_configured(public_url, true, 3600, true).await
+    spawn_app_configured(public_url, true, 3600, true, false).await
 }
 
 /// A server set up as in production without a public URL: it would talk to Shopify itself
 /// (which tests never reach), so Shopify cannot deliver webhooks to it.
 pub async fn spawn_app_without_webhooks() -> TestApp {
-    spawn_app_configured(None, false, 3600, false).await
+    spawn_app_configured(None, false, 3600, false, false).await
 }
 
-async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool, sync_secs: u64, emulated: bool) -> TestApp {
+/// A server behind a load balancer: it takes each client's address from `X-Forwarded-For`, so
+/// tests can be many clients.
+pub async fn spawn_app_trusting_forwarded_for() -> TestApp {
+    spawn_app_configured(None, false, 3600, true, true).await
+}
+
+async fn spawn_app_configured(
+    public_url: Option<&str>,
+    run_sync: bool,
+    sync_secs: u64,
+    emulated: bool,
+    trust_forwarded_for: bool,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let emulator = Emulator::start(&emulator_config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let settings = Settings {
@@ -106,6 +118,7 @@ async fn spawn_app_configured(public_url: Option<&str>, run_sync: bool, sync_sec
         shopify_timeout: std::time::Duration::from_secs(2),
         run_sync,
         sync_interval: std::time::Duration::from_secs(sync_secs),
+        trust_forwarded_for,
     };
     let app = Application::build(settings).await.expect("the server starts");
     let addr = app.local_addr();

@@ -2,6 +2,7 @@
 
 mod auth;
 mod cli;
+mod hardening;
 mod helpers;
 mod pages;
 mod roles;

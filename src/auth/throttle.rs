@@ -32,7 +32,13 @@ impl Key {
     fn stored(&self) -> String {
         match self {
             Key::Account(hash) => format!("account:{hash}"),
-            Key::Client(address) => format!("client:{address}"),
+            Key::Client(std::net::IpAddr::V4(address)) => format!("client:{address}"),
+            // One IPv6 subscriber holds a whole /64: counted per address, each guess could come
+            // from a new one.
+            Key::Client(std::net::IpAddr::V6(address)) => {
+                let network = u128::from(*address) & !((1u128 << 64) - 1);
+                format!("client:{}/64", std::net::Ipv6Addr::from(network))
+            }
         }
     }
 
@@ -99,6 +105,14 @@ mod tests {
         assert_eq!(remaining_wait(5, 5, 1000, 1031), 0);
         assert_eq!(remaining_wait(5, 40, 1000, 1000), MAX_WAIT_SECS);
         assert_eq!(remaining_wait(20, 19, 1000, 1000), 0);
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_whole_64() {
+        let key = |address: &str| Key::Client(address.parse().unwrap()).stored();
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("203.0.113.7"), "client:203.0.113.7");
     }
 
     #[test]

@@ -120,6 +120,9 @@ struct ServeArgs {
 const DEMO_TOKEN: &str = "shpat_d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0";
 const DEMO_KEY: &str = "d3m0k3yd3m0k3yd3m0k3yd3m0k3y0000";
 const DEMO_SECRET: &str = "shpss_d3m0s3cr3td3m0s3cr3td3m0s3cr3t";
+/// The demo store's Dev Dashboard app: a Client ID and secret, no password.
+const DEMO_CLIENT_ID: &str = "d3m0c11e4t1dd3m0c11e4t1dd3m0c1d0";
+const DEMO_CLIENT_SECRET: &str = "d3m0c11e4t5ecretd3m0c11e4t5ecret";
 
 #[derive(Args)]
 struct EmulatorArgs {
@@ -181,6 +184,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  Store URL:     demo.myshopify.com\n  API Key:       {DEMO_KEY}");
         println!("  API Password:  {DEMO_TOKEN}\n  Shared Secret: {DEMO_SECRET}");
         println!("Sign in, choose ADD STORE, then Shopify, and paste these four values.");
+        println!("Or connect it as a Dev Dashboard app: Store URL as above, API Password left empty, and");
+        println!("  Client ID:     {DEMO_CLIENT_ID}   (into API Key)");
+        println!("  Client secret: {DEMO_CLIENT_SECRET}   (into Shared Secret)");
     }
     app.run().await?;
     Ok(())
@@ -192,6 +198,7 @@ async fn start_demo_emulator() -> anyhow::Result<Emulator> {
             "handle": "demo", "name": "Demo Outfitters", "access_token": DEMO_TOKEN, "api_key": DEMO_KEY,
             "shared_secret": DEMO_SECRET, "plan": "standard", "locations": 2, "products": 200, "customers": 500,
             "orders": 2000, "seed": 42, "latency_ms": 50,
+            "dev_app": {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET},
             "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
                        "read_inventory", "read_merchant_managed_fulfillment_orders", "read_shipping",
                        "read_assigned_fulfillment_orders", "read_third_party_fulfillment_orders",

@@ -68,6 +68,10 @@ pub mod text {
     pub const SHOPIFY_UNAVAILABLE: &str =
         "Shopify is unavailable or too slow right now. Nothing was saved; try again in a minute.";
     pub const FORM_UNREADABLE: &str = "The form could not be read. Reload the page and try again.";
+    pub const CLIENT_REJECTED: &str = "Shopify refused the Client ID or the Client secret. Copy both again from the app's Settings in the Dev Dashboard.";
+    pub const SHOP_NOT_PERMITTED: &str = "This store does not belong to the Dev Dashboard organization the app was created in, so Shopify gives the app no token for it. Create the app in the store's own organization, install it on the store, and use that app's Client ID and secret.";
+    pub const APP_NOT_INSTALLED: &str =
+        "The app is not installed on this store. In the Dev Dashboard, install the app on the store, then register again.";
 
     /// Every sentence above, in a fixed order: a sentence's number is its place here, so new
     /// ones go at the end.
@@ -89,6 +93,9 @@ pub mod text {
         PASSWORD_REJECTED,
         SHOPIFY_UNAVAILABLE,
         FORM_UNREADABLE,
+        CLIENT_REJECTED,
+        SHOP_NOT_PERMITTED,
+        APP_NOT_INSTALLED,
     ];
 }
 

@@ -23,6 +23,7 @@ use crate::{
     secrets::Sealer,
     shopify::client::ShopifyClient,
     state::{AppState, Settings},
+    stores::tokens::Tokens,
     sync, ui, webhooks,
 };
 
@@ -52,10 +53,11 @@ impl Application {
         let webhook_address = settings.webhook_address(listener.local_addr()?);
         let hub = Hub::start(pool.clone());
         let webhooks_enabled = webhook_address.is_some();
+        let tokens = Tokens::new(pool.clone(), sealer.clone(), shopify.clone());
         let engine = sync::Engine::new(
             pool.clone(),
             shopify.clone(),
-            sealer.clone(),
+            tokens.clone(),
             hub.clone(),
             settings.sync_interval,
             webhook_address,
@@ -69,6 +71,7 @@ impl Application {
             settings: Arc::new(settings),
             sealer,
             shopify,
+            tokens,
             hub,
             sync: engine.handle(),
             webhooks_enabled,

@@ -6,8 +6,8 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 
 use crate::{
-    db, error::AppError, progress::Hub, secrets::Sealer, secrets::Secret, shopify::client::ShopifyClient, sync,
-    webhooks,
+    db, error::AppError, progress::Hub, secrets::Sealer, secrets::Secret, shopify::client::ShopifyClient,
+    stores::tokens::Tokens, sync, webhooks,
 };
 
 /// Everything the server needs to know, gathered from the command line and environment.
@@ -67,6 +67,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub sealer: Sealer,
     pub shopify: ShopifyClient,
+    /// The token each call to a store's shop is made with, renewed when due.
+    pub tokens: Arc<Tokens>,
     pub hub: Hub,
     pub sync: sync::Handle,
     /// Whether Shopify can deliver webhooks to this server.

@@ -67,6 +67,11 @@ impl Clock {
         }
     }
 
+    /// Unix seconds at an earlier or later reading of [`Clock::elapsed`], such as a token's expiry.
+    pub fn unix_at(&self, elapsed: Duration) -> i64 {
+        self.started_unix.saturating_add(i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX))
+    }
+
     /// Moves a manual clock forward by `by` and returns the new elapsed time.
     pub fn advance(&self, by: Duration) -> Result<Duration, NotManual> {
         match &self.ticking {
@@ -92,6 +97,7 @@ mod tests {
         assert_eq!(clock.advance(Duration::from_millis(1500)), Ok(Duration::from_millis(1500)));
         assert_eq!(clock.elapsed(), Duration::from_millis(1500));
         assert_eq!(clock.unix_now(), start + 1);
+        assert_eq!(clock.unix_at(Duration::from_secs(60)), start + 60);
         assert_eq!(Clock::new(ClockMode::Real).advance(Duration::from_secs(1)), Err(NotManual));
     }
 }

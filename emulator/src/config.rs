@@ -32,6 +32,7 @@ impl Config {
             );
             anyhow::ensure!(handles.insert(&shop.handle), "shop handle {:?} appears twice", shop.handle);
             shop.faults.check().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
+            shop.check_apps().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
         }
         Ok(config)
     }
@@ -40,11 +41,19 @@ impl Config {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ShopConfig {
     pub handle: String,
-    pub access_token: String,
+    /// The legacy custom app's Admin API access token (its password, for HTTP Basic). Required
+    /// unless the shop has a `dev_app`.
+    #[serde(default)]
+    pub access_token: Option<String>,
     #[serde(default)]
     pub api_key: String,
+    /// The legacy app's webhook signing key; empty when the shop has only a Dev Dashboard app.
     #[serde(default)]
     pub shared_secret: String,
+    /// A Dev Dashboard app installed on the shop, which gets its tokens through the client
+    /// credentials grant.
+    #[serde(default)]
+    pub dev_app: Option<DevApp>,
     pub scopes: Vec<String>,
     #[serde(default)]
     pub plan: Plan,
@@ -68,6 +77,50 @@ pub struct ShopConfig {
     /// Faults switched on from the start; the control endpoint changes them at run time.
     #[serde(default)]
     pub faults: Faults,
+}
+
+impl ShopConfig {
+    /// A shop needs an app to be reached through: a legacy token, a Dev Dashboard app, or both.
+    fn check_apps(&self) -> Result<(), String> {
+        match (&self.access_token, &self.dev_app) {
+            (None, None) => Err("needs an \"access_token\" (a legacy custom app) or a \"dev_app\" \
+                 ({\"client_id\", \"client_secret\"}: a Dev Dashboard app)"
+                .into()),
+            (_, Some(app)) if app.client_id.is_empty() || app.client_secret.is_empty() => {
+                Err("dev_app needs a non-empty \"client_id\" and \"client_secret\"".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A Dev Dashboard app: its credentials and the answers the client credentials grant gives. The
+/// control endpoint changes `installed`, `same_organization`, `client_secret` and
+/// `token_lifetime_secs` at run time.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct DevApp {
+    pub client_id: String,
+    pub client_secret: String,
+    /// `expires_in` of every token granted; Shopify's is a day less a second.
+    #[serde(default = "a_day")]
+    pub token_lifetime_secs: u64,
+    /// False: the grant answers `app_not_installed`.
+    #[serde(default = "yes")]
+    pub installed: bool,
+    /// False: the app belongs to another organization and the grant answers `shop_not_permitted`.
+    #[serde(default = "yes")]
+    pub same_organization: bool,
+    /// The scopes its tokens carry; `None` means the shop's `scopes`.
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+}
+
+fn a_day() -> u64 {
+    86_399
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn one() -> usize {
@@ -201,5 +254,23 @@ mod tests {
         assert_eq!(manual.clock, ClockMode::Manual);
         assert!(Config::from_json(r#"{"clock": "sundial", "shops": []}"#).is_err());
         assert!(Config::from_json(r#"{"shops": [{"handle": "Bad Shop", "access_token": "t", "scopes": []}]}"#).is_err());
+    }
+
+    #[test]
+    fn a_shop_may_have_only_a_dev_app_but_needs_one_app() {
+        let config = Config::from_json(
+            r#"{"shops": [{"handle": "dev", "scopes": ["read_orders"],
+                "dev_app": {"client_id": "cid", "client_secret": "csec"}}]}"#,
+        )
+        .unwrap();
+        let app = config.shops[0].dev_app.clone().unwrap();
+        assert_eq!(config.shops[0].access_token, None);
+        assert_eq!((app.token_lifetime_secs, app.installed, app.same_organization), (86_399, true, true));
+        assert_eq!(app.scopes, None);
+
+        let neither = Config::from_json(r#"{"shops": [{"handle": "none", "scopes": []}]}"#).unwrap_err();
+        assert!(neither.to_string().contains("needs an \"access_token\""), "{neither}");
+        let blank = r#"{"shops": [{"handle": "b", "scopes": [], "dev_app": {"client_id": "", "client_secret": "s"}}]}"#;
+        assert!(Config::from_json(blank).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! The control endpoint, under `/_emulator/…` (a path no real Shopify uses): counters and the
-//! request log, the manual clock, faults switched at run time, and changes to a shop's data that
-//! fire webhooks.
+//! request log, the manual clock, faults switched at run time, the Dev Dashboard app and its
+//! tokens, and changes to a shop's data that fire webhooks.
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 
 use super::{
     clock::NotManual,
-    config::Faults,
-    webhooks::{self, DeliveryOptions},
+    config::{DevApp, Faults},
+    webhooks::{self, DeliveryOptions, Outgoing},
     EmulatorState, Shop, Stats,
 };
 
@@ -34,6 +34,9 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .route("/_emulator/shops/{handle}/deliveries", get(deliveries))
         .route("/_emulator/shops/{handle}/deliver", post(deliver))
         .route("/_emulator/shops/{handle}/uninstall", post(uninstall))
+        .route("/_emulator/shops/{handle}/dev_app", get(get_dev_app).post(set_dev_app))
+        .route("/_emulator/shops/{handle}/tokens", get(tokens))
+        .route("/_emulator/shops/{handle}/tokens/expire", post(expire_tokens))
         .route("/_emulator/shops/{handle}/orders", post(create_order))
         .route("/_emulator/shops/{handle}/orders/{id}/{change}", post(change_order))
         .route("/_emulator/shops/{handle}/products", post(create_product))
@@ -140,14 +143,29 @@ struct DeliverBody {
     /// Send to this address instead of the topic's subscribers (compliance topics are
     /// configured in the Partner Dashboard, not through the API).
     address: Option<String>,
+    /// Sign with this key instead of the app's, to test a receiver's refusal.
+    secret: Option<String>,
 }
 
 /// Sends any payload for any topic: compliance topics, hand-made edge cases.
 async fn deliver(State(state): AppState, Path(handle): Path<String>, Json(body): Json<DeliverBody>) -> Response {
     let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let secret = body.secret.as_deref();
     match body.address {
-        Some(address) => webhooks::send(&state, &shop, &body.topic, &address, None, &body.payload, &uuid_like()),
-        None => webhooks::fire(&state, &shop, &body.topic, &body.payload, DeliveryOptions::default()),
+        Some(address) => {
+            let secret =
+                secret.map_or_else(|| webhooks::secret_for_address(&shop, &body.topic, &address), str::to_owned);
+            let event_id = uuid_like();
+            let outgoing = Outgoing {
+                topic: &body.topic,
+                address: &address,
+                subscription: None,
+                payload: &body.payload,
+                event_id: &event_id,
+            };
+            webhooks::send_signed(&state, &shop, outgoing, &secret);
+        }
+        None => webhooks::fire_signed(&state, &shop, &body.topic, &body.payload, DeliveryOptions::default(), secret),
     }
     StatusCode::ACCEPTED.into_response()
 }
@@ -162,7 +180,96 @@ async fn uninstall(State(state): AppState, Path(handle): Path<String>) -> Respon
     let payload = shop.data.read().expect("data lock").render_shop(shop.config.plan.plan_name());
     webhooks::fire(&state, &shop, "app/uninstalled", &payload, DeliveryOptions::default());
     shop.faults.lock().expect("faults lock").token_revoked = true;
+    if let Some(dev_app) = &shop.dev_app {
+        dev_app.lock().expect("dev app lock").installed = false;
+        shop.expire_tokens(state.clock.elapsed());
+    }
     StatusCode::ACCEPTED.into_response()
+}
+
+fn dev_app_reading(dev_app: &DevApp) -> Response {
+    Json(json!({ "dev_app": dev_app })).into_response()
+}
+
+async fn get_dev_app(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    match shop.dev_app() {
+        Some(dev_app) => dev_app_reading(&dev_app),
+        None => not_found("dev app"),
+    }
+}
+
+/// The dev app's settings that can change while it runs; the client id and scopes cannot.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DevAppPatch {
+    installed: Option<bool>,
+    same_organization: Option<bool>,
+    client_secret: Option<String>,
+    token_lifetime_secs: Option<u64>,
+}
+
+/// Merges the posted keys into the dev app. A new `client_secret` is a rotation: later grants
+/// need it, tokens already issued keep working. Uninstalling (`installed: false`) revokes them.
+async fn set_dev_app(State(state): AppState, Path(handle): Path<String>, Json(patch): Json<Value>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let Some(dev_app) = &shop.dev_app else { return not_found("dev app") };
+    let patch = match serde_json::from_value::<DevAppPatch>(patch) {
+        Ok(patch) if patch.client_secret.as_deref() == Some("") => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": "client_secret cannot be empty" }))).into_response()
+        }
+        Ok(patch) => patch,
+        Err(err) => return (StatusCode::BAD_REQUEST, Json(json!({ "error": err.to_string() }))).into_response(),
+    };
+    let mut dev_app = dev_app.lock().expect("dev app lock");
+    if let Some(secret) = patch.client_secret {
+        dev_app.client_secret = secret;
+    }
+    if let Some(lifetime) = patch.token_lifetime_secs {
+        dev_app.token_lifetime_secs = lifetime;
+    }
+    if let Some(same) = patch.same_organization {
+        dev_app.same_organization = same;
+    }
+    if let Some(installed) = patch.installed {
+        if dev_app.installed && !installed {
+            shop.expire_tokens(state.clock.elapsed());
+        }
+        dev_app.installed = installed;
+    }
+    dev_app_reading(&dev_app)
+}
+
+/// Every token the grant issued, oldest first, with its expiry on the emulator's clock.
+async fn tokens(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    if shop.dev_app.is_none() {
+        return not_found("dev app");
+    }
+    let now = state.clock.elapsed();
+    let tokens: Vec<Value> = shop
+        .issued_tokens()
+        .iter()
+        .map(|t| {
+            json!({
+                "access_token": t.token,
+                "issued_at": state.clock.unix_at(t.issued_at),
+                "expires_at": state.clock.unix_at(t.expires_at),
+                "expires_in": t.expires_at.saturating_sub(now).as_secs(),
+                "live": t.live_at(now),
+            })
+        })
+        .collect();
+    Json(json!({ "tokens": tokens })).into_response()
+}
+
+/// Every token issued so far expires now; the legacy access token is unaffected.
+async fn expire_tokens(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    if shop.dev_app.is_none() {
+        return not_found("dev app");
+    }
+    Json(json!({ "expired": shop.expire_tokens(state.clock.elapsed()) })).into_response()
 }
 
 #[derive(Deserialize, Default)]

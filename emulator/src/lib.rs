@@ -9,6 +9,7 @@
 // Shopify's large order objects are rendered with `json!`, which recurses per key.
 #![recursion_limit = "256"]
 
+pub mod apps;
 pub mod bucket;
 pub mod clock;
 pub mod config;
@@ -31,9 +32,10 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 
 use self::{
+    apps::{App, IssuedToken},
     bucket::Bucket,
     clock::Clock,
-    config::{Config, Faults, ShopConfig, WebhookTiming},
+    config::{Config, DevApp, Faults, ShopConfig, WebhookTiming},
     data::ShopData,
     webhooks::{Delivery, Subscription},
 };
@@ -51,6 +53,9 @@ pub struct Shop {
     pub latency_ms: Mutex<u64>,
     pub subscriptions: Mutex<Vec<Subscription>>,
     pub deliveries: Mutex<Vec<Delivery>>,
+    /// The Dev Dashboard app as it is now: the configured one, changed by the control endpoint.
+    pub dev_app: Option<Mutex<DevApp>>,
+    tokens: Mutex<Vec<IssuedToken>>,
     leak_per_second: f64,
 }
 
@@ -59,16 +64,14 @@ impl Shop {
         format!("{}.myshopify.com", self.config.handle)
     }
 
-    /// The scopes the token has now: those granted, less any removed by a fault.
+    /// The scopes the legacy token has now: those granted, less any removed by a fault.
     pub fn scopes(&self) -> Vec<String> {
-        let removed = self.faults.lock().expect("faults lock").removed_scopes.clone();
-        self.config.scopes.iter().filter(|s| !removed.contains(s)).cloned().collect()
+        self.scopes_of(App::Legacy)
     }
 
-    /// True when the token may read `resource` (`orders`, …): `read_X` or `write_X` granted.
+    /// True when the legacy token may read `resource` (`orders`, …): `read_X` or `write_X` granted.
     pub fn can_read(&self, resource: &str) -> bool {
-        let scopes = self.scopes();
-        scopes.iter().any(|s| s == &format!("read_{resource}") || s == &format!("write_{resource}"))
+        self.app_can_read(App::Legacy, resource)
     }
 }
 
@@ -118,6 +121,8 @@ impl EmulatorState {
                 latency_ms: Mutex::new(shop.latency_ms),
                 subscriptions: Mutex::new(Vec::new()),
                 deliveries: Mutex::new(Vec::new()),
+                dev_app: shop.dev_app.clone().map(Mutex::new),
+                tokens: Mutex::new(Vec::new()),
                 leak_per_second: leak,
                 config: shop.clone(),
             };

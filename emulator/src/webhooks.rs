@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use super::{data::ShopData, EmulatorState, Shop};
+use super::{apps::App, data::ShopData, EmulatorState, Shop};
 
 #[derive(Debug, Clone)]
 pub struct Subscription {
@@ -20,6 +20,8 @@ pub struct Subscription {
     pub fields: Vec<String>,
     pub created_at: i64,
     pub api_version: String,
+    /// The app whose token created it: its deliveries are signed with that app's secret.
+    pub app: App,
 }
 
 impl Subscription {
@@ -74,19 +76,43 @@ const TOPICS: &[(&str, Option<&str>)] = &[
     ("shop/update", None),
 ];
 
+/// Whether the legacy app may subscribe to `topic`.
 pub fn topic_allowed(shop: &Shop, topic: &str) -> bool {
+    topic_allowed_for(shop, App::Legacy, topic)
+}
+
+/// Whether `app` has the scope `topic` needs.
+pub fn topic_allowed_for(shop: &Shop, app: App, topic: &str) -> bool {
     match TOPICS.iter().find(|(t, _)| *t == topic) {
         Some((_, None)) => true,
         // Any of the fulfillment-order scopes will do.
         Some((_, Some("fulfillment_orders"))) => ["merchant_managed", "assigned", "third_party"]
             .iter()
-            .any(|kind| shop.can_read(&format!("{kind}_fulfillment_orders"))),
-        Some((_, Some(resource))) => shop.can_read(resource),
+            .any(|kind| shop.app_can_read(app, &format!("{kind}_fulfillment_orders"))),
+        Some((_, Some(resource))) => shop.app_can_read(app, resource),
         None => false,
     }
 }
 
-/// `X-Shopify-Hmac-Sha256`: base64 of HMAC-SHA256 over the raw body, keyed with the shared secret.
+/// The key a delivery to `address` with no subscription behind it is signed with (the control
+/// endpoint's hand-made deliveries): the secret of the app subscribed at that address (for
+/// `topic` first), else the legacy shared secret if the shop has one, else the Dev Dashboard
+/// app's client secret.
+pub fn secret_for_address(shop: &Shop, topic: &str, address: &str) -> String {
+    let app = {
+        let subs = shop.subscriptions.lock().expect("subscriptions lock");
+        let at_address = || subs.iter().filter(|s| s.address == address);
+        at_address().find(|s| s.topic == topic).or_else(|| at_address().next()).map(|s| s.app)
+    };
+    match app {
+        Some(app) => shop.secret_of(app),
+        None if !shop.config.shared_secret.is_empty() || shop.dev_app.is_none() => shop.config.shared_secret.clone(),
+        None => shop.secret_of(App::DevApp),
+    }
+}
+
+/// `X-Shopify-Hmac-Sha256`: base64 of HMAC-SHA256 over the raw body, keyed with the app's secret
+/// (a legacy app's shared secret, a Dev Dashboard app's client secret).
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length works");
     mac.update(body);
@@ -108,8 +134,21 @@ pub struct DeliveryOptions {
     pub duplicate: bool,
 }
 
-/// Sends `payload` for `topic` to every subscription of the shop, each delivery on its own task.
+/// Sends `payload` for `topic` to every subscription of the shop, each delivery on its own task
+/// and signed with the secret of the app that subscribed.
 pub fn fire(emu: &Arc<EmulatorState>, shop: &Arc<Shop>, topic: &str, payload: &Value, options: DeliveryOptions) {
+    fire_signed(emu, shop, topic, payload, options, None);
+}
+
+/// [`fire`], with every delivery signed with `secret` when it is given instead of its app's.
+pub fn fire_signed(
+    emu: &Arc<EmulatorState>,
+    shop: &Arc<Shop>,
+    topic: &str,
+    payload: &Value,
+    options: DeliveryOptions,
+    secret: Option<&str>,
+) {
     let subscribers: Vec<Subscription> =
         shop.subscriptions.lock().expect("subscriptions lock").iter().filter(|s| s.topic == topic).cloned().collect();
     let event_id = random_id();
@@ -120,15 +159,24 @@ pub fn fire(emu: &Arc<EmulatorState>, shop: &Arc<Shop>, topic: &str, payload: &V
             let map = payload.as_object().cloned().unwrap_or_default();
             Value::Object(map.into_iter().filter(|(k, _)| sub.fields.contains(k)).collect())
         };
+        let secret = secret.map_or_else(|| shop.secret_of(sub.app), str::to_owned);
         let copies = if options.duplicate { 2 } else { 1 };
         for _ in 0..copies {
-            send(emu, shop, topic, &sub.address, Some(sub.id), &body, &event_id);
+            let outgoing = Outgoing {
+                topic,
+                address: &sub.address,
+                subscription: Some(sub.id),
+                payload: &body,
+                event_id: &event_id,
+            };
+            send_signed(emu, shop, outgoing, &secret);
         }
     }
 }
 
 /// Sends one delivery (with retries) to `address`; `subscription` is removed after the last
-/// failed retry, as Shopify removes subscriptions made through the API.
+/// failed retry, as Shopify removes subscriptions made through the API. It is signed with the
+/// subscription's app's secret, or for no subscription as [`secret_for_address`] says.
 pub fn send(
     emu: &Arc<EmulatorState>,
     shop: &Arc<Shop>,
@@ -138,7 +186,33 @@ pub fn send(
     payload: &Value,
     event_id: &str,
 ) {
+    let app = subscription.and_then(|id| {
+        shop.subscriptions.lock().expect("subscriptions lock").iter().find(|s| s.id == id).map(|s| s.app)
+    });
+    let secret = match app {
+        Some(app) => shop.secret_of(app),
+        None => secret_for_address(shop, topic, address),
+    };
+    send_signed(emu, shop, Outgoing { topic, address, subscription, payload, event_id }, &secret);
+}
+
+/// One event on its way to one address.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    pub topic: &'a str,
+    pub address: &'a str,
+    /// The subscription it is for, removed after the last failed retry.
+    pub subscription: Option<u64>,
+    pub payload: &'a Value,
+    pub event_id: &'a str,
+}
+
+/// [`send`], signed with `secret`.
+pub fn send_signed(emu: &Arc<EmulatorState>, shop: &Arc<Shop>, outgoing: Outgoing<'_>, secret: &str) {
+    let Outgoing { topic, address, subscription, payload, event_id } = outgoing;
     let body = serde_json::to_vec(payload).unwrap_or_default();
+    // Signed once, with the secret as it is now: a rotation later does not re-sign the retries.
+    let signature = sign(secret, &body);
     let delivery = Delivery {
         topic: topic.to_owned(),
         address: address.to_owned(),
@@ -156,7 +230,6 @@ pub fn send(
     let (emu, shop) = (emu.clone(), shop.clone());
     tokio::spawn(async move {
         let timing = emu.webhook_timing.clone();
-        let signature = sign(&shop.config.shared_secret, &body);
         let api_version = super::SUPPORTED_VERSIONS[super::SUPPORTED_VERSIONS.len() - 2];
         let triggered_at = shop.data.read().expect("data lock").timestamp(emu.clock.unix_now());
         let mut wait = Duration::from_millis(timing.first_retry_ms);

@@ -128,7 +128,7 @@ pub async fn disconnect_store(store_id: StoreId) -> Result<String, AppError> {
         let caller = super::require_admin().await?;
         let state = &caller.state;
         let report =
-            crate::stores::disconnect::disconnect(&state.pool, &state.shopify, &state.sealer, &caller.user, store_id)
+            crate::stores::disconnect::disconnect(&state.pool, &state.shopify, &state.tokens, &caller.user, store_id)
                 .await?;
         state.hub.changed(store_id);
         leptos_axum::redirect("/");

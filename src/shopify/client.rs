@@ -43,6 +43,42 @@ pub enum ShopifyError {
     Network(String),
     #[error("Shopify sent an answer storelink could not read: {0}")]
     BadResponse(String),
+    /// The client credentials grant was refused: the app's Client ID or secret, its
+    /// organization, or its installation.
+    #[error("Shopify refused the app's credentials ({0})")]
+    GrantRefused(GrantRefusal),
+}
+
+/// Why Shopify refused to exchange a Client ID and secret for a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantRefusal {
+    /// `invalid_client`: the Client ID or the secret is wrong (or the secret was rotated).
+    InvalidClient,
+    /// `shop_not_permitted`: the store does not belong to the app's Dev Dashboard organization.
+    ShopNotPermitted,
+    /// `app_not_installed`.
+    AppNotInstalled,
+    /// Any other OAuth error code, as Shopify named it.
+    Other(String),
+}
+
+impl std::fmt::Display for GrantRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GrantRefusal::InvalidClient => f.write_str("invalid_client"),
+            GrantRefusal::ShopNotPermitted => f.write_str("shop_not_permitted"),
+            GrantRefusal::AppNotInstalled => f.write_str("app_not_installed"),
+            GrantRefusal::Other(code) => f.write_str(code),
+        }
+    }
+}
+
+/// A token from the client credentials grant.
+#[derive(Debug)]
+pub struct Grant {
+    pub token: Secret,
+    /// Seconds the token is valid for, from now.
+    pub expires_in: i64,
 }
 
 impl ShopifyError {
@@ -189,25 +225,13 @@ impl ShopifyClient {
         if self.base_override.is_some() {
             request = request.header(header::HOST, shop.as_str());
         }
-        let response = request.send().await.map_err(|err| {
-            if err.is_timeout() {
-                ShopifyError::Timeout
-            } else {
-                ShopifyError::Network(without_url(err))
-            }
-        })?;
+        let response = request.send().await.map_err(transport)?;
         let status = response.status();
         let headers = response.headers().clone();
         if let Some(reason) = headers.get("x-shopify-api-deprecated-reason").and_then(|v| v.to_str().ok()) {
             tracing::warn!(shop = %shop, reason, "Shopify reports deprecated API usage");
         }
-        let bytes = response.bytes().await.map_err(|err| {
-            if err.is_timeout() {
-                ShopifyError::Timeout
-            } else {
-                ShopifyError::Network(without_url(err))
-            }
-        })?;
+        let bytes = response.bytes().await.map_err(transport)?;
         if status.is_success() {
             serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
                 .map_err(|e| ShopifyError::BadResponse(e.to_string()))?;
@@ -235,6 +259,59 @@ impl ShopifyClient {
         self.send(shop, self.http.delete(self.url(shop, path)), token).await
     }
 
+    /// The client credentials grant (`POST /admin/oauth/access_token`): a Dev Dashboard app's
+    /// Client ID and secret for an access token that expires (24 hours at Shopify).
+    pub async fn client_credentials(
+        &self,
+        shop: &ShopDomain,
+        client_id: &str,
+        client_secret: &Secret,
+    ) -> Result<Grant, ShopifyError> {
+        let form =
+            [("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", client_secret.expose())];
+        let mut request = self
+            .http
+            .post(self.url(shop, "/admin/oauth/access_token"))
+            .form(&form)
+            .header(header::ACCEPT, "application/json");
+        if self.base_override.is_some() {
+            request = request.header(header::HOST, shop.as_str());
+        }
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(transport)?;
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            access_token: Option<String>,
+            expires_in: Option<i64>,
+            error: Option<String>,
+        }
+        // An unknown shop answers with an HTML page: only JSON is read as Shopify's word.
+        let answer: Option<Answer> = serde_json::from_slice(&bytes).ok();
+        match (status.as_u16(), answer) {
+            (200, Some(Answer { access_token: Some(token), expires_in, .. })) => {
+                Ok(Grant { token: Secret::new(token), expires_in: expires_in.unwrap_or(86_399).max(1) })
+            }
+            (200, _) => Err(ShopifyError::BadResponse("the token answer has no access_token".into())),
+            (400 | 401 | 403, Some(Answer { error: Some(code), .. })) => {
+                Err(ShopifyError::GrantRefused(match code.as_str() {
+                    "invalid_client" | "unauthorized_client" => GrantRefusal::InvalidClient,
+                    "shop_not_permitted" => GrantRefusal::ShopNotPermitted,
+                    "app_not_installed" => GrantRefusal::AppNotInstalled,
+                    _ => GrantRefusal::Other(
+                        code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect(),
+                    ),
+                }))
+            }
+            (401, _) => Err(ShopifyError::GrantRefused(GrantRefusal::InvalidClient)),
+            (status, _) => Err(error_for(
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+                &header::HeaderMap::new(),
+                &bytes,
+            )),
+        }
+    }
+
     /// `GET shop.json`: the shop's details.
     pub async fn shop(&self, shop: &ShopDomain, token: &Secret) -> Result<Value, ShopifyError> {
         let reply = self.get(shop, token, &format!("/admin/api/{API_VERSION}/shop.json")).await?;
@@ -252,6 +329,15 @@ impl ShopifyClient {
             .as_array()
             .ok_or_else(|| ShopifyError::BadResponse("access_scopes.json has no access_scopes".into()))?;
         Ok(scopes.iter().filter_map(|s| s["handle"].as_str().map(str::to_owned)).collect())
+    }
+}
+
+/// A request that got no answer: too slow, or no connection.
+fn transport(err: reqwest::Error) -> ShopifyError {
+    if err.is_timeout() {
+        ShopifyError::Timeout
+    } else {
+        ShopifyError::Network(without_url(err))
     }
 }
 

@@ -1,14 +1,17 @@
 //! Ending a store's connection: disconnecting it (by an administrator, or by Shopify when the
 //! app is uninstalled) and removing a disconnected store with its data.
 
-use super::{repo, StoreState};
+use super::{
+    repo,
+    tokens::{TokenError, Tokens},
+    StoreState,
+};
 use crate::{
     audit,
     db::Pool,
     error::AppError,
     ids::StoreId,
     jobs,
-    secrets::Sealer,
     shopify::client::{ShopifyClient, ShopifyError, API_VERSION},
     users::UserDto,
 };
@@ -18,7 +21,7 @@ use crate::{
 pub async fn disconnect(
     pool: &Pool,
     shopify: &ShopifyClient,
-    sealer: &Sealer,
+    tokens: &Tokens,
     user: &UserDto,
     store_id: StoreId,
 ) -> Result<String, AppError> {
@@ -26,7 +29,7 @@ pub async fn disconnect(
     if store.state == StoreState::Disconnected {
         return Err(AppError::Conflict(format!("{} is already disconnected.", store.name)));
     }
-    let detail = remove_webhooks(pool, shopify, sealer, store_id).await?;
+    let detail = remove_webhooks(pool, shopify, tokens, store_id).await?;
     let mut tx = pool.begin().await?;
     repo::mark_disconnected(&mut tx, store_id, None).await?;
     repo::delete_credentials(&mut tx, store_id).await?;
@@ -44,23 +47,35 @@ fn not_found() -> AppError {
 async fn remove_webhooks(
     pool: &Pool,
     shopify: &ShopifyClient,
-    sealer: &Sealer,
+    tokens: &Tokens,
     store_id: StoreId,
 ) -> Result<String, AppError> {
     let ids = repo::webhook_ids(pool, store_id).await?;
     if ids.is_empty() {
         return Ok("no webhook subscriptions to remove".into());
     }
-    let Some((domain, token)) = super::access(pool, sealer, store_id).await? else {
-        return Ok(format!("{} webhook subscriptions could not be removed (no credentials)", ids.len()));
-    };
     let mut failed = 0;
     for id in &ids {
         let path = format!("/admin/api/{API_VERSION}/webhooks/{id}.json");
-        match shopify.delete(&domain, &token, &path).await {
-            Ok(_) | Err(ShopifyError::NotFound) => {}
-            Err(err) => {
-                tracing::warn!(shop = %domain, webhook_id = id, error = %err, "could not remove a webhook subscription");
+        let deleted = tokens
+            .call(store_id, |access| {
+                let path = &path;
+                async move {
+                    match shopify.delete(&access.domain, &access.token, path).await {
+                        Err(ShopifyError::NotFound) => Ok(()),
+                        other => other.map(drop),
+                    }
+                }
+            })
+            .await;
+        match deleted {
+            Ok(()) => {}
+            Err(TokenError::NoCredentials) => {
+                return Ok(format!("{} webhook subscriptions could not be removed (no credentials)", ids.len()));
+            }
+            Err(TokenError::Internal(err)) => return Err(err),
+            Err(TokenError::Shopify(err)) => {
+                tracing::warn!(%store_id, webhook_id = id, error = %err, "could not remove a webhook subscription");
                 failed += 1;
             }
         }

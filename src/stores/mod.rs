@@ -7,6 +7,8 @@ pub mod disconnect;
 pub mod register;
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 
@@ -51,18 +53,34 @@ impl Platform {
 #[serde(rename_all = "lowercase")]
 pub enum StoreState {
     Connected,
+    /// Shopify refused the credentials (a revoked token, a rotated Client secret): nothing syncs
+    /// until an administrator enters new ones.
+    Refused,
     Disconnected,
+}
+
+/// How a store's credentials reach Shopify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// An Admin API access token that does not expire (custom and private apps).
+    Token,
+    /// A Dev Dashboard app's Client ID and secret, exchanged for tokens that expire.
+    ClientCredentials,
 }
 
 #[cfg(feature = "ssr")]
 crate::db::text_column!(Platform { Shopify => "shopify" });
 #[cfg(feature = "ssr")]
-crate::db::text_column!(StoreState { Connected => "connected", Disconnected => "disconnected" });
+crate::db::text_column!(StoreState { Connected => "connected", Refused => "refused", Disconnected => "disconnected" });
+#[cfg(feature = "ssr")]
+crate::db::text_column!(CredentialKind { Token => "token", ClientCredentials => "client_credentials" });
 
 impl StoreState {
     pub fn label(self) -> &'static str {
         match self {
             StoreState::Connected => "Connected",
+            StoreState::Refused => "Credentials refused",
             StoreState::Disconnected => "Disconnected",
         }
     }
@@ -91,23 +109,6 @@ pub async fn permissions(
             granted: crate::shopify::has_scope(&granted, p.scope),
         })
         .collect())
-}
-
-/// The shop's domain and the token to call it with, when the store has credentials.
-#[cfg(feature = "ssr")]
-pub async fn access(
-    pool: &crate::db::Pool,
-    sealer: &crate::secrets::Sealer,
-    store_id: StoreId,
-) -> Result<Option<(crate::shopify::ShopDomain, crate::secrets::Secret)>, crate::error::AppError> {
-    use crate::error::AppError;
-    let Some((domain, sealed)) = repo::connection(pool, store_id).await? else { return Ok(None) };
-    let domain = crate::shopify::ShopDomain::from_stored(&domain).ok_or(AppError::Internal)?;
-    let token = sealer.open(&sealed).map_err(|err| {
-        tracing::error!(error = %err, %store_id, "stored credentials could not be opened");
-        AppError::Internal
-    })?;
-    Ok(Some((domain, token)))
 }
 
 /// Opens every stored credential with `old` and seals it again with `new`, in one transaction;

@@ -1,7 +1,7 @@
 //! Registering a Shopify store: validate, ask Shopify, compare permissions, save. Each failure
 //! has its own message and saves nothing.
 
-use super::{repo, StoreState};
+use super::{repo, tokens, CredentialKind, StoreState};
 use crate::{
     audit,
     db::Pool,
@@ -11,7 +11,7 @@ use crate::{
     secrets::{Sealer, Secret},
     shopify::{
         check_permissions,
-        client::{ShopifyClient, ShopifyError},
+        client::{GrantRefusal, ShopifyClient, ShopifyError},
         normalize_store_url, ShopDomain,
     },
     users::UserDto,
@@ -40,7 +40,8 @@ fn credential(value: &str, field: &str, missing: &str) -> Result<String, AppErro
 struct Checked {
     domain: ShopDomain,
     api_key: String,
-    api_password: Secret,
+    /// The access token; `None` for a Dev Dashboard app, whose token comes from the grant.
+    api_password: Option<Secret>,
     shared_secret: Secret,
 }
 
@@ -53,14 +54,14 @@ fn validate(form: Form) -> Result<Checked, AppError> {
         _ => form.api_password.expose().to_owned(),
     };
     let api_key = credential(&api_key, "api_key", text::API_KEY)?;
-    let api_password = credential(&api_password, "api_password", text::API_PASSWORD)?;
+    // An empty API Password means a Dev Dashboard app: the API Key is its Client ID and the
+    // Shared Secret its Client secret.
+    let api_password = match api_password.trim().is_empty() {
+        true => None,
+        false => Some(Secret::new(credential(&api_password, "api_password", text::API_PASSWORD)?)),
+    };
     let shared_secret = credential(form.shared_secret.expose(), "shared_secret", text::SHARED_SECRET)?;
-    Ok(Checked {
-        domain: url.domain,
-        api_key,
-        api_password: Secret::new(api_password),
-        shared_secret: Secret::new(shared_secret),
-    })
+    Ok(Checked { domain: url.domain, api_key, api_password, shared_secret: Secret::new(shared_secret) })
 }
 
 /// What a failed Shopify call means to the person registering.
@@ -71,6 +72,13 @@ fn explain(domain: &ShopDomain, err: ShopifyError) -> AppError {
             AppError::invalid("store_url", format!("No Shopify store answers at {domain}. Check the Store URL."))
         }
         ShopifyError::Unauthorized => AppError::invalid("api_password", text::PASSWORD_REJECTED),
+        ShopifyError::GrantRefused(GrantRefusal::ShopNotPermitted) => {
+            AppError::invalid("api_key", text::SHOP_NOT_PERMITTED)
+        }
+        ShopifyError::GrantRefused(GrantRefusal::AppNotInstalled) => {
+            AppError::invalid("api_key", text::APP_NOT_INSTALLED)
+        }
+        ShopifyError::GrantRefused(_) => AppError::invalid("shared_secret", text::CLIENT_REJECTED),
         ShopifyError::Forbidden { scope } => AppError::invalid(
             "permissions",
             format!("Shopify refused to show the store's details ({scope}). Check the app's permissions in the Shopify admin."),
@@ -96,12 +104,22 @@ pub async fn register(
     let checked = validate(form)?;
     let domain = &checked.domain;
     let existing = repo::find_by_domain(pool, domain.as_str()).await?;
-    if let Some(store) = existing.as_ref().filter(|s| s.state != StoreState::Disconnected) {
+    if let Some(store) = existing.as_ref().filter(|s| s.state == StoreState::Connected) {
         return Err(already_connected(domain, &store.name));
     }
 
-    let shop = shopify.shop(domain, &checked.api_password).await.map_err(|e| explain(domain, e))?;
-    let scopes = shopify.access_scopes(domain, &checked.api_password).await.map_err(|e| explain(domain, e))?;
+    let (kind, token, expiry) = match &checked.api_password {
+        Some(token) => (CredentialKind::Token, token.clone(), None),
+        None => {
+            let grant = shopify
+                .client_credentials(domain, &checked.api_key, &checked.shared_secret)
+                .await
+                .map_err(|e| explain(domain, e))?;
+            (CredentialKind::ClientCredentials, grant.token, Some(tokens::first_token(grant.expires_in)))
+        }
+    };
+    let shop = shopify.shop(domain, &token).await.map_err(|e| explain(domain, e))?;
+    let scopes = shopify.access_scopes(domain, &token).await.map_err(|e| explain(domain, e))?;
     let (missing, warnings) = check_permissions(&scopes);
     if !missing.is_empty() {
         return Err(AppError::invalid(
@@ -123,9 +141,17 @@ pub async fn register(
         Some(store) => repo::reconnect(&mut tx, store.id, &details).await?,
     };
     let Some(store_id) = saved else { return Err(already_connected(domain, &name)) };
-    let password = sealer.seal(&checked.api_password);
-    let secret = sealer.seal(&checked.shared_secret);
-    repo::insert_credentials(&mut tx, store_id, &checked.api_key, &password, &secret).await?;
+    // Credentials Shopify refused are still there: the new ones take their place.
+    repo::delete_credentials(&mut tx, store_id).await?;
+    let credentials = repo::Credentials {
+        kind,
+        api_key: checked.api_key.clone(),
+        sealed_token: sealer.seal(&token),
+        sealed_secret: sealer.seal(&checked.shared_secret),
+        token_expires_at: expiry.map(|(expires_at, _)| expires_at),
+        token_renew_at: expiry.map(|(_, renew_at)| renew_at),
+    };
+    repo::insert_credentials(&mut tx, store_id, &credentials).await?;
     jobs::repo::queue(&mut tx, store_id, JobKind::Full).await?;
     let action = if existing.is_some() { "Reconnected store" } else { "Registered store" };
     let detail = if warnings.is_empty() { "all permissions granted".to_owned() } else { warnings.join(" ") };

@@ -1,6 +1,6 @@
 //! The `stores`, `store_credentials` and `store_webhooks` tables.
 
-use super::{Platform, StoreDto, StoreState};
+use super::{CredentialKind, Platform, StoreDto, StoreState};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
@@ -104,13 +104,13 @@ pub async fn insert_connected(
     }
 }
 
-/// Connects a disconnected store again; `None` unless it was still disconnected, so two
-/// reconnects cannot both win.
+/// Connects a disconnected store, or one whose credentials Shopify refused, again with new
+/// credentials; `None` unless it was still in that state, so two reconnects cannot both win.
 pub async fn reconnect(conn: &mut Conn, id: StoreId, shop: &ShopDetails<'_>) -> Result<Option<StoreId>, AppError> {
     Ok(sqlx::query_scalar(
         "UPDATE stores SET state = 'connected', state_detail = NULL, name = $1, shop_json = $2, granted_scopes = $3,
                            warnings = $4
-         WHERE id = $5 AND state = 'disconnected' RETURNING id",
+         WHERE id = $5 AND state IN ('disconnected', 'refused') RETURNING id",
     )
     .bind(shop.name)
     .bind(shop.shop_json)
@@ -121,37 +121,79 @@ pub async fn reconnect(conn: &mut Conn, id: StoreId, shop: &ShopDetails<'_>) -> 
     .await?)
 }
 
-/// Saves the store's credentials, the password and secret already sealed.
-pub async fn insert_credentials(
-    conn: &mut Conn,
-    id: StoreId,
-    api_key: &str,
-    sealed_password: &[u8],
-    sealed_secret: &[u8],
-) -> Result<(), AppError> {
+/// A store's credentials as stored: the token (the API password, or the latest token from the
+/// client credentials grant) and the shared secret (or Client secret) sealed.
+#[derive(sqlx::FromRow)]
+pub struct Credentials {
+    pub kind: CredentialKind,
+    /// The API key, or the Client ID.
+    pub api_key: String,
+    #[sqlx(rename = "api_password")]
+    pub sealed_token: Vec<u8>,
+    #[sqlx(rename = "shared_secret")]
+    pub sealed_secret: Vec<u8>,
+    pub token_expires_at: Option<i64>,
+    /// From when an expiring token is renewed.
+    pub token_renew_at: Option<i64>,
+}
+
+/// Saves the store's credentials.
+pub async fn insert_credentials(conn: &mut Conn, id: StoreId, credentials: &Credentials) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO store_credentials (store_id, kind, api_key, api_password, shared_secret, token_expires_at,
+                                        token_renew_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id)
-    .bind(api_key)
-    .bind(sealed_password)
-    .bind(sealed_secret)
+    .bind(credentials.kind)
+    .bind(&credentials.api_key)
+    .bind(&credentials.sealed_token)
+    .bind(&credentials.sealed_secret)
+    .bind(credentials.token_expires_at)
+    .bind(credentials.token_renew_at)
     .bind(db::now())
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The shop's domain and its sealed API password, when the store has credentials.
-pub async fn connection(pool: &Pool, id: StoreId) -> Result<Option<(String, Vec<u8>)>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT s.shop_domain, c.api_password FROM stores s JOIN store_credentials c ON c.store_id = s.id
+/// The shop's domain and the store's credentials, when it has them.
+pub async fn connection(pool: &Pool, id: StoreId) -> Result<Option<(String, Credentials)>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        shop_domain: String,
+        #[sqlx(flatten)]
+        credentials: Credentials,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT s.shop_domain, c.kind, c.api_key, c.api_password, c.shared_secret, c.token_expires_at, c.token_renew_at
+         FROM stores s JOIN store_credentials c ON c.store_id = s.id
          WHERE s.id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
-    .await?)
+    .await?;
+    Ok(row.map(|row| (row.shop_domain, row.credentials)))
+}
+
+/// Keeps a renewed token, sealed, and when it expires and is to be renewed.
+pub async fn update_token(
+    pool: &Pool,
+    id: StoreId,
+    sealed_token: &[u8],
+    expires_at: i64,
+    renew_at: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE store_credentials SET api_password = $1, token_expires_at = $2, token_renew_at = $3 WHERE store_id = $4",
+    )
+    .bind(sealed_token)
+    .bind(expires_at)
+    .bind(renew_at)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// The store with this domain and its sealed shared secret, when it has credentials: what a
@@ -243,6 +285,16 @@ pub async fn set_counts(conn: &mut Conn, id: StoreId, counts: Counts) -> Result<
 pub async fn mark_synced(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
     sqlx::query("UPDATE stores SET last_synced_at = $1, state_detail = NULL WHERE id = $2")
         .bind(db::now())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Shopify refused the store's credentials: it waits for new ones, and says why.
+pub async fn mark_refused(conn: &mut Conn, id: StoreId, detail: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE stores SET state = 'refused', state_detail = $1 WHERE id = $2 AND state = 'connected'")
+        .bind(detail)
         .bind(id)
         .execute(conn)
         .await?;

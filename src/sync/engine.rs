@@ -19,9 +19,8 @@ use crate::{
     ids::{JobId, StoreId},
     jobs::{self, JobKind, JobState},
     progress::Hub,
-    secrets::Sealer,
     shopify::client::ShopifyClient,
-    stores,
+    stores::{self, tokens::Tokens},
 };
 
 /// A store subscribed to every webhook topic gets its scheduled sync this many times less
@@ -36,7 +35,8 @@ const INTERNAL_FAILURE: &str =
 pub struct Engine {
     pub(super) pool: Pool,
     pub(super) shopify: ShopifyClient,
-    pub(super) sealer: Sealer,
+    /// The token of each call, renewed when due.
+    pub(super) tokens: Arc<Tokens>,
     pub(super) hub: Hub,
     /// How often each connected store gets an incremental sync.
     interval: Duration,
@@ -77,7 +77,7 @@ impl Engine {
     pub fn new(
         pool: Pool,
         shopify: ShopifyClient,
-        sealer: Sealer,
+        tokens: Arc<Tokens>,
         hub: Hub,
         interval: Duration,
         webhook_address: Option<String>,
@@ -85,7 +85,7 @@ impl Engine {
         Arc::new(Engine {
             pool,
             shopify,
-            sealer,
+            tokens,
             hub,
             interval,
             webhook_address,
@@ -212,8 +212,9 @@ mod tests {
     async fn engine(dir: &tempfile::TempDir) -> Arc<Engine> {
         let pool = fixtures::pool(dir).await;
         let shopify = ShopifyClient::new(None, Duration::from_secs(1)).unwrap();
-        let sealer = Sealer::load(None, dir.path()).unwrap();
-        Engine::new(pool.clone(), shopify, sealer, Hub::start(pool), Duration::from_secs(600), None)
+        let sealer = crate::secrets::Sealer::load(None, dir.path()).unwrap();
+        let tokens = Tokens::new(pool.clone(), sealer, shopify.clone());
+        Engine::new(pool.clone(), shopify, tokens, Hub::start(pool), Duration::from_secs(600), None)
     }
 
     #[tokio::test]

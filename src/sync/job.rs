@@ -14,13 +14,12 @@ use crate::{
     ids::{JobId, StoreId},
     jobs::{self, JobKind, JobState, Progress},
     records::{self, Refused, Resource},
-    secrets::Secret,
     shopify::{
         client::{Reply, ShopifyError, API_VERSION},
         pacing::{PaceEvent, Pacer},
-        ShopDomain,
     },
-    stores, webhooks,
+    stores::{self, tokens::TokenError},
+    webhooks,
 };
 
 const PAGE: usize = 250;
@@ -38,10 +37,16 @@ struct Checkpoint {
     inventory_next: Option<(i64, String)>,
 }
 
+/// What a store whose token was refused is told.
+const TOKEN_REFUSED: &str = "Shopify rejected the API password — reconnect the store";
+const SECRET_REFUSED: &str = "Shopify refused the app's Client secret — reconnect the store";
+
 /// Why a job stopped before finishing.
 enum Stop {
     /// Shopify refuses for good; the words go into the store's state.
     Fatal(String),
+    /// Shopify refused the credentials themselves: the store waits for new ones.
+    Refused(&'static str),
     /// Disconnected, or its credentials are gone: the job ends here.
     Cancelled,
     /// storelink itself failed.
@@ -60,10 +65,21 @@ impl From<sqlx::Error> for Stop {
     }
 }
 
+impl From<TokenError> for Stop {
+    fn from(err: TokenError) -> Stop {
+        match err {
+            TokenError::NoCredentials => Stop::Cancelled,
+            TokenError::Shopify(err) => fatal(err),
+            TokenError::Internal(err) => Stop::Internal(err),
+        }
+    }
+}
+
 /// The state a store is left in when Shopify refuses for good.
 fn fatal(err: ShopifyError) -> Stop {
     Stop::Fatal(match err {
-        ShopifyError::Unauthorized => "Shopify rejected the API password — reconnect the store".into(),
+        ShopifyError::Unauthorized => return Stop::Refused(TOKEN_REFUSED),
+        ShopifyError::GrantRefused(_) => return Stop::Refused(SECRET_REFUSED),
         ShopifyError::Forbidden { scope } => format!("permission {scope} was removed"),
         ShopifyError::Frozen | ShopifyError::Locked => "the shop is unavailable".into(),
         ShopifyError::NotFound => "Shopify no longer knows this shop".into(),
@@ -100,31 +116,63 @@ impl<'a> Job<'a> {
         match self.run().await {
             Ok(()) => self.finish().await,
             Err(Stop::Cancelled) => jobs::repo::cancel(&self.engine.pool, self.id).await,
-            Err(Stop::Fatal(message)) => self.fail(&message).await,
+            Err(Stop::Fatal(message)) => self.fail(&message, false).await,
+            Err(Stop::Refused(message)) => self.fail(message, true).await,
             Err(Stop::Internal(err)) => {
-                self.fail("storelink could not store what Shopify sent").await?;
+                self.fail("storelink could not store what Shopify sent", false).await?;
                 Err(err)
             }
         }
     }
 
-    async fn get(&mut self, domain: &ShopDomain, token: &Secret, path: &str) -> Result<Reply, Stop> {
-        let mut events = Vec::new();
-        let result = self.pacer.get(&self.engine.shopify, domain, token, path, &mut |e| events.push(e)).await;
-        self.paced(events);
-        result.map_err(fatal)
+    /// GET `path` from the store's shop, paced, with a token that is renewed when it is due or
+    /// when Shopify answers 401.
+    async fn get(&mut self, path: &str) -> Result<Reply, Stop> {
+        let events = std::sync::Mutex::new(Vec::new());
+        let (pacer, shopify) = (&self.pacer, &self.engine.shopify);
+        let result = self
+            .engine
+            .tokens
+            .call(self.store_id, |access| {
+                let events = &events;
+                async move {
+                    let mut heard = |e| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+                    pacer.get(shopify, &access.domain, &access.token, path, &mut heard).await
+                }
+            })
+            .await;
+        self.paced(events.into_inner().unwrap_or_else(|p| p.into_inner()));
+        result.map_err(Stop::from)
     }
 
     /// Subscribes the store to its webhooks, or repairs the subscriptions Shopify dropped. Only
     /// answers that stop every call stop the sync; others are noted and the sync goes on.
-    async fn ensure_webhooks(&mut self, domain: &ShopDomain, token: &Secret, address: &str) -> Result<(), Stop> {
-        let mut events = Vec::new();
+    async fn ensure_webhooks(&mut self, address: &str) -> Result<(), Stop> {
+        let events = std::sync::Mutex::new(Vec::new());
         let engine = self.engine;
-        let shop = webhooks::ShopAccess { store_id: self.store_id, domain, token };
-        let outcome =
-            webhooks::ensure(&engine.pool, &engine.shopify, &self.pacer, shop, address, &mut |e| events.push(e))
-                .await?;
-        self.paced(events);
+        let (pacer, store_id) = (&self.pacer, self.store_id);
+        let outcome = engine
+            .tokens
+            .call(store_id, |access| {
+                let events = &events;
+                async move {
+                    let shop = webhooks::ShopAccess { store_id, domain: &access.domain, token: &access.token };
+                    let mut heard = |e| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+                    match webhooks::ensure(&engine.pool, &engine.shopify, pacer, shop, address, &mut heard).await {
+                        Ok(answer) => answer.map(Ok),
+                        // storelink's own failure travels inside, so a 401 can still be retried.
+                        Err(err) => Ok(Err(err)),
+                    }
+                }
+            })
+            .await;
+        self.paced(events.into_inner().unwrap_or_else(|p| p.into_inner()));
+        let outcome = match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(internal)) => return Err(Stop::Internal(internal)),
+            Err(TokenError::Shopify(err)) => Err(err),
+            Err(other) => return Err(other.into()),
+        };
         match outcome {
             Ok(()) => Ok(()),
             Err(
@@ -160,15 +208,12 @@ impl<'a> Job<'a> {
     }
 
     async fn run(&mut self) -> Result<(), Stop> {
-        let Some((domain, token)) = stores::access(&self.engine.pool, &self.engine.sealer, self.store_id).await? else {
-            return Err(Stop::Cancelled);
-        };
         if let Some(address) = self.engine.webhook_address.clone() {
-            self.ensure_webhooks(&domain, &token, &address).await?;
+            self.ensure_webhooks(&address).await?;
         }
         let base = format!("/admin/api/{API_VERSION}");
         if !self.is_done("shop") {
-            let reply = self.get(&domain, &token, &format!("{base}/shop.json")).await?.json().map_err(fatal)?;
+            let reply = self.get(&format!("{base}/shop.json")).await?.json().map_err(fatal)?;
             let mut tx = self.engine.pool.begin().await?;
             if let Some(shop) = reply.get("shop").filter(|s| s.is_object()) {
                 stores::repo::update_shop(&mut tx, self.store_id, &shop.to_string(), shop["name"].as_str()).await?;
@@ -186,7 +231,7 @@ impl<'a> Job<'a> {
                 if self.incremental {
                     self.mark_done(resource).await?;
                 } else {
-                    self.sync_inventory(&domain, &token, &base).await?;
+                    self.sync_inventory(&base).await?;
                 }
                 continue;
             }
@@ -195,7 +240,7 @@ impl<'a> Job<'a> {
                 status.push_str(&format!("updated_at_min={}&", self.high_water_mark(resource).await?));
             }
             let count_path = format!("{base}/{}/count.json?{status}", resource.key());
-            let count = self.get(&domain, &token, &count_path).await?.json().map_err(fatal)?;
+            let count = self.get(&count_path).await?.json().map_err(fatal)?;
             self.progress.resources.entry(resource.key().into()).or_default().total = count["count"].as_i64();
             loop {
                 if self.cancelled().await? {
@@ -203,7 +248,7 @@ impl<'a> Job<'a> {
                 }
                 let since = self.checkpoint.last.get(resource.key()).copied().unwrap_or(0);
                 let path = format!("{base}/{}.json?{status}limit={PAGE}&since_id={since}", resource.key());
-                let reply = self.get(&domain, &token, &path).await?;
+                let reply = self.get(&path).await?;
                 let records = reply.records(resource.key()).map_err(fatal)?;
                 let last_page = records.len() < PAGE;
                 self.store_page(resource, &records, last_page).await?;
@@ -265,7 +310,7 @@ impl<'a> Job<'a> {
 
     /// Inventory levels have no ids to walk by: each location is walked by its cursor, and the
     /// cursor is checkpointed with each page.
-    async fn sync_inventory(&mut self, domain: &ShopDomain, token: &Secret, base: &str) -> Result<(), Stop> {
+    async fn sync_inventory(&mut self, base: &str) -> Result<(), Stop> {
         let locations = records::repo::location_ids(&self.engine.pool, self.store_id).await?;
         let key = Resource::InventoryLevels.key();
         let finished = self.checkpoint.last.get(key).copied().unwrap_or(0);
@@ -278,7 +323,7 @@ impl<'a> Job<'a> {
                 if self.cancelled().await? {
                     return Err(Stop::Cancelled);
                 }
-                let reply = self.get(domain, token, &path).await?;
+                let reply = self.get(&path).await?;
                 let records = reply.records(key).map_err(fatal)?;
                 let mut tx = self.engine.pool.begin().await?;
                 let upserted =
@@ -323,11 +368,17 @@ impl<'a> Job<'a> {
         Ok(())
     }
 
-    async fn fail(&mut self, message: &str) -> Result<(), AppError> {
+    /// Ends the job failed, with the store's state in words; `refused` when it was the
+    /// credentials Shopify refused, so the store waits for new ones.
+    async fn fail(&mut self, message: &str, refused: bool) -> Result<(), AppError> {
         self.progress.event(format!("Stopped: {message}"));
         let mut tx = self.engine.pool.begin().await?;
         jobs::repo::end(&mut tx, self.id, JobState::Failed, Some(message), &self.progress).await?;
-        stores::repo::set_state_detail(&mut tx, self.store_id, message).await?;
+        if refused {
+            stores::repo::mark_refused(&mut tx, self.store_id, message).await?;
+        } else {
+            stores::repo::set_state_detail(&mut tx, self.store_id, message).await?;
+        }
         tx.commit().await?;
         tracing::warn!(store_id = %self.store_id, job_id = %self.id, message, "sync stopped");
         Ok(())

@@ -25,6 +25,11 @@ pub async fn queue_now(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result
         .await?
         .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))?;
     let name = store.name;
+    if store.state == StoreState::Refused {
+        return Err(AppError::Conflict(format!(
+            "Shopify refused {name}'s credentials: reconnect it with new ones before synchronizing."
+        )));
+    }
     if store.state != StoreState::Connected || stores::repo::connection(pool, store_id).await?.is_none() {
         return Err(AppError::Conflict(format!("{name} is disconnected: reconnect it before synchronizing.")));
     }

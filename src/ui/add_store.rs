@@ -86,11 +86,48 @@ fn ShopifyForm() -> impl IntoView {
     let pending = register.pending();
     view! {
         <h2>"Connect a Shopify store"</h2>
-        <p class="note">
-            "In the Shopify admin, open Settings → Apps and sales channels → Develop apps, choose your app, and copy
-            its values from API credentials. storelink needs read access to Orders, Products, Customers, Locations,
-            Inventory and Merchant-managed fulfillment orders (and, to sync orders older than 60 days, All orders)."
-        </p>
+        <section class="help-kinds" aria-labelledby="kinds-heading">
+            <h3 id="kinds-heading">"Which values go where"</h3>
+            <p class="note">
+                "storelink needs read access to Orders, Products, Customers, Locations, Inventory and Merchant-managed
+                fulfillment orders (and, to sync orders older than 60 days, All orders). Copy the values of your kind of app:"
+            </p>
+            <table class="kinds">
+                <thead>
+                    <tr>
+                        <th scope="col">"Field"</th>
+                        <th scope="col">"Dev Dashboard app (stores created since 2026)"</th>
+                        <th scope="col">"Custom app made in the Shopify admin before 2026"</th>
+                        <th scope="col">"Legacy private app"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <tr>
+                        <th scope="row">"API Key"</th>
+                        <td>"Client ID"</td>
+                        <td>"API key"</td>
+                        <td>"API key"</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">"API Password"</th>
+                        <td>"Leave empty: storelink gets its own token, and renews it"</td>
+                        <td>"Admin API access token"</td>
+                        <td>"Password"</td>
+                    </tr>
+                    <tr>
+                        <th scope="row">"Shared Secret"</th>
+                        <td>"Client secret"</td>
+                        <td>"API secret key"</td>
+                        <td>"Shared secret"</td>
+                    </tr>
+                </tbody>
+            </table>
+            <p class="note">
+                "A Dev Dashboard app must be created in the store's own organization and installed on the store; its
+                values are on the app's Settings page. A custom app's values are under Settings → Apps and sales
+                channels → Develop apps → API credentials. A private app's Example URL can go in Store URL."
+            </p>
+        </section>
         <ActionForm action=register attr:class="card" attr:aria-label="Connect a Shopify store">
             <label for="store_url">"Store URL"</label>
             <input id="store_url" name="store_url" type="text" value=shop autocomplete="off" aria-describedby="store_url_help" required />
@@ -100,18 +137,20 @@ fn ShopifyForm() -> impl IntoView {
             {field("store_url")}
             <label for="api_key">"API Key"</label>
             <input id="api_key" name="api_key" type="text" autocomplete="off" aria-describedby="api_key_help" />
-            <p class="help" id="api_key_help">"Shown as “API key” for custom apps and legacy private apps."</p>
+            <p class="help" id="api_key_help">
+                "The “Client ID” of a Dev Dashboard app, or the “API key” of a custom or legacy private app."
+            </p>
             {field("api_key")}
             <label for="api_password">"API Password"</label>
             <input id="api_password" name="api_password" type="password" autocomplete="off" aria-describedby="api_password_help" />
             <p class="help" id="api_password_help">
-                "The “Admin API access token” of a custom app (starts with shpat_), or the “Password” of a legacy private app."
+                "The “Admin API access token” of a custom app (starts with shpat_), or the “Password” of a legacy private app. Leave it empty for a Dev Dashboard app."
             </p>
             {field("api_password")}
             <label for="shared_secret">"Shared Secret"</label>
             <input id="shared_secret" name="shared_secret" type="password" autocomplete="off" aria-describedby="shared_secret_help" required />
             <p class="help" id="shared_secret_help">
-                "The “API secret key” of a custom app, or the “Shared secret” of a legacy private app. storelink uses it to check that webhooks really come from Shopify."
+                "The “Client secret” of a Dev Dashboard app, the “API secret key” of a custom app, or the “Shared secret” of a legacy private app. storelink uses it to check that webhooks really come from Shopify."
             </p>
             {field("shared_secret")}
             {general}

@@ -118,6 +118,14 @@ fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<Store
                 <a href=format!("/stores/{id}/disconnect") aria-label=format!("Disconnect {name}")>"Disconnect"</a>
             }
                 .into_any(),
+            StoreState::Refused => view! {
+                <a href=format!("/stores/new?platform=shopify&shop={}", store.shop_domain) aria-label=format!("Reconnect {name}")>
+                    "Reconnect"
+                </a>
+                " "
+                <a href=format!("/stores/{id}/disconnect") aria-label=format!("Disconnect {name}")>"Disconnect"</a>
+            }
+                .into_any(),
             StoreState::Disconnected => view! {
                 <a href=format!("/stores/new?platform=shopify&shop={}", store.shop_domain) aria-label=format!("Reconnect {name}")>
                     "Reconnect"

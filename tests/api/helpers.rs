@@ -23,6 +23,19 @@ pub const PASSWORD: &str = "a long test password";
 pub const SHOP_TOKEN: &str = "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";
 pub const SHOP_KEY: &str = "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4";
 pub const SHOP_SECRET: &str = "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";
+/// The Dev Dashboard app of the `dev`, `devbig`, `foreign` and `uninstalled` shops.
+pub const DEV_CLIENT_ID: &str = "c1c2c3c4c5c6c7c8c9c0c1c2c3c4c5c6";
+pub const DEV_CLIENT_SECRET: &str = "dd11ee22ff33aa44bb55cc66dd77ee88";
+
+/// A shop that only a Dev Dashboard app can reach; `app` is merged into its `dev_app`.
+fn dev_shop(handle: &str, app: Value, scopes: &[&str], (products, customers, orders): (u32, u32, u32)) -> Value {
+    let mut dev_app = json!({"client_id": DEV_CLIENT_ID, "client_secret": DEV_CLIENT_SECRET});
+    for (key, value) in app.as_object().unwrap() {
+        dev_app[key] = value.clone();
+    }
+    json!({"handle": handle, "dev_app": dev_app, "scopes": scopes, "plan": "plus", "locations": 2,
+           "products": products, "customers": customers, "orders": orders, "seed": 5})
+}
 
 fn emulator_config() -> Config {
     let shop = |handle: &str, scopes: &[&str]| {
@@ -49,6 +62,11 @@ fn emulator_config() -> Config {
         shop("partial", &["read_orders", "read_products", "read_customers", "read_locations"]),
         json!({"handle": "big", "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
                "scopes": all, "plan": "plus", "locations": 2, "products": 300, "customers": 260, "orders": 600, "seed": 9}),
+        // Stores made today: a Dev Dashboard app and no token. `devbig`'s tokens last seconds.
+        dev_shop("dev", json!({}), &all, (5, 5, 20)),
+        dev_shop("devbig", json!({"token_lifetime_secs": 4}), &all, (300, 260, 600)),
+        dev_shop("foreign", json!({"same_organization": false}), &all, (1, 1, 1)),
+        dev_shop("uninstalled", json!({"installed": false}), &all, (1, 1, 1)),
         // Everything fits one page except the inventory levels (1 to 4 variants a product).
         json!({"handle": "wide", "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
                "scopes": all, "plan": "plus", "locations": 1, "products": 200, "customers": 5, "orders": 5, "seed": 4}),
@@ -62,6 +80,8 @@ pub struct TestApp {
     pub emulator: Emulator,
     /// The sync engine, for tests that run jobs themselves.
     pub engine: std::sync::Arc<Engine>,
+    /// The server's tokens, for tests that call a shop as the server does.
+    pub tokens: std::sync::Arc<storelink::stores::tokens::Tokens>,
     /// Kept alive so the database outlives the test.
     pub _dir: tempfile::TempDir,
 }
@@ -124,12 +144,13 @@ async fn spawn_app_configured(
     let addr = app.local_addr();
     let pool = app.state.pool.clone();
     let engine = app.engine.clone();
+    let tokens = app.state.tokens.clone();
     tokio::spawn(app.run());
     for (email, role) in [(ADMIN_EMAIL, Role::Admin), (STANDARD_EMAIL, Role::Standard)] {
         let hash = password::hash_blocking(PASSWORD).unwrap();
         repo::create(&pool, email, role, &hash).await.unwrap();
     }
-    TestApp { addr, pool, emulator, engine, _dir: dir }
+    TestApp { addr, pool, emulator, engine, tokens, _dir: dir }
 }
 
 impl TestApp {
@@ -214,6 +235,17 @@ impl TestApp {
             counts.push(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await.unwrap());
         }
         counts
+    }
+
+    /// Registers `store_url` as a Dev Dashboard app: Client ID and secret, API Password empty.
+    pub async fn register_dev_app(&self, client: &Client, store_url: &str, client_secret: &str) -> Response {
+        let form = [
+            ("store_url", store_url),
+            ("api_key", DEV_CLIENT_ID),
+            ("api_password", ""),
+            ("shared_secret", client_secret),
+        ];
+        self.post(client, "/api/stores/register", &form).await
     }
 
     pub async fn register(&self, client: &Client, store_url: &str, password: &str) -> Response {

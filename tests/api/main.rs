@@ -2,6 +2,7 @@
 
 mod auth;
 mod cli;
+mod dev_apps;
 mod hardening;
 mod helpers;
 mod pages;

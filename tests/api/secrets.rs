@@ -38,7 +38,7 @@ async fn registered_credentials_are_in_no_file_log_or_response() {
         }
     });
     let mut lines = Vec::new();
-    while !lines.iter().any(|l: &String| l.contains("Shared Secret:")) {
+    while !lines.iter().any(|l: &String| l.contains("Client secret:")) {
         lines.push(rx.recv_timeout(Duration::from_secs(30)).expect("the demo prints its store"));
     }
     let base = value_after(&lines, "listening on");
@@ -80,6 +80,28 @@ async fn registered_credentials_are_in_no_file_log_or_response() {
     }
     assert!(seen.contains("Demo Outfitters"), "the store is on the pages");
 
+    // The same store again, as a Dev Dashboard app: its Client secret and the tokens storelink
+    // gets with it must not show either.
+    let disconnected =
+        client.post(format!("{base}/api/stores/disconnect")).form(&[("store_id", "1")]).send().await.unwrap();
+    assert!(disconnected.status().is_success());
+    let client_id = value_after(&lines, "Client ID:").split_whitespace().next().unwrap().to_owned();
+    let client_secret = value_after(&lines, "Client secret:").split_whitespace().next().unwrap().to_owned();
+    let form =
+        [("store_url", "demo"), ("api_key", &client_id), ("api_password", ""), ("shared_secret", &client_secret)];
+    let registered = client.post(format!("{base}/api/stores/register")).form(&form).send().await.unwrap();
+    assert!(registered.status().is_success(), "{:?}", registered.text().await);
+    seen.push_str(&registered.text().await.unwrap());
+    for path in ["/", "/stores/1", "/api/stores/list", "/api/stores/get?store_id=1"] {
+        seen.push_str(&client.get(format!("{base}{path}")).send().await.unwrap().text().await.unwrap());
+    }
+    let emulator = value_after(&lines, "built-in emulator at").trim_end_matches(':').to_owned();
+    let issued: serde_json::Value =
+        reqwest::get(format!("{emulator}/_emulator/shops/demo/tokens")).await.unwrap().json().await.unwrap();
+    let tokens: Vec<String> =
+        issued["tokens"].as_array().unwrap().iter().map(|t| t["access_token"].as_str().unwrap().to_owned()).collect();
+    assert!(!tokens.is_empty(), "storelink got a token");
+
     server.kill().unwrap();
     server.wait().unwrap();
     let logs = std::fs::read_to_string(&log_path).unwrap();
@@ -90,7 +112,7 @@ async fn registered_credentials_are_in_no_file_log_or_response() {
         files.push((path.display().to_string(), std::fs::read(&path).unwrap()));
     }
     assert!(files.iter().any(|(name, _)| name.ends_with("storelink.db")));
-    for plain in [&password, &secret] {
+    for plain in [&password, &secret, &client_secret].into_iter().chain(&tokens) {
         assert!(!seen.contains(plain.as_str()), "a response carries a secret");
         assert!(!logs.contains(plain.as_str()), "the log carries a secret");
         for (name, bytes) in &files {

@@ -97,7 +97,16 @@ async fn every_registration_failure_has_its_own_message_and_saves_nothing() {
             "No Shopify store answers at nosuchshop.myshopify.com",
         ),
         ("wrong password", "acme", "shpat_wrong", None, 422, Some("api_password"), "Shopify rejected the API password"),
-        ("empty password", "acme", "", None, 422, Some("api_password"), "Enter the API password"),
+        // An empty password means a Dev Dashboard app; acme's key and secret are no such app's.
+        (
+            "empty password",
+            "acme",
+            "",
+            None,
+            422,
+            Some("shared_secret"),
+            "Shopify refused the Client ID or the Client secret",
+        ),
         ("frozen", "acme", SHOP_TOKEN, Some(json!({"frozen": true})), 502, None, "unavailable (frozen"),
         ("locked", "acme", SHOP_TOKEN, Some(json!({"locked": true})), 502, None, "has locked acme.myshopify.com"),
         ("shopify down", "acme", SHOP_TOKEN, Some(json!({"error_rate": 1.0})), 502, None, "unavailable or too slow"),

@@ -26,11 +26,11 @@ async fn register(app: &TestApp, shop: &str) -> (StoreId, JobId) {
         .unwrap()
 }
 
-async fn job_state(app: &TestApp, job: JobId) -> (String, Option<String>) {
+pub(crate) async fn job_state(app: &TestApp, job: JobId) -> (String, Option<String>) {
     sqlx::query_as("SELECT state, error FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap()
 }
 
-async fn wait_until_finished(app: &TestApp, job: JobId) -> String {
+pub(crate) async fn wait_until_finished(app: &TestApp, job: JobId) -> String {
     for _ in 0..600 {
         let (state, _) = job_state(app, job).await;
         if state != "queued" && state != "running" {
@@ -49,7 +49,7 @@ async fn synced(app: &TestApp, table: &str, store: StoreId) -> BTreeMap<i64, Val
 }
 
 /// Every record of the emulated shop is stored once, exactly as Shopify renders it.
-async fn assert_exact_copy(app: &TestApp, store: StoreId, shop: &str) {
+pub(crate) async fn assert_exact_copy(app: &TestApp, store: StoreId, shop: &str) {
     let (orders, products, customers, locations, levels) = {
         let shop = app.emulator.state.shop(shop).unwrap();
         let data = shop.data.read().unwrap();

@@ -173,6 +173,18 @@ async fn rotating_the_key_re_seals_every_credential() {
         .execute(&pool)
         .await
         .unwrap();
+    // A Dev Dashboard app's store: its latest token and its Client secret.
+    sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (2, 'shopify', 'B', 'b.myshopify.com', 'connected', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO store_credentials (store_id, kind, api_key, api_password, shared_secret, token_expires_at, token_renew_at, created_at)
+                 VALUES (2, 'client_credentials', 'client-id', ?, ?, 9, 8, 0)")
+        .bind(old.seal(&Secret::new("a-token-that-expires")))
+        .bind(old.seal(&Secret::new("the-client-secret")))
+        .execute(&pool)
+        .await
+        .unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))
         .args(["rotate-key", "--data-dir"])
         .arg(dir.path())
@@ -181,10 +193,16 @@ async fn rotating_the_key_re_seals_every_credential() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
-    let (password, secret): (Vec<u8>, Vec<u8>) =
-        sqlx::query_as("SELECT api_password, shared_secret FROM store_credentials").fetch_one(&pool).await.unwrap();
-    assert!(old.open(&password).is_err(), "the old key no longer opens it");
+    let sealed: Vec<(Vec<u8>, Vec<u8>)> =
+        sqlx::query_as("SELECT api_password, shared_secret FROM store_credentials ORDER BY store_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     let new = Sealer::load(None, dir.path()).unwrap();
-    assert_eq!(new.open(&password).unwrap().expose(), "shpat_password");
-    assert_eq!(new.open(&secret).unwrap().expose(), "shpss_secret");
+    let expected = [("shpat_password", "shpss_secret"), ("a-token-that-expires", "the-client-secret")];
+    for ((password, secret), (plain_password, plain_secret)) in sealed.iter().zip(expected) {
+        assert!(old.open(password).is_err() && old.open(secret).is_err(), "the old key no longer opens them");
+        assert_eq!(new.open(password).unwrap().expose(), plain_password);
+        assert_eq!(new.open(secret).unwrap().expose(), plain_secret);
+    }
 }

@@ -1,11 +1,13 @@
 //! The REST Admin API's front door: which shop a request is for, Shopify's checks in the order
 //! Shopify applies them (faults, shop state, authentication, the leaky bucket), and the route to
-//! the resource it names. Pagination and the resources themselves live in the submodules.
+//! the resource it names. Pagination, the resources themselves and the client credentials grant
+//! live in the submodules.
 
+mod oauth;
 mod pagination;
 mod resources;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::{Body, Bytes},
@@ -18,7 +20,12 @@ use rand::Rng;
 use serde_json::{json, Value};
 
 use self::pagination::Params;
-use super::{bucket::Bucket, EmulatorState, LoggedRequest, Shop, SUPPORTED_VERSIONS};
+use super::{
+    apps::{constant_time_eq, App},
+    bucket::Bucket,
+    config::Faults,
+    EmulatorState, LoggedRequest, Shop, SUPPORTED_VERSIONS,
+};
 
 const MAX_BODY: usize = 1 << 20;
 
@@ -71,15 +78,21 @@ pub async fn handle(State(emu): State<Arc<EmulatorState>>, req: Request) -> Resp
     let host = host.split(':').next().unwrap_or_default().to_ascii_lowercase();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().unwrap_or_default().to_owned();
+    let grant = parts.method == Method::POST && path == oauth::ACCESS_TOKEN_PATH;
     let Some(shop) = emu.shops.get(&host).cloned() else {
-        let answer = Answer::not_found();
+        // The token endpoint is a storefront page, not the API: an unknown shop gets HTML there.
+        let answer = if grant { oauth::store_unavailable() } else { Answer::not_found() };
         emu.record(log_entry(&host, &parts.method, &path, &query, 404), format!("{} (unknown shop)", parts.method));
         return answer.into_response();
     };
     let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
 
     pause(&shop).await;
-    let (answer, endpoint) = serve(&emu, &shop, &parts.method, &parts.headers, &path, &query, body);
+    let (answer, endpoint) = if grant {
+        (oauth::serve(&emu, &shop, &parts.headers, &body), oauth::ENDPOINT.to_owned())
+    } else {
+        serve(&emu, &shop, &parts.method, &parts.headers, &path, &query, body)
+    };
     let status = answer.as_ref().map_or(200, |a| a.status.as_u16());
     emu.record(log_entry(&host, &parts.method, &path, &query, status), format!("{} {endpoint}", parts.method));
     match answer {
@@ -126,32 +139,20 @@ fn serve(
     let route = Route::parse(path);
     let endpoint = route.endpoint();
     let faults = shop.faults.lock().expect("faults lock").clone();
-    let mut rng = rand::thread_rng();
-    if faults.drop_rate > 0.0 && rng.gen_bool(faults.drop_rate.min(1.0)) {
-        return (None, endpoint);
+    if let Err(interrupted) = shop_faults(&faults) {
+        return (interrupted, endpoint);
     }
-    if faults.error_rate > 0.0 && rng.gen_bool(faults.error_rate.min(1.0)) {
-        let answer = match rng.gen_range(0..3) {
-            0 => Answer::error(StatusCode::INTERNAL_SERVER_ERROR, json!("Internal Server Error")),
-            1 => html(StatusCode::BAD_GATEWAY, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
-            _ => html(StatusCode::SERVICE_UNAVAILABLE, "<html><body><h1>503 Service Unavailable</h1></body></html>"),
-        };
-        return (Some(answer), endpoint);
-    }
-    if faults.frozen {
-        return (Some(Answer::error(StatusCode::PAYMENT_REQUIRED, json!("Unavailable Shop"))), endpoint);
-    }
-    if faults.locked {
-        return (Some(Answer::error(StatusCode::LOCKED, json!("This store is unavailable"))), endpoint);
-    }
-    if faults.token_revoked || !authenticated(shop, headers) {
-        let answer = Answer::error(
-            StatusCode::UNAUTHORIZED,
-            json!("[API] Invalid API key or access token (unrecognized login or wrong password)"),
-        )
-        .header("www-authenticate", "Basic Realm=\"Shopify API Authentication\"");
-        return (Some(answer), endpoint);
-    }
+    let app = match authenticated(shop, headers, emu.clock.elapsed()) {
+        Some(app) if !faults.token_revoked => app,
+        _ => {
+            let answer = Answer::error(
+                StatusCode::UNAUTHORIZED,
+                json!("[API] Invalid API key or access token (unrecognized login or wrong password)"),
+            )
+            .header("www-authenticate", "Basic Realm=\"Shopify API Authentication\"");
+            return (Some(answer), endpoint);
+        }
+    };
     let admission = shop.bucket.lock().expect("bucket lock").admit(emu.clock.elapsed());
     let call_limit = Bucket::header(&admission);
     if faults.throttle_storm || !admission.allowed {
@@ -169,17 +170,42 @@ fn serve(
     }
     let answer = match &route {
         Route::AccessScopes => {
-            let scopes: Vec<Value> = shop.scopes().into_iter().map(|handle| json!({ "handle": handle })).collect();
+            let scopes: Vec<Value> =
+                shop.scopes_of(app).into_iter().map(|handle| json!({ "handle": handle })).collect();
             Answer::json(StatusCode::OK, &json!({ "access_scopes": scopes }))
         }
         Route::Api { version, rest } => {
             let params = Params::parse(query);
-            let request = ApiRequest { emu, shop, method, rest, params, body: &body };
+            let request = ApiRequest { emu, shop, app, method, rest, params, body: &body };
             request.answer().header("x-shopify-api-version", version)
         }
         Route::Unknown => Answer::not_found(),
     };
     (Some(answer.header("x-shopify-shop-api-call-limit", &call_limit)), endpoint)
+}
+
+/// The faults that strike before Shopify looks at who is asking: a dropped connection
+/// (`Err(None)`), a 5xx, a frozen or a locked shop.
+fn shop_faults(faults: &Faults) -> Result<(), Option<Answer>> {
+    let mut rng = rand::thread_rng();
+    if faults.drop_rate > 0.0 && rng.gen_bool(faults.drop_rate.min(1.0)) {
+        return Err(None);
+    }
+    if faults.error_rate > 0.0 && rng.gen_bool(faults.error_rate.min(1.0)) {
+        let answer = match rng.gen_range(0..3) {
+            0 => Answer::error(StatusCode::INTERNAL_SERVER_ERROR, json!("Internal Server Error")),
+            1 => html(StatusCode::BAD_GATEWAY, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+            _ => html(StatusCode::SERVICE_UNAVAILABLE, "<html><body><h1>503 Service Unavailable</h1></body></html>"),
+        };
+        return Err(Some(answer));
+    }
+    if faults.frozen {
+        return Err(Some(Answer::error(StatusCode::PAYMENT_REQUIRED, json!("Unavailable Shop"))));
+    }
+    if faults.locked {
+        return Err(Some(Answer::error(StatusCode::LOCKED, json!("This store is unavailable"))));
+    }
+    Ok(())
 }
 
 fn html(status: StatusCode, text: &'static str) -> Answer {
@@ -188,11 +214,16 @@ fn html(status: StatusCode, text: &'static str) -> Answer {
     Answer { status, body: Body::from(text), headers }
 }
 
-/// `X-Shopify-Access-Token`, or HTTP Basic with the API key and the password (legacy private apps).
-fn authenticated(shop: &Shop, headers: &HeaderMap) -> bool {
-    let token = &shop.config.access_token;
+/// Which app the request comes from: the legacy token or a live Dev Dashboard token as
+/// `X-Shopify-Access-Token`, or HTTP Basic with the legacy API key and password (private apps).
+/// `now` is the emulator's clock, which the Dev Dashboard tokens expire on.
+fn authenticated(shop: &Shop, headers: &HeaderMap, now: Duration) -> Option<App> {
+    let legacy = shop.config.access_token.as_deref();
     if let Some(sent) = headers.get("x-shopify-access-token").and_then(|v| v.to_str().ok()) {
-        return constant_time_eq(sent.as_bytes(), token.as_bytes());
+        if legacy.is_some_and(|token| constant_time_eq(sent, token)) {
+            return Some(App::Legacy);
+        }
+        return shop.dev_token_live(sent, now).then_some(App::DevApp);
     }
     let basic = headers
         .get(header::AUTHORIZATION)
@@ -200,18 +231,11 @@ fn authenticated(shop: &Shop, headers: &HeaderMap) -> bool {
         .and_then(|v| v.strip_prefix("Basic "))
         .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok())
         .and_then(|raw| String::from_utf8(raw).ok());
-    match basic.as_deref().and_then(|pair| pair.split_once(':')) {
-        Some((key, password)) => {
-            !shop.config.api_key.is_empty()
-                && constant_time_eq(key.as_bytes(), shop.config.api_key.as_bytes())
-                && constant_time_eq(password.as_bytes(), token.as_bytes())
-        }
-        None => false,
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    subtle::ConstantTimeEq::ct_eq(a, b).into()
+    let (key, password) = basic.as_deref().and_then(|pair| pair.split_once(':'))?;
+    let matches = !shop.config.api_key.is_empty()
+        && constant_time_eq(key, &shop.config.api_key)
+        && legacy.is_some_and(|token| constant_time_eq(password, token));
+    matches.then_some(App::Legacy)
 }
 
 enum Route {
@@ -265,6 +289,8 @@ impl Route {
 struct ApiRequest<'a> {
     emu: &'a EmulatorState,
     shop: &'a Shop,
+    /// The app whose token made the request: its scopes and its webhook subscriptions apply.
+    app: App,
     method: &'a Method,
     rest: &'a [String],
     params: Params,

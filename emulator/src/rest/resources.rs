@@ -47,7 +47,9 @@ impl ApiRequest<'_> {
 
     fn check_scope(&self, resource: &str) -> Result<(), Answer> {
         match scope_of(resource) {
-            Some(scope) if !self.shop.can_read(scope) => Err(Self::refuse_scope(&format!("read_{scope}"))),
+            Some(scope) if !self.shop.app_can_read(self.app, scope) => {
+                Err(Self::refuse_scope(&format!("read_{scope}")))
+            }
             _ => Ok(()),
         }
     }
@@ -56,7 +58,9 @@ impl ApiRequest<'_> {
     /// is not a listable resource.
     fn listable(&self, resource: &str, scope: Option<&str>) -> Result<(), Answer> {
         match scope {
-            Some(scope) if !self.shop.can_read(scope) => Err(Self::refuse_scope(&format!("read_{scope}"))),
+            Some(scope) if !self.shop.app_can_read(self.app, scope) => {
+                Err(Self::refuse_scope(&format!("read_{scope}")))
+            }
             Some(_) => Ok(()),
             None if resource == "webhooks" => Ok(()),
             None => Err(Answer::not_found()),
@@ -159,7 +163,7 @@ impl ApiRequest<'_> {
                 let subs = self.shop.subscriptions.lock().expect("subscriptions lock");
                 let keys: BTreeMap<u64, ()> = subs
                     .iter()
-                    .filter(|s| s.id > since)
+                    .filter(|s| s.app == self.app && s.id > since)
                     .filter(|s| filters.get("topic").is_none_or(|t| &s.topic == t))
                     .filter(|s| filters.get("address").is_none_or(|a| &s.address == a))
                     .map(|s| (s.id, ()))
@@ -172,7 +176,7 @@ impl ApiRequest<'_> {
 
     /// Without `read_all_orders`, Shopify shows only the last 60 days of orders.
     fn oldest_visible_order(&self) -> i64 {
-        if self.shop.scopes().iter().any(|s| s == "read_all_orders") {
+        if self.shop.scopes_of(self.app).iter().any(|s| s == "read_all_orders") {
             i64::MIN
         } else {
             self.emu.clock.unix_now() - 60 * DAY
@@ -258,7 +262,7 @@ impl ApiRequest<'_> {
         let granted =
             ["merchant_managed_fulfillment_orders", "assigned_fulfillment_orders", "third_party_fulfillment_orders"]
                 .iter()
-                .any(|s| self.shop.can_read(s));
+                .any(|s| self.shop.app_can_read(self.app, s));
         if !granted {
             return Self::refuse_scope("read_merchant_managed_fulfillment_orders");
         }
@@ -279,7 +283,7 @@ impl ApiRequest<'_> {
         };
         let topic = webhook["topic"].as_str().unwrap_or_default().to_owned();
         let address = webhook["address"].as_str().unwrap_or_default().trim().to_owned();
-        if !webhooks::topic_allowed(self.shop, &topic) {
+        if !webhooks::topic_allowed_for(self.shop, self.app, &topic) {
             return Answer::error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"topic": [format!("Invalid topic specified: {topic}. Does it exist? Is there a missing access scope?")]}),
@@ -297,7 +301,7 @@ impl ApiRequest<'_> {
             .unwrap_or_default();
         let now = self.emu.clock.unix_now();
         let mut subs = self.shop.subscriptions.lock().expect("subscriptions lock");
-        if subs.iter().any(|s| s.topic == topic && s.address == address) {
+        if subs.iter().any(|s| s.app == self.app && s.topic == topic && s.address == address) {
             return Answer::error(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"address": ["for this topic has already been taken"]}),
@@ -312,6 +316,7 @@ impl ApiRequest<'_> {
             fields,
             created_at: now,
             api_version: self.version().to_owned(),
+            app: self.app,
         };
         let data = self.shop.data.read().expect("data lock");
         let rendered = sub.render(&data);
@@ -322,7 +327,10 @@ impl ApiRequest<'_> {
     fn webhook(&self, id: &str) -> Answer {
         let id = id.parse::<u64>().unwrap_or_default();
         let mut subs = self.shop.subscriptions.lock().expect("subscriptions lock");
-        let Some(position) = subs.iter().position(|s| s.id == id) else { return Answer::not_found() };
+        // Each app sees only its own subscriptions, as on Shopify.
+        let Some(position) = subs.iter().position(|s| s.app == self.app && s.id == id) else {
+            return Answer::not_found();
+        };
         if *self.method == Method::DELETE {
             subs.remove(position);
             return Answer::json(StatusCode::OK, &json!({}));

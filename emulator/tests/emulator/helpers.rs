@@ -1,3 +1,10 @@
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use axum::{body::Bytes, extract::State, http::HeaderMap as AxumHeaderMap, routing::post, Router};
 use reqwest::{header::HeaderMap, Client, StatusCode};
 use serde_json::{json, Value};
 use storelink_emulator::{config::Config, Emulator};
@@ -22,6 +29,22 @@ pub fn shop(handle: &str) -> Value {
         "scopes": ALL_SCOPES, "plan": {"bucket": 100000, "leak_per_second": 100000.0},
         "locations": 2, "products": 30, "customers": 40, "orders": 600, "seed": 7, "latency_ms": 0
     })
+}
+
+pub const CLIENT_ID: &str = "4c1b6ad0e6f3a9c2b8d7e5f4a3b2c1d0";
+pub const CLIENT_SECRET: &str = "shpss_00000000000000000000000000000003";
+
+/// A shop reached only through a Dev Dashboard app, with `dev_app` merged into its settings.
+pub fn dev_shop(handle: &str, dev_app: Value) -> Value {
+    let mut shop = shop(handle);
+    let shop_map = shop.as_object_mut().unwrap();
+    for legacy in ["access_token", "api_key", "shared_secret"] {
+        shop_map.remove(legacy);
+    }
+    let mut app = json!({ "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET });
+    app.as_object_mut().unwrap().extend(dev_app.as_object().cloned().unwrap_or_default());
+    shop_map.insert("dev_app".into(), app);
+    shop
 }
 
 pub struct Emu {
@@ -66,6 +89,24 @@ impl Emu {
     /// GET with the shop's access token.
     pub async fn get(&self, shop: &str, path: &str) -> Reply {
         reply(self.request(reqwest::Method::GET, shop, path).header("x-shopify-access-token", TOKEN)).await
+    }
+
+    /// GET with `token` as `X-Shopify-Access-Token`.
+    pub async fn get_as(&self, shop: &str, path: &str, token: &str) -> Reply {
+        reply(self.request(reqwest::Method::GET, shop, path).header("x-shopify-access-token", token)).await
+    }
+
+    /// The client credentials grant as a form, the way Shopify's docs send it.
+    pub async fn grant(&self, shop: &str, client_id: &str, client_secret: &str) -> Reply {
+        let form = [("grant_type", "client_credentials"), ("client_id", client_id), ("client_secret", client_secret)];
+        reply(self.request(reqwest::Method::POST, shop, "/admin/oauth/access_token").form(&form)).await
+    }
+
+    /// A granted token for the shop's dev app, with the test's credentials.
+    pub async fn token(&self, shop: &str) -> String {
+        let granted = self.grant(shop, CLIENT_ID, CLIENT_SECRET).await;
+        assert_eq!(granted.status, 200, "{:?}", granted.body);
+        granted.body["access_token"].as_str().unwrap().to_owned()
     }
 
     /// Follows a `Link` URL exactly as given, but sent to the emulator with the shop's Host.
@@ -121,4 +162,62 @@ pub fn ids(list: &Value) -> Vec<u64> {
 
 pub async fn count(emu: &Emu, shop: &str, path: &str) -> u64 {
     emu.get(shop, path).await.body["count"].as_u64().unwrap()
+}
+
+/// One delivery as the receiver saw it.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: AxumHeaderMap,
+    pub body: Bytes,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> String {
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap()
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Receiver {
+    received: Arc<Mutex<Vec<Received>>>,
+    /// Answer 500 to this many deliveries before answering 200.
+    failures: Arc<Mutex<u32>>,
+}
+
+impl Receiver {
+    pub async fn start(failures: u32) -> (Receiver, SocketAddr) {
+        let receiver = Receiver { failures: Arc::new(Mutex::new(failures)), ..Default::default() };
+        let app = Router::new().route("/hooks", post(receive)).with_state(receiver.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (receiver, addr)
+    }
+
+    /// Waits (bounded) until `n` deliveries have arrived.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..200 {
+            let received = self.received.lock().unwrap().clone();
+            if received.len() >= n {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("expected {n} deliveries, got {}", self.received.lock().unwrap().len());
+    }
+}
+
+async fn receive(State(receiver): State<Receiver>, headers: AxumHeaderMap, body: Bytes) -> StatusCode {
+    receiver.received.lock().unwrap().push(Received { headers, body });
+    let mut failures = receiver.failures.lock().unwrap();
+    if *failures > 0 {
+        *failures -= 1;
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    }
 }

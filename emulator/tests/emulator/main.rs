@@ -5,6 +5,7 @@ mod bucket;
 mod clock;
 mod faults;
 mod helpers;
+mod oauth;
 mod pagination;
 mod shapes;
 mod webhooks;

@@ -1,72 +1,9 @@
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 
-use axum::{body::Bytes, extract::State, http::HeaderMap, http::StatusCode, routing::post, Router};
-use serde_json::{json, Value};
+use serde_json::json;
 use storelink_emulator::webhooks::sign;
 
 use crate::helpers::*;
-
-/// One delivery as the receiver saw it.
-#[derive(Clone, Debug)]
-struct Received {
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Received {
-    fn header(&self, name: &str) -> String {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-}
-
-#[derive(Clone, Default)]
-struct Receiver {
-    received: Arc<Mutex<Vec<Received>>>,
-    /// Answer 500 to this many deliveries before answering 200.
-    failures: Arc<Mutex<u32>>,
-}
-
-impl Receiver {
-    async fn start(failures: u32) -> (Receiver, SocketAddr) {
-        let receiver = Receiver { failures: Arc::new(Mutex::new(failures)), ..Default::default() };
-        let app = Router::new().route("/hooks", post(receive)).with_state(receiver.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (receiver, addr)
-    }
-
-    /// Waits (bounded) until `n` deliveries have arrived.
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let received = self.received.lock().unwrap().clone();
-            if received.len() >= n {
-                return received;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("expected {n} deliveries, got {}", self.received.lock().unwrap().len());
-    }
-}
-
-async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    receiver.received.lock().unwrap().push(Received { headers, body });
-    let mut failures = receiver.failures.lock().unwrap();
-    if *failures > 0 {
-        *failures -= 1;
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::OK
-    }
-}
 
 async fn emulator_with_fast_retries(retries: u32) -> Emu {
     start_with(

@@ -81,6 +81,53 @@ pub struct Grant {
     pub expires_in: i64,
 }
 
+/// What Shopify answered to the client credentials grant. A refusal's code is read from an
+/// OAuth JSON `error`, Shopify's usual `errors` string, or the plain text ("Oauth error
+/// shop_not_permitted: …", the only form Shopify's docs show); an unknown shop answers with an
+/// HTML page, so nothing else is assumed to be JSON.
+fn read_grant(status: StatusCode, body: &[u8]) -> Result<Grant, ShopifyError> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        access_token: Option<String>,
+        expires_in: Option<i64>,
+        error: Option<String>,
+        errors: Option<Value>,
+    }
+    let answer: Option<Answer> = serde_json::from_slice(body).ok();
+    if status == StatusCode::OK {
+        return match answer {
+            Some(Answer { access_token: Some(token), expires_in, .. }) => {
+                Ok(Grant { token: Secret::new(token), expires_in: expires_in.unwrap_or(86_399).max(1) })
+            }
+            _ => Err(ShopifyError::BadResponse("the token answer has no access_token".into())),
+        };
+    }
+    if !matches!(status.as_u16(), 400 | 401 | 403) {
+        return Err(error_for(status, &header::HeaderMap::new(), body));
+    }
+    const KNOWN: [(&str, GrantRefusal); 4] = [
+        ("invalid_client", GrantRefusal::InvalidClient),
+        ("unauthorized_client", GrantRefusal::InvalidClient),
+        ("shop_not_permitted", GrantRefusal::ShopNotPermitted),
+        ("app_not_installed", GrantRefusal::AppNotInstalled),
+    ];
+    let text = match &answer {
+        Some(Answer { error: Some(code), .. }) => code.clone(),
+        Some(Answer { errors: Some(errors), .. }) => errors.to_string(),
+        _ => String::from_utf8_lossy(body).into_owned(),
+    };
+    if let Some((_, refusal)) = KNOWN.iter().find(|(code, _)| text.contains(code)) {
+        return Err(ShopifyError::GrantRefused(refusal.clone()));
+    }
+    match (status.as_u16(), answer) {
+        (_, Some(Answer { error: Some(code), .. })) => Err(ShopifyError::GrantRefused(GrantRefusal::Other(
+            code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect(),
+        ))),
+        (401, _) => Err(ShopifyError::GrantRefused(GrantRefusal::InvalidClient)),
+        _ => Err(error_for(status, &header::HeaderMap::new(), body)),
+    }
+}
+
 impl ShopifyError {
     /// Worth trying again later: rate limits, server errors, timeouts, dropped connections, and
     /// answers that arrived garbled.
@@ -280,36 +327,7 @@ impl ShopifyClient {
         let response = request.send().await.map_err(transport)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(transport)?;
-        #[derive(serde::Deserialize)]
-        struct Answer {
-            access_token: Option<String>,
-            expires_in: Option<i64>,
-            error: Option<String>,
-        }
-        // An unknown shop answers with an HTML page: only JSON is read as Shopify's word.
-        let answer: Option<Answer> = serde_json::from_slice(&bytes).ok();
-        match (status.as_u16(), answer) {
-            (200, Some(Answer { access_token: Some(token), expires_in, .. })) => {
-                Ok(Grant { token: Secret::new(token), expires_in: expires_in.unwrap_or(86_399).max(1) })
-            }
-            (200, _) => Err(ShopifyError::BadResponse("the token answer has no access_token".into())),
-            (400 | 401 | 403, Some(Answer { error: Some(code), .. })) => {
-                Err(ShopifyError::GrantRefused(match code.as_str() {
-                    "invalid_client" | "unauthorized_client" => GrantRefusal::InvalidClient,
-                    "shop_not_permitted" => GrantRefusal::ShopNotPermitted,
-                    "app_not_installed" => GrantRefusal::AppNotInstalled,
-                    _ => GrantRefusal::Other(
-                        code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect(),
-                    ),
-                }))
-            }
-            (401, _) => Err(ShopifyError::GrantRefused(GrantRefusal::InvalidClient)),
-            (status, _) => Err(error_for(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
-                &header::HeaderMap::new(),
-                &bytes,
-            )),
-        }
+        read_grant(status, &bytes)
     }
 
     /// `GET shop.json`: the shop's details.
@@ -408,6 +426,34 @@ fn error_for(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> Sh
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grant_refusal_is_read_in_every_shape_shopify_may_send() {
+        let refused = |status: u16, body: &str| match read_grant(StatusCode::from_u16(status).unwrap(), body.as_bytes())
+        {
+            Err(ShopifyError::GrantRefused(refusal)) => Some(refusal),
+            _ => None,
+        };
+        let json = r#"{"error":"shop_not_permitted","error_description":"Client credentials cannot be performed on this shop."}"#;
+        assert_eq!(refused(400, json), Some(GrantRefusal::ShopNotPermitted));
+        let text = "Oauth error shop_not_permitted: Client credentials cannot be performed on this shop.";
+        assert_eq!(refused(400, text), Some(GrantRefusal::ShopNotPermitted));
+        assert_eq!(refused(400, r#"{"errors":"app_not_installed"}"#), Some(GrantRefusal::AppNotInstalled));
+        assert_eq!(refused(401, r#"{"error":"invalid_client"}"#), Some(GrantRefusal::InvalidClient));
+        assert_eq!(refused(401, "Unauthorized"), Some(GrantRefusal::InvalidClient));
+        assert_eq!(refused(400, r#"{"error":"invalid_scope"}"#), Some(GrantRefusal::Other("invalid_scope".into())));
+        // An unknown shop's HTML page, a server error and a bare 400 are not refusals of the app.
+        assert_eq!(
+            read_grant(StatusCode::NOT_FOUND, b"<html>Store unavailable</html>").err(),
+            Some(ShopifyError::NotFound)
+        );
+        assert_eq!(read_grant(StatusCode::SERVICE_UNAVAILABLE, b"<html>").err(), Some(ShopifyError::Server(503)));
+        assert_eq!(refused(400, "<html>Bad request</html>"), None);
+        let granted =
+            read_grant(StatusCode::OK, br#"{"access_token":"f856","scope":"read_orders","expires_in":86399}"#);
+        assert_eq!(granted.map(|g| g.expires_in).ok(), Some(86_399));
+        assert!(matches!(read_grant(StatusCode::OK, b"{}"), Err(ShopifyError::BadResponse(_))));
+    }
 
     #[test]
     fn every_status_becomes_a_typed_error() {

@@ -15,7 +15,8 @@ use crate::secrets::Secret;
 
 /// Requests kept free in the bucket, so other apps' and storelink's own bursts never hit 429.
 const HEADROOM: f64 = 4.0;
-const MAX_TRANSIENT_RETRIES: u32 = 6;
+/// How often a call that failed for a passing reason is tried again.
+pub const MAX_TRANSIENT_RETRIES: u32 = 6;
 const MAX_THROTTLED_WAITS: u32 = 30;
 
 /// What the pacer saw of the store's bucket.
@@ -121,7 +122,7 @@ impl Pacer {
 }
 
 /// 250 ms doubling per attempt, capped at 8 s, with up to 50 % jitter.
-fn backoff(attempt: u32) -> Duration {
+pub fn backoff(attempt: u32) -> Duration {
     let base = 250u64.saturating_mul(1 << attempt.min(5)).min(8_000);
     let jitter = rand::thread_rng().gen_range(0..=base / 2);
     Duration::from_millis(base + jitter)

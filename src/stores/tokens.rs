@@ -18,6 +18,7 @@ use crate::{
     secrets::{Sealer, Secret},
     shopify::{
         client::{ShopifyClient, ShopifyError},
+        pacing::{backoff, MAX_TRANSIENT_RETRIES},
         ShopDomain,
     },
 };
@@ -105,11 +106,20 @@ impl Tokens {
             return Ok(Access { domain, token: current });
         }
         let secret = self.open(&credentials.sealed_secret, store_id)?;
-        let grant = self
-            .shopify
-            .client_credentials(&domain, &credentials.api_key, &secret)
-            .await
-            .map_err(TokenError::Shopify)?;
+        // A sync must not fail because its token expired while Shopify had a bad moment: the
+        // grant is retried like any other call.
+        let mut attempt = 0;
+        let grant = loop {
+            match self.shopify.client_credentials(&domain, &credentials.api_key, &secret).await {
+                Ok(grant) => break grant,
+                Err(err) if err.is_transient() && attempt < MAX_TRANSIENT_RETRIES => {
+                    attempt += 1;
+                    tracing::warn!(%store_id, error = %err, attempt, "renewing the store's token failed; trying again");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                Err(err) => return Err(TokenError::Shopify(err)),
+            }
+        };
         let now = db::now();
         let expires_at = now + grant.expires_in;
         let renew_at = expires_at - renewal_margin(grant.expires_in);

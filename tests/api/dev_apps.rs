@@ -71,6 +71,9 @@ async fn each_way_a_dev_app_is_refused_has_its_message_and_saves_nothing() {
     assert_eq!(body, invalid("shared_secret", text::CLIENT_REJECTED));
     app.shop_faults("dev", json!({"error_rate": 1.0})).await;
     assert_eq!(refused("dev", DEV_CLIENT_SECRET).await, json!({"Upstream": text::SHOPIFY_UNAVAILABLE}));
+    // Slower than the test server's Shopify timeout.
+    app.shop_faults("dev", json!({"error_rate": 0.0, "latency_ms": 2500})).await;
+    assert_eq!(refused("dev", DEV_CLIENT_SECRET).await, json!({"Upstream": text::SHOPIFY_UNAVAILABLE}));
     assert_eq!(app.store_snapshot().await, before, "nothing was saved");
 }
 
@@ -181,4 +184,58 @@ async fn a_disconnect_after_the_token_expired_still_removes_the_subscriptions() 
     let removed = format!("{} webhook subscriptions removed", storelink::webhooks::TOPICS.len());
     assert!(report.contains(&removed), "{report}");
     assert!(matches!(app.tokens.access(store).await, Err(TokenError::NoCredentials)));
+}
+
+#[tokio::test]
+async fn a_renewal_that_meets_a_passing_failure_is_tried_again() {
+    let app = spawn_app_without_sync().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    assert_eq!(app.register_dev_app(&admin, "dev", DEV_CLIENT_SECRET).await.status(), StatusCode::OK);
+    let (store, _) = store_and_job(&app, "dev").await;
+    sqlx::query("UPDATE store_credentials SET token_renew_at = 0 WHERE store_id = ?")
+        .bind(store)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let before = grants(&app).await;
+    // Shopify answers 5xx to everything for a moment, just as the token is due.
+    app.shop_faults("dev", json!({"error_rate": 1.0})).await;
+    let shopify =
+        storelink::shopify::client::ShopifyClient::new(Some(app.emulator.url()), Duration::from_secs(5)).unwrap();
+    let call = app.tokens.call(store, |access| {
+        let shopify = &shopify;
+        async move { shopify.shop(&access.domain, &access.token).await }
+    });
+    let calm = async {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        app.shop_faults("dev", json!({"error_rate": 0.0})).await;
+    };
+    let (answer, ()) = tokio::join!(call, calm);
+    assert!(answer.unwrap()["name"].as_str().is_some());
+    assert!(grants(&app).await - before >= 2, "the grant was tried again");
+}
+
+#[tokio::test]
+async fn subscribing_with_a_token_shopify_stopped_accepting_renews_it_and_subscribes() {
+    let app = spawn_app_without_sync().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    assert_eq!(app.register_dev_app(&admin, "dev", DEV_CLIENT_SECRET).await.status(), StatusCode::OK);
+    let (store, job) = store_and_job(&app, "dev").await;
+    // Shopify's clock passes the token's end while storelink still thinks it has hours left;
+    // subscribing is the job's first call.
+    app.emulator_post("/shops/dev/tokens/expire", json!({})).await;
+    app.engine.run_job(job).await.unwrap();
+    assert_eq!(job_state(&app, job).await, ("done".to_owned(), None));
+    let access = app.tokens.access(store).await.ok().unwrap();
+    let listed: Value = reqwest::Client::new()
+        .get(format!("{}/admin/api/2026-07/webhooks.json", app.emulator.url()))
+        .header("host", "dev.myshopify.com")
+        .header("x-shopify-access-token", access.token.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["webhooks"].as_array().unwrap().len(), storelink::webhooks::TOPICS.len());
 }

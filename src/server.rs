@@ -76,7 +76,7 @@ impl Application {
             sync: engine.handle(),
             webhooks_enabled,
         };
-        tokio::spawn(housekeeping(state.pool.clone()));
+        tokio::spawn(housekeeping(state.pool.clone(), state.settings.housekeeping_interval));
         let router = router(state.clone());
         Ok(Application { listener, router, state, engine })
     }
@@ -91,13 +91,19 @@ impl Application {
     }
 }
 
-/// Empties the tables that would otherwise only grow: expired sessions, old throttle counts.
-async fn housekeeping(pool: db::Pool) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+/// Empties the tables that would otherwise only grow: expired sessions, old throttle counts,
+/// webhook deliveries older than a week.
+async fn housekeeping(pool: db::Pool, period: std::time::Duration) {
+    const KEEP_DELIVERIES_SECS: i64 = 7 * 24 * 3600;
+    let mut every = tokio::time::interval(period);
     loop {
         every.tick().await;
-        if let Err(err) = crate::auth::expire_stale(&pool, db::now()).await {
+        let now = db::now();
+        if let Err(err) = crate::auth::expire_stale(&pool, now).await {
             tracing::warn!(error = %err, "could not delete expired sessions and sign-in counts");
+        }
+        if let Err(err) = webhooks::repo::forget_before(&pool, now - KEEP_DELIVERIES_SECS).await {
+            tracing::warn!(error = %err, "could not delete old webhook deliveries");
         }
     }
 }

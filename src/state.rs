@@ -33,6 +33,8 @@ pub struct Settings {
     pub sync_interval: Duration,
     /// Take the client's address from `X-Forwarded-For` (behind a load balancer that sets it).
     pub trust_forwarded_for: bool,
+    /// How often expired sessions, old sign-in counts and old webhook deliveries are deleted.
+    pub housekeeping_interval: Duration,
 }
 
 impl Settings {
@@ -108,6 +110,7 @@ mod tests {
             run_sync: false,
             sync_interval: Duration::from_secs(600),
             trust_forwarded_for: false,
+            housekeeping_interval: Duration::from_secs(600),
         }
     }
 

@@ -57,6 +57,7 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         run_sync: false,
         sync_interval: Duration::from_secs(3600),
         trust_forwarded_for: false,
+        housekeeping_interval: Duration::from_secs(600),
     })
     .await
     .unwrap();

@@ -41,11 +41,18 @@ pub async fn authenticate(pool: &Pool, attempt: Attempt<'_>) -> Result<UserDto, 
     let email = login_email(attempt.email);
     let account = Key::account(&email);
     let client = attempt.client.map(Key::Client);
+    // An unknown device is refused after failures at this account from its own address; from
+    // elsewhere it is only slowed down (see `throttle`).
+    let refusing = attempt.client.map_or_else(|| account.clone(), |address| account.from_client(address));
+    let mut keys = vec![&account, &refusing];
+    keys.extend(client.as_ref());
+    let _turn = throttle::take_turn(&keys).await;
     if let Some(client) = &client {
         throttle::check(pool, client).await?;
     }
     if !attempt.known_device {
-        throttle::check(pool, &account).await?;
+        throttle::check(pool, &refusing).await?;
+        tokio::time::sleep(throttle::pause(pool, &account).await?).await;
     }
     let found = users::repo::find_active_for_login(pool, &email).await?;
     let (user, stored) = match found {
@@ -54,10 +61,14 @@ pub async fn authenticate(pool: &Pool, attempt: Attempt<'_>) -> Result<UserDto, 
     };
     if password::verify(attempt.password, stored).await? {
         throttle::clear(pool, &account).await?;
+        throttle::clear(pool, &refusing).await?;
         return user.ok_or(AppError::Internal);
     }
     let mut shown = AppError::InvalidCredentials;
-    if let Some(refusal) = throttle::record_failure(pool, &account).await? {
+    if refusing != account {
+        throttle::record_failure(pool, &account).await?;
+    }
+    if let Some(refusal) = throttle::record_failure(pool, &refusing).await? {
         // A known device is not held back by the account's count, so it is not told it is.
         if !attempt.known_device {
             shown = refusal;

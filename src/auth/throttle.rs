@@ -1,7 +1,17 @@
-//! Slows down repeated failed sign-ins, per account and per client address. After its free
-//! failures, each further attempt must wait, the wait doubling up to a cap. A browser that has
-//! signed in to the account before is not held back by the account's count (see `device`), so a
-//! stranger's guesses cannot lock the owner out; their own address still is.
+//! Slows down repeated failed sign-ins. After its free failures, each further attempt from a
+//! client address, or at one account from one address, must wait, the wait doubling up to a
+//! cap. An account's failures from everywhere together only slow its answers down (never
+//! refuse them), so a stranger's guesses cannot lock the owner out: a browser that has signed in
+//! before is not held back at all (see `device`), and a new one elsewhere waits a moment.
+//! Attempts against the same key take turns, so a burst of parallel guesses cannot all pass the
+//! check before the first failure is counted.
+
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{Arc, LazyLock, Mutex},
+    time::Duration,
+};
 
 use sha2::{Digest, Sha256};
 
@@ -12,7 +22,10 @@ use crate::{
 };
 
 const FIRST_WAIT_SECS: i64 = 30;
-pub const MAX_WAIT_SECS: i64 = 15 * 60;
+pub const MAX_WAIT_SECS: i64 = crate::error::LONGEST_WAIT_SECS as i64;
+
+/// The longest an account's failures from everywhere slow its answers down.
+const MAX_PAUSE: Duration = Duration::from_secs(2);
 
 /// What failures are counted against.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,8 +33,23 @@ pub enum Key {
     /// An account, by the SHA-256 of its normalised email: fixed in size whatever was typed,
     /// and the same for emails that exist and emails that do not.
     Account(String),
+    /// An account's failures from one client address.
+    AccountFrom(String, IpAddr),
     /// A client, by its network address.
-    Client(std::net::IpAddr),
+    Client(IpAddr),
+}
+
+/// A client address as counted: IPv4 as itself (also when it arrives IPv4-mapped, as on a
+/// server listening on `[::]`), IPv6 by its /64, since one subscriber holds all of it and
+/// could send each guess from a new address.
+fn network(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(address) => address.to_string(),
+        IpAddr::V6(address) => {
+            let network = u128::from(address) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(network))
+        }
+    }
 }
 
 impl Key {
@@ -29,16 +57,19 @@ impl Key {
         Key::Account(hex::encode(Sha256::digest(normalized_email.as_bytes())))
     }
 
+    /// The account's key for attempts from `client`.
+    pub fn from_client(&self, client: IpAddr) -> Key {
+        match self {
+            Key::Account(hash) | Key::AccountFrom(hash, _) => Key::AccountFrom(hash.clone(), client),
+            Key::Client(_) => Key::Client(client),
+        }
+    }
+
     fn stored(&self) -> String {
         match self {
             Key::Account(hash) => format!("account:{hash}"),
-            Key::Client(std::net::IpAddr::V4(address)) => format!("client:{address}"),
-            // One IPv6 subscriber holds a whole /64: counted per address, each guess could come
-            // from a new one.
-            Key::Client(std::net::IpAddr::V6(address)) => {
-                let network = u128::from(*address) & !((1u128 << 64) - 1);
-                format!("client:{}/64", std::net::Ipv6Addr::from(network))
-            }
+            Key::AccountFrom(hash, client) => format!("account:{hash}@{}", network(*client)),
+            Key::Client(client) => format!("client:{}", network(*client)),
         }
     }
 
@@ -46,7 +77,7 @@ impl Key {
     /// behind one address holds many people.
     pub fn free_failures(&self) -> i64 {
         match self {
-            Key::Account(_) => 5,
+            Key::Account(_) | Key::AccountFrom(..) => 5,
             Key::Client(_) => 20,
         }
     }
@@ -54,10 +85,52 @@ impl Key {
     fn refusal(&self, wait: i64) -> AppError {
         let retry_after_secs = wait as u64;
         match self {
-            Key::Account(_) => AppError::Throttled { retry_after_secs },
+            Key::Account(_) | Key::AccountFrom(..) => AppError::Throttled { retry_after_secs },
             Key::Client(_) => AppError::ThrottledClient { retry_after_secs },
         }
     }
+}
+
+/// A turn to try the keys: until it is dropped, other attempts against any of them wait.
+pub struct Turn {
+    _held: Vec<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+/// Waits for the turn of every key (taken in one order, so two attempts cannot each hold what
+/// the other waits for). Turns are per process; each server counts in the shared database.
+pub async fn take_turn(keys: &[&Key]) -> Turn {
+    static TURNS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
+    let mut names: Vec<String> = keys.iter().map(|k| k.stored()).collect();
+    names.sort();
+    names.dedup();
+    let mut held = Vec::with_capacity(names.len());
+    for name in names {
+        let lock = {
+            let mut turns = TURNS.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget the keys nobody holds or waits for, so the map stays as small as the
+            // attempts under way.
+            turns.retain(|_, lock| Arc::strong_count(lock) > 1);
+            turns.entry(name).or_default().clone()
+        };
+        held.push(lock.lock_owned().await);
+    }
+    Turn { _held: held }
+}
+
+/// How long an attempt at an account waits before its password is checked: nothing until the
+/// account's failures from everywhere pass its free ones, then a quarter second doubling up to
+/// [`MAX_PAUSE`].
+pub async fn pause(pool: &Pool, key: &Key) -> Result<Duration, AppError> {
+    let failures = repo::failures(pool, &key.stored()).await?.map_or(0, |(failures, _)| failures);
+    Ok(pause_after(key.free_failures(), failures))
+}
+
+fn pause_after(free: i64, failures: i64) -> Duration {
+    if failures < free {
+        return Duration::ZERO;
+    }
+    let doublings = (failures - free).min(8) as u32;
+    (Duration::from_millis(250) * 2u32.pow(doublings)).min(MAX_PAUSE)
 }
 
 /// How long the key must still wait after `failures` failures, the last at `last_failure_at`.
@@ -108,11 +181,37 @@ mod tests {
     }
 
     #[test]
-    fn an_ipv6_client_is_its_whole_64() {
+    fn an_ipv6_client_is_its_whole_64_and_a_mapped_ipv4_client_itself() {
         let key = |address: &str| Key::Client(address.parse().unwrap()).stored();
         assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
         assert_eq!(key("203.0.113.7"), "client:203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "client:203.0.113.7");
+        assert_ne!(key("::ffff:203.0.113.7"), key("::ffff:198.51.100.1"));
+        let account = Key::account("ada@example.com");
+        let from = |address: &str| account.from_client(address.parse().unwrap()).stored();
+        assert_ne!(from("203.0.113.7"), from("198.51.100.1"));
+        assert_ne!(from("203.0.113.7"), account.stored());
+    }
+
+    #[test]
+    fn an_accounts_failures_everywhere_slow_it_down_a_little() {
+        assert_eq!(pause_after(5, 4), Duration::ZERO);
+        assert_eq!(pause_after(5, 5), Duration::from_millis(250));
+        assert_eq!(pause_after(5, 7), Duration::from_millis(1000));
+        assert_eq!(pause_after(5, 500), MAX_PAUSE);
+    }
+
+    #[tokio::test]
+    async fn attempts_against_one_key_take_turns() {
+        let key = Key::account("turns@example.com");
+        let first = take_turn(&[&key, &key]).await;
+        let other = Key::account("someone-else@example.com");
+        drop(take_turn(&[&other]).await);
+        let second = tokio::time::timeout(Duration::from_millis(50), take_turn(&[&key])).await;
+        assert!(second.is_err(), "the second attempt waits for the first");
+        drop(first);
+        drop(take_turn(&[&key]).await);
     }
 
     #[test]

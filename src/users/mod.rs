@@ -129,4 +129,9 @@ mod tests {
         assert!(check_lengths("ada@example.com", &"x".repeat(MAX_PASSWORD_BYTES + 1)).is_err());
         assert!(check_lengths("ada@example.com", "correct horse").is_ok());
     }
+
+    #[test]
+    fn the_password_sentence_names_the_minimum() {
+        assert!(text::PASSWORD_TOO_SHORT.contains(&MIN_PASSWORD_CHARS.to_string()));
+    }
 }

@@ -42,3 +42,17 @@ pub async fn recent(pool: &Pool, store_id: StoreId, since: i64) -> Result<(Optio
     .fetch_one(pool)
     .await?)
 }
+
+/// Forgets deliveries received before `before`, keeping each store's newest (its page says when
+/// the last one came). Shopify retries for 48 hours, so older event ids are not needed to
+/// recognise repeats.
+pub async fn forget_before(pool: &Pool, before: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "DELETE FROM webhook_deliveries WHERE received_at < $1
+         AND received_at < (SELECT MAX(d.received_at) FROM webhook_deliveries d WHERE d.store_id = webhook_deliveries.store_id)",
+    )
+    .bind(before)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -139,6 +139,8 @@ async fn spawn_app_configured(
         run_sync,
         sync_interval: std::time::Duration::from_secs(sync_secs),
         trust_forwarded_for,
+        // Often, so a test sees the schedule at work.
+        housekeeping_interval: std::time::Duration::from_millis(200),
     };
     let app = Application::build(settings).await.expect("the server starts");
     let addr = app.local_addr();
@@ -292,4 +294,17 @@ pub async fn error_body(response: Response) -> Value {
 
 pub fn set_cookie(response: &Response) -> Option<String> {
     response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned())
+}
+
+/// Polls `count_sql` (a literal count query, or a condition such as `COUNT(*) = 0`) until it is
+/// non-zero.
+pub async fn wait_for(app: &TestApp, what: &str, count_sql: &str) {
+    for _ in 0..100 {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.to_owned())).fetch_one(&app.pool).await.unwrap();
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
 }

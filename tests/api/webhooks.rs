@@ -25,19 +25,6 @@ async fn connected(app: &TestApp, shop: &str) -> i64 {
     store
 }
 
-/// Polls `count_sql` (a literal count query, or a condition such as `COUNT(*) = 0`) until it is
-/// non-zero.
-async fn wait_for(app: &TestApp, what: &str, count_sql: &str) {
-    for _ in 0..100 {
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.to_owned())).fetch_one(&app.pool).await.unwrap();
-        if n > 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 /// A count query for "the delivery with this event id has been applied".
 fn applied(event_id: &str) -> String {
     format!("SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = '{event_id}' AND applied_at IS NOT NULL")

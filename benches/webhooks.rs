@@ -1,115 +1,97 @@
-//! Webhook deliveries: how many signed `orders/updated` deliveries per second the endpoint
-//! verifies, records and applies, against a bare handler answering the same requests in the same
-//! run; and the delay from an order created in the emulator to the progress stream a browser
-//! reads announcing it.
+//! Webhook bursts: 1,000 orders of a store each changed five times within 10 s, so Shopify (the
+//! emulator, its own process) sends 5,000 `orders/updated` deliveries. storelink treats each as a
+//! change notice and fetches the records as they are now with `nodes(ids:)`; reported: the
+//! GraphQL points that cost, the requests by endpoint (no REST), and the delay from the last
+//! change until every stored order is current. Then the delay from an order created in the
+//! emulator to the progress stream a browser reads announcing it.
 //!
 //! Run: `cargo bench --bench webhooks --features ssr`
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
-use axum::{routing::post, Router};
 use serde_json::{json, Value};
-use storelink::{api::auth::COOKIE_NAME, auth::session};
-use storelink_emulator::webhooks::sign;
+use storelink::{api::auth::COOKIE_NAME, auth::session, records::raw::RawJson};
 
 mod common;
-const DELIVERIES: usize = 4000;
-const CLIENTS: usize = 16;
 
-/// Sends every body to `url` from `CLIENTS` concurrent senders; returns when all were answered.
-async fn send_all(url: &str, bodies: Arc<Vec<(String, Vec<u8>)>>) {
-    let client = reqwest::Client::new();
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let senders: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            let (client, url, bodies, next) = (client.clone(), url.to_owned(), bodies.clone(), next.clone());
-            tokio::spawn(async move {
-                loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((signature, body)) = bodies.get(n) else { return };
-                    let status = client
-                        .post(&url)
-                        .header("x-shopify-topic", "orders/updated")
-                        .header("x-shopify-shop-domain", "hooks.myshopify.com")
-                        .header("x-shopify-event-id", format!("bench-{n}"))
-                        .header("x-shopify-hmac-sha256", signature)
-                        .body(body.clone())
-                        .send()
-                        .await
-                        .unwrap()
-                        .status();
-                    assert!(status.is_success(), "{status}");
-                }
-            })
-        })
-        .collect();
-    for sender in senders {
-        sender.await.unwrap();
-    }
-}
+const ORDERS: usize = 1000;
+const CHANGES: usize = 5;
+const SECONDS: f64 = 10.0;
 
 #[tokio::main]
 async fn main() {
     let bench = common::start(
         "hooks",
-        json!({"plan": "plus", "locations": 1, "products": 20, "customers": 50,
-                                               "orders": 250, "seed": 4}),
+        json!({"locations": 1, "products": 50, "customers": 200, "orders": ORDERS, "seed": 4,
+               "bulk": {"objects_per_second": 0, "start_delay_ms": 0}}),
     )
     .await;
     let (state, store, addr, emulator) = (&bench.state, bench.store, bench.addr, &bench.emulator);
     bench.engine.run_job(bench.first_job().await).await.unwrap();
-
-    // Real order JSON from the emulator, each delivery a distinct order so every one is applied.
-    let page: Value = reqwest::Client::new()
-        .get(format!("{}/admin/api/2026-07/orders.json?status=any&limit=250", emulator.url()))
-        .header("host", "hooks.myshopify.com")
-        .header("x-shopify-access-token", common::TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_orders WHERE store_id = ? ORDER BY id")
+        .bind(store)
+        .fetch_all(&state.pool)
         .await
         .unwrap();
-    let orders = page["orders"].as_array().unwrap();
-    let bodies: Vec<(String, Vec<u8>)> = (0..DELIVERIES)
-        .map(|n| {
-            let mut order = orders[n % orders.len()].clone();
-            order["id"] = json!(9_000_000_000_000u64 + n as u64);
-            let body = serde_json::to_vec(&order).unwrap();
-            (sign(common::SECRET, &body), body)
-        })
-        .collect();
-    let bodies = Arc::new(bodies);
-    let orders_before: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM synced_orders").fetch_one(&state.pool).await.unwrap();
+    assert_eq!(ids.len(), ORDERS);
+    let http = reqwest::Client::new();
+    let stats = || async {
+        http.get(format!("{}/_emulator/stats", emulator.url())).send().await.unwrap().json::<Value>().await.unwrap()
+    };
+    let before = stats().await;
 
+    // Every order changed five times, the changes spread evenly over ten seconds.
     let started = Instant::now();
-    send_all(&format!("http://{addr}/webhooks/shopify"), bodies.clone()).await;
+    let every = Duration::from_secs_f64(SECONDS / (ORDERS * CHANGES) as f64);
+    for round in 1..=CHANGES {
+        for (n, id) in ids.iter().enumerate() {
+            let at = every * ((round - 1) * ORDERS + n) as u32;
+            tokio::time::sleep_until((started + at).into()).await;
+            let status = http
+                .post(format!("{}/_emulator/shops/hooks/orders/{id}/update", emulator.url()))
+                .json(&json!({"note": format!("change {round}")}))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(status.is_success(), "{status}");
+        }
+    }
+    let changed = Instant::now();
+    let last = format!("change {CHANGES}");
     loop {
-        let stored: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM synced_orders").fetch_one(&state.pool).await.unwrap();
-        if stored == orders_before + DELIVERIES as i64 {
+        let raws: Vec<RawJson> = sqlx::query_scalar("SELECT raw FROM synced_orders WHERE store_id = ?")
+            .bind(store)
+            .fetch_all(&state.pool)
+            .await
+            .unwrap();
+        let current = raws
+            .iter()
+            .filter(|RawJson(raw)| serde_json::from_str::<Value>(raw).unwrap()["note"].as_str() == Some(last.as_str()))
+            .count();
+        if current == ORDERS {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        assert!(changed.elapsed() < Duration::from_secs(120), "only {current} of {ORDERS} orders became current");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let applied = DELIVERIES as f64 / started.elapsed().as_secs_f64();
-
-    let bare = Router::new().route("/hook", post(|| async { "" }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let bare_url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, bare).await.unwrap() });
-    let started = Instant::now();
-    send_all(&bare_url, bodies).await;
-    let baseline = DELIVERIES as f64 / started.elapsed().as_secs_f64();
+    let delay = changed.elapsed().as_secs_f64();
+    let burst = changed.duration_since(started).as_secs_f64();
+    let after = stats().await;
+    let delivered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE topic = 'orders/updated'")
+        .fetch_one(&state.pool)
+        .await
+        .unwrap();
+    let points = after["graphql_points"].as_f64().unwrap() - before["graphql_points"].as_f64().unwrap();
+    let queries = after["by_endpoint"]["POST graphql.json"].as_f64().unwrap_or(0.0)
+        - before["by_endpoint"]["POST graphql.json"].as_f64().unwrap_or(0.0);
     println!(
-        "webhooks: {DELIVERIES} orders/updated deliveries ({:.1} KB each) verified, recorded and applied at \
-         {applied:.0}/s; a bare handler answers the same requests at {baseline:.0}/s; ratio {:.2}",
-        serde_json::to_vec(&orders[0]).unwrap().len() as f64 / 1000.0,
-        applied / baseline
+        "webhook burst: {} changes of {ORDERS} orders in {burst:.1} s, {delivered} orders/updated deliveries \
+         received; {queries} GraphQL queries cost {points:.0} points ({:.2} a delivery); every order current \
+         {delay:.2} s after the last change; requests by endpoint since the sync: {}",
+        ORDERS * CHANGES,
+        points / delivered.max(1) as f64,
+        difference(&before["by_endpoint"], &after["by_endpoint"]),
     );
 
     // From the merchant's new order to the line a browser's progress stream receives.
@@ -139,4 +121,18 @@ async fn main() {
          slowest {:.1} ms)",
         delays[10], delays[19]
     );
+}
+
+/// The counts in `after` that grew since `before`.
+fn difference(before: &Value, after: &Value) -> Value {
+    let grown: serde_json::Map<String, Value> = after
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(key, n)| {
+            let grew = n.as_u64()? - before[key].as_u64().unwrap_or(0);
+            (grew > 0).then(|| (key.clone(), json!(grew)))
+        })
+        .collect();
+    Value::Object(grown)
 }

@@ -16,6 +16,9 @@ pub struct Hub {
     pool: Pool,
     changes: broadcast::Sender<StoreId>,
     snapshots: broadcast::Sender<Arc<StoreProgress>>,
+    /// Stores whose bulk operation Shopify says has finished (its `bulk_operations/finish`
+    /// webhook), so a sync waiting on it polls at once.
+    bulk_finished: broadcast::Sender<StoreId>,
 }
 
 impl Hub {
@@ -23,8 +26,19 @@ impl Hub {
     pub fn start(pool: Pool) -> Hub {
         let (changes, _) = broadcast::channel(1024);
         let (snapshots, _) = broadcast::channel(1024);
+        let (bulk_finished, _) = broadcast::channel(256);
         tokio::spawn(publish(pool.clone(), changes.subscribe(), snapshots.clone()));
-        Hub { pool, changes, snapshots }
+        Hub { pool, changes, snapshots, bulk_finished }
+    }
+
+    /// Shopify says one of the store's bulk operations has finished.
+    pub fn bulk_finished(&self, store_id: StoreId) {
+        let _ = self.bulk_finished.send(store_id);
+    }
+
+    /// Every store whose bulk operation finished, as Shopify tells it.
+    pub fn bulk_finishes(&self) -> broadcast::Receiver<StoreId> {
+        self.bulk_finished.subscribe()
     }
 
     /// Tells every progress stream that the store's job or data changed.

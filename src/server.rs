@@ -65,11 +65,19 @@ impl Application {
         if settings.run_sync {
             engine.spawn();
         }
+        let refresher = webhooks::Refresher::start(
+            pool.clone(),
+            shopify.clone(),
+            tokens.clone(),
+            hub.clone(),
+            std::time::Duration::from_millis(500),
+        );
         let state = AppState {
             leptos_options,
             pool,
             settings: Arc::new(settings),
             sealer,
+            refresher,
             shopify,
             tokens,
             hub,

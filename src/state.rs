@@ -72,6 +72,8 @@ pub struct AppState {
     /// The token each call to a store's shop is made with, renewed when due.
     pub tokens: Arc<Tokens>,
     pub hub: Hub,
+    /// Fetches the records webhook deliveries say changed.
+    pub refresher: webhooks::Refresher,
     pub sync: sync::Handle,
     /// Whether Shopify can deliver webhooks to this server.
     pub webhooks_enabled: bool,
@@ -89,7 +91,12 @@ impl AppState {
 
 impl FromRef<AppState> for webhooks::Receiver {
     fn from_ref(state: &AppState) -> webhooks::Receiver {
-        webhooks::Receiver { pool: state.pool.clone(), sealer: state.sealer.clone(), hub: state.hub.clone() }
+        webhooks::Receiver {
+            pool: state.pool.clone(),
+            sealer: state.sealer.clone(),
+            hub: state.hub.clone(),
+            refresher: state.refresher.clone(),
+        }
     }
 }
 

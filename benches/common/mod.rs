@@ -1,9 +1,15 @@
 //! What the server benchmarks share: an emulated shop, a storelink server talking to it, and
-//! the shop registered as a store by an administrator.
+//! the shop registered as a store by an administrator. The emulator runs in its own process
+//! (`storelink emulator`), so what this process measures (time, memory) is the server's alone.
 
 #![allow(dead_code)] // each bench uses its own part
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
 
 use serde_json::{json, Value};
 use storelink::{
@@ -15,13 +21,74 @@ use storelink::{
     sync::Engine,
     users::{repo, Role, UserDto},
 };
-use storelink_emulator::{config::Config, Emulator};
 
 pub const TOKEN: &str = "shpat_bench_token_0000000000000000";
 pub const SECRET: &str = "shpss_bench_secret_000000000000000";
 
+/// The emulator's process, stopped when dropped.
+pub struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    /// Starts `storelink emulator` with `config` and waits for the address it listens on.
+    pub fn start(config: &Value) -> Emulator {
+        let path = std::env::temp_dir().join(format!("storelink-bench-emulator-{}.json", std::process::id()));
+        std::fs::write(&path, config.to_string()).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_storelink"))
+            .args(["emulator", "--addr", "127.0.0.1:0", "--config"])
+            .arg(&path)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        stdout.read_line(&mut line).unwrap();
+        let url = line.trim().rsplit(' ').next().expect("the emulator prints its address").to_owned();
+        // Drains what else it prints, so it never blocks on a full pipe.
+        std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
+        Emulator { child, url }
+    }
+
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// This process's resident memory now and at its peak since the last [`reset_peak_memory`], in
+/// bytes.
+pub fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// Starts measuring the peak resident memory afresh (Linux: `5` to `clear_refs`).
+pub fn reset_peak_memory() {
+    std::fs::write("/proc/self/clear_refs", "5").expect("the peak memory can be reset");
+}
+
 pub struct Bench {
     pub emulator: Emulator,
+    /// Resident memory of the idle server, just before the store was registered.
+    pub idle_memory: u64,
+    /// When registering began.
+    pub registering: Instant,
     pub state: AppState,
     pub engine: std::sync::Arc<Engine>,
     pub addr: SocketAddr,
@@ -42,8 +109,7 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
     for (key, value) in shop.as_object().expect("shop settings are an object") {
         config[key] = value.clone();
     }
-    let config = Config::from_json(&json!({ "shops": [config] }).to_string()).unwrap();
-    let emulator = Emulator::start(&config, "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let emulator = Emulator::start(&json!({ "shops": [config] }));
     let dir = tempfile::tempdir().unwrap();
     let app = Application::build(Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -66,6 +132,9 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
     let engine = app.engine.clone();
     tokio::spawn(app.run());
     let admin = repo::create(&state.pool, "bench@storelink.local", Role::Admin, "unused").await.unwrap();
+    let idle_memory = memory().0;
+    reset_peak_memory();
+    let registering = Instant::now();
     let form = Form {
         store_url: format!("{handle}.myshopify.com"),
         api_key: "bench-key".into(),
@@ -73,7 +142,7 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         shared_secret: Secret::new(SECRET.to_owned()),
     };
     let store = register(&state.pool, &state.shopify, &state.sealer, &admin, form).await.unwrap();
-    Bench { emulator, state, engine, addr, admin, store, _dir: dir }
+    Bench { emulator, idle_memory, registering, state, engine, addr, admin, store, _dir: dir }
 }
 
 impl Bench {
@@ -84,5 +153,42 @@ impl Bench {
             .fetch_one(&self.state.pool)
             .await
             .unwrap()
+    }
+}
+
+/// Runs `query` as a bulk operation on the emulated shop `handle` (as its token) and returns the
+/// result file's bytes.
+pub async fn bulk_file(emulator: &Emulator, handle: &str, query: &str) -> Vec<u8> {
+    let http = reqwest::Client::new();
+    let ask = |body: Value| {
+        let http = &http;
+        async move {
+            let answer: Value = http
+                .post(format!("{}/admin/api/{}/graphql.json", emulator.url(), storelink::shopify::client::API_VERSION))
+                .header("host", format!("{handle}.myshopify.com"))
+                .header("x-shopify-access-token", TOKEN)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer["data"].clone()
+        }
+    };
+    let started = ask(json!({"query": storelink::shopify::queries::RUN_BULK, "variables": {"query": query}})).await;
+    let id = started["bulkOperationRunQuery"]["bulkOperation"]["id"].as_str().expect("the export started").to_owned();
+    loop {
+        let polled = ask(json!({"query": storelink::shopify::queries::POLL_BULK, "variables": {"id": id}})).await;
+        let operation = &polled["bulkOperation"];
+        match operation["status"].as_str() {
+            Some("COMPLETED") => {
+                let url = operation["url"].as_str().expect("a file");
+                return http.get(url).send().await.unwrap().bytes().await.unwrap().to_vec();
+            }
+            Some("CREATED" | "RUNNING") => tokio::time::sleep(Duration::from_millis(50)).await,
+            other => panic!("the export ended {other:?}"),
+        }
     }
 }

@@ -17,6 +17,10 @@ pub struct Config {
     /// `POST /_emulator/clock/advance`.
     #[serde(default)]
     pub clock: ClockMode,
+    /// Where bulk operation result URLs point (`http://host:port`, no path); by default the
+    /// emulator's own address. The files are served under `/_storage/bulk/` whatever the host.
+    #[serde(default)]
+    pub storage_url: Option<String>,
 }
 
 impl Config {
@@ -33,6 +37,8 @@ impl Config {
             anyhow::ensure!(handles.insert(&shop.handle), "shop handle {:?} appears twice", shop.handle);
             shop.faults.check().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
             shop.check_apps().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
+            shop.graphql_limits().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
+            shop.bulk.check().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
         }
         Ok(config)
     }
@@ -61,6 +67,9 @@ pub struct ShopConfig {
     pub locations: usize,
     #[serde(default)]
     pub products: usize,
+    /// Variants of every generated product; left out, each has one to four.
+    #[serde(default)]
+    pub variants: Option<usize>,
     #[serde(default)]
     pub customers: usize,
     #[serde(default)]
@@ -77,6 +86,79 @@ pub struct ShopConfig {
     /// Faults switched on from the start; the control endpoint changes them at run time.
     #[serde(default)]
     pub faults: Faults,
+    /// The GraphQL cost bucket, if not the plan's.
+    #[serde(default)]
+    pub graphql: GraphqlLimits,
+    /// How bulk operations run; the control endpoint changes it at run time.
+    #[serde(default)]
+    pub bulk: BulkConfig,
+}
+
+/// `"graphql": {"restore_rate": R, "bucket": B}`: points restored a second and the bucket's size.
+/// Either may be left out: the restore rate is the plan's, the bucket 20 seconds of it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct GraphqlLimits {
+    pub restore_rate: Option<f64>,
+    pub bucket: Option<f64>,
+}
+
+/// How a bulk operation's result file is laid out when `groupObjects` is false (with
+/// `groupObjects: true` children always follow their parent directly).
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkShuffle {
+    /// Each child directly after its parent, as if grouped.
+    None,
+    /// Children after their parents, but a few objects further on.
+    #[default]
+    Near,
+    /// Every parent first, then all their children, then the grandchildren.
+    Far,
+    /// Children first, parents last: for clients that must not rely on the order at all.
+    Before,
+}
+
+/// `"bulk": {…}`: how bulk operations run on this shop.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BulkConfig {
+    /// Objects exported a second on the emulator's clock; 0 finishes an operation at once.
+    pub objects_per_second: f64,
+    /// Bulk query operations one app may run at once on API 2026-01 and later (earlier: one).
+    pub concurrency: usize,
+    /// How long a result URL works after the operation finishes (Shopify: seven days).
+    pub url_ttl_secs: u64,
+    /// How long an operation stays CREATED before it runs.
+    pub start_delay_ms: u64,
+    pub shuffle: BulkShuffle,
+    /// How fast result files are served (real time); 0 is as fast as the connection goes.
+    pub download_bytes_per_second: u64,
+}
+
+impl Default for BulkConfig {
+    fn default() -> Self {
+        BulkConfig {
+            objects_per_second: 0.0,
+            concurrency: 5,
+            url_ttl_secs: 7 * 86_400,
+            start_delay_ms: 0,
+            shuffle: BulkShuffle::Near,
+            download_bytes_per_second: 0,
+        }
+    }
+}
+
+impl BulkConfig {
+    pub fn check(&self) -> Result<(), String> {
+        if !(self.objects_per_second.is_finite() && self.objects_per_second >= 0.0) {
+            return Err(format!("bulk objects_per_second must be 0 or more, not {}", self.objects_per_second));
+        }
+        if self.concurrency == 0 {
+            return Err("bulk concurrency must be at least 1".into());
+        }
+        Ok(())
+    }
 }
 
 impl ShopConfig {
@@ -91,6 +173,21 @@ impl ShopConfig {
             }
             _ => Ok(()),
         }
+    }
+}
+
+impl ShopConfig {
+    /// The GraphQL bucket's size and restore rate (points a second).
+    pub fn graphql_limits(&self) -> Result<(f64, f64), String> {
+        let rate = self.graphql.restore_rate.unwrap_or_else(|| self.plan.graphql_restore_rate());
+        if !(rate.is_finite() && rate > 0.0) {
+            return Err(format!("graphql restore_rate must be a positive number, not {rate}"));
+        }
+        let bucket = self.graphql.bucket.unwrap_or(20.0 * rate);
+        if !(bucket.is_finite() && bucket > 0.0) {
+            return Err(format!("graphql bucket must be a positive number, not {bucket}"));
+        }
+        Ok((bucket, rate))
     }
 }
 
@@ -167,6 +264,16 @@ impl Plan {
         })
     }
 
+    /// GraphQL points restored a second: Standard 100, Advanced 200, Plus 1000; a custom REST
+    /// plan gets Standard's.
+    pub fn graphql_restore_rate(&self) -> f64 {
+        match self {
+            Plan::Named(name) if name == "advanced" => 200.0,
+            Plan::Named(name) if name == "plus" => 1000.0,
+            _ => 100.0,
+        }
+    }
+
     /// The plan name `shop.json` reports.
     pub fn plan_name(&self) -> &str {
         match self {
@@ -203,6 +310,9 @@ pub struct Faults {
     /// `Retry-After` on 429 answers (the bucket's and `throttle_storm`'s), sent verbatim;
     /// `None` sends Shopify's `2.0`.
     pub retry_after: Option<String>,
+    /// Bulk operations started while this is set fail with `INTERNAL_SERVER_ERROR` after this
+    /// many objects, their `partialDataUrl` holding those.
+    pub bulk_fail_after: Option<u64>,
 }
 
 impl Faults {
@@ -254,6 +364,20 @@ mod tests {
         assert_eq!(manual.clock, ClockMode::Manual);
         assert!(Config::from_json(r#"{"clock": "sundial", "shops": []}"#).is_err());
         assert!(Config::from_json(r#"{"shops": [{"handle": "Bad Shop", "access_token": "t", "scopes": []}]}"#).is_err());
+        assert_eq!(config.shops[0].graphql_limits(), Ok((2000.0, 100.0)));
+        assert_eq!(config.shops[0].bulk, BulkConfig::default());
+        let tuned = Config::from_json(
+            r#"{"shops": [{"handle": "p", "access_token": "t", "scopes": [], "plan": "plus",
+                "bulk": {"objects_per_second": 50, "shuffle": "before"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(tuned.shops[0].graphql_limits(), Ok((20000.0, 1000.0)));
+        assert_eq!((tuned.shops[0].bulk.objects_per_second, tuned.shops[0].bulk.shuffle), (50.0, BulkShuffle::Before));
+        let custom =
+            r#"{"shops": [{"handle": "c", "access_token": "t", "scopes": [], "graphql": {"restore_rate": 50}}]}"#;
+        assert_eq!(Config::from_json(custom).unwrap().shops[0].graphql_limits(), Ok((1000.0, 50.0)));
+        let bad = r#"{"shops": [{"handle": "c", "access_token": "t", "scopes": [], "graphql": {"restore_rate": 0}}]}"#;
+        assert!(Config::from_json(bad).is_err());
     }
 
     #[test]

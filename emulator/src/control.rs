@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::{
     clock::NotManual,
     config::{DevApp, Faults},
+    data::MAX_VARIANTS,
     webhooks::{self, DeliveryOptions, Outgoing},
     EmulatorState, Shop, Stats,
 };
@@ -31,6 +32,7 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .route("/_emulator/clock", get(clock))
         .route("/_emulator/clock/advance", post(advance_clock))
         .route("/_emulator/shops/{handle}/faults", get(get_faults).post(set_faults))
+        .route("/_emulator/shops/{handle}/bulk", get(get_bulk).post(set_bulk))
         .route("/_emulator/shops/{handle}/deliveries", get(deliveries))
         .route("/_emulator/shops/{handle}/deliver", post(deliver))
         .route("/_emulator/shops/{handle}/uninstall", post(uninstall))
@@ -87,10 +89,14 @@ struct Advance {
     ms: u64,
 }
 
-/// Moves a manual clock forward; a real one cannot be moved (409).
+/// Moves a manual clock forward; a real one cannot be moved (409). Bulk operations that finish
+/// on the way announce it at once.
 async fn advance_clock(State(state): AppState, Json(body): Json<Advance>) -> Response {
     match state.clock.advance(Duration::from_millis(body.ms)) {
-        Ok(_) => Json(clock_reading(&state)).into_response(),
+        Ok(_) => {
+            crate::graphql::bulk::sweep(&state);
+            Json(clock_reading(&state)).into_response()
+        }
         Err(NotManual) => (
             StatusCode::CONFLICT,
             Json(json!({ "error": "the clock is real; start the emulator with \"clock\": \"manual\" to advance it" })),
@@ -126,6 +132,33 @@ async fn set_faults(State(state): AppState, Path(handle): Path<String>, Json(pat
         Ok(new) => {
             *faults = new.clone();
             Json(json!({ "faults": new })).into_response()
+        }
+        Err(err) => (StatusCode::BAD_REQUEST, Json(json!({ "error": err }))).into_response(),
+    }
+}
+
+async fn get_bulk(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let config = shop.bulk_config.lock().expect("bulk config lock").clone();
+    let operations: Vec<Value> = shop
+        .bulk
+        .all(&state, &shop)
+        .iter()
+        .map(|op| json!({"id": op.id, "status": op.status, "error_code": op.error_code, "object_count": op.object_count}))
+        .collect();
+    Json(json!({ "bulk": config, "operations": operations })).into_response()
+}
+
+/// Merges the posted keys into how the shop runs bulk operations (`objects_per_second`,
+/// `concurrency`, `url_ttl_secs`, `start_delay_ms`, `shuffle`); operations already started keep
+/// the settings they started with.
+async fn set_bulk(State(state): AppState, Path(handle): Path<String>, Json(patch): Json<Value>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let mut config = shop.bulk_config.lock().expect("bulk config lock");
+    match config.patched(&patch) {
+        Ok(new) => {
+            *config = new.clone();
+            Json(json!({ "bulk": new })).into_response()
         }
         Err(err) => (StatusCode::BAD_REQUEST, Json(json!({ "error": err }))).into_response(),
     }
@@ -335,8 +368,10 @@ async fn change_order(
             "close" => order.closed_at = Some(order.updated_at),
             _ => return not_found("change"),
         }
-        let after = data.render_order(&order);
+        let at = order.updated_at;
         data.orders.insert(id, order);
+        data.refresh_fulfillment_orders(id, at);
+        let after = data.render_order(&data.orders[&id]);
         (before, after)
     };
     let topic = match change.as_str() {
@@ -373,11 +408,28 @@ fn announce(
     }
 }
 
-async fn create_product(State(state): AppState, Path(handle): Path<String>) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct NewProduct {
+    /// How many variants (1 to 2048); by default one to four.
+    variants: Option<usize>,
+}
+
+/// Creates a product; `{"variants": N}` gives it N variants, more than REST can show.
+async fn create_product(
+    State(state): AppState,
+    Path(handle): Path<String>,
+    body: Option<Json<NewProduct>>,
+) -> Response {
     let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let variants = body.and_then(|Json(b)| b.variants);
+    if variants.is_some_and(|n| n == 0 || n > MAX_VARIANTS) {
+        let error = format!("variants must be from 1 to {MAX_VARIANTS}");
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response();
+    }
     let rendered = {
         let mut data = shop.data.write().expect("data lock");
-        let id = data.create_product(state.clock.unix_now());
+        let id = data.create_product_with(state.clock.unix_now(), variants);
         data.render_product(&data.products[&id])
     };
     webhooks::fire(&state, &shop, "products/create", &rendered, DeliveryOptions::default());

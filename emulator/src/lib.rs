@@ -3,7 +3,9 @@
 //! benchmarks all start it the same way: `storelink emulator` or [`Emulator::start`].
 //!
 //! Shops are chosen by the request's `Host` header (`acme.myshopify.com`). The real API lives
-//! under `/admin/…`; the emulator's own control endpoint under `/_emulator/…`, a path no real
+//! under `/admin/…`: REST, and GraphQL at `/admin/api/{version}/graphql.json` (with bulk
+//! operations, whose result files are served like signed storage URLs under `/_storage/bulk/…`,
+//! on any host). The emulator's own control endpoint is under `/_emulator/…`, a path no real
 //! Shopify uses.
 
 // Shopify's large order objects are rendered with `json!`, which recurses per key.
@@ -15,6 +17,7 @@ pub mod clock;
 pub mod config;
 mod control;
 pub mod data;
+mod graphql;
 mod rest;
 mod skeleton;
 pub mod webhooks;
@@ -22,7 +25,7 @@ pub mod webhooks;
 use std::{
     collections::{BTreeMap, HashMap, VecDeque},
     net::SocketAddr,
-    sync::{Arc, Mutex, RwLock},
+    sync::{Arc, Mutex, OnceLock, RwLock},
     time::Duration,
 };
 
@@ -35,7 +38,7 @@ use self::{
     apps::{App, IssuedToken},
     bucket::Bucket,
     clock::Clock,
-    config::{Config, DevApp, Faults, ShopConfig, WebhookTiming},
+    config::{BulkConfig, Config, DevApp, Faults, ShopConfig, WebhookTiming},
     data::ShopData,
     webhooks::{Delivery, Subscription},
 };
@@ -57,6 +60,11 @@ pub struct Shop {
     pub dev_app: Option<Mutex<DevApp>>,
     tokens: Mutex<Vec<IssuedToken>>,
     leak_per_second: f64,
+    /// GraphQL cost points, apart from the REST bucket.
+    gql_bucket: Mutex<graphql::PointsBucket>,
+    bulk: graphql::bulk::BulkStore,
+    /// How bulk operations run now: the configured settings, changed by the control endpoint.
+    pub bulk_config: Mutex<BulkConfig>,
 }
 
 impl Shop {
@@ -91,6 +99,8 @@ pub struct Stats {
     pub throttled: u64,
     pub by_status: BTreeMap<u16, u64>,
     pub by_endpoint: BTreeMap<String, u64>,
+    /// GraphQL cost points charged (the actual cost of every admitted query).
+    pub graphql_points: f64,
 }
 
 pub struct EmulatorState {
@@ -100,9 +110,12 @@ pub struct EmulatorState {
     pub webhook_timing: WebhookTiming,
     /// Real, or manual for tests: the bucket, the order window and new timestamps read it.
     pub clock: Clock,
-    /// Signs `page_info` cursors, so a tampered cursor is refused like Shopify's.
+    /// Signs `page_info` cursors, so a tampered cursor is refused like Shopify's, and bulk
+    /// result URLs.
     cursor_key: [u8; 32],
     http: reqwest::Client,
+    /// Where bulk result URLs point: configured, or the address the emulator listens on.
+    storage_url: OnceLock<String>,
 }
 
 const LOG_CAPACITY: usize = 10_000;
@@ -114,6 +127,7 @@ impl EmulatorState {
         let mut shops = HashMap::new();
         for shop in &config.shops {
             let (size, leak) = shop.plan.limits()?;
+            let (points, restore_rate) = shop.graphql_limits().map_err(|err| anyhow::anyhow!(err))?;
             let state = Shop {
                 data: RwLock::new(ShopData::generate(shop, now)),
                 bucket: Mutex::new(Bucket::new(size, leak)),
@@ -124,6 +138,9 @@ impl EmulatorState {
                 dev_app: shop.dev_app.clone().map(Mutex::new),
                 tokens: Mutex::new(Vec::new()),
                 leak_per_second: leak,
+                gql_bucket: Mutex::new(graphql::PointsBucket::new(points, restore_rate)),
+                bulk: Default::default(),
+                bulk_config: Mutex::new(shop.bulk.clone()),
                 config: shop.clone(),
             };
             shops.insert(state.domain(), Arc::new(state));
@@ -142,7 +159,19 @@ impl EmulatorState {
             clock,
             cursor_key,
             http,
+            storage_url: {
+                let configured = OnceLock::new();
+                if let Some(url) = &config.storage_url {
+                    let _ = configured.set(url.trim_end_matches('/').to_owned());
+                }
+                configured
+            },
         })
+    }
+
+    /// The scheme, host and port bulk result URLs start with.
+    pub fn storage_base(&self) -> String {
+        self.storage_url.get().cloned().unwrap_or_else(|| "http://127.0.0.1".into())
     }
 
     pub fn shop(&self, handle: &str) -> Option<Arc<Shop>> {
@@ -172,7 +201,11 @@ pub fn unix_now() -> i64 {
 }
 
 pub fn router(state: Arc<EmulatorState>) -> Router {
-    Router::new().merge(control::router()).fallback(rest::handle).with_state(state)
+    Router::new()
+        .merge(control::router())
+        .route("/_storage/bulk/{key}", axum::routing::get(graphql::bulk::download))
+        .fallback(rest::handle)
+        .with_state(state)
 }
 
 /// A running emulator; dropping it does not stop the server task.
@@ -187,6 +220,13 @@ impl Emulator {
         let state = Arc::new(EmulatorState::new(config)?);
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let reachable = if addr.ip().is_unspecified() {
+            SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+        } else {
+            addr
+        };
+        let _ = state.storage_url.set(format!("http://{reachable}"));
+        graphql::bulk::spawn_sweeper(&state);
         let app = router(state.clone());
         tokio::spawn(async move {
             if let Err(err) = axum::serve(listener, app).await {

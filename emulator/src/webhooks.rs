@@ -72,9 +72,45 @@ const TOPICS: &[(&str, Option<&str>)] = &[
     ("fulfillment_orders/hold_released", Some("fulfillment_orders")),
     ("fulfillment_orders/moved", Some("fulfillment_orders")),
     ("fulfillment_orders/order_routing_complete", Some("fulfillment_orders")),
+    ("fulfillment_orders/scheduled_fulfillment_order_ready", Some("fulfillment_orders")),
+    ("fulfillment_orders/fulfillment_service_failed_to_complete", Some("fulfillment_orders")),
+    ("fulfillment_orders/fulfillment_request_submitted", Some("fulfillment_orders")),
+    ("fulfillment_orders/fulfillment_request_accepted", Some("fulfillment_orders")),
+    ("fulfillment_orders/fulfillment_request_rejected", Some("fulfillment_orders")),
+    ("fulfillment_orders/cancellation_request_submitted", Some("fulfillment_orders")),
+    ("fulfillment_orders/cancellation_request_accepted", Some("fulfillment_orders")),
+    ("fulfillment_orders/cancellation_request_rejected", Some("fulfillment_orders")),
+    ("fulfillment_orders/line_items_prepared_for_local_delivery", Some("fulfillment_orders")),
+    ("fulfillment_orders/line_items_prepared_for_pickup", Some("fulfillment_orders")),
+    ("fulfillment_orders/merged", Some("fulfillment_orders")),
+    ("fulfillment_orders/split", Some("fulfillment_orders")),
+    ("fulfillment_orders/rescheduled", Some("fulfillment_orders")),
+    // Every app may hear of its own bulk operations finishing.
+    ("bulk_operations/finish", None),
     ("app/uninstalled", None),
     ("shop/update", None),
 ];
+
+/// The GraphQL enum value of a REST topic: `orders/create` → `ORDERS_CREATE`.
+pub fn graphql_topic(rest: &str) -> String {
+    rest.replace('/', "_").to_ascii_uppercase()
+}
+
+/// The REST topic of a GraphQL enum value (`FULFILLMENT_ORDERS_PLACED_ON_HOLD` →
+/// `fulfillment_orders/placed_on_hold`); the resource part is found in the topic list.
+pub fn rest_topic(graphql: &str) -> String {
+    TOPICS
+        .iter()
+        .map(|(t, _)| *t)
+        .find(|t| graphql_topic(t) == graphql)
+        .map(str::to_owned)
+        .unwrap_or_else(|| graphql.to_ascii_lowercase().replacen('_', "/", 1))
+}
+
+/// Whether `topic` is one the emulator can subscribe to at all.
+pub fn topic_known(topic: &str) -> bool {
+    TOPICS.iter().any(|(t, _)| *t == topic)
+}
 
 /// Whether the legacy app may subscribe to `topic`.
 pub fn topic_allowed(shop: &Shop, topic: &str) -> bool {
@@ -149,8 +185,38 @@ pub fn fire_signed(
     options: DeliveryOptions,
     secret: Option<&str>,
 ) {
-    let subscribers: Vec<Subscription> =
-        shop.subscriptions.lock().expect("subscriptions lock").iter().filter(|s| s.topic == topic).cloned().collect();
+    fire_to(emu, shop, None, topic, payload, options, secret);
+}
+
+/// [`fire`], to the subscriptions of one app only (its bulk operations are its own business).
+pub fn fire_for_app(
+    emu: &Arc<EmulatorState>,
+    shop: &Arc<Shop>,
+    app: App,
+    topic: &str,
+    payload: &Value,
+    options: DeliveryOptions,
+) {
+    fire_to(emu, shop, Some(app), topic, payload, options, None);
+}
+
+fn fire_to(
+    emu: &Arc<EmulatorState>,
+    shop: &Arc<Shop>,
+    app: Option<App>,
+    topic: &str,
+    payload: &Value,
+    options: DeliveryOptions,
+    secret: Option<&str>,
+) {
+    let subscribers: Vec<Subscription> = shop
+        .subscriptions
+        .lock()
+        .expect("subscriptions lock")
+        .iter()
+        .filter(|s| s.topic == topic && app.is_none_or(|a| a == s.app))
+        .cloned()
+        .collect();
     let event_id = random_id();
     for sub in subscribers {
         let body = if sub.fields.is_empty() {
@@ -273,7 +339,21 @@ pub fn send_signed(emu: &Arc<EmulatorState>, shop: &Arc<Shop>, outgoing: Outgoin
 
 #[cfg(test)]
 mod tests {
-    use super::sign;
+    use super::{graphql_topic, rest_topic, sign};
+
+    #[test]
+    fn topics_map_between_rest_and_graphql() {
+        for (rest, graphql) in [
+            ("orders/create", "ORDERS_CREATE"),
+            ("fulfillment_orders/placed_on_hold", "FULFILLMENT_ORDERS_PLACED_ON_HOLD"),
+            ("inventory_levels/update", "INVENTORY_LEVELS_UPDATE"),
+            ("bulk_operations/finish", "BULK_OPERATIONS_FINISH"),
+            ("app/uninstalled", "APP_UNINSTALLED"),
+        ] {
+            assert_eq!(graphql_topic(rest), graphql);
+            assert_eq!(rest_topic(graphql), rest);
+        }
+    }
 
     #[test]
     fn the_signature_matches_shopifys_test_vector() {

@@ -4,6 +4,7 @@ import { admin, emulatorURL, open, signIn, standard } from './helpers';
 const slow = { handle: 'slow', name: 'Slow Lane Goods' };
 
 test('a new store synchronizes with live progress that every browser sees', async ({ page, browser }, testInfo) => {
+  test.setTimeout(120_000);
   const expected = await (await page.request.get(`${emulatorURL}/admin/api/2026-07/orders/count.json?status=any`, {
     headers: { host: `${slow.handle}.myshopify.com`, 'x-shopify-access-token': 'shpat_e2e0000000000000000000000000acme' },
   })).json();
@@ -20,35 +21,69 @@ test('a new store synchronizes with live progress that every browser sees', asyn
 
   const bar = page.getByRole('progressbar', { name: `Sync progress of ${slow.name}` });
   await expect(bar).toBeVisible();
-  const first = Number(await bar.getAttribute('value'));
-  await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(first);
 
-  // A standard user's browser sees the same progress, live.
+  // A standard user watches the store's page: Shopify's export of the orders counts up live.
   const watcher = await browser.newPage();
   await signIn(watcher, standard, testInfo);
-  const theirBar = watcher.getByRole('progressbar', { name: `Sync progress of ${slow.name}` });
-  await expect(theirBar).toBeVisible();
-  const theirs = Number(await theirBar.getAttribute('value'));
-  await expect.poll(async () => Number(await theirBar.getAttribute('value'))).toBeGreaterThan(theirs);
+  await watcher.getByRole('link', { name: slow.name, exact: true }).click();
+  await expect(watcher.locator('body[data-hydrated="true"]')).toBeAttached();
+  const exported = async (p: typeof page) => {
+    const row = p.getByRole('region', { name: 'Synchronization' }).getByRole('row')
+      .filter({ has: p.getByRole('rowheader', { name: 'Orders', exact: true }) });
+    const text = (await row.textContent()) ?? '';
+    const match = text.match(/Shopify is exporting: ([\d,]+) objects so far/);
+    return match ? Number(match[1].replace(/,/g, '')) : -1;
+  };
+  await expect.poll(() => exported(watcher)).toBeGreaterThanOrEqual(0);
+  const seen = await exported(watcher);
+  await expect.poll(() => exported(watcher)).toBeGreaterThan(seen);
 
-  // A reload mid-sync picks the live view up again.
-  await page.reload();
+  // The administrator's Stores page shows the bar moving, and the store's page the same phases.
+  const first = Number(await bar.getAttribute('value'));
+  await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(first);
+  await page.getByRole('link', { name: slow.name, exact: true }).click();
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
-  await expect(bar).toBeVisible();
+  const ordersRow = page.getByRole('region', { name: 'Synchronization' }).getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: 'Orders', exact: true }) });
+  await expect(ordersRow).toContainText(/Shopify is exporting|Downloading Shopify's export|Importing [\d,]+ of/);
+  // Then the file arrives a little at a time, and the orders are stored n of all, live.
+  const importing = async (p: typeof page) => {
+    const row = p.getByRole('region', { name: 'Synchronization' }).getByRole('row')
+      .filter({ has: p.getByRole('rowheader', { name: 'Orders', exact: true }) });
+    const match = ((await row.textContent()) ?? '').match(/Importing ([\d,]+) of ([\d,]+)/);
+    return match ? [Number(match[1].replace(/,/g, '')), Number(match[2].replace(/,/g, ''))] : [];
+  };
+  await expect.poll(async () => {
+    const [done, total] = await importing(watcher);
+    return done > 0 && done < total;
+  }, { timeout: 60_000 }).toBe(true);
 
-  // It finishes, and the counts equal the shop's.
+  // It finishes for both, each phase named in the events, and the counts equal the shop's.
   for (const p of [page, watcher]) {
-    await expect(p.getByRole('progressbar', { name: `Sync progress of ${slow.name}` })).toHaveCount(0, { timeout: 90_000 });
+    const sync = p.getByRole('region', { name: 'Synchronization' });
+    await expect(p.getByRole('status').first()).toContainText('Synchronized', { timeout: 90_000 });
+    await expect(sync.getByRole('listitem').filter({ hasText: 'Shopify is exporting the orders' })).toBeVisible();
+    await expect(sync.getByRole('listitem').filter({ hasText: /Storing the orders from Shopify's export \(\d+ objects\)/ }))
+      .toBeVisible();
+    await open(p, '/', testInfo);
+    await expect(p.getByRole('progressbar', { name: `Sync progress of ${slow.name}` })).toHaveCount(0);
     const row = p.getByRole('row').filter({ hasText: `${slow.handle}.myshopify.com` });
     await expect(row.getByRole('cell', { name: String(expected.count), exact: true })).toBeVisible();
   }
 
-  // The store's page lists the open orders that await shipping first.
-  await watcher.getByRole('link', { name: slow.name }).click();
+  // The store's page lists the open fulfillment orders first, a table per location that ships them.
+  const locations = (await (await page.request.get(`${emulatorURL}/admin/api/2026-07/locations.json`, {
+    headers: { host: `${slow.handle}.myshopify.com`, 'x-shopify-access-token': 'shpat_e2e0000000000000000000000000acme' },
+  })).json()).locations.map((l: { name: string }) => l.name);
+  await watcher.getByRole('link', { name: slow.name, exact: true }).click();
   await expect(watcher.getByRole('heading', { name: slow.name })).toBeVisible();
-  await expect(watcher.getByRole('status').first()).toContainText('Synchronized');
   const orders = watcher.getByRole('region', { name: /Orders awaiting shipping/ });
-  await expect(orders.getByRole('row').nth(1)).toContainText('#');
+  const table = orders.getByRole('table').first();
+  const name = await table.getAttribute('aria-label');
+  expect(locations.map((l: string) => `Shipped from ${l}`)).toContain(name);
+  await expect(table.getByRole('row').nth(1)).toContainText('#');
+  await expect(table.getByRole('row').nth(1).getByRole('listitem').first()).toContainText(/^\d+ × /);
+  await expect(table.getByRole('row').nth(1)).toContainText(/\d+ g/);
   await expect(watcher.getByRole('region', { name: /Products \(300\)/ })).toBeVisible();
   await watcher.close();
 

@@ -47,17 +47,72 @@ impl JobState {
     }
 }
 
-/// Per resource, records stored so far and Shopify's count.
+/// Per resource, records stored so far and Shopify's count, and where its sync is.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
     pub done: i64,
     pub total: Option<i64>,
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    /// When the phase began (Unix seconds), and what `done` (or, while exporting, `exported`)
+    /// was then: the phase's own rate and time left are reckoned from these.
+    #[serde(default)]
+    pub phase_since: Option<i64>,
+    #[serde(default)]
+    pub phase_from: i64,
+    /// While Shopify exports a bulk operation: the objects it has written so far.
+    #[serde(default)]
+    pub exported: Option<i64>,
+}
+
+/// Where one resource's sync is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Shopify is writing the bulk operation's file.
+    Exporting,
+    /// The file is ready; storelink is fetching its first lines.
+    Downloading,
+    /// storelink is storing the file's records (or, paginating, each page's).
+    Importing,
+    Done,
+}
+
+impl Count {
+    /// Moves into `phase`, now; `from` is the figure the phase's rate starts from.
+    pub fn enter(&mut self, phase: Phase, now: i64) {
+        if self.phase != Some(phase) {
+            self.phase = Some(phase);
+            self.phase_since = Some(now);
+            self.phase_from = if phase == Phase::Exporting { self.exported.unwrap_or(0) } else { self.done };
+        }
+    }
+
+    /// Per second in the current phase: objects exported, or records stored.
+    pub fn phase_rate(&self, now: i64) -> Option<f64> {
+        let elapsed = now - self.phase_since?;
+        let moved = match self.phase? {
+            Phase::Exporting => self.exported.unwrap_or(0) - self.phase_from,
+            Phase::Importing => self.done - self.phase_from,
+            Phase::Downloading | Phase::Done => return None,
+        };
+        (elapsed > 0 && moved > 0).then(|| moved as f64 / elapsed as f64)
+    }
+
+    /// Seconds left importing, when the total and the rate are known.
+    pub fn phase_seconds_left(&self, now: i64) -> Option<i64> {
+        if self.phase != Some(Phase::Importing) {
+            return None;
+        }
+        let rate = self.phase_rate(now)?;
+        Some(((self.total? - self.done).max(0) as f64 / rate).ceil() as i64)
+    }
 }
 
 /// A job's progress, with a short log of what happened.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
-    /// Keyed by [`crate::records::Resource::key`].
+    /// Keyed by [`crate::records::Part::key`].
     pub resources: BTreeMap<String, Count>,
     pub events: Vec<String>,
     /// The resource being synchronized now.
@@ -128,7 +183,7 @@ mod tests {
     #[test]
     fn rate_and_time_left_follow_the_records_stored() {
         let mut resources = BTreeMap::new();
-        resources.insert("orders".to_owned(), Count { done: 1250, total: Some(5000) });
+        resources.insert("orders".to_owned(), Count { done: 1250, total: Some(5000), ..Count::default() });
         let progress = StoreProgress {
             store_id: StoreId(1),
             job_id: JobId(1),

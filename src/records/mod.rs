@@ -4,7 +4,9 @@
 //! `repo` is the only SQL on the `synced_*` tables.
 
 #[cfg(feature = "ssr")]
-mod fields;
+pub mod fields;
+#[cfg(feature = "ssr")]
+pub mod graphql;
 #[cfg(feature = "ssr")]
 pub mod raw;
 #[cfg(feature = "ssr")]
@@ -17,45 +19,55 @@ pub use fields::Refused;
 #[cfg(feature = "ssr")]
 pub use raw::RawJson;
 
-/// The resources a full sync walks, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The parts a sync takes a store in: each family's records, and, since a bulk export nests at
+/// most two connections, the inventory levels and the fulfillment orders by themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Resource {
+pub enum Part {
     Locations,
     Products,
+    InventoryLevels,
     Customers,
     Orders,
-    InventoryLevels,
+    FulfillmentOrders,
 }
 
-impl Resource {
-    pub const ALL: [Resource; 5] =
-        [Resource::Locations, Resource::Products, Resource::Customers, Resource::Orders, Resource::InventoryLevels];
+impl Part {
+    pub const ALL: [Part; 6] = [
+        Part::Locations,
+        Part::Products,
+        Part::InventoryLevels,
+        Part::Customers,
+        Part::Orders,
+        Part::FulfillmentOrders,
+    ];
 
-    /// The name Shopify's REST paths and storelink's progress use.
+    /// The name storelink's progress uses.
     pub fn key(self) -> &'static str {
         match self {
-            Resource::Locations => "locations",
-            Resource::Products => "products",
-            Resource::Customers => "customers",
-            Resource::Orders => "orders",
-            Resource::InventoryLevels => "inventory_levels",
+            Part::Locations => "locations",
+            Part::Products => "products",
+            Part::InventoryLevels => "inventory_levels",
+            Part::Customers => "customers",
+            Part::Orders => "orders",
+            Part::FulfillmentOrders => "fulfillment_orders",
         }
     }
 
     /// The name the pages use.
     pub fn label(self) -> &'static str {
         match self {
-            Resource::Locations => "Locations",
-            Resource::Products => "Products",
-            Resource::Customers => "Customers",
-            Resource::Orders => "Orders",
-            Resource::InventoryLevels => "Inventory levels",
+            Part::Locations => "Locations",
+            Part::Products => "Products",
+            Part::InventoryLevels => "Inventory levels",
+            Part::Customers => "Customers",
+            Part::Orders => "Orders",
+            Part::FulfillmentOrders => "Fulfillment orders",
         }
     }
 
-    pub fn from_key(key: &str) -> Option<Resource> {
-        Resource::ALL.into_iter().find(|r| r.key() == key)
+    pub fn from_key(key: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|p| p.key() == key)
     }
 }
 
@@ -71,16 +83,29 @@ pub struct Counts {
 /// Rows per page of the store page's lists.
 pub const PER_PAGE: i64 = 50;
 
-/// An open order that still awaits shipping.
+/// A fulfillment order that still has items to ship: what a location must send for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderRow {
-    pub id: i64,
+pub struct AwaitingRow {
+    pub fulfillment_order_id: i64,
+    pub order_id: i64,
+    /// The order's name, "#1001".
     pub name: String,
     pub date: String,
     pub customer: Option<String>,
     pub ship_to: Option<String>,
-    pub items: i64,
+    /// The location that ships it.
+    pub location: String,
+    /// Each item still to ship, and how many.
+    pub items: Vec<AwaitingItem>,
+    /// Of what is still to ship, in grams.
     pub total_weight: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwaitingItem {
+    pub title: String,
+    pub sku: Option<String>,
+    pub quantity: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,13 +1,15 @@
-//! The `synced_*` tables: each record's queried columns beside its raw JSON (see [`RawJson`]).
-//! A page is written in multi-row statements, and an older `updated_at` never overwrites a newer
-//! record.
+//! The `synced_*` tables: each node's queried columns beside its raw JSON (see [`RawJson`]).
+//! Nodes are written in multi-row statements, a batch at a time, and an older `updatedAt` never
+//! overwrites a newer version of a node that has one.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::value::RawValue;
 use sqlx::{QueryBuilder, Sqlite};
 
 use super::{
-    fields::{row, Cell, Refused},
-    Counts, CustomerRow, OrderRow, Page, ProductRow, RawJson, Resource, PER_PAGE,
+    fields::{self, Cell, Kind, Refused},
+    AwaitingItem, AwaitingRow, Counts, CustomerRow, Page, Part, ProductRow, RawJson, PER_PAGE,
 };
 use crate::{
     db::{Conn, Pool},
@@ -15,13 +17,26 @@ use crate::{
     ids::StoreId,
 };
 
-/// The table, its conflict key and its columns (the key's first; `store_id` comes before all).
-fn table(resource: Resource) -> (&'static str, &'static [&'static str], &'static [&'static str]) {
-    match resource {
-        Resource::Locations => ("synced_locations", &["id"], &["name", "updated_at", "raw"]),
-        Resource::Products => ("synced_products", &["id"], &["title", "variants", "updated_at", "raw"]),
-        Resource::Customers => ("synced_customers", &["id"], &["name", "email", "updated_at", "raw"]),
-        Resource::Orders => (
+/// A kind's table, its conflict key and its columns (the key's first; `store_id` comes before
+/// all), and whether it has an `updated_at` that decides which version wins.
+fn table(kind: Kind) -> (&'static str, &'static [&'static str], &'static [&'static str], bool) {
+    match kind {
+        Kind::Location => ("synced_locations", &["id"], &["name", "updated_at", "synced_at", "raw"], false),
+        Kind::Product => ("synced_products", &["id"], &["title", "variants", "updated_at", "synced_at", "raw"], true),
+        Kind::Variant => (
+            "synced_variants",
+            &["id"],
+            &["product_id", "title", "sku", "inventory_item_id", "weight_grams", "updated_at", "synced_at", "raw"],
+            true,
+        ),
+        Kind::Level => (
+            "synced_inventory_levels",
+            &["location_id", "inventory_item_id"],
+            &["available", "updated_at", "synced_at", "raw"],
+            true,
+        ),
+        Kind::Customer => ("synced_customers", &["id"], &["name", "email", "updated_at", "synced_at", "raw"], true),
+        Kind::Order => (
             "synced_orders",
             &["id"],
             &[
@@ -37,68 +52,132 @@ fn table(resource: Resource) -> (&'static str, &'static [&'static str], &'static
                 "items",
                 "total_weight",
                 "total_price",
+                "synced_at",
                 "raw",
             ],
+            true,
         ),
-        Resource::InventoryLevels => {
-            ("synced_inventory_levels", &["location_id", "inventory_item_id"], &["available", "updated_at", "raw"])
+        Kind::Line => {
+            ("synced_order_lines", &["id"], &["order_id", "title", "sku", "quantity", "synced_at", "raw"], false)
         }
+        Kind::FulfillmentOrder => (
+            "synced_fulfillment_orders",
+            &["id"],
+            &["order_id", "status", "location_id", "location_name", "updated_at", "synced_at", "raw"],
+            true,
+        ),
+        Kind::FulfillmentOrderLine => (
+            "synced_fulfillment_order_lines",
+            &["id"],
+            &[
+                "fulfillment_order_id",
+                "line_item_id",
+                "total_quantity",
+                "remaining_quantity",
+                "unit_weight_grams",
+                "synced_at",
+                "raw",
+            ],
+            false,
+        ),
     }
 }
 
-/// What storing a page did.
-#[derive(Debug)]
-pub struct Upserted {
-    /// The records refused as malformed; nothing of theirs is written.
+/// Every table a store's synced data is in.
+const TABLES: [&str; 9] = [
+    "synced_locations",
+    "synced_products",
+    "synced_variants",
+    "synced_inventory_levels",
+    "synced_customers",
+    "synced_orders",
+    "synced_order_lines",
+    "synced_fulfillment_orders",
+    "synced_fulfillment_order_lines",
+];
+
+/// What storing a batch of nodes did.
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// The nodes refused as malformed; nothing of theirs is written.
     pub refused: Vec<Refused>,
-    /// The highest id in the page, stored or refused: where a `since_id` walk goes on from.
-    pub last_id: Option<i64>,
+    /// Nodes stored, per part of a sync that counts them.
+    pub counted: BTreeMap<Part, i64>,
+    /// The records whose children changed, so their aggregate columns need counting again.
+    pub touched: Touched,
 }
 
-/// How many records go in one statement. While SQLite writes a batch on its own thread, the next
+/// Products and orders whose counted columns (variants, items) need counting again.
+#[derive(Debug, Default)]
+pub struct Touched {
+    pub products: BTreeSet<i64>,
+    pub orders: BTreeSet<i64>,
+}
+
+impl Touched {
+    pub fn extend(&mut self, other: Touched) {
+        self.products.extend(other.products);
+        self.orders.extend(other.orders);
+    }
+}
+
+/// How many nodes go in one statement. While SQLite writes a batch on its own thread, the next
 /// batch is read and compressed here; the two take about as long as each other, so overlapping
 /// them nearly halves the time a page takes.
 const BATCH: usize = 50;
 
-/// Stores a page of `resource` records.
-pub async fn upsert(
-    conn: &mut Conn,
-    store_id: StoreId,
-    resource: Resource,
-    records: &[&RawValue],
-) -> Result<Upserted, AppError> {
-    let mut upserted = Upserted { refused: Vec::new(), last_id: None };
+/// Stores nodes of any kinds (lines of a bulk file, or a page taken apart), all written at
+/// `now` (their `synced_at`).
+pub async fn store(conn: &mut Conn, store_id: StoreId, lines: &[&RawValue], now: i64) -> Result<Stored, AppError> {
+    let mut stored = Stored::default();
     let mut read = |batch: &[&RawValue]| {
-        let mut rows = Vec::with_capacity(batch.len());
-        for raw in batch {
-            let (id, row) = row(resource, raw);
-            upserted.last_id = upserted.last_id.max(id);
-            match row {
-                Ok(row) => rows.push(row),
-                Err(why) => upserted.refused.push(Refused { id, why }),
+        let mut rows: BTreeMap<Kind, Vec<Vec<Cell>>> = BTreeMap::new();
+        for line in batch {
+            match fields::node(line, now) {
+                Ok(None) => {}
+                Ok(Some(node)) => {
+                    if let Some(part) = node.kind.counted_in() {
+                        *stored.counted.entry(part).or_default() += 1;
+                    }
+                    match (node.kind, node.parent, node.id) {
+                        (Kind::Variant, Some(product), _) => stored.touched.products.insert(product),
+                        (Kind::Line, Some(order), _) => stored.touched.orders.insert(order),
+                        (Kind::Product, _, Some(product)) => stored.touched.products.insert(product),
+                        (Kind::Order, _, Some(order)) => stored.touched.orders.insert(order),
+                        _ => false,
+                    };
+                    rows.entry(node.kind).or_default().push(node.cells);
+                }
+                Err(refused) => stored.refused.push(refused),
             }
         }
         rows
     };
-    let mut batches = records.chunks(BATCH);
+    let mut batches = lines.chunks(BATCH);
     let mut rows = batches.next().map(&mut read).unwrap_or_default();
     for batch in batches {
         // Biased: the insert is polled first, so SQLite has the batch before the reading starts.
-        let (inserted, next) =
-            tokio::join!(biased; insert(&mut *conn, store_id, resource, rows), async { read(batch) });
+        let (inserted, next) = tokio::join!(biased; insert_all(&mut *conn, store_id, rows), async { read(batch) });
         inserted?;
         rows = next;
     }
-    insert(conn, store_id, resource, rows).await?;
-    Ok(upserted)
+    insert_all(conn, store_id, rows).await?;
+    Ok(stored)
 }
 
-/// One multi-row statement, in which an older `updated_at` never overwrites a newer record.
-async fn insert(conn: &mut Conn, store_id: StoreId, resource: Resource, rows: Vec<Vec<Cell>>) -> Result<(), AppError> {
+async fn insert_all(conn: &mut Conn, store_id: StoreId, rows: BTreeMap<Kind, Vec<Vec<Cell>>>) -> Result<(), AppError> {
+    for (kind, rows) in rows {
+        insert(&mut *conn, store_id, kind, rows).await?;
+    }
+    Ok(())
+}
+
+/// One multi-row statement, in which an older `updated_at` never overwrites a newer node.
+async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Cell>>) -> Result<(), AppError> {
     if rows.is_empty() {
         return Ok(());
     }
-    let (table, key, columns) = table(resource);
+    let (table, key, columns, newest_wins) = table(kind);
     let mut sql = QueryBuilder::<Sqlite>::new(format!(
         "INSERT INTO {table} (store_id, {}, {}) ",
         key.join(", "),
@@ -115,55 +194,109 @@ async fn insert(conn: &mut Conn, store_id: StoreId, resource: Resource, rows: Ve
         }
     });
     let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-    sql.push(format!(
-        " ON CONFLICT (store_id, {}) DO UPDATE SET {} WHERE excluded.updated_at >= {table}.updated_at",
-        key.join(", "),
-        updates.join(", ")
-    ));
+    sql.push(format!(" ON CONFLICT (store_id, {}) DO UPDATE SET {}", key.join(", "), updates.join(", ")));
+    if newest_wins {
+        sql.push(format!(" WHERE excluded.updated_at >= {table}.updated_at"));
+    }
     sql.build().execute(conn).await?;
     Ok(())
 }
 
-/// The newest `updated_at` stored for the resource (Unix seconds), or 0.
-pub async fn newest_updated_at(pool: &Pool, store_id: StoreId, resource: Resource) -> Result<i64, AppError> {
-    let sql = format!("SELECT COALESCE(MAX(updated_at), 0) FROM {} WHERE store_id = $1", table(resource).0);
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_one(pool).await?)
-}
-
-/// The store's locations, by id.
-pub async fn location_ids(pool: &Pool, store_id: StoreId) -> Result<Vec<i64>, AppError> {
-    Ok(sqlx::query_scalar("SELECT id FROM synced_locations WHERE store_id = $1 ORDER BY id")
-        .bind(store_id)
-        .fetch_all(pool)
-        .await?)
-}
-
-/// How many records of each kind the store has.
-pub async fn counts(conn: &mut Conn, store_id: StoreId) -> Result<Counts, AppError> {
-    let (orders, products, customers, locations) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM synced_orders WHERE store_id = $1),
-                (SELECT COUNT(*) FROM synced_products WHERE store_id = $1),
-                (SELECT COUNT(*) FROM synced_customers WHERE store_id = $1),
-                (SELECT COUNT(*) FROM synced_locations WHERE store_id = $1)",
-    )
-    .bind(store_id)
-    .fetch_one(conn)
-    .await?;
-    Ok(Counts { orders, products, customers, locations })
-}
-
-pub async fn delete_product(conn: &mut Conn, store_id: StoreId, id: i64) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM synced_products WHERE store_id = $1 AND id = $2")
-        .bind(store_id)
-        .bind(id)
-        .execute(conn)
-        .await?;
+/// Counts the variants of products and the items of orders again: of the `touched` ones, or
+/// (`None`) of every record of the store.
+pub async fn refresh_aggregates(conn: &mut Conn, store_id: StoreId, touched: Option<&Touched>) -> Result<(), AppError> {
+    let counts = [
+        ("synced_products", "variants", "SELECT COUNT(*) FROM synced_variants c WHERE c.store_id = synced_products.store_id AND c.product_id = synced_products.id", touched.map(|t| &t.products)),
+        ("synced_orders", "items", "SELECT COALESCE(SUM(c.quantity), 0) FROM synced_order_lines c WHERE c.store_id = synced_orders.store_id AND c.order_id = synced_orders.id", touched.map(|t| &t.orders)),
+    ];
+    for (table, column, count, ids) in counts {
+        if ids.is_some_and(BTreeSet::is_empty) {
+            continue;
+        }
+        let mut sql = QueryBuilder::<Sqlite>::new(format!("UPDATE {table} SET {column} = ({count}) WHERE store_id = "));
+        sql.push_bind(store_id);
+        if let Some(ids) = ids {
+            sql.push(" AND id IN (");
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            sql.push(")");
+        }
+        sql.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-/// The fields of an order that are a customer's personal data.
-const PERSONAL: [&str; 7] =
-    ["customer", "email", "contact_email", "phone", "billing_address", "shipping_address", "client_details"];
+/// After a full sync: deletes the store's rows that it did not write (written before `started`),
+/// which is how records deleted in Shopify leave.
+pub async fn sweep(conn: &mut Conn, store_id: StoreId, started: i64) -> Result<(), AppError> {
+    for table in TABLES {
+        let sql = format!("DELETE FROM {table} WHERE store_id = $1 AND synced_at < $2");
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(started).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The newest `updatedAt` stored for the part (Unix seconds), or 0.
+pub async fn newest_updated_at(pool: &Pool, store_id: StoreId, part: Part) -> Result<i64, AppError> {
+    let table = match part {
+        Part::Locations => return Ok(0),
+        Part::Products => "synced_products",
+        Part::InventoryLevels => "synced_inventory_levels",
+        Part::Customers => "synced_customers",
+        Part::Orders => "synced_orders",
+        Part::FulfillmentOrders => "synced_fulfillment_orders",
+    };
+    let sql = format!("SELECT COALESCE(MAX(updated_at), 0) FROM {table} WHERE store_id = $1");
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_one(pool).await?)
+}
+
+/// A record Shopify no longer has (its gid answered null), with what hangs from it.
+pub async fn delete_node(conn: &mut Conn, store_id: StoreId, gid: &str) -> Result<(), AppError> {
+    let Some(id) = fields::gid_number(gid) else { return Ok(()) };
+    let kind = gid.trim_start_matches("gid://shopify/").split('/').next().unwrap_or_default();
+    let statements: &[&str] = match kind {
+        "Product" => &[
+            "DELETE FROM synced_variants WHERE store_id = $1 AND product_id = $2",
+            "DELETE FROM synced_products WHERE store_id = $1 AND id = $2",
+        ],
+        "Order" => &[
+            "DELETE FROM synced_fulfillment_order_lines WHERE store_id = $1 AND fulfillment_order_id IN
+               (SELECT f.id FROM synced_fulfillment_orders f WHERE f.store_id = $1 AND f.order_id = $2)",
+            "DELETE FROM synced_fulfillment_orders WHERE store_id = $1 AND order_id = $2",
+            "DELETE FROM synced_order_lines WHERE store_id = $1 AND order_id = $2",
+            "DELETE FROM synced_orders WHERE store_id = $1 AND id = $2",
+        ],
+        "FulfillmentOrder" => &[
+            "DELETE FROM synced_fulfillment_order_lines WHERE store_id = $1 AND fulfillment_order_id = $2",
+            "DELETE FROM synced_fulfillment_orders WHERE store_id = $1 AND id = $2",
+        ],
+        "Customer" => &["DELETE FROM synced_customers WHERE store_id = $1 AND id = $2"],
+        "InventoryItem" => &["DELETE FROM synced_inventory_levels WHERE store_id = $1 AND inventory_item_id = $2"],
+        _ => &[],
+    };
+    for sql in statements {
+        sqlx::query(sqlx::AssertSqlSafe(*sql)).bind(store_id).bind(id).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The fields of an order that are a customer's personal data, as REST (rows stored by earlier
+/// versions) and GraphQL name them.
+const PERSONAL: [&str; 11] = [
+    "customer",
+    "email",
+    "contact_email",
+    "phone",
+    "billing_address",
+    "shipping_address",
+    "client_details",
+    "billingAddress",
+    "shippingAddress",
+    "customerId",
+    "clientIp",
+];
 
 /// Deletes the customer and strips their personal data from the named orders and from their own.
 pub async fn redact_customer(
@@ -209,56 +342,114 @@ pub async fn redact_customer(
 
 /// Deletes everything synced from the store; the store itself stays.
 pub async fn erase(conn: &mut Conn, store_id: StoreId) -> Result<(), AppError> {
-    for resource in Resource::ALL {
-        let sql = format!("DELETE FROM {} WHERE store_id = $1", table(resource).0);
+    for table in TABLES {
+        let sql = format!("DELETE FROM {table} WHERE store_id = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// How many records of each kind the store has.
+pub async fn counts(conn: &mut Conn, store_id: StoreId) -> Result<Counts, AppError> {
+    let (orders, products, customers, locations) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM synced_orders WHERE store_id = $1),
+                (SELECT COUNT(*) FROM synced_products WHERE store_id = $1),
+                (SELECT COUNT(*) FROM synced_customers WHERE store_id = $1),
+                (SELECT COUNT(*) FROM synced_locations WHERE store_id = $1)",
+    )
+    .bind(store_id)
+    .fetch_one(conn)
+    .await?;
+    Ok(Counts { orders, products, customers, locations })
 }
 
 fn offset(page: i64) -> i64 {
     (page.max(1) - 1) * PER_PAGE
 }
 
+/// What awaits shipping: open fulfillment orders with items left, by the location that ships
+/// them, oldest order first.
+const AWAITING: &str = "fo.store_id = $1 AND fo.status IN ('OPEN', 'IN_PROGRESS')
+    AND EXISTS (SELECT 1 FROM synced_fulfillment_order_lines l
+                WHERE l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id AND l.remaining_quantity > 0)";
+
 #[derive(sqlx::FromRow)]
-struct AwaitingRow {
+struct Awaiting {
     id: i64,
-    name: String,
-    created_at_text: String,
+    order_id: i64,
+    location_name: Option<String>,
+    name: Option<String>,
+    created_at_text: Option<String>,
     customer_name: Option<String>,
     ship_to: Option<String>,
-    items: i64,
-    total_weight: i64,
 }
 
-/// Open orders that still await shipping, oldest first.
-pub async fn awaiting_orders(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<OrderRow>, AppError> {
-    const AWAITING: &str =
-        "store_id = $1 AND status = 'open' AND (fulfillment_status IS NULL OR fulfillment_status = 'partial')";
-    let total: i64 =
-        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM synced_orders WHERE {AWAITING}")))
-            .bind(store_id)
-            .fetch_one(pool)
-            .await?;
-    let rows: Vec<AwaitingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, name, created_at_text, customer_name, ship_to, items, total_weight FROM synced_orders
-         WHERE {AWAITING} ORDER BY created_at, id LIMIT $2 OFFSET $3"
-    )))
-    .bind(store_id)
-    .bind(PER_PAGE)
-    .bind(offset(page))
-    .fetch_all(pool)
-    .await?;
-    let rows = rows
+#[derive(sqlx::FromRow)]
+struct AwaitingLine {
+    fulfillment_order_id: i64,
+    title: Option<String>,
+    sku: Option<String>,
+    remaining_quantity: i64,
+    unit_weight_grams: Option<i64>,
+}
+
+pub async fn awaiting(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<AwaitingRow>, AppError> {
+    let count = format!("SELECT COUNT(*) FROM synced_fulfillment_orders fo WHERE {AWAITING}");
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(store_id).fetch_one(pool).await?;
+    let select = format!(
+        "SELECT fo.id, fo.order_id, fo.location_name, o.name, o.created_at_text, o.customer_name, o.ship_to
+         FROM synced_fulfillment_orders fo
+         LEFT JOIN synced_orders o ON o.store_id = fo.store_id AND o.id = fo.order_id
+         WHERE {AWAITING}
+         ORDER BY fo.location_name, o.created_at, fo.id LIMIT $2 OFFSET $3"
+    );
+    let found: Vec<Awaiting> = sqlx::query_as(sqlx::AssertSqlSafe(select))
+        .bind(store_id)
+        .bind(PER_PAGE)
+        .bind(offset(page))
+        .fetch_all(pool)
+        .await?;
+    let mut lines_of: BTreeMap<i64, Vec<AwaitingLine>> = BTreeMap::new();
+    if !found.is_empty() {
+        let mut sql = QueryBuilder::<Sqlite>::new(
+            "SELECT l.fulfillment_order_id, ol.title, ol.sku, l.remaining_quantity, l.unit_weight_grams
+             FROM synced_fulfillment_order_lines l
+             LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
+             WHERE l.remaining_quantity > 0 AND l.store_id = ",
+        );
+        sql.push_bind(store_id).push(" AND l.fulfillment_order_id IN (");
+        let mut ids = sql.separated(", ");
+        for row in &found {
+            ids.push_bind(row.id);
+        }
+        sql.push(") ORDER BY l.id");
+        for line in sql.build_query_as::<AwaitingLine>().fetch_all(pool).await? {
+            lines_of.entry(line.fulfillment_order_id).or_default().push(line);
+        }
+    }
+    let rows = found
         .into_iter()
-        .map(|row| OrderRow {
-            id: row.id,
-            name: row.name,
-            date: row.created_at_text.split('T').next().unwrap_or_default().to_owned(),
-            customer: row.customer_name,
-            ship_to: row.ship_to,
-            items: row.items,
-            total_weight: row.total_weight,
+        .map(|fo| {
+            let lines = lines_of.remove(&fo.id).unwrap_or_default();
+            let total_weight = lines.iter().map(|l| l.remaining_quantity * l.unit_weight_grams.unwrap_or(0)).sum();
+            AwaitingRow {
+                fulfillment_order_id: fo.id,
+                order_id: fo.order_id,
+                name: fo.name.unwrap_or_default(),
+                date: fo.created_at_text.unwrap_or_default().split('T').next().unwrap_or_default().to_owned(),
+                customer: fo.customer_name,
+                ship_to: fo.ship_to,
+                location: fo.location_name.unwrap_or_else(|| "Unassigned location".into()),
+                items: lines
+                    .into_iter()
+                    .map(|l| AwaitingItem {
+                        title: l.title.unwrap_or_else(|| "Item".into()),
+                        sku: l.sku,
+                        quantity: l.remaining_quantity,
+                    })
+                    .collect(),
+                total_weight,
+            }
         })
         .collect();
     Ok(Page { rows, page: page.max(1), total })
@@ -306,61 +497,109 @@ pub async fn locations(pool: &Pool, store_id: StoreId) -> Result<Vec<String>, Ap
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{json, value::to_raw_value, Value};
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::db::fixtures;
 
     /// A database whose one store is store 1.
-    async fn store(dir: &tempfile::TempDir) -> Pool {
+    async fn store_one(dir: &tempfile::TempDir) -> Pool {
         let pool = fixtures::pool(dir).await;
         assert_eq!(fixtures::connected_store(&pool).await, StoreId(1));
         pool
     }
 
-    async fn upsert_one(conn: &mut Conn, resource: Resource, record: Value) -> Vec<Refused> {
-        let raw = to_raw_value(&record).unwrap();
-        upsert(conn, StoreId(1), resource, &[&raw]).await.unwrap().refused
+    fn lines(values: &[Value]) -> Vec<Box<RawValue>> {
+        values.iter().map(|v| serde_json::value::to_raw_value(v).unwrap()).collect()
+    }
+
+    async fn put(conn: &mut Conn, values: &[Value], now: i64) -> Stored {
+        let lines = lines(values);
+        let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
+        store(conn, StoreId(1), &refs, now).await.unwrap()
+    }
+
+    fn order(id: i64, updated: &str, note: &str) -> Value {
+        json!({"__typename": "Order", "id": format!("gid://shopify/Order/{id}"), "name": format!("#{id}"),
+               "createdAt": "2026-01-01T00:00:00Z", "updatedAt": updated, "note": note, "closed": false,
+               "cancelledAt": null, "totalWeight": "500", "totalPriceSet": {"shopMoney": {"amount": "9.50"}},
+               "shippingAddress": {"name": "Ada", "city": "Paris"}})
     }
 
     #[tokio::test]
-    async fn malformed_records_are_refused_with_a_reason_and_write_nothing() {
+    async fn a_bulk_file_of_mixed_nodes_lands_in_its_tables_whatever_the_order() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = store(&dir).await;
+        let pool = store_one(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
-        let cases = [
-            (json!({"title": "no id", "updated_at": "2026-01-01T00:00:00-05:00"}), "no numeric id", None),
-            (json!({"id": "12", "updated_at": "2026-01-01T00:00:00-05:00"}), "no numeric id", None),
-            (json!({"id": 12, "updated_at": "soon"}), "not a timestamp", Some(12)),
-            (json!([1, 2]), "not a JSON object", None),
+        // A child before its parent, and the parent's other child far after it.
+        let file = [
+            json!({"__typename": "LineItem", "id": "gid://shopify/LineItem/11", "title": "Mug", "sku": "M", "quantity": 2, "__parentId": "gid://shopify/Order/1"}),
+            order(1, "2026-01-02T00:00:00Z", "first"),
+            json!({"__typename": "FulfillmentOrder", "id": "gid://shopify/FulfillmentOrder/21", "status": "OPEN", "updatedAt": "2026-01-02T00:00:00Z",
+                   "assignedLocation": {"name": "Depot", "location": {"id": "gid://shopify/Location/5"}}, "__parentId": "gid://shopify/Order/1"}),
+            json!({"__typename": "FulfillmentOrderLineItem", "id": "gid://shopify/FulfillmentOrderLineItem/31", "totalQuantity": 2,
+                   "remainingQuantity": 2, "weight": {"unit": "GRAMS", "value": 250.0}, "lineItem": {"id": "gid://shopify/LineItem/11"},
+                   "__parentId": "gid://shopify/FulfillmentOrder/21"}),
+            json!({"__typename": "LineItem", "id": "gid://shopify/LineItem/12", "title": "Cup", "quantity": 1, "__parentId": "gid://shopify/Order/1"}),
         ];
-        for (record, why, id) in cases {
-            let refused = upsert_one(&mut conn, Resource::Products, record).await;
-            assert_eq!(refused.len(), 1);
-            assert!(refused[0].why.contains(why), "{}", refused[0].why);
-            assert_eq!(refused[0].id, id);
-        }
-        let stored: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM synced_products").fetch_one(&mut *conn).await.unwrap();
-        assert_eq!(stored, 0);
+        let stored = put(&mut conn, &file, 100).await;
+        assert!(stored.refused.is_empty(), "{:?}", stored.refused);
+        assert_eq!(stored.counted.get(&Part::Orders), Some(&1));
+        refresh_aggregates(&mut conn, StoreId(1), Some(&stored.touched)).await.unwrap();
+        let items: i64 =
+            sqlx::query_scalar("SELECT items FROM synced_orders WHERE id = 1").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(items, 3);
+        drop(conn);
+        let awaiting = awaiting(&pool, StoreId(1), 1).await.unwrap();
+        assert_eq!(awaiting.total, 1);
+        let row = &awaiting.rows[0];
+        assert_eq!((row.name.as_str(), row.location.as_str(), row.total_weight), ("#1", "Depot", 500));
+        assert_eq!(row.items, vec![AwaitingItem { title: "Mug".into(), sku: Some("M".into()), quantity: 2 }]);
+        assert_eq!(row.ship_to.as_deref(), Some("Ada, Paris"));
     }
 
     #[tokio::test]
-    async fn a_page_keeps_the_good_records_and_the_exact_text() {
+    async fn an_older_version_never_overwrites_a_newer_one_and_the_exact_text_is_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = store(&dir).await;
+        let pool = store_one(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
-        let good = RawValue::from_string(
-            r#"{"id":5,"title":"Zoë","updated_at":"2026-01-01T00:00:00-05:00", "variants":[{},{}]}"#.into(),
-        )
-        .unwrap();
-        let bad = to_raw_value(&json!({"id": 6, "updated_at": null})).unwrap();
-        let upserted = upsert(&mut conn, StoreId(1), Resource::Products, &[&good, &bad]).await.unwrap();
-        assert_eq!(upserted.refused.len(), 1);
-        assert_eq!(upserted.last_id, Some(6), "a refused record still moves the walk on");
-        let (title, variants, RawJson(raw)): (String, i64, RawJson) =
-            sqlx::query_as("SELECT title, variants, raw FROM synced_products").fetch_one(&mut *conn).await.unwrap();
-        assert_eq!((title.as_str(), variants, raw.as_str()), ("Zoë", 2, good.get()));
+        let note = || async {
+            let raw: RawJson =
+                sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = 7").fetch_one(&pool).await.unwrap();
+            serde_json::from_str::<Value>(&raw.0).unwrap()["note"].clone()
+        };
+        put(&mut conn, &[order(7, "2026-02-01T00:00:00Z", "new")], 1).await;
+        put(&mut conn, &[order(7, "2026-01-01T00:00:00Z", "old")], 2).await;
+        assert_eq!(note().await, "new");
+        put(&mut conn, &[order(7, "2026-03-01T00:00:00Z", "newer")], 3).await;
+        assert_eq!(note().await, "newer");
+        let raw: RawJson =
+            sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = 7").fetch_one(&pool).await.unwrap();
+        assert_eq!(raw.0, serde_json::to_string(&order(7, "2026-03-01T00:00:00Z", "newer")).unwrap());
+    }
+
+    #[tokio::test]
+    async fn malformed_nodes_are_refused_and_the_rest_of_the_batch_is_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let stored = put(&mut conn, &[json!([1]), order(1, "soon", ""), order(2, "2026-01-01T00:00:00Z", "")], 1).await;
+        assert_eq!(stored.refused.len(), 2);
+        assert_eq!(stored.refused[1].id, Some(1));
+        let orders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM synced_orders").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(orders, 1);
+    }
+
+    #[tokio::test]
+    async fn a_full_sync_sweeps_away_what_it_did_not_see() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", ""), order(2, "2026-01-01T00:00:00Z", "")], 10).await;
+        put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", "")], 20).await;
+        sweep(&mut conn, StoreId(1), 20).await.unwrap();
+        let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_orders").fetch_all(&mut *conn).await.unwrap();
+        assert_eq!(left, vec![1], "order 2 is gone from Shopify");
     }
 
     #[tokio::test]
@@ -392,20 +631,6 @@ mod tests {
         let (customer, RawJson(raw)): (Option<i64>, RawJson) =
             sqlx::query_as("SELECT customer_id, raw FROM synced_orders WHERE id = 9").fetch_one(&pool).await.unwrap();
         assert_eq!((customer, raw.as_str()), (Some(42), json));
-    }
-
-    #[tokio::test]
-    async fn an_older_version_never_overwrites_a_newer_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = store(&dir).await;
-        let mut conn = pool.acquire().await.unwrap();
-        let version = |title: &str, at: &str| json!({"id": 7, "title": title, "updated_at": at, "variants": []});
-        let title = "SELECT title FROM synced_products";
-        upsert_one(&mut conn, Resource::Products, version("new", "2026-02-01T00:00:00-05:00")).await;
-        upsert_one(&mut conn, Resource::Products, version("old", "2026-01-01T00:00:00-05:00")).await;
-        assert_eq!(sqlx::query_scalar::<_, String>(title).fetch_one(&mut *conn).await.unwrap(), "new");
-        upsert_one(&mut conn, Resource::Products, version("newer", "2026-03-01T00:00:00-05:00")).await;
-        assert_eq!(sqlx::query_scalar::<_, String>(title).fetch_one(&mut *conn).await.unwrap(), "newer");
     }
 
     #[tokio::test]

@@ -1,14 +1,16 @@
-//! The Shopify Admin API client. By default it only ever calls `https://{shop}.myshopify.com`,
-//! and refuses to connect to loopback or private addresses; `STORELINK_SHOPIFY_BASE_URL`
-//! sends every call to another base (the emulator) with the shop's domain in `Host`.
+//! The Shopify client: its connections, the errors every call can end in, and the client
+//! credentials grant. The Admin API calls themselves are GraphQL (`graphql.rs`). By default it
+//! only ever calls `https://{shop}.myshopify.com` (and a bulk file's storage host), and refuses to
+//! connect to loopback or private addresses; `STORELINK_SHOPIFY_BASE_URL` sends every call to
+//! another base (the emulator) with the shop's domain in `Host`.
 
-use std::{collections::HashMap, net::IpAddr, sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use reqwest::{
     dns::{Addrs, Name, Resolve, Resolving},
     header, StatusCode,
 };
-use serde_json::{value::RawValue, Value};
+use serde_json::Value;
 
 use super::ShopDomain;
 use crate::secrets::Secret;
@@ -25,6 +27,9 @@ pub enum ShopifyError {
     Frozen,
     #[error("permission {scope} is missing (403)")]
     Forbidden { scope: String },
+    /// A 403 that names no permission: "Unavailable Shop" (closed or paused).
+    #[error("the shop is unavailable: Shopify answered 403")]
+    Unavailable,
     #[error("no such shop (404)")]
     NotFound,
     #[error("Shopify could not produce an acceptable answer (406)")]
@@ -43,6 +48,10 @@ pub enum ShopifyError {
     Network(String),
     #[error("Shopify sent an answer storelink could not read: {0}")]
     BadResponse(String),
+    #[error("a query cost more than Shopify allows: {0}")]
+    TooCostly(String),
+    #[error("the result file's address has expired")]
+    Expired,
     /// The client credentials grant was refused: the app's Client ID or secret, its
     /// organization, or its installation.
     #[error("Shopify refused the app's credentials ({0})")]
@@ -147,31 +156,14 @@ impl ShopifyError {
 /// proxy, a hostile answer of a day) is cut to this, so one reply cannot stall a store.
 pub const MAX_RETRY_AFTER_MS: u64 = 10_000;
 
-/// A response: status 2xx, its JSON text (checked to be JSON), headers, and the path of the next
-/// page when the `Link` header names one.
-pub struct Reply {
-    pub body: axum::body::Bytes,
-    pub headers: header::HeaderMap,
-    pub next_page: Option<String>,
-}
-
-impl Reply {
-    pub fn json(&self) -> Result<Value, ShopifyError> {
-        serde_json::from_slice(&self.body).map_err(|e| ShopifyError::BadResponse(e.to_string()))
-    }
-
-    /// The records under `key` (`"orders"`, …), each as the exact text Shopify sent.
-    pub fn records(&self, key: &str) -> Result<Vec<&RawValue>, ShopifyError> {
-        let mut lists: HashMap<&str, Vec<&RawValue>> =
-            serde_json::from_slice(&self.body).map_err(|e| ShopifyError::BadResponse(e.to_string()))?;
-        lists.remove(key).ok_or_else(|| ShopifyError::BadResponse(format!("the reply has no \"{key}\"")))
-    }
-}
-
 #[derive(Clone)]
 pub struct ShopifyClient {
-    http: reqwest::Client,
-    base_override: Option<String>,
+    pub(super) http: reqwest::Client,
+    /// For bulk result files: no total timeout (a file takes as long as it takes), a read timeout.
+    pub(super) download: reqwest::Client,
+    pub(super) base_override: Option<String>,
+    /// Each shop's cost budget, shared by every clone of this client.
+    pub(super) budgets: super::graphql::Budgets,
 }
 
 /// Resolves names like the system does, then drops loopback, private and link-local
@@ -247,63 +239,28 @@ impl ShopifyClient {
         if base_override.is_none() {
             builder = builder.dns_resolver(Arc::new(PublicOnly));
         }
+        let mut download = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5).min(timeout))
+            .read_timeout(timeout)
+            .user_agent(concat!("storelink/", env!("CARGO_PKG_VERSION")))
+            .https_only(base_override.is_none());
+        if base_override.is_none() {
+            download = download.dns_resolver(Arc::new(PublicOnly));
+        }
         Ok(ShopifyClient {
             http: builder.build()?,
+            download: download.build()?,
             base_override: base_override.map(|b| b.trim_end_matches('/').to_owned()),
+            budgets: super::graphql::Budgets::default(),
         })
     }
 
     /// The URL for `path` on the shop, and the `Host` header when the base is overridden.
-    fn url(&self, shop: &ShopDomain, path: &str) -> String {
+    pub(super) fn url(&self, shop: &ShopDomain, path: &str) -> String {
         match &self.base_override {
             Some(base) => format!("{base}{path}"),
             None => format!("https://{shop}{path}"),
         }
-    }
-
-    async fn send(
-        &self,
-        shop: &ShopDomain,
-        request: reqwest::RequestBuilder,
-        token: &Secret,
-    ) -> Result<Reply, ShopifyError> {
-        let mut request =
-            request.header("x-shopify-access-token", token.expose()).header(header::ACCEPT, "application/json");
-        if self.base_override.is_some() {
-            request = request.header(header::HOST, shop.as_str());
-        }
-        let response = request.send().await.map_err(transport)?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        if let Some(reason) = headers.get("x-shopify-api-deprecated-reason").and_then(|v| v.to_str().ok()) {
-            tracing::warn!(shop = %shop, reason, "Shopify reports deprecated API usage");
-        }
-        let bytes = response.bytes().await.map_err(transport)?;
-        if status.is_success() {
-            serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
-                .map_err(|e| ShopifyError::BadResponse(e.to_string()))?;
-            let next_page = next_page(&headers)?;
-            return Ok(Reply { body: bytes, headers, next_page });
-        }
-        Err(error_for(status, &headers, &bytes))
-    }
-
-    pub async fn get(&self, shop: &ShopDomain, token: &Secret, path: &str) -> Result<Reply, ShopifyError> {
-        self.send(shop, self.http.get(self.url(shop, path)), token).await
-    }
-
-    pub async fn post(
-        &self,
-        shop: &ShopDomain,
-        token: &Secret,
-        path: &str,
-        body: &Value,
-    ) -> Result<Reply, ShopifyError> {
-        self.send(shop, self.http.post(self.url(shop, path)).json(body), token).await
-    }
-
-    pub async fn delete(&self, shop: &ShopDomain, token: &Secret, path: &str) -> Result<Reply, ShopifyError> {
-        self.send(shop, self.http.delete(self.url(shop, path)), token).await
     }
 
     /// The client credentials grant (`POST /admin/oauth/access_token`): a Dev Dashboard app's
@@ -329,29 +286,10 @@ impl ShopifyClient {
         let bytes = response.bytes().await.map_err(transport)?;
         read_grant(status, &bytes)
     }
-
-    /// `GET shop.json`: the shop's details.
-    pub async fn shop(&self, shop: &ShopDomain, token: &Secret) -> Result<Value, ShopifyError> {
-        let reply = self.get(shop, token, &format!("/admin/api/{API_VERSION}/shop.json")).await?;
-        match reply.json()?.get("shop") {
-            Some(details) if details.is_object() => Ok(details.clone()),
-            _ => Err(ShopifyError::BadResponse("shop.json has no shop".into())),
-        }
-    }
-
-    /// `GET /admin/oauth/access_scopes.json` (unversioned): the scopes the token has.
-    pub async fn access_scopes(&self, shop: &ShopDomain, token: &Secret) -> Result<Vec<String>, ShopifyError> {
-        let reply = self.get(shop, token, "/admin/oauth/access_scopes.json").await?;
-        let body = reply.json()?;
-        let scopes = body["access_scopes"]
-            .as_array()
-            .ok_or_else(|| ShopifyError::BadResponse("access_scopes.json has no access_scopes".into()))?;
-        Ok(scopes.iter().filter_map(|s| s["handle"].as_str().map(str::to_owned)).collect())
-    }
 }
 
 /// A request that got no answer: too slow, or no connection.
-fn transport(err: reqwest::Error) -> ShopifyError {
+pub(crate) fn transport(err: reqwest::Error) -> ShopifyError {
     if err.is_timeout() {
         ShopifyError::Timeout
     } else {
@@ -369,31 +307,7 @@ fn without_url(err: reqwest::Error) -> String {
     }
 }
 
-/// The path of the `Link` header's `rel="next"` target, exactly as given; a header that cannot
-/// be read is a garbled answer, never a reason to stop early or to panic.
-fn next_page(headers: &header::HeaderMap) -> Result<Option<String>, ShopifyError> {
-    let Some(value) = headers.get(header::LINK) else { return Ok(None) };
-    let malformed = || ShopifyError::BadResponse("its Link header could not be read".into());
-    let mut rest = value.to_str().map_err(|_| malformed())?.trim();
-    // `<url>; rel="previous", <url>; rel="next"`: URLs may hold commas, so read target by target.
-    while !rest.is_empty() {
-        let target = rest.strip_prefix('<').ok_or_else(malformed)?;
-        let (url, after) = target.split_once('>').ok_or_else(malformed)?;
-        let (params, next) = match after.find(",") {
-            Some(comma) if after[comma + 1..].trim_start().starts_with('<') => (&after[..comma], &after[comma + 1..]),
-            _ => (after, ""),
-        };
-        if params.split(';').any(|p| p.trim().eq_ignore_ascii_case("rel=\"next\"")) {
-            let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
-            let path = after_scheme.find('/').map(|slash| &after_scheme[slash..]).ok_or_else(malformed)?;
-            return Ok(Some(path.to_owned()));
-        }
-        rest = next.trim_start();
-    }
-    Ok(None)
-}
-
-fn error_for(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> ShopifyError {
+pub(super) fn error_for(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> ShopifyError {
     let errors = serde_json::from_slice::<Value>(body).ok().map(|v| v["errors"].clone()).unwrap_or(Value::Null);
     match status.as_u16() {
         401 => ShopifyError::Unauthorized,
@@ -401,9 +315,10 @@ fn error_for(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> Sh
         403 => {
             // "[API] This action requires merchant approval for read_orders scope."
             let text = errors.as_str().unwrap_or_default();
-            let scope =
-                text.split_whitespace().find(|w| w.starts_with("read_") || w.starts_with("write_")).unwrap_or("");
-            ShopifyError::Forbidden { scope: scope.to_owned() }
+            match text.split_whitespace().find(|w| w.starts_with("read_") || w.starts_with("write_")) {
+                Some(scope) => ShopifyError::Forbidden { scope: scope.to_owned() },
+                None => ShopifyError::Unavailable,
+            }
         }
         404 => ShopifyError::NotFound,
         406 => ShopifyError::NotAcceptable,
@@ -462,6 +377,8 @@ mod tests {
         assert_eq!(error_for(StatusCode::UNAUTHORIZED, &h, b"{}"), ShopifyError::Unauthorized);
         assert_eq!(error_for(StatusCode::PAYMENT_REQUIRED, &h, b"{}"), ShopifyError::Frozen);
         assert_eq!(error_for(StatusCode::FORBIDDEN, &h, body), ShopifyError::Forbidden { scope: "read_orders".into() });
+        let closed = br#"{"errors":"Unavailable Shop"}"#;
+        assert_eq!(error_for(StatusCode::FORBIDDEN, &h, closed), ShopifyError::Unavailable);
         assert_eq!(error_for(StatusCode::NOT_FOUND, &h, b""), ShopifyError::NotFound);
         assert_eq!(error_for(StatusCode::NOT_ACCEPTABLE, &h, b""), ShopifyError::NotAcceptable);
         assert!(matches!(error_for(StatusCode::UNPROCESSABLE_ENTITY, &h, b"{}"), ShopifyError::Unprocessable(_)));
@@ -521,29 +438,6 @@ mod tests {
         let public = ["23.227.38.65", "100.128.0.1", "8.8.8.8", "2620:127:f00f::1", "::ffff:23.227.38.65"];
         for address in public {
             assert!(is_public(address.parse().unwrap()), "{address} is public");
-        }
-    }
-
-    fn link(value: &str) -> Result<Option<String>, ShopifyError> {
-        let mut headers = header::HeaderMap::new();
-        headers.insert(header::LINK, value.parse().unwrap());
-        next_page(&headers)
-    }
-
-    #[test]
-    fn the_next_link_becomes_a_path_and_a_garbled_one_an_error() {
-        let both = "<https://a.myshopify.com/admin/api/2026-07/x.json?limit=2&page_info=p>; rel=\"previous\", \
-                    <https://a.myshopify.com/admin/api/2026-07/x.json?fields=id,name&page_info=n>; rel=\"next\"";
-        assert_eq!(link(both).unwrap().as_deref(), Some("/admin/api/2026-07/x.json?fields=id,name&page_info=n"));
-        assert_eq!(link("<https://a.myshopify.com/x.json?page_info=p>; rel=\"previous\"").unwrap(), None);
-        assert_eq!(next_page(&header::HeaderMap::new()).unwrap(), None);
-        for garbled in [
-            "rel=\"next\">; https://a.myshopify.com/admin/api/2026-07/x.json?page_info=x<",
-            "<https://a.myshopify.com/x.json; rel=\"next\"",
-            "<https://a.myshopify.com>; rel=\"next\"",
-            "junk",
-        ] {
-            assert!(matches!(link(garbled), Err(ShopifyError::BadResponse(_))), "{garbled}");
         }
     }
 }

@@ -4,7 +4,11 @@
 #[cfg(feature = "ssr")]
 pub mod client;
 #[cfg(feature = "ssr")]
+pub mod graphql;
+#[cfg(feature = "ssr")]
 pub mod pacing;
+#[cfg(feature = "ssr")]
+pub mod queries;
 
 /// A shop's permanent `{handle}.myshopify.com` domain: the only address storelink calls.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use crate::{
     error::AppError,
     ids::StoreId,
     jobs,
-    shopify::client::{ShopifyClient, ShopifyError, API_VERSION},
+    shopify::{client::ShopifyClient, graphql::Query, queries},
     users::UserDto,
 };
 
@@ -56,16 +56,16 @@ async fn remove_webhooks(
     }
     let mut failed = 0;
     for id in &ids {
-        let path = format!("/admin/api/{API_VERSION}/webhooks/{id}.json");
+        let query = Query {
+            text: queries::UNSUBSCRIBE,
+            variables: serde_json::json!({"id": format!("gid://shopify/WebhookSubscription/{id}")}),
+            cost: 10.0,
+        };
         let deleted = tokens
             .call(store_id, |access| {
-                let path = &path;
-                async move {
-                    match shopify.delete(&access.domain, &access.token, path).await {
-                        Err(ShopifyError::NotFound) => Ok(()),
-                        other => other.map(drop),
-                    }
-                }
+                let query = &query;
+                // One Shopify no longer has (a userError) is as good as removed.
+                async move { shopify.graphql(&access.domain, &access.token, query, &mut |_| {}).await.map(drop) }
             })
             .await;
         match deleted {

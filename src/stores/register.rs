@@ -12,7 +12,8 @@ use crate::{
     shopify::{
         check_permissions,
         client::{GrantRefusal, ShopifyClient, ShopifyError},
-        normalize_store_url, ShopDomain,
+        graphql::Query,
+        normalize_store_url, queries, ShopDomain,
     },
     users::UserDto,
 };
@@ -86,6 +87,9 @@ fn explain(domain: &ShopDomain, err: ShopifyError) -> AppError {
         ShopifyError::Frozen => AppError::Upstream(format!(
             "Shopify reports {domain} as unavailable (frozen, usually an unpaid bill), so it refuses API calls. Nothing was saved."
         )),
+        ShopifyError::Unavailable => AppError::Upstream(format!(
+            "Shopify reports {domain} as unavailable (closed or paused), so it refuses API calls. Nothing was saved."
+        )),
         ShopifyError::Locked => AppError::Upstream(format!(
             "Shopify has locked {domain}. The store owner must contact Shopify support before it can be connected. Nothing was saved."
         )),
@@ -118,8 +122,7 @@ pub async fn register(
             (CredentialKind::ClientCredentials, grant.token, Some(tokens::first_token(grant.expires_in)))
         }
     };
-    let shop = shopify.shop(domain, &token).await.map_err(|e| explain(domain, e))?;
-    let scopes = shopify.access_scopes(domain, &token).await.map_err(|e| explain(domain, e))?;
+    let (shop, scopes) = read_shop(shopify, domain, &token).await.map_err(|e| explain(domain, e))?;
     let (missing, warnings) = check_permissions(&scopes);
     if !missing.is_empty() {
         return Err(AppError::invalid(
@@ -159,6 +162,37 @@ pub async fn register(
     tx.commit().await?;
     tracing::info!(shop = %domain, %store_id, "store registered");
     Ok(store_id)
+}
+
+/// The shop's details and the scopes the app was granted, in one GraphQL query.
+async fn read_shop(
+    shopify: &ShopifyClient,
+    domain: &ShopDomain,
+    token: &Secret,
+) -> Result<(serde_json::Value, Vec<String>), ShopifyError> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Registration {
+        shop: serde_json::Value,
+        current_app_installation: Installation,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Installation {
+        access_scopes: Vec<Scope>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Scope {
+        handle: String,
+    }
+    let query = Query { text: queries::REGISTRATION, variables: serde_json::Value::Null, cost: 2.0 };
+    let answer = shopify.graphql_without_retry(domain, token, &query).await?;
+    let registration: Registration = answer.read()?;
+    if !registration.shop.is_object() {
+        return Err(ShopifyError::BadResponse("the answer has no shop".into()));
+    }
+    let scopes = registration.current_app_installation.access_scopes.into_iter().map(|s| s.handle).collect();
+    Ok((registration.shop, scopes))
 }
 
 fn already_connected(domain: &ShopDomain, name: &str) -> AppError {

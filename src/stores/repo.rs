@@ -358,6 +358,19 @@ pub async fn replace_webhooks(
     Ok(())
 }
 
+/// The stores synced before storelink moved to GraphQL, which owe a full sync.
+pub async fn owing_full_sync(pool: &Pool) -> Result<Vec<StoreId>, AppError> {
+    Ok(sqlx::query_scalar("SELECT id FROM stores WHERE needs_full_sync = 1 AND state = 'connected'")
+        .fetch_all(pool)
+        .await?)
+}
+
+/// The store's full sync is queued: it owes none any more.
+pub async fn full_sync_queued(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
+    sqlx::query("UPDATE stores SET needs_full_sync = 0 WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(())
+}
+
 /// Counts a delivery refused for its signature.
 pub async fn count_rejected_delivery(pool: &Pool, id: StoreId) -> Result<(), AppError> {
     sqlx::query(

@@ -1,48 +1,75 @@
-//! One job's walk through a store: shop details, then each resource by `since_id` (inventory
-//! levels by cursor, per location), every page stored together with the checkpoint that says
-//! how far the walk got.
+//! One job's walk through a store. Every call goes through the GraphQL client (paced by the
+//! store's cost budget) with a token renewed when due; every batch of records is stored together
+//! with the checkpoint that says how far the job got, so a job stopped at any instant resumes
+//! without loss and without duplicates. A full sync exports each family of records by bulk
+//! operation (`bulk.rs`); an incremental one pages through what changed (`pages.rs`).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use serde_json::Value;
 
 use super::engine::Engine;
 use crate::{
+    db,
     error::AppError,
     ids::{JobId, StoreId},
     jobs::{self, JobKind, JobState, Progress},
-    records::{self, Refused, Resource},
+    records::{self, repo::Stored, Part},
     shopify::{
-        client::{Reply, ShopifyError, API_VERSION},
-        pacing::{PaceEvent, Pacer},
+        client::ShopifyError,
+        graphql::{Answer, Query},
+        pacing::PaceEvent,
+        queries, PERMISSIONS,
     },
     stores::{self, tokens::TokenError},
     webhooks,
 };
 
-const PAGE: usize = 250;
-/// Incremental syncs look back this far past the newest record stored, so a record updated
-/// while the last sync ran is not missed.
-const OVERLAP_SECS: i64 = 300;
-
-/// Where a job is: the last id stored per resource, and the resources finished.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Checkpoint {
-    last: BTreeMap<String, i64>,
-    done: Vec<String>,
-    /// The location whose inventory is partway walked, and the path of its next page.
-    #[serde(default)]
-    inventory_next: Option<(i64, String)>,
-}
-
 /// What a store whose token was refused is told.
 const TOKEN_REFUSED: &str = "Shopify rejected the API password — reconnect the store";
 const SECRET_REFUSED: &str = "Shopify refused the app's Client secret — reconnect the store";
 
+/// Where a job is.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(super) struct Checkpoint {
+    /// When the job first started (Unix seconds): a full sync ends by deleting the rows written
+    /// before it, which it did not see.
+    pub started_at: Option<i64>,
+    pub shop: bool,
+    /// The end of an incremental sync's windows, fixed when it starts, so records changed while
+    /// it pages fall into the next one.
+    pub until: Option<String>,
+    pub steps: BTreeMap<Part, Step>,
+    /// The parts whose export stopped partway once already: a second time, they are paged.
+    #[serde(default)]
+    pub stopped_once: Vec<Part>,
+}
+
+/// Where one part is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) enum Step {
+    /// A bulk operation exporting at Shopify.
+    Export {
+        operation: String,
+    },
+    /// A finished bulk operation's file, imported up to `line` (the lines before it are stored).
+    Import {
+        operation: String,
+        url: String,
+        line: u64,
+        partial: bool,
+    },
+    /// Paging through the part after `after`, with this search `query` (none: everything).
+    Pages {
+        after: Option<String>,
+        query: Option<String>,
+    },
+    Done,
+}
+
 /// Why a job stopped before finishing.
-enum Stop {
+pub(super) enum Stop {
     /// Shopify refuses for good; the words go into the store's state.
     Fatal(String),
     /// Shopify refused the credentials themselves: the store waits for new ones.
@@ -75,27 +102,37 @@ impl From<TokenError> for Stop {
     }
 }
 
+/// A permission by the name the Shopify admin gives it.
+fn admin_name(scope: &str) -> String {
+    PERMISSIONS
+        .iter()
+        .find(|p| p.scope == scope || p.scope == scope.replacen("write_", "read_", 1))
+        .map_or_else(|| scope.to_owned(), |p| p.admin_name.to_owned())
+}
+
 /// The state a store is left in when Shopify refuses for good.
-fn fatal(err: ShopifyError) -> Stop {
+pub(super) fn fatal(err: ShopifyError) -> Stop {
     Stop::Fatal(match err {
         ShopifyError::Unauthorized => return Stop::Refused(TOKEN_REFUSED),
         ShopifyError::GrantRefused(_) => return Stop::Refused(SECRET_REFUSED),
-        ShopifyError::Forbidden { scope } => format!("permission {scope} was removed"),
-        ShopifyError::Frozen | ShopifyError::Locked => "the shop is unavailable".into(),
+        ShopifyError::Forbidden { scope } => format!("the “{}” permission was removed", admin_name(&scope)),
+        ShopifyError::Frozen | ShopifyError::Unavailable | ShopifyError::Locked => "the shop is unavailable".into(),
         ShopifyError::NotFound => "Shopify no longer knows this shop".into(),
         other => format!("Shopify kept failing: {other}"),
     })
 }
 
 pub(super) struct Job<'a> {
-    engine: &'a Engine,
-    id: JobId,
-    store_id: StoreId,
-    /// Only records updated since the last sync (less an overlap); inventory is skipped.
-    incremental: bool,
-    checkpoint: Checkpoint,
-    pub(super) progress: Progress,
-    pacer: Pacer,
+    pub engine: &'a Engine,
+    pub id: JobId,
+    pub store_id: StoreId,
+    pub kind: JobKind,
+    pub checkpoint: Checkpoint,
+    pub progress: Progress,
+    /// Parts whose export Shopify had no room for yet (said once each).
+    pub told_to_wait: std::collections::BTreeSet<Part>,
+    /// The last line telling of rate-limit waits, how many and how long in all.
+    waits: Option<(String, u32, u64)>,
 }
 
 impl<'a> Job<'a> {
@@ -104,10 +141,11 @@ impl<'a> Job<'a> {
             engine,
             id,
             store_id: row.store_id,
-            incremental: row.kind == JobKind::Incremental,
+            kind: row.kind,
             checkpoint: serde_json::from_str(&row.checkpoint).unwrap_or_default(),
             progress: row.progress(),
-            pacer: Pacer::default(),
+            told_to_wait: Default::default(),
+            waits: None,
         }
     }
 
@@ -125,24 +163,64 @@ impl<'a> Job<'a> {
         }
     }
 
-    /// GET `path` from the store's shop, paced, with a token that is renewed when it is due or
-    /// when Shopify answers 401.
-    async fn get(&mut self, path: &str) -> Result<Reply, Stop> {
+    async fn run(&mut self) -> Result<(), Stop> {
+        if self.checkpoint.started_at.is_none() {
+            self.checkpoint.started_at = Some(db::now());
+        }
+        if let Some(address) = self.engine.webhook_address.clone() {
+            self.ensure_webhooks(&address).await?;
+        }
+        if !self.checkpoint.shop {
+            let answer = self.query(queries::REGISTRATION, Value::Null, 2.0).await?;
+            let data: Value = answer.read().map_err(fatal)?;
+            let mut tx = self.engine.pool.begin().await?;
+            if let Some(shop) = data.get("shop").filter(|s| s.is_object()) {
+                stores::repo::update_shop(&mut tx, self.store_id, &shop.to_string(), shop["name"].as_str()).await?;
+            }
+            self.checkpoint.shop = true;
+            self.save(&mut tx).await?;
+            tx.commit().await?;
+        }
+        match self.kind {
+            JobKind::Full => self.full().await,
+            JobKind::Incremental => self.incremental().await,
+        }
+    }
+
+    /// One GraphQL call, paced, with a token renewed when due or refused; waits and retries
+    /// go into the event log.
+    pub(super) async fn query(&mut self, text: &str, variables: Value, cost: f64) -> Result<Answer, Stop> {
+        let answer = self.try_query(text, variables, cost).await?;
+        answer.map_err(fatal)
+    }
+
+    /// [`query`](Self::query), but Shopify's answer is the caller's to read.
+    pub(super) async fn try_query(
+        &mut self,
+        text: &str,
+        variables: Value,
+        cost: f64,
+    ) -> Result<Result<Answer, ShopifyError>, Stop> {
         let events = std::sync::Mutex::new(Vec::new());
-        let (pacer, shopify) = (&self.pacer, &self.engine.shopify);
+        let shopify = &self.engine.shopify;
+        let query = Query { text, variables, cost };
         let result = self
             .engine
             .tokens
             .call(self.store_id, |access| {
-                let events = &events;
+                let (events, query) = (&events, &query);
                 async move {
                     let mut heard = |e| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
-                    pacer.get(shopify, &access.domain, &access.token, path, &mut heard).await
+                    shopify.graphql(&access.domain, &access.token, query, &mut heard).await
                 }
             })
             .await;
         self.paced(events.into_inner().unwrap_or_else(|p| p.into_inner()));
-        result.map_err(Stop::from)
+        match result {
+            Ok(answer) => Ok(Ok(answer)),
+            Err(TokenError::Shopify(err)) => Ok(Err(err)),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Subscribes the store to its webhooks, or repairs the subscriptions Shopify dropped. Only
@@ -150,7 +228,7 @@ impl<'a> Job<'a> {
     async fn ensure_webhooks(&mut self, address: &str) -> Result<(), Stop> {
         let events = std::sync::Mutex::new(Vec::new());
         let engine = self.engine;
-        let (pacer, store_id) = (&self.pacer, self.store_id);
+        let store_id = self.store_id;
         let outcome = engine
             .tokens
             .call(store_id, |access| {
@@ -158,7 +236,7 @@ impl<'a> Job<'a> {
                 async move {
                     let shop = webhooks::ShopAccess { store_id, domain: &access.domain, token: &access.token };
                     let mut heard = |e| events.lock().unwrap_or_else(|p| p.into_inner()).push(e);
-                    match webhooks::ensure(&engine.pool, &engine.shopify, pacer, shop, address, &mut heard).await {
+                    match webhooks::ensure(&engine.pool, &engine.shopify, shop, address, &mut heard).await {
                         Ok(answer) => answer.map(Ok),
                         // storelink's own failure travels inside, so a 401 can still be retried.
                         Err(err) => Ok(Err(err)),
@@ -177,7 +255,9 @@ impl<'a> Job<'a> {
             Ok(()) => Ok(()),
             Err(
                 err @ (ShopifyError::Unauthorized
+                | ShopifyError::GrantRefused(_)
                 | ShopifyError::Frozen
+                | ShopifyError::Unavailable
                 | ShopifyError::Locked
                 | ShopifyError::NotFound),
             ) => Err(fatal(err)),
@@ -188,178 +268,82 @@ impl<'a> Job<'a> {
         }
     }
 
-    fn paced(&mut self, events: Vec<PaceEvent>) {
+    /// Tells of waits and retries; waits in a row are one line, so they never push the rest of
+    /// the short log out.
+    pub(super) fn paced(&mut self, events: Vec<PaceEvent>) {
         for event in events {
-            self.progress.event(match event {
+            match event {
                 PaceEvent::WaitedForRateLimit { millis } => {
-                    format!("Waited {:.1} s for Shopify's rate limit", millis as f64 / 1000.0)
+                    let (times, total) = match self.waits.take() {
+                        Some((line, times, total)) if self.progress.events.last() == Some(&line) => {
+                            self.progress.events.pop();
+                            (times + 1, total + millis)
+                        }
+                        _ => (1, millis),
+                    };
+                    let seconds = total as f64 / 1000.0;
+                    let line = match times {
+                        1 => format!("Waited {seconds:.1} s for Shopify's rate limit"),
+                        n => format!("Waited {seconds:.1} s for Shopify's rate limit ({n} times)"),
+                    };
+                    self.progress.event(line.clone());
+                    self.waits = Some((line, times, total));
                 }
-                PaceEvent::Retried { attempt, reason } => format!("Retried ({reason}), attempt {attempt}"),
-            });
+                PaceEvent::Retried { attempt, reason } => {
+                    self.progress.event(format!("Retried ({reason}), attempt {attempt}"))
+                }
+            }
         }
     }
 
-    async fn cancelled(&self) -> Result<bool, Stop> {
-        Ok(!jobs::repo::is_running(&self.engine.pool, self.id).await?)
+    /// Stops when the job was cancelled under the engine's feet (the store disconnected).
+    pub(super) async fn check_cancelled(&self) -> Result<(), Stop> {
+        if jobs::repo::is_running(&self.engine.pool, self.id).await? {
+            Ok(())
+        } else {
+            Err(Stop::Cancelled)
+        }
     }
 
-    fn is_done(&self, what: &str) -> bool {
-        self.checkpoint.done.iter().any(|d| d == what)
-    }
-
-    async fn run(&mut self) -> Result<(), Stop> {
-        if let Some(address) = self.engine.webhook_address.clone() {
-            self.ensure_webhooks(&address).await?;
+    /// Notes a batch's refused nodes and counts what it stored, in its transaction.
+    pub(super) async fn account(&mut self, conn: &mut db::Conn, part: Part, stored: &Stored) -> Result<(), Stop> {
+        for refused in &stored.refused {
+            jobs::repo::record_failed_item(conn, self.id, part.key(), refused.id, &refused.why).await?;
+            self.progress.event(format!(
+                "Skipped one of the {} ({}): {}",
+                part.key().replace('_', " "),
+                refused.id.unwrap_or_default(),
+                refused.why
+            ));
         }
-        let base = format!("/admin/api/{API_VERSION}");
-        if !self.is_done("shop") {
-            let reply = self.get(&format!("{base}/shop.json")).await?.json().map_err(fatal)?;
-            let mut tx = self.engine.pool.begin().await?;
-            if let Some(shop) = reply.get("shop").filter(|s| s.is_object()) {
-                stores::repo::update_shop(&mut tx, self.store_id, &shop.to_string(), shop["name"].as_str()).await?;
-            }
-            self.checkpoint.done.push("shop".into());
-            self.save(&mut tx).await?;
-            tx.commit().await?;
-        }
-        for resource in Resource::ALL {
-            if self.is_done(resource.key()) {
-                continue;
-            }
-            self.progress.phase = Some(resource.key().into());
-            if resource == Resource::InventoryLevels {
-                if self.incremental {
-                    self.mark_done(resource).await?;
-                } else {
-                    self.sync_inventory(&base).await?;
-                }
-                continue;
-            }
-            let mut status = if resource == Resource::Orders { "status=any&".to_owned() } else { String::new() };
-            if self.incremental {
-                status.push_str(&format!("updated_at_min={}&", self.high_water_mark(resource).await?));
-            }
-            let count_path = format!("{base}/{}/count.json?{status}", resource.key());
-            let count = self.get(&count_path).await?.json().map_err(fatal)?;
-            self.progress.resources.entry(resource.key().into()).or_default().total = count["count"].as_i64();
-            loop {
-                if self.cancelled().await? {
-                    return Err(Stop::Cancelled);
-                }
-                let since = self.checkpoint.last.get(resource.key()).copied().unwrap_or(0);
-                let path = format!("{base}/{}.json?{status}limit={PAGE}&since_id={since}", resource.key());
-                let reply = self.get(&path).await?;
-                let records = reply.records(resource.key()).map_err(fatal)?;
-                let last_page = records.len() < PAGE;
-                self.store_page(resource, &records, last_page).await?;
-                if last_page {
-                    break;
-                }
-            }
+        for (counted, n) in &stored.counted {
+            self.progress.resources.entry(counted.key().into()).or_default().done += n;
         }
         Ok(())
     }
 
-    /// The newest `updated_at` stored for the resource, less the overlap, as Shopify's filter
-    /// wants it. Kept in the checkpoint, so a resumed job asks for the same window.
-    async fn high_water_mark(&mut self, resource: Resource) -> Result<String, Stop> {
-        let key = format!("since_{}", resource.key());
-        let since = match self.checkpoint.last.get(&key) {
-            Some(since) => *since,
-            None => {
-                let newest = records::repo::newest_updated_at(&self.engine.pool, self.store_id, resource).await?;
-                let since = (newest - OVERLAP_SECS).max(0);
-                self.checkpoint.last.insert(key, since);
-                since
-            }
-        };
-        let when = OffsetDateTime::from_unix_timestamp(since).map_err(|_| Stop::Internal(AppError::Internal))?;
-        when.format(&Rfc3339).map_err(|_| Stop::Internal(AppError::Internal))
-    }
-
-    async fn mark_done(&mut self, resource: Resource) -> Result<(), Stop> {
-        let mut tx = self.engine.pool.begin().await?;
-        self.checkpoint.done.push(resource.key().into());
-        self.save(&mut tx).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Upserts one page and advances the checkpoint, in one transaction.
-    async fn store_page(&mut self, resource: Resource, records: &[&RawValue], last_page: bool) -> Result<(), Stop> {
-        let mut tx = self.engine.pool.begin().await?;
-        let records::repo::Upserted { refused, last_id } =
-            records::repo::upsert(&mut tx, self.store_id, resource, records).await?;
-        for Refused { id, why } in &refused {
-            jobs::repo::record_failed_item(&mut tx, self.id, resource.key(), *id, why).await?;
-            self.progress.event(format!("Skipped a {} record ({}): {why}", resource.key(), id.unwrap_or_default()));
-        }
-        let stored = (records.len() - refused.len()) as i64;
-        if let Some(last) = last_id {
-            self.checkpoint.last.insert(resource.key().into(), last);
-        }
-        self.progress.resources.entry(resource.key().into()).or_default().done += stored;
-        if last_page {
-            self.checkpoint.done.push(resource.key().into());
-        }
-        self.save(&mut tx).await?;
-        tx.commit().await?;
-        self.engine.hub.changed(self.store_id);
-        Ok(())
-    }
-
-    /// Inventory levels have no ids to walk by: each location is walked by its cursor, and the
-    /// cursor is checkpointed with each page.
-    async fn sync_inventory(&mut self, base: &str) -> Result<(), Stop> {
-        let locations = records::repo::location_ids(&self.engine.pool, self.store_id).await?;
-        let key = Resource::InventoryLevels.key();
-        let finished = self.checkpoint.last.get(key).copied().unwrap_or(0);
-        for location in locations.into_iter().filter(|l| *l > finished) {
-            let mut path = match self.checkpoint.inventory_next.take() {
-                Some((partway, next)) if partway == location => next,
-                _ => format!("{base}/inventory_levels.json?limit={PAGE}&location_ids={location}"),
-            };
-            loop {
-                if self.cancelled().await? {
-                    return Err(Stop::Cancelled);
-                }
-                let reply = self.get(&path).await?;
-                let records = reply.records(key).map_err(fatal)?;
-                let mut tx = self.engine.pool.begin().await?;
-                let upserted =
-                    records::repo::upsert(&mut tx, self.store_id, Resource::InventoryLevels, &records).await?;
-                for Refused { why, .. } in upserted.refused {
-                    self.progress.event(format!("Skipped an inventory level: {why}"));
-                }
-                self.progress.resources.entry(key.into()).or_default().done += records.len() as i64;
-                match &reply.next_page {
-                    Some(next) => self.checkpoint.inventory_next = Some((location, next.clone())),
-                    None => {
-                        self.checkpoint.inventory_next = None;
-                        self.checkpoint.last.insert(key.into(), location);
-                    }
-                }
-                self.save(&mut tx).await?;
-                tx.commit().await?;
-                self.engine.hub.changed(self.store_id);
-                match &reply.next_page {
-                    Some(next) => path = next.clone(),
-                    None => break,
-                }
-            }
-        }
-        self.mark_done(Resource::InventoryLevels).await
-    }
-
-    async fn save(&self, conn: &mut crate::db::Conn) -> Result<(), Stop> {
+    pub(super) async fn save(&self, conn: &mut db::Conn) -> Result<(), Stop> {
         let checkpoint = serde_json::to_string(&self.checkpoint).unwrap_or_default();
         jobs::repo::save(conn, self.id, &checkpoint, &self.progress).await?;
         Ok(())
     }
 
+    /// Saves the checkpoint (and progress) on its own and tells the watchers.
+    pub(super) async fn save_now(&self) -> Result<(), Stop> {
+        let mut conn = self.engine.pool.acquire().await?;
+        self.save(&mut conn).await?;
+        self.engine.hub.changed(self.store_id);
+        Ok(())
+    }
+
     async fn finish(&mut self) -> Result<(), AppError> {
         self.progress.event("Finished".into());
+        self.progress.phase = None;
         let mut tx = self.engine.pool.begin().await?;
+        if self.kind == JobKind::Full {
+            let started = self.checkpoint.started_at.unwrap_or(0);
+            records::repo::sweep(&mut tx, self.store_id, started).await?;
+        }
         jobs::repo::end(&mut tx, self.id, JobState::Done, None, &self.progress).await?;
         stores::repo::mark_synced(&mut tx, self.store_id).await?;
         let counts = records::repo::counts(&mut tx, self.store_id).await?;

@@ -1,10 +1,13 @@
 //! Synchronization: the engine that runs each store's jobs (`engine`), one job's walk through a
-//! store (`job`), and "Sync now". Jobs, their checkpoints and progress are in the database
+//! store (`job`: a full sync by bulk operations in `bulk`, an incremental one by pages in
+//! `pages`), and "Sync now". Jobs, their checkpoints and progress are in the database
 //! (`jobs::repo`), so a job interrupted at any instant resumes without loss and without
 //! duplicates.
 
+mod bulk;
 mod engine;
 mod job;
+mod pages;
 
 pub use engine::{Engine, Handle};
 

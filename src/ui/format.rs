@@ -1,9 +1,49 @@
 //! Times, durations and progress in words, the same on the server and in the browser.
 
 use crate::{
-    jobs::{JobState, StoreProgress},
-    records::Resource,
+    jobs::{Count, JobState, Phase, StoreProgress},
+    records::Part,
 };
+
+/// "12,345": a count with thousands separators.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// Where one resource's sync is, with its phase's rate and time left.
+pub fn phase_words(count: &Count, now: i64) -> String {
+    let rate =
+        count.phase_rate(now).map(|r| format!(", {} per second", thousands(r.round() as i64))).unwrap_or_default();
+    match count.phase {
+        Some(Phase::Exporting) => {
+            format!("Shopify is exporting: {} objects so far{rate}", thousands(count.exported.unwrap_or(0)))
+        }
+        Some(Phase::Downloading) => "Downloading Shopify's export".into(),
+        Some(Phase::Importing) => {
+            let left = count
+                .phase_seconds_left(now)
+                .map(|s| format!(", about {} left", duration_words(s)))
+                .unwrap_or_default();
+            match count.total {
+                Some(total) => format!("Importing {} of {}{rate}{left}", thousands(count.done), thousands(total)),
+                None => format!("Importing: {} so far{rate}", thousands(count.done)),
+            }
+        }
+        Some(Phase::Done) => "Done".into(),
+        None => String::new(),
+    }
+}
 
 /// "3 minutes ago", for a time `then` seen at `now` (both Unix seconds).
 pub fn relative_time(then: i64, now: i64) -> String {
@@ -46,13 +86,21 @@ pub fn format_utc(secs: i64) -> String {
 
 /// One sentence for screen readers and the page: where the sync is.
 pub fn progress_summary(p: &StoreProgress) -> String {
-    let phase = p.progress.phase.as_deref().and_then(Resource::from_key).map(|r| r.label().to_lowercase());
+    let phase = p.progress.phase.as_deref().and_then(Part::from_key).map(|r| r.label().to_lowercase());
     match p.state {
         JobState::Queued => "Synchronization is queued and starts in a moment.".into(),
         JobState::Running => {
-            let mut text = format!("Synchronizing: {} of {} records", p.done(), p.total());
+            let mut text = format!("Synchronizing: {} of {} records", thousands(p.done()), thousands(p.total()));
             if let Some(phase) = phase {
                 text.push_str(&format!(", now {phase}"));
+            }
+            let exporting: Vec<String> = Part::ALL
+                .iter()
+                .filter(|r| p.progress.resources.get(r.key()).is_some_and(|c| c.phase == Some(Phase::Exporting)))
+                .map(|r| r.label().to_lowercase())
+                .collect();
+            if !exporting.is_empty() {
+                text.push_str(&format!("; Shopify is exporting the {}", exporting.join(", ")));
             }
             if let (Some(rate), Some(left)) = (p.rate(), p.seconds_left()) {
                 text.push_str(&format!(" ({rate:.0} per second, about {} left)", duration_words(left)));
@@ -60,7 +108,7 @@ pub fn progress_summary(p: &StoreProgress) -> String {
             text.push('.');
             text
         }
-        JobState::Done => format!("Synchronized {} records.", p.done()),
+        JobState::Done => format!("Synchronized {} records.", thousands(p.done())),
         JobState::Failed => format!("Synchronization stopped: {}.", p.error.as_deref().unwrap_or("unknown error")),
         JobState::Cancelled => "Synchronization was cancelled.".into(),
     }
@@ -75,6 +123,27 @@ mod tests {
         ids::{JobId, StoreId},
         jobs::{Count, JobKind, Progress},
     };
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(2000), "2,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(-1500), "-1,500");
+    }
+
+    #[test]
+    fn each_phase_says_how_far_it_is() {
+        let mut count = Count { done: 5_000, total: Some(100_000), ..Count::default() };
+        count.enter(Phase::Importing, 100);
+        count.done = 25_000;
+        assert_eq!(phase_words(&count, 110), "Importing 25,000 of 100,000, 2,000 per second, about 38 seconds left");
+        let mut exporting = Count { exported: Some(0), ..Count::default() };
+        exporting.enter(Phase::Exporting, 0);
+        exporting.exported = Some(12_345);
+        assert_eq!(phase_words(&exporting, 5), "Shopify is exporting: 12,345 objects so far, 2,469 per second");
+    }
 
     #[test]
     fn relative_times_read_naturally() {
@@ -94,7 +163,7 @@ mod tests {
 
     fn progress(state: JobState, done: i64, total: i64, started: i64, now: i64) -> StoreProgress {
         let mut resources = BTreeMap::new();
-        resources.insert("orders".to_owned(), Count { done, total: Some(total) });
+        resources.insert("orders".to_owned(), Count { done, total: Some(total), ..Count::default() });
         StoreProgress {
             store_id: StoreId(1),
             job_id: JobId(1),
@@ -113,9 +182,9 @@ mod tests {
     fn the_summary_says_where_the_sync_is_and_how_long_is_left() {
         assert_eq!(
             progress_summary(&progress(JobState::Running, 1250, 5000, 100, 110)),
-            "Synchronizing: 1250 of 5000 records, now orders (125 per second, about 30 seconds left)."
+            "Synchronizing: 1,250 of 5,000 records, now orders (125 per second, about 30 seconds left)."
         );
-        assert_eq!(progress_summary(&progress(JobState::Done, 5000, 5000, 100, 200)), "Synchronized 5000 records.");
+        assert_eq!(progress_summary(&progress(JobState::Done, 5000, 5000, 100, 200)), "Synchronized 5,000 records.");
         assert_eq!(duration_words(7200), "2 hours");
         assert_eq!(duration_words(150), "3 minutes");
     }

@@ -24,7 +24,7 @@ use crate::{
     error::AppError,
 };
 
-pub use format::{duration_words, format_utc, progress_summary, relative_time};
+pub use format::{duration_words, format_utc, phase_words, progress_summary, relative_time};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -5,12 +5,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{duration_words, error_view, format_utc, live, progress_summary, relative_time, stores::SyncNowButton};
+use super::{
+    duration_words, error_view, format_utc, live, phase_words, progress_summary, relative_time, stores::SyncNowButton,
+};
 use crate::{
     api::stores::{store_detail, StoreOverview},
     ids::StoreId,
     jobs::StoreProgress,
-    records::{self, CustomerRow, OrderRow, Page, ProductRow},
+    records::{self, AwaitingRow, CustomerRow, Page, ProductRow},
     stores::{PermissionRow, StoreState},
     webhooks::{WebhookHealth, TOPICS},
 };
@@ -129,7 +131,7 @@ fn SyncSection(progress: RwSignal<Option<StoreProgress>>) -> impl IntoView {
     let bars = move || {
         progress.with(|p| {
             let p = p.clone()?;
-            let rows = records::Resource::ALL
+            let rows = records::Part::ALL
                 .iter()
                 .map(|resource| {
                     let label = resource.label();
@@ -142,6 +144,7 @@ fn SyncSection(progress: RwSignal<Option<StoreProgress>>) -> impl IntoView {
                                 <progress max=total.max(1).to_string() value=count.done.to_string() aria-label=format!("{label} synchronized")></progress>
                             </td>
                             <td class="num">{format!("{} of {}", count.done, total)}</td>
+                            <td class="note">{phase_words(&count, p.now)}</td>
                         </tr>
                     }
                 })
@@ -219,41 +222,67 @@ fn Pager(name: &'static str, page: i64, pages: i64) -> impl IntoView {
 }
 
 #[component]
-fn OrdersSection(page: Page<OrderRow>) -> impl IntoView {
+fn OrdersSection(page: Page<AwaitingRow>) -> impl IntoView {
     let pages = page.pages();
+    // Rows come sorted by the location that ships them: one table per location.
+    let mut by_location: Vec<(String, Vec<AwaitingRow>)> = Vec::new();
+    for row in page.rows {
+        match by_location.last_mut() {
+            Some((location, rows)) if *location == row.location => rows.push(row),
+            _ => by_location.push((row.location.clone(), vec![row])),
+        }
+    }
+    let empty = by_location.is_empty().then(|| view! { <p class="empty">"Nothing awaits shipping."</p> });
+    let tables = by_location
+        .into_iter()
+        .map(|(location, rows)| {
+            let title = format!("Shipped from {location}");
+            view! {
+                <h3>{title.clone()}</h3>
+                <table aria-label=title>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Order"</th>
+                            <th scope="col">"Date"</th>
+                            <th scope="col">"Customer"</th>
+                            <th scope="col">"Ship to"</th>
+                            <th scope="col">"Items to ship"</th>
+                            <th scope="col">"Total weight"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {rows
+                            .into_iter()
+                            .map(|o| {
+                                let items = o
+                                    .items
+                                    .iter()
+                                    .map(|i| view! { <li>{format!("{} × {}", i.quantity, i.title)}</li> })
+                                    .collect_view();
+                                view! {
+                                    <tr>
+                                        <td>{o.name}</td>
+                                        <td>{o.date}</td>
+                                        <td>{o.customer.unwrap_or_default()}</td>
+                                        <td>{o.ship_to.unwrap_or_else(|| "No shipping address".into())}</td>
+                                        <td>
+                                            <ul class="items">{items}</ul>
+                                        </td>
+                                        <td class="num">{format!("{} g", o.total_weight)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+        })
+        .collect_view();
     view! {
         <section aria-labelledby="orders-heading">
             <h2 id="orders-heading">{format!("Orders awaiting shipping ({})", page.total)}</h2>
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">"Order"</th>
-                        <th scope="col">"Date"</th>
-                        <th scope="col">"Customer"</th>
-                        <th scope="col">"Ship to"</th>
-                        <th scope="col">"Items"</th>
-                        <th scope="col">"Total weight"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page
-                        .rows
-                        .into_iter()
-                        .map(|o| {
-                            view! {
-                                <tr>
-                                    <td>{o.name}</td>
-                                    <td>{o.date}</td>
-                                    <td>{o.customer.unwrap_or_default()}</td>
-                                    <td>{o.ship_to.unwrap_or_else(|| "No shipping address".into())}</td>
-                                    <td class="num">{o.items}</td>
-                                    <td class="num">{format!("{} g", o.total_weight)}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
+            {empty}
+            {tables}
             <Pager name="orders_page" page=page.page pages />
         </section>
     }

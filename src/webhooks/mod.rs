@@ -1,7 +1,10 @@
-//! Webhooks: each store subscribed to the topics storelink applies, Shopify's signed deliveries
-//! received on one endpoint, verified before anything is read, and applied through the same
-//! repository functions the sync uses. The scheduled sync keeps running beside them and
-//! repairs lost subscriptions.
+//! Webhooks: each store subscribed (through GraphQL) to the topics storelink applies, Shopify's
+//! signed deliveries received on one endpoint and verified before anything is read. A delivery
+//! about an order, product, customer, fulfillment order or inventory level is a notice of a
+//! change: notices are gathered per store for a moment and the records fetched as they are now
+//! in one `nodes` query (`refresh`), so every record is stored in one shape, GraphQL's, whatever
+//! told storelink of it. Deletions, uninstalls and the compliance topics apply at once. The
+//! scheduled sync keeps running beside them and repairs lost subscriptions.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +13,8 @@ mod apply;
 #[cfg(feature = "ssr")]
 mod receive;
 #[cfg(feature = "ssr")]
+mod refresh;
+#[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 mod subscriptions;
@@ -17,13 +22,14 @@ mod subscriptions;
 #[cfg(feature = "ssr")]
 pub use receive::{receive, Receiver, MAX_BODY};
 #[cfg(feature = "ssr")]
+pub use refresh::Refresher;
+#[cfg(feature = "ssr")]
 pub use subscriptions::{ensure, health, ShopAccess};
 
 /// The path Shopify delivers to, under the public URL.
 pub const PATH: &str = "/webhooks/shopify";
 
-/// The topics storelink subscribes each store to. Fulfillment orders are not synced yet, so
-/// their topics are left out.
+/// The topics storelink subscribes each store to, as deliveries name them.
 pub const TOPICS: &[&str] = &[
     "orders/create",
     "orders/updated",
@@ -35,8 +41,22 @@ pub const TOPICS: &[&str] = &[
     "customers/create",
     "customers/update",
     "inventory_levels/update",
+    "fulfillment_orders/moved",
+    "fulfillment_orders/placed_on_hold",
+    "fulfillment_orders/hold_released",
+    "fulfillment_orders/cancelled",
+    "fulfillment_orders/split",
+    "fulfillment_orders/merged",
+    "fulfillment_orders/rescheduled",
+    "fulfillment_orders/scheduled_fulfillment_order_ready",
+    "bulk_operations/finish",
     "app/uninstalled",
 ];
+
+/// A topic as GraphQL's `WebhookSubscriptionTopic` names it: `orders/create` → `ORDERS_CREATE`.
+pub fn graphql_topic(topic: &str) -> String {
+    topic.replace('/', "_").to_uppercase()
+}
 
 /// How a store's webhooks are doing, for its page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,10 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::{apply, repo};
+use super::{
+    apply::{self, Action},
+    repo, Refresher,
+};
 use crate::{db::Pool, error::AppError, ids::StoreId, progress::Hub, secrets::Sealer, stores};
 
 /// Shopify's largest payloads (orders with hundreds of lines) stay well under this.
@@ -20,13 +23,14 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 /// retrying but someone replaying an old body (signed, so genuine) under a new event id.
 const REPLAY_AFTER_SECS: i64 = 48 * 3600;
 
-/// What the endpoint needs: the database, the key that opens the stores' secrets, and the hub
-/// that tells open pages a store's data changed.
+/// What the endpoint needs: the database, the key that opens the stores' secrets, the hub that
+/// tells open pages a store's data changed, and the refresher that fetches changed records.
 #[derive(Clone)]
 pub struct Receiver {
     pub pool: Pool,
     pub sealer: Sealer,
     pub hub: Hub,
+    pub refresher: Refresher,
 }
 
 /// Whether `signature` is the base64 HMAC-SHA256 of `body` keyed with `secret`, compared in
@@ -58,7 +62,23 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
         Ok(Some(store_id)) => {
             let (topic, event_id) = (topic.to_owned(), event_id.to_owned());
             tokio::spawn(async move {
-                match apply::apply(&receiver.pool, store_id, &topic, &body).await {
+                let applied = match apply::apply(&receiver.pool, store_id, &topic, &body).await {
+                    Ok(Action::Refresh(gid)) => {
+                        receiver.refresher.notice(store_id, gid, event_id);
+                        return;
+                    }
+                    Ok(Action::BulkFinished) => {
+                        receiver.hub.bulk_finished(store_id);
+                        Ok(())
+                    }
+                    Ok(Action::AppGone { erase }) => match receiver.refresher.uninstall_confirmed(store_id).await {
+                        true => apply::apply_gone(&receiver.pool, store_id, erase).await,
+                        false => Ok(()),
+                    },
+                    Ok(Action::Applied) => Ok(()),
+                    Err(err) => Err(err),
+                };
+                match applied {
                     Ok(()) => {
                         if let Err(err) = repo::mark_applied(&receiver.pool, store_id, &event_id).await {
                             tracing::warn!(%store_id, topic, error = %err, "could not note a delivery as applied");

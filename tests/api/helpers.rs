@@ -125,7 +125,22 @@ async fn spawn_app_configured(
     emulated: bool,
     trust_forwarded_for: bool,
 ) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_app_in(tempfile::tempdir().unwrap(), public_url, run_sync, sync_secs, emulated, trust_forwarded_for).await
+}
+
+/// An app whose data directory (and database) a test prepared, syncing or not.
+pub async fn spawn_app_on(dir: tempfile::TempDir, run_sync: bool) -> TestApp {
+    spawn_app_in(dir, None, run_sync, 3600, true, false).await
+}
+
+async fn spawn_app_in(
+    dir: tempfile::TempDir,
+    public_url: Option<&str>,
+    run_sync: bool,
+    sync_secs: u64,
+    emulated: bool,
+    trust_forwarded_for: bool,
+) -> TestApp {
     let emulator = Emulator::start(&emulator_config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -229,6 +244,21 @@ impl TestApp {
         log["requests"].as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap().to_owned()).collect()
     }
 
+    /// Every request the emulated Shopify has had went to GraphQL, the token endpoint or a bulk
+    /// result file: storelink made no REST call.
+    pub async fn assert_no_rest_call(&self) {
+        let paths = self.shopify_paths(10_000).await;
+        let rest: Vec<&String> = paths
+            .iter()
+            .filter(|p| {
+                !p.ends_with("/graphql.json")
+                    && !p.starts_with("/admin/oauth/access_token")
+                    && !p.starts_with("/_storage/")
+            })
+            .collect();
+        assert!(!paths.is_empty() && rest.is_empty(), "REST calls: {rest:?}");
+    }
+
     /// Everything registration may write, to show a failure changed nothing.
     pub async fn store_snapshot(&self) -> Vec<i64> {
         let mut counts = Vec::new();
@@ -285,6 +315,129 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// A node's gid, from its JSON.
+fn gid_of(node: &Value) -> String {
+    node["id"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Every node the emulated shop has, read page by page through GraphQL with the store's token
+/// (the truth a sync must equal), keyed by gid, without `__parentId`; and each child's parent.
+pub async fn emulator_nodes(
+    app: &TestApp,
+    store: storelink::ids::StoreId,
+) -> (std::collections::BTreeMap<String, Value>, std::collections::BTreeMap<String, String>) {
+    use storelink::{
+        records::graphql::{lines, Finisher},
+        shopify::{client::ShopifyClient, graphql::Query, queries},
+    };
+    let shopify = ShopifyClient::new(Some(app.emulator.url()), std::time::Duration::from_secs(30)).unwrap();
+    // Each query with a token renewed when due, as the server's own calls are.
+    let ask = |text: String, variables: Value| {
+        let shopify = &shopify;
+        async move {
+            let query = Query { text: &text, variables, cost: 900.0 };
+            let answer = app
+                .tokens
+                .call(store, |access| {
+                    let query = &query;
+                    async move { shopify.graphql(&access.domain, &access.token, query, &mut |_| {}).await }
+                })
+                .await
+                .unwrap_or_else(|err| panic!("reading the emulated shop: {err:?}"));
+            answer.read::<Value>().unwrap()
+        }
+    };
+    let mut all = Vec::new();
+    for (key, text) in [
+        ("locations", queries::PAGE_LOCATIONS),
+        ("products", queries::PAGE_PRODUCTS),
+        ("customers", queries::PAGE_CUSTOMERS),
+        ("orders", queries::PAGE_ORDERS),
+    ] {
+        let mut after: Option<String> = None;
+        loop {
+            let data = ask(text.to_owned(), json!({"first": 1, "after": after, "query": null})).await;
+            let nodes = data[key]["nodes"].as_array().cloned().unwrap_or_default();
+            let (found, unfinished) = lines(nodes, None);
+            all.extend(found);
+            let mut finisher = Finisher::new(unfinished);
+            while let Some((part, text, variables)) = finisher.next_query() {
+                let data = ask(text, variables).await;
+                finisher.answered(part, data).unwrap();
+            }
+            all.extend(finisher.lines);
+            if data[key]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = data[key]["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        }
+    }
+    let (mut nodes, mut parents) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    for line in all {
+        let mut node: Value = serde_json::from_str(line.get()).unwrap();
+        if node["__typename"] == "InventoryItem" {
+            continue;
+        }
+        // Inventory levels are kept by location and item, named in their own fields.
+        if let Some(parent) = node.as_object_mut().unwrap().remove("__parentId") {
+            if node["__typename"] != "InventoryLevel" {
+                parents.insert(gid_of(&node), parent.as_str().unwrap().to_owned());
+            }
+        }
+        nodes.insert(gid_of(&node), node);
+    }
+    (nodes, parents)
+}
+
+/// Every node storelink holds for the store, keyed by gid, as [`emulator_nodes`] gives them.
+pub async fn stored_nodes(app: &TestApp, store: storelink::ids::StoreId) -> std::collections::BTreeMap<String, Value> {
+    let mut nodes = std::collections::BTreeMap::new();
+    for table in [
+        "synced_locations",
+        "synced_products",
+        "synced_variants",
+        "synced_inventory_levels",
+        "synced_customers",
+        "synced_orders",
+        "synced_order_lines",
+        "synced_fulfillment_orders",
+        "synced_fulfillment_order_lines",
+    ] {
+        let sql = format!("SELECT raw FROM {table} WHERE store_id = ?");
+        let rows: Vec<RawJson> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store).fetch_all(&app.pool).await.unwrap();
+        for RawJson(raw) in rows {
+            let mut node: Value = serde_json::from_str(&raw).unwrap();
+            node.as_object_mut().unwrap().remove("__parentId");
+            let gid = gid_of(&node);
+            assert!(nodes.insert(gid.clone(), node).is_none(), "{gid} is stored twice");
+        }
+    }
+    nodes
+}
+
+/// Each stored child's parent gid, as its row records it.
+pub async fn stored_parents(
+    app: &TestApp,
+    store: storelink::ids::StoreId,
+) -> std::collections::BTreeMap<String, String> {
+    let mut parents = std::collections::BTreeMap::new();
+    for (table, child, column, parent) in [
+        ("synced_variants", "ProductVariant", "product_id", "Product"),
+        ("synced_order_lines", "LineItem", "order_id", "Order"),
+        ("synced_fulfillment_orders", "FulfillmentOrder", "order_id", "Order"),
+        ("synced_fulfillment_order_lines", "FulfillmentOrderLineItem", "fulfillment_order_id", "FulfillmentOrder"),
+    ] {
+        let sql = format!("SELECT id, {column} FROM {table} WHERE store_id = ?");
+        let rows: Vec<(i64, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store).fetch_all(&app.pool).await.unwrap();
+        for (id, of) in rows {
+            parents.insert(format!("gid://shopify/{child}/{id}"), format!("gid://shopify/{parent}/{of}"));
+        }
+    }
+    parents
 }
 
 /// The error a server function answered with, as JSON.

@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 with its own SQLite database, driven over HTTP.
 
 mod auth;
+mod bulk;
 mod cli;
 mod dev_apps;
 mod hardening;
@@ -10,5 +11,6 @@ mod roles;
 mod secrets;
 mod stores;
 mod sync;
+mod upgrade;
 mod users;
 mod webhooks;

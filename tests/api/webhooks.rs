@@ -79,18 +79,20 @@ async fn an_order_created_in_shopify_arrives_by_webhook_and_lands() {
     let created = app.emulator_post("/shops/acme/orders", json!({})).await;
     let id = created["order"]["id"].as_i64().unwrap();
     wait_for(&app, "the new order", &format!("SELECT COUNT(*) FROM synced_orders WHERE id = {id}")).await;
-    assert_eq!(app.synced_order(id).await.unwrap(), created["order"]);
+    // The delivery was a notice: the order was fetched as Shopify has it now, and stored in the
+    // one shape every record has, with its line items and fulfillment orders.
+    assert_eq!(app.synced_order(id).await.unwrap()["id"], created["order"]["admin_graphql_api_id"]);
     assert!(count(&app, &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store}")).await >= 1);
-    let orders_count = count(&app, &format!("SELECT orders_count FROM stores WHERE id = {store}")).await;
-    assert_eq!(orders_count, count(&app, "SELECT COUNT(*) FROM synced_orders").await);
+    crate::sync::assert_exact_copy(&app, storelink::ids::StoreId(store), "acme").await;
 }
 
 #[tokio::test]
 async fn forged_unsigned_unknown_truncated_and_oversized_deliveries_are_refused_and_change_nothing() {
     let app = spawn_app().await;
     let store = connected(&app, "acme").await;
-    let orders_before = count(&app, "SELECT COUNT(*) FROM synced_orders").await;
-    let body = order_update(77, "forged", "2026-11-20T10:00:00-05:00");
+    let existing: i64 = count(&app, "SELECT MIN(id) FROM synced_orders").await;
+    let stored_before = app.synced_order(existing).await;
+    let body = order_update(existing, "forged", "2026-11-20T10:00:00-05:00");
     let good = sign(SHOP_SECRET, &body);
     let forged = sign("shpss_not_the_secret", &body);
     let base = |signature: &str| -> Vec<(&'static str, String)> {
@@ -115,10 +117,13 @@ async fn forged_unsigned_unknown_truncated_and_oversized_deliveries_are_refused_
     let huge_signature = sign(SHOP_SECRET, &huge);
     assert_eq!(deliver(&app, &base(&huge_signature), huge).await, StatusCode::PAYLOAD_TOO_LARGE, "oversized");
 
-    // A correctly signed one is then accepted, which shows the refusals were for their reasons.
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = 'evt-forged'").await, 0);
+    assert_eq!(app.synced_order(existing).await, stored_before, "nothing changed");
+    // A correctly signed one is then accepted, which shows the refusals were for their reasons;
+    // its body is only a notice, so the words it carries never become the order's.
     assert_eq!(deliver(&app, &base(&good), body).await, StatusCode::OK);
-    wait_for(&app, "the signed order", "SELECT COUNT(*) FROM synced_orders WHERE id = 77").await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM synced_orders").await, orders_before + 1);
+    wait_for(&app, "the signed notice", &applied("evt-forged")).await;
+    assert_eq!(app.synced_order(existing).await.unwrap()["note"], stored_before.unwrap()["note"]);
     let rejected = count(&app, &format!("SELECT webhooks_rejected FROM stores WHERE id = {store}")).await;
     assert_eq!(rejected, 2, "the forged and the truncated delivery name a known shop");
 }
@@ -140,17 +145,21 @@ async fn a_repeated_delivery_is_applied_once_and_an_older_version_never_wins() {
             deliver(app, &headers, body).await
         }
     };
-    let newer = order_update(88, "newer", "2026-11-20T12:00:00-05:00");
+    let id: i64 = count(&app, "SELECT MIN(id) FROM synced_orders").await;
+    // Shopify's order now says "newer" (its own delivery of that is left to arrive as it may).
+    app.emulator_post(&format!("/shops/acme/orders/{id}/update"), json!({"note": "newer"})).await;
+    let newer = order_update(id, "newer", "2026-11-20T12:00:00-05:00");
     assert_eq!(send("evt-1", newer.clone()).await, StatusCode::OK);
     assert_eq!(send("evt-1", newer).await, StatusCode::OK);
-    wait_for(&app, "the order", "SELECT COUNT(*) FROM synced_orders WHERE id = 88").await;
+    wait_for(&app, "the notice", &applied("evt-1")).await;
     let deliveries = format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store} AND event_id = 'evt-1'");
     assert_eq!(count(&app, &deliveries).await, 1);
+    assert_eq!(app.synced_order(id).await.unwrap()["note"], "newer");
 
-    assert_eq!(send("evt-2", order_update(88, "older", "2026-11-20T11:00:00-05:00")).await, StatusCode::OK);
-    // Applying runs after the answer: wait until the stale delivery has been applied.
+    // A stale delivery is only a notice too: the order is fetched as it is, still "newer".
+    assert_eq!(send("evt-2", order_update(id, "older", "2026-11-20T11:00:00-05:00")).await, StatusCode::OK);
     wait_for(&app, "the stale delivery", &applied("evt-2")).await;
-    assert_eq!(app.synced_order(88).await.unwrap()["note"], "newer");
+    assert_eq!(app.synced_order(id).await.unwrap()["note"], "newer");
 }
 
 #[tokio::test]
@@ -217,6 +226,26 @@ async fn uninstalling_the_app_disconnects_the_store_and_deletes_its_credentials(
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE action = 'App uninstalled'").await, 1);
 }
 
+#[tokio::test]
+async fn a_replayed_uninstall_or_deletion_is_checked_with_shopify_and_changes_nothing() {
+    let app = spawn_app().await;
+    let store = connected(&app, "acme").await;
+    let product: i64 =
+        sqlx::query_scalar("SELECT id FROM synced_products ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
+    // Genuine, signed bodies, sent again while the app is installed and the product exists.
+    compliance(&app, "app/uninstalled", json!({"id": 1, "myshopify_domain": "acme.myshopify.com"})).await;
+    compliance(&app, "products/delete", json!({"id": product})).await;
+    let handled = "SELECT COUNT(*) = 2 FROM webhook_deliveries WHERE applied_at IS NOT NULL
+                   AND topic IN ('app/uninstalled', 'products/delete')";
+    wait_for(&app, "both deliveries to be handled", handled).await;
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM stores WHERE id = {store} AND state = 'connected'")).await,
+        1
+    );
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM store_credentials WHERE store_id = {store}")).await, 1);
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM synced_products WHERE id = {product}")).await, 1);
+}
+
 /// Sends a compliance topic the way Shopify does: to the address configured for the app.
 async fn compliance(app: &TestApp, topic: &str, payload: Value) {
     app.emulator_post(
@@ -235,7 +264,11 @@ async fn the_compliance_topics_erase_and_record_what_they_ask() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!(app.synced_order(order).await.unwrap()["customer"]["id"], customer, "the column matches the JSON");
+    assert_eq!(
+        app.synced_order(order).await.unwrap()["customer"]["id"],
+        format!("gid://shopify/Customer/{customer}"),
+        "the column matches the JSON"
+    );
     let customers_orders: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_orders WHERE customer_id = ?")
         .bind(customer)
         .fetch_all(&app.pool)
@@ -256,17 +289,31 @@ async fn the_compliance_topics_erase_and_record_what_they_ask() {
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM synced_customers WHERE id = {customer}")).await, 0);
     for id in customers_orders {
         let redacted = app.synced_order(id).await.unwrap();
-        for personal in ["customer", "email", "phone", "billing_address", "shipping_address", "client_details"] {
+        for personal in ["customer", "email", "phone", "billingAddress", "shippingAddress"] {
             assert!(redacted.get(personal).is_none(), "order {id} still has {personal}");
         }
-        assert!(redacted.get("line_items").is_some(), "order {id} keeps what is not personal");
+        assert!(redacted.get("name").is_some(), "order {id} keeps what is not personal");
+        assert!(redacted.get("totalPriceSet").is_some(), "order {id} keeps its total");
     }
     let left = format!("SELECT COUNT(*) FROM synced_orders WHERE customer_id = {customer} OR customer_name IS NOT NULL AND id = {order}");
     assert_eq!(count(&app, &left).await, 0, "no personal data of the customer remains in the columns");
 
-    compliance(&app, "shop/redact", json!({"shop_id": 1, "shop_domain": "acme.myshopify.com"})).await;
+    // Shopify sends shop/redact once the app is uninstalled; while it still accepts the app, a
+    // signed one is a replay, and nothing is erased.
+    let redact = json!({"shop_id": 1, "shop_domain": "acme.myshopify.com"});
+    compliance(&app, "shop/redact", redact.clone()).await;
+    let handled = "SELECT COUNT(*) FROM webhook_deliveries WHERE topic = 'shop/redact' AND applied_at IS NOT NULL";
+    wait_for(&app, "the first shop/redact to be handled", handled).await;
+    assert!(count(&app, &format!("SELECT COUNT(*) FROM synced_orders WHERE store_id = {store}")).await > 0);
+    // The app is uninstalled (its app/uninstalled delivery lost); now the erasure is real.
+    app.shop_faults("acme", json!({"token_revoked": true})).await;
+    compliance(&app, "shop/redact", redact).await;
     wait_for(&app, "the shop's erasure", &format!("SELECT COUNT(*) = 0 FROM synced_orders WHERE store_id = {store}"))
         .await;
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM stores WHERE id = {store} AND state = 'disconnected'")).await,
+        1
+    );
     for table in ["synced_orders", "synced_products", "synced_customers", "synced_locations", "synced_inventory_levels"]
     {
         assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM {table} WHERE store_id = {store}")).await, 0, "{table}");
@@ -337,4 +384,32 @@ async fn disconnecting_removes_every_subscription_from_shopify() {
     let report: String = response.json().await.unwrap();
     assert!(report.contains(&format!("{} webhook subscriptions removed", TOPICS.len())), "{report}");
     assert_eq!(app.emulator.state.shop("acme").unwrap().subscriptions.lock().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn a_burst_of_change_notices_is_fetched_in_a_few_nodes_queries() {
+    let app = spawn_app().await;
+    connected(&app, "acme").await;
+    let orders: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT 10").fetch_all(&app.pool).await.unwrap();
+    let queries =
+        || async { app.emulator_get("/stats").await["by_endpoint"]["POST graphql.json"].as_u64().unwrap_or(0) };
+    let before = queries().await;
+    // Thirty notices: each of ten orders changed three times.
+    for round in 0..3 {
+        for id in &orders {
+            app.emulator_post(&format!("/shops/acme/orders/{id}/update"), json!({"note": format!("round {round}")}))
+                .await;
+        }
+    }
+    let current =
+        "SELECT COUNT(*) = 30 FROM webhook_deliveries WHERE topic = 'orders/updated' AND applied_at IS NOT NULL";
+    wait_for(&app, "every notice to be applied", current).await;
+    for id in &orders {
+        assert_eq!(app.synced_order(*id).await.unwrap()["note"], "round 2", "order {id} is current");
+    }
+    let asked = queries().await - before;
+    println!("30 notices of 10 orders: {asked} GraphQL queries");
+    assert!(asked < 10, "{asked} queries: fewer than one per order");
+    app.assert_no_rest_call().await;
 }

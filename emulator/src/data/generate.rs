@@ -1,12 +1,13 @@
 //! The seeded generation: the same seed gives the same shop, with ids, ages, statuses and
 //! missing fields spread the way real shops have them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use time::UtcOffset;
 
 use super::{
+    fulfillment::{FULFILLMENT_ORDER_IDS, FULFILLMENT_ORDER_LINE_IDS},
     mix,
     pools::{ADJECTIVES, CITIES, FIRST_NAMES, LAST_NAMES, LOCATION_NAMES, NOUNS, STREETS, TAGS},
     Address, Customer, Line, Location, Order, Product, ShopData, Variant, DAY,
@@ -75,6 +76,9 @@ impl ShopData {
             customers: BTreeMap::new(),
             orders: BTreeMap::new(),
             rng: StdRng::seed_from_u64(0),
+            fulfillment_order_index: HashMap::new(),
+            last_fulfillment_order_id: FULFILLMENT_ORDER_IDS,
+            last_fulfillment_order_line_id: FULFILLMENT_ORDER_LINE_IDS,
         };
 
         let mut ids = Ids(LOCATION_IDS);
@@ -94,7 +98,21 @@ impl ShopData {
         let (mut product_ids, mut variant_ids, mut item_ids) =
             (Ids(PRODUCT_IDS), Ids(VARIANT_IDS), Ids(INVENTORY_ITEM_IDS));
         for n in 0..config.products {
-            let product = random_product(&mut rng, n, now, &mut product_ids, &mut variant_ids, &mut item_ids);
+            let mut product = random_product(&mut rng, n, now, &mut product_ids, &mut variant_ids, &mut item_ids);
+            if let Some(count) = config.variants {
+                let template = product.variants[0].clone();
+                product.variants.truncate(count.max(1));
+                while product.variants.len() < count {
+                    let v = product.variants.len() + 1;
+                    product.variants.push(Variant {
+                        id: variant_ids.next(&mut rng),
+                        inventory_item_id: item_ids.next(&mut rng),
+                        title: format!("Option {v}"),
+                        sku: format!("{}-{v}", template.sku),
+                        ..template.clone()
+                    });
+                }
+            }
             data.products.insert(product.id, product);
         }
 
@@ -158,6 +176,10 @@ impl ShopData {
                 }
                 customer.last_order = Some((id, number));
             }
+        }
+        let order_ids: Vec<u64> = data.orders.keys().copied().collect();
+        for id in order_ids {
+            data.assign_fulfillment_orders(id);
         }
         data.rng = rng;
         data
@@ -230,6 +252,7 @@ impl ShopData {
             lines,
             tags: TAGS[rng.gen_range(0..TAGS.len())].to_owned(),
             note: rng.gen_ratio(1, 10).then(|| "Leave at the back door, s'il vous plaît.".to_owned()),
+            fulfillment_orders: Vec::new(),
         }
     }
 }

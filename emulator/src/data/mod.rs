@@ -4,17 +4,21 @@
 //! Shopify's JSON shapes on request (`render`).
 
 mod changes;
+pub mod fulfillment;
 mod generate;
-mod pools;
+pub(crate) mod pools;
 mod render;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rand::rngs::StdRng;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime, UtcOffset};
 
-use self::pools::{FIRST_NAMES, LAST_NAMES};
-pub use self::render::money;
+pub use self::{changes::MAX_VARIANTS, render::money};
+use self::{
+    fulfillment::FulfillmentOrder,
+    pools::{FIRST_NAMES, LAST_NAMES},
+};
 
 pub const DAY: i64 = 86_400;
 
@@ -118,6 +122,8 @@ pub struct Order {
     pub lines: Vec<Line>,
     pub tags: String,
     pub note: Option<String>,
+    /// What each location must ship; see `fulfillment`.
+    pub fulfillment_orders: Vec<FulfillmentOrder>,
 }
 
 /// Shopify's `status` filter for orders.
@@ -139,13 +145,30 @@ impl Order {
         }
     }
 
-    fn subtotal_cents(&self) -> i64 {
+    pub fn subtotal_cents(&self) -> i64 {
         self.lines.iter().map(|l| l.price_cents * l.quantity).sum()
+    }
+
+    /// Subtotal, tax, shipping and total, in cents, as every rendering shows them.
+    pub fn totals(&self) -> Totals {
+        let subtotal = self.subtotal_cents();
+        let shipping = if self.ship_to.is_some() { 500 + (self.id % 10) as i64 * 100 } else { 0 };
+        let tax = (subtotal * 6 + 50) / 100;
+        Totals { subtotal, tax, shipping, total: subtotal + tax + shipping }
     }
 
     pub fn total_weight(&self) -> i64 {
         self.lines.iter().map(|l| l.grams * l.quantity).sum()
     }
+}
+
+/// An order's money, in cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub subtotal: i64,
+    pub tax: i64,
+    pub shipping: i64,
+    pub total: i64,
 }
 
 /// Everything one shop holds. Maps are keyed by id, so `since_id` walks are range scans.
@@ -160,6 +183,10 @@ pub struct ShopData {
     pub customers: BTreeMap<u64, Customer>,
     pub orders: BTreeMap<u64, Order>,
     rng: StdRng,
+    /// Fulfillment order id → order id.
+    fulfillment_order_index: HashMap<u64, u64>,
+    last_fulfillment_order_id: u64,
+    last_fulfillment_order_line_id: u64,
 }
 
 impl ShopData {
@@ -184,7 +211,7 @@ impl ShopData {
         (mix(inventory_item_id ^ location_id.rotate_left(17)) % 120) as i64 - 5
     }
 
-    fn total_available(&self, inventory_item_id: u64) -> i64 {
+    pub fn total_available(&self, inventory_item_id: u64) -> i64 {
         self.locations.keys().map(|l| self.available(inventory_item_id, *l)).sum()
     }
 
@@ -205,7 +232,7 @@ impl ShopData {
 }
 
 /// splitmix64: a stable hash for values derived from ids (inventory counts).
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);

@@ -45,11 +45,11 @@ pub(super) const LAST_NAMES: &[&str] = &[
     "Martínez",
     "Berg",
 ];
-pub(super) const STREETS: &[&str] =
+pub(crate) const STREETS: &[&str] =
     &["Chestnut Street", "Rue de Rivoli", "Königstraße", "Main Street", "Calle Mayor", "Ørstedsvej", "King's Road"];
 /// city, province, province code, country, country code, zip, latitude, longitude
-pub(super) type City = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, f64, f64);
-pub(super) const CITIES: &[City] = &[
+pub(crate) type City = (&'static str, &'static str, &'static str, &'static str, &'static str, &'static str, f64, f64);
+pub(crate) const CITIES: &[City] = &[
     ("Louisville", "Kentucky", "KY", "United States", "US", "40202", 38.25, -85.76),
     ("Ottawa", "Ontario", "ON", "Canada", "CA", "K2P 1L4", 45.42, -75.69),
     ("Paris", "Île-de-France", "IDF", "France", "FR", "75001", 48.86, 2.35),

@@ -121,6 +121,9 @@ presentment_prices admin_graphql_api_id image_id",
 
 const EMPTY: Literal = Literal("[]");
 
+/// The most variants REST shows of one product.
+const REST_VARIANTS: usize = 100;
+
 impl Address {
     fn render(&self, phone: Option<&str>) -> Value {
         parsed(|out| self.write(&SKELETONS.address, phone, 0, 0, out))
@@ -245,7 +248,9 @@ impl ShopData {
     pub fn write_product(&self, product: &Product, out: &mut Vec<u8>) {
         let created_at = self.timestamp(product.created_at);
         let updated_at = self.timestamp(product.updated_at);
-        let variants = array(&product.variants, |v, out| {
+        // REST returns no more than 100 variants of a product (GraphQL has them all).
+        let shown = &product.variants[..product.variants.len().min(REST_VARIANTS)];
+        let variants = array(shown, |v, out| {
             let position = product.variants.iter().position(|x| x.id == v.id).unwrap_or(0) + 1;
             let available = self.total_available(v.inventory_item_id);
             let prices = Raw(format!(
@@ -280,7 +285,7 @@ impl ShopData {
                 ],
             );
         });
-        let values: Vec<&str> = product.variants.iter().map(|v| v.title.as_str()).collect();
+        let values: Vec<&str> = shown.iter().map(|v| v.title.as_str()).collect();
         let options =
             json!([{"id": product.id + 1, "product_id": product.id, "name": "Size", "position": 1, "values": values}]);
         SKELETONS.product.write(
@@ -347,10 +352,7 @@ impl ShopData {
     }
 
     pub fn write_order(&self, order: &Order, out: &mut Vec<u8>) {
-        let subtotal = order.subtotal_cents();
-        let shipping = if order.ship_to.is_some() { 500 + (order.id % 10) as i64 * 100 } else { 0 };
-        let tax = (subtotal * 6 + 50) / 100;
-        let total = subtotal + tax + shipping;
+        let super::Totals { subtotal, tax, shipping, total } = order.totals();
         let fulfillment_status = order.fulfilled.then_some("fulfilled");
         let unfulfillable = order.fulfilled || order.cancelled_at.is_some();
         let lines = array(&order.lines, |line, out| {
@@ -521,47 +523,48 @@ impl ShopData {
 
     /// Fulfillment orders: what each location must ship for the order.
     pub fn render_fulfillment_orders(&self, order: &Order) -> Vec<Value> {
-        let Some(location) = self.first_location() else { return Vec::new() };
-        let mut value = TEMPLATES.fulfillment_order.clone();
-        let fo_id = order.id + 3;
-        let status = if order.cancelled_at.is_some() {
-            "cancelled"
-        } else if order.fulfilled {
-            "closed"
-        } else {
-            "open"
-        };
-        let location_address = location.address.render(None);
-        let destination = order.ship_to.map(|a| {
-            let r = a.render(None);
-            json!({"id": order.id + 13, "address1": r["address1"], "address2": r["address2"], "city": r["city"],
-                   "company": null, "country": r["country"], "email": order.email, "first_name": r["first_name"],
-                   "last_name": r["last_name"], "phone": r["phone"], "province": r["province"], "zip": r["zip"]})
-        });
-        let lines: Vec<Value> = order
-            .lines
+        order
+            .fulfillment_orders
             .iter()
-            .map(|l| {
-                json!({"id": l.id + 5, "shop_id": self.shop_id, "fulfillment_order_id": fo_id, "quantity": l.quantity,
-                       "line_item_id": l.id, "inventory_item_id": l.inventory_item_id,
-                       "fulfillable_quantity": if status == "open" { l.quantity } else { 0 }, "variant_id": l.variant_id})
+            .filter_map(|fo| {
+                let location = self.locations.get(&fo.location_id)?;
+                let mut value = TEMPLATES.fulfillment_order.clone();
+                let status = fo.status.rest();
+                let location_address = location.address.render(None);
+                let destination = order.ship_to.map(|a| {
+                    let r = a.render(None);
+                    json!({"id": order.id + 13, "address1": r["address1"], "address2": r["address2"], "city": r["city"],
+                           "company": null, "country": r["country"], "email": order.email, "first_name": r["first_name"],
+                           "last_name": r["last_name"], "phone": r["phone"], "province": r["province"], "zip": r["zip"]})
+                });
+                let lines: Vec<Value> = fo
+                    .lines
+                    .iter()
+                    .filter_map(|fl| {
+                        let l = order.lines.iter().find(|l| l.id == fl.line_item_id)?;
+                        Some(json!({"id": fl.id, "shop_id": self.shop_id, "fulfillment_order_id": fo.id,
+                               "quantity": fl.total, "line_item_id": l.id, "inventory_item_id": l.inventory_item_id,
+                               "fulfillable_quantity": fl.remaining, "variant_id": l.variant_id}))
+                    })
+                    .collect();
+                let open = fo.status.fulfillable() && fo.remaining() > 0;
+                patch(
+                    &mut value,
+                    json!({
+                        "id": fo.id, "created_at": self.timestamp(fo.created_at), "updated_at": self.timestamp(fo.updated_at),
+                        "shop_id": self.shop_id, "order_id": order.id, "assigned_location_id": location.id,
+                        "request_status": "unsubmitted", "status": status,
+                        "supported_actions": if open { json!(["create_fulfillment", "move"]) } else { json!([]) },
+                        "destination": destination, "line_items": lines,
+                        "assigned_location": {"address1": location_address["address1"], "address2": null,
+                            "city": location_address["city"], "country_code": location_address["country_code"],
+                            "location_id": location.id, "name": location.name, "phone": null,
+                            "province": location_address["province"], "zip": location_address["zip"]},
+                    }),
+                );
+                Some(value)
             })
-            .collect();
-        patch(
-            &mut value,
-            json!({
-                "id": fo_id, "created_at": self.timestamp(order.created_at), "updated_at": self.timestamp(order.updated_at),
-                "shop_id": self.shop_id, "order_id": order.id, "assigned_location_id": location.id,
-                "request_status": "unsubmitted", "status": status,
-                "supported_actions": if status == "open" { json!(["create_fulfillment", "move"]) } else { json!([]) },
-                "destination": destination, "line_items": lines,
-                "assigned_location": {"address1": location_address["address1"], "address2": null,
-                    "city": location_address["city"], "country_code": location_address["country_code"],
-                    "location_id": location.id, "name": location.name, "phone": null,
-                    "province": location_address["province"], "zip": location_address["zip"]},
-            }),
-        );
-        vec![value]
+            .collect()
     }
 
     pub fn render_inventory_level(&self, location_id: u64, item: u64, available: i64) -> Value {

@@ -88,8 +88,14 @@ pub async fn handle(State(emu): State<Arc<EmulatorState>>, req: Request) -> Resp
     let body = axum::body::to_bytes(body, MAX_BODY).await.unwrap_or_default();
 
     pause(&shop).await;
+    let graphql_version = match (&parts.method, Route::parse(&path)) {
+        (&Method::POST, Route::Api { version, rest }) if rest == ["graphql"] => Some(version),
+        _ => None,
+    };
     let (answer, endpoint) = if grant {
         (oauth::serve(&emu, &shop, &parts.headers, &body), oauth::ENDPOINT.to_owned())
+    } else if let Some(version) = graphql_version {
+        (graphql(&emu, &shop, &parts.headers, &version, &body).await, "graphql.json".to_owned())
     } else {
         serve(&emu, &shop, &parts.method, &parts.headers, &path, &query, body)
     };
@@ -144,14 +150,7 @@ fn serve(
     }
     let app = match authenticated(shop, headers, emu.clock.elapsed()) {
         Some(app) if !faults.token_revoked => app,
-        _ => {
-            let answer = Answer::error(
-                StatusCode::UNAUTHORIZED,
-                json!("[API] Invalid API key or access token (unrecognized login or wrong password)"),
-            )
-            .header("www-authenticate", "Basic Realm=\"Shopify API Authentication\"");
-            return (Some(answer), endpoint);
-        }
+        _ => return (Some(unauthorized()), endpoint),
     };
     let admission = shop.bucket.lock().expect("bucket lock").admit(emu.clock.elapsed());
     let call_limit = Bucket::header(&admission);
@@ -182,6 +181,35 @@ fn serve(
         Route::Unknown => Answer::not_found(),
     };
     (Some(answer.header("x-shopify-shop-api-call-limit", &call_limit)), endpoint)
+}
+
+fn unauthorized() -> Answer {
+    Answer::error(
+        StatusCode::UNAUTHORIZED,
+        json!("[API] Invalid API key or access token (unrecognized login or wrong password)"),
+    )
+    .header("www-authenticate", "Basic Realm=\"Shopify API Authentication\"")
+}
+
+/// `POST /admin/api/{version}/graphql.json`: REST's front door (faults, shop state, the token),
+/// then the GraphQL API with its own points bucket instead of the REST leaky bucket.
+async fn graphql(
+    emu: &Arc<EmulatorState>,
+    shop: &Arc<Shop>,
+    headers: &HeaderMap,
+    version: &str,
+    body: &[u8],
+) -> Option<Answer> {
+    let faults = shop.faults.lock().expect("faults lock").clone();
+    if let Err(interrupted) = shop_faults(&faults) {
+        return interrupted;
+    }
+    let app = match authenticated(shop, headers, emu.clock.elapsed()) {
+        Some(app) if !faults.token_revoked => app,
+        _ => return Some(unauthorized()),
+    };
+    let reply = crate::graphql::serve(emu, shop, app, version, headers, body, faults.throttle_storm).await;
+    Some(Answer::bytes(reply.status, reply.body).header("x-shopify-api-version", version))
 }
 
 /// The faults that strike before Shopify looks at who is asking: a dropped connection

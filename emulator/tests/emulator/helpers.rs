@@ -22,11 +22,12 @@ pub const ALL_SCOPES: &[&str] = &[
     "read_merchant_managed_fulfillment_orders",
 ];
 
-/// A shop description with the limits off, to be adjusted per test.
+/// A shop description with the limits (REST and GraphQL) off, to be adjusted per test.
 pub fn shop(handle: &str) -> Value {
     json!({
         "handle": handle, "access_token": TOKEN, "api_key": API_KEY, "shared_secret": SECRET,
         "scopes": ALL_SCOPES, "plan": {"bucket": 100000, "leak_per_second": 100000.0},
+        "graphql": {"restore_rate": 1000000.0},
         "locations": 2, "products": 30, "customers": 40, "orders": 600, "seed": 7, "latency_ms": 0
     })
 }
@@ -125,9 +126,31 @@ impl Emu {
         assert_eq!(reply.status, 200, "{:?}", reply.body);
     }
 
+    /// A GraphQL query with the shop's access token on API 2026-07.
+    pub async fn gql(&self, shop: &str, query: &str, variables: Value) -> Reply {
+        self.gql_with(shop, TOKEN, "2026-07", json!({ "query": query, "variables": variables })).await
+    }
+
+    /// A GraphQL request with any token, version and JSON body.
+    pub async fn gql_with(&self, shop: &str, token: &str, version: &str, body: Value) -> Reply {
+        let path = format!("/admin/api/{version}/graphql.json");
+        reply(self.request(reqwest::Method::POST, shop, &path).header("x-shopify-access-token", token).json(&body))
+            .await
+    }
+
+    /// A plain GET of a URL the emulator handed out (a bulk result), with no Shopify headers.
+    pub async fn download(&self, url: &str) -> reqwest::Response {
+        self.client.get(url).send().await.unwrap()
+    }
+
     pub async fn control_get(&self, path: &str) -> Value {
         self.client.get(format!("{}/_emulator{path}", self.emulator.url())).send().await.unwrap().json().await.unwrap()
     }
+}
+
+/// The answer's body as sent, for what parsing loses (the order of keys).
+pub async fn raw(request: reqwest::RequestBuilder) -> String {
+    request.send().await.unwrap().text().await.unwrap()
 }
 
 pub async fn reply(request: reqwest::RequestBuilder) -> Reply {
@@ -154,6 +177,19 @@ pub fn link(reply: &Reply, rel: &str) -> Option<String> {
         let end = part.find('>').unwrap();
         part[start..end].to_owned()
     })
+}
+
+/// A GraphQL fixture from tests/fixtures/shopify/graphql.
+pub fn graphql_fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/shopify/graphql/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The `data` of a GraphQL answer that must have succeeded without errors.
+pub fn data(reply: &Reply) -> &Value {
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert!(reply.body.get("errors").is_none(), "unexpected errors: {}", reply.body);
+    &reply.body["data"]
 }
 
 pub fn ids(list: &Value) -> Vec<u64> {

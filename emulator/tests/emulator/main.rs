@@ -2,8 +2,11 @@
 
 mod auth;
 mod bucket;
+mod bulk;
 mod clock;
+mod cost;
 mod faults;
+mod graphql;
 mod helpers;
 mod oauth;
 mod pagination;

@@ -10,7 +10,7 @@ fn fixture(resource: &str, test: &str) -> Value {
     file["examples"].as_array().unwrap().iter().find(|e| e["test"] == test).unwrap()["response_body"].clone()
 }
 
-fn kind(v: &Value) -> &'static str {
+pub fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "bool",
@@ -23,7 +23,7 @@ fn kind(v: &Value) -> &'static str {
 
 /// Every key of `expected` is in `actual` with the same JSON type (null matches anything, as
 /// real fields are null in some records and not in others); arrays compare their first items.
-fn shape_errors(expected: &Value, actual: &Value, path: &str, errors: &mut Vec<String>) {
+pub fn shape_errors(expected: &Value, actual: &Value, path: &str, errors: &mut Vec<String>) {
     match (expected, actual) {
         (Value::Null, _) | (_, Value::Null) => {}
         (Value::Object(e), Value::Object(a)) => {
@@ -44,7 +44,7 @@ fn shape_errors(expected: &Value, actual: &Value, path: &str, errors: &mut Vec<S
     }
 }
 
-fn assert_shape(expected: &Value, records: &[Value], what: &str) {
+pub fn assert_shape(expected: &Value, records: &[Value], what: &str) {
     assert!(!records.is_empty(), "no {what} to compare");
     let mut errors = Vec::new();
     for record in records {

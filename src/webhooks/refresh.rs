@@ -1,0 +1,253 @@
+//! Change notices turned into current records: a delivery about an order, product, customer,
+//! fulfillment order or inventory item names the record; notices are gathered per store for a
+//! moment (one record changed five times is fetched once), and the records are fetched as they
+//! are now with `nodes(ids:)`, paced by the store's cost budget like every other call, and stored
+//! through the sync's repository functions.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+    time::Duration,
+};
+
+use serde::Deserialize;
+use serde_json::{json, value::RawValue, Value};
+use tokio::sync::mpsc;
+
+use super::repo;
+use crate::{
+    db::{self, Pool},
+    error::AppError,
+    ids::StoreId,
+    progress::Hub,
+    records::{self, graphql::Finisher},
+    shopify::{
+        client::{ShopifyClient, ShopifyError},
+        graphql::{Answer, Query},
+        queries,
+    },
+    stores::{
+        self,
+        tokens::{TokenError, Tokens},
+    },
+};
+
+/// What a query of `nodes` may ask for: Shopify takes at most 250 ids.
+const MAX_IDS: usize = 250;
+/// What a query is sized to cost, as for pages.
+const QUERY_COST: f64 = 400.0;
+/// A first guess at one node's cost, until Shopify says.
+const FIRST_GUESS: f64 = 80.0;
+
+/// The kinds of record a notice can name, as gids name them.
+const KINDS: [&str; 5] = ["Order", "Product", "Customer", "FulfillmentOrder", "InventoryItem"];
+
+/// How many ids a query asks for, so it costs about [`QUERY_COST`] at `per_node` points each.
+fn batch_size(per_node: f64) -> usize {
+    ((QUERY_COST / per_node).floor() as usize).clamp(1, MAX_IDS)
+}
+
+/// One notice: the record's gid, and the delivery that named it.
+struct Notice {
+    store_id: StoreId,
+    gid: String,
+    event_id: String,
+}
+
+/// Gathers notices and refreshes their records; cheap to clone.
+#[derive(Clone)]
+pub struct Refresher {
+    notices: mpsc::UnboundedSender<Notice>,
+    context: Arc<Context>,
+}
+
+/// What refreshing needs.
+struct Context {
+    pool: Pool,
+    shopify: ShopifyClient,
+    tokens: Arc<Tokens>,
+    hub: Hub,
+}
+
+impl Refresher {
+    /// Starts the task that gathers notices for `window` and refreshes what they name.
+    pub fn start(pool: Pool, shopify: ShopifyClient, tokens: Arc<Tokens>, hub: Hub, window: Duration) -> Refresher {
+        let (notices, received) = mpsc::unbounded_channel();
+        let context = Arc::new(Context { pool, shopify, tokens, hub });
+        tokio::spawn(gather(received, context.clone(), window));
+        Refresher { notices, context }
+    }
+
+    /// Whether Shopify confirms the app was uninstalled from the store: its credentials are
+    /// refused. A signed `app/uninstalled` body can be replayed under a new event id, so the
+    /// delivery alone is not believed; when Shopify cannot be asked, the next sync finds out.
+    pub async fn uninstall_confirmed(&self, store_id: StoreId) -> bool {
+        match self.context.query(store_id, queries::REGISTRATION, Value::Null, 2.0).await {
+            Err(Failure::Shopify(ShopifyError::Unauthorized | ShopifyError::GrantRefused(_))) => true,
+            Ok(_) => {
+                tracing::warn!(%store_id, "ignored an app/uninstalled delivery: Shopify still accepts the app");
+                false
+            }
+            Err(err) => {
+                tracing::warn!(%store_id, error = %err, "could not confirm an app/uninstalled delivery; the next sync will");
+                false
+            }
+        }
+    }
+
+    /// The record `gid` of the store changed, as the delivery `event_id` says.
+    pub fn notice(&self, store_id: StoreId, gid: String, event_id: String) {
+        let _ = self.notices.send(Notice { store_id, gid, event_id });
+    }
+}
+
+#[derive(Default)]
+struct Pending {
+    gids: BTreeSet<String>,
+    events: Vec<String>,
+}
+
+async fn gather(mut received: mpsc::UnboundedReceiver<Notice>, context: Arc<Context>, window: Duration) {
+    // What one node of each kind cost in each store's last query.
+    let mut per_node: BTreeMap<(StoreId, &'static str), f64> = BTreeMap::new();
+    while let Some(first) = received.recv().await {
+        let mut pending: BTreeMap<StoreId, Pending> = BTreeMap::new();
+        let mut add = |notice: Notice| {
+            let entry = pending.entry(notice.store_id).or_default();
+            entry.gids.insert(notice.gid);
+            entry.events.push(notice.event_id);
+        };
+        add(first);
+        let deadline = tokio::time::sleep(window);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                notice = received.recv() => match notice {
+                    Some(notice) => add(notice),
+                    None => break,
+                },
+                _ = &mut deadline => break,
+            }
+        }
+        for (store_id, pending) in pending {
+            if let Err(err) = context.refresh(store_id, &pending, &mut per_node).await {
+                tracing::warn!(%store_id, error = %err, "could not refresh records webhooks named; the next sync will");
+            }
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("{0}")]
+    Shopify(ShopifyError),
+    #[error("{0}")]
+    Internal(AppError),
+}
+
+impl From<AppError> for Failure {
+    fn from(err: AppError) -> Failure {
+        Failure::Internal(err)
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(err: sqlx::Error) -> Failure {
+        Failure::Internal(err.into())
+    }
+}
+
+impl From<TokenError> for Failure {
+    fn from(err: TokenError) -> Failure {
+        match err {
+            TokenError::Shopify(err) => Failure::Shopify(err),
+            TokenError::Internal(err) => Failure::Internal(err),
+            TokenError::NoCredentials => Failure::Shopify(ShopifyError::Unauthorized),
+        }
+    }
+}
+
+impl Context {
+    async fn query(&self, store_id: StoreId, text: &str, variables: Value, cost: f64) -> Result<Answer, Failure> {
+        let query = Query { text, variables, cost };
+        let shopify = &self.shopify;
+        Ok(self
+            .tokens
+            .call(store_id, |access| {
+                let query = &query;
+                async move { shopify.graphql(&access.domain, &access.token, query, &mut |_| {}).await }
+            })
+            .await?)
+    }
+
+    async fn refresh(
+        &self,
+        store_id: StoreId,
+        pending: &Pending,
+        per_node: &mut BTreeMap<(StoreId, &'static str), f64>,
+    ) -> Result<(), Failure> {
+        let mut by_kind: BTreeMap<&'static str, Vec<&String>> = BTreeMap::new();
+        for gid in &pending.gids {
+            match KINDS.iter().find(|kind| gid.starts_with(&format!("gid://shopify/{kind}/"))) {
+                Some(kind) => by_kind.entry(kind).or_default().push(gid),
+                None => tracing::info!(%store_id, gid, "a webhook named a record storelink does not keep"),
+            }
+        }
+        let mut lines: Vec<Box<RawValue>> = Vec::new();
+        let mut unfinished = Vec::new();
+        let mut gone = Vec::new();
+        for (kind, gids) in by_kind {
+            let text = queries::nodes(kind).expect("every kept kind has a nodes query");
+            let cost = per_node.entry((store_id, kind)).or_insert(FIRST_GUESS);
+            let mut start = 0;
+            while start < gids.len() {
+                let ids = &gids[start..(start + batch_size(*cost)).min(gids.len())];
+                start += ids.len();
+                let answer = self.query(store_id, text, json!({"ids": ids}), ids.len() as f64 * *cost + 1.0).await?;
+                if let Some(requested) = answer.cost.requested_query_cost {
+                    *cost = (requested / ids.len() as f64).max(1.0);
+                }
+                #[derive(Deserialize)]
+                struct Nodes {
+                    nodes: Vec<Option<Value>>,
+                }
+                let nodes: Nodes = answer.read().map_err(Failure::Shopify)?;
+                let mut found = Vec::with_capacity(ids.len());
+                for (gid, node) in ids.iter().zip(nodes.nodes) {
+                    match node {
+                        Some(node) => found.push(node),
+                        // Shopify no longer has it: deleted there, so here too.
+                        None => gone.push((**gid).clone()),
+                    }
+                }
+                let (more, open) = records::graphql::lines(found, None);
+                lines.extend(more);
+                unfinished.extend(open);
+            }
+        }
+        let mut finisher = Finisher::new(unfinished);
+        while let Some((part, text, variables)) = finisher.next_query() {
+            let data: Value = self.query(store_id, &text, variables, 300.0).await?.read().map_err(Failure::Shopify)?;
+            finisher.answered(part, data).map_err(|why| Failure::Shopify(ShopifyError::BadResponse(why)))?;
+        }
+        lines.extend(finisher.lines);
+        let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
+        let mut tx = self.pool.begin().await?;
+        let stored = records::repo::store(&mut tx, store_id, &refs, db::now()).await?;
+        for refused in &stored.refused {
+            tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
+        }
+        for gid in &gone {
+            records::repo::delete_node(&mut tx, store_id, gid).await?;
+        }
+        records::repo::refresh_aggregates(&mut tx, store_id, Some(&stored.touched)).await?;
+        let counts = records::repo::counts(&mut tx, store_id).await?;
+        stores::repo::set_counts(&mut tx, store_id, counts).await?;
+        tx.commit().await?;
+        for event in &pending.events {
+            repo::mark_applied(&self.pool, store_id, event).await?;
+        }
+        self.hub.changed(store_id);
+        Ok(())
+    }
+}

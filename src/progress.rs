@@ -1,6 +1,8 @@
 //! What every open page hears: each change to a store's sync is announced here, its snapshot is
 //! read from the database once, and every progress stream gets it. Whoever changes a store's
-//! job or data (the sync engine, a webhook delivery) calls [`Hub::changed`].
+//! job or data (the sync engine, a webhook delivery) calls [`Hub::changed`]; whoever changes the
+//! store itself (registering, reconnecting, disconnecting, removing it) calls
+//! [`Hub::store_changed`], so every open Stores page reads its list again.
 
 use std::sync::Arc;
 
@@ -8,7 +10,13 @@ use futures::{stream, StreamExt};
 use server_fn::codec::TextStream;
 use tokio::sync::broadcast;
 
-use crate::{db::Pool, error::AppError, ids::StoreId, jobs, jobs::StoreProgress, ndjson};
+use crate::{
+    db::Pool,
+    error::AppError,
+    ids::StoreId,
+    jobs::{self, Live, StoreProgress},
+    ndjson,
+};
 
 /// The announcements and the snapshots; cheap to clone, one per server.
 #[derive(Clone)]
@@ -19,6 +27,8 @@ pub struct Hub {
     /// Stores whose bulk operation Shopify says has finished (its `bulk_operations/finish`
     /// webhook), so a sync waiting on it polls at once.
     bulk_finished: broadcast::Sender<StoreId>,
+    /// Stores that were registered, reconnected, disconnected or removed.
+    stores: broadcast::Sender<StoreId>,
 }
 
 impl Hub {
@@ -27,8 +37,9 @@ impl Hub {
         let (changes, _) = broadcast::channel(1024);
         let (snapshots, _) = broadcast::channel(1024);
         let (bulk_finished, _) = broadcast::channel(256);
+        let (stores, _) = broadcast::channel(256);
         tokio::spawn(publish(pool.clone(), changes.subscribe(), snapshots.clone()));
-        Hub { pool, changes, snapshots, bulk_finished }
+        Hub { pool, changes, snapshots, bulk_finished, stores }
     }
 
     /// Shopify says one of the store's bulk operations has finished.
@@ -47,30 +58,46 @@ impl Hub {
         let _ = self.changes.send(store_id);
     }
 
+    /// Tells every open page that the store itself changed (and its sync, if it did).
+    pub fn store_changed(&self, store_id: StoreId) {
+        let _ = self.stores.send(store_id);
+        self.changed(store_id);
+    }
+
     /// Every store's progress snapshot as it changes.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoreProgress>> {
         self.snapshots.subscribe()
     }
 
-    /// Newline-delimited JSON: the current snapshot of one store's latest job (or every
-    /// store's), then one line per change, for as long as the browser listens.
+    /// Newline-delimited JSON ([`Live`] lines): the current snapshot of one store's latest job
+    /// (or every store's), then one line per change, for as long as the browser listens.
     pub async fn stream(&self, store_id: Option<StoreId>) -> Result<TextStream<AppError>, AppError> {
-        let snapshots = self.subscribe();
+        let (snapshots, stores) = (self.subscribe(), self.stores.subscribe());
+        let watched = move |id: StoreId| store_id.is_none_or(|watched| watched == id);
+        // A progress line is the snapshot itself: `Live` is untagged.
         let first: String = jobs::repo::latest(&self.pool, store_id).await?.iter().map(ndjson::line).collect();
         let pool = self.pool.clone();
-        let updates = stream::unfold((pool, snapshots), move |(pool, mut snapshots)| async move {
+        let updates = stream::unfold((pool, snapshots, stores), move |(pool, mut snapshots, mut stores)| async move {
             loop {
-                let text = match snapshots.recv().await {
-                    Ok(snapshot) if store_id.is_none_or(|id| id == snapshot.store_id) => ndjson::line(&*snapshot),
-                    Ok(_) => continue,
-                    // Fell behind: send everything watched again.
-                    Err(broadcast::error::RecvError::Lagged(_)) => match jobs::repo::latest(&pool, store_id).await {
-                        Ok(snapshots) => snapshots.iter().map(ndjson::line).collect(),
-                        Err(err) => return Some((Err(err), (pool, snapshots))),
+                let text = tokio::select! {
+                    biased;
+                    changed = stores.recv() => match changed {
+                        Ok(id) if watched(id) => ndjson::line(&Live::Store { store_changed: id }),
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
                     },
-                    Err(broadcast::error::RecvError::Closed) => return None,
+                    snapshot = snapshots.recv() => match snapshot {
+                        Ok(snapshot) if watched(snapshot.store_id) => ndjson::line(&*snapshot),
+                        Ok(_) => continue,
+                        // Fell behind: send everything watched again.
+                        Err(broadcast::error::RecvError::Lagged(_)) => match jobs::repo::latest(&pool, store_id).await {
+                            Ok(latest) => latest.iter().map(ndjson::line).collect(),
+                            Err(err) => return Some((Err(err), (pool, snapshots, stores))),
+                        },
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
                 };
-                return Some((Ok(text), (pool, snapshots)));
+                return Some((Ok(text), (pool, snapshots, stores)));
             }
         });
         Ok(TextStream::new(stream::once(async move { Ok(first) }).chain(updates)))

@@ -125,25 +125,68 @@ fn page_routes() -> Vec<AxumRouteListing> {
 }
 
 /// The pages, the server functions (leptos_axum routes each under `/api/…`, from its
-/// `endpoint`), and the webhook endpoint.
+/// `endpoint`), the webhook endpoint, and the built site's files.
 fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let provide_state = move || provide_context(context_state.clone());
+    // The WebAssembly, script and stylesheet: a release build stores each also brotli- and
+    // gzip-compressed (`cargo leptos build --release --precompress`), and those are sent to the
+    // browsers that take them; a debug build's are compressed as they are sent.
+    let pkg = std::path::Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir);
+    let pkg = tower_http::services::ServeDir::new(pkg).precompressed_br().precompressed_gzip();
     Router::new()
         .route(
             webhooks::PATH,
             axum::routing::post(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(webhooks::MAX_BODY)),
         )
+        .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, page_routes(), provide_state, {
             let options = state.leptos_options.clone();
             move || ui::shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(ui::shell))
         .layer(middleware::from_fn(crate::api::server_fn_answers))
+        // Outside what reads answers' bodies (`server_fn_answers` reads an error's).
+        .layer(middleware::from_fn(cache_headers))
+        .layer(tower_http::compression::CompressionLayer::new().br(true).gzip(true).compress_when({
+            use tower_http::compression::Predicate;
+            tower_http::compression::DefaultPredicate::new().and(NotStreamed)
+        }))
         // Every form is a few hundred bytes; the webhook endpoint sets its own, larger limit.
         .layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_origin))
         .with_state(state)
+}
+
+/// Responses sent as they are made (the progress stream says so with `X-Accel-Buffering: no`,
+/// which proxies also honour) are never compressed: compressing waits to fill a block.
+#[derive(Clone, Copy)]
+struct NotStreamed;
+
+impl tower_http::compression::Predicate for NotStreamed {
+    fn should_compress<B>(&self, response: &http::Response<B>) -> bool
+    where
+        B: http_body::Body,
+    {
+        response.headers().get("x-accel-buffering").is_none_or(|v| v != "no")
+    }
+}
+
+/// What a browser may keep: the site's files (`/pkg`, the icons) it keeps and asks again about
+/// each time (an unchanged file is answered 304, without its bytes); pages show what only this
+/// user may see, so they are kept privately and always asked again about.
+async fn cache_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        let html = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+        let value = if html { "private, no-cache" } else { "no-cache" };
+        response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// Refuses state-changing requests sent by another site's page. SameSite=Lax already keeps the

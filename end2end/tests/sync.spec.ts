@@ -27,6 +27,7 @@ test('a new store synchronizes with live progress that every browser sees', asyn
   await signIn(watcher, standard, testInfo);
   await watcher.getByRole('link', { name: slow.name, exact: true }).click();
   await expect(watcher.locator('body[data-hydrated="true"]')).toBeAttached();
+  await watcher.getByRole('link', { name: 'Sync and webhooks' }).click();
   const exported = async (p: typeof page) => {
     const row = p.getByRole('region', { name: 'Synchronization' }).getByRole('row')
       .filter({ has: p.getByRole('rowheader', { name: 'Orders', exact: true }) });
@@ -43,6 +44,7 @@ test('a new store synchronizes with live progress that every browser sees', asyn
   await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(first);
   await page.getByRole('link', { name: slow.name, exact: true }).click();
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await page.getByRole('link', { name: 'Sync and webhooks' }).click();
   const ordersRow = page.getByRole('region', { name: 'Synchronization' }).getByRole('row')
     .filter({ has: page.getByRole('rowheader', { name: 'Orders', exact: true }) });
   await expect(ordersRow).toContainText(/Shopify is exporting|Downloading Shopify's export|Importing [\d,]+ of/);
@@ -68,7 +70,7 @@ test('a new store synchronizes with live progress that every browser sees', asyn
     await open(p, '/', testInfo);
     await expect(p.getByRole('progressbar', { name: `Sync progress of ${slow.name}` })).toHaveCount(0);
     const row = p.getByRole('row').filter({ hasText: `${slow.handle}.myshopify.com` });
-    await expect(row.getByRole('cell', { name: String(expected.count), exact: true })).toBeVisible();
+    await expect(row.getByRole('cell', { name: expected.count.toLocaleString('en-US'), exact: true })).toBeVisible();
   }
 
   // The store's page lists the open fulfillment orders first, a table per location that ships them.
@@ -84,6 +86,7 @@ test('a new store synchronizes with live progress that every browser sees', asyn
   await expect(table.getByRole('row').nth(1)).toContainText('#');
   await expect(table.getByRole('row').nth(1).getByRole('listitem').first()).toContainText(/^\d+ × /);
   await expect(table.getByRole('row').nth(1)).toContainText(/\d+ g/);
+  await watcher.getByRole('link', { name: 'Products', exact: true }).click();
   await expect(watcher.getByRole('region', { name: /Products \(300\)/ })).toBeVisible();
   await watcher.close();
 

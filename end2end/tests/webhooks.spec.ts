@@ -18,17 +18,20 @@ test('an order created in Shopify appears on the open store page within seconds,
   await expect(page.getByRole('heading', { name: hooks.name })).toBeVisible();
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await expect(page.getByRole('status').first()).toContainText('Synchronized');
+  await page.getByRole('link', { name: 'Sync and webhooks' }).click();
   const webhooks = page.getByRole('region', { name: 'Webhooks' });
   await expect(webhooks).toContainText('20 of 20');
   // Shopify told storelink each of its five exports had finished (bulk_operations/finish).
   const deliveries = webhooks.getByRole('definition').nth(2);
   await expect(deliveries).toHaveText('5');
 
-  // The merchant takes an order in Shopify; the page shows it without being reloaded.
+  // The merchant takes an order in Shopify; the orders tab shows it without being reloaded.
+  await page.getByRole('link', { name: 'Orders', exact: true }).click();
   const created = await page.request.post(`${emulatorURL}/_emulator/shops/${hooks.handle}/orders`, { data: {} });
   const order = (await created.json()).order;
   const orders = page.getByRole('region', { name: /Orders awaiting shipping/ });
   await expect(orders.getByRole('cell', { name: order.name, exact: true })).toBeVisible({ timeout: 10_000 });
+  await page.getByRole('link', { name: 'Sync and webhooks' }).click();
   await expect.poll(async () => Number(await deliveries.textContent())).toBeGreaterThan(5);
 
   // Leave no store behind for the specs that expect an empty list.

@@ -7,12 +7,15 @@ use server_fn::codec::{GetUrl, PostUrl};
 use crate::{
     error::AppError,
     ids::StoreId,
-    jobs::StoreProgress,
-    records::{AwaitingRow, CustomerRow, Page, ProductRow},
+    jobs::{StoreProgress, SyncRun},
+    records::{Awaiting, CustomerRow, Daily, Page, ProductRow},
     stores::{PermissionRow, StoreDto},
     users::UserDto,
     webhooks::WebhookHealth,
 };
+
+/// The days the pictures of orders cover.
+pub const CHART_DAYS: i64 = 30;
 
 /// The Stores page: who is looking (it decides which controls show) and the stores.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +24,8 @@ pub struct StoresPage {
     pub stores: Vec<StoreDto>,
     /// Each store's latest sync job, for the live progress bars.
     pub progress: Vec<StoreProgress>,
+    /// Each store's orders per day, for its sparkline.
+    pub orders_per_day: Vec<(StoreId, Daily)>,
     /// Server time when the page was read, so "5 minutes ago" renders the same on both sides.
     pub now: i64,
 }
@@ -31,7 +36,20 @@ pub async fn list_stores() -> Result<StoresPage, AppError> {
         let caller = super::require_user().await?;
         let stores = crate::stores::repo::list(caller.pool()).await?;
         let progress = crate::jobs::repo::latest(caller.pool(), None).await?;
-        Ok(StoresPage { viewer: caller.user, stores, progress, now: crate::db::now() })
+        let mut per_day = crate::records::repo::orders_per_day(caller.pool(), None, CHART_DAYS).await?;
+        let today = crate::db::now().div_euclid(86_400);
+        // A store without orders in those days draws a flat line.
+        let orders_per_day = stores
+            .iter()
+            .map(|s| {
+                let days = per_day.remove(&s.id).unwrap_or_else(|| Daily {
+                    first_day: today - CHART_DAYS + 1,
+                    counts: vec![0; CHART_DAYS as usize],
+                });
+                (s.id, days)
+            })
+            .collect();
+        Ok(StoresPage { viewer: caller.user, stores, progress, orders_per_day, now: crate::db::now() })
     })
     .await
 }
@@ -50,45 +68,124 @@ pub async fn get_store(store_id: StoreId) -> Result<StoreDto, AppError> {
     .await
 }
 
-/// Everything the store detail page shows.
+/// What every tab of a store's page shows at its top.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoreOverview {
+pub struct StoreHeading {
     pub store: StoreDto,
     pub viewer_is_admin: bool,
     pub progress: Option<StoreProgress>,
-    pub permissions: Vec<PermissionRow>,
-    /// What awaits shipping, by the location that ships it.
-    pub orders: Page<AwaitingRow>,
-    pub products: Page<ProductRow>,
-    pub customers: Page<CustomerRow>,
-    pub locations: Vec<String>,
-    pub webhooks: WebhookHealth,
+    pub now: i64,
 }
 
-#[server(prefix = "/api", endpoint = "stores/detail", input = GetUrl)]
-pub async fn store_detail(
-    store_id: StoreId,
-    orders_page: i64,
-    products_page: i64,
-    customers_page: i64,
-) -> Result<StoreOverview, AppError> {
+#[server(prefix = "/api", endpoint = "stores/header", input = GetUrl)]
+pub async fn store_header(store_id: StoreId) -> Result<StoreHeading, AppError> {
     super::respond(async {
-        use crate::records::repo as records;
         let caller = super::require_user().await?;
         let pool = caller.pool();
         let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
-        let interval = caller.state.settings.sync_interval.as_secs();
-        Ok(StoreOverview {
+        Ok(StoreHeading {
             store,
             viewer_is_admin: caller.user.is_admin(),
             progress: crate::jobs::repo::latest(pool, Some(store_id)).await?.pop(),
-            permissions: crate::stores::permissions(pool, store_id).await?,
-            orders: records::awaiting(pool, store_id, orders_page).await?,
-            products: records::products(pool, store_id, products_page).await?,
-            customers: records::customers(pool, store_id, customers_page).await?,
-            locations: records::locations(pool, store_id).await?,
-            webhooks: crate::webhooks::health(pool, store_id, caller.state.webhooks_enabled, interval).await?,
+            now: crate::db::now(),
         })
+    })
+    .await
+}
+
+/// The orders tab: what awaits shipping, and the orders of the last days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrdersTab {
+    pub awaiting: Awaiting,
+    pub orders_per_day: Daily,
+}
+
+/// Every search and filter is optional; a page's own form sends them as query parameters.
+#[server(prefix = "/api", endpoint = "stores/orders", input = GetUrl)]
+pub async fn store_orders(
+    store_id: StoreId,
+    q: Option<String>,
+    location: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    after: Option<String>,
+) -> Result<OrdersTab, AppError> {
+    super::respond(async {
+        let query = crate::records::AwaitingQuery { q, location, from, to, after };
+        use crate::records::repo as records;
+        let caller = super::require_user().await?;
+        let pool = caller.pool();
+        crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
+        let mut per_day = records::orders_per_day(pool, Some(store_id), CHART_DAYS).await?;
+        Ok(OrdersTab {
+            awaiting: records::awaiting(pool, store_id, &query).await?,
+            orders_per_day: per_day.remove(&store_id).expect("the store's own days are always there"),
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "stores/products", input = GetUrl)]
+pub async fn store_products(store_id: StoreId, page: i64) -> Result<Page<ProductRow>, AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        crate::records::repo::products(caller.pool(), store_id, page).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "stores/customers", input = GetUrl)]
+pub async fn store_customers(store_id: StoreId, page: i64) -> Result<Page<CustomerRow>, AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        crate::records::repo::customers(caller.pool(), store_id, page).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "stores/locations", input = GetUrl)]
+pub async fn store_locations(store_id: StoreId) -> Result<Vec<String>, AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        crate::records::repo::locations(caller.pool(), store_id).await
+    })
+    .await
+}
+
+/// The sync tab: the latest sync (the stream keeps it current), the last syncs, and how
+/// webhooks are doing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncTab {
+    pub progress: Option<StoreProgress>,
+    pub history: Vec<SyncRun>,
+    pub webhooks: WebhookHealth,
+    pub now: i64,
+}
+
+/// Syncs the history chart shows.
+pub const HISTORY_RUNS: i64 = 30;
+
+#[server(prefix = "/api", endpoint = "stores/sync", input = GetUrl)]
+pub async fn store_sync(store_id: StoreId) -> Result<SyncTab, AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        let pool = caller.pool();
+        let interval = caller.state.settings.sync_interval.as_secs();
+        Ok(SyncTab {
+            progress: crate::jobs::repo::latest(pool, Some(store_id)).await?.pop(),
+            history: crate::jobs::repo::history(pool, store_id, HISTORY_RUNS).await?,
+            webhooks: crate::webhooks::health(pool, store_id, caller.state.webhooks_enabled, interval).await?,
+            now: crate::db::now(),
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "stores/permissions", input = GetUrl)]
+pub async fn store_permissions(store_id: StoreId) -> Result<Vec<PermissionRow>, AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        crate::stores::permissions(caller.pool(), store_id).await
     })
     .await
 }
@@ -114,7 +211,7 @@ pub async fn register_store(
         };
         let store_id = register::register(&state.pool, &state.shopify, &state.sealer, &caller.user, form).await?;
         state.sync.wake();
-        state.hub.changed(store_id);
+        state.hub.store_changed(store_id);
         leptos_axum::redirect("/");
         Ok(())
     })
@@ -131,7 +228,7 @@ pub async fn disconnect_store(store_id: StoreId) -> Result<String, AppError> {
         let report =
             crate::stores::disconnect::disconnect(&state.pool, &state.shopify, &state.tokens, &caller.user, store_id)
                 .await?;
-        state.hub.changed(store_id);
+        state.hub.store_changed(store_id);
         leptos_axum::redirect("/");
         Ok(report)
     })
@@ -144,6 +241,7 @@ pub async fn remove_store(store_id: StoreId) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
         crate::stores::disconnect::remove(caller.pool(), &caller.user, store_id).await?;
+        caller.state.hub.store_changed(store_id);
         leptos_axum::redirect("/");
         Ok(())
     })

@@ -12,6 +12,12 @@ use crate::{error::AppError, ids::StoreId};
 pub async fn watch_progress(store_id: Option<StoreId>) -> Result<TextStream<AppError>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
+        // Sent line by line as changes happen: no proxy or compression may hold lines back.
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            use axum::http::{header, HeaderName, HeaderValue};
+            response.insert_header(HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no"));
+            response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
         caller.state.hub.stream(store_id).await
     })
     .await

@@ -41,6 +41,17 @@ crate::db::text_column!(JobState {
 });
 
 impl JobState {
+    /// The state in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Running => "running",
+            JobState::Done => "finished",
+            JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
+        }
+    }
+
     /// Queued or running: the store has a job under way.
     pub fn active(self) -> bool {
         matches!(self, JobState::Queued | JobState::Running)
@@ -109,26 +120,78 @@ impl Count {
     }
 }
 
+/// Something that happened during a job, and when (Unix seconds; 0 for events logged before
+/// storelink kept their times).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "EventText")]
+pub struct Event {
+    pub at: i64,
+    pub text: String,
+}
+
+/// An event as stored: with its time, or (written by earlier versions) its text alone.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum EventText {
+    Timed { at: i64, text: String },
+    Text(String),
+}
+
+impl From<EventText> for Event {
+    fn from(stored: EventText) -> Event {
+        match stored {
+            EventText::Timed { at, text } => Event { at, text },
+            EventText::Text(text) => Event { at: 0, text },
+        }
+    }
+}
+
 /// A job's progress, with a short log of what happened.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     /// Keyed by [`crate::records::Part::key`].
     pub resources: BTreeMap<String, Count>,
-    pub events: Vec<String>,
+    pub events: Vec<Event>,
     /// The resource being synchronized now.
     #[serde(default)]
     pub phase: Option<String>,
 }
 
+/// Events a job's log keeps.
+#[cfg(feature = "ssr")]
 const MAX_EVENTS: usize = 30;
 
 impl Progress {
+    /// Logs `text` as happening now, keeping the last [`MAX_EVENTS`].
+    #[cfg(feature = "ssr")]
     pub fn event(&mut self, text: String) {
-        self.events.push(text);
+        self.events.push(Event { at: crate::db::now(), text });
         if self.events.len() > MAX_EVENTS {
             self.events.remove(0);
         }
     }
+}
+
+/// A sync that ended, for the store page's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRun {
+    pub job_id: JobId,
+    pub kind: JobKind,
+    pub state: JobState,
+    pub started_at: i64,
+    pub finished_at: i64,
+    /// Records stored.
+    pub records: i64,
+}
+
+/// One line of the live stream every open page reads: a store's latest sync job as it changes,
+/// or word that the store itself changed (registered, reconnected, disconnected, removed), so a
+/// page listing it reads it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Live {
+    Progress(StoreProgress),
+    Store { store_changed: StoreId },
 }
 
 /// The latest sync job of a store, as every browser watching sees it.

@@ -1,6 +1,6 @@
 //! The `sync_jobs` and `sync_failed_items` tables.
 
-use super::{JobKind, JobState, Progress, StoreProgress};
+use super::{JobKind, JobState, Progress, StoreProgress, SyncRun};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
@@ -195,6 +195,28 @@ pub async fn latest(pool: &Pool, store_id: Option<StoreId>) -> Result<Vec<StoreP
             finished_at: row.finished_at,
             now,
             deliveries: row.deliveries,
+        })
+        .collect())
+}
+
+/// The store's last `limit` syncs that ran to an end, oldest first.
+pub async fn history(pool: &Pool, store_id: StoreId, limit: i64) -> Result<Vec<SyncRun>, AppError> {
+    let rows: Vec<(JobId, JobKind, JobState, i64, i64, String)> = sqlx::query_as(
+        "SELECT id, kind, state, started_at, finished_at, progress FROM sync_jobs
+         WHERE store_id = $1 AND started_at IS NOT NULL AND finished_at IS NOT NULL
+         ORDER BY id DESC LIMIT $2",
+    )
+    .bind(store_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .rev()
+        .map(|(job_id, kind, state, started_at, finished_at, progress)| {
+            let progress: Progress = serde_json::from_str(&progress).unwrap_or_default();
+            let records = progress.resources.values().map(|c| c.done).sum();
+            SyncRun { job_id, kind, state, started_at, finished_at, records }
         })
         .collect())
 }

@@ -83,6 +83,42 @@ pub struct Counts {
 /// Rows per page of the store page's lists.
 pub const PER_PAGE: i64 = 50;
 
+/// What the desk looks for among the orders awaiting shipping; every field may be left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwaitingQuery {
+    /// Part of an order's name, or of its customer's name or email.
+    pub q: Option<String>,
+    /// The location that ships it.
+    pub location: Option<String>,
+    /// The first and the last day of the orders' dates, `YYYY-MM-DD` (UTC).
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Where the page starts: the cursor the page before ended with.
+    pub after: Option<String>,
+}
+
+/// One page of what awaits shipping.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Awaiting {
+    pub rows: Vec<AwaitingRow>,
+    /// Fulfillment orders matching, on every page.
+    pub total: i64,
+    /// The orders they belong to.
+    pub orders: i64,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<String>,
+    /// The store's locations, to filter by.
+    pub locations: Vec<String>,
+}
+
+/// How many of something there were on each of a run of days, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Daily {
+    /// The first day (Unix days: seconds / 86,400).
+    pub first_day: i64,
+    pub counts: Vec<i64>,
+}
+
 /// A fulfillment order that still has items to ship: what a location must send for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AwaitingRow {

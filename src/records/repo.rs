@@ -9,7 +9,8 @@ use sqlx::{QueryBuilder, Sqlite};
 
 use super::{
     fields::{self, Cell, Kind, Refused},
-    AwaitingItem, AwaitingRow, Counts, CustomerRow, Page, Part, ProductRow, RawJson, PER_PAGE,
+    Awaiting, AwaitingItem, AwaitingQuery, AwaitingRow, Counts, CustomerRow, Daily, Page, Part, ProductRow, RawJson,
+    PER_PAGE,
 };
 use crate::{
     db::{Conn, Pool},
@@ -367,18 +368,21 @@ fn offset(page: i64) -> i64 {
     (page.max(1) - 1) * PER_PAGE
 }
 
-/// What awaits shipping: open fulfillment orders with items left, by the location that ships
-/// them, oldest order first.
-const AWAITING: &str = "fo.store_id = $1 AND fo.status IN ('OPEN', 'IN_PROGRESS')
+/// Open fulfillment orders with items left to ship.
+const AWAITING: &str = "fo.status IN ('OPEN', 'IN_PROGRESS')
     AND EXISTS (SELECT 1 FROM synced_fulfillment_order_lines l
                 WHERE l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id AND l.remaining_quantity > 0)";
 
+/// The order the awaiting list is read in, which its cursor follows.
+const AWAITING_ORDER: &str = "COALESCE(fo.location_name, ''), COALESCE(o.created_at, 0), fo.id";
+
 #[derive(sqlx::FromRow)]
-struct Awaiting {
+struct AwaitingFo {
     id: i64,
     order_id: i64,
     location_name: Option<String>,
     name: Option<String>,
+    created_at: Option<i64>,
     created_at_text: Option<String>,
     customer_name: Option<String>,
     ship_to: Option<String>,
@@ -393,22 +397,101 @@ struct AwaitingLine {
     unit_weight_grams: Option<i64>,
 }
 
-pub async fn awaiting(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<AwaitingRow>, AppError> {
-    let count = format!("SELECT COUNT(*) FROM synced_fulfillment_orders fo WHERE {AWAITING}");
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(store_id).fetch_one(pool).await?;
-    let select = format!(
-        "SELECT fo.id, fo.order_id, fo.location_name, o.name, o.created_at_text, o.customer_name, o.ship_to
-         FROM synced_fulfillment_orders fo
-         LEFT JOIN synced_orders o ON o.store_id = fo.store_id AND o.id = fo.order_id
-         WHERE {AWAITING}
-         ORDER BY fo.location_name, o.created_at, fo.id LIMIT $2 OFFSET $3"
-    );
-    let found: Vec<Awaiting> = sqlx::query_as(sqlx::AssertSqlSafe(select))
-        .bind(store_id)
-        .bind(PER_PAGE)
-        .bind(offset(page))
-        .fetch_all(pool)
-        .await?;
+/// Where a page of the awaiting list starts: just after this fulfillment order.
+struct Cursor {
+    location: String,
+    created_at: i64,
+    id: i64,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("{}:{}:{}", self.created_at, self.id, self.location))
+    }
+
+    /// `None` for anything that is not a cursor this function wrote: the list starts again.
+    fn decode(text: &str) -> Option<Cursor> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let mut parts = text.splitn(3, ':');
+        let created_at = parts.next()?.parse().ok()?;
+        let id = parts.next()?.parse().ok()?;
+        Some(Cursor { location: parts.next()?.to_owned(), created_at, id })
+    }
+}
+
+/// Unix seconds at the start of a `YYYY-MM-DD` day (UTC).
+fn day_start(date: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Some(time::Date::parse(date.trim(), &format).ok()?.midnight().assume_utc().unix_timestamp())
+}
+
+/// The filters of `query` (not its cursor), after a `WHERE` that already has a condition.
+fn push_filters(sql: &mut QueryBuilder<Sqlite>, store_id: StoreId, query: &AwaitingQuery) {
+    sql.push(" fo.store_id = ").push_bind(store_id).push(" AND ").push(AWAITING);
+    if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        // Matched anywhere, whatever the case; % and _ typed are themselves.
+        let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        for column in ["o.name", "o.customer_name", "c.email"] {
+            sql.push(if column == "o.name" { " AND (" } else { " OR " });
+            sql.push(format!("LOWER({column}) LIKE ")).push_bind(pattern.clone()).push(" ESCAPE '\\'");
+        }
+        sql.push(")");
+    }
+    if let Some(location) = query.location.as_deref().filter(|l| !l.is_empty()) {
+        sql.push(" AND fo.location_name = ").push_bind(location.to_owned());
+    }
+    if let Some(from) = query.from.as_deref().and_then(day_start) {
+        sql.push(" AND o.created_at >= ").push_bind(from);
+    }
+    if let Some(to) = query.to.as_deref().and_then(day_start) {
+        sql.push(" AND o.created_at < ").push_bind(to + 86_400);
+    }
+}
+
+const AWAITING_FROM: &str = " FROM synced_fulfillment_orders fo
+    LEFT JOIN synced_orders o ON o.store_id = fo.store_id AND o.id = fo.order_id
+    LEFT JOIN synced_customers c ON c.store_id = fo.store_id AND c.id = o.customer_id
+    WHERE";
+
+/// What awaits shipping: open fulfillment orders with items left, by the location that ships
+/// them, oldest order first; searched, filtered, and read a page at a time from a cursor.
+pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> Result<Awaiting, AppError> {
+    let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*), COUNT(DISTINCT fo.order_id){AWAITING_FROM}"));
+    push_filters(&mut count, store_id, query);
+    let (total, orders): (i64, i64) = count.build_query_as().fetch_one(pool).await?;
+
+    let mut select = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT fo.id, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text, o.customer_name, o.ship_to{AWAITING_FROM}"
+    ));
+    push_filters(&mut select, store_id, query);
+    if let Some(cursor) = query.after.as_deref().and_then(Cursor::decode) {
+        select
+            .push(format!(" AND ({AWAITING_ORDER}) > ("))
+            .push_bind(cursor.location)
+            .push(", ")
+            .push_bind(cursor.created_at)
+            .push(", ")
+            .push_bind(cursor.id)
+            .push(")");
+    }
+    select.push(format!(" ORDER BY {AWAITING_ORDER} LIMIT ")).push_bind(PER_PAGE + 1);
+    let mut found: Vec<AwaitingFo> = select.build_query_as().fetch_all(pool).await?;
+    let next = (found.len() as i64 > PER_PAGE).then(|| {
+        found.truncate(PER_PAGE as usize);
+        let last = found.last().expect("a full page has a last row");
+        Cursor {
+            location: last.location_name.clone().unwrap_or_default(),
+            created_at: last.created_at.unwrap_or(0),
+            id: last.id,
+        }
+        .encode()
+    });
+
     let mut lines_of: BTreeMap<i64, Vec<AwaitingLine>> = BTreeMap::new();
     if !found.is_empty() {
         let mut sql = QueryBuilder::<Sqlite>::new(
@@ -452,7 +535,37 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<
             }
         })
         .collect();
-    Ok(Page { rows, page: page.max(1), total })
+    Ok(Awaiting { rows, total, orders, next, locations: locations(pool, store_id).await? })
+}
+
+/// Orders created on each of the `days` days up to today (UTC), per store (or one store).
+pub async fn orders_per_day(
+    pool: &Pool,
+    store_id: Option<StoreId>,
+    days: i64,
+) -> Result<BTreeMap<StoreId, Daily>, AppError> {
+    let today = crate::db::now().div_euclid(86_400);
+    let first_day = today - days + 1;
+    let rows: Vec<(StoreId, i64, i64)> = sqlx::query_as(
+        "SELECT store_id, created_at / 86400 AS day, COUNT(*) FROM synced_orders
+         WHERE created_at >= $1 AND ($2 IS NULL OR store_id = $2)
+         GROUP BY store_id, created_at / 86400",
+    )
+    .bind(first_day * 86_400)
+    .bind(store_id)
+    .fetch_all(pool)
+    .await?;
+    let mut per_store: BTreeMap<StoreId, Daily> = BTreeMap::new();
+    for (store, day, count) in rows {
+        let daily = per_store.entry(store).or_insert_with(|| Daily { first_day, counts: vec![0; days as usize] });
+        if let Some(slot) = usize::try_from(day - first_day).ok().and_then(|i| daily.counts.get_mut(i)) {
+            *slot = count;
+        }
+    }
+    if let Some(store) = store_id {
+        per_store.entry(store).or_insert_with(|| Daily { first_day, counts: vec![0; days as usize] });
+    }
+    Ok(per_store)
 }
 
 /// One page of a store's rows of `table`, in `order`, with how many there are in all.
@@ -550,7 +663,7 @@ mod tests {
             sqlx::query_scalar("SELECT items FROM synced_orders WHERE id = 1").fetch_one(&mut *conn).await.unwrap();
         assert_eq!(items, 3);
         drop(conn);
-        let awaiting = awaiting(&pool, StoreId(1), 1).await.unwrap();
+        let awaiting = awaiting(&pool, StoreId(1), &AwaitingQuery::default()).await.unwrap();
         assert_eq!(awaiting.total, 1);
         let row = &awaiting.rows[0];
         assert_eq!((row.name.as_str(), row.location.as_str(), row.total_weight), ("#1", "Depot", 500));

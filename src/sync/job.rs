@@ -275,7 +275,7 @@ impl<'a> Job<'a> {
             match event {
                 PaceEvent::WaitedForRateLimit { millis } => {
                     let (times, total) = match self.waits.take() {
-                        Some((line, times, total)) if self.progress.events.last() == Some(&line) => {
+                        Some((line, times, total)) if self.progress.events.last().is_some_and(|e| e.text == line) => {
                             self.progress.events.pop();
                             (times + 1, total + millis)
                         }

@@ -92,6 +92,7 @@ fn ShopifyForm() -> impl IntoView {
                 "storelink needs read access to Orders, Products, Customers, Locations, Inventory and Merchant-managed
                 fulfillment orders (and, to sync orders older than 60 days, All orders). Copy the values of your kind of app:"
             </p>
+            <div class="scroll">
             <table class="kinds">
                 <thead>
                     <tr>
@@ -122,6 +123,7 @@ fn ShopifyForm() -> impl IntoView {
                     </tr>
                 </tbody>
             </table>
+            </div>
             <p class="note">
                 "A Dev Dashboard app must be created in the store's own organization and installed on the store; its
                 values are on the app's Settings page. A custom app's values are under Settings → Apps and sales

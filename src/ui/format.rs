@@ -67,10 +67,8 @@ pub fn duration_words(seconds: i64) -> String {
     format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
-/// "2026-11-27 05:31 UTC" for Unix seconds.
-pub fn format_utc(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
+/// The calendar date of a Unix day (days since 1970-01-01): year, month, day.
+fn civil(days: i64) -> (i64, i64, i64) {
     // Civil-from-days (proleptic Gregorian), valid for every date storelink will meet.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
@@ -80,8 +78,27 @@ pub fn format_utc(secs: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// "2026-11-27 05:31 UTC" for Unix seconds.
+pub fn format_utc(secs: i64) -> String {
+    let (year, month, day) = civil(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+/// "2026-11-27T05:31:00Z", for a `<time datetime>`.
+pub fn format_iso(secs: i64) -> String {
+    let (year, month, day) = civil(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// "2026-11-27" for a Unix day.
+pub fn format_day(day: i64) -> String {
+    let (year, month, day) = civil(day);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// One sentence for screen readers and the page: where the sync is.
@@ -159,6 +176,8 @@ mod tests {
         assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
         assert_eq!(format_utc(1_795_757_460), "2026-11-27 05:31 UTC");
+        assert_eq!(format_day(1_795_757_460 / 86_400), "2026-11-27");
+        assert_eq!(format_iso(1_795_757_465), "2026-11-27T05:31:05Z");
     }
 
     fn progress(state: JobState, done: i64, total: i64, started: i64, now: i64) -> StoreProgress {

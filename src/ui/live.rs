@@ -2,11 +2,11 @@
 //! `watch_progress`, reconnecting when the connection drops. On the server it does nothing:
 //! the page is rendered from the snapshot its data already carries.
 
-use crate::{ids::StoreId, jobs::StoreProgress};
+use crate::{ids::StoreId, jobs::Live};
 
-/// Calls `on_update` with every snapshot for `store_id` (or every store) while the calling
+/// Calls `on_update` with every line for `store_id` (or every store) while the calling
 /// component lives.
-pub fn watch(store_id: Option<StoreId>, on_update: impl Fn(StoreProgress) + 'static) {
+pub fn watch(store_id: Option<StoreId>, on_update: impl Fn(Live) + 'static) {
     #[cfg(feature = "hydrate")]
     {
         use std::sync::{
@@ -31,8 +31,8 @@ pub fn watch(store_id: Option<StoreId>, on_update: impl Fn(StoreProgress) + 'sta
                         if !alive.load(Ordering::Relaxed) {
                             return;
                         }
-                        for progress in lines.push::<StoreProgress>(&chunk) {
-                            on_update(progress);
+                        for line in lines.push::<Live>(&chunk) {
+                            on_update(line);
                         }
                     }
                 }

@@ -3,18 +3,19 @@
 
 mod add_store;
 mod audit;
+mod chart;
 mod format;
 mod live;
 mod signin;
+mod store;
 mod store_actions;
-mod store_detail;
 mod stores;
 mod users;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Redirect, Route, Router, Routes},
+    components::{ParentRoute, Redirect, Route, Router, Routes},
     hooks::use_location,
     path, SsrMode,
 };
@@ -33,6 +34,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#1f5fbf" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="icon" href="/favicon.ico" sizes="32x32" />
+                <link rel="apple-touch-icon" href="/apple-touch-icon.png" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -59,9 +64,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=signin::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/stores/new") view=add_store::AddStorePage ssr=SsrMode::Async />
-                    <Route path=path!("/stores/:id") view=store_detail::StoreDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/stores/:id/disconnect") view=store_actions::DisconnectPage ssr=SsrMode::Async />
                     <Route path=path!("/stores/:id/remove") view=store_actions::RemovePage ssr=SsrMode::Async />
+                    <ParentRoute path=path!("/stores/:id") view=store::StorePage ssr=SsrMode::Async>
+                        <Route path=path!("") view=store::OrdersTab ssr=SsrMode::Async />
+                        <Route path=path!("products") view=store::ProductsTab ssr=SsrMode::Async />
+                        <Route path=path!("customers") view=store::CustomersTab ssr=SsrMode::Async />
+                        <Route path=path!("locations") view=store::LocationsTab ssr=SsrMode::Async />
+                        <Route path=path!("sync") view=store::SyncTab ssr=SsrMode::Async />
+                        <Route path=path!("permissions") view=store::PermissionsTab ssr=SsrMode::Async />
+                    </ParentRoute>
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                 </Routes>
             </main>

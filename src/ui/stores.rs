@@ -3,28 +3,29 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{error_view, format_utc, live, progress_summary, relative_time};
+use super::{chart::Sparkline, error_view, format::thousands, format_utc, live, progress_summary, relative_time};
 use crate::{
     api::{
         stores::{list_stores, StoresPage as Page},
         sync::SyncNow,
     },
     ids::StoreId,
-    jobs::StoreProgress,
+    jobs::{Live, StoreProgress},
+    records::Daily,
     stores::{StoreDto, StoreState},
 };
 
 #[component]
 pub fn StoresPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| list_stores());
-    let refresh = Callback::new(move |()| page.refetch());
+    let live = live_progress(Callback::new(move |()| page.refetch()));
     view! {
         <Title text="Stores · storelink" />
         <h1>"Stores"</h1>
         <Transition fallback=|| view! { <p>"Loading stores…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <StoreList page refresh /> }.into_any(),
+                    Ok(page) => view! { <StoreList page live /> }.into_any(),
                     Err(err) => error_view(err),
                 }
             })}
@@ -32,28 +33,40 @@ pub fn StoresPage() -> impl IntoView {
     }
 }
 
-/// Each store's latest job, kept current by the progress stream; a job that ends reloads the
-/// list so its counts and time show.
-fn live_progress(initial: Vec<StoreProgress>, refresh: Callback<()>) -> RwSignal<HashMap<StoreId, StoreProgress>> {
-    let live = RwSignal::new(initial.into_iter().map(|p| (p.store_id, p)).collect::<HashMap<_, _>>());
-    live::watch(None, move |progress| {
-        let was_active = live.with_untracked(|m| m.get(&progress.store_id).is_some_and(StoreProgress::active));
-        let ended = was_active && !progress.active();
-        live.update(|m| {
-            m.insert(progress.store_id, progress);
-        });
-        if ended {
-            refresh.run(());
+/// Each store's latest job, kept current by the progress stream for as long as the page is
+/// open. The list is read again when a store is added, changed or removed, when a job starts
+/// for a store the page does not list yet, and when a job ends (its counts and time show).
+fn live_progress(refresh: Callback<()>) -> RwSignal<HashMap<StoreId, StoreProgress>> {
+    let live = RwSignal::new(HashMap::<StoreId, StoreProgress>::new());
+    live::watch(None, move |line| match line {
+        Live::Progress(progress) => {
+            let known = live.with_untracked(|m| m.get(&progress.store_id).map(StoreProgress::active));
+            let reread = match known {
+                None => true,
+                Some(was_active) => was_active && !progress.active(),
+            };
+            live.update(|m| {
+                m.insert(progress.store_id, progress);
+            });
+            if reread {
+                refresh.run(());
+            }
         }
+        Live::Store { .. } => refresh.run(()),
     });
     live
 }
 
 #[component]
-fn StoreList(page: Page, refresh: Callback<()>) -> impl IntoView {
+fn StoreList(page: Page, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> impl IntoView {
     let admin = page.viewer.is_admin();
     let now = page.now;
-    let live = live_progress(page.progress.clone(), refresh);
+    // The snapshots the page was read with, unless the stream already brought newer ones.
+    live.update_untracked(|m| {
+        for progress in page.progress.clone() {
+            m.entry(progress.store_id).or_insert(progress);
+        }
+    });
     let controls = if admin {
         view! {
             <a class="button primary" href="/stores/new">
@@ -73,25 +86,34 @@ fn StoreList(page: Page, refresh: Callback<()>) -> impl IntoView {
         view! { <p class="empty">{hint}</p> }.into_any()
     } else {
         view! {
-            <table>
+            <div class="scroll">
+            <table class="stores cards">
                 <thead>
                     <tr>
                         <th scope="col">"Platform"</th>
                         <th scope="col">"Store"</th>
-                        <th scope="col">"Shop domain"</th>
                         <th scope="col">"State"</th>
                         <th scope="col">"Last synchronized"</th>
                         <th scope="col">"Orders"</th>
                         <th scope="col">"Products"</th>
                         <th scope="col">"Customers"</th>
                         <th scope="col">"Locations"</th>
+                        <th scope="col">"Orders per day"</th>
                         {admin.then(|| view! { <th scope="col">"Actions"</th> })}
                     </tr>
                 </thead>
                 <tbody>
-                    {page.stores.into_iter().map(|store| view! { <StoreRow store now admin live /> }).collect_view()}
+                    {page
+                        .stores
+                        .into_iter()
+                        .map(|store| {
+                            let days = page.orders_per_day.iter().find(|(id, _)| *id == store.id).map(|(_, d)| d.clone());
+                            view! { <StoreRow store now admin live days /> }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
+            </div>
         }
         .into_any()
     };
@@ -102,7 +124,13 @@ fn StoreList(page: Page, refresh: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> impl IntoView {
+fn StoreRow(
+    store: StoreDto,
+    now: i64,
+    admin: bool,
+    live: RwSignal<HashMap<StoreId, StoreProgress>>,
+    days: Option<Daily>,
+) -> impl IntoView {
     let synced = match store.last_synced_at {
         Some(at) => {
             view! { <time title=format_utc(at)>{relative_time(at, now)} " (" {format_utc(at)} ")"</time> }.into_any()
@@ -135,7 +163,7 @@ fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<Store
             }
                 .into_any(),
         };
-        view! { <td class="actions">{links}</td> }
+        view! { <td class="actions" data-label="Actions">{links}</td> }
     });
     let warnings = (!store.warnings.is_empty()).then(|| {
         view! {
@@ -155,20 +183,33 @@ fn StoreRow(store: StoreDto, now: i64, admin: bool, live: RwSignal<HashMap<Store
             }
         })
     };
+    // Each cell names its column, for the narrow screens where rows become cards. The two halves'
+    // types are erased: one nested type for the whole row grows past what the compiler lays out.
+    let who = view! {
+        <td data-label="Platform">{store.platform.label()}</td>
+        <td data-label="Store">
+            <a href=format!("/stores/{}", store.id)>{store.name}</a>
+            <div class="note">{store.shop_domain}</div>
+            {warnings}
+        </td>
+        <td data-label="State">
+            {store.state.label()} {store.state_detail.map(|d| view! { <div class="note">{d}</div> })} {progress}
+        </td>
+    }
+    .into_any();
+    let figures = view! {
+        <td data-label="Last synchronized">{synced}</td>
+        <td class="num" data-label="Orders">{thousands(store.orders)}</td>
+        <td class="num" data-label="Products">{thousands(store.products)}</td>
+        <td class="num" data-label="Customers">{thousands(store.customers)}</td>
+        <td class="num" data-label="Locations">{thousands(store.locations)}</td>
+        <td data-label="Orders per day">{days.map(|days| view! { <Sparkline days what=("order", "orders") /> })}</td>
+    }
+    .into_any();
     view! {
         <tr>
-            <td>{store.platform.label()}</td>
-            <td>
-                <a href=format!("/stores/{}", store.id)>{store.name}</a>
-                {warnings}
-            </td>
-            <td>{store.shop_domain}</td>
-            <td>{store.state.label()} {store.state_detail.map(|d| view! { <div class="note">{d}</div> })} {progress}</td>
-            <td>{synced}</td>
-            <td class="num">{store.orders}</td>
-            <td class="num">{store.products}</td>
-            <td class="num">{store.customers}</td>
-            <td class="num">{store.locations}</td>
+            {who}
+            {figures}
             {actions}
         </tr>
     }

@@ -72,7 +72,11 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
                         Ok(())
                     }
                     Ok(Action::AppGone { erase }) => match receiver.refresher.uninstall_confirmed(store_id).await {
-                        true => apply::apply_gone(&receiver.pool, store_id, erase).await,
+                        true => {
+                            let gone = apply::apply_gone(&receiver.pool, store_id, erase).await;
+                            receiver.hub.store_changed(store_id);
+                            gone
+                        }
                         false => Ok(()),
                     },
                     Ok(Action::Applied) => Ok(()),

@@ -31,7 +31,7 @@ async fn events(app: &TestApp, job: JobId) -> Vec<String> {
     let text: String =
         sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap();
     let progress: Value = serde_json::from_str(&text).unwrap();
-    progress["events"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_owned()).collect()
+    progress["events"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap().to_owned()).collect()
 }
 
 /// Where each part of the job stood, as its checkpoint says: exporting, importing from line n,

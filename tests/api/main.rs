@@ -3,6 +3,7 @@
 mod auth;
 mod bulk;
 mod cli;
+mod desk;
 mod dev_apps;
 mod hardening;
 mod helpers;

@@ -46,12 +46,14 @@ async fn stores_in_the_database_are_listed_with_their_counts() {
     for text in [
         "Acme Outfitters",
         "acme.myshopify.com",
+        ">Shopify<",
         ">Connected",
-        r#"<td class="num">1234</td>"#,
-        r#"<td class="num">56</td>"#,
-        r#"<td class="num">789</td>"#,
-        r#"<td class="num">3</td>"#,
+        r#"<td data-label="Orders" class="num">1,234</td>"#,
+        r#"<td data-label="Products" class="num">56</td>"#,
+        r#"<td data-label="Customers" class="num">789</td>"#,
+        r#"<td data-label="Locations" class="num">3</td>"#,
         "2026-11-27 05:31 UTC",
+        "0 orders in the last 30 days",
     ] {
         assert!(html.contains(text), "missing {text}: {html}");
     }

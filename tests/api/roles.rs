@@ -25,16 +25,16 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
         "/api/stores/disconnect"
         | "/api/stores/remove"
         | "/api/stores/get"
+        | "/api/stores/header"
+        | "/api/stores/orders"
+        | "/api/stores/locations"
+        | "/api/stores/sync"
+        | "/api/stores/permissions"
         | "/api/sync/now"
         | "/api/sync/progress" => {
             vec![("store_id", store_id.into())]
         }
-        "/api/stores/detail" => vec![
-            ("store_id", store_id.into()),
-            ("orders_page", "1".into()),
-            ("products_page", "1".into()),
-            ("customers_page", "1".into()),
-        ],
+        "/api/stores/products" | "/api/stores/customers" => vec![("store_id", store_id.into()), ("page", "1".into())],
         "/api/users/list" | "/api/audit/list" | "/api/stores/list" => vec![],
         _ => return None,
     };
@@ -42,7 +42,18 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
 }
 
 /// Functions a standard user may call (reading the store list and a store).
-const READ_ONLY: &[&str] = &["/api/stores/list", "/api/stores/get", "/api/stores/detail", "/api/sync/progress"];
+const READ_ONLY: &[&str] = &[
+    "/api/stores/list",
+    "/api/stores/get",
+    "/api/stores/header",
+    "/api/stores/orders",
+    "/api/stores/products",
+    "/api/stores/customers",
+    "/api/stores/locations",
+    "/api/stores/sync",
+    "/api/stores/permissions",
+    "/api/sync/progress",
+];
 
 async fn everything(app: &TestApp) -> (Vec<(String, String, i64)>, Vec<i64>, Vec<(i64, String)>) {
     let users = sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&app.pool).await.unwrap();

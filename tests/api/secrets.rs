@@ -92,7 +92,9 @@ async fn registered_credentials_are_in_no_file_log_or_response() {
     let registered = client.post(format!("{base}/api/stores/register")).form(&form).send().await.unwrap();
     assert!(registered.status().is_success(), "{:?}", registered.text().await);
     seen.push_str(&registered.text().await.unwrap());
-    for path in ["/", "/stores/1", "/api/stores/list", "/api/stores/get?store_id=1"] {
+    for path in
+        ["/", "/stores/1", "/stores/1/sync", "/stores/1/permissions", "/api/stores/list", "/api/stores/get?store_id=1"]
+    {
         seen.push_str(&client.get(format!("{base}{path}")).send().await.unwrap().text().await.unwrap());
     }
     let emulator = value_after(&lines, "built-in emulator at").trim_end_matches(':').to_owned();

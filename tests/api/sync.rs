@@ -74,8 +74,9 @@ async fn the_first_sync_copies_the_shop_exactly() {
         (progress["resources"]["orders"]["done"].as_i64(), progress["resources"]["orders"]["total"].as_i64()),
         (Some(600), Some(600))
     );
-    assert_eq!(progress["events"][0], "Started");
-    assert_eq!(progress["events"].as_array().unwrap().last().unwrap(), "Finished");
+    assert_eq!(progress["events"][0]["text"], "Started");
+    assert_eq!(progress["events"].as_array().unwrap().last().unwrap()["text"], "Finished");
+    assert!(progress["events"][0]["at"].as_i64() > Some(0), "each event says when it happened");
 }
 
 #[tokio::test]

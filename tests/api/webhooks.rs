@@ -353,7 +353,8 @@ async fn a_subscription_shopify_dropped_is_recreated_by_the_next_sync() {
 async fn the_store_page_shows_webhook_health_or_says_updates_come_by_schedule() {
     let app = spawn_app().await;
     let store = connected(&app, "acme").await;
-    let html = app.get(&app.signed_in(STANDARD_EMAIL).await, &format!("/stores/{store}")).await.text().await.unwrap();
+    let html =
+        app.get(&app.signed_in(STANDARD_EMAIL).await, &format!("/stores/{store}/sync")).await.text().await.unwrap();
     let subscribed = format!("{} of {}", TOPICS.len(), TOPICS.len());
     for text in ["Webhooks", "Subscribed topics", subscribed.as_str(), "Deliveries in the last 24 hours", "None needed"]
     {
@@ -367,7 +368,7 @@ async fn the_store_page_shows_webhook_health_or_says_updates_come_by_schedule() 
     .execute(&app.pool)
     .await
     .unwrap();
-    let html = app.get(&app.signed_in(STANDARD_EMAIL).await, "/stores/5").await.text().await.unwrap();
+    let html = app.get(&app.signed_in(STANDARD_EMAIL).await, "/stores/5/sync").await.text().await.unwrap();
     assert!(html.contains("Updates arrive by scheduled sync, every 60 minutes"), "{html}");
     assert!(html.contains("set STORELINK_PUBLIC_URL"));
     assert!(!html.contains("Subscribed topics"));

@@ -47,9 +47,12 @@ pub mod sync;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(ui::App);
-    // Lets end-to-end tests wait for interactivity instead of sleeping.
-    if let Some(body) = leptos::prelude::document().body() {
+    // Asynchronous, as hydrate_lazy() is: a lazy route's WebAssembly chunk is fetched before its
+    // page hydrates.
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document().body().expect("a <body>");
+        leptos::mount::hydrate_from_async(body.clone(), ui::App).await.forget();
+        // Lets end-to-end tests wait for interactivity instead of sleeping.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }

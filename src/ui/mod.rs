@@ -17,7 +17,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
     hooks::use_location,
-    path, SsrMode,
+    lazy_route, path, Lazy, LazyRoute, SsrMode,
 };
 
 use crate::{
@@ -62,23 +62,57 @@ pub fn App() -> impl IntoView {
                     // status (401, 403) and redirects reach the browser as real HTTP answers.
                     <Route path=path!("/") view=stores::StoresPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=signin::SignInPage ssr=SsrMode::Async />
-                    <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/stores/new") view=add_store::AddStorePage ssr=SsrMode::Async />
-                    <Route path=path!("/stores/:id/disconnect") view=store_actions::DisconnectPage ssr=SsrMode::Async />
-                    <Route path=path!("/stores/:id/remove") view=store_actions::RemovePage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view={Lazy::<Users>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/stores/new") view={Lazy::<AddStore>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/stores/:id/disconnect") view={Lazy::<Disconnect>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/stores/:id/remove") view={Lazy::<Remove>::new()} ssr=SsrMode::Async />
                     <ParentRoute path=path!("/stores/:id") view=store::StorePage ssr=SsrMode::Async>
-                        <Route path=path!("") view=store::OrdersTab ssr=SsrMode::Async />
-                        <Route path=path!("products") view=store::ProductsTab ssr=SsrMode::Async />
-                        <Route path=path!("customers") view=store::CustomersTab ssr=SsrMode::Async />
-                        <Route path=path!("locations") view=store::LocationsTab ssr=SsrMode::Async />
-                        <Route path=path!("sync") view=store::SyncTab ssr=SsrMode::Async />
-                        <Route path=path!("permissions") view=store::PermissionsTab ssr=SsrMode::Async />
+                        <Route path=path!("") view={Lazy::<Orders>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("products") view={Lazy::<Products>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("customers") view={Lazy::<Customers>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("locations") view={Lazy::<Locations>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("sync") view={Lazy::<SyncTab>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("permissions") view={Lazy::<Permissions>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
-                    <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
     }
+}
+
+/// Declares a route whose page is compiled into its own WebAssembly chunk (with `cargo leptos
+/// --split`), fetched when the route is first opened rather than with the first page.
+macro_rules! lazy_page {
+    ($($route:ident => $page:path),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    )*};
+}
+
+// Pages only administrators open, and the store page's tabs.
+lazy_page! {
+    Users => users::UsersPage,
+    AddStore => add_store::AddStorePage,
+    Disconnect => store_actions::DisconnectPage,
+    Remove => store_actions::RemovePage,
+    Audit => audit::AuditPage,
+    Orders => store::OrdersTab,
+    Products => store::ProductsTab,
+    Customers => store::CustomersTab,
+    Locations => store::LocationsTab,
+    SyncTab => store::SyncTab,
+    Permissions => store::PermissionsTab,
 }
 
 /// The top bar: where you are signed in, the pages you may open, and Sign out.

@@ -40,10 +40,10 @@ async fn main() {
     for webhook in listed["webhooks"].as_array().unwrap() {
         shopify(reqwest::Method::DELETE, &format!("/webhooks/{}.json", webhook["id"])).send().await.unwrap();
     }
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT ?")
+    let ids: Vec<i64> =
+        storelink::db_run!(&state.pool, c => sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT $1")
         .bind(changed as i64)
-        .fetch_all(&state.pool)
-        .await
+        .fetch_all(&mut *c).await)
         .unwrap();
     for id in &ids {
         let path = format!("{}/_emulator/shops/bench/orders/{id}/update", emulator.url());
@@ -57,7 +57,7 @@ async fn main() {
     };
     let before = stats().await;
     storelink::sync::queue_now(&state.pool, &bench.admin, bench.store).await.unwrap();
-    let job = sqlx::query_scalar("SELECT MAX(id) FROM sync_jobs").fetch_one(&state.pool).await.unwrap();
+    let job = storelink::db_run!(&state.pool, c => sqlx::query_scalar("SELECT MAX(id) FROM sync_jobs").fetch_one(&mut *c).await).unwrap();
     let started = Instant::now();
     bench.engine.run_job(job).await.unwrap();
     let wall = started.elapsed().as_secs_f64();
@@ -66,10 +66,10 @@ async fn main() {
     let points = after["graphql_points"].as_f64().unwrap() - before["graphql_points"].as_f64().unwrap();
     let throttled = after["throttled"].as_u64().unwrap() - before["throttled"].as_u64().unwrap();
     let floor = (points - BUCKET).max(0.0) / RESTORE_RATE;
-    let (outcome, progress): (String, String) = sqlx::query_as("SELECT state, progress FROM sync_jobs WHERE id = ?")
+    let (outcome, progress): (String, String) =
+        storelink::db_run!(&state.pool, c => sqlx::query_as("SELECT state, progress FROM sync_jobs WHERE id = $1")
         .bind(job)
-        .fetch_one(&state.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     let progress: Progress = serde_json::from_str(&progress).unwrap();
     let fetched = progress.resources.get("orders").map_or(0, |c| c.done);

@@ -5,7 +5,11 @@
 //! it; against a baseline in the same run of inserting the same lines alone, as plain text,
 //! unparsed, one row per statement.
 //!
-//! Run: `cargo bench --bench ingest --features ssr`
+//! With `STORELINK_TEST_DATABASE_URL` naming a PostgreSQL server (as for the tests), the same
+//! rounds also run on PostgreSQL, interleaved with SQLite's, and the ratio is printed.
+//!
+//! Run: `cargo bench --bench ingest --features ssr`, or on both databases:
+//! `pg_virtualenv sh -c 'STORELINK_TEST_DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:${PGPORT:-5432}/$PGDATABASE" cargo bench --bench ingest --features ssr'`
 
 use std::time::Instant;
 
@@ -39,36 +43,50 @@ async fn main() {
     let orders = lines.iter().filter(|l| !l.windows(12).any(|w| w == b"\"__parentId\"")).count();
     assert_eq!(orders, ORDERS, "every order is in the file once");
 
-    let (mut baseline, mut imports) = (Vec::new(), Vec::new());
+    let postgres = std::env::var_os("STORELINK_TEST_DATABASE_URL").is_some();
+    let (mut baseline, mut imports, mut pg_baseline, mut pg_imports) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
-        let (raw, ours) = round(&lines).await;
+        let (raw, ours) = round(&lines, false).await;
         baseline.push(raw);
         imports.push(ours);
+        if postgres {
+            let (raw, ours) = round(&lines, true).await;
+            pg_baseline.push(raw);
+            pg_imports.push(ours);
+        }
     }
-    let (baseline, imports) = (median(baseline), median(imports));
     let per_order = lines.len() as f64 / orders as f64;
-    println!(
-        "ingest: {:.0} orders/s ({imports:.0} lines/s, {per_order:.1} lines an order, {:.1} MB) parsed, joined and \
-         stored in batches of {BATCH}; raw inserts alone {baseline:.0} lines/s; ratio {:.2} (medians of {ROUNDS} rounds)",
-        imports / per_order,
-        file.len() as f64 / 1e6,
-        imports / baseline
-    );
+    let report = |name: &str, baseline: Vec<f64>, imports: Vec<f64>| {
+        let (baseline, imports) = (median(baseline), median(imports));
+        println!(
+            "ingest into {name}: {:.0} orders/s ({imports:.0} lines/s, {per_order:.1} lines an order, {:.1} MB) parsed, \
+             joined and stored in batches of {BATCH}; raw inserts alone {baseline:.0} lines/s; ratio {:.2} (medians of \
+             {ROUNDS} rounds)",
+            imports / per_order,
+            file.len() as f64 / 1e6,
+            imports / baseline
+        );
+        imports
+    };
+    let sqlite = report("SQLite", baseline, imports);
+    if postgres {
+        let pg = report("PostgreSQL", pg_baseline, pg_imports);
+        println!("PostgreSQL against SQLite, orders/s: {:.2}", pg / sqlite);
+    }
 }
 
 /// One round in a fresh database: lines per second for the baseline, then for the import.
 /// Before each is timed, `sync` writes out what the kernel still holds of earlier writes, so
 /// neither pays for the other's disk traffic.
-async fn round(lines: &[&[u8]]) -> (f64, f64) {
+async fn round(lines: &[&[u8]], postgres: bool) -> (f64, f64) {
     let dir = tempfile::tempdir().unwrap();
-    let pool = db::connect(&db::sqlite_url_in(dir.path())).await.unwrap();
-    sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'I', 'i.myshopify.com', 'connected', 0)")
-        .execute(&pool)
-        .await
+    let url = if postgres { db::scratch_url(dir.path()).await } else { db::sqlite_url_in(dir.path()) };
+    let pool = db::connect(&url).await.unwrap();
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'I', 'i.myshopify.com', 'connected', 0)")
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
-    sqlx::query("CREATE TABLE baseline (store_id INTEGER, line INTEGER, raw TEXT, PRIMARY KEY (store_id, line))")
-        .execute(&pool)
-        .await
+    storelink::db_run!(&pool, c => sqlx::query("CREATE TABLE baseline (store_id BIGINT, line BIGINT, raw TEXT, PRIMARY KEY (store_id, line))")
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
 
     flush_disk();
@@ -76,12 +94,16 @@ async fn round(lines: &[&[u8]]) -> (f64, f64) {
     for (n, batch) in lines.chunks(BATCH).enumerate() {
         let mut tx = pool.begin().await.unwrap();
         for (i, line) in batch.iter().enumerate() {
-            sqlx::query("INSERT OR REPLACE INTO baseline (store_id, line, raw) VALUES (1, ?, ?)")
-                .bind((n * BATCH + i) as i64)
-                .bind(std::str::from_utf8(line).unwrap())
-                .execute(&mut *tx)
-                .await
-                .unwrap();
+            storelink::db_run!(&mut tx, c => sqlx::query(
+                "INSERT INTO baseline (store_id, line, raw) VALUES (1, $1, $2)
+                 ON CONFLICT (store_id, line) DO UPDATE SET raw = excluded.raw",
+            )
+            .bind((n * BATCH + i) as i64)
+            .bind(std::str::from_utf8(line).unwrap())
+            .execute(&mut *c)
+            .await
+            .map(|done| done.rows_affected()))
+            .unwrap();
         }
         tx.commit().await.unwrap();
     }

@@ -35,10 +35,10 @@ async fn main() {
     let watcher = tokio::spawn(async move {
         let mut first = None::<(Instant, i64)>;
         loop {
-            let progress: String = sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?")
+            let progress: String =
+                storelink::db_run!(&pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1")
                 .bind(job)
-                .fetch_one(&pool)
-                .await
+                .fetch_one(&mut *c).await)
                 .unwrap();
             let progress: Progress = serde_json::from_str(&progress).unwrap_or_default();
             if let Some(count) = progress.resources.get("orders") {
@@ -58,11 +58,13 @@ async fn main() {
     let (first, last) = tokio::time::timeout(Duration::from_secs(5), watcher).await.unwrap().unwrap();
 
     let outcome: String =
-        sqlx::query_scalar("SELECT state FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&state.pool).await.unwrap();
+        storelink::db_run!(&state.pool, c => sqlx::query_scalar("SELECT state FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap();
     let count = |table: &str| {
         let pool = state.pool.clone();
-        let sql = format!("SELECT COUNT(*) FROM {table} WHERE store_id = ?");
-        async move { sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(store).fetch_one(&pool).await.unwrap() }
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE store_id = $1");
+        async move {
+            storelink::db_run!(&pool, c => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).bind(store).fetch_one(&mut *c).await).unwrap()
+        }
     };
     let stats: Value = reqwest::get(format!("{}/_emulator/stats", emulator.url())).await.unwrap().json().await.unwrap();
     let import = match (first, last) {

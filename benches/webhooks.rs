@@ -28,10 +28,9 @@ async fn main() {
     .await;
     let (state, store, addr, emulator) = (&bench.state, bench.store, bench.addr, &bench.emulator);
     bench.engine.run_job(bench.first_job().await).await.unwrap();
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_orders WHERE store_id = ? ORDER BY id")
+    let ids: Vec<i64> = storelink::db_run!(&state.pool, c => sqlx::query_scalar("SELECT id FROM synced_orders WHERE store_id = $1 ORDER BY id")
         .bind(store)
-        .fetch_all(&state.pool)
-        .await
+        .fetch_all(&mut *c).await)
         .unwrap();
     assert_eq!(ids.len(), ORDERS);
     let http = reqwest::Client::new();
@@ -60,10 +59,9 @@ async fn main() {
     let changed = Instant::now();
     let last = format!("change {CHANGES}");
     loop {
-        let raws: Vec<RawJson> = sqlx::query_scalar("SELECT raw FROM synced_orders WHERE store_id = ?")
+        let raws: Vec<RawJson> = storelink::db_run!(&state.pool, c => sqlx::query_scalar("SELECT raw FROM synced_orders WHERE store_id = $1")
             .bind(store)
-            .fetch_all(&state.pool)
-            .await
+            .fetch_all(&mut *c).await)
             .unwrap();
         let current = raws
             .iter()
@@ -80,9 +78,8 @@ async fn main() {
     let delay = changed.elapsed().as_secs_f64();
     let burst = changed.duration_since(started).as_secs_f64();
     let after = stats().await;
-    let delivered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE topic = 'orders/updated'")
-        .fetch_one(&state.pool)
-        .await
+    let delivered: i64 = storelink::db_run!(&state.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE topic = 'orders/updated'")
+        .fetch_one(&mut *c).await)
         .unwrap();
     let points = after["graphql_points"].as_f64().unwrap() - before["graphql_points"].as_f64().unwrap();
     let queries = after["by_endpoint"]["POST graphql.json"].as_f64().unwrap_or(0.0)

@@ -14,6 +14,7 @@ use crate::{
     server::Application,
     state::Settings,
     stores,
+    sync::Claims,
     users::{self, repo, Role},
 };
 
@@ -22,6 +23,16 @@ use crate::{
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written to standard error: `text` for people, `json` (one object a
+    /// line) for a log collector.
+    #[arg(long, global = true, env = "STORELINK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -105,10 +116,24 @@ struct ServeArgs {
     /// Seconds between the scheduled incremental syncs of each store.
     #[arg(long, env = "STORELINK_SYNC_INTERVAL_SECS", default_value_t = 600)]
     sync_interval_secs: u64,
+    /// Milliseconds a server holds a sync job it claimed without renewing the claim; a job
+    /// whose server died is taken over by another when this runs out.
+    #[arg(long, env = "STORELINK_SYNC_LEASE_MS", default_value_t = 10_000)]
+    sync_lease_ms: u64,
+    /// Milliseconds between renewals of a claim (at most half the lease).
+    #[arg(long, env = "STORELINK_SYNC_HEARTBEAT_MS", default_value_t = 2_000)]
+    sync_heartbeat_ms: u64,
+    /// Sync jobs this server runs at once.
+    #[arg(long, env = "STORELINK_SYNC_MAX_JOBS", default_value_t = 8)]
+    sync_max_jobs: usize,
     /// Take each client's address from the last X-Forwarded-For entry: only behind a load
     /// balancer that sets it (otherwise any client could pick its own address).
     #[arg(long, env = "STORELINK_TRUST_FORWARDED_FOR")]
     trust_forwarded_for: bool,
+    /// Serve Prometheus metrics at /metrics, without sign-in: only where the operator's network
+    /// alone reaches it.
+    #[arg(long, env = "STORELINK_METRICS")]
+    metrics: bool,
     /// Also start the Shopify emulator with a demo store, and print what to type to register it.
     #[arg(long)]
     demo: bool,
@@ -135,13 +160,17 @@ struct EmulatorArgs {
 }
 
 pub async fn run() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "storelink=info,warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+    match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Emulator(args) => emulator(args).await,
         Command::RotateKey { secret_key, db } => rotate_key(secret_key.map(Secret::new), &db).await,
@@ -159,6 +188,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    if args.sync_heartbeat_ms == 0 || args.sync_heartbeat_ms * 2 > args.sync_lease_ms {
+        anyhow::bail!("the sync heartbeat must be at least a millisecond and at most half the lease");
+    }
     let settings = Settings {
         addr: args.addr,
         database_url: args.db.database_url,
@@ -170,8 +202,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         shopify_timeout: Duration::from_secs(args.shopify_timeout_secs),
         run_sync: true,
         sync_interval: Duration::from_secs(args.sync_interval_secs.max(1)),
+        sync_claims: Claims {
+            lease: Duration::from_millis(args.sync_lease_ms),
+            heartbeat: Duration::from_millis(args.sync_heartbeat_ms),
+            max_jobs: args.sync_max_jobs.max(1),
+        },
         trust_forwarded_for: args.trust_forwarded_for,
         housekeeping_interval: Duration::from_secs(600),
+        metrics: args.metrics,
     };
     let app = Application::build(settings).await?;
     let url = app.state.settings.public_url.clone().unwrap_or_else(|| format!("http://{}", app.local_addr()));
@@ -189,8 +227,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  Client ID:     {DEMO_CLIENT_ID}   (into API Key)");
         println!("  Client secret: {DEMO_CLIENT_SECRET}   (into Shared Secret)");
     }
-    app.run().await?;
+    let engine = app.engine.clone();
+    tokio::select! {
+        served = app.run() => served?,
+        () = stop_requested() => {
+            // Other servers take this one's syncs over at their next look, from their checkpoints.
+            engine.release().await;
+            tracing::info!("stopped; this server's sync jobs are handed over");
+        }
+    }
     Ok(())
+}
+
+/// SIGTERM (a service manager, a container stop) or Ctrl-C.
+async fn stop_requested() {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM can be watched");
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }
 
 async fn start_demo_emulator() -> anyhow::Result<Emulator> {

@@ -8,19 +8,191 @@
 
 use std::{path::Path, str::FromStr, time::Duration};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{
+    pool::PoolConnection,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    PgConnection, Postgres, Sqlite, SqliteConnection, Transaction,
+};
 
-pub type Pool = sqlx::SqlitePool;
-/// A connection, or an open transaction, that repository functions can join.
-pub type Conn = sqlx::SqliteConnection;
+/// The database: an embedded SQLite file for one machine, or PostgreSQL, which several servers
+/// share. Both run the same repository code: the queries are written once, in SQL both accept,
+/// and [`run!`] runs each on whichever this is.
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// A connection that repository functions run on: a transaction the caller commits, or a plain
+/// connection whose every statement commits by itself.
+pub enum Conn {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+    SqlitePlain(PoolConnection<Sqlite>),
+    PostgresPlain(PoolConnection<Postgres>),
+}
+
+impl Pool {
+    pub async fn begin(&self) -> Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Conn::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// A connection of its own, outside any transaction.
+    pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Conn::SqlitePlain(pool.acquire().await?),
+            Pool::Postgres(pool) => Conn::PostgresPlain(pool.acquire().await?),
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Pool::Postgres(_))
+    }
+
+    /// The database's clock in milliseconds, as an SQL expression: leases are kept on it, never
+    /// on a server's, so servers whose clocks disagree still agree on who holds a job.
+    pub fn clock_ms(&self) -> &'static str {
+        clock_ms(self.is_postgres())
+    }
+
+    /// What a subquery choosing rows to update adds so that servers claiming at once each take
+    /// a different row (SQLite has one writer at a time and needs nothing).
+    pub fn skip_locked(&self) -> &'static str {
+        if self.is_postgres() {
+            "FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+fn clock_ms(postgres: bool) -> &'static str {
+    if postgres {
+        "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+    } else {
+        "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+    }
+}
+
+impl Conn {
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Conn::Postgres(_) | Conn::PostgresPlain(_))
+    }
+
+    /// [`Pool::clock_ms`].
+    pub fn clock_ms(&self) -> &'static str {
+        clock_ms(self.is_postgres())
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Conn::Sqlite(tx) => tx.commit().await,
+            Conn::Postgres(tx) => tx.commit().await,
+            Conn::SqlitePlain(_) | Conn::PostgresPlain(_) => Ok(()),
+        }
+    }
+}
+
+/// What a query runs on: a connection taken from the pool for it, or the caller's transaction.
+pub enum Target<'a> {
+    SqlitePooled(PoolConnection<Sqlite>),
+    Sqlite(&'a mut SqliteConnection),
+    PostgresPooled(PoolConnection<Postgres>),
+    Postgres(&'a mut PgConnection),
+}
+
+/// A pool or a transaction, as [`run!`] takes either.
+pub trait Executes<'a> {
+    fn target(self) -> impl std::future::Future<Output = Result<Target<'a>, sqlx::Error>> + Send;
+}
+
+impl<'a> Executes<'a> for &'a Pool {
+    async fn target(self) -> Result<Target<'a>, sqlx::Error> {
+        Ok(match self {
+            Pool::Sqlite(pool) => Target::SqlitePooled(pool.acquire().await?),
+            Pool::Postgres(pool) => Target::PostgresPooled(pool.acquire().await?),
+        })
+    }
+}
+
+impl<'a> Executes<'a> for &'a mut Conn {
+    async fn target(self) -> Result<Target<'a>, sqlx::Error> {
+        Ok(match self {
+            Conn::Sqlite(tx) => Target::Sqlite(&mut *tx),
+            Conn::Postgres(tx) => Target::Postgres(&mut *tx),
+            Conn::SqlitePlain(conn) => Target::Sqlite(&mut *conn),
+            Conn::PostgresPlain(conn) => Target::Postgres(&mut *conn),
+        })
+    }
+}
+
+/// Runs `$body` with `$c` bound to a connection of whichever database `$on` (a pool or a
+/// transaction) is; the body is compiled once for each, so one query text serves both. Exported
+/// (hidden) for the integration tests and benches, which look into the database the same way.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! db_run {
+    ($on:expr, $c:ident => $body:expr) => {
+        match $crate::db::Executes::target($on).await {
+            Err(err) => Err(err),
+            Ok(mut target) => match &mut target {
+                $crate::db::Target::SqlitePooled(conn) => {
+                    let $c: &mut ::sqlx::SqliteConnection = &mut *conn;
+                    $body
+                }
+                $crate::db::Target::Sqlite(conn) => {
+                    let $c: &mut ::sqlx::SqliteConnection = &mut **conn;
+                    $body
+                }
+                $crate::db::Target::PostgresPooled(conn) => {
+                    let $c: &mut ::sqlx::PgConnection = &mut *conn;
+                    $body
+                }
+                $crate::db::Target::Postgres(conn) => {
+                    let $c: &mut ::sqlx::PgConnection = &mut **conn;
+                    $body
+                }
+            },
+        }
+    };
+}
+
+pub(crate) use crate::db_run as run;
 
 /// The default database: an SQLite file in the data directory, created on first run.
 pub fn sqlite_url_in(data_dir: &Path) -> String {
     format!("sqlite://{}", data_dir.join("storelink.db").display())
 }
 
-/// Opens the database, creating it if needed, and applies the embedded migrations.
+/// Whether `url` names a PostgreSQL database (else it is SQLite's).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Opens the database, creating an SQLite file if needed, and applies its migrations
+/// (`migrations/sqlite` or `migrations/postgres`).
 pub async fn connect(url: &str) -> anyhow::Result<Pool> {
+    if is_postgres_url(url) {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        return Ok(Pool::Postgres(pool));
+    }
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -31,8 +203,56 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
     let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(pool)
+    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    Ok(Pool::Sqlite(pool))
+}
+
+/// Where a test or bench keeps its own database: an SQLite file in `data_dir`, or, when
+/// `STORELINK_TEST_DATABASE_URL` names a PostgreSQL server (`.ci/test` starts one), a new
+/// database created on it for this caller alone.
+pub async fn scratch_url(data_dir: &Path) -> String {
+    let Ok(server) = std::env::var("STORELINK_TEST_DATABASE_URL") else {
+        return sqlite_url_in(data_dir);
+    };
+    use sqlx::Connection;
+    let name = format!("storelink_{:016x}", rand::random::<u64>());
+    let mut admin = sqlx::PgConnection::connect(&server).await.expect("the test PostgreSQL server answers");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("a test database");
+    let (base, _) = server.rsplit_once('/').expect("a database URL ends with /DATABASE");
+    format!("{base}/{name}")
+}
+
+/// PostgreSQL's `NOTIFY`: `payload` to every server listening on `channel`, sent when this
+/// statement commits (at once: it runs on its own).
+pub async fn notify(pool: &sqlx::PgPool, channel: &str, payload: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(channel).bind(payload).execute(pool).await.map(|_| ())
+}
+
+/// A connection of its own listening on `channel` (see [`notify`]).
+pub async fn listen(pool: &sqlx::PgPool, channel: &str) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+    listener.listen(channel).await?;
+    Ok(listener)
+}
+
+/// Whether the database answers and has every migration this build carries.
+pub async fn ready(pool: &Pool) -> Result<(), String> {
+    let known = match pool {
+        Pool::Sqlite(_) => sqlx::migrate!("./migrations/sqlite").iter().count(),
+        Pool::Postgres(_) => sqlx::migrate!("./migrations/postgres").iter().count(),
+    };
+    let sql = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
+    let applied: i64 = run!(pool, c => sqlx::query_scalar(sql).fetch_one(&mut *c).await).map_err(|err| {
+        tracing::warn!(error = %err, "the readiness check could not reach the database");
+        "the database does not answer".to_owned()
+    })?;
+    if applied < known as i64 {
+        return Err(format!("the database has {applied} of {known} migrations"));
+    }
+    Ok(())
 }
 
 /// Now, in Unix seconds: the one clock every table uses.
@@ -40,11 +260,19 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
-/// True when `err` violates the unique constraint on `columns` (`"table.column"`), as SQLite
-/// names it in its message.
-pub fn violates(err: &sqlx::Error, columns: &str) -> bool {
+/// A unique constraint, as each database names it: SQLite by its columns in the message
+/// (`"table.column"`), PostgreSQL by the constraint's (or unique index's) name.
+pub struct Unique {
+    pub columns: &'static str,
+    pub name: &'static str,
+}
+
+/// True when `err` violates `unique`.
+pub fn violates(err: &sqlx::Error, unique: &Unique) -> bool {
     match err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => db.message().contains(columns),
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            db.constraint() == Some(unique.name) || db.message().contains(unique.columns)
+        }
         _ => false,
     }
 }
@@ -109,25 +337,24 @@ pub(crate) mod fixtures {
 
     /// A fresh database in `dir`, migrated.
     pub async fn pool(dir: &tempfile::TempDir) -> Pool {
-        connect(&sqlite_url_in(dir.path())).await.unwrap()
+        connect(&scratch_url(dir.path()).await).await.unwrap()
     }
 
     /// A connected store with credentials that open nothing, as registering leaves a store.
     pub async fn connected_store(pool: &Pool) -> StoreId {
-        let id = sqlx::query_scalar(
+        let id = crate::db::run!(pool, c => sqlx::query_scalar(
             "INSERT INTO stores (platform, name, shop_domain, state, created_at)
              VALUES ('shopify', 'S', 's.myshopify.com', 'connected', 0) RETURNING id",
         )
-        .fetch_one(pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
-        sqlx::query(
+        crate::db::run!(pool, c => sqlx::query(
             "INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at)
-             VALUES ($1, 'k', x'00', x'00', 0)",
+             VALUES ($1, 'k', $2, $2, 0)",
         )
         .bind(id)
-        .execute(pool)
-        .await
+        .bind(vec![0u8])
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
         id
     }

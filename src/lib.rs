@@ -33,6 +33,8 @@ pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod metrics;
+#[cfg(feature = "ssr")]
 pub mod progress;
 #[cfg(feature = "ssr")]
 pub mod secrets;

@@ -3,26 +3,82 @@
 //! job or data (the sync engine, a webhook delivery) calls [`Hub::changed`]; whoever changes the
 //! store itself (registering, reconnecting, disconnecting, removing it) calls
 //! [`Hub::store_changed`], so every open Stores page reads its list again.
+//!
+//! On SQLite (one server) an announcement goes straight to this server's streams. On
+//! PostgreSQL every server announces with `NOTIFY`, carrying only the kind, the store's id, the
+//! announcing server and its sequence number; every server (itself included) listens and fans
+//! each announcement out to its own streams. A gap in a server's sequence numbers, or a listener
+//! that had to reconnect, makes it read every snapshot again, and so does a slow poll, so a
+//! page never keeps a stale bar.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use futures::{stream, StreamExt};
 use server_fn::codec::TextStream;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::{
-    db::Pool,
+    db::{self, Pool},
     error::AppError,
     ids::StoreId,
     jobs::{self, Live, StoreProgress},
-    ndjson,
+    ndjson, stores,
 };
+
+/// The `NOTIFY` channel the servers announce on.
+const CHANNEL: &str = "storelink_progress";
+
+/// How often every snapshot is read again on PostgreSQL, in case an announcement was lost.
+const BACKSTOP: Duration = Duration::from_secs(10);
+
+/// How often an idle progress stream sends an empty line, so proxies and load balancers that
+/// close quiet connections keep it open.
+const KEEPALIVE: Duration = Duration::from_secs(15);
+
+/// What is announced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Notice {
+    /// The store's job or data changed.
+    Job(StoreId),
+    /// The store itself changed.
+    Store(StoreId),
+    /// Shopify says a bulk operation of the store finished.
+    BulkFinished(StoreId),
+}
+
+impl Notice {
+    fn payload(self, server: &str, seq: u64) -> String {
+        let (kind, id) = match self {
+            Notice::Job(id) => ("job", id),
+            Notice::Store(id) => ("store", id),
+            Notice::BulkFinished(id) => ("bulk", id),
+        };
+        format!("{kind} {id} {server} {seq}")
+    }
+
+    /// The notice, who sent it, and its number among that server's.
+    fn parse(payload: &str) -> Option<(Notice, &str, u64)> {
+        let mut parts = payload.split(' ');
+        let (kind, id, server, seq) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let id = StoreId(id.parse().ok()?);
+        let notice = match kind {
+            "job" => Notice::Job(id),
+            "store" => Notice::Store(id),
+            "bulk" => Notice::BulkFinished(id),
+            _ => return None,
+        };
+        Some((notice, server, seq.parse().ok()?))
+    }
+}
 
 /// The announcements and the snapshots; cheap to clone, one per server.
 #[derive(Clone)]
 pub struct Hub {
     pool: Pool,
-    changes: broadcast::Sender<StoreId>,
+    /// On PostgreSQL, where announcements go to be sent to every server.
+    outbox: Option<mpsc::UnboundedSender<Notice>>,
+    /// A store's job changed (`None`: any might have).
+    changes: broadcast::Sender<Option<StoreId>>,
     snapshots: broadcast::Sender<Arc<StoreProgress>>,
     /// Stores whose bulk operation Shopify says has finished (its `bulk_operations/finish`
     /// webhook), so a sync waiting on it polls at once.
@@ -32,19 +88,66 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Starts the task that turns announcements into snapshots.
+    /// Starts the task that turns announcements into snapshots, and on PostgreSQL the ones that
+    /// send and hear them.
     pub fn start(pool: Pool) -> Hub {
         let (changes, _) = broadcast::channel(1024);
         let (snapshots, _) = broadcast::channel(1024);
         let (bulk_finished, _) = broadcast::channel(256);
         let (stores, _) = broadcast::channel(256);
         tokio::spawn(publish(pool.clone(), changes.subscribe(), snapshots.clone()));
-        Hub { pool, changes, snapshots, bulk_finished, stores }
+        let mut hub = Hub { pool, outbox: None, changes, snapshots, bulk_finished, stores };
+        if let Pool::Postgres(pg) = &hub.pool {
+            let (outbox, notices) = mpsc::unbounded_channel();
+            let server = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
+            tokio::spawn(announce(pg.clone(), notices, server));
+            tokio::spawn(listen(pg.clone(), hub.clone()));
+            hub.outbox = Some(outbox);
+        }
+        hub
+    }
+
+    fn announce(&self, notice: Notice) {
+        match &self.outbox {
+            Some(outbox) => {
+                let _ = outbox.send(notice);
+            }
+            None => self.hear(notice),
+        }
+    }
+
+    /// Hands an announcement to this server's streams (nobody watching is fine).
+    fn hear(&self, notice: Notice) {
+        match notice {
+            Notice::Job(id) => {
+                let _ = self.changes.send(Some(id));
+            }
+            Notice::Store(id) => {
+                let _ = self.stores.send(id);
+                let _ = self.changes.send(Some(id));
+            }
+            Notice::BulkFinished(id) => {
+                let _ = self.bulk_finished.send(id);
+            }
+        }
+    }
+
+    /// Reads everything again: every store might have changed unheard.
+    async fn hear_everything(&self) {
+        match stores::repo::ids(&self.pool).await {
+            Ok(ids) => {
+                for id in ids {
+                    let _ = self.stores.send(id);
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "could not list the stores to refresh"),
+        }
+        let _ = self.changes.send(None);
     }
 
     /// Shopify says one of the store's bulk operations has finished.
     pub fn bulk_finished(&self, store_id: StoreId) {
-        let _ = self.bulk_finished.send(store_id);
+        self.announce(Notice::BulkFinished(store_id));
     }
 
     /// Every store whose bulk operation finished, as Shopify tells it.
@@ -54,14 +157,17 @@ impl Hub {
 
     /// Tells every progress stream that the store's job or data changed.
     pub fn changed(&self, store_id: StoreId) {
-        // Nobody watching is fine.
-        let _ = self.changes.send(store_id);
+        self.announce(Notice::Job(store_id));
     }
 
     /// Tells every open page that the store itself changed (and its sync, if it did).
     pub fn store_changed(&self, store_id: StoreId) {
-        let _ = self.stores.send(store_id);
-        self.changed(store_id);
+        self.announce(Notice::Store(store_id));
+    }
+
+    /// Progress streams open on this server now.
+    pub fn streams(&self) -> usize {
+        self.snapshots.receiver_count()
     }
 
     /// Every store's progress snapshot as it changes.
@@ -81,6 +187,8 @@ impl Hub {
             loop {
                 let text = tokio::select! {
                     biased;
+                    // An empty line: readers skip it (`ndjson::Lines`).
+                    _ = tokio::time::sleep(KEEPALIVE) => "\n".to_owned(),
                     changed = stores.recv() => match changed {
                         Ok(id) if watched(id) => ndjson::line(&Live::Store { store_changed: id }),
                         Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
@@ -108,12 +216,12 @@ impl Hub {
 /// costs one query however many browsers watch.
 async fn publish(
     pool: Pool,
-    mut changes: broadcast::Receiver<StoreId>,
+    mut changes: broadcast::Receiver<Option<StoreId>>,
     snapshots: broadcast::Sender<Arc<StoreProgress>>,
 ) {
     loop {
         let changed = match changes.recv().await {
-            Ok(store_id) => Some(store_id),
+            Ok(changed) => changed,
             // Some stores' changes were missed: publish every store.
             Err(broadcast::error::RecvError::Lagged(_)) => None,
             Err(broadcast::error::RecvError::Closed) => return,
@@ -129,5 +237,82 @@ async fn publish(
             }
             Err(err) => tracing::warn!(error = %err, "could not read sync progress"),
         }
+    }
+}
+
+/// Sends this server's announcements, one after another so they arrive in the order of their
+/// sequence numbers.
+async fn announce(pool: sqlx::PgPool, mut notices: mpsc::UnboundedReceiver<Notice>, server: String) {
+    let mut seq = 0;
+    while let Some(notice) = notices.recv().await {
+        seq += 1;
+        if let Err(err) = db::notify(&pool, CHANNEL, &notice.payload(&server, seq)).await {
+            // The listeners see the gap and read everything again.
+            tracing::warn!(error = %err, "could not announce a progress change");
+        }
+    }
+}
+
+/// Hears every server's announcements and hands them to this server's streams; reads
+/// everything again after a reconnect, a gap, and every [`BACKSTOP`].
+async fn listen(pool: sqlx::PgPool, hub: Hub) {
+    let mut backstop = tokio::time::interval(BACKSTOP);
+    loop {
+        let mut listener = match db::listen(&pool, CHANNEL).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not listen for progress changes; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        // Whatever was announced while nobody listened.
+        hub.hear_everything().await;
+        let mut last: HashMap<String, u64> = HashMap::new();
+        loop {
+            tokio::select! {
+                heard = listener.try_recv() => match heard {
+                    Ok(Some(notification)) => match Notice::parse(notification.payload()) {
+                        Some((notice, server, seq)) => {
+                            let previous = last.insert(server.to_owned(), seq);
+                            if previous.is_some_and(|previous| seq != previous + 1) {
+                                hub.hear_everything().await;
+                            }
+                            hub.hear(notice);
+                        }
+                        None => tracing::warn!(payload = notification.payload(), "an announcement storelink cannot read"),
+                    },
+                    // The connection dropped; the listener reconnects at the next call.
+                    Ok(None) => {
+                        last.clear();
+                        hub.hear_everything().await;
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "lost the progress listener; reconnecting");
+                        break;
+                    }
+                },
+                _ = backstop.tick() => {
+                    if hub.snapshots.receiver_count() > 0 {
+                        let _ = hub.changes.send(None);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_announcement_carries_ids_and_a_number_and_reads_back() {
+        for notice in [Notice::Job(StoreId(7)), Notice::Store(StoreId(8)), Notice::BulkFinished(StoreId(9))] {
+            let payload = notice.payload("123-abcd", 42);
+            assert_eq!(Notice::parse(&payload), Some((notice, "123-abcd", 42)), "{payload}");
+        }
+        assert_eq!(Notice::parse("job x s 1"), None);
+        assert_eq!(Notice::parse("move 1 s 1"), None);
     }
 }

@@ -41,6 +41,7 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir)?;
         let pool = db::connect(&settings.database_url()).await?;
         let sealer = Sealer::load(settings.secret_key.as_ref(), &settings.data_dir)?;
+        check_key(&pool, &sealer).await?;
         let shopify = ShopifyClient::new(settings.shopify_base_url.clone(), settings.shopify_timeout)?;
         let listener = TcpListener::bind(settings.addr).await?;
         let leptos_options = LeptosOptions::builder()
@@ -61,6 +62,7 @@ impl Application {
             hub.clone(),
             settings.sync_interval,
             webhook_address,
+            settings.sync_claims,
         );
         if settings.run_sync {
             engine.spawn();
@@ -99,6 +101,19 @@ impl Application {
     }
 }
 
+/// Refuses to start with a key that cannot open the stored credentials (a server given another
+/// server's key, or none), rather than failing every store's sync later.
+async fn check_key(pool: &db::Pool, sealer: &Sealer) -> anyhow::Result<()> {
+    let Some(sealed) = crate::stores::repo::one_sealed_secret(pool).await? else { return Ok(()) };
+    if sealer.open(&sealed).is_err() {
+        anyhow::bail!(
+            "the secret key cannot open the stored credentials: start storelink with the key that sealed them \
+             (STORELINK_SECRET_KEY, or secret.key in the data directory); every server sharing a database needs the same key"
+        );
+    }
+    Ok(())
+}
+
 /// Empties the tables that would otherwise only grow: expired sessions, old throttle counts,
 /// webhook deliveries older than a week.
 async fn housekeeping(pool: db::Pool, period: std::time::Duration) {
@@ -134,7 +149,13 @@ fn router(state: AppState) -> Router {
     // browsers that take them; a debug build's are compressed as they are sent.
     let pkg = std::path::Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir);
     let pkg = tower_http::services::ServeDir::new(pkg).precompressed_br().precompressed_gzip();
-    Router::new()
+    let mut router = Router::new();
+    if state.settings.metrics {
+        router = router.route("/metrics", axum::routing::get(metrics));
+    }
+    router
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(readiness))
         .route(
             webhooks::PATH,
             axum::routing::post(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(webhooks::MAX_BODY)),
@@ -155,7 +176,59 @@ fn router(state: AppState) -> Router {
         // Every form is a few hundred bytes; the webhook endpoint sets its own, larger limit.
         .layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_origin))
+        .layer(middleware::from_fn(count_answers))
         .with_state(state)
+}
+
+/// Ready when the database answers and has every migration this build knows; a load balancer
+/// sends no traffic before.
+async fn readiness(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match db::ready(&state.pool).await {
+        Ok(()) => "ready".into_response(),
+        Err(why) => (StatusCode::SERVICE_UNAVAILABLE, why).into_response(),
+    }
+}
+
+/// Counts every answer by its status, for `/metrics`.
+async fn count_answers(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    crate::metrics::answered(response.status().as_u16());
+    response
+}
+
+/// `/metrics`: the process's counters, and what this server and the database hold now.
+async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let mut out = crate::metrics::Exposition::default();
+    out.counters();
+    match crate::jobs::repo::count_by_state(&state.pool).await {
+        Ok(states) => {
+            let samples: Vec<(String, f64)> =
+                states.iter().map(|(job, n)| (format!("state=\"{}\"", job.as_sql()), *n as f64)).collect();
+            out.metric("storelink_sync_jobs", "gauge", "Sync jobs in the database, by state.", &samples);
+        }
+        Err(err) => tracing::warn!(error = %err, "could not count sync jobs for /metrics"),
+    }
+    out.single(
+        "storelink_stores_owned",
+        "gauge",
+        "Stores whose sync runs on this server now.",
+        state.sync.running() as f64,
+    );
+    out.single(
+        "storelink_progress_streams",
+        "gauge",
+        "Progress streams open on this server.",
+        state.hub.streams() as f64,
+    );
+    let points: Vec<(String, f64)> =
+        state.shopify.points_available().await.into_iter().map(|(shop, n)| (format!("shop=\"{shop}\""), n)).collect();
+    out.metric(
+        "storelink_shopify_points_available",
+        "gauge",
+        "Cost points each shop's budget holds now, as this server knows it.",
+        &points,
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out.finish()).into_response()
 }
 
 /// Responses sent as they are made (the progress stream says so with `X-Accel-Buffering: no`,

@@ -31,10 +31,14 @@ pub struct Settings {
     pub run_sync: bool,
     /// How often each connected store gets an incremental sync.
     pub sync_interval: Duration,
+    /// How this server claims sync jobs: the lease, its renewal, how many jobs at once.
+    pub sync_claims: crate::sync::Claims,
     /// Take the client's address from `X-Forwarded-For` (behind a load balancer that sets it).
     pub trust_forwarded_for: bool,
     /// How often expired sessions, old sign-in counts and old webhook deliveries are deleted.
     pub housekeeping_interval: Duration,
+    /// Serve Prometheus metrics at `/metrics` (unauthenticated: for the operator's network).
+    pub metrics: bool,
 }
 
 impl Settings {
@@ -116,8 +120,10 @@ mod tests {
             shopify_timeout: Duration::from_secs(1),
             run_sync: false,
             sync_interval: Duration::from_secs(600),
+            sync_claims: Default::default(),
             trust_forwarded_for: false,
             housekeeping_interval: Duration::from_secs(600),
+            metrics: false,
         }
     }
 

@@ -122,8 +122,10 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         shopify_timeout: Duration::from_secs(30),
         run_sync: false,
         sync_interval: Duration::from_secs(3600),
+        sync_claims: Default::default(),
         trust_forwarded_for: false,
         housekeeping_interval: Duration::from_secs(600),
+        metrics: false,
     })
     .await
     .unwrap();
@@ -148,10 +150,9 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
 impl Bench {
     /// The store's first sync job, queued by registering.
     pub async fn first_job(&self) -> JobId {
-        sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = ? ORDER BY id LIMIT 1")
+        storelink::db_run!(&self.state.pool, c => sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = $1 ORDER BY id LIMIT 1")
             .bind(self.store)
-            .fetch_one(&self.state.pool)
-            .await
+            .fetch_one(&mut *c).await)
             .unwrap()
     }
 }

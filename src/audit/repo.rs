@@ -37,7 +37,7 @@ async fn record_as(
     store: Option<(StoreId, &str)>,
     detail: &str,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    db::run!(&mut *conn, c => sqlx::query(
         "INSERT INTO audit_log (at, user_id, user_email, action, store_id, store_name, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -48,15 +48,15 @@ async fn record_as(
     .bind(store.map(|s| s.0))
     .bind(store.map(|s| s.1))
     .bind(detail)
-    .execute(conn)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// The most recent entries first.
 pub async fn recent(pool: &Pool, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
-    Ok(sqlx::query_as("SELECT at, user_email, action, store_name, detail FROM audit_log ORDER BY id DESC LIMIT $1")
+    Ok(
+        db::run!(pool, c => sqlx::query_as("SELECT at, user_email, action, store_name, detail FROM audit_log ORDER BY id DESC LIMIT $1")
         .bind(limit)
-        .fetch_all(pool)
-        .await?)
+        .fetch_all(&mut *c).await)?,
+    )
 }

@@ -122,7 +122,11 @@ pub async fn take_turn(keys: &[&Key]) -> Turn {
 /// [`MAX_PAUSE`].
 pub async fn pause(pool: &Pool, key: &Key) -> Result<Duration, AppError> {
     let failures = repo::failures(pool, &key.stored()).await?.map_or(0, |(failures, _)| failures);
-    Ok(pause_after(key.free_failures(), failures))
+    let pause = pause_after(key.free_failures(), failures);
+    if !pause.is_zero() {
+        crate::metrics::SIGNIN_THROTTLED.inc();
+    }
+    Ok(pause)
 }
 
 fn pause_after(free: i64, failures: i64) -> Duration {
@@ -147,7 +151,10 @@ fn remaining_wait(free: i64, failures: i64, last_failure_at: i64, now: i64) -> i
 pub async fn check(pool: &Pool, key: &Key) -> Result<(), AppError> {
     let waiting = repo::failures(pool, &key.stored()).await?;
     match waiting.map(|(failures, last)| remaining_wait(key.free_failures(), failures, last, db::now())) {
-        Some(wait) if wait > 0 => Err(key.refusal(wait)),
+        Some(wait) if wait > 0 => {
+            crate::metrics::SIGNIN_THROTTLED.inc();
+            Err(key.refusal(wait))
+        }
         _ => Ok(()),
     }
 }

@@ -11,30 +11,30 @@ use crate::{
 /// `sync_jobs_one_active` decides, so two callers at once queue one). True when queued.
 pub async fn queue(conn: &mut Conn, store_id: StoreId, kind: JobKind) -> Result<bool, AppError> {
     let now = db::now();
-    let queued = sqlx::query(
+    let queued = db::run!(&mut *conn, c => sqlx::query(
         "INSERT INTO sync_jobs (store_id, kind, state, created_at, updated_at) VALUES ($1, $2, 'queued', $3, $3)",
     )
     .bind(store_id)
     .bind(kind)
     .bind(now)
-    .execute(conn)
-    .await;
+    .execute(&mut *c).await.map(|done| done.rows_affected()));
     match queued {
         Ok(_) => Ok(true),
-        Err(err) if db::violates(&err, "sync_jobs.store_id") => Ok(false),
+        Err(err) if db::violates(&err, &db::Unique { columns: "sync_jobs.store_id", name: "sync_jobs_one_active" }) => {
+            Ok(false)
+        }
         Err(err) => Err(err.into()),
     }
 }
 
 /// Cancels the store's queued or running job, in the caller's transaction.
 pub async fn cancel_active(conn: &mut Conn, store_id: StoreId) -> Result<(), AppError> {
-    sqlx::query(
+    db::run!(&mut *conn, c => sqlx::query(
         "UPDATE sync_jobs SET state = 'cancelled', updated_at = $1 WHERE store_id = $2 AND state IN ('queued', 'running')",
     )
     .bind(db::now())
     .bind(store_id)
-    .execute(conn)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -56,35 +56,158 @@ impl Job {
 }
 
 pub async fn load(pool: &Pool, id: JobId) -> Result<Option<Job>, AppError> {
-    Ok(sqlx::query_as("SELECT store_id, kind, state, checkpoint, progress FROM sync_jobs WHERE id = $1")
+    Ok(
+        db::run!(pool, c => sqlx::query_as("SELECT store_id, kind, state, checkpoint, progress FROM sync_jobs WHERE id = $1")
         .bind(id)
-        .fetch_optional(pool)
-        .await?)
+        .fetch_optional(&mut *c).await)?,
+    )
 }
 
 /// Every queued or running job, oldest first.
 pub async fn active(pool: &Pool) -> Result<Vec<(JobId, StoreId)>, AppError> {
-    Ok(sqlx::query_as("SELECT id, store_id FROM sync_jobs WHERE state IN ('queued', 'running') ORDER BY id")
-        .fetch_all(pool)
-        .await?)
+    Ok(
+        db::run!(pool, c => sqlx::query_as("SELECT id, store_id FROM sync_jobs WHERE state IN ('queued', 'running') ORDER BY id")
+        .fetch_all(&mut *c).await)?,
+    )
 }
 
-pub async fn mark_running(pool: &Pool, id: JobId) -> Result<(), AppError> {
+/// How many jobs are in each state.
+pub async fn count_by_state(pool: &Pool) -> Result<Vec<(JobState, i64)>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_as("SELECT state, COUNT(*) FROM sync_jobs GROUP BY state ORDER BY state")
+        .fetch_all(&mut *c).await)?)
+}
+
+/// A job as one server holds it: the job's writes carry the epoch it was claimed with.
+#[derive(Debug, Clone, Copy, PartialEq, sqlx::FromRow)]
+pub struct Claim {
+    #[sqlx(rename = "id")]
+    pub job_id: JobId,
+    pub store_id: StoreId,
+    pub epoch: i64,
+}
+
+/// Claims for `owner`, for `lease_ms`, the oldest queued or running job that nobody holds: never
+/// claimed, or its lease ran out (its server died or stopped). Servers claiming at once take
+/// different jobs. The claim is recorded in `sync_claims`.
+pub async fn claim_next(pool: &Pool, owner: &str, lease_ms: i64) -> Result<Option<Claim>, AppError> {
+    claim_where(pool, owner, lease_ms, None).await
+}
+
+/// Claims job `id` for `owner` if nobody else holds it (`owner` may hold it already: a job of
+/// this server's that stopped, taken up again).
+pub async fn claim(pool: &Pool, id: JobId, owner: &str, lease_ms: i64) -> Result<Option<Claim>, AppError> {
+    claim_where(pool, owner, lease_ms, Some(id)).await
+}
+
+async fn claim_where(pool: &Pool, owner: &str, lease_ms: i64, id: Option<JobId>) -> Result<Option<Claim>, AppError> {
+    let now = pool.clock_ms();
+    let (only, mine) = match id {
+        Some(_) => ("AND id = $3", "OR owner = $1"),
+        None => ("", ""),
+    };
+    let sql = format!(
+        "UPDATE sync_jobs SET owner = $1, epoch = epoch + 1, lease_until = {now} + $2
+         WHERE id = (SELECT id FROM sync_jobs
+                     WHERE state IN ('queued', 'running') {only}
+                       AND (lease_until IS NULL OR lease_until < {now} {mine})
+                     ORDER BY id LIMIT 1 {skip})
+         RETURNING id, store_id, epoch",
+        skip = pool.skip_locked(),
+    );
+    let mut tx = pool.begin().await?;
+    let claimed: Option<Claim> = db::run!(&mut tx, c => {
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(owner).bind(lease_ms);
+        match id {
+            Some(id) => query.bind(id).fetch_optional(&mut *c).await,
+            None => query.fetch_optional(&mut *c).await,
+        }
+    })?;
+    if let Some(claim) = claimed {
+        let sql = format!(
+            "INSERT INTO sync_claims (job_id, owner, epoch, claimed_at, lease_until)
+             SELECT id, owner, epoch, {now}, lease_until FROM sync_jobs WHERE id = $1"
+        );
+        db::run!(&mut tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(claim.job_id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// Ends every lease `owner` holds, so other servers may claim its jobs at once.
+pub async fn release(pool: &Pool, owner: &str) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    // The history: those claims end now.
+    let sql = format!(
+        "UPDATE sync_claims SET lease_until = {now} WHERE (job_id, epoch) IN
+           (SELECT id, epoch FROM sync_jobs WHERE owner = $1 AND lease_until IS NOT NULL AND state IN ('queued', 'running'))",
+        now = pool.clock_ms()
+    );
+    db::run!(&mut tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner).execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    db::run!(&mut tx, c => sqlx::query(
+        "UPDATE sync_jobs SET lease_until = NULL WHERE owner = $1 AND state IN ('queued', 'running')",
+    )
+    .bind(owner)
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Renews the claim's lease for `lease_ms` more; false when the claim is no longer this
+/// server's to renew (another server took the job over, or this one released it) or the job
+/// ended (done, cancelled).
+pub async fn renew(pool: &Pool, claim: Claim, lease_ms: i64) -> Result<bool, AppError> {
+    let now = pool.clock_ms();
+    let mut tx = pool.begin().await?;
+    let sql = format!(
+        "UPDATE sync_jobs SET lease_until = {now} + $1
+         WHERE id = $2 AND epoch = $3 AND lease_until IS NOT NULL AND state IN ('queued', 'running')"
+    );
+    let renewed = db::run!(&mut tx, c => sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(lease_ms)
+        .bind(claim.job_id)
+        .bind(claim.epoch)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    if renewed == 1 {
+        let sql = "UPDATE sync_claims SET lease_until = (SELECT lease_until FROM sync_jobs WHERE id = $1)
+                   WHERE job_id = $1 AND epoch = $2";
+        db::run!(&mut tx, c => sqlx::query(sql).bind(claim.job_id).bind(claim.epoch).execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    }
+    tx.commit().await?;
+    Ok(renewed == 1)
+}
+
+/// The first statement of every transaction a job writes in: true when the claim still holds
+/// (the epoch is the job's, its lease has not run out, and it is still running). In
+/// PostgreSQL it also locks the job's row until the transaction ends, so a server taking the
+/// job over waits for this transaction and then sees its checkpoint.
+pub async fn fence(conn: &mut Conn, claim: Claim) -> Result<bool, AppError> {
+    let sql = format!(
+        "UPDATE sync_jobs SET updated_at = updated_at
+         WHERE id = $1 AND epoch = $2 AND lease_until > {now} AND state IN ('queued', 'running')",
+        now = conn.clock_ms()
+    );
+    let held = db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(claim.job_id)
+        .bind(claim.epoch)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(held == 1)
+}
+
+/// Marks the claimed job running, in the caller's fenced transaction.
+pub async fn mark_running(conn: &mut Conn, id: JobId) -> Result<(), AppError> {
     let now = db::now();
-    sqlx::query(
+    db::run!(&mut *conn, c => sqlx::query(
         "UPDATE sync_jobs SET state = 'running', started_at = COALESCE(started_at, $1), updated_at = $1 WHERE id = $2",
     )
     .bind(now)
     .bind(id)
-    .execute(pool)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Whether the job is still running: disconnecting a store cancels it under the engine's feet.
 pub async fn is_running(pool: &Pool, id: JobId) -> Result<bool, AppError> {
-    let state: Option<JobState> =
-        sqlx::query_scalar("SELECT state FROM sync_jobs WHERE id = $1").bind(id).fetch_optional(pool).await?;
+    let state: Option<JobState> = db::run!(pool, c => sqlx::query_scalar("SELECT state FROM sync_jobs WHERE id = $1").bind(id).fetch_optional(&mut *c).await)?;
     Ok(state == Some(JobState::Running))
 }
 
@@ -94,13 +217,12 @@ fn progress_json(progress: &Progress) -> String {
 
 /// Saves where the job is, in the transaction that stored what it fetched.
 pub async fn save(conn: &mut Conn, id: JobId, checkpoint: &str, progress: &Progress) -> Result<(), AppError> {
-    sqlx::query("UPDATE sync_jobs SET checkpoint = $1, progress = $2, updated_at = $3 WHERE id = $4")
+    db::run!(&mut *conn, c => sqlx::query("UPDATE sync_jobs SET checkpoint = $1, progress = $2, updated_at = $3 WHERE id = $4")
         .bind(checkpoint)
         .bind(progress_json(progress))
         .bind(db::now())
         .bind(id)
-        .execute(conn)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -113,7 +235,7 @@ pub async fn end(
     progress: &Progress,
 ) -> Result<(), AppError> {
     let now = db::now();
-    sqlx::query(
+    db::run!(&mut *conn, c => sqlx::query(
         "UPDATE sync_jobs SET state = $1, error = $2, progress = $3, finished_at = $4, updated_at = $4 WHERE id = $5",
     )
     .bind(state)
@@ -121,20 +243,18 @@ pub async fn end(
     .bind(progress_json(progress))
     .bind(now)
     .bind(id)
-    .execute(conn)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Cancels the job if it has not ended yet.
 pub async fn cancel(pool: &Pool, id: JobId) -> Result<(), AppError> {
-    sqlx::query(
+    db::run!(pool, c => sqlx::query(
         "UPDATE sync_jobs SET state = 'cancelled', updated_at = $1 WHERE id = $2 AND state IN ('queued', 'running')",
     )
     .bind(db::now())
     .bind(id)
-    .execute(pool)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -146,13 +266,12 @@ pub async fn record_failed_item(
     shopify_id: Option<i64>,
     reason: &str,
 ) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO sync_failed_items (job_id, resource, shopify_id, reason) VALUES ($1, $2, $3, $4)")
+    db::run!(&mut *conn, c => sqlx::query("INSERT INTO sync_failed_items (job_id, resource, shopify_id, reason) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(resource)
         .bind(shopify_id)
         .bind(reason)
-        .execute(conn)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -171,7 +290,7 @@ struct LatestRow {
 
 /// The latest job of one store, or of every store.
 pub async fn latest(pool: &Pool, store_id: Option<StoreId>) -> Result<Vec<StoreProgress>, AppError> {
-    let rows: Vec<LatestRow> = sqlx::query_as(
+    let rows: Vec<LatestRow> = db::run!(pool, c => sqlx::query_as(
         "SELECT id, store_id, kind, state, error, progress, started_at, finished_at,
             (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.store_id = j.store_id) AS deliveries
          FROM sync_jobs j
@@ -179,8 +298,7 @@ pub async fn latest(pool: &Pool, store_id: Option<StoreId>) -> Result<Vec<StoreP
          ORDER BY store_id",
     )
     .bind(store_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(&mut *c).await)?;
     let now = db::now();
     Ok(rows
         .into_iter()
@@ -201,15 +319,14 @@ pub async fn latest(pool: &Pool, store_id: Option<StoreId>) -> Result<Vec<StoreP
 
 /// The store's last `limit` syncs that ran to an end, oldest first.
 pub async fn history(pool: &Pool, store_id: StoreId, limit: i64) -> Result<Vec<SyncRun>, AppError> {
-    let rows: Vec<(JobId, JobKind, JobState, i64, i64, String)> = sqlx::query_as(
+    let rows: Vec<(JobId, JobKind, JobState, i64, i64, String)> = db::run!(pool, c => sqlx::query_as(
         "SELECT id, kind, state, started_at, finished_at, progress FROM sync_jobs
          WHERE store_id = $1 AND started_at IS NOT NULL AND finished_at IS NOT NULL
          ORDER BY id DESC LIMIT $2",
     )
     .bind(store_id)
     .bind(limit)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(&mut *c).await)?;
     Ok(rows
         .into_iter()
         .rev()
@@ -230,7 +347,7 @@ pub async fn due_for_schedule(
     stretched_cutoff: i64,
     all_topics: i64,
 ) -> Result<Vec<StoreId>, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(db::run!(pool, c => sqlx::query_scalar(
         "SELECT s.id FROM stores s JOIN store_credentials c ON c.store_id = s.id
          WHERE s.state = 'connected'
            AND NOT EXISTS (SELECT 1 FROM sync_jobs j WHERE j.store_id = s.id
@@ -241,8 +358,7 @@ pub async fn due_for_schedule(
     .bind(all_topics)
     .bind(stretched_cutoff)
     .bind(cutoff)
-    .fetch_all(pool)
-    .await?)
+    .fetch_all(&mut *c).await)?)
 }
 
 #[cfg(test)]
@@ -262,19 +378,17 @@ mod tests {
         let (job, _) = active(&pool).await.unwrap()[0];
         // The last sync ended twenty minutes ago.
         end(&mut conn, job, JobState::Done, None, &Progress::default()).await.unwrap();
-        sqlx::query("UPDATE sync_jobs SET finished_at = $1 WHERE id = $2")
+        db::run!(&mut conn, c => sqlx::query("UPDATE sync_jobs SET finished_at = $1 WHERE id = $2")
             .bind(now - 1200)
             .bind(job)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+            .execute(&mut *c).await.map(|done| done.rows_affected()))
+        .unwrap();
         for n in 0..3 {
-            sqlx::query("INSERT INTO store_webhooks (store_id, webhook_id, topic) VALUES ($1, $2, $3)")
+            db::run!(&pool, c => sqlx::query("INSERT INTO store_webhooks (store_id, webhook_id, topic) VALUES ($1, $2, $3)")
                 .bind(store)
                 .bind(n)
                 .bind(format!("topic/{n}"))
-                .execute(&pool)
-                .await
+                .execute(&mut *c).await.map(|done| done.rows_affected()))
                 .unwrap();
         }
         // Due every ten minutes, or every thirty with all three topics subscribed.
@@ -283,5 +397,82 @@ mod tests {
         assert_eq!(due(4).await.unwrap(), vec![store], "a topic missing: due");
         assert!(queue(&mut conn, store, JobKind::Incremental).await.unwrap());
         assert_eq!(due(4).await.unwrap(), vec![], "a job under way is never doubled");
+    }
+
+    async fn queued_job(pool: &Pool, domain: &str) -> JobId {
+        let store: StoreId = db::run!(pool, c => sqlx::query_scalar(
+            "INSERT INTO stores (platform, name, shop_domain, state, created_at) VALUES ('shopify', 'S', $1, 'connected', 0) RETURNING id",
+        )
+        .bind(domain)
+        .fetch_one(&mut *c).await)
+        .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        assert!(queue(&mut conn, store, JobKind::Full).await.unwrap());
+        active(pool).await.unwrap().into_iter().find(|(_, s)| *s == store).unwrap().0
+    }
+
+    #[tokio::test]
+    async fn a_job_is_held_by_one_server_until_its_lease_runs_out_and_the_old_holder_is_fenced_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir).await;
+        let job = queued_job(&pool, "a.myshopify.com").await;
+
+        let first = claim_next(&pool, "server-a", 300).await.unwrap().expect("a queued job is claimed");
+        assert_eq!((first.job_id, first.epoch), (job, 1));
+        assert_eq!(claim_next(&pool, "server-b", 300).await.unwrap(), None, "held: nobody else takes it");
+        assert_eq!(claim(&pool, job, "server-b", 300).await.unwrap(), None);
+        assert!(renew(&pool, first, 300).await.unwrap());
+        let mut tx = pool.begin().await.unwrap();
+        assert!(fence(&mut tx, first).await.unwrap(), "its holder may write");
+        drop(tx);
+
+        // server-a stops renewing (it died, or it is paused); its lease runs out.
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let mut tx = pool.begin().await.unwrap();
+        assert!(!fence(&mut tx, first).await.unwrap(), "past its lease the old holder may not write");
+        drop(tx);
+        let second = claim_next(&pool, "server-b", 10_000).await.unwrap().expect("taken over");
+        assert_eq!((second.job_id, second.epoch), (job, 2));
+        assert!(!renew(&pool, first, 300).await.unwrap(), "the old holder learns it lost the job");
+        let mut tx = pool.begin().await.unwrap();
+        assert!(!fence(&mut tx, first).await.unwrap(), "and can write nothing");
+        drop(tx);
+        let mut tx = pool.begin().await.unwrap();
+        assert!(fence(&mut tx, second).await.unwrap());
+        drop(tx);
+
+        // The history: each claim with the last lease it was granted, one holder at a time.
+        let claims: Vec<(String, i64, i64, i64)> = db::run!(&pool, c => sqlx::query_as(
+            "SELECT owner, epoch, claimed_at, lease_until FROM sync_claims WHERE job_id = $1 ORDER BY epoch",
+        )
+        .bind(job)
+        .fetch_all(&mut *c).await)
+        .unwrap();
+        assert_eq!(claims.iter().map(|c| (c.0.as_str(), c.1)).collect::<Vec<_>>(), [("server-a", 1), ("server-b", 2)]);
+        assert!(claims[1].2 > claims[0].3, "server-b claimed after server-a's last lease ran out: {claims:?}");
+
+        // A cancelled job (its store disconnected from any server) is no one's to write to.
+        let mut conn = pool.acquire().await.unwrap();
+        cancel(&pool, job).await.unwrap();
+        assert!(!fence(&mut conn, second).await.unwrap());
+        assert!(!renew(&pool, second, 300).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn servers_claiming_at_once_take_different_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = pool(&dir).await;
+        let mut jobs = Vec::new();
+        for n in 0..6 {
+            jobs.push(queued_job(&pool, &format!("s{n}.myshopify.com")).await);
+        }
+        let claims = futures::future::join_all((0..8).map(|n| {
+            let pool = pool.clone();
+            async move { claim_next(&pool, &format!("server-{n}"), 10_000).await.unwrap() }
+        }))
+        .await;
+        let mut claimed: Vec<JobId> = claims.iter().flatten().map(|c| c.job_id).collect();
+        claimed.sort();
+        assert_eq!(claimed, jobs, "each job once, and the two servers too many found none");
     }
 }

@@ -2,8 +2,9 @@
 
 use sqlx::{
     error::BoxDynError,
+    postgres::{PgTypeInfo, PgValueRef},
     sqlite::{SqliteTypeInfo, SqliteValueRef},
-    Sqlite, TypeInfo, ValueRef,
+    Postgres, Sqlite, TypeInfo, ValueRef,
 };
 
 /// A `raw` column: a record's JSON exactly as Shopify sent it, stored lz4-compressed. An order is
@@ -36,5 +37,19 @@ impl<'r> sqlx::Decode<'r, Sqlite> for RawJson {
         let bytes = <&[u8] as sqlx::Decode<Sqlite>>::decode(value)?;
         let text = if packed { lz4_flex::decompress_size_prepended(bytes)? } else { bytes.to_vec() };
         Ok(RawJson(String::from_utf8(text)?))
+    }
+}
+
+/// PostgreSQL has only ever held compressed rows (`BYTEA`).
+impl sqlx::Type<Postgres> for RawJson {
+    fn type_info() -> PgTypeInfo {
+        <Vec<u8> as sqlx::Type<Postgres>>::type_info()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Postgres> for RawJson {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        let bytes = <&[u8] as sqlx::Decode<Postgres>>::decode(value)?;
+        Ok(RawJson(String::from_utf8(lz4_flex::decompress_size_prepended(bytes)?)?))
     }
 }

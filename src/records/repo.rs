@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::value::RawValue;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 
 use super::{
     fields::{self, Cell, Kind, Refused},
@@ -13,7 +13,7 @@ use super::{
     PER_PAGE,
 };
 use crate::{
-    db::{Conn, Pool},
+    db::{self, Conn, Pool},
     error::AppError,
     ids::StoreId,
 };
@@ -179,27 +179,27 @@ async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Ce
         return Ok(());
     }
     let (table, key, columns, newest_wins) = table(kind);
-    let mut sql = QueryBuilder::<Sqlite>::new(format!(
-        "INSERT INTO {table} (store_id, {}, {}) ",
-        key.join(", "),
-        columns.join(", ")
-    ));
-    sql.push_values(rows, |mut values, row| {
-        values.push_bind(store_id);
-        for cell in row {
-            match cell {
-                Cell::Int(v) => values.push_bind(v),
-                Cell::Text(v) => values.push_bind(v),
-                Cell::Raw(v) => values.push_bind(v),
-            };
-        }
-    });
+    let head = format!("INSERT INTO {table} (store_id, {}, {}) ", key.join(", "), columns.join(", "));
     let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-    sql.push(format!(" ON CONFLICT (store_id, {}) DO UPDATE SET {}", key.join(", "), updates.join(", ")));
+    let mut tail = format!(" ON CONFLICT (store_id, {}) DO UPDATE SET {}", key.join(", "), updates.join(", "));
     if newest_wins {
-        sql.push(format!(" WHERE excluded.updated_at >= {table}.updated_at"));
+        tail.push_str(&format!(" WHERE excluded.updated_at >= {table}.updated_at"));
     }
-    sql.build().execute(conn).await?;
+    db::run!(&mut *conn, c => {
+        let mut sql = QueryBuilder::new(head);
+        sql.push_values(rows, |mut values, row| {
+            values.push_bind(store_id.0);
+            for cell in row {
+                match cell {
+                    Cell::Int(v) => values.push_bind(v),
+                    Cell::Text(v) => values.push_bind(v),
+                    Cell::Raw(v) => values.push_bind(v),
+                };
+            }
+        });
+        sql.push(tail);
+        sql.build().execute(&mut *c).await.map(|done| done.rows_affected())
+    })?;
     Ok(())
 }
 
@@ -208,23 +208,25 @@ async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Ce
 pub async fn refresh_aggregates(conn: &mut Conn, store_id: StoreId, touched: Option<&Touched>) -> Result<(), AppError> {
     let counts = [
         ("synced_products", "variants", "SELECT COUNT(*) FROM synced_variants c WHERE c.store_id = synced_products.store_id AND c.product_id = synced_products.id", touched.map(|t| &t.products)),
-        ("synced_orders", "items", "SELECT COALESCE(SUM(c.quantity), 0) FROM synced_order_lines c WHERE c.store_id = synced_orders.store_id AND c.order_id = synced_orders.id", touched.map(|t| &t.orders)),
+        ("synced_orders", "items", "SELECT CAST(COALESCE(SUM(c.quantity), 0) AS BIGINT) FROM synced_order_lines c WHERE c.store_id = synced_orders.store_id AND c.order_id = synced_orders.id", touched.map(|t| &t.orders)),
     ];
     for (table, column, count, ids) in counts {
         if ids.is_some_and(BTreeSet::is_empty) {
             continue;
         }
-        let mut sql = QueryBuilder::<Sqlite>::new(format!("UPDATE {table} SET {column} = ({count}) WHERE store_id = "));
-        sql.push_bind(store_id);
-        if let Some(ids) = ids {
-            sql.push(" AND id IN (");
-            let mut list = sql.separated(", ");
-            for id in ids {
-                list.push_bind(*id);
+        db::run!(&mut *conn, c => {
+            let mut sql = QueryBuilder::new(format!("UPDATE {table} SET {column} = ({count}) WHERE store_id = "));
+            sql.push_bind(store_id.0);
+            if let Some(ids) = ids {
+                sql.push(" AND id IN (");
+                let mut list = sql.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                sql.push(")");
             }
-            sql.push(")");
-        }
-        sql.build().execute(&mut *conn).await?;
+            sql.build().execute(&mut *c).await.map(|done| done.rows_affected())
+        })?;
     }
     Ok(())
 }
@@ -234,7 +236,7 @@ pub async fn refresh_aggregates(conn: &mut Conn, store_id: StoreId, touched: Opt
 pub async fn sweep(conn: &mut Conn, store_id: StoreId, started: i64) -> Result<(), AppError> {
     for table in TABLES {
         let sql = format!("DELETE FROM {table} WHERE store_id = $1 AND synced_at < $2");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(started).execute(&mut *conn).await?;
+        db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(started).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     Ok(())
 }
@@ -250,7 +252,7 @@ pub async fn newest_updated_at(pool: &Pool, store_id: StoreId, part: Part) -> Re
         Part::FulfillmentOrders => "synced_fulfillment_orders",
     };
     let sql = format!("SELECT COALESCE(MAX(updated_at), 0) FROM {table} WHERE store_id = $1");
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_one(pool).await?)
+    Ok(db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_one(&mut *c).await)?)
 }
 
 /// A record Shopify no longer has (its gid answered null), with what hangs from it.
@@ -278,7 +280,7 @@ pub async fn delete_node(conn: &mut Conn, store_id: StoreId, gid: &str) -> Resul
         _ => &[],
     };
     for sql in statements {
-        sqlx::query(sqlx::AssertSqlSafe(*sql)).bind(store_id).bind(id).execute(&mut *conn).await?;
+        db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(*sql)).bind(store_id).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     Ok(())
 }
@@ -306,20 +308,21 @@ pub async fn redact_customer(
     customer: Option<i64>,
     orders: &[i64],
 ) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM synced_customers WHERE store_id = $1 AND id = $2")
+    db::run!(&mut *conn, c => sqlx::query("DELETE FROM synced_customers WHERE store_id = $1 AND id = $2")
         .bind(store_id)
         .bind(customer)
-        .execute(&mut *conn)
-        .await?;
-    let mut found = QueryBuilder::<Sqlite>::new("SELECT id, raw FROM synced_orders WHERE store_id = ");
-    found.push_bind(store_id).push(" AND (customer_id = ").push_bind(customer).push(" OR id IN (");
-    let mut ids = found.separated(", ");
-    ids.push_bind(-1);
-    for id in orders {
-        ids.push_bind(*id);
-    }
-    found.push("))");
-    let found: Vec<(i64, RawJson)> = found.build_query_as().fetch_all(&mut *conn).await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    let found: Vec<(i64, RawJson)> = db::run!(&mut *conn, c => {
+        let mut found = QueryBuilder::new("SELECT id, raw FROM synced_orders WHERE store_id = ");
+        found.push_bind(store_id.0).push(" AND (customer_id = ").push_bind(customer).push(" OR id IN (");
+        let mut ids = found.separated(", ");
+        ids.push_bind(-1_i64);
+        for id in orders {
+            ids.push_bind(*id);
+        }
+        found.push("))");
+        found.build_query_as().fetch_all(&mut *c).await
+    })?;
     for (id, RawJson(json)) in found {
         // Stored records are JSON objects: the sync refuses anything else.
         let mut order: serde_json::Map<String, serde_json::Value> =
@@ -328,15 +331,14 @@ pub async fn redact_customer(
             order.remove(personal);
         }
         let redacted = serde_json::to_string(&order).map_err(|_| AppError::Internal)?;
-        sqlx::query(
+        db::run!(&mut *conn, c => sqlx::query(
             "UPDATE synced_orders SET customer_name = NULL, customer_id = NULL, ship_to = NULL, raw = $1
              WHERE store_id = $2 AND id = $3",
         )
         .bind(RawJson::pack(&redacted))
         .bind(store_id)
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     Ok(())
 }
@@ -345,22 +347,21 @@ pub async fn redact_customer(
 pub async fn erase(conn: &mut Conn, store_id: StoreId) -> Result<(), AppError> {
     for table in TABLES {
         let sql = format!("DELETE FROM {table} WHERE store_id = $1");
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).execute(&mut *conn).await?;
+        db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     Ok(())
 }
 
 /// How many records of each kind the store has.
 pub async fn counts(conn: &mut Conn, store_id: StoreId) -> Result<Counts, AppError> {
-    let (orders, products, customers, locations) = sqlx::query_as(
+    let (orders, products, customers, locations) = db::run!(&mut *conn, c => sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM synced_orders WHERE store_id = $1),
                 (SELECT COUNT(*) FROM synced_products WHERE store_id = $1),
                 (SELECT COUNT(*) FROM synced_customers WHERE store_id = $1),
                 (SELECT COUNT(*) FROM synced_locations WHERE store_id = $1)",
     )
     .bind(store_id)
-    .fetch_one(conn)
-    .await?;
+    .fetch_one(&mut *c).await)?;
     Ok(Counts { orders, products, customers, locations })
 }
 
@@ -430,8 +431,14 @@ fn day_start(date: &str) -> Option<i64> {
 }
 
 /// The filters of `query` (not its cursor), after a `WHERE` that already has a condition.
-fn push_filters(sql: &mut QueryBuilder<Sqlite>, store_id: StoreId, query: &AwaitingQuery) {
-    sql.push(" fo.store_id = ").push_bind(store_id).push(" AND ").push(AWAITING);
+fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, store_id: StoreId, query: &AwaitingQuery)
+where
+    for<'t> i64: sqlx::Encode<'t, DB>,
+    i64: sqlx::Type<DB>,
+    for<'t> String: sqlx::Encode<'t, DB>,
+    String: sqlx::Type<DB>,
+{
+    sql.push(" fo.store_id = ").push_bind(store_id.0).push(" AND ").push(AWAITING);
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // Matched anywhere, whatever the case; % and _ typed are themselves.
         let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
@@ -461,26 +468,30 @@ const AWAITING_FROM: &str = " FROM synced_fulfillment_orders fo
 /// What awaits shipping: open fulfillment orders with items left, by the location that ships
 /// them, oldest order first; searched, filtered, and read a page at a time from a cursor.
 pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> Result<Awaiting, AppError> {
-    let mut count = QueryBuilder::<Sqlite>::new(format!("SELECT COUNT(*), COUNT(DISTINCT fo.order_id){AWAITING_FROM}"));
-    push_filters(&mut count, store_id, query);
-    let (total, orders): (i64, i64) = count.build_query_as().fetch_one(pool).await?;
-
-    let mut select = QueryBuilder::<Sqlite>::new(format!(
-        "SELECT fo.id, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text, o.customer_name, o.ship_to{AWAITING_FROM}"
-    ));
-    push_filters(&mut select, store_id, query);
-    if let Some(cursor) = query.after.as_deref().and_then(Cursor::decode) {
-        select
-            .push(format!(" AND ({AWAITING_ORDER}) > ("))
-            .push_bind(cursor.location)
-            .push(", ")
-            .push_bind(cursor.created_at)
-            .push(", ")
-            .push_bind(cursor.id)
-            .push(")");
-    }
-    select.push(format!(" ORDER BY {AWAITING_ORDER} LIMIT ")).push_bind(PER_PAGE + 1);
-    let mut found: Vec<AwaitingFo> = select.build_query_as().fetch_all(pool).await?;
+    let (total, orders): (i64, i64) = db::run!(pool, c => {
+        let mut count = QueryBuilder::new(format!("SELECT COUNT(*), COUNT(DISTINCT fo.order_id){AWAITING_FROM}"));
+        push_filters(&mut count, store_id, query);
+        count.build_query_as().fetch_one(&mut *c).await
+    })?;
+    let cursor = query.after.as_deref().and_then(Cursor::decode);
+    let mut found: Vec<AwaitingFo> = db::run!(pool, c => {
+        let mut select = QueryBuilder::new(format!(
+            "SELECT fo.id, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text, o.customer_name, o.ship_to{AWAITING_FROM}"
+        ));
+        push_filters(&mut select, store_id, query);
+        if let Some(cursor) = &cursor {
+            select
+                .push(format!(" AND ({AWAITING_ORDER}) > ("))
+                .push_bind(cursor.location.clone())
+                .push(", ")
+                .push_bind(cursor.created_at)
+                .push(", ")
+                .push_bind(cursor.id)
+                .push(")");
+        }
+        select.push(format!(" ORDER BY {AWAITING_ORDER} LIMIT ")).push_bind(PER_PAGE + 1);
+        select.build_query_as().fetch_all(&mut *c).await
+    })?;
     let next = (found.len() as i64 > PER_PAGE).then(|| {
         found.truncate(PER_PAGE as usize);
         let last = found.last().expect("a full page has a last row");
@@ -494,19 +505,22 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
 
     let mut lines_of: BTreeMap<i64, Vec<AwaitingLine>> = BTreeMap::new();
     if !found.is_empty() {
-        let mut sql = QueryBuilder::<Sqlite>::new(
-            "SELECT l.fulfillment_order_id, ol.title, ol.sku, l.remaining_quantity, l.unit_weight_grams
-             FROM synced_fulfillment_order_lines l
-             LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
-             WHERE l.remaining_quantity > 0 AND l.store_id = ",
-        );
-        sql.push_bind(store_id).push(" AND l.fulfillment_order_id IN (");
-        let mut ids = sql.separated(", ");
-        for row in &found {
-            ids.push_bind(row.id);
-        }
-        sql.push(") ORDER BY l.id");
-        for line in sql.build_query_as::<AwaitingLine>().fetch_all(pool).await? {
+        let lines: Vec<AwaitingLine> = db::run!(pool, c => {
+            let mut sql = QueryBuilder::new(
+                "SELECT l.fulfillment_order_id, ol.title, ol.sku, l.remaining_quantity, l.unit_weight_grams
+                 FROM synced_fulfillment_order_lines l
+                 LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
+                 WHERE l.remaining_quantity > 0 AND l.store_id = ",
+            );
+            sql.push_bind(store_id.0).push(" AND l.fulfillment_order_id IN (");
+            let mut ids = sql.separated(", ");
+            for row in &found {
+                ids.push_bind(row.id);
+            }
+            sql.push(") ORDER BY l.id");
+            sql.build_query_as().fetch_all(&mut *c).await
+        })?;
+        for line in lines {
             lines_of.entry(line.fulfillment_order_id).or_default().push(line);
         }
     }
@@ -546,15 +560,14 @@ pub async fn orders_per_day(
 ) -> Result<BTreeMap<StoreId, Daily>, AppError> {
     let today = crate::db::now().div_euclid(86_400);
     let first_day = today - days + 1;
-    let rows: Vec<(StoreId, i64, i64)> = sqlx::query_as(
+    let rows: Vec<(StoreId, i64, i64)> = db::run!(pool, c => sqlx::query_as(
         "SELECT store_id, created_at / 86400 AS day, COUNT(*) FROM synced_orders
          WHERE created_at >= $1 AND ($2 IS NULL OR store_id = $2)
          GROUP BY store_id, created_at / 86400",
     )
     .bind(first_day * 86_400)
     .bind(store_id)
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(&mut *c).await)?;
     let mut per_store: BTreeMap<StoreId, Daily> = BTreeMap::new();
     for (store, day, count) in rows {
         let daily = per_store.entry(store).or_insert_with(|| Daily { first_day, counts: vec![0; days as usize] });
@@ -578,17 +591,20 @@ async fn list_page<T>(
     order: &str,
 ) -> Result<Page<T>, AppError>
 where
-    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
 {
     let count = format!("SELECT COUNT(*) FROM {table} WHERE store_id = $1");
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(store_id).fetch_one(pool).await?;
+    let total: i64 =
+        db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(store_id).fetch_one(&mut *c).await)?;
     let select = format!("SELECT {columns} FROM {table} WHERE store_id = $1 ORDER BY {order} LIMIT $2 OFFSET $3");
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(select))
+    let rows = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(select))
         .bind(store_id)
         .bind(PER_PAGE)
         .bind(offset(page))
-        .fetch_all(pool)
-        .await?;
+        .fetch_all(&mut *c).await)?;
     Ok(Page { rows, page: page.max(1), total })
 }
 
@@ -602,10 +618,9 @@ pub async fn customers(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page
 
 /// The names of the store's locations.
 pub async fn locations(pool: &Pool, store_id: StoreId) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar("SELECT name FROM synced_locations WHERE store_id = $1 ORDER BY name")
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT name FROM synced_locations WHERE store_id = $1 ORDER BY name")
         .bind(store_id)
-        .fetch_all(pool)
-        .await?)
+        .fetch_all(&mut *c).await)?)
 }
 
 #[cfg(test)]
@@ -660,7 +675,7 @@ mod tests {
         assert_eq!(stored.counted.get(&Part::Orders), Some(&1));
         refresh_aggregates(&mut conn, StoreId(1), Some(&stored.touched)).await.unwrap();
         let items: i64 =
-            sqlx::query_scalar("SELECT items FROM synced_orders WHERE id = 1").fetch_one(&mut *conn).await.unwrap();
+            crate::db::run!(&mut conn, c => sqlx::query_scalar("SELECT items FROM synced_orders WHERE id = 1").fetch_one(&mut *c).await).unwrap();
         assert_eq!(items, 3);
         drop(conn);
         let awaiting = awaiting(&pool, StoreId(1), &AwaitingQuery::default()).await.unwrap();
@@ -678,7 +693,7 @@ mod tests {
         let mut conn = pool.acquire().await.unwrap();
         let note = || async {
             let raw: RawJson =
-                sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = 7").fetch_one(&pool).await.unwrap();
+                crate::db::run!(&pool, c => sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = 7").fetch_one(&mut *c).await).unwrap();
             serde_json::from_str::<Value>(&raw.0).unwrap()["note"].clone()
         };
         put(&mut conn, &[order(7, "2026-02-01T00:00:00Z", "new")], 1).await;
@@ -687,7 +702,7 @@ mod tests {
         put(&mut conn, &[order(7, "2026-03-01T00:00:00Z", "newer")], 3).await;
         assert_eq!(note().await, "newer");
         let raw: RawJson =
-            sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = 7").fetch_one(&pool).await.unwrap();
+            crate::db::run!(&pool, c => sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = 7").fetch_one(&mut *c).await).unwrap();
         assert_eq!(raw.0, serde_json::to_string(&order(7, "2026-03-01T00:00:00Z", "newer")).unwrap());
     }
 
@@ -699,7 +714,7 @@ mod tests {
         let stored = put(&mut conn, &[json!([1]), order(1, "soon", ""), order(2, "2026-01-01T00:00:00Z", "")], 1).await;
         assert_eq!(stored.refused.len(), 2);
         assert_eq!(stored.refused[1].id, Some(1));
-        let orders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM synced_orders").fetch_one(&mut *conn).await.unwrap();
+        let orders: i64 = crate::db::run!(&mut conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM synced_orders").fetch_one(&mut *c).await).unwrap();
         assert_eq!(orders, 1);
     }
 
@@ -711,7 +726,7 @@ mod tests {
         put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", ""), order(2, "2026-01-01T00:00:00Z", "")], 10).await;
         put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", "")], 20).await;
         sweep(&mut conn, StoreId(1), 20).await.unwrap();
-        let left: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_orders").fetch_all(&mut *conn).await.unwrap();
+        let left: Vec<i64> = crate::db::run!(&mut conn, c => sqlx::query_scalar("SELECT id FROM synced_orders").fetch_all(&mut *c).await).unwrap();
         assert_eq!(left, vec![1], "order 2 is gone from Shopify");
     }
 
@@ -723,7 +738,7 @@ mod tests {
         // A database as it was before compression: migrations up to 0004, the JSON as text.
         let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true);
         let before = sqlx::SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate!("./migrations").run_to(4, &before).await.unwrap();
+        sqlx::migrate!("./migrations/sqlite").run_to(4, &before).await.unwrap();
         let json = r#"{"id":9,"customer":{"id":42,"first_name":"Ann"},"note":"as text"}"#;
         sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'S', 's.myshopify.com', 'connected', 0)")
             .execute(&before)
@@ -732,7 +747,7 @@ mod tests {
         sqlx::query(
             "INSERT INTO synced_orders (store_id, id, name, created_at_text, created_at, updated_at, status, items,
                                         total_weight, total_price, raw)
-             VALUES (1, 9, '#1009', '2026-01-01T00:00:00-05:00', 0, 0, 'open', 1, 0, '1.00', ?)",
+             VALUES (1, 9, '#1009', '2026-01-01T00:00:00-05:00', 0, 0, 'open', 1, 0, '1.00', $1)",
         )
         .bind(json)
         .execute(&before)
@@ -742,7 +757,7 @@ mod tests {
 
         let pool = crate::db::connect(&url).await.unwrap();
         let (customer, RawJson(raw)): (Option<i64>, RawJson) =
-            sqlx::query_as("SELECT customer_id, raw FROM synced_orders WHERE id = 9").fetch_one(&pool).await.unwrap();
+            crate::db::run!(&pool, c => sqlx::query_as("SELECT customer_id, raw FROM synced_orders WHERE id = 9").fetch_one(&mut *c).await).unwrap();
         assert_eq!((customer, raw.as_str()), (Some(42), json));
     }
 

@@ -230,6 +230,11 @@ fn is_public_v4(v4: std::net::Ipv4Addr) -> bool {
 }
 
 impl ShopifyClient {
+    /// Each shop's cost points available now, as far as this client knows (for `/metrics`).
+    pub async fn points_available(&self) -> Vec<(String, f64)> {
+        self.budgets.available().await
+    }
+
     pub fn new(base_override: Option<String>, timeout: Duration) -> anyhow::Result<ShopifyClient> {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5).min(timeout))

@@ -199,6 +199,24 @@ impl Budgets {
     pub fn of(&self, shop: &ShopDomain) -> Arc<Budget> {
         self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(shop.as_str().to_owned()).or_default().clone()
     }
+
+    /// Each shop's points available now, as far as this server knows.
+    pub async fn available(&self) -> Vec<(String, f64)> {
+        let budgets: Vec<(String, Arc<Budget>)> = self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(shop, b)| (shop.clone(), b.clone()))
+            .collect();
+        let mut available = Vec::new();
+        for (shop, budget) in budgets {
+            if let Some(points) = budget.available().await {
+                available.push((shop, points));
+            }
+        }
+        available
+    }
 }
 
 impl ShopifyClient {
@@ -245,9 +263,12 @@ impl ShopifyClient {
                     if let Some(status) = answer.cost.throttle_status {
                         budget.observe(status).await;
                     }
+                    crate::metrics::SHOPIFY_POINTS
+                        .add(answer.cost.actual_query_cost.unwrap_or_default().round() as u64);
                     return Ok(answer);
                 }
                 Err(ShopifyError::Throttled { retry_after_ms }) if throttled < MAX_THROTTLED_WAITS => {
+                    crate::metrics::SHOPIFY_THROTTLED.inc();
                     throttled += 1;
                     events(PaceEvent::WaitedForRateLimit { millis: retry_after_ms });
                     tokio::time::sleep(Duration::from_millis(retry_after_ms)).await;
@@ -279,6 +300,7 @@ impl ShopifyClient {
         if self.base_override.is_some() {
             request = request.header(reqwest::header::HOST, shop.as_str());
         }
+        crate::metrics::SHOPIFY_REQUESTS.inc();
         let response = request.send().await.map_err(transport)?;
         let status = response.status();
         let headers = response.headers().clone();

@@ -49,24 +49,33 @@ impl From<StoreRow> for StoreDto {
 
 pub async fn list(pool: &Pool) -> Result<Vec<StoreDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM stores ORDER BY name, id");
-    let rows: Vec<StoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+    let rows: Vec<StoreRow> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await)?;
     Ok(rows.into_iter().map(StoreDto::from).collect())
+}
+
+/// Every store's id.
+pub async fn ids(pool: &Pool) -> Result<Vec<StoreId>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT id FROM stores ORDER BY id").fetch_all(&mut *c).await)?)
 }
 
 pub async fn get(pool: &Pool, id: StoreId) -> Result<Option<StoreDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM stores WHERE id = $1");
-    let row: Option<StoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+    let row: Option<StoreRow> =
+        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await)?;
     Ok(row.map(StoreDto::from))
 }
 
 pub async fn find_by_domain(pool: &Pool, domain: &str) -> Result<Option<StoreDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM stores WHERE shop_domain = $1");
-    let row: Option<StoreRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(domain).fetch_optional(pool).await?;
+    let row: Option<StoreRow> =
+        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(domain).fetch_optional(&mut *c).await)?;
     Ok(row.map(StoreDto::from))
 }
 
 pub async fn name(conn: &mut Conn, id: StoreId) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar("SELECT name FROM stores WHERE id = $1").bind(id).fetch_optional(conn).await?)
+    Ok(
+        db::run!(&mut *conn, c => sqlx::query_scalar("SELECT name FROM stores WHERE id = $1").bind(id).fetch_optional(&mut *c).await)?,
+    )
 }
 
 /// What Shopify said about a shop when it was registered.
@@ -84,7 +93,7 @@ pub async fn insert_connected(
     shop: &ShopDetails<'_>,
     registered_by: UserId,
 ) -> Result<Option<StoreId>, AppError> {
-    let inserted = sqlx::query_scalar(
+    let inserted = db::run!(&mut *conn, c => sqlx::query_scalar(
         "INSERT INTO stores (platform, name, shop_domain, state, shop_json, granted_scopes, warnings, registered_by, created_at)
          VALUES ('shopify', $1, $2, 'connected', $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -95,11 +104,14 @@ pub async fn insert_connected(
     .bind(shop.warnings.join("\n"))
     .bind(registered_by)
     .bind(db::now())
-    .fetch_one(conn)
-    .await;
+    .fetch_one(&mut *c).await);
     match inserted {
         Ok(id) => Ok(Some(id)),
-        Err(err) if db::violates(&err, "stores.shop_domain") => Ok(None),
+        Err(err)
+            if db::violates(&err, &db::Unique { columns: "stores.shop_domain", name: "stores_shop_domain_key" }) =>
+        {
+            Ok(None)
+        }
         Err(err) => Err(err.into()),
     }
 }
@@ -107,7 +119,7 @@ pub async fn insert_connected(
 /// Connects a disconnected store, or one whose credentials Shopify refused, again with new
 /// credentials; `None` unless it was still in that state, so two reconnects cannot both win.
 pub async fn reconnect(conn: &mut Conn, id: StoreId, shop: &ShopDetails<'_>) -> Result<Option<StoreId>, AppError> {
-    Ok(sqlx::query_scalar(
+    Ok(db::run!(&mut *conn, c => sqlx::query_scalar(
         "UPDATE stores SET state = 'connected', state_detail = NULL, name = $1, shop_json = $2, granted_scopes = $3,
                            warnings = $4
          WHERE id = $5 AND state IN ('disconnected', 'refused') RETURNING id",
@@ -117,8 +129,7 @@ pub async fn reconnect(conn: &mut Conn, id: StoreId, shop: &ShopDetails<'_>) -> 
     .bind(shop.granted_scopes.join(" "))
     .bind(shop.warnings.join("\n"))
     .bind(id)
-    .fetch_optional(conn)
-    .await?)
+    .fetch_optional(&mut *c).await)?)
 }
 
 /// A store's credentials as stored: the token (the API password, or the latest token from the
@@ -139,7 +150,7 @@ pub struct Credentials {
 
 /// Saves the store's credentials.
 pub async fn insert_credentials(conn: &mut Conn, id: StoreId, credentials: &Credentials) -> Result<(), AppError> {
-    sqlx::query(
+    db::run!(&mut *conn, c => sqlx::query(
         "INSERT INTO store_credentials (store_id, kind, api_key, api_password, shared_secret, token_expires_at,
                                         token_renew_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -152,8 +163,7 @@ pub async fn insert_credentials(conn: &mut Conn, id: StoreId, credentials: &Cred
     .bind(credentials.token_expires_at)
     .bind(credentials.token_renew_at)
     .bind(db::now())
-    .execute(conn)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -165,14 +175,13 @@ pub async fn connection(pool: &Pool, id: StoreId) -> Result<Option<(String, Cred
         #[sqlx(flatten)]
         credentials: Credentials,
     }
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Row> = db::run!(pool, c => sqlx::query_as(
         "SELECT s.shop_domain, c.kind, c.api_key, c.api_password, c.shared_secret, c.token_expires_at, c.token_renew_at
          FROM stores s JOIN store_credentials c ON c.store_id = s.id
          WHERE s.id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
-    .await?;
+    .fetch_optional(&mut *c).await)?;
     Ok(row.map(|row| (row.shop_domain, row.credentials)))
 }
 
@@ -184,33 +193,40 @@ pub async fn update_token(
     expires_at: i64,
     renew_at: i64,
 ) -> Result<(), AppError> {
-    sqlx::query(
+    db::run!(pool, c => sqlx::query(
         "UPDATE store_credentials SET api_password = $1, token_expires_at = $2, token_renew_at = $3 WHERE store_id = $4",
     )
     .bind(sealed_token)
     .bind(expires_at)
     .bind(renew_at)
     .bind(id)
-    .execute(pool)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// The store with this domain and its sealed shared secret, when it has credentials: what a
 /// webhook delivery is verified with.
 pub async fn signing_secret(pool: &Pool, domain: &str) -> Result<Option<(StoreId, Vec<u8>)>, AppError> {
-    Ok(sqlx::query_as(
+    Ok(db::run!(pool, c => sqlx::query_as(
         "SELECT s.id, c.shared_secret FROM stores s JOIN store_credentials c ON c.store_id = s.id
          WHERE s.shop_domain = $1",
     )
     .bind(domain)
-    .fetch_optional(pool)
-    .await?)
+    .fetch_optional(&mut *c).await)?)
 }
 
 /// Every store's sealed API password and shared secret, for re-sealing under a new key.
 pub async fn all_sealed_credentials(pool: &Pool) -> Result<Vec<(StoreId, Vec<u8>, Vec<u8>)>, AppError> {
-    Ok(sqlx::query_as("SELECT store_id, api_password, shared_secret FROM store_credentials").fetch_all(pool).await?)
+    Ok(
+        db::run!(pool, c => sqlx::query_as("SELECT store_id, api_password, shared_secret FROM store_credentials").fetch_all(&mut *c).await)?,
+    )
+}
+
+/// One store's sealed shared secret, if any store has credentials: enough to tell whether a key
+/// opens what is stored.
+pub async fn one_sealed_secret(pool: &Pool) -> Result<Option<Vec<u8>>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT shared_secret FROM store_credentials ORDER BY store_id LIMIT 1")
+        .fetch_optional(&mut *c).await)?)
 }
 
 pub async fn reseal(
@@ -219,55 +235,55 @@ pub async fn reseal(
     sealed_password: &[u8],
     sealed_secret: &[u8],
 ) -> Result<(), AppError> {
-    sqlx::query("UPDATE store_credentials SET api_password = $1, shared_secret = $2 WHERE store_id = $3")
+    db::run!(&mut *conn, c => sqlx::query("UPDATE store_credentials SET api_password = $1, shared_secret = $2 WHERE store_id = $3")
         .bind(sealed_password)
         .bind(sealed_secret)
         .bind(id)
-        .execute(conn)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Marks the store disconnected, with why when Shopify did it; returns its name, or `None`
 /// when there is no such store.
 pub async fn mark_disconnected(conn: &mut Conn, id: StoreId, detail: Option<&str>) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar("UPDATE stores SET state = 'disconnected', state_detail = $1 WHERE id = $2 RETURNING name")
+    Ok(
+        db::run!(&mut *conn, c => sqlx::query_scalar("UPDATE stores SET state = 'disconnected', state_detail = $1 WHERE id = $2 RETURNING name")
         .bind(detail)
         .bind(id)
-        .fetch_optional(conn)
-        .await?)
+        .fetch_optional(&mut *c).await)?,
+    )
 }
 
 /// Deletes the store's credentials and its record of webhook subscriptions.
 pub async fn delete_credentials(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM store_credentials WHERE store_id = $1").bind(id).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM store_webhooks WHERE store_id = $1").bind(id).execute(&mut *conn).await?;
+    db::run!(&mut *conn, c => sqlx::query("DELETE FROM store_credentials WHERE store_id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    db::run!(&mut *conn, c => sqlx::query("DELETE FROM store_webhooks WHERE store_id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Deletes a disconnected store and its synced data (cascading); returns its name, or `None`
 /// when it does not exist or is still connected.
 pub async fn delete_disconnected(conn: &mut Conn, id: StoreId) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar("DELETE FROM stores WHERE id = $1 AND state = 'disconnected' RETURNING name")
+    Ok(
+        db::run!(&mut *conn, c => sqlx::query_scalar("DELETE FROM stores WHERE id = $1 AND state = 'disconnected' RETURNING name")
         .bind(id)
-        .fetch_optional(conn)
-        .await?)
+        .fetch_optional(&mut *c).await)?,
+    )
 }
 
 /// The shop's details as the last sync read them.
 pub async fn update_shop(conn: &mut Conn, id: StoreId, shop_json: &str, name: Option<&str>) -> Result<(), AppError> {
-    sqlx::query("UPDATE stores SET shop_json = $1, name = COALESCE($2, name) WHERE id = $3")
+    db::run!(&mut *conn, c => sqlx::query("UPDATE stores SET shop_json = $1, name = COALESCE($2, name) WHERE id = $3")
         .bind(shop_json)
         .bind(name)
         .bind(id)
-        .execute(conn)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// The Stores page's counts.
 pub async fn set_counts(conn: &mut Conn, id: StoreId, counts: Counts) -> Result<(), AppError> {
-    sqlx::query(
+    db::run!(&mut *conn, c => sqlx::query(
         "UPDATE stores SET orders_count = $1, products_count = $2, customers_count = $3, locations_count = $4
          WHERE id = $5",
     )
@@ -276,55 +292,52 @@ pub async fn set_counts(conn: &mut Conn, id: StoreId, counts: Counts) -> Result<
     .bind(counts.customers)
     .bind(counts.locations)
     .bind(id)
-    .execute(conn)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// A sync finished: when, and no state to explain any more.
 pub async fn mark_synced(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
-    sqlx::query("UPDATE stores SET last_synced_at = $1, state_detail = NULL WHERE id = $2")
+    db::run!(&mut *conn, c => sqlx::query("UPDATE stores SET last_synced_at = $1, state_detail = NULL WHERE id = $2")
         .bind(db::now())
         .bind(id)
-        .execute(conn)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Shopify refused the store's credentials: it waits for new ones, and says why.
 pub async fn mark_refused(conn: &mut Conn, id: StoreId, detail: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE stores SET state = 'refused', state_detail = $1 WHERE id = $2 AND state = 'connected'")
+    db::run!(&mut *conn, c => sqlx::query("UPDATE stores SET state = 'refused', state_detail = $1 WHERE id = $2 AND state = 'connected'")
         .bind(detail)
         .bind(id)
-        .execute(conn)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Why the store's sync stopped, in words.
 pub async fn set_state_detail(conn: &mut Conn, id: StoreId, detail: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE stores SET state_detail = $1 WHERE id = $2").bind(detail).bind(id).execute(conn).await?;
+    db::run!(&mut *conn, c => sqlx::query("UPDATE stores SET state_detail = $1 WHERE id = $2").bind(detail).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// The access scopes the store granted at registration.
 pub async fn granted_scopes(pool: &Pool, id: StoreId) -> Result<Vec<String>, AppError> {
-    let granted: Option<String> =
-        sqlx::query_scalar("SELECT granted_scopes FROM stores WHERE id = $1").bind(id).fetch_optional(pool).await?;
+    let granted: Option<String> = db::run!(pool, c => sqlx::query_scalar("SELECT granted_scopes FROM stores WHERE id = $1").bind(id).fetch_optional(&mut *c).await)?;
     Ok(granted.unwrap_or_default().split_whitespace().map(str::to_owned).collect())
 }
 
 /// The ids of the webhook subscriptions storelink created for the store.
 pub async fn webhook_ids(pool: &Pool, id: StoreId) -> Result<Vec<i64>, AppError> {
-    Ok(sqlx::query_scalar("SELECT webhook_id FROM store_webhooks WHERE store_id = $1").bind(id).fetch_all(pool).await?)
+    Ok(
+        db::run!(pool, c => sqlx::query_scalar("SELECT webhook_id FROM store_webhooks WHERE store_id = $1").bind(id).fetch_all(&mut *c).await)?,
+    )
 }
 
 /// The topics the store is subscribed to, by name.
 pub async fn webhook_topics(pool: &Pool, id: StoreId) -> Result<Vec<String>, AppError> {
-    Ok(sqlx::query_scalar("SELECT topic FROM store_webhooks WHERE store_id = $1 ORDER BY topic")
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT topic FROM store_webhooks WHERE store_id = $1 ORDER BY topic")
         .bind(id)
-        .fetch_all(pool)
-        .await?)
+        .fetch_all(&mut *c).await)?)
 }
 
 /// Records the subscriptions Shopify holds for the store now, and when some had to be made
@@ -336,23 +349,21 @@ pub async fn replace_webhooks(
     repaired: bool,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM store_webhooks WHERE store_id = $1").bind(id).execute(&mut *tx).await?;
+    db::run!(&mut tx, c => sqlx::query("DELETE FROM store_webhooks WHERE store_id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     for (webhook_id, topic) in subscriptions {
-        sqlx::query(
+        db::run!(&mut tx, c => sqlx::query(
             "INSERT INTO store_webhooks (store_id, webhook_id, topic) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(webhook_id)
         .bind(topic)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     if repaired {
-        sqlx::query("UPDATE stores SET webhooks_repaired_at = $1 WHERE id = $2")
+        db::run!(&mut tx, c => sqlx::query("UPDATE stores SET webhooks_repaired_at = $1 WHERE id = $2")
             .bind(db::now())
             .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     tx.commit().await?;
     Ok(())
@@ -360,45 +371,44 @@ pub async fn replace_webhooks(
 
 /// The stores synced before storelink moved to GraphQL, which owe a full sync.
 pub async fn owing_full_sync(pool: &Pool) -> Result<Vec<StoreId>, AppError> {
-    Ok(sqlx::query_scalar("SELECT id FROM stores WHERE needs_full_sync = 1 AND state = 'connected'")
-        .fetch_all(pool)
-        .await?)
+    Ok(
+        db::run!(pool, c => sqlx::query_scalar("SELECT id FROM stores WHERE needs_full_sync = TRUE AND state = 'connected'")
+        .fetch_all(&mut *c).await)?,
+    )
 }
 
 /// The store's full sync is queued: it owes none any more.
 pub async fn full_sync_queued(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
-    sqlx::query("UPDATE stores SET needs_full_sync = 0 WHERE id = $1").bind(id).execute(conn).await?;
+    db::run!(&mut *conn, c => sqlx::query("UPDATE stores SET needs_full_sync = FALSE WHERE id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Counts a delivery refused for its signature.
 pub async fn count_rejected_delivery(pool: &Pool, id: StoreId) -> Result<(), AppError> {
-    sqlx::query(
+    db::run!(pool, c => sqlx::query(
         "UPDATE stores SET webhooks_rejected = webhooks_rejected + 1, webhooks_last_rejected_at = $1 WHERE id = $2",
     )
     .bind(db::now())
     .bind(id)
-    .execute(pool)
-    .await?;
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Counts a verified delivery ignored as a replay: Shopify triggered it too long ago.
 pub async fn count_stale_delivery(pool: &Pool, id: StoreId) -> Result<(), AppError> {
-    sqlx::query("UPDATE stores SET webhooks_stale = webhooks_stale + 1 WHERE id = $1").bind(id).execute(pool).await?;
+    db::run!(pool, c => sqlx::query("UPDATE stores SET webhooks_stale = webhooks_stale + 1 WHERE id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Deliveries refused so far, when the last was, when subscriptions were last repaired, and
 /// replays ignored.
 pub async fn webhook_figures(pool: &Pool, id: StoreId) -> Result<(i64, Option<i64>, Option<i64>, i64), AppError> {
-    Ok(sqlx::query_as(
+    Ok(db::run!(pool, c => sqlx::query_as(
         "SELECT webhooks_rejected, webhooks_last_rejected_at, webhooks_repaired_at, webhooks_stale
          FROM stores WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
-    .await?
+    .fetch_optional(&mut *c).await)?
     .unwrap_or((0, None, None, 0)))
 }
 
@@ -413,7 +423,7 @@ mod tests {
         let pool = pool(&dir).await;
         let id = connected_store(&pool).await;
         assert_eq!(get(&pool, id).await.unwrap().unwrap().state, StoreState::Connected);
-        sqlx::query("UPDATE stores SET state = 'Connected' WHERE id = $1").bind(id).execute(&pool).await.unwrap();
+        db::run!(&pool, c => sqlx::query("UPDATE stores SET state = 'Connected' WHERE id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected())).unwrap();
         assert!(get(&pool, id).await.is_err(), "a state storelink never writes is refused when read");
     }
 }

@@ -269,7 +269,7 @@ impl Job<'_> {
             }
         }
         let partial = matches!(self.checkpoint.steps.get(&resource), Some(Step::Import { partial: true, .. }));
-        let mut tx = self.engine.pool.begin().await?;
+        let mut tx = self.begin().await?;
         records::repo::refresh_aggregates(&mut tx, self.store_id, None).await?;
         let count = self.progress.resources.entry(resource.key().into()).or_default();
         if !partial {
@@ -333,7 +333,7 @@ impl Job<'_> {
     ) -> Result<(), Stop> {
         self.check_cancelled().await?;
         let refs: Vec<&RawValue> = batch.iter().map(|l| l.as_ref()).collect();
-        let mut tx = self.engine.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let stored = records::repo::store(&mut tx, self.store_id, &refs, db::now()).await?;
         for line in malformed {
             crate::jobs::repo::record_failed_item(

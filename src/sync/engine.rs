@@ -7,7 +7,7 @@ use std::{
     collections::HashSet,
     future::Future,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use tokio::sync::Notify;
@@ -17,7 +17,7 @@ use crate::{
     db::Pool,
     error::AppError,
     ids::{JobId, StoreId},
-    jobs::{self, JobKind, JobState},
+    jobs::{self, repo::Claim, JobKind, JobState},
     progress::Hub,
     shopify::client::ShopifyClient,
     stores::{self, tokens::Tokens},
@@ -31,6 +31,27 @@ const WEBHOOKS_STRETCH: u64 = 3;
 const INTERNAL_FAILURE: &str =
     "storelink stopped this sync after an internal error; the next sync starts over from here";
 
+/// How a server claims jobs: how long it holds one, how often it renews the claim, and how many
+/// it runs at once. A server that dies loses its jobs when their leases run out; another server
+/// takes them over at its next look for work, one heartbeat later at most.
+#[derive(Debug, Clone, Copy)]
+pub struct Claims {
+    pub lease: Duration,
+    pub heartbeat: Duration,
+    /// Jobs this server runs at once; the rest wait for it or go to other servers.
+    pub max_jobs: usize,
+}
+
+impl Default for Claims {
+    /// Ten seconds, renewed every two: a job whose server died is taken over within about 12 s,
+    /// and a server misses four renewals in a row (a slow database, a long pause) before it
+    /// stops by itself, two seconds before its lease would run out. Eight jobs at once keep a
+    /// server's memory and database connections bounded whatever the number of stores.
+    fn default() -> Claims {
+        Claims { lease: Duration::from_secs(10), heartbeat: Duration::from_secs(2), max_jobs: 8 }
+    }
+}
+
 /// Runs sync jobs in the server process.
 pub struct Engine {
     pub(super) pool: Pool,
@@ -43,14 +64,19 @@ pub struct Engine {
     /// Where Shopify delivers webhooks; `None` when storelink cannot be reached from outside.
     pub(super) webhook_address: Option<String>,
     /// The stores with a job running in this process.
-    active: Mutex<HashSet<StoreId>>,
+    active: Arc<Mutex<HashSet<StoreId>>>,
+    /// This server, as the jobs it claims name it.
+    owner: String,
+    claims: Claims,
     wake: Arc<Notify>,
 }
 
-/// What the rest of the server needs of the engine: a way to say a job may be waiting.
+/// What the rest of the server needs of the engine: a way to say a job may be waiting, and how
+/// many it runs.
 #[derive(Clone)]
 pub struct Handle {
     wake: Arc<Notify>,
+    active: Arc<Mutex<HashSet<StoreId>>>,
 }
 
 impl Handle {
@@ -58,15 +84,21 @@ impl Handle {
     pub fn wake(&self) {
         self.wake.notify_one();
     }
+
+    /// The stores whose sync runs on this server now.
+    pub fn running(&self) -> usize {
+        self.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+    }
 }
 
-/// A store taken for one job; dropping it (however the job ends, even by panic) frees the store.
-struct Claim {
+/// A store taken for one job in this process; dropping it (however the job ends, even by panic)
+/// frees the store.
+struct Running {
     engine: Arc<Engine>,
     store_id: StoreId,
 }
 
-impl Drop for Claim {
+impl Drop for Running {
     fn drop(&mut self) {
         self.engine.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&self.store_id);
         self.engine.wake.notify_one();
@@ -81,6 +113,7 @@ impl Engine {
         hub: Hub,
         interval: Duration,
         webhook_address: Option<String>,
+        claims: Claims,
     ) -> Arc<Engine> {
         Arc::new(Engine {
             pool,
@@ -89,13 +122,15 @@ impl Engine {
             hub,
             interval,
             webhook_address,
-            active: Mutex::new(HashSet::new()),
+            active: Arc::default(),
+            owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+            claims,
             wake: Arc::new(Notify::new()),
         })
     }
 
     pub fn handle(&self) -> Handle {
-        Handle { wake: self.wake.clone() }
+        Handle { wake: self.wake.clone(), active: self.active.clone() }
     }
 
     /// Starts the loop that picks up jobs, now and whenever woken.
@@ -114,7 +149,9 @@ impl Engine {
                 }
                 tokio::select! {
                     _ = engine.wake.notified() => {}
-                    _ = tokio::time::sleep(engine.interval.min(Duration::from_secs(5))) => {}
+                    // Looking every heartbeat also takes over, soon after their leases run out,
+                    // the jobs of servers that died.
+                    _ = tokio::time::sleep(engine.interval.min(engine.claims.heartbeat)) => {}
                 }
             }
         });
@@ -151,30 +188,57 @@ impl Engine {
         Ok(())
     }
 
+    /// Claims every job nobody holds and runs each on its own task.
     async fn start_pending(self: &Arc<Self>) -> Result<(), AppError> {
-        for (job_id, store_id) in jobs::repo::active(&self.pool).await? {
-            // One job per store at a time.
-            if !self.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(store_id) {
+        loop {
+            if self.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len() >= self.claims.max_jobs {
+                return Ok(());
+            }
+            let claimed_at = Instant::now();
+            let Some(claim) = jobs::repo::claim_next(&self.pool, &self.owner, self.lease_ms()).await? else {
+                return Ok(());
+            };
+            if claim.epoch > 1 {
+                crate::metrics::LEASE_TAKEOVERS.inc();
+            }
+            // One job per store at a time (a store's unique active job guarantees it across
+            // servers; this, within one).
+            if !self.active.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(claim.store_id) {
                 continue;
             }
-            let claim = Claim { engine: self.clone(), store_id };
+            let running = Running { engine: self.clone(), store_id: claim.store_id };
             let engine = self.clone();
-            tokio::spawn(self.supervise(claim, job_id, async move { engine.run_job(job_id).await }));
+            tokio::spawn(self.supervise(
+                running,
+                claim.job_id,
+                async move { engine.run_claimed(claim, claimed_at).await },
+            ));
         }
-        Ok(())
+    }
+
+    /// Gives up this server's claims as it stops: its jobs are anyone's to take at once, and
+    /// what its tasks would still write is fenced off.
+    pub async fn release(&self) {
+        if let Err(err) = jobs::repo::release(&self.pool, &self.owner).await {
+            tracing::warn!(error = %err, "could not hand over this server's sync jobs; they move when their leases run out");
+        }
+    }
+
+    fn lease_ms(&self) -> i64 {
+        self.claims.lease.as_millis() as i64
     }
 
     /// Runs `work` (one job) on its own task, so a panic inside it is caught here: the job ends
     /// failed with a message, and the claim on the store goes whatever happens.
     fn supervise(
         self: &Arc<Self>,
-        claim: Claim,
+        running: Running,
         job_id: JobId,
         work: impl Future<Output = Result<(), AppError>> + Send + 'static,
     ) -> impl Future<Output = ()> + Send + 'static {
         let engine = self.clone();
         async move {
-            let store_id = claim.store_id;
+            let store_id = running.store_id;
             match tokio::spawn(work).await {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => tracing::error!(error = %err, %job_id, "sync job failed inside storelink"),
@@ -185,7 +249,7 @@ impl Engine {
                     }
                 }
             }
-            drop(claim);
+            drop(running);
             engine.hub.changed(store_id);
         }
     }
@@ -205,20 +269,55 @@ impl Engine {
         Ok(())
     }
 
-    /// Runs one job to its end, from its checkpoint. Public so tests can run and interrupt it.
+    /// Claims job `job_id` (unless another server holds it) and runs it to its end, from its
+    /// checkpoint. Public so tests can run and interrupt it.
     pub async fn run_job(&self, job_id: JobId) -> Result<(), AppError> {
-        let Some(row) = jobs::repo::load(&self.pool, job_id).await? else { return Ok(()) };
+        let claimed_at = Instant::now();
+        match jobs::repo::claim(&self.pool, job_id, &self.owner, self.lease_ms()).await? {
+            Some(claim) => self.run_claimed(claim, claimed_at).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Runs a claimed job while keeping its lease; when the lease is lost the job stops where it
+    /// is (an open transaction rolls back) and its new owner resumes from the checkpoint.
+    async fn run_claimed(&self, claim: Claim, claimed_at: Instant) -> Result<(), AppError> {
+        let Some(row) = jobs::repo::load(&self.pool, claim.job_id).await? else { return Ok(()) };
         if !row.state.active() {
             return Ok(());
         }
         let resumed = row.state == JobState::Running;
-        let mut job = Job::resume(self, job_id, &row);
-        jobs::repo::mark_running(&self.pool, job_id).await?;
+        let mut job = Job::resume(self, claim, &row);
         job.progress.event(if resumed { "Resumed after an interruption".into() } else { "Started".into() });
-        self.hub.changed(row.store_id);
-        let outcome = job.run_to_end().await;
+        let outcome = tokio::select! {
+            outcome = job.run_to_end() => outcome,
+            why = self.keep_lease(claim, claimed_at) => {
+                tracing::warn!(job_id = %claim.job_id, why, "stopped a sync job this server no longer holds");
+                Ok(())
+            }
+        };
         self.hub.changed(row.store_id);
         outcome
+    }
+
+    /// Renews the claim every heartbeat; returns (with the reason) once it is not this
+    /// server's any more, or could not be renewed in time: the caller stops the job before
+    /// the lease runs out, so no other server's claim overlaps its writes.
+    async fn keep_lease(&self, claim: Claim, claimed_at: Instant) -> &'static str {
+        let Claims { lease, heartbeat, .. } = self.claims;
+        let mut renewed_at = claimed_at;
+        loop {
+            tokio::time::sleep(heartbeat).await;
+            let attempt = Instant::now();
+            match jobs::repo::renew(&self.pool, claim, self.lease_ms()).await {
+                Ok(true) => renewed_at = attempt,
+                Ok(false) => return "another server took it over, or it ended",
+                Err(err) => tracing::warn!(error = %err, job_id = %claim.job_id, "could not renew a sync job's lease"),
+            }
+            if renewed_at.elapsed() + heartbeat >= lease {
+                return "its lease could not be renewed in time";
+            }
+        }
     }
 }
 
@@ -232,7 +331,7 @@ mod tests {
         let shopify = ShopifyClient::new(None, Duration::from_secs(1)).unwrap();
         let sealer = crate::secrets::Sealer::load(None, dir.path()).unwrap();
         let tokens = Tokens::new(pool.clone(), sealer, shopify.clone());
-        Engine::new(pool.clone(), shopify, tokens, Hub::start(pool), Duration::from_secs(600), None)
+        Engine::new(pool.clone(), shopify, tokens, Hub::start(pool), Duration::from_secs(600), None, Claims::default())
     }
 
     #[tokio::test]
@@ -245,8 +344,8 @@ mod tests {
         drop(conn);
         let (job, _) = jobs_repo::active(&engine.pool).await.unwrap()[0];
         engine.active.lock().unwrap().insert(store);
-        let claim = Claim { engine: engine.clone(), store_id: store };
-        engine.supervise(claim, job, async { panic!("a bug in a sync job") }).await;
+        let running = Running { engine: engine.clone(), store_id: store };
+        engine.supervise(running, job, async { panic!("a bug in a sync job") }).await;
 
         assert!(engine.active.lock().unwrap().is_empty(), "the store is free for its next sync");
         let row = jobs_repo::load(&engine.pool, job).await.unwrap().unwrap();

@@ -78,6 +78,9 @@ pub(super) enum Stop {
     Cancelled,
     /// storelink itself failed.
     Internal(AppError),
+    /// Another server holds the job now (this one was paused or cut off past its lease); it
+    /// goes on from the last checkpoint, and this server writes nothing more.
+    LeaseLost,
 }
 
 impl From<AppError> for Stop {
@@ -124,6 +127,8 @@ pub(super) fn fatal(err: ShopifyError) -> Stop {
 
 pub(super) struct Job<'a> {
     pub engine: &'a Engine,
+    /// The claim this server runs the job under; every write transaction checks it first.
+    pub claim: jobs::repo::Claim,
     pub id: JobId,
     pub store_id: StoreId,
     pub kind: JobKind,
@@ -136,10 +141,11 @@ pub(super) struct Job<'a> {
 }
 
 impl<'a> Job<'a> {
-    pub(super) fn resume(engine: &'a Engine, id: JobId, row: &jobs::repo::Job) -> Job<'a> {
+    pub(super) fn resume(engine: &'a Engine, claim: jobs::repo::Claim, row: &jobs::repo::Job) -> Job<'a> {
         Job {
             engine,
-            id,
+            claim,
+            id: claim.job_id,
             store_id: row.store_id,
             kind: row.kind,
             checkpoint: serde_json::from_str(&row.checkpoint).unwrap_or_default(),
@@ -149,10 +155,35 @@ impl<'a> Job<'a> {
         }
     }
 
+    /// Opens a transaction for the job's writes, first making sure the job is still this
+    /// server's (see [`jobs::repo::fence`]).
+    pub(super) async fn begin(&self) -> Result<db::Conn, Stop> {
+        let mut tx = self.engine.pool.begin().await?;
+        if jobs::repo::fence(&mut tx, self.claim).await? {
+            Ok(tx)
+        } else {
+            Err(Stop::LeaseLost)
+        }
+    }
+
+    /// Marks the job running (with the event that says it started or resumed).
+    async fn mark_started(&mut self) -> Result<(), Stop> {
+        let mut tx = self.begin().await?;
+        jobs::repo::mark_running(&mut tx, self.id).await?;
+        self.save(&mut tx).await?;
+        tx.commit().await?;
+        self.engine.hub.changed(self.store_id);
+        Ok(())
+    }
+
     /// Walks the store and records how the job ended.
     pub(super) async fn run_to_end(mut self) -> Result<(), AppError> {
         match self.run().await {
             Ok(()) => self.finish().await,
+            Err(Stop::LeaseLost) => {
+                tracing::warn!(job_id = %self.id, "stopped a sync job this server no longer holds: another server took it over");
+                Ok(())
+            }
             Err(Stop::Cancelled) => jobs::repo::cancel(&self.engine.pool, self.id).await,
             Err(Stop::Fatal(message)) => self.fail(&message, false).await,
             Err(Stop::Refused(message)) => self.fail(message, true).await,
@@ -164,6 +195,7 @@ impl<'a> Job<'a> {
     }
 
     async fn run(&mut self) -> Result<(), Stop> {
+        self.mark_started().await?;
         if self.checkpoint.started_at.is_none() {
             self.checkpoint.started_at = Some(db::now());
         }
@@ -173,7 +205,7 @@ impl<'a> Job<'a> {
         if !self.checkpoint.shop {
             let answer = self.query(queries::REGISTRATION, Value::Null, 2.0).await?;
             let data: Value = answer.read().map_err(fatal)?;
-            let mut tx = self.engine.pool.begin().await?;
+            let mut tx = self.begin().await?;
             if let Some(shop) = data.get("shop").filter(|s| s.is_object()) {
                 stores::repo::update_shop(&mut tx, self.store_id, &shop.to_string(), shop["name"].as_str()).await?;
             }
@@ -330,8 +362,9 @@ impl<'a> Job<'a> {
 
     /// Saves the checkpoint (and progress) on its own and tells the watchers.
     pub(super) async fn save_now(&self) -> Result<(), Stop> {
-        let mut conn = self.engine.pool.acquire().await?;
-        self.save(&mut conn).await?;
+        let mut tx = self.begin().await?;
+        self.save(&mut tx).await?;
+        tx.commit().await?;
         self.engine.hub.changed(self.store_id);
         Ok(())
     }
@@ -339,7 +372,7 @@ impl<'a> Job<'a> {
     async fn finish(&mut self) -> Result<(), AppError> {
         self.progress.event("Finished".into());
         self.progress.phase = None;
-        let mut tx = self.engine.pool.begin().await?;
+        let Ok(mut tx) = self.begin().await else { return Ok(()) };
         if self.kind == JobKind::Full {
             let started = self.checkpoint.started_at.unwrap_or(0);
             records::repo::sweep(&mut tx, self.store_id, started).await?;
@@ -356,7 +389,7 @@ impl<'a> Job<'a> {
     /// credentials Shopify refused, so the store waits for new ones.
     async fn fail(&mut self, message: &str, refused: bool) -> Result<(), AppError> {
         self.progress.event(format!("Stopped: {message}"));
-        let mut tx = self.engine.pool.begin().await?;
+        let Ok(mut tx) = self.begin().await else { return Ok(()) };
         jobs::repo::end(&mut tx, self.id, JobState::Failed, Some(message), &self.progress).await?;
         if refused {
             stores::repo::mark_refused(&mut tx, self.store_id, message).await?;

@@ -9,7 +9,7 @@ mod engine;
 mod job;
 mod pages;
 
-pub use engine::{Engine, Handle};
+pub use engine::{Claims, Engine, Handle};
 
 use crate::{
     audit,

@@ -11,45 +11,45 @@ const COLUMNS: &str = "id, email, role, active";
 
 pub async fn list(pool: &Pool) -> Result<Vec<UserDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM users ORDER BY email");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?)
+    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await)?)
 }
 
 pub async fn get(pool: &Pool, id: UserId) -> Result<Option<UserDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?)
+    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await)?)
 }
 
 /// The user, if they exist and are active.
 pub async fn get_active(pool: &Pool, id: UserId) -> Result<Option<UserDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND active");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?)
+    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await)?)
 }
 
 /// Creates a user; `email` must already be normalised and `password_hash` computed.
 pub async fn create(pool: &Pool, email: &str, role: Role, password_hash: &str) -> Result<UserDto, AppError> {
-    let inserted = sqlx::query_scalar(
+    let inserted = db::run!(pool, c => sqlx::query_scalar(
         "INSERT INTO users (email, password_hash, role, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
     )
     .bind(email)
     .bind(password_hash)
     .bind(role)
     .bind(db::now())
-    .fetch_one(pool)
-    .await;
+    .fetch_one(&mut *c).await);
     match inserted {
         Ok(id) => Ok(UserDto { id, email: email.to_owned(), role, active: true }),
-        Err(err) if db::violates(&err, "users.email") => Err(AppError::invalid("email", text::EMAIL_TAKEN)),
+        Err(err) if db::violates(&err, &db::Unique { columns: "users.email", name: "users_email_key" }) => {
+            Err(AppError::invalid("email", text::EMAIL_TAKEN))
+        }
         Err(err) => Err(err.into()),
     }
 }
 
 /// Makes `email` an active administrator with a new password hash, whatever it was before.
 pub async fn restore_admin(pool: &Pool, email: &str, password_hash: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET role = 'admin', active = TRUE, password_hash = $1 WHERE email = $2")
+    db::run!(pool, c => sqlx::query("UPDATE users SET role = 'admin', active = TRUE, password_hash = $1 WHERE email = $2")
         .bind(password_hash)
         .bind(email)
-        .execute(pool)
-        .await?;
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -63,12 +63,15 @@ struct LoginRow {
 /// The user and password hash for a sign-in attempt; inactive users are not returned.
 pub async fn find_active_for_login(pool: &Pool, email: &str) -> Result<Option<(UserDto, String)>, AppError> {
     let sql = format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1 AND active");
-    let row: Option<LoginRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(pool).await?;
+    let row: Option<LoginRow> =
+        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(&mut *c).await)?;
     Ok(row.map(|row| (row.user, row.password_hash)))
 }
 
 pub async fn count_active_admins(pool: &Pool) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active").fetch_one(pool).await?)
+    Ok(
+        db::run!(pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active").fetch_one(&mut *c).await)?,
+    )
 }
 
 // The last-administrator rule is part of each UPDATE's WHERE clause, so two administrators
@@ -94,7 +97,7 @@ pub async fn set_role(pool: &Pool, id: UserId, role: Role) -> Result<(), AppErro
         Role::Admin => "UPDATE users SET role = 'admin' WHERE id = $1",
         Role::Standard => concat!("UPDATE users SET role = 'standard' WHERE id = $1", unless_last_active_admin!()),
     };
-    if sqlx::query(sql).bind(id).execute(pool).await?.rows_affected() == 1 {
+    if db::run!(pool, c => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))? == 1 {
         return Ok(());
     }
     Err(refusal(pool, id).await)
@@ -104,7 +107,8 @@ pub async fn set_role(pool: &Pool, id: UserId, role: Role) -> Result<(), AppErro
 /// transaction so their sessions can end with it. False when nothing changed.
 pub async fn deactivate(conn: &mut Conn, id: UserId) -> Result<bool, AppError> {
     let sql = concat!("UPDATE users SET active = FALSE WHERE id = $1", unless_last_active_admin!());
-    Ok(sqlx::query(sql).bind(id).execute(conn).await?.rows_affected() == 1)
+    Ok(db::run!(&mut *conn, c => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?
+        == 1)
 }
 
 /// Why [`deactivate`] changed nothing.

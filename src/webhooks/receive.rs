@@ -14,7 +14,7 @@ use super::{
     apply::{self, Action},
     repo, Refresher,
 };
-use crate::{db::Pool, error::AppError, ids::StoreId, progress::Hub, secrets::Sealer, stores};
+use crate::{db::Pool, error::AppError, ids::StoreId, metrics, progress::Hub, secrets::Sealer, stores};
 
 /// Shopify's largest payloads (orders with hundreds of lines) stay well under this.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
@@ -49,9 +49,11 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
     let (Some(topic), Some(signature), Some(domain)) =
         (header("x-shopify-topic"), header("x-shopify-hmac-sha256"), header("x-shopify-shop-domain"))
     else {
+        metrics::WEBHOOKS_REJECTED.inc();
         return StatusCode::UNAUTHORIZED;
     };
     let Some(event_id) = header("x-shopify-event-id").or_else(|| header("x-shopify-webhook-id")) else {
+        metrics::WEBHOOKS_REJECTED.inc();
         return StatusCode::UNAUTHORIZED;
     };
     let triggered_at = header("x-shopify-triggered-at").and_then(|at| {
@@ -95,7 +97,10 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
             StatusCode::OK
         }
         Ok(None) => StatusCode::OK,
-        Err(AppError::Unauthorized) => StatusCode::UNAUTHORIZED,
+        Err(AppError::Unauthorized) => {
+            metrics::WEBHOOKS_REJECTED.inc();
+            StatusCode::UNAUTHORIZED
+        }
         Err(err) => {
             tracing::error!(error = %err, "could not record a webhook delivery");
             // Shopify retries what was not answered with a 2xx.
@@ -131,9 +136,15 @@ async fn accept(receiver: &Receiver, delivery: Delivery<'_>, body: &[u8]) -> Res
     if triggered_at.is_some_and(|at| crate::db::now() - at > REPLAY_AFTER_SECS) {
         stores::repo::count_stale_delivery(&receiver.pool, store_id).await?;
         tracing::warn!(shop = domain, topic, event_id, "ignored a delivery triggered more than 48 hours ago");
+        metrics::WEBHOOKS_DEDUPLICATED.inc();
         return Ok(None);
     }
     let recorded = repo::record(&receiver.pool, store_id, event_id, topic).await?;
+    if recorded {
+        metrics::WEBHOOKS_ACCEPTED.inc();
+    } else {
+        metrics::WEBHOOKS_DEDUPLICATED.inc();
+    }
     Ok(recorded.then_some(store_id))
 }
 

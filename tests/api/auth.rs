@@ -97,7 +97,7 @@ async fn signing_out_ends_the_session_on_the_server() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::LOCATION], "/login");
     assert!(set_cookie(&response).unwrap().contains("Max-Age=0"));
-    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&app.pool).await.unwrap();
+    let sessions: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&mut *c).await).unwrap();
     assert_eq!(sessions, 0);
 
     // Replaying the old cookie by hand gets nowhere: the session is gone, not just forgotten.

@@ -19,17 +19,17 @@ async fn operations(app: &TestApp, shop: &str) -> Vec<Value> {
 }
 
 async fn checkpoint(app: &TestApp, job: JobId) -> Value {
-    let text: String = sqlx::query_scalar("SELECT checkpoint FROM sync_jobs WHERE id = ?")
+    let text: String =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT checkpoint FROM sync_jobs WHERE id = $1")
         .bind(job)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
 async fn events(app: &TestApp, job: JobId) -> Vec<String> {
     let text: String =
-        sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap();
     let progress: Value = serde_json::from_str(&text).unwrap();
     progress["events"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap().to_owned()).collect()
 }
@@ -167,10 +167,10 @@ async fn a_permission_removed_while_shopify_exports_stops_the_store_in_words() {
     ran.unwrap();
     let message = "the “Orders” permission was removed";
     assert_eq!(job_state(&app, job).await, ("failed".to_owned(), Some(message.to_owned())));
-    let detail: Option<String> = sqlx::query_scalar("SELECT state_detail FROM stores WHERE id = ?")
+    let detail: Option<String> =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT state_detail FROM stores WHERE id = $1")
         .bind(store)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!(detail.as_deref(), Some(message));
 }
@@ -185,8 +185,9 @@ async fn a_product_with_150_variants_syncs_completely_by_bulk_and_by_pages() {
     let variants = |app: &TestApp| {
         let pool = app.pool.clone();
         async move {
-            let sql = "SELECT (SELECT COUNT(*) FROM synced_variants WHERE product_id = ?1), variants FROM synced_products WHERE id = ?1";
-            sqlx::query_as::<_, (i64, i64)>(sql).bind(product).fetch_one(&pool).await.unwrap()
+            let sql = "SELECT (SELECT COUNT(*) FROM synced_variants WHERE product_id = $1), variants FROM synced_products WHERE id = $1";
+            storelink::db_run!(&pool, c => sqlx::query_as::<_, (i64, i64)>(sql).bind(product).fetch_one(&mut *c).await)
+                .unwrap()
         }
     };
     assert_eq!(variants(&app).await, (150, 150), "after the full sync");
@@ -196,7 +197,7 @@ async fn a_product_with_150_variants_syncs_completely_by_bulk_and_by_pages() {
     app.emulator_post(&format!("/shops/acme/products/{product}/update"), json!({"title": "Renamed"})).await;
     let admin = app.signed_in(ADMIN_EMAIL).await;
     app.post(&admin, "/api/sync/now", &[("store_id", &store.to_string())]).await;
-    let next: JobId = sqlx::query_scalar("SELECT MAX(id) FROM sync_jobs").fetch_one(&app.pool).await.unwrap();
+    let next: JobId = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT MAX(id) FROM sync_jobs").fetch_one(&mut *c).await).unwrap();
     assert_ne!(next, job);
     app.engine.run_job(next).await.unwrap();
     assert_eq!(job_state(&app, next).await.0, "done");

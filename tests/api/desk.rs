@@ -86,14 +86,13 @@ async fn search_filters_and_cursors_find_exactly_the_right_orders() {
     let ids: BTreeSet<i64> = all.iter().map(|r| r["fulfillment_order_id"].as_i64().unwrap()).collect();
     assert!(all.len() > 50, "more than a page: {}", all.len());
     assert_eq!((ids.len(), all.len() as i64), (all.len(), first["total"].as_i64().unwrap()));
-    let truth: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM synced_fulfillment_orders fo WHERE store_id = ? AND status IN ('OPEN', 'IN_PROGRESS')
+    let truth: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM synced_fulfillment_orders fo WHERE store_id = $1 AND status IN ('OPEN', 'IN_PROGRESS')
          AND EXISTS (SELECT 1 FROM synced_fulfillment_order_lines l WHERE l.store_id = fo.store_id
                      AND l.fulfillment_order_id = fo.id AND l.remaining_quantity > 0)",
     )
     .bind(store)
-    .fetch_one(&app.pool)
-    .await
+    .fetch_one(&mut *c).await)
     .unwrap();
     assert_eq!(all.len() as i64, truth, "what awaits shipping, every one");
 
@@ -114,14 +113,13 @@ async fn search_filters_and_cursors_find_exactly_the_right_orders() {
         .count();
     assert!(found.len() >= expected && expected > 0, "{} found, {expected} by name", found.len());
     // A customer's email finds their orders.
-    let email: String = sqlx::query_scalar(
+    let email: String = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
         "SELECT c.email FROM synced_customers c JOIN synced_orders o ON o.customer_id = c.id AND o.store_id = c.store_id
-         WHERE c.store_id = ? AND o.name = ? AND c.email IS NOT NULL",
+         WHERE c.store_id = $1 AND o.name = $2 AND c.email IS NOT NULL",
     )
     .bind(store)
     .bind(name)
-    .fetch_one(&app.pool)
-    .await
+    .fetch_one(&mut *c).await)
     .unwrap();
     let by_email = every_page(&app, &client, store, &[("q", &email)]).await;
     assert!(by_email.iter().any(|r| r["name"] == name), "{email} finds {name}");
@@ -145,18 +143,17 @@ async fn search_filters_and_cursors_find_exactly_the_right_orders() {
     let (from, to) = (dates[dates.len() / 4], dates[dates.len() / 2]);
     let in_range = every_page(&app, &client, store, &[("from", from), ("to", to)]).await;
     // Days are UTC days; the dates shown are the shop's own, so count the truth in the database.
-    let expected: i64 = sqlx::query_scalar(
+    let expected: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
         "SELECT COUNT(*) FROM synced_fulfillment_orders fo JOIN synced_orders o ON o.store_id = fo.store_id AND o.id = fo.order_id
-         WHERE fo.store_id = ? AND fo.status IN ('OPEN', 'IN_PROGRESS')
+         WHERE fo.store_id = $1 AND fo.status IN ('OPEN', 'IN_PROGRESS')
          AND EXISTS (SELECT 1 FROM synced_fulfillment_order_lines l WHERE l.store_id = fo.store_id
                      AND l.fulfillment_order_id = fo.id AND l.remaining_quantity > 0)
-         AND o.created_at >= CAST(strftime('%s', ?) AS INTEGER) AND o.created_at < CAST(strftime('%s', ?) AS INTEGER) + 86400",
+         AND o.created_at >= $2 AND o.created_at < $3 + 86400",
     )
     .bind(store)
-    .bind(from)
-    .bind(to)
-    .fetch_one(&app.pool)
-    .await
+    .bind(utc_midnight(from))
+    .bind(utc_midnight(to))
+    .fetch_one(&mut *c).await)
     .unwrap();
     assert!(expected > 0 && (expected as usize) < all.len());
     assert_eq!(in_range.len() as i64, expected, "{from} to {to}");
@@ -203,7 +200,9 @@ async fn every_open_stores_page_hears_of_stores_added_disconnected_and_removed()
     assert_eq!(stream.status(), StatusCode::OK);
     let admin = app.signed_in(ADMIN_EMAIL).await;
     assert_eq!(app.register(&admin, "acme", SHOP_TOKEN).await.status(), StatusCode::OK);
-    let store: i64 = sqlx::query_scalar("SELECT id FROM stores").fetch_one(&app.pool).await.unwrap();
+    let store: i64 =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM stores").fetch_one(&mut *c).await)
+            .unwrap();
     let added = read_until(&mut stream, |lines| {
         lines.iter().any(|l| l["store_changed"] == store) && lines.iter().any(|l| l["store_id"] == store)
     })
@@ -275,4 +274,10 @@ async fn the_site_has_its_icons() {
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         assert!(response.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with(kind), "{path}");
     }
+}
+
+/// The Unix time at which the UTC day `date` (`YYYY-MM-DD`) begins.
+fn utc_midnight(date: &str) -> i64 {
+    let date = time::Date::parse(date, time::macros::format_description!("[year]-[month]-[day]")).unwrap();
+    date.midnight().assume_utc().unix_timestamp()
 }

@@ -22,10 +22,9 @@ async fn grants(app: &TestApp) -> u64 {
 }
 
 async fn store_and_job(app: &TestApp, shop: &str) -> (StoreId, JobId) {
-    sqlx::query_as("SELECT s.id, MAX(j.id) FROM stores s JOIN sync_jobs j ON j.store_id = s.id WHERE s.shop_domain = ?")
+    storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT s.id, MAX(j.id) FROM stores s JOIN sync_jobs j ON j.store_id = s.id WHERE s.shop_domain = $1 GROUP BY s.id")
         .bind(format!("{shop}.myshopify.com"))
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap()
 }
 
@@ -36,10 +35,10 @@ async fn a_dev_dashboard_app_connects_with_its_client_id_and_secret_and_no_passw
     let response = app.register_dev_app(&admin, "dev.myshopify.com", DEV_CLIENT_SECRET).await;
     assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
     let (store, job) = store_and_job(&app, "dev").await;
-    let kind: String = sqlx::query_scalar("SELECT kind FROM store_credentials WHERE store_id = ?")
+    let kind: String =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT kind FROM store_credentials WHERE store_id = $1")
         .bind(store)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!(kind, "client_credentials");
     assert_eq!(wait_until_finished(&app, job).await, "done");
@@ -91,7 +90,7 @@ async fn a_sync_outliving_many_tokens_finishes_exactly_renewing_as_it_goes() {
     let renewed = grants(&app).await - 1;
     assert!(renewed >= 2, "renewed {renewed} times");
     let progress: String =
-        sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap();
     assert!(!progress.contains("401") && !progress.contains("rejected"), "{progress}");
 }
 
@@ -137,10 +136,10 @@ async fn a_rotated_client_secret_asks_for_reconnecting_that_store_only() {
     b.unwrap();
     let refused = "Shopify refused the app's Client secret — reconnect the store";
     assert_eq!(job_state(&app, dev_job).await, ("failed".to_owned(), Some(refused.to_owned())));
-    let state: (String, Option<String>) = sqlx::query_as("SELECT state, state_detail FROM stores WHERE id = ?")
+    let state: (String, Option<String>) =
+        storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT state, state_detail FROM stores WHERE id = $1")
         .bind(dev)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!(state, ("refused".to_owned(), Some(refused.to_owned())));
     assert_eq!(job_state(&app, acme_job).await.0, "done", "other stores are unaffected");
@@ -197,10 +196,9 @@ async fn a_renewal_that_meets_a_passing_failure_is_tried_again() {
     let admin = app.signed_in(ADMIN_EMAIL).await;
     assert_eq!(app.register_dev_app(&admin, "dev", DEV_CLIENT_SECRET).await.status(), StatusCode::OK);
     let (store, _) = store_and_job(&app, "dev").await;
-    sqlx::query("UPDATE store_credentials SET token_renew_at = 0 WHERE store_id = ?")
+    storelink::db_run!(&app.pool, c => sqlx::query("UPDATE store_credentials SET token_renew_at = 0 WHERE store_id = $1")
         .bind(store)
-        .execute(&app.pool)
-        .await
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
     let before = grants(&app).await;
     // Shopify answers 5xx to everything for a moment, just as the token is due.

@@ -8,10 +8,17 @@ use storelink_emulator::webhooks::sign;
 
 use crate::helpers::*;
 
-/// Bytes the database keeps on disk: the log is written into the database file first, so what
-/// is counted is what was kept, not how much writing it took.
+/// Bytes the database keeps on disk. SQLite: the log is written into the database file first,
+/// so what is counted is what was kept, not how much writing it took. PostgreSQL: the size of
+/// storelink's tables and their indexes.
 async fn database_bytes(app: &TestApp) -> u64 {
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&app.pool).await.unwrap();
+    if app.pool.is_postgres() {
+        let sql = "SELECT CAST(SUM(pg_total_relation_size(oid)) AS BIGINT) FROM pg_class
+                   WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace";
+        let bytes: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(sql).fetch_one(&mut *c).await).unwrap();
+        return bytes as u64;
+    }
+    storelink::db_run!(&app.pool, c => sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *c).await.map(|done| done.rows_affected())).unwrap();
     ["storelink.db", "storelink.db-wal"]
         .iter()
         .filter_map(|f| std::fs::metadata(app._dir.path().join(f)).ok())
@@ -20,7 +27,8 @@ async fn database_bytes(app: &TestApp) -> u64 {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&app.pool).await.unwrap()
+    storelink::db_run!(&app.pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut *c).await)
+        .unwrap()
 }
 
 /// A sign-in attempt from the client at `address` (the app trusts `X-Forwarded-For`).
@@ -70,11 +78,10 @@ async fn the_schedule_deletes_expired_sessions_old_counts_and_old_deliveries() {
     let app = spawn_app().await;
     let long_ago = storelink::db::now() - 8 * 24 * 3600;
     let user = app.user_id(STANDARD_EMAIL).await;
-    let store: i64 = sqlx::query_scalar(
+    let store: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
         "INSERT INTO stores (platform, name, shop_domain, state, created_at) VALUES ('shopify', 'Old', 'old.myshopify.com', 'disconnected', 0) RETURNING id",
     )
-    .fetch_one(&app.pool)
-    .await
+    .fetch_one(&mut *c).await)
     .unwrap();
     for sql in [
         format!("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ('gone', {user}, 0, {long_ago})"),
@@ -82,14 +89,14 @@ async fn the_schedule_deletes_expired_sessions_old_counts_and_old_deliveries() {
         format!("INSERT INTO webhook_deliveries (store_id, event_id, topic, received_at) VALUES ({store}, 'old', 'orders/create', {long_ago})"),
         format!("INSERT INTO webhook_deliveries (store_id, event_id, topic, received_at) VALUES ({store}, 'newest', 'orders/create', {})", long_ago + 1),
     ] {
-        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *c).await.map(|done| done.rows_affected())).unwrap();
     }
     // The test server runs its housekeeping every 200 ms.
-    wait_for(&app, "expired sessions to go", "SELECT COUNT(*) = 0 FROM sessions WHERE token_hash = 'gone'").await;
-    wait_for(&app, "old sign-in counts to go", "SELECT COUNT(*) = 0 FROM login_throttle").await;
-    wait_for(&app, "old deliveries to go", "SELECT COUNT(*) = 0 FROM webhook_deliveries WHERE event_id = 'old'").await;
+    wait_for_none(&app, "expired sessions to go", "SELECT COUNT(*) FROM sessions WHERE token_hash = 'gone'").await;
+    wait_for_none(&app, "old sign-in counts to go", "SELECT COUNT(*) FROM login_throttle").await;
+    wait_for_none(&app, "old deliveries to go", "SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = 'old'").await;
     let kept: Vec<String> =
-        sqlx::query_scalar("SELECT event_id FROM webhook_deliveries").fetch_all(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT event_id FROM webhook_deliveries").fetch_all(&mut *c).await).unwrap();
     assert_eq!(kept, ["newest"], "each store's newest delivery stays, for its page");
 }
 
@@ -287,7 +294,7 @@ async fn a_signed_delivery_replayed_days_later_changes_nothing() {
     let admin = app.signed_in(ADMIN_EMAIL).await;
     assert_eq!(app.register(&admin, "acme", SHOP_TOKEN).await.status(), StatusCode::OK);
     let (store, job): (StoreId, JobId) =
-        sqlx::query_as("SELECT store_id, id FROM sync_jobs").fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT store_id, id FROM sync_jobs").fetch_one(&mut *c).await).unwrap();
     app.engine.run_job(job).await.unwrap();
     let order: i64 = count(&app, "SELECT MIN(id) FROM synced_orders").await;
     let body = json!({"id": order, "admin_graphql_api_id": format!("gid://shopify/Order/{order}"), "note": "replayed"})

@@ -27,6 +27,9 @@ pub const SHOP_SECRET: &str = "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";
 pub const DEV_CLIENT_ID: &str = "c1c2c3c4c5c6c7c8c9c0c1c2c3c4c5c6";
 pub const DEV_CLIENT_SECRET: &str = "dd11ee22ff33aa44bb55cc66dd77ee88";
 
+/// How many `fleet{n}` shops the emulator serves.
+pub const FLEET: usize = 20;
+
 /// A shop that only a Dev Dashboard app can reach; `app` is merged into its `dev_app`.
 fn dev_shop(handle: &str, app: Value, scopes: &[&str], (products, customers, orders): (u32, u32, u32)) -> Value {
     let mut dev_app = json!({"client_id": DEV_CLIENT_ID, "client_secret": DEV_CLIENT_SECRET});
@@ -71,12 +74,19 @@ fn emulator_config() -> Config {
         json!({"handle": "wide", "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
                "scopes": all, "plan": "plus", "locations": 1, "products": 200, "customers": 5, "orders": 5, "seed": 4}),
     ]});
+    let mut config = config;
+    // A fleet of small shops, for several servers sharing many stores.
+    for n in 0..FLEET {
+        config["shops"].as_array_mut().unwrap().push(shop(&format!("fleet{n}"), &all));
+    }
     Config::from_json(&config.to_string()).unwrap()
 }
 
 pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: db::Pool,
+    /// The database's URL, for a second server or the command line on the same database.
+    pub database_url: String,
     pub emulator: Emulator,
     /// The sync engine, for tests that run jobs themselves.
     pub engine: std::sync::Arc<Engine>,
@@ -125,16 +135,20 @@ async fn spawn_app_configured(
     emulated: bool,
     trust_forwarded_for: bool,
 ) -> TestApp {
-    spawn_app_in(tempfile::tempdir().unwrap(), public_url, run_sync, sync_secs, emulated, trust_forwarded_for).await
+    let dir = tempfile::tempdir().unwrap();
+    let url = storelink::db::scratch_url(dir.path()).await;
+    spawn_app_in(dir, url, public_url, run_sync, sync_secs, emulated, trust_forwarded_for).await
 }
 
-/// An app whose data directory (and database) a test prepared, syncing or not.
+/// An app whose data directory (and SQLite database) a test prepared, syncing or not.
 pub async fn spawn_app_on(dir: tempfile::TempDir, run_sync: bool) -> TestApp {
-    spawn_app_in(dir, None, run_sync, 3600, true, false).await
+    let url = storelink::db::sqlite_url_in(dir.path());
+    spawn_app_in(dir, url, None, run_sync, 3600, true, false).await
 }
 
 async fn spawn_app_in(
     dir: tempfile::TempDir,
+    database_url: String,
     public_url: Option<&str>,
     run_sync: bool,
     sync_secs: u64,
@@ -144,7 +158,7 @@ async fn spawn_app_in(
     let emulator = Emulator::start(&emulator_config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: None,
+        database_url: Some(database_url.clone()),
         data_dir: dir.path().to_owned(),
         site_root: "target/site".into(),
         public_url: public_url.map(str::to_owned),
@@ -153,9 +167,11 @@ async fn spawn_app_in(
         shopify_timeout: std::time::Duration::from_secs(2),
         run_sync,
         sync_interval: std::time::Duration::from_secs(sync_secs),
+        sync_claims: Default::default(),
         trust_forwarded_for,
         // Often, so a test sees the schedule at work.
         housekeeping_interval: std::time::Duration::from_millis(200),
+        metrics: false,
     };
     let app = Application::build(settings).await.expect("the server starts");
     let addr = app.local_addr();
@@ -167,7 +183,7 @@ async fn spawn_app_in(
         let hash = password::hash_blocking(PASSWORD).unwrap();
         repo::create(&pool, email, role, &hash).await.unwrap();
     }
-    TestApp { addr, pool, emulator, engine, tokens, _dir: dir }
+    TestApp { addr, pool, database_url, emulator, engine, tokens, _dir: dir }
 }
 
 impl TestApp {
@@ -264,7 +280,7 @@ impl TestApp {
         let mut counts = Vec::new();
         for table in ["stores", "store_credentials", "sync_jobs", "audit_log", "store_webhooks"] {
             let sql = format!("SELECT COUNT(*) FROM {table}");
-            counts.push(sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&self.pool).await.unwrap());
+            counts.push(storelink::db_run!(&self.pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *c).await).unwrap());
         }
         counts
     }
@@ -292,28 +308,28 @@ impl TestApp {
 
     /// A synced order's JSON as storelink keeps it, if the order is stored.
     pub async fn synced_order(&self, id: i64) -> Option<Value> {
-        let raw: Option<RawJson> = sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = ?")
+        let raw: Option<RawJson> =
+            storelink::db_run!(&self.pool, c => sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
-            .await
+            .fetch_optional(&mut *c).await)
             .unwrap();
         raw.map(|RawJson(r)| serde_json::from_str(&r).unwrap())
     }
 
     pub async fn user_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await.unwrap()
+        storelink::db_run!(&self.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *c).await)
+            .unwrap()
     }
 
     pub async fn user_id(&self, email: &str) -> i64 {
-        sqlx::query_scalar("SELECT id FROM users WHERE email = ?").bind(email).fetch_one(&self.pool).await.unwrap()
+        storelink::db_run!(&self.pool, c => sqlx::query_scalar("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(&mut *c).await).unwrap()
     }
 
-    pub async fn role_of(&self, email: &str) -> (String, i64) {
-        sqlx::query_as("SELECT role, active FROM users WHERE email = ?")
+    pub async fn role_of(&self, email: &str) -> (String, bool) {
+        storelink::db_run!(&self.pool, c => sqlx::query_as("SELECT role, active FROM users WHERE email = $1")
             .bind(email)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+            .fetch_one(&mut *c).await)
+        .unwrap()
     }
 }
 
@@ -405,9 +421,9 @@ pub async fn stored_nodes(app: &TestApp, store: storelink::ids::StoreId) -> std:
         "synced_fulfillment_orders",
         "synced_fulfillment_order_lines",
     ] {
-        let sql = format!("SELECT raw FROM {table} WHERE store_id = ?");
+        let sql = format!("SELECT raw FROM {table} WHERE store_id = $1");
         let rows: Vec<RawJson> =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store).fetch_all(&app.pool).await.unwrap();
+            storelink::db_run!(&app.pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store).fetch_all(&mut *c).await).unwrap();
         for RawJson(raw) in rows {
             let mut node: Value = serde_json::from_str(&raw).unwrap();
             node.as_object_mut().unwrap().remove("__parentId");
@@ -430,9 +446,9 @@ pub async fn stored_parents(
         ("synced_fulfillment_orders", "FulfillmentOrder", "order_id", "Order"),
         ("synced_fulfillment_order_lines", "FulfillmentOrderLineItem", "fulfillment_order_id", "FulfillmentOrder"),
     ] {
-        let sql = format!("SELECT id, {column} FROM {table} WHERE store_id = ?");
+        let sql = format!("SELECT id, {column} FROM {table} WHERE store_id = $1");
         let rows: Vec<(i64, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store).fetch_all(&app.pool).await.unwrap();
+            storelink::db_run!(&app.pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store).fetch_all(&mut *c).await).unwrap();
         for (id, of) in rows {
             parents.insert(format!("gid://shopify/{child}/{id}"), format!("gid://shopify/{parent}/{of}"));
         }
@@ -449,12 +465,21 @@ pub fn set_cookie(response: &Response) -> Option<String> {
     response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned())
 }
 
-/// Polls `count_sql` (a literal count query, or a condition such as `COUNT(*) = 0`) until it is
-/// non-zero.
+/// Polls `count_sql` (a `SELECT COUNT(*)` query) until it counts something.
 pub async fn wait_for(app: &TestApp, what: &str, count_sql: &str) {
+    wait_for_count(app, what, count_sql, |n| n > 0).await
+}
+
+/// Polls `count_sql` (a `SELECT COUNT(*)` query) until it counts nothing.
+pub async fn wait_for_none(app: &TestApp, what: &str, count_sql: &str) {
+    wait_for_count(app, what, count_sql, |n| n == 0).await
+}
+
+/// Polls `count_sql` (a `SELECT COUNT(*)` query) until `done` holds for its count.
+pub async fn wait_for_count(app: &TestApp, what: &str, count_sql: &str, done: impl Fn(i64) -> bool) {
     for _ in 0..100 {
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.to_owned())).fetch_one(&app.pool).await.unwrap();
-        if n > 0 {
+        let n: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.to_owned())).fetch_one(&mut *c).await).unwrap();
+        if done(n) {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

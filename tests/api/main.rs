@@ -1,12 +1,15 @@
-//! Integration tests: the real server on port 0 with its own SQLite database, driven over HTTP.
+//! Integration tests: the real server on port 0 with its own database (SQLite, or PostgreSQL when
+//! `STORELINK_TEST_DATABASE_URL` is set), driven over HTTP.
 
 mod auth;
 mod bulk;
 mod cli;
 mod desk;
 mod dev_apps;
+mod failover;
 mod hardening;
 mod helpers;
+mod operations;
 mod pages;
 mod roles;
 mod secrets;

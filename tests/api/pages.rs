@@ -34,13 +34,12 @@ async fn administrators_see_add_store_and_standard_users_see_the_explanation() {
 #[tokio::test]
 async fn stores_in_the_database_are_listed_with_their_counts() {
     let app = spawn_app().await;
-    sqlx::query(
+    storelink::db_run!(&app.pool, c => sqlx::query(
         "INSERT INTO stores (platform, name, shop_domain, state, last_synced_at, orders_count, products_count,
                              customers_count, locations_count, created_at)
          VALUES ('shopify', 'Acme Outfitters', 'acme.myshopify.com', 'connected', 1795757460, 1234, 56, 789, 3, 0)",
     )
-    .execute(&app.pool)
-    .await
+    .execute(&mut *c).await.map(|done| done.rows_affected()))
     .unwrap();
     let html = app.get(&app.signed_in(STANDARD_EMAIL).await, "/").await.text().await.unwrap();
     for text in [

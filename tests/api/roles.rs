@@ -55,9 +55,9 @@ const READ_ONLY: &[&str] = &[
     "/api/sync/progress",
 ];
 
-async fn everything(app: &TestApp) -> (Vec<(String, String, i64)>, Vec<i64>, Vec<(i64, String)>) {
-    let users = sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&app.pool).await.unwrap();
-    let stores = sqlx::query_as("SELECT id, state FROM stores ORDER BY id").fetch_all(&app.pool).await.unwrap();
+async fn everything(app: &TestApp) -> (Vec<(String, String, bool)>, Vec<i64>, Vec<(i64, String)>) {
+    let users = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&mut *c).await).unwrap();
+    let stores = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT id, state FROM stores ORDER BY id").fetch_all(&mut *c).await).unwrap();
     (users, app.store_snapshot().await, stores)
 }
 
@@ -67,7 +67,9 @@ async fn every_server_function_refuses_callers_without_the_role_and_changes_noth
     let app = spawn_app_without_sync().await;
     let admin = app.signed_in(ADMIN_EMAIL).await;
     assert_eq!(app.register(&admin, "acme", SHOP_TOKEN).await.status(), StatusCode::OK);
-    let store_id: i64 = sqlx::query_scalar("SELECT id FROM stores").fetch_one(&app.pool).await.unwrap();
+    let store_id: i64 =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM stores").fetch_one(&mut *c).await)
+            .unwrap();
     let user_id = app.user_id(STANDARD_EMAIL).await;
     let standard = app.signed_in(STANDARD_EMAIL).await;
     let before = everything(&app).await;

@@ -4,10 +4,9 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 async fn store_row(app: &TestApp, domain: &str) -> Option<(i64, String, String, String)> {
-    sqlx::query_as("SELECT id, name, state, warnings FROM stores WHERE shop_domain = ?")
+    storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT id, name, state, warnings FROM stores WHERE shop_domain = $1")
         .bind(domain)
-        .fetch_optional(&app.pool)
-        .await
+        .fetch_optional(&mut *c).await)
         .unwrap()
 }
 
@@ -22,23 +21,21 @@ async fn an_administrator_registers_a_store_and_its_first_sync_is_queued() {
     let (id, name, state, warnings) = store_row(&app, "acme.myshopify.com").await.expect("the store is saved");
     assert_eq!((name.as_str(), state.as_str(), warnings.as_str()), ("Acme Store", "connected", ""));
     let (key, password): (String, Vec<u8>) =
-        sqlx::query_as("SELECT api_key, api_password FROM store_credentials WHERE store_id = ?")
+        storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT api_key, api_password FROM store_credentials WHERE store_id = $1")
             .bind(id)
-            .fetch_one(&app.pool)
-            .await
+            .fetch_one(&mut *c).await)
             .unwrap();
     assert_eq!(key, SHOP_KEY);
     assert!(!String::from_utf8_lossy(&password).contains(SHOP_TOKEN), "the password is sealed");
-    let job: (String, String) = sqlx::query_as("SELECT kind, state FROM sync_jobs WHERE store_id = ?")
+    let job: (String, String) =
+        storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT kind, state FROM sync_jobs WHERE store_id = $1")
         .bind(id)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!(job, ("full".into(), "queued".into()));
-    let audit: (String, String) = sqlx::query_as("SELECT user_email, action FROM audit_log WHERE store_id = ?")
+    let audit: (String, String) = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT user_email, action FROM audit_log WHERE store_id = $1")
         .bind(id)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!(audit, (ADMIN_EMAIL.into(), "Registered store".into()));
 
@@ -199,13 +196,12 @@ async fn disconnecting_keeps_the_data_deletes_credentials_and_removes_webhooks()
         .json()
         .await
         .unwrap();
-    sqlx::query("INSERT INTO store_webhooks (store_id, webhook_id, topic) VALUES (?, ?, 'orders/create')")
+    storelink::db_run!(&app.pool, c => sqlx::query("INSERT INTO store_webhooks (store_id, webhook_id, topic) VALUES ($1, $2, 'orders/create')")
         .bind(id)
         .bind(created["webhook"]["id"].as_i64().unwrap())
-        .execute(&app.pool)
-        .await
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
-    sqlx::query("UPDATE stores SET orders_count = 20 WHERE id = ?").bind(id).execute(&app.pool).await.unwrap();
+    storelink::db_run!(&app.pool, c => sqlx::query("UPDATE stores SET orders_count = 20 WHERE id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected())).unwrap();
 
     let response = app.post(&admin, "/api/stores/disconnect", &[("store_id", &id.to_string())]).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -213,17 +209,17 @@ async fn disconnecting_keeps_the_data_deletes_credentials_and_removes_webhooks()
     assert!(report.contains("1 webhook subscriptions removed"), "{report}");
     let remaining = app.emulator.state.shop("acme").unwrap().subscriptions.lock().unwrap().len();
     assert_eq!(remaining, 0);
-    let (state, orders): (String, i64) = sqlx::query_as("SELECT state, orders_count FROM stores WHERE id = ?")
+    let (state, orders): (String, i64) =
+        storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT state, orders_count FROM stores WHERE id = $1")
         .bind(id)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!((state.as_str(), orders), ("disconnected", 20), "the data stays");
     assert_eq!(app.store_snapshot().await[1], 0, "credentials deleted");
-    let job: String = sqlx::query_scalar("SELECT state FROM sync_jobs WHERE store_id = ?")
+    let job: String =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT state FROM sync_jobs WHERE store_id = $1")
         .bind(id)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!(job, "cancelled", "sync stopped");
 

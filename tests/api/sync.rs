@@ -16,15 +16,14 @@ use crate::helpers::*;
 pub(crate) async fn register(app: &TestApp, shop: &str) -> (StoreId, JobId) {
     let admin = app.signed_in(ADMIN_EMAIL).await;
     assert_eq!(app.register(&admin, shop, SHOP_TOKEN).await.status(), StatusCode::OK);
-    sqlx::query_as("SELECT s.id, j.id FROM stores s JOIN sync_jobs j ON j.store_id = s.id WHERE s.shop_domain = ?")
+    storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT s.id, j.id FROM stores s JOIN sync_jobs j ON j.store_id = s.id WHERE s.shop_domain = $1")
         .bind(format!("{shop}.myshopify.com"))
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap()
 }
 
 pub(crate) async fn job_state(app: &TestApp, job: JobId) -> (String, Option<String>) {
-    sqlx::query_as("SELECT state, error FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap()
+    storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT state, error FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap()
 }
 
 pub(crate) async fn wait_until_finished(app: &TestApp, job: JobId) -> String {
@@ -50,12 +49,11 @@ pub(crate) async fn assert_exact_copy(app: &TestApp, store: StoreId, shop: &str)
         assert_eq!(&stored[gid], node, "{shop}: {gid}");
     }
     assert_eq!(stored_parents(app, store).await, parents, "{shop}: every child under its parent");
-    let counts: (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT orders_count, products_count, customers_count, locations_count FROM stores WHERE id = ?",
+    let counts: (i64, i64, i64, i64) = storelink::db_run!(&app.pool, c => sqlx::query_as(
+        "SELECT orders_count, products_count, customers_count, locations_count FROM stores WHERE id = $1",
     )
     .bind(store)
-    .fetch_one(&app.pool)
-    .await
+    .fetch_one(&mut *c).await)
     .unwrap();
     let of = |kind: &str| expected.keys().filter(|k| k.starts_with(&format!("gid://shopify/{kind}/"))).count() as i64;
     assert_eq!(counts, (of("Order"), of("Product"), of("Customer"), of("Location")), "the Stores page's counts");
@@ -68,7 +66,7 @@ async fn the_first_sync_copies_the_shop_exactly() {
     assert_eq!(wait_until_finished(&app, job).await, "done");
     assert_exact_copy(&app, store, "big").await;
     let progress: String =
-        sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap();
     let progress: Value = serde_json::from_str(&progress).unwrap();
     assert_eq!(
         (progress["resources"]["orders"]["done"].as_i64(), progress["resources"]["orders"]["total"].as_i64()),
@@ -93,7 +91,7 @@ async fn server_errors_a_429_storm_and_latency_still_give_an_exact_copy() {
     assert_eq!(job_state(&app, job).await.0, "done");
     assert_exact_copy(&app, store, "big").await;
     let progress: String =
-        sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap();
     assert!(progress.contains("for Shopify's rate limit"), "the wait is in the event log");
 }
 
@@ -110,10 +108,10 @@ async fn a_revoked_token_or_a_removed_permission_stops_that_store_in_words() {
         app.shop_faults("acme", fault.clone()).await;
         app.engine.run_job(job).await.unwrap();
         assert_eq!(job_state(&app, job).await, ("failed".into(), Some(message.into())), "{fault}");
-        let detail: Option<String> = sqlx::query_scalar("SELECT state_detail FROM stores WHERE id = ?")
+        let detail: Option<String> =
+            storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT state_detail FROM stores WHERE id = $1")
             .bind(store)
-            .fetch_one(&app.pool)
-            .await
+            .fetch_one(&mut *c).await)
             .unwrap();
         assert_eq!(detail.as_deref(), Some(message));
     }
@@ -139,10 +137,10 @@ async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time()
     let (store, job) = register(&app, "acme").await;
     app.engine.run_job(job).await.unwrap();
     let created = app.emulator_post("/shops/acme/orders", json!({})).await["order"]["id"].as_i64().unwrap();
-    let existing: i64 = sqlx::query_scalar("SELECT MIN(id) FROM synced_orders WHERE store_id = ?")
+    let existing: i64 =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT MIN(id) FROM synced_orders WHERE store_id = $1")
         .bind(store)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     app.emulator_post(&format!("/shops/acme/orders/{existing}/update"), json!({"note": "Fragile: handle with care"}))
         .await;
@@ -154,10 +152,9 @@ async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time()
     let second: String =
         app.post(&admin, "/api/sync/now", &[("store_id", &store.to_string())]).await.json().await.unwrap();
     assert!(second.contains("is already synchronizing"), "{second}");
-    let jobs: Vec<JobId> = sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = ? AND state = 'queued'")
+    let jobs: Vec<JobId> = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = $1 AND state = 'queued'")
         .bind(store)
-        .fetch_all(&app.pool)
-        .await
+        .fetch_all(&mut *c).await)
         .unwrap();
     assert_eq!(jobs.len(), 1, "one job at a time");
 
@@ -168,10 +165,10 @@ async fn sync_now_picks_up_created_and_updated_records_and_runs_once_at_a_time()
     assert_exact_copy(&app, store, "acme").await;
     // An incremental sync asks Shopify only for what changed: the two orders (and any other the
     // overlap window holds), not all twenty.
-    let progress: String = sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?")
+    let progress: String =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1")
         .bind(jobs[0])
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     let progress: Value = serde_json::from_str(&progress).unwrap();
     let fetched = progress["resources"]["orders"]["done"].as_i64().unwrap();
@@ -188,13 +185,12 @@ async fn stores_are_synced_again_on_a_schedule() {
     let id = app.emulator_post("/shops/acme/orders", json!({})).await["order"]["id"].as_i64().unwrap();
     // The webhook may bring the order first; the schedule must run an incremental sync anyway.
     for _ in 0..100 {
-        let scheduled: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM sync_jobs WHERE store_id = ? AND kind = 'incremental' AND state = 'done' AND id > ?",
+        let scheduled: Option<i64> = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+            "SELECT id FROM sync_jobs WHERE store_id = $1 AND kind = 'incremental' AND state = 'done' AND id > $2",
         )
         .bind(store)
         .bind(job)
-        .fetch_optional(&app.pool)
-        .await
+        .fetch_optional(&mut *c).await)
         .unwrap();
         if scheduled.is_some() && app.synced_order(id).await.is_some() {
             return;
@@ -254,7 +250,7 @@ async fn every_watcher_gets_the_snapshot_then_each_change() {
 async fn a_job_whose_store_lost_its_credentials_ends_cancelled() {
     let app = spawn_app_without_sync().await;
     let (store, job) = register(&app, "acme").await;
-    sqlx::query("DELETE FROM store_credentials WHERE store_id = ?").bind(store).execute(&app.pool).await.unwrap();
+    storelink::db_run!(&app.pool, c => sqlx::query("DELETE FROM store_credentials WHERE store_id = $1").bind(store).execute(&mut *c).await.map(|done| done.rows_affected())).unwrap();
     app.engine.run_job(job).await.unwrap();
     assert_eq!(job_state(&app, job).await.0, "cancelled");
 }
@@ -274,6 +270,6 @@ async fn a_throttled_storm_is_waited_out_and_the_copy_is_exact() {
     assert_eq!(job_state(&app, job).await.0, "done");
     assert_exact_copy(&app, store, "acme").await;
     let progress: String =
-        sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = ?").bind(job).fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap();
     assert!(progress.contains("for Shopify's rate limit"), "{progress}");
 }

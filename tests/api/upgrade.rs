@@ -23,7 +23,7 @@ async fn a_database_synced_through_rest_opens_reads_and_is_synced_again_once() {
     let before = sqlx::SqlitePool::connect_with(options).await.unwrap();
     // The schema as the REST version left it, and what it stored: a connected store, synced,
     // with an order as REST renders it.
-    sqlx::migrate!("./migrations").run_to(8, &before).await.unwrap();
+    sqlx::migrate!("./migrations/sqlite").run_to(8, &before).await.unwrap();
     let sealer = Sealer::load(None, dir.path()).unwrap();
     sqlx::query(
         "INSERT INTO stores (id, platform, name, shop_domain, state, last_synced_at, orders_count, created_at)
@@ -34,7 +34,7 @@ async fn a_database_synced_through_rest_opens_reads_and_is_synced_again_once() {
     .unwrap();
     sqlx::query(
         "INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at, kind)
-         VALUES (1, ?, ?, ?, 0, 'token')",
+         VALUES (1, $1, $2, $3, 0, 'token')",
     )
     .bind(SHOP_KEY)
     .bind(sealer.seal(&Secret::new(SHOP_TOKEN.to_owned())))
@@ -47,7 +47,7 @@ async fn a_database_synced_through_rest_opens_reads_and_is_synced_again_once() {
     sqlx::query(
         "INSERT INTO synced_orders (store_id, id, name, created_at_text, created_at, updated_at, status, items,
                                     total_weight, total_price, customer_id, raw)
-         VALUES (1, 9, '#1009', '2026-01-01T00:00:00-05:00', 0, 0, 'open', 0, 0, '1.00', 42, ?)",
+         VALUES (1, 9, '#1009', '2026-01-01T00:00:00-05:00', 0, 0, 'open', 0, 0, '1.00', 42, $1)",
     )
     .bind(RawJson::pack(&rest.to_string()))
     .execute(&before)
@@ -58,25 +58,23 @@ async fn a_database_synced_through_rest_opens_reads_and_is_synced_again_once() {
     let app = spawn_app_on(dir, false).await;
     assert_eq!(app.synced_order(9).await, Some(rest), "a row the REST version wrote still reads");
     let owed: i64 =
-        sqlx::query_scalar("SELECT needs_full_sync FROM stores WHERE id = 1").fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT needs_full_sync FROM stores WHERE id = 1").fetch_one(&mut *c).await).unwrap();
     assert_eq!(owed, 1);
     let page = app.get(&app.signed_in(ADMIN_EMAIL).await, "/").await.text().await.unwrap();
     assert!(page.contains("Acme"), "the Stores page lists the store");
 
     app.engine.spawn();
     wait_for(&app, "the owed full sync", "SELECT COUNT(*) FROM sync_jobs WHERE store_id = 1 AND kind = 'full'").await;
-    let job = sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = 1 AND kind = 'full'")
-        .fetch_one(&app.pool)
-        .await
+    let job = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = 1 AND kind = 'full'")
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!(wait_until_finished(&app, job).await, "done");
     assert_exact_copy(&app, StoreId(1), "acme").await;
     assert_eq!(app.synced_order(9).await, None, "what Shopify does not have is gone");
-    let (owed, full): (i64, i64) = sqlx::query_as(
+    let (owed, full): (i64, i64) = storelink::db_run!(&app.pool, c => sqlx::query_as(
         "SELECT needs_full_sync, (SELECT COUNT(*) FROM sync_jobs WHERE store_id = 1 AND kind = 'full') FROM stores WHERE id = 1",
     )
-    .fetch_one(&app.pool)
-    .await
+    .fetch_one(&mut *c).await)
     .unwrap();
     assert_eq!((owed, full), (0, 1), "one full sync, owed no more");
 }

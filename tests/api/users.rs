@@ -15,8 +15,8 @@ fn user_changes(standard_id: i64) -> Vec<(&'static str, Vec<(&'static str, Strin
     ]
 }
 
-async fn snapshot(app: &TestApp) -> Vec<(String, String, i64)> {
-    sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&app.pool).await.unwrap()
+async fn snapshot(app: &TestApp) -> Vec<(String, String, bool)> {
+    storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&mut *c).await).unwrap()
 }
 
 #[tokio::test]
@@ -61,13 +61,13 @@ async fn an_administrator_creates_promotes_and_deactivates_users() {
         app.post(&admin, "/api/users/change-role", &[("user_id", &id.to_string()), ("role", "admin")]).await.status(),
         StatusCode::OK
     );
-    assert_eq!(app.role_of("new@example.com").await, ("admin".into(), 1));
+    assert_eq!(app.role_of("new@example.com").await, ("admin".into(), true));
 
     assert_eq!(
         app.post(&admin, "/api/users/deactivate", &[("user_id", &id.to_string())]).await.status(),
         StatusCode::OK
     );
-    assert_eq!(app.role_of("new@example.com").await, ("admin".into(), 0));
+    assert_eq!(app.role_of("new@example.com").await, ("admin".into(), false));
     // Deactivation ends the user's sessions and stops them signing in again.
     assert_eq!(app.get(&new_user, "/api/stores/list").await.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.login(&app.client(), "new@example.com", PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
@@ -108,14 +108,14 @@ async fn the_last_active_administrator_can_be_neither_demoted_nor_deactivated() 
     assert!(error_body(demote).await["Conflict"].as_str().unwrap().contains("at least one active administrator"));
     let deactivate = app.post(&admin, "/api/users/deactivate", &[("user_id", &admin_id)]).await;
     assert_eq!(deactivate.status(), StatusCode::CONFLICT);
-    assert_eq!(app.role_of(ADMIN_EMAIL).await, ("admin".into(), 1));
+    assert_eq!(app.role_of(ADMIN_EMAIL).await, ("admin".into(), true));
 
     // With a second administrator, the first may step down.
     let standard_id = app.user_id(STANDARD_EMAIL).await.to_string();
     app.post(&admin, "/api/users/change-role", &[("user_id", &standard_id), ("role", "admin")]).await;
     let demote = app.post(&admin, "/api/users/change-role", &[("user_id", &admin_id), ("role", "standard")]).await;
     assert_eq!(demote.status(), StatusCode::OK);
-    assert_eq!(app.role_of(ADMIN_EMAIL).await, ("standard".into(), 1));
+    assert_eq!(app.role_of(ADMIN_EMAIL).await, ("standard".into(), true));
 }
 
 #[tokio::test]
@@ -124,11 +124,12 @@ async fn the_cli_creates_and_lists_users_in_the_configured_database() {
     use std::process::{Command, Stdio};
 
     let dir = tempfile::tempdir().unwrap();
+    let url = storelink::db::scratch_url(dir.path()).await;
     let bin = env!("CARGO_BIN_EXE_storelink");
     let mut child = Command::new(bin)
         .args(["user", "add", "--email", "Cli@Example.com", "--role", "standard"])
         .env("STORELINK_DATA_DIR", dir.path())
-        .env_remove("DATABASE_URL")
+        .env("DATABASE_URL", &url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -140,17 +141,23 @@ async fn the_cli_creates_and_lists_users_in_the_configured_database() {
     let short = Command::new(bin)
         .args(["user", "add", "--email", "x@example.com", "--role", "admin"])
         .env("STORELINK_DATA_DIR", dir.path())
+        .env("DATABASE_URL", &url)
         .stdin(Stdio::null())
         .output()
         .unwrap();
     assert!(!short.status.success(), "an empty password must be refused");
 
-    let list = Command::new(bin).args(["user", "list", "--data-dir"]).arg(dir.path()).output().unwrap();
+    let list = Command::new(bin)
+        .args(["user", "list", "--data-dir"])
+        .arg(dir.path())
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
     let list = String::from_utf8(list.stdout).unwrap();
     assert_eq!(list.trim(), "cli@example.com\tstandard\tactive");
 
     // The same database, opened by the server, lets the user sign in.
-    let pool = storelink::db::connect(&storelink::db::sqlite_url_in(dir.path())).await.unwrap();
+    let pool = storelink::db::connect(&url).await.unwrap();
     let found = storelink::users::repo::find_active_for_login(&pool, "cli@example.com").await.unwrap();
     let (_, hash) = found.expect("the CLI's user is in the database");
     assert!(storelink::auth::password::verify("a long cli password".into(), Some(hash)).await.unwrap());
@@ -161,42 +168,38 @@ async fn rotating_the_key_re_seals_every_credential() {
     use storelink::secrets::{Sealer, Secret};
 
     let dir = tempfile::tempdir().unwrap();
-    let pool = storelink::db::connect(&storelink::db::sqlite_url_in(dir.path())).await.unwrap();
+    let url = storelink::db::scratch_url(dir.path()).await;
+    let pool = storelink::db::connect(&url).await.unwrap();
     let old = Sealer::load(None, dir.path()).unwrap();
-    sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'A', 'a.myshopify.com', 'connected', 0)")
-        .execute(&pool)
-        .await
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'A', 'a.myshopify.com', 'connected', 0)")
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
-    sqlx::query("INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at) VALUES (1, 'k', ?, ?, 0)")
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at) VALUES (1, 'k', $1, $2, 0)")
         .bind(old.seal(&Secret::new("shpat_password")))
         .bind(old.seal(&Secret::new("shpss_secret")))
-        .execute(&pool)
-        .await
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
     // A Dev Dashboard app's store: its latest token and its Client secret.
-    sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (2, 'shopify', 'B', 'b.myshopify.com', 'connected', 0)")
-        .execute(&pool)
-        .await
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (2, 'shopify', 'B', 'b.myshopify.com', 'connected', 0)")
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
-    sqlx::query("INSERT INTO store_credentials (store_id, kind, api_key, api_password, shared_secret, token_expires_at, token_renew_at, created_at)
-                 VALUES (2, 'client_credentials', 'client-id', ?, ?, 9, 8, 0)")
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO store_credentials (store_id, kind, api_key, api_password, shared_secret, token_expires_at, token_renew_at, created_at)
+                 VALUES (2, 'client_credentials', 'client-id', $1, $2, 9, 8, 0)")
         .bind(old.seal(&Secret::new("a-token-that-expires")))
         .bind(old.seal(&Secret::new("the-client-secret")))
-        .execute(&pool)
-        .await
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))
         .args(["rotate-key", "--data-dir"])
         .arg(dir.path())
         .env_remove("STORELINK_SECRET_KEY")
-        .env_remove("DATABASE_URL")
+        .env("DATABASE_URL", &url)
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let sealed: Vec<(Vec<u8>, Vec<u8>)> =
-        sqlx::query_as("SELECT api_password, shared_secret FROM store_credentials ORDER BY store_id")
-            .fetch_all(&pool)
-            .await
+        storelink::db_run!(&pool, c => sqlx::query_as("SELECT api_password, shared_secret FROM store_credentials ORDER BY store_id")
+            .fetch_all(&mut *c).await)
             .unwrap();
     let new = Sealer::load(None, dir.path()).unwrap();
     let expected = [("shpat_password", "shpss_secret"), ("a-token-that-expires", "the-client-secret")];

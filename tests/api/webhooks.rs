@@ -15,10 +15,9 @@ async fn connected(app: &TestApp, shop: &str) -> i64 {
     let admin = app.signed_in(ADMIN_EMAIL).await;
     assert_eq!(app.register(&admin, shop, SHOP_TOKEN).await.status(), StatusCode::OK);
     let (store, job): (i64, i64) =
-        sqlx::query_as("SELECT s.id, j.id FROM stores s JOIN sync_jobs j ON j.store_id = s.id WHERE s.shop_domain = ?")
+        storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT s.id, j.id FROM stores s JOIN sync_jobs j ON j.store_id = s.id WHERE s.shop_domain = $1")
             .bind(format!("{shop}.myshopify.com"))
-            .fetch_one(&app.pool)
-            .await
+            .fetch_one(&mut *c).await)
             .unwrap();
     wait_for(app, "the first sync", &format!("SELECT COUNT(*) FROM sync_jobs WHERE id = {job} AND state = 'done'"))
         .await;
@@ -31,7 +30,8 @@ fn applied(event_id: &str) -> String {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&app.pool).await.unwrap()
+    storelink::db_run!(&app.pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&mut *c).await)
+        .unwrap()
 }
 
 /// The subscriptions the emulated shop holds, through the Admin API as Shopify would answer.
@@ -167,7 +167,7 @@ async fn out_of_order_deliveries_from_shopify_leave_the_newest_version() {
     let app = spawn_app().await;
     connected(&app, "acme").await;
     let id: i64 =
-        sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT 1").fetch_one(&mut *c).await).unwrap();
     app.emulator_post(&format!("/shops/acme/orders/{id}/update"), json!({"note": "latest", "out_of_order": true}))
         .await;
     // The stale version is sent 200 ms after the new one: wait until Shopify delivered both and
@@ -199,9 +199,9 @@ async fn a_product_deleted_in_shopify_is_deleted_here() {
     let app = spawn_app().await;
     connected(&app, "acme").await;
     let id: i64 =
-        sqlx::query_scalar("SELECT id FROM synced_products ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM synced_products ORDER BY id LIMIT 1").fetch_one(&mut *c).await).unwrap();
     app.emulator_post(&format!("/shops/acme/products/{id}/delete"), json!({})).await;
-    wait_for(&app, "the product's deletion", &format!("SELECT COUNT(*) = 0 FROM synced_products WHERE id = {id}"))
+    wait_for_none(&app, "the product's deletion", &format!("SELECT COUNT(*) FROM synced_products WHERE id = {id}"))
         .await;
 }
 
@@ -216,10 +216,10 @@ async fn uninstalling_the_app_disconnects_the_store_and_deletes_its_credentials(
         &format!("SELECT COUNT(*) FROM stores WHERE id = {store} AND state = 'disconnected'"),
     )
     .await;
-    let detail: String = sqlx::query_scalar("SELECT state_detail FROM stores WHERE id = ?")
+    let detail: String =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT state_detail FROM stores WHERE id = $1")
         .bind(store)
-        .fetch_one(&app.pool)
-        .await
+        .fetch_one(&mut *c).await)
         .unwrap();
     assert_eq!(detail, "App uninstalled in Shopify — reconnect");
     assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM store_credentials WHERE store_id = {store}")).await, 0);
@@ -231,13 +231,13 @@ async fn a_replayed_uninstall_or_deletion_is_checked_with_shopify_and_changes_no
     let app = spawn_app().await;
     let store = connected(&app, "acme").await;
     let product: i64 =
-        sqlx::query_scalar("SELECT id FROM synced_products ORDER BY id LIMIT 1").fetch_one(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM synced_products ORDER BY id LIMIT 1").fetch_one(&mut *c).await).unwrap();
     // Genuine, signed bodies, sent again while the app is installed and the product exists.
     compliance(&app, "app/uninstalled", json!({"id": 1, "myshopify_domain": "acme.myshopify.com"})).await;
     compliance(&app, "products/delete", json!({"id": product})).await;
-    let handled = "SELECT COUNT(*) = 2 FROM webhook_deliveries WHERE applied_at IS NOT NULL
+    let handled = "SELECT COUNT(*) FROM webhook_deliveries WHERE applied_at IS NOT NULL
                    AND topic IN ('app/uninstalled', 'products/delete')";
-    wait_for(&app, "both deliveries to be handled", handled).await;
+    wait_for_count(&app, "both deliveries to be handled", handled, |n| n == 2).await;
     assert_eq!(
         count(&app, &format!("SELECT COUNT(*) FROM stores WHERE id = {store} AND state = 'connected'")).await,
         1
@@ -260,19 +260,18 @@ async fn the_compliance_topics_erase_and_record_what_they_ask() {
     let app = spawn_app().await;
     let store = connected(&app, "acme").await;
     let (order, customer): (i64, i64) =
-        sqlx::query_as("SELECT id, customer_id FROM synced_orders WHERE customer_id IS NOT NULL LIMIT 1")
-            .fetch_one(&app.pool)
-            .await
+        storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT id, customer_id FROM synced_orders WHERE customer_id IS NOT NULL LIMIT 1")
+            .fetch_one(&mut *c).await)
             .unwrap();
     assert_eq!(
         app.synced_order(order).await.unwrap()["customer"]["id"],
         format!("gid://shopify/Customer/{customer}"),
         "the column matches the JSON"
     );
-    let customers_orders: Vec<i64> = sqlx::query_scalar("SELECT id FROM synced_orders WHERE customer_id = ?")
+    let customers_orders: Vec<i64> =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM synced_orders WHERE customer_id = $1")
         .bind(customer)
-        .fetch_all(&app.pool)
-        .await
+        .fetch_all(&mut *c).await)
         .unwrap();
 
     compliance(&app, "customers/data_request", json!({"customer": {"id": customer}, "orders_requested": [order]}))
@@ -308,7 +307,7 @@ async fn the_compliance_topics_erase_and_record_what_they_ask() {
     // The app is uninstalled (its app/uninstalled delivery lost); now the erasure is real.
     app.shop_faults("acme", json!({"token_revoked": true})).await;
     compliance(&app, "shop/redact", redact).await;
-    wait_for(&app, "the shop's erasure", &format!("SELECT COUNT(*) = 0 FROM synced_orders WHERE store_id = {store}"))
+    wait_for_none(&app, "the shop's erasure", &format!("SELECT COUNT(*) FROM synced_orders WHERE store_id = {store}"))
         .await;
     assert_eq!(
         count(&app, &format!("SELECT COUNT(*) FROM stores WHERE id = {store} AND state = 'disconnected'")).await,
@@ -362,11 +361,10 @@ async fn the_store_page_shows_webhook_health_or_says_updates_come_by_schedule() 
     }
 
     let app = spawn_app_without_webhooks().await;
-    sqlx::query(
+    storelink::db_run!(&app.pool, c => sqlx::query(
         "INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (5, 'shopify', 'Quiet', 'quiet.myshopify.com', 'connected', 0)",
     )
-    .execute(&app.pool)
-    .await
+    .execute(&mut *c).await.map(|done| done.rows_affected()))
     .unwrap();
     let html = app.get(&app.signed_in(STANDARD_EMAIL).await, "/stores/5/sync").await.text().await.unwrap();
     assert!(html.contains("Updates arrive by scheduled sync, every 60 minutes"), "{html}");
@@ -392,7 +390,7 @@ async fn a_burst_of_change_notices_is_fetched_in_a_few_nodes_queries() {
     let app = spawn_app().await;
     connected(&app, "acme").await;
     let orders: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT 10").fetch_all(&app.pool).await.unwrap();
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT 10").fetch_all(&mut *c).await).unwrap();
     let queries =
         || async { app.emulator_get("/stats").await["by_endpoint"]["POST graphql.json"].as_u64().unwrap_or(0) };
     let before = queries().await;
@@ -403,9 +401,8 @@ async fn a_burst_of_change_notices_is_fetched_in_a_few_nodes_queries() {
                 .await;
         }
     }
-    let current =
-        "SELECT COUNT(*) = 30 FROM webhook_deliveries WHERE topic = 'orders/updated' AND applied_at IS NOT NULL";
-    wait_for(&app, "every notice to be applied", current).await;
+    let current = "SELECT COUNT(*) FROM webhook_deliveries WHERE topic = 'orders/updated' AND applied_at IS NOT NULL";
+    wait_for_count(&app, "every notice to be applied", current, |n| n == 30).await;
     for id in &orders {
         assert_eq!(app.synced_order(*id).await.unwrap()["note"], "round 2", "order {id} is current");
     }

@@ -184,7 +184,11 @@ pub fn is_postgres_url(url: &str) -> bool {
 /// (`migrations/sqlite` or `migrations/postgres`).
 pub async fn connect(url: &str) -> anyhow::Result<Pool> {
     if is_postgres_url(url) {
-        let options = PgConnectOptions::from_str(url)?;
+        // A server paused in the middle of a transaction (SIGSTOP, a long pause) would keep the
+        // rows it locked, and with them the job another server must take over; PostgreSQL ends
+        // such a session after a few seconds. storelink's transactions never wait that long on
+        // the server between statements.
+        let options = PgConnectOptions::from_str(url)?.options([("idle_in_transaction_session_timeout", "5s")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

@@ -290,6 +290,8 @@ impl Engine {
         let mut job = Job::resume(self, claim, &row);
         job.progress.event(if resumed { "Resumed after an interruption".into() } else { "Started".into() });
         let outcome = tokio::select! {
+            // A job that just ended wins over the renewal that finds it ended.
+            biased;
             outcome = job.run_to_end() => outcome,
             why = self.keep_lease(claim, claimed_at) => {
                 tracing::warn!(job_id = %claim.job_id, why, "stopped a sync job this server no longer holds");

@@ -188,6 +188,12 @@ impl<'a> Job<'a> {
             Err(Stop::Fatal(message)) => self.fail(&message, false).await,
             Err(Stop::Refused(message)) => self.fail(message, true).await,
             Err(Stop::Internal(err)) => {
+                // The database may have ended this server's transaction because it was paused
+                // past its lease (idle in transaction): then the job is another server's now.
+                if self.begin().await.is_err() {
+                    tracing::warn!(job_id = %self.id, error = %err, "stopped a sync job this server no longer holds");
+                    return Ok(());
+                }
                 self.fail("storelink could not store what Shopify sent", false).await?;
                 Err(err)
             }

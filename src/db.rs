@@ -69,6 +69,15 @@ impl Pool {
         }
     }
 
+    /// The same for a subquery that must wait for the one row it names rather than skip it.
+    pub fn lock_rows(&self) -> &'static str {
+        if self.is_postgres() {
+            "FOR UPDATE"
+        } else {
+            ""
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Pool::Sqlite(pool) => pool.close().await,

@@ -112,7 +112,9 @@ async fn claim_where(pool: &Pool, owner: &str, lease_ms: i64, id: Option<JobId>)
                        AND (lease_until IS NULL OR lease_until < {now} {mine})
                      ORDER BY id LIMIT 1 {skip})
          RETURNING id, store_id, epoch",
-        skip = pool.skip_locked(),
+        // A job asked for by its id waits for a transaction still holding its row (one just
+        // interrupted and not yet rolled back) instead of passing it over.
+        skip = if id.is_some() { pool.lock_rows() } else { pool.skip_locked() },
     );
     let mut tx = pool.begin().await?;
     let claimed: Option<Claim> = db::run!(&mut tx, c => {

@@ -7,7 +7,7 @@ use rand::{rngs::StdRng, Rng, SeedableRng};
 use time::UtcOffset;
 
 use super::{
-    fulfillment::{FULFILLMENT_ORDER_IDS, FULFILLMENT_ORDER_LINE_IDS},
+    fulfillment::{FULFILLMENT_IDS, FULFILLMENT_LINE_IDS, FULFILLMENT_ORDER_IDS, FULFILLMENT_ORDER_LINE_IDS},
     mix,
     pools::{ADJECTIVES, CITIES, FIRST_NAMES, LAST_NAMES, LOCATION_NAMES, NOUNS, STREETS, TAGS},
     Address, Customer, Line, Location, Order, Product, ShopData, Variant, DAY,
@@ -79,6 +79,9 @@ impl ShopData {
             fulfillment_order_index: HashMap::new(),
             last_fulfillment_order_id: FULFILLMENT_ORDER_IDS,
             last_fulfillment_order_line_id: FULFILLMENT_ORDER_LINE_IDS,
+            fulfillment_index: HashMap::new(),
+            last_fulfillment_id: FULFILLMENT_IDS,
+            last_fulfillment_line_id: FULFILLMENT_LINE_IDS,
         };
 
         let mut ids = Ids(LOCATION_IDS);
@@ -253,6 +256,7 @@ impl ShopData {
             tags: TAGS[rng.gen_range(0..TAGS.len())].to_owned(),
             note: rng.gen_ratio(1, 10).then(|| "Leave at the back door, s'il vous plaît.".to_owned()),
             fulfillment_orders: Vec::new(),
+            fulfillments: Vec::new(),
         }
     }
 }

@@ -16,7 +16,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime, UtcOffset};
 
 pub use self::{changes::MAX_VARIANTS, render::money};
 use self::{
-    fulfillment::FulfillmentOrder,
+    fulfillment::{Fulfillment, FulfillmentOrder},
     pools::{FIRST_NAMES, LAST_NAMES},
 };
 
@@ -124,6 +124,9 @@ pub struct Order {
     pub note: Option<String>,
     /// What each location must ship; see `fulfillment`.
     pub fulfillment_orders: Vec<FulfillmentOrder>,
+    /// Fulfillments created through the API, oldest first. A generated order that is fulfilled
+    /// has none: it shows one made up from its id instead (see `legacy_fulfillment`).
+    pub fulfillments: Vec<Fulfillment>,
 }
 
 /// Shopify's `status` filter for orders.
@@ -160,6 +163,46 @@ impl Order {
     pub fn total_weight(&self) -> i64 {
         self.lines.iter().map(|l| l.grams * l.quantity).sum()
     }
+
+    /// Units of one line still to ship, over all its fulfillment orders.
+    pub fn unfulfilled(&self, line_item_id: u64) -> i64 {
+        self.fulfillment_orders
+            .iter()
+            .flat_map(|fo| fo.lines.iter())
+            .filter(|fl| fl.line_item_id == line_item_id)
+            .map(|fl| fl.remaining)
+            .sum()
+    }
+
+    /// Some of it has shipped but not all: Shopify's `partial` (PARTIALLY_FULFILLED).
+    pub fn partially_fulfilled(&self) -> bool {
+        let lines = || self.fulfillment_orders.iter().flat_map(|fo| fo.lines.iter());
+        let (remaining, total): (i64, i64) = (lines().map(|l| l.remaining).sum(), lines().map(|l| l.total).sum());
+        !self.fulfilled && self.cancelled_at.is_none() && remaining > 0 && remaining < total
+    }
+
+    /// The fulfillment a generated order that was fulfilled shows, made up from its id: its id,
+    /// name and tracking number, with UPS and the first location.
+    pub fn legacy_fulfillment(&self) -> Option<LegacyFulfillment> {
+        (self.fulfilled && self.fulfillments.is_empty()).then(|| {
+            let number = format!("1Z{:016}", self.id % 10_000_000_000_000_000);
+            LegacyFulfillment {
+                id: self.id + 7,
+                name: format!("#{}.1", self.number),
+                url: format!("https://www.ups.com/WebTracking?trackingNumber={number}"),
+                number,
+            }
+        })
+    }
+}
+
+/// The made-up fulfillment of a generated fulfilled order (`Order::legacy_fulfillment`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegacyFulfillment {
+    pub id: u64,
+    pub name: String,
+    pub number: String,
+    pub url: String,
 }
 
 /// An order's money, in cents.
@@ -187,6 +230,10 @@ pub struct ShopData {
     fulfillment_order_index: HashMap<u64, u64>,
     last_fulfillment_order_id: u64,
     last_fulfillment_order_line_id: u64,
+    /// Fulfillment id → order id, for the fulfillments created through the API.
+    fulfillment_index: HashMap<u64, u64>,
+    last_fulfillment_id: u64,
+    last_fulfillment_line_id: u64,
 }
 
 impl ShopData {

@@ -7,9 +7,10 @@ use std::sync::LazyLock;
 use serde_json::{json, Value};
 
 use super::{
+    fulfillment::{FoStatus, Fulfillment},
     mix,
     pools::{CITIES, STREETS},
-    Address, Customer, Location, Order, Product, ShopData, DAY,
+    Address, Customer, Line, Location, Order, Product, ShopData, DAY,
 };
 use crate::skeleton::{array, Literal, Raw, Skeleton};
 
@@ -96,7 +97,7 @@ properties",
         fulfillment: Skeleton::new(
             &order["fulfillments"][0],
             "id admin_graphql_api_id created_at updated_at location_id name order_id status tracking_company \
-tracking_number tracking_numbers line_items",
+tracking_number tracking_numbers tracking_url tracking_urls line_items",
         ),
         shipping_line: Skeleton::new(
             &order["shipping_lines"][0],
@@ -351,71 +352,125 @@ impl ShopData {
         );
     }
 
+    /// One line item as an order shows it (`None` quantity), or as a fulfillment does: only the
+    /// `shipped` units.
+    fn write_line_item(&self, order: &Order, line: &Line, shipped: Option<i64>, out: &mut Vec<u8>) {
+        let remaining = order.unfulfilled(line.id);
+        let status = if order.fulfilled {
+            Some("fulfilled")
+        } else if order.cancelled_at.is_some() || remaining == line.quantity {
+            None
+        } else if remaining == 0 {
+            Some("fulfilled")
+        } else {
+            Some("partial")
+        };
+        SKELETONS.line_item.write(
+            out,
+            &[
+                &line.id,
+                &format!("gid://shopify/LineItem/{}", line.id),
+                &format!("{} - {}", line.title, line.variant_title),
+                &line.title,
+                &line.variant_title,
+                &line.sku,
+                &"storelink emulator",
+                &shipped.unwrap_or(line.quantity),
+                &line.quantity,
+                &remaining,
+                &status,
+                &line.grams,
+                &money(line.price_cents),
+                &money_set(line.price_cents),
+                &line.product_id,
+                &line.variant_id,
+                &true,
+                &"0.00",
+                &money_set(0),
+                &EMPTY,
+                &EMPTY,
+                &EMPTY,
+                &EMPTY,
+            ],
+        );
+    }
+
+    /// A fulfillment created through the API, as REST and the `fulfillments/*` webhooks show it.
+    pub fn render_fulfillment(&self, order: &Order, fulfillment: &Fulfillment) -> Value {
+        parsed(|out| self.write_fulfillment(order, fulfillment, out))
+    }
+
+    fn write_fulfillment(&self, order: &Order, f: &Fulfillment, out: &mut Vec<u8>) {
+        let shipped: Vec<(&Line, i64)> = f
+            .lines
+            .iter()
+            .filter_map(|fl| order.lines.iter().find(|l| l.id == fl.line_item_id).map(|l| (l, fl.quantity)))
+            .collect();
+        let lines = array(&shipped, |(line, quantity), out| self.write_line_item(order, line, Some(*quantity), out));
+        let tracking = &f.tracking;
+        SKELETONS.fulfillment.write(
+            out,
+            &[
+                &f.id,
+                &format!("gid://shopify/Fulfillment/{}", f.id),
+                &self.timestamp(f.created_at),
+                &self.timestamp(f.updated_at),
+                &f.location_id,
+                &f.name,
+                &order.id,
+                &f.status,
+                &tracking.company,
+                &tracking.numbers.first().map(String::as_str),
+                &json!(tracking.numbers),
+                &tracking.urls.first().map(String::as_str),
+                &json!(tracking.urls),
+                &lines,
+            ],
+        );
+    }
+
     pub fn write_order(&self, order: &Order, out: &mut Vec<u8>) {
         let super::Totals { subtotal, tax, shipping, total } = order.totals();
-        let fulfillment_status = order.fulfilled.then_some("fulfilled");
-        let unfulfillable = order.fulfilled || order.cancelled_at.is_some();
-        let lines = array(&order.lines, |line, out| {
-            SKELETONS.line_item.write(
-                out,
-                &[
-                    &line.id,
-                    &format!("gid://shopify/LineItem/{}", line.id),
-                    &format!("{} - {}", line.title, line.variant_title),
-                    &line.title,
-                    &line.variant_title,
-                    &line.sku,
-                    &"storelink emulator",
-                    &line.quantity,
-                    &line.quantity,
-                    &if unfulfillable { 0 } else { line.quantity },
-                    &fulfillment_status,
-                    &line.grams,
-                    &money(line.price_cents),
-                    &money_set(line.price_cents),
-                    &line.product_id,
-                    &line.variant_id,
-                    &true,
-                    &"0.00",
-                    &money_set(0),
-                    &EMPTY,
-                    &EMPTY,
-                    &EMPTY,
-                    &EMPTY,
-                ],
-            );
-        });
+        let fulfillment_status = if order.fulfilled {
+            Some("fulfilled")
+        } else if order.partially_fulfilled() {
+            Some("partial")
+        } else {
+            None
+        };
+        let lines = array(&order.lines, |line, out| self.write_line_item(order, line, None, out));
         let buyer = order.customer_id.and_then(|id| self.customers.get(&id));
         let customer = buyer.map(|c| {
             let mut embedded = Vec::new();
             self.write_customer_as(&SKELETONS.order_customer, c, &mut embedded);
             Raw(embedded)
         });
-        let fulfillments = if order.fulfilled {
-            let tracking = format!("1Z{:016}", order.id % 10_000_000_000_000_000);
+        let fulfillments = if let Some(legacy) = order.legacy_fulfillment() {
             let at = self.timestamp(order.updated_at);
             let mut out = vec![b'['];
             SKELETONS.fulfillment.write(
                 &mut out,
                 &[
-                    &(order.id + 7),
-                    &format!("gid://shopify/Fulfillment/{}", order.id + 7),
+                    &legacy.id,
+                    &format!("gid://shopify/Fulfillment/{}", legacy.id),
                     &at,
                     &at,
                     &self.first_location().map(|l| l.id),
-                    &format!("#{}.1", order.number),
+                    &legacy.name,
                     &order.id,
                     &"success",
                     &"UPS",
-                    &tracking,
-                    &json!([tracking]),
+                    &legacy.number,
+                    &json!([legacy.number]),
+                    &legacy.url,
+                    &json!([legacy.url]),
                     &lines,
                 ],
             );
             out.push(b']');
             Raw(out)
         } else {
-            Raw(b"[]".to_vec())
+            array(&order.fulfillments, |f, out| self.write_fulfillment(order, f, out))
         };
         let shipping_lines = if order.ship_to.is_some() {
             let mut out = vec![b'['];
@@ -554,7 +609,13 @@ impl ShopData {
                         "id": fo.id, "created_at": self.timestamp(fo.created_at), "updated_at": self.timestamp(fo.updated_at),
                         "shop_id": self.shop_id, "order_id": order.id, "assigned_location_id": location.id,
                         "request_status": "unsubmitted", "status": status,
-                        "supported_actions": if open { json!(["create_fulfillment", "move"]) } else { json!([]) },
+                        "supported_actions": if open {
+                            json!(["create_fulfillment", "move"])
+                        } else if fo.status == FoStatus::OnHold {
+                            json!(["release_hold"])
+                        } else {
+                            json!([])
+                        },
                         "destination": destination, "line_items": lines,
                         "assigned_location": {"address1": location_address["address1"], "address2": null,
                             "city": location_address["city"], "country_code": location_address["country_code"],

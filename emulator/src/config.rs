@@ -285,7 +285,7 @@ impl Plan {
 }
 
 /// Switches that make the shop misbehave, for tests that prove storelink survives it.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(default)]
 pub struct Faults {
     /// Extra random delay of up to this many milliseconds, on top of `latency_ms`.
@@ -313,6 +313,32 @@ pub struct Faults {
     /// Bulk operations started while this is set fail with `INTERNAL_SERVER_ERROR` after this
     /// many objects, their `partialDataUrl` holding those.
     pub bulk_fail_after: Option<u64>,
+    /// The next this many GraphQL requests with `fulfillmentCreate` or
+    /// `fulfillmentTrackingInfoUpdate` are applied (webhooks included) and then answered only
+    /// after `hang_ms`; each counts the fault down until it is off.
+    pub apply_then_time_out: u32,
+    /// How long `apply_then_time_out` holds an answer, in real milliseconds.
+    pub hang_ms: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            jitter_ms: 0,
+            error_rate: 0.0,
+            drop_rate: 0.0,
+            throttle_storm: false,
+            token_revoked: false,
+            removed_scopes: Vec::new(),
+            frozen: false,
+            locked: false,
+            malformed_link: 0,
+            retry_after: None,
+            bulk_fail_after: None,
+            apply_then_time_out: 0,
+            hang_ms: 30_000,
+        }
+    }
 }
 
 impl Faults {

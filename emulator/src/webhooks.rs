@@ -56,6 +56,10 @@ const TOPICS: &[(&str, Option<&str>)] = &[
     ("orders/partially_fulfilled", Some("orders")),
     ("orders/paid", Some("orders")),
     ("orders/delete", Some("orders")),
+    // [inferred] Shopify's webhook reference lists read_fulfillments for these two (from memory,
+    // not re-checked against a stored copy).
+    ("fulfillments/create", Some("fulfillments")),
+    ("fulfillments/update", Some("fulfillments")),
     ("products/create", Some("products")),
     ("products/update", Some("products")),
     ("products/delete", Some("products")),

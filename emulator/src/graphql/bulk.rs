@@ -913,6 +913,7 @@ fn write_file(
         errors: Default::default(),
         variants: Default::default(),
         arcs: None,
+        applied: Default::default(),
     };
     let root = SCHEMA.of(&planned.root);
     let root_obj = Obj::Record("QueryRoot", Default::default());

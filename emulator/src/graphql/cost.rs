@@ -17,7 +17,10 @@
 //! ```
 //!
 //! The actual cost is the same sum over what was returned: each connection's real number of
-//! items instead of `n`, each list's real length, never more than the requested cost. A query
+//! items instead of `n`, each list's real length, never more than the requested cost. For a
+//! mutation that is 10 a root field plus the connections its payload really holds, so one that
+//! answers with only `userErrors` costs 10 whatever it asked for (as the fixture
+//! `fulfillment-create-user-error.json` shows: requested 23, actual 10). A query
 //! whose requested cost is above 1000 is refused (`MAX_COST_EXCEEDED`); one whose requested cost
 //! is above the points available is THROTTLED; otherwise the requested cost is taken before it
 //! runs and the difference to the actual cost is given back after.
@@ -25,6 +28,7 @@
 use std::time::Duration;
 
 use super::{
+    out::Out,
     schema::{named, Schema, TypeDef, SCHEMA},
     validate::{OpKind, PField, Plan},
 };
@@ -117,6 +121,60 @@ fn connections_only(fields: &[PField], parent: &TypeDef) -> f64 {
                 0.0
             } else {
                 connections_only(&f.children, returns)
+            }
+        })
+        .sum()
+}
+
+/// What a mutation's answer `data` actually cost: 10 a root field, plus each connection inside
+/// its payload at the items it returned.
+pub fn mutation_actual(plan: &Plan, data: &Out) -> f64 {
+    let root = SCHEMA.of(&plan.root);
+    plan.fields
+        .iter()
+        .filter(|f| f.name != "__typename")
+        .map(|f| {
+            let returns = root.field(&f.name).map(|d| named(&d.ty)).unwrap_or("String");
+            MUTATION_COST + returned_connections(&f.children, SCHEMA.of(returns), child(data, &f.key))
+        })
+        .sum()
+}
+
+fn child<'o>(out: &'o Out, key: &str) -> &'o Out {
+    match out {
+        Out::Obj(fields) => fields.iter().find(|(k, _)| k == key).map_or(&Out::Null, |(_, v)| v),
+        _ => &Out::Null,
+    }
+}
+
+/// [`connections_only`] over what was returned: `out` is the value of an object of type
+/// `parent` (or a list of them).
+fn returned_connections(fields: &[PField], parent: &TypeDef, out: &Out) -> f64 {
+    if let Out::List(items) = out {
+        return items.iter().map(|item| returned_connections(fields, parent, item)).sum();
+    }
+    let schema: &Schema = &SCHEMA;
+    fields
+        .iter()
+        .map(|f| {
+            let Some(def) = parent.field(&f.name) else { return 0.0 };
+            let returns = schema.of(named(&def.ty));
+            let value = child(out, &f.key);
+            if *value == Out::Null || returns.is_leaf() {
+                0.0
+            } else if returns.is_connection() {
+                let items = ["nodes", "edges"]
+                    .iter()
+                    .filter_map(|key| f.children.iter().find(|c| c.name == *key))
+                    .map(|c| match child(value, &c.key) {
+                        Out::List(items) => items.len(),
+                        _ => 0,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                2.0 + items as f64 * connection_item(f, returns)
+            } else {
+                returned_connections(&f.children, returns, value)
             }
         })
         .sum()

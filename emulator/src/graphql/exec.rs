@@ -6,6 +6,7 @@
 use std::{
     cell::{OnceCell, RefCell},
     cmp::Ordering,
+    collections::HashMap,
     rc::Rc,
     sync::Arc,
 };
@@ -15,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::{
     bulk::BulkView,
+    mutations::Applied,
     out::{GqlError, Out, Step},
     schema::{named, Kind, Type, TypeDef, SCHEMA},
     validate::PField,
@@ -22,7 +24,7 @@ use super::{
 use crate::{
     apps::App,
     data::{
-        fulfillment::{FoLine, FulfillmentOrder},
+        fulfillment::{FoLine, Fulfillment, FulfillmentOrder},
         Address, Customer, Line, Location, Order, Product, ShopData, Variant,
     },
     webhooks::Subscription,
@@ -61,7 +63,8 @@ pub enum Obj<'a> {
     Order(&'a Order),
     LineItem(&'a Order, &'a Line),
     ShippingLine(&'a Order),
-    Fulfillment(&'a Order),
+    /// A fulfillment created through the API, or (`None`) a generated fulfilled order's own.
+    Fulfillment(&'a Order, Option<&'a Fulfillment>),
     FulfillmentOrder(&'a Order, &'a FulfillmentOrder),
     AssignedLocation(&'a FulfillmentOrder),
     Destination(&'a Order),
@@ -168,6 +171,9 @@ pub struct Ctx<'a> {
     pub variants: OnceCell<super::resolve::VariantIndex<'a>>,
     /// The emulator and the shop as shared handles, for mutations that start background work.
     pub arcs: Option<(Arc<EmulatorState>, Arc<Shop>)>,
+    /// What the mutations that change the shop's records did, by response key: they are applied
+    /// before the answer is resolved (see `mutations::apply`).
+    pub applied: HashMap<String, Applied>,
 }
 
 impl<'a> Ctx<'a> {
@@ -435,7 +441,7 @@ impl Obj<'_> {
             Obj::Order(_) => "Order",
             Obj::LineItem(..) => "LineItem",
             Obj::ShippingLine(_) => "ShippingLine",
-            Obj::Fulfillment(_) => "Fulfillment",
+            Obj::Fulfillment(..) => "Fulfillment",
             Obj::FulfillmentOrder(..) => "FulfillmentOrder",
             Obj::AssignedLocation(..) => "FulfillmentOrderAssignedLocation",
             Obj::Destination(_) => "FulfillmentOrderDestination",
@@ -463,6 +469,8 @@ impl Obj<'_> {
             Obj::Order(o) => ("Order", o.id.to_string()),
             Obj::LineItem(_, l) => ("LineItem", l.id.to_string()),
             Obj::FulfillmentOrder(_, fo) => ("FulfillmentOrder", fo.id.to_string()),
+            Obj::Fulfillment(_, Some(f)) => ("Fulfillment", f.id.to_string()),
+            Obj::Fulfillment(o, None) => ("Fulfillment", o.legacy_fulfillment()?.id.to_string()),
             Obj::FoLine(_, l) => ("FulfillmentOrderLineItem", l.id.to_string()),
             Obj::Bulk(b) => return Some(b.gid()),
             Obj::Subscription(s) => ("WebhookSubscription", s.id.to_string()),

@@ -1,8 +1,8 @@
 //! The GraphQL Admin API: `POST /admin/api/{version}/graphql.json` (GRAPHQL.md). The front door
 //! (faults, shop state, the token) is REST's; then the document is planned against the schema
 //! (`validate`), priced (`cost`), admitted by the shop's points bucket, run (`exec`, `resolve`,
-//! `mutations`) and answered as `{data, errors?, extensions: {cost}}`. Bulk operations live in
-//! `bulk`.
+//! `mutations`: those that change records are applied first) and answered as
+//! `{data, errors?, extensions: {cost}}`. Bulk operations live in `bulk`.
 
 pub mod bulk;
 mod cost;
@@ -148,8 +148,15 @@ pub async fn serve(
         let (key, extensions) = cost_extension(requested, None, admitted.1);
         return Reply::ok(Out::Obj(vec![("errors".into(), Out::List(vec![error.out()])), (key, extensions)]));
     }
-    let (data, errors, actual) = execute(emu, shop, app, version, &plan);
-    let actual = if plan.kind == OpKind::Mutation { requested } else { actual.min(requested) };
+    // Mutations that change records are applied now, once admitted and before anything is read.
+    let writes = plan.kind == OpKind::Mutation && plan.fields.iter().any(mutations::writes);
+    let applied = if writes { mutations::apply(emu, shop, app, &plan) } else { Default::default() };
+    let (data, errors, actual) = execute(emu, shop, app, version, &plan, applied);
+    let actual = match plan.kind {
+        OpKind::Mutation => cost::mutation_actual(&plan, &data),
+        OpKind::Query => actual,
+    }
+    .min(requested);
     let status = {
         let mut bucket = shop.gql_bucket.lock().expect("graphql bucket lock");
         bucket.refund(requested - actual);
@@ -161,7 +168,24 @@ pub async fn serve(
         answer.push(("errors".into(), Out::List(errors.iter().map(GqlError::out).collect())));
     }
     answer.push(cost_extension(requested, Some(actual), status));
+    if writes {
+        hang_if_faulted(shop).await;
+    }
     Reply::ok(Out::Obj(answer))
+}
+
+/// The `apply_then_time_out` fault: the write is applied (and announced), then the answer waits
+/// `hang_ms`, so a client with a shorter timeout gives up on a change Shopify made.
+async fn hang_if_faulted(shop: &Shop) {
+    let hang = {
+        let mut faults = shop.faults.lock().expect("faults lock");
+        if faults.apply_then_time_out == 0 {
+            return;
+        }
+        faults.apply_then_time_out -= 1;
+        faults.hang_ms
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(hang)).await;
 }
 
 /// Runs a planned operation over the shop's data: `data`, the field errors and the actual cost.
@@ -171,6 +195,7 @@ fn execute(
     app: App,
     version: &str,
     plan: &validate::Plan,
+    applied: std::collections::HashMap<String, mutations::Applied>,
 ) -> (Out, Vec<GqlError>, f64) {
     let operations = shop.bulk.views(emu, shop, app).into_iter().map(Rc::new).collect();
     let data = shop.data.read().expect("data lock");
@@ -189,6 +214,7 @@ fn execute(
         errors: Default::default(),
         variants: Default::default(),
         arcs: Some((emu.clone(), shop.clone())),
+        applied,
     };
     let root_name = if plan.kind == OpKind::Mutation { "Mutation" } else { "QueryRoot" };
     let root = Obj::Record(root_name, Default::default());

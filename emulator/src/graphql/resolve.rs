@@ -166,13 +166,7 @@ impl<'a> Ctx<'a> {
             Obj::Address(addr, customer) => self.mailing_address(addr, *customer, f),
             Obj::Order(o) => return self.order(o, f),
             Obj::LineItem(o, line) => {
-                let unfulfilled: i64 = o
-                    .fulfillment_orders
-                    .iter()
-                    .flat_map(|fo| fo.lines.iter())
-                    .filter(|fl| fl.line_item_id == line.id)
-                    .map(|fl| fl.remaining)
-                    .sum();
+                let unfulfilled = o.unfulfilled(line.id);
                 let current = if o.cancelled_at.is_some() { 0 } else { line.quantity };
                 match name {
                     "id" => Val::str(gid("LineItem", line.id)),
@@ -208,27 +202,7 @@ impl<'a> Ctx<'a> {
                 "originalPriceSet" | "discountedPriceSet" => Val::Obj(Obj::MoneyBag(o.totals().shipping)),
                 _ => Val::Null,
             },
-            Obj::Fulfillment(o) => {
-                let tracking = format!("1Z{:016}", o.id % 10_000_000_000_000_000);
-                match name {
-                    "id" => Val::str(gid("Fulfillment", o.id + 7)),
-                    "legacyResourceId" => Val::str((o.id + 7).to_string()),
-                    "name" => Val::str(format!("#{}.1", o.number)),
-                    "status" => Val::str("SUCCESS"),
-                    "trackingInfo" => Val::List(vec![Val::record(
-                        "FulfillmentTrackingInfo",
-                        vec![
-                            ("company", Val::str("UPS")),
-                            ("url", Val::str(format!("https://www.ups.com/WebTracking?trackingNumber={tracking}"))),
-                            ("number", Val::str(tracking)),
-                        ],
-                    )]),
-                    "location" => self.data.first_location().map_or(Val::Null, |l| Val::Obj(Obj::Location(l))),
-                    "createdAt" | "updatedAt" => time(o.updated_at),
-                    "order" => Val::Obj(Obj::Order(o)),
-                    _ => Val::Null,
-                }
-            }
+            Obj::Fulfillment(o, fulfillment) => return self.fulfillment(o, *fulfillment, f),
             Obj::FulfillmentOrder(o, fo) => return self.fulfillment_order(o, fo, f),
             Obj::AssignedLocation(fo) => {
                 let Some(location) = self.data.locations.get(&fo.location_id) else { return Ok(Val::Null) };
@@ -398,6 +372,21 @@ impl<'a> Ctx<'a> {
                 o.fulfillment_orders
                     .iter()
                     .find_map(|fo| fo.lines.iter().find(|l| l.id == number).map(|l| Obj::FoLine(o, l)))
+            }),
+            "Fulfillment" => match data.fulfillment(number) {
+                Some((o, made)) => Some(Obj::Fulfillment(o, Some(made))),
+                None => data
+                    .orders
+                    .get(&number.wrapping_sub(7))
+                    .filter(|o| o.legacy_fulfillment().is_some_and(|l| l.id == number))
+                    .map(|o| Obj::Fulfillment(o, None)),
+            }
+            .filter(|obj| matches!(obj, Obj::Fulfillment(o, _) if self.visible(o))),
+            "FulfillmentLineItem" => data.orders.values().filter(|o| self.visible(o)).find_map(|o| {
+                o.fulfillments.iter().flat_map(|made| made.lines.iter()).find(|fl| fl.id == number).and_then(|fl| {
+                    let line = o.lines.iter().find(|l| l.id == fl.line_item_id)?;
+                    Some(fulfillment_line(o, line, fl.id, fl.quantity))
+                })
             }),
             "BulkOperation" => self.operations.iter().find(|op| op.id == number).map(|op| Obj::Bulk(op.clone())),
             "WebhookSubscription" => {
@@ -908,17 +897,15 @@ impl<'a> Ctx<'a> {
             "requiresShipping" => Val::bool(o.ship_to.is_some()),
             "currencyCode" | "presentmentCurrencyCode" => Val::str("USD"),
             "displayFinancialStatus" => Val::str(o.financial_status.to_ascii_uppercase()),
-            "displayFulfillmentStatus" => {
-                let remaining: i64 = o.fulfillment_orders.iter().map(|fo| fo.remaining()).sum();
-                let total: i64 = o.fulfillment_orders.iter().flat_map(|fo| fo.lines.iter().map(|l| l.total)).sum();
-                Val::str(if o.fulfilled {
-                    "FULFILLED"
-                } else if remaining > 0 && remaining < total && o.cancelled_at.is_none() {
-                    "PARTIALLY_FULFILLED"
-                } else {
-                    "UNFULFILLED"
-                })
-            }
+            "displayFulfillmentStatus" => Val::str(if o.fulfilled {
+                "FULFILLED"
+            } else if o.partially_fulfilled() {
+                "PARTIALLY_FULFILLED"
+            } else if o.cancelled_at.is_none() && o.fulfillment_orders.iter().any(|fo| fo.status == FoStatus::OnHold) {
+                "ON_HOLD"
+            } else {
+                "UNFULFILLED"
+            }),
             "totalPriceSet" | "currentTotalPriceSet" => Val::Obj(Obj::MoneyBag(totals.total)),
             "subtotalPriceSet" | "currentSubtotalPriceSet" => Val::Obj(Obj::MoneyBag(totals.subtotal)),
             "totalTaxSet" => Val::Obj(Obj::MoneyBag(totals.tax)),
@@ -962,12 +949,8 @@ impl<'a> Ctx<'a> {
                 self.connection(f, items)?
             }
             "fulfillments" => {
-                let first = f.arg_i64("first").unwrap_or(MAX_PAGE);
-                if o.fulfilled && first > 0 {
-                    Val::List(vec![Val::Obj(Obj::Fulfillment(o))])
-                } else {
-                    Val::List(Vec::new())
-                }
+                let first = f.arg_i64("first").unwrap_or(MAX_PAGE).max(0) as usize;
+                Val::List(order_fulfillments(o).into_iter().take(first).map(Val::Obj).collect())
             }
             _ => Val::Null,
         })
@@ -1017,6 +1000,8 @@ impl<'a> Ctx<'a> {
                         actions.push("CREATE_FULFILLMENT");
                     }
                     actions.extend(["MOVE", "HOLD"]);
+                } else if fo.status == FoStatus::OnHold {
+                    actions.push("RELEASE_HOLD");
                 }
                 Val::List(
                     actions
@@ -1030,7 +1015,108 @@ impl<'a> Ctx<'a> {
                         .collect(),
                 )
             }
+            // The control endpoint's hold gives no reason, which Shopify calls OTHER.
+            "fulfillmentHolds" if fo.status == FoStatus::OnHold => Val::List(vec![Val::record(
+                "FulfillmentHold",
+                vec![("reason", Val::str("OTHER")), ("displayReason", Val::str("Other"))],
+            )]),
             "fulfillmentHolds" => Val::List(Vec::new()),
+            "fulfillments" => {
+                let items = order_fulfillments(o)
+                    .into_iter()
+                    .filter(|obj| match obj {
+                        Obj::Fulfillment(_, Some(made)) => made.lines.iter().any(|l| l.fulfillment_order_id == fo.id),
+                        _ => true,
+                    })
+                    .map(|obj| {
+                        let id = match &obj {
+                            Obj::Fulfillment(_, Some(made)) => made.id,
+                            _ => o.legacy_fulfillment().map_or(0, |l| l.id),
+                        };
+                        Sorted { key: SortVal::Int(id as i64), id, obj }
+                    })
+                    .collect();
+                self.connection(f, items)?
+            }
+            _ => Val::Null,
+        })
+    }
+
+    /// A fulfillment: one created through the API, or a generated fulfilled order's own, which
+    /// ships all of the order from the first location with a UPS number made from its id.
+    fn fulfillment(
+        &self,
+        o: &'a Order,
+        made: Option<&'a crate::data::fulfillment::Fulfillment>,
+        f: &PField,
+    ) -> Result<Val<'a>, GqlError> {
+        let legacy = if made.is_none() { o.legacy_fulfillment() } else { None };
+        let id = made.map(|m| m.id).or(legacy.as_ref().map(|l| l.id)).unwrap_or_default();
+        Ok(match f.name.as_str() {
+            "id" => Val::str(gid("Fulfillment", id)),
+            "legacyResourceId" => Val::str(id.to_string()),
+            "name" => Val::str(match (made, &legacy) {
+                (Some(m), _) => m.name.clone(),
+                (None, Some(l)) => l.name.clone(),
+                (None, None) => String::new(),
+            }),
+            "status" => Val::str(made.map_or("SUCCESS".to_owned(), |m| m.status.to_ascii_uppercase())),
+            "trackingInfo" => {
+                let first = f.arg_i64("first").unwrap_or(MAX_PAGE).max(0) as usize;
+                let entry = |company: Option<&str>, number: Option<&str>, url: Option<&str>| {
+                    Val::record(
+                        "FulfillmentTrackingInfo",
+                        vec![
+                            ("company", Val::opt_str(company.map(str::to_owned))),
+                            ("number", Val::opt_str(number.map(str::to_owned))),
+                            ("url", Val::opt_str(url.map(str::to_owned))),
+                        ],
+                    )
+                };
+                let entries: Vec<Val<'a>> = match (made, &legacy) {
+                    (Some(m), _) => m.tracking.entries().into_iter().map(|(c, n, u)| entry(c, n, u)).collect(),
+                    (None, Some(l)) => vec![entry(Some("UPS"), Some(&l.number), Some(&l.url))],
+                    (None, None) => Vec::new(),
+                };
+                Val::List(entries.into_iter().take(first).collect())
+            }
+            "fulfillmentLineItems" => {
+                let items = match made {
+                    Some(m) => m
+                        .lines
+                        .iter()
+                        .filter_map(|fl| {
+                            let line = o.lines.iter().find(|l| l.id == fl.line_item_id)?;
+                            Some(Sorted {
+                                key: SortVal::Int(fl.id as i64),
+                                id: fl.id,
+                                obj: fulfillment_line(o, line, fl.id, fl.quantity),
+                            })
+                        })
+                        .collect(),
+                    // Made up like the rest of it: one a line, with the order's ids.
+                    None => o
+                        .lines
+                        .iter()
+                        .map(|l| Sorted {
+                            key: SortVal::Int(l.id as i64 + 5),
+                            id: l.id + 5,
+                            obj: fulfillment_line(o, l, l.id + 5, l.quantity),
+                        })
+                        .collect(),
+                };
+                self.connection(f, items)?
+            }
+            "location" => {
+                let location = match made {
+                    Some(m) => self.data.locations.get(&m.location_id),
+                    None => self.data.first_location(),
+                };
+                location.map_or(Val::Null, |l| Val::Obj(Obj::Location(l)))
+            }
+            "createdAt" => time(made.map_or(o.updated_at, |m| m.created_at)),
+            "updatedAt" => time(made.map_or(o.updated_at, |m| m.updated_at)),
+            "order" => Val::Obj(Obj::Order(o)),
             _ => Val::Null,
         })
     }
@@ -1085,6 +1171,28 @@ impl<'a> Ctx<'a> {
             _ => SortVal::Int(v.id as i64),
         }
     }
+}
+
+/// An order's fulfillments as objects: those created through the API, or its made-up one.
+fn order_fulfillments(o: &Order) -> Vec<Obj<'_>> {
+    if o.legacy_fulfillment().is_some() {
+        return vec![Obj::Fulfillment(o, None)];
+    }
+    o.fulfillments.iter().map(|made| Obj::Fulfillment(o, Some(made))).collect()
+}
+
+/// A `FulfillmentLineItem`: `quantity` units of `line`.
+fn fulfillment_line<'a>(o: &'a Order, line: &'a crate::data::Line, id: u64, quantity: i64) -> Obj<'a> {
+    Obj::Record(
+        "FulfillmentLineItem",
+        Rc::new(vec![
+            ("id", Val::str(gid("FulfillmentLineItem", id))),
+            ("quantity", Val::int(quantity)),
+            ("lineItem", Val::Obj(Obj::LineItem(o, line))),
+            ("originalTotalSet", Val::Obj(Obj::MoneyBag(line.price_cents * quantity))),
+            ("discountedTotalSet", Val::Obj(Obj::MoneyBag(line.price_cents * quantity))),
+        ]),
+    )
 }
 
 fn position(p: &Product, v: &Variant) -> i64 {
@@ -1144,6 +1252,8 @@ fn order_field(o: &Order, field: Option<&str>) -> FieldValue {
         Some("financial_status") => FieldValue::Text(o.financial_status.to_owned()),
         Some("fulfillment_status") => FieldValue::Texts(if o.fulfilled {
             vec!["shipped".into(), "fulfilled".into()]
+        } else if o.partially_fulfilled() {
+            vec!["partial".into()]
         } else {
             vec!["unshipped".into(), "unfulfilled".into()]
         }),

@@ -1,6 +1,7 @@
 //! The control endpoint, under `/_emulator/…` (a path no real Shopify uses): counters and the
 //! request log, the manual clock, faults switched at run time, the Dev Dashboard app and its
-//! tokens, and changes to a shop's data that fire webhooks.
+//! tokens, changes to a shop's data that fire webhooks, and the fulfillments written back (to
+//! count duplicates) with the merchant's holds on fulfillment orders.
 
 use std::{sync::Arc, time::Duration};
 
@@ -17,7 +18,7 @@ use serde_json::{json, Value};
 use super::{
     clock::NotManual,
     config::{DevApp, Faults},
-    data::MAX_VARIANTS,
+    data::{fulfillment::FoChange, MAX_VARIANTS},
     webhooks::{self, DeliveryOptions, Outgoing},
     EmulatorState, Shop, Stats,
 };
@@ -44,6 +45,8 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .route("/_emulator/shops/{handle}/products", post(create_product))
         .route("/_emulator/shops/{handle}/products/{id}/{change}", post(change_product))
         .route("/_emulator/shops/{handle}/customers/{id}/update", post(update_customer))
+        .route("/_emulator/shops/{handle}/fulfillments", get(fulfillments))
+        .route("/_emulator/shops/{handle}/fulfillment_orders/{id}/{change}", post(change_fulfillment_order))
 }
 
 fn not_found(what: &str) -> Response {
@@ -498,4 +501,84 @@ async fn update_customer(
     };
     announce(&state, &shop, "customers/update", None, &before, &after, &body);
     Json(json!({ "customer": after })).into_response()
+}
+
+/// Every fulfillment created through the API, oldest first, in a flat shape tests can count
+/// duplicates in.
+async fn fulfillments(State(state): AppState, Path(handle): Path<String>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let data = shop.data.read().expect("data lock");
+    let all: Vec<Value> = data
+        .fulfillments()
+        .into_iter()
+        .map(|f| {
+            let lines: Vec<Value> = f
+                .lines
+                .iter()
+                .map(|l| {
+                    json!({
+                        "fulfillment_order_line_item_id": l.fulfillment_order_line_id,
+                        "line_item_id": l.line_item_id,
+                        "quantity": l.quantity,
+                    })
+                })
+                .collect();
+            json!({
+                "id": f.id,
+                "order_id": f.order_id,
+                "fulfillment_order_ids": f.fulfillment_order_ids(),
+                "location_id": f.location_id,
+                "tracking": {
+                    "company": f.tracking.company,
+                    "number": f.tracking.numbers.first(),
+                    "url": f.tracking.urls.first(),
+                },
+                "line_items": lines,
+                "notify_customer": f.notify_customer,
+                "created_at": data.timestamp(f.created_at),
+            })
+        })
+        .collect();
+    Json(json!({ "fulfillments": all })).into_response()
+}
+
+/// The merchant holds (`hold`), releases (`release_hold`) or closes (`close`) a fulfillment
+/// order in the admin. A hold and its release fire their `fulfillment_orders/*` topics; a change
+/// the fulfillment order's status does not allow is 409.
+async fn change_fulfillment_order(
+    State(state): AppState,
+    Path((handle, id, change)): Path<(String, u64, String)>,
+) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let (change, topic) = match change.as_str() {
+        "hold" => (FoChange::Hold, Some("fulfillment_orders/placed_on_hold")),
+        "release_hold" => (FoChange::ReleaseHold, Some("fulfillment_orders/hold_released")),
+        "close" => (FoChange::Close, None),
+        _ => return not_found("change"),
+    };
+    let (rendered, payload) = {
+        let mut data = shop.data.write().expect("data lock");
+        if data.fulfillment_order(id).is_none() {
+            return not_found("fulfillment order");
+        }
+        let order_id = match data.change_fulfillment_order(id, change, state.clock.unix_now()) {
+            Ok(order_id) => order_id,
+            Err(error) => return (StatusCode::CONFLICT, Json(json!({ "error": error }))).into_response(),
+        };
+        let order = &data.orders[&order_id];
+        let rendered = data.render_fulfillment_orders(order).into_iter().find(|fo| fo["id"] == id).unwrap_or_default();
+        // [inferred] The hold topics' payloads name the fulfillment order by its global id with
+        // its new status; Shopify's also carry the hold, which the emulator does not model.
+        let payload = json!({
+            "fulfillment_order": {
+                "id": format!("gid://shopify/FulfillmentOrder/{id}"),
+                "status": rendered["status"],
+            },
+        });
+        (rendered, payload)
+    };
+    if let Some(topic) = topic {
+        webhooks::fire(&state, &shop, topic, &payload, DeliveryOptions::default());
+    }
+    Json(json!({ "fulfillment_order": rendered })).into_response()
 }

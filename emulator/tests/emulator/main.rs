@@ -6,6 +6,7 @@ mod bulk;
 mod clock;
 mod cost;
 mod faults;
+mod fulfillment;
 mod graphql;
 mod helpers;
 mod oauth;

@@ -3,6 +3,11 @@
 //! so a desk sees orders grouped by location. Their ids are stable (derived from the order's, not
 //! drawn from the seeded generator, so adding them changed no other generated value), and they
 //! change with the order: fulfilled, cancelled or closed orders close their fulfillment orders.
+//!
+//! Fulfillments written back through the API (`fulfillmentCreate`) are recorded on their order
+//! with what they shipped from which fulfillment order lines; creating one lowers what remains
+//! and moves the fulfillment orders to IN_PROGRESS or CLOSED. The merchant's holds and closes
+//! (the control endpoint) change a fulfillment order's status only.
 
 use super::{mix, Order, ShopData};
 

@@ -99,6 +99,15 @@ impl Conn {
         matches!(self, Conn::Postgres(_) | Conn::PostgresPlain(_))
     }
 
+    /// The PostgreSQL connection, for what only PostgreSQL can run (arrays as parameters).
+    pub fn postgres(&mut self) -> Option<&mut PgConnection> {
+        match self {
+            Conn::Postgres(tx) => Some(&mut **tx),
+            Conn::PostgresPlain(conn) => Some(&mut **conn),
+            Conn::Sqlite(_) | Conn::SqlitePlain(_) => None,
+        }
+    }
+
     /// [`Pool::clock_ms`].
     pub fn clock_ms(&self) -> &'static str {
         clock_ms(self.is_postgres())

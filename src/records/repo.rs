@@ -126,6 +126,7 @@ impl Touched {
 /// batch is read and compressed here; the two take about as long as each other, so overlapping
 /// them nearly halves the time a page takes.
 const BATCH: usize = 50;
+const PG_BATCH: usize = 500;
 
 /// Stores nodes of any kinds (lines of a bulk file, or a page taken apart), all written at
 /// `now` (their `synced_at`).
@@ -154,7 +155,9 @@ pub async fn store(conn: &mut Conn, store_id: StoreId, lines: &[&RawValue], now:
         }
         rows
     };
-    let mut batches = lines.chunks(BATCH);
+    // PostgreSQL takes a batch of any size in one statement (see `insert`); fewer, larger
+    // statements spare it round trips.
+    let mut batches = lines.chunks(if conn.is_postgres() { PG_BATCH } else { BATCH });
     let mut rows = batches.next().map(&mut read).unwrap_or_default();
     for batch in batches {
         // Biased: the insert is polled first, so SQLite has the batch before the reading starts.
@@ -185,6 +188,24 @@ async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Ce
     if newest_wins {
         tail.push_str(&format!(" WHERE excluded.updated_at >= {table}.updated_at"));
     }
+    if let Some(c) = conn.postgres() {
+        let rows =
+            newest_of_each(rows, key.len(), columns.iter().position(|c| *c == "updated_at").map(|i| key.len() + i));
+        let columns = by_column(rows)?;
+        let arrays: Vec<String> =
+            columns.iter().enumerate().map(|(i, column)| format!("${}::{}[]", i + 2, column.sql_type())).collect();
+        let sql = format!("{head}SELECT $1, * FROM UNNEST({}){tail}", arrays.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id.0);
+        for column in columns {
+            query = match column {
+                Column::Int(v) => query.bind(v),
+                Column::Text(v) => query.bind(v),
+                Column::Raw(v) => query.bind(v),
+            };
+        }
+        query.execute(c).await?;
+        return Ok(());
+    }
     db::run!(&mut *conn, c => {
         let mut sql = QueryBuilder::new(head);
         sql.push_values(rows, |mut values, row| {
@@ -201,6 +222,81 @@ async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Ce
         sql.build().execute(&mut *c).await.map(|done| done.rows_affected())
     })?;
     Ok(())
+}
+
+/// One column of a batch's rows, bound to PostgreSQL as one array.
+enum Column {
+    Int(Vec<Option<i64>>),
+    Text(Vec<Option<String>>),
+    Raw(Vec<Vec<u8>>),
+}
+
+impl Column {
+    fn sql_type(&self) -> &'static str {
+        match self {
+            Column::Int(_) => "BIGINT",
+            Column::Text(_) => "TEXT",
+            Column::Raw(_) => "BYTEA",
+        }
+    }
+}
+
+/// The rows turned into columns; every row of a kind has the same cells.
+fn by_column(rows: Vec<Vec<Cell>>) -> Result<Vec<Column>, AppError> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let mut columns: Vec<Column> = first
+        .iter()
+        .map(|cell| match cell {
+            Cell::Int(_) => Column::Int(Vec::with_capacity(rows.len())),
+            Cell::Text(_) => Column::Text(Vec::with_capacity(rows.len())),
+            Cell::Raw(_) => Column::Raw(Vec::with_capacity(rows.len())),
+        })
+        .collect();
+    for row in rows {
+        for (column, cell) in columns.iter_mut().zip(row) {
+            match (column, cell) {
+                (Column::Int(v), Cell::Int(c)) => v.push(c),
+                (Column::Text(v), Cell::Text(c)) => v.push(c),
+                (Column::Raw(v), Cell::Raw(c)) => v.push(c),
+                _ => {
+                    tracing::error!("a batch's rows differ in their cells' types");
+                    return Err(AppError::Internal);
+                }
+            }
+        }
+    }
+    Ok(columns)
+}
+
+/// One row a key: PostgreSQL refuses a statement that would update the same row twice, which a
+/// batch naming one node twice would. The newest (by `updated_at`, at `updated`) wins, else the
+/// last.
+fn newest_of_each(rows: Vec<Vec<Cell>>, key_len: usize, updated: Option<usize>) -> Vec<Vec<Cell>> {
+    let key = |row: &[Cell]| -> Vec<Option<i64>> {
+        row[..key_len].iter().map(|cell| if let Cell::Int(v) = cell { *v } else { None }).collect()
+    };
+    let stamp = |row: &[Cell]| match updated.map(|i| &row[i]) {
+        Some(Cell::Int(v)) => *v,
+        _ => None,
+    };
+    let mut kept: Vec<Vec<Cell>> = Vec::with_capacity(rows.len());
+    let mut at: std::collections::HashMap<Vec<Option<i64>>, usize> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for row in rows {
+        match at.entry(key(&row)) {
+            std::collections::hash_map::Entry::Occupied(seen) => {
+                let old = &mut kept[*seen.get()];
+                if stamp(&row) >= stamp(old) {
+                    *old = row;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(kept.len());
+                kept.push(row);
+            }
+        }
+    }
+    kept
 }
 
 /// Counts the variants of products and the items of orders again: of the `touched` ones, or

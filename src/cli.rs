@@ -54,6 +54,35 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage the API tokens of the desk's label software.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (this once; only its hash is kept).
+    Create {
+        /// What will use it, such as "Label printer".
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List the tokens (never the tokens themselves).
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a token by its number in the list: it stops working at once.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -176,6 +205,9 @@ pub async fn run() -> anyhow::Result<()> {
         Command::RotateKey { secret_key, db } => rotate_key(secret_key.map(Secret::new), &db).await,
         Command::User { command: UserCommand::Add { email, role, db } } => add_user(&db, &email, &role).await,
         Command::User { command: UserCommand::List { db } } => list_users(&db).await,
+        Command::Token { command: TokenCommand::Create { name, db } } => create_token(&db, &name).await,
+        Command::Token { command: TokenCommand::List { db } } => list_tokens(&db).await,
+        Command::Token { command: TokenCommand::Revoke { id, db } } => revoke_token(&db, id).await,
     }
 }
 
@@ -227,13 +259,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  Client ID:     {DEMO_CLIENT_ID}   (into API Key)");
         println!("  Client secret: {DEMO_CLIENT_SECRET}   (into Shared Secret)");
     }
-    let engine = app.engine.clone();
+    let (engine, sender) = (app.engine.clone(), app.sender.clone());
     tokio::select! {
         served = app.run() => served?,
         () = stop_requested() => {
-            // Other servers take this one's syncs over at their next look, from their checkpoints.
+            // Other servers take this one's syncs over at their next look, from their checkpoints,
+            // and its shipments (looking first whether a send reached Shopify).
             engine.release().await;
-            tracing::info!("stopped; this server's sync jobs are handed over");
+            sender.release().await;
+            tracing::info!("stopped; this server's sync jobs and shipments are handed over");
         }
     }
     Ok(())
@@ -341,5 +375,35 @@ async fn list_users(db: &DbArgs) -> anyhow::Result<()> {
         let status = if user.active { "active" } else { "deactivated" };
         println!("{}\t{}\t{}", user.email, user.role.as_str(), status);
     }
+    Ok(())
+}
+
+/// Who creates and revokes tokens from the command line, as the audit log names them.
+const COMMAND_LINE: &str = "command line";
+
+async fn create_token(db: &DbArgs, name: &str) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    let (token, secret) =
+        crate::api_tokens::create(&pool, name, (None, COMMAND_LINE)).await.map_err(|err| anyhow::anyhow!("{err}"))?;
+    eprintln!("Created API token {} “{}”. It is shown this once; storelink keeps only its hash:", token.id, token.name);
+    println!("{secret}");
+    Ok(())
+}
+
+async fn list_tokens(db: &DbArgs) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    for token in crate::api_tokens::list(&pool).await? {
+        let state = if token.revoked_at.is_some() { "revoked" } else { "live" };
+        println!("{}\t{}…\t{}\t{}", token.id, token.prefix, token.name, state);
+    }
+    Ok(())
+}
+
+async fn revoke_token(db: &DbArgs, id: i64) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    let token = crate::api_tokens::revoke(&pool, crate::ids::ApiTokenId(id), (None, COMMAND_LINE))
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    println!("Revoked API token {} “{}”.", token.id, token.name);
     Ok(())
 }

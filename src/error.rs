@@ -103,8 +103,22 @@ pub mod text {
 }
 
 /// The form fields an error can belong beside.
-const FIELDS: &[&str] =
-    &["email", "password", "role", "store_url", "api_key", "api_password", "shared_secret", "permissions", "form"];
+const FIELDS: &[&str] = &[
+    "email",
+    "password",
+    "role",
+    "store_url",
+    "api_key",
+    "api_password",
+    "shared_secret",
+    "permissions",
+    "form",
+    "carrier",
+    "tracking_number",
+    "tracking_url",
+    "line_items",
+    "name",
+];
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
@@ -207,6 +221,11 @@ fn general_field_message(field: &str) -> &'static str {
         "permissions" => {
             "The app in Shopify lacks permissions storelink needs. Check its permissions in the Shopify admin."
         }
+        "carrier" => "Choose the carrier, or Other and its name.",
+        "tracking_number" => "Enter the tracking number, without line breaks.",
+        "tracking_url" => "Enter a web address starting with https://, or leave it empty.",
+        "line_items" => "Check the quantities: at least one item, and no more than remains to ship.",
+        "name" => "Name the token after what will use it, in one line.",
         _ => text::FORM_UNREADABLE,
     }
 }

@@ -42,3 +42,11 @@ id!(
     /// One synchronization job of a store.
     JobId
 );
+id!(
+    /// A shipment recorded at the desk, to be written back to its store.
+    ShipmentId
+);
+id!(
+    /// An API token of the desk's label software.
+    ApiTokenId
+);

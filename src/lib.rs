@@ -6,9 +6,11 @@
 //! 1. `error`, `ids`, `ndjson`, `secrets`, `db`, `shopify` (the Admin API client and its pacing):
 //!    no knowledge of the app.
 //! 2. The domain, each with its repository: `users`, `auth`, `audit`, `records` (what was
-//!    synced), `jobs`, `stores`.
-//! 3. `progress` (what open pages hear), then the engines: `webhooks` and `sync`.
-//! 4. `state` (settings and the shared state), `api` (the server functions), `ui` (the pages).
+//!    synced), `jobs`, `stores`, `shipments` (recorded at the desk).
+//! 3. `progress` (what open pages hear), then the engines: `webhooks`, `sync`, and
+//!    `shipments::sender` (which writes shipments back to Shopify).
+//! 4. `state` (settings and the shared state), `api` (the server functions), `http_api` (the
+//!    label software's API), `ui` (the pages).
 //! 5. `server` (the router and `Application`) and `cli`.
 
 pub mod error;
@@ -16,9 +18,11 @@ pub mod ids;
 pub mod ndjson;
 pub mod shopify;
 
+pub mod api_tokens;
 pub mod audit;
 pub mod jobs;
 pub mod records;
+pub mod shipments;
 pub mod stores;
 pub mod users;
 pub mod webhooks;
@@ -32,6 +36,8 @@ pub mod auth;
 pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod http_api;
 #[cfg(feature = "ssr")]
 pub mod metrics;
 #[cfg(feature = "ssr")]

@@ -21,6 +21,7 @@ use crate::{
     db,
     progress::Hub,
     secrets::Sealer,
+    shipments::sender::Sender,
     shopify::client::ShopifyClient,
     state::{AppState, Settings},
     stores::tokens::Tokens,
@@ -34,6 +35,8 @@ pub struct Application {
     pub state: AppState,
     /// The sync engine, for tests that run jobs themselves.
     pub engine: Arc<sync::Engine>,
+    /// Writes recorded shipments back to Shopify.
+    pub sender: Arc<Sender>,
 }
 
 impl Application {
@@ -74,6 +77,8 @@ impl Application {
             hub.clone(),
             std::time::Duration::from_millis(500),
         );
+        let sender = Sender::new(pool.clone(), shopify.clone(), tokens.clone(), hub.clone(), settings.shopify_timeout);
+        sender.spawn();
         let state = AppState {
             leptos_options,
             pool,
@@ -84,11 +89,12 @@ impl Application {
             tokens,
             hub,
             sync: engine.handle(),
+            shipments: sender.waker(),
             webhooks_enabled,
         };
         tokio::spawn(housekeeping(state.pool.clone(), state.settings.housekeeping_interval));
         let router = router(state.clone());
-        Ok(Application { listener, router, state, engine })
+        Ok(Application { listener, router, state, engine, sender })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -160,6 +166,7 @@ fn router(state: AppState) -> Router {
             webhooks::PATH,
             axum::routing::post(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(webhooks::MAX_BODY)),
         )
+        .merge(crate::http_api::router())
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), pkg)
         .leptos_routes_with_context(&state, page_routes(), provide_state, {
             let options = state.leptos_options.clone();

@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 
 use crate::{
-    db, error::AppError, progress::Hub, secrets::Sealer, secrets::Secret, shopify::client::ShopifyClient,
+    db, error::AppError, progress::Hub, secrets::Sealer, secrets::Secret, shipments, shopify::client::ShopifyClient,
     stores::tokens::Tokens, sync, webhooks,
 };
 
@@ -79,6 +79,8 @@ pub struct AppState {
     /// Fetches the records webhook deliveries say changed.
     pub refresher: webhooks::Refresher,
     pub sync: sync::Handle,
+    /// Wakes the sender of shipments when one is recorded here.
+    pub shipments: shipments::sender::Wake,
     /// Whether Shopify can deliver webhooks to this server.
     pub webhooks_enabled: bool,
 }

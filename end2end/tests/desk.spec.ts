@@ -24,8 +24,8 @@ async function signedIn(browser: Browser, who: { email: string; password: string
 /** Every page a user reaches, for the checks that must hold on all of them. */
 function pages(isAdmin: boolean) {
   const store = [storePath, `${storePath}/products`, `${storePath}/customers`, `${storePath}/locations`,
-    `${storePath}/sync`, `${storePath}/permissions`];
-  return isAdmin ? ['/', ...store, '/stores/new', '/stores/new?platform=shopify', '/users', '/audit'] : ['/', ...store];
+    `${storePath}/shipments`, `${storePath}/sync`, `${storePath}/permissions`];
+  return isAdmin ? ['/', ...store, '/stores/new', '/stores/new?platform=shopify', '/users', '/tokens', '/audit'] : ['/', ...store];
 }
 
 test('a standard user\'s open Stores page shows a store an administrator registers, with its progress, without a reload', async ({ page, browser }, testInfo) => {

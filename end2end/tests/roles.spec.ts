@@ -3,7 +3,7 @@ import { admin, open, signIn, standard, uniqueEmail } from './helpers';
 
 test('a standard user sees the store list without admin controls and with the explanatory line @no-js', async ({ page }, testInfo) => {
   await signIn(page, standard, testInfo);
-  await expect(page.getByText('Only administrators can add or disconnect stores.')).toBeVisible();
+  await expect(page.getByText('Only administrators can add, disconnect or remove stores; everyone records shipments.')).toBeVisible();
   await expect(page.getByText('No stores are connected yet. Ask an administrator to add one.')).toBeVisible();
   await expect(page.getByRole('link', { name: 'ADD STORE' })).toHaveCount(0);
   await expect(page.getByRole('link', { name: 'Users' })).toHaveCount(0);
@@ -34,7 +34,7 @@ test('an administrator creates a standard user who can then sign in', async ({ p
 
   const other = await browser.newPage();
   await signIn(other, { email, password: 'a good initial password' }, testInfo);
-  await expect(other.getByText('Only administrators can add or disconnect stores.')).toBeVisible();
+  await expect(other.getByText('Only administrators can add, disconnect or remove stores; everyone records shipments.')).toBeVisible();
   await other.close();
 });
 

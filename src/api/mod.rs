@@ -4,8 +4,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod shipments;
 pub mod stores;
 pub mod sync;
+pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "ssr")]

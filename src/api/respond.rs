@@ -33,9 +33,11 @@ pub async fn respond<T>(body: impl std::future::Future<Output = Result<T, AppErr
 /// Set by server_fn on every answer that carries an error.
 const SERVER_FN_ERROR: &str = "serverfnerror";
 
-/// The middleware in front of the server functions (every path under `/api/`).
+/// The middleware in front of the server functions (every path under `/api/` but the label
+/// software's API, `/api/v1/`, which answers for itself).
 pub async fn server_fn_answers(req: Request, next: Next) -> Response {
-    if !req.uri().path().starts_with("/api/") {
+    let path = req.uri().path();
+    if !path.starts_with("/api/") || path.starts_with("/api/v1/") {
         return next.run(req).await;
     }
     let plain_form = req.method() == Method::POST

@@ -26,6 +26,8 @@ pub struct StoresPage {
     pub progress: Vec<StoreProgress>,
     /// Each store's orders per day, for its sparkline.
     pub orders_per_day: Vec<(StoreId, Daily)>,
+    /// How many write-backs to Shopify failed, per store that has any.
+    pub failed_shipments: Vec<(StoreId, i64)>,
     /// Server time when the page was read, so "5 minutes ago" renders the same on both sides.
     pub now: i64,
 }
@@ -49,7 +51,15 @@ pub async fn list_stores() -> Result<StoresPage, AppError> {
                 (s.id, days)
             })
             .collect();
-        Ok(StoresPage { viewer: caller.user, stores, progress, orders_per_day, now: crate::db::now() })
+        let failed_shipments = crate::shipments::repo::failed_counts(caller.pool()).await?;
+        Ok(StoresPage {
+            viewer: caller.user,
+            stores,
+            progress,
+            orders_per_day,
+            failed_shipments,
+            now: crate::db::now(),
+        })
     })
     .await
 }
@@ -93,11 +103,18 @@ pub async fn store_header(store_id: StoreId) -> Result<StoreHeading, AppError> {
     .await
 }
 
+/// How many of the latest shipments the orders tab shows.
+pub const LATEST: i64 = 5;
+
 /// The orders tab: what awaits shipping, and the orders of the last days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrdersTab {
     pub awaiting: Awaiting,
     pub orders_per_day: Daily,
+    /// The shown orders' shipments not yet settled (pending, or failed and why).
+    pub shipments: Vec<crate::shipments::Shipment>,
+    /// The latest shipments of the store, with their orders' names.
+    pub latest: Vec<crate::api::shipments::ShipmentRow>,
 }
 
 /// Every search and filter is optional; a page's own form sends them as query parameters.
@@ -111,15 +128,33 @@ pub async fn store_orders(
     after: Option<String>,
 ) -> Result<OrdersTab, AppError> {
     super::respond(async {
-        let query = crate::records::AwaitingQuery { q, location, from, to, after };
+        let query = crate::records::AwaitingQuery { q, location, from, to, after, fulfillment_order: None };
         use crate::records::repo as records;
         let caller = super::require_user().await?;
         let pool = caller.pool();
         crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
         let mut per_day = records::orders_per_day(pool, Some(store_id), CHART_DAYS).await?;
+        let awaiting = records::awaiting(pool, store_id, &query).await?;
+        let shown: Vec<i64> = awaiting.rows.iter().map(|r| r.order_id).collect();
+        let shipments = crate::shipments::repo::unsettled_of_orders(pool, store_id, &shown).await?;
+        let latest = crate::shipments::repo::of_store(pool, store_id, &[], LATEST).await?;
+        let names =
+            records::order_names(pool, store_id, &latest.iter().map(|s| s.order_id).collect::<Vec<_>>()).await?;
+        let latest = latest
+            .into_iter()
+            .map(|shipment| crate::api::shipments::ShipmentRow {
+                order_name: names
+                    .get(&shipment.order_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("Order {}", shipment.order_id)),
+                shipment,
+            })
+            .collect();
         Ok(OrdersTab {
-            awaiting: records::awaiting(pool, store_id, &query).await?,
+            awaiting,
             orders_per_day: per_day.remove(&store_id).expect("the store's own days are always there"),
+            shipments,
+            latest,
         })
     })
     .await

@@ -29,6 +29,18 @@ pub async fn record_for_shopify(
     record_as(conn, None, "Shopify", action, store, detail).await
 }
 
+/// An entry by name: a user's email (with their id), or an API token's name (without).
+pub async fn record_by(
+    conn: &mut Conn,
+    user_id: Option<UserId>,
+    name: &str,
+    action: &str,
+    store: Option<(StoreId, &str)>,
+    detail: &str,
+) -> Result<(), AppError> {
+    record_as(conn, user_id, name, action, store, detail).await
+}
+
 async fn record_as(
     conn: &mut Conn,
     user_id: Option<UserId>,

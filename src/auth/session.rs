@@ -15,7 +15,8 @@ use crate::{
 /// How long a session lasts.
 pub const SESSION_SECS: i64 = 7 * 24 * 3600;
 
-fn token_hash(token: &str) -> String {
+/// What the database keeps of a secret token: its SHA-256, in hex.
+pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 

@@ -95,6 +95,9 @@ pub struct AwaitingQuery {
     pub to: Option<String>,
     /// Where the page starts: the cursor the page before ended with.
     pub after: Option<String>,
+    /// Only this fulfillment order (the Mark shipped form's).
+    #[serde(default)]
+    pub fulfillment_order: Option<i64>,
 }
 
 /// One page of what awaits shipping.
@@ -139,6 +142,8 @@ pub struct AwaitingRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AwaitingItem {
+    /// The order's line item this is (what a shipment names).
+    pub line_item_id: Option<i64>,
     pub title: String,
     pub sku: Option<String>,
     pub quantity: i64,

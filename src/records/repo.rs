@@ -488,6 +488,7 @@ struct AwaitingFo {
 #[derive(sqlx::FromRow)]
 struct AwaitingLine {
     fulfillment_order_id: i64,
+    line_item_id: Option<i64>,
     title: Option<String>,
     sku: Option<String>,
     remaining_quantity: i64,
@@ -544,6 +545,9 @@ where
             sql.push(format!("LOWER({column}) LIKE ")).push_bind(pattern.clone()).push(" ESCAPE '\\'");
         }
         sql.push(")");
+    }
+    if let Some(fulfillment_order) = query.fulfillment_order {
+        sql.push(" AND fo.id = ").push_bind(fulfillment_order);
     }
     if let Some(location) = query.location.as_deref().filter(|l| !l.is_empty()) {
         sql.push(" AND fo.location_name = ").push_bind(location.to_owned());
@@ -603,7 +607,7 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
     if !found.is_empty() {
         let lines: Vec<AwaitingLine> = db::run!(pool, c => {
             let mut sql = QueryBuilder::new(
-                "SELECT l.fulfillment_order_id, ol.title, ol.sku, l.remaining_quantity, l.unit_weight_grams
+                "SELECT l.fulfillment_order_id, l.line_item_id, ol.title, ol.sku, l.remaining_quantity, l.unit_weight_grams
                  FROM synced_fulfillment_order_lines l
                  LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
                  WHERE l.remaining_quantity > 0 AND l.store_id = ",
@@ -636,6 +640,7 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
                 items: lines
                     .into_iter()
                     .map(|l| AwaitingItem {
+                        line_item_id: l.line_item_id,
                         title: l.title.unwrap_or_else(|| "Item".into()),
                         sku: l.sku,
                         quantity: l.remaining_quantity,
@@ -646,6 +651,212 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
         })
         .collect();
     Ok(Awaiting { rows, total, orders, next, locations: locations(pool, store_id).await? })
+}
+
+/// An order as the HTTP API lists it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct OrderRecord {
+    pub id: i64,
+    pub name: Option<String>,
+    pub created_at_text: Option<String>,
+    pub updated_at: i64,
+    pub customer_name: Option<String>,
+    pub customer_email: Option<String>,
+    pub raw: RawJson,
+}
+
+/// A fulfillment order as the HTTP API lists it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct FulfillmentOrderRecord {
+    pub id: i64,
+    pub order_id: i64,
+    pub status: String,
+    pub location_id: Option<i64>,
+    pub location_name: Option<String>,
+}
+
+/// A fulfillment order's line as the HTTP API lists it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct FulfillmentLineRecord {
+    pub fulfillment_order_id: i64,
+    pub id: i64,
+    pub line_item_id: Option<i64>,
+    pub title: Option<String>,
+    pub sku: Option<String>,
+    pub total_quantity: i64,
+    pub remaining_quantity: i64,
+    pub unit_weight_grams: Option<i64>,
+}
+
+/// Up to `limit` of the store's orders after order `after` (by id): only those awaiting shipping
+/// when `awaiting`, only those updated at or after `updated_since` (Unix seconds).
+pub async fn orders_after(
+    pool: &Pool,
+    store_id: StoreId,
+    awaiting: bool,
+    updated_since: Option<i64>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<OrderRecord>, AppError> {
+    let waiting = if awaiting {
+        format!(" AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id AND {AWAITING})")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT o.id, o.name, o.created_at_text, o.updated_at, o.customer_name, c.email AS customer_email, o.raw
+         FROM synced_orders o LEFT JOIN synced_customers c ON c.store_id = o.store_id AND c.id = o.customer_id
+         WHERE o.store_id = $1 AND o.id > $2 AND o.updated_at >= $3{waiting}
+         ORDER BY o.id LIMIT $4"
+    );
+    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(store_id)
+        .bind(after)
+        .bind(updated_since.unwrap_or(i64::MIN))
+        .bind(limit)
+        .fetch_all(&mut *c).await)?)
+}
+
+/// The fulfillment orders of these orders (only the open ones with items left, when
+/// `awaiting`), and their lines.
+pub async fn fulfillment_orders_of(
+    pool: &Pool,
+    store_id: StoreId,
+    order_ids: &[i64],
+    awaiting: bool,
+) -> Result<(Vec<FulfillmentOrderRecord>, Vec<FulfillmentLineRecord>), AppError> {
+    if order_ids.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let ids: Vec<String> = order_ids.iter().map(i64::to_string).collect();
+    let ids = ids.join(", ");
+    let open = if awaiting { format!(" AND {AWAITING}") } else { String::new() };
+    let sql = format!(
+        "SELECT fo.id, fo.order_id, fo.status, fo.location_id, fo.location_name FROM synced_fulfillment_orders fo
+         WHERE fo.store_id = $1 AND fo.order_id IN ({ids}){open} ORDER BY fo.id"
+    );
+    let orders: Vec<FulfillmentOrderRecord> =
+        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_all(&mut *c).await)?;
+    let sql = format!(
+        "SELECT l.fulfillment_order_id, l.id, l.line_item_id, ol.title, ol.sku, l.total_quantity, l.remaining_quantity,
+                l.unit_weight_grams
+         FROM synced_fulfillment_order_lines l
+         JOIN synced_fulfillment_orders fo ON fo.store_id = l.store_id AND fo.id = l.fulfillment_order_id
+         LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
+         WHERE l.store_id = $1 AND fo.order_id IN ({ids})
+         ORDER BY l.id"
+    );
+    let lines: Vec<FulfillmentLineRecord> =
+        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_all(&mut *c).await)?;
+    Ok((orders, lines))
+}
+
+/// The names of these orders ("#1001"), by id.
+pub async fn order_names(pool: &Pool, store_id: StoreId, ids: &[i64]) -> Result<BTreeMap<i64, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let sql = format!("SELECT id, name FROM synced_orders WHERE store_id = $1 AND id IN ({})", list.join(", "));
+    let rows: Vec<(i64, Option<String>)> =
+        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_all(&mut *c).await)?;
+    Ok(rows.into_iter().filter_map(|(id, name)| Some((id, name?))).collect())
+}
+
+/// Holds the order until the caller's transaction ends (a write that changes nothing: in SQLite it
+/// also takes the write lock before anything is read), so two shipments of one order are checked
+/// one after the other. The order's name, or `None` when the store has no such order.
+pub async fn lock_order(conn: &mut Conn, store_id: StoreId, order_id: i64) -> Result<Option<String>, AppError> {
+    let name: Option<Option<String>> = db::run!(&mut *conn, c => sqlx::query_scalar(
+        "UPDATE synced_orders SET status = status WHERE store_id = $1 AND id = $2 RETURNING name",
+    )
+    .bind(store_id)
+    .bind(order_id)
+    .fetch_optional(&mut *c).await)?;
+    Ok(name.map(|n| n.unwrap_or_else(|| format!("order {order_id}"))))
+}
+
+/// A line of one of an order's fulfillment orders, with what remains of it to ship.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FulfillmentLine {
+    pub fulfillment_order_id: i64,
+    /// Shopify's `FulfillmentOrderStatus`, as synced (`OPEN`, `IN_PROGRESS`, `CLOSED`, …).
+    pub status: String,
+    pub location_id: Option<i64>,
+    pub location_name: Option<String>,
+    pub id: i64,
+    pub line_item_id: Option<i64>,
+    pub remaining_quantity: i64,
+    pub title: Option<String>,
+}
+
+/// Every line of the order's fulfillment orders, by fulfillment order then line.
+pub async fn fulfillment_lines(
+    conn: &mut Conn,
+    store_id: StoreId,
+    order_id: i64,
+) -> Result<Vec<FulfillmentLine>, AppError> {
+    Ok(db::run!(&mut *conn, c => sqlx::query_as(
+        "SELECT fo.id AS fulfillment_order_id, fo.status, fo.location_id, fo.location_name, l.id, l.line_item_id,
+                l.remaining_quantity, ol.title
+         FROM synced_fulfillment_orders fo
+         JOIN synced_fulfillment_order_lines l ON l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id
+         LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
+         WHERE fo.store_id = $1 AND fo.order_id = $2
+         ORDER BY fo.id, l.id",
+    )
+    .bind(store_id)
+    .bind(order_id)
+    .fetch_all(&mut *c).await)?)
+}
+
+/// The order's line items: id and title.
+pub async fn order_line_items(
+    conn: &mut Conn,
+    store_id: StoreId,
+    order_id: i64,
+) -> Result<Vec<(i64, Option<String>)>, AppError> {
+    Ok(db::run!(&mut *conn, c => sqlx::query_as(
+        "SELECT id, title FROM synced_order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY id",
+    )
+    .bind(store_id)
+    .bind(order_id)
+    .fetch_all(&mut *c).await)?)
+}
+
+/// What Shopify confirmed shipped, until the records are fetched again: `lines` (fulfillment
+/// order line, quantity) leave what remains, and a fulfillment order with nothing left closes
+/// (else it is in progress).
+pub async fn shipped(conn: &mut Conn, store_id: StoreId, lines: &[(i64, i64)]) -> Result<(), AppError> {
+    for (line_id, quantity) in lines {
+        db::run!(&mut *conn, c => sqlx::query(
+            "UPDATE synced_fulfillment_order_lines
+             SET remaining_quantity = CASE WHEN remaining_quantity > $3 THEN remaining_quantity - $3 ELSE 0 END
+             WHERE store_id = $1 AND id = $2",
+        )
+        .bind(store_id)
+        .bind(line_id)
+        .bind(quantity)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    }
+    db::run!(&mut *conn, c => {
+        let mut sql = QueryBuilder::new(
+            "UPDATE synced_fulfillment_orders SET status = CASE WHEN EXISTS (
+                 SELECT 1 FROM synced_fulfillment_order_lines l
+                 WHERE l.store_id = synced_fulfillment_orders.store_id AND l.fulfillment_order_id = synced_fulfillment_orders.id
+                   AND l.remaining_quantity > 0) THEN 'IN_PROGRESS' ELSE 'CLOSED' END
+             WHERE store_id = ",
+        );
+        sql.push_bind(store_id.0).push(" AND id IN (SELECT fulfillment_order_id FROM synced_fulfillment_order_lines WHERE store_id = ");
+        sql.push_bind(store_id.0).push(" AND id IN (");
+        let mut ids = sql.separated(", ");
+        for (line_id, _) in lines {
+            ids.push_bind(*line_id);
+        }
+        sql.push("))");
+        sql.build().execute(&mut *c).await.map(|done| done.rows_affected())
+    })?;
+    Ok(())
 }
 
 /// Orders created on each of the `days` days up to today (UTC), per store (or one store).
@@ -778,7 +989,10 @@ mod tests {
         assert_eq!(awaiting.total, 1);
         let row = &awaiting.rows[0];
         assert_eq!((row.name.as_str(), row.location.as_str(), row.total_weight), ("#1", "Depot", 500));
-        assert_eq!(row.items, vec![AwaitingItem { title: "Mug".into(), sku: Some("M".into()), quantity: 2 }]);
+        assert_eq!(
+            row.items,
+            vec![AwaitingItem { line_item_id: Some(11), title: "Mug".into(), sku: Some("M".into()), quantity: 2 }]
+        );
         assert_eq!(row.ship_to.as_deref(), Some("Ada, Paris"));
     }
 

@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod client;
 #[cfg(feature = "ssr")]
+pub mod fulfillment;
+#[cfg(feature = "ssr")]
 pub mod graphql;
 #[cfg(feature = "ssr")]
 pub mod pacing;
@@ -141,6 +143,9 @@ pub struct Permission {
     pub without_it: Option<&'static str>,
 }
 
+/// The permission writing shipments back to Shopify (`fulfillmentCreate`) needs.
+pub const WRITE_BACK_SCOPE: &str = "write_merchant_managed_fulfillment_orders";
+
 /// The permissions storelink needs (required) and can use (optional).
 pub const PERMISSIONS: &[Permission] = &[
     Permission { scope: "read_orders", admin_name: "Orders", without_it: None },
@@ -176,7 +181,7 @@ pub const PERMISSIONS: &[Permission] = &[
     Permission {
         scope: "write_merchant_managed_fulfillment_orders",
         admin_name: "Merchant-managed fulfillment orders (write)",
-        without_it: Some("tracking numbers cannot be written back to Shopify"),
+        without_it: Some("shipments recorded in storelink cannot be written back to Shopify"),
     },
 ];
 

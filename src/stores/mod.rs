@@ -91,6 +91,8 @@ impl StoreState {
 pub struct PermissionRow {
     pub admin_name: String,
     pub required: bool,
+    /// Writing shipments back to Shopify needs it.
+    pub shipping: bool,
     pub granted: bool,
 }
 
@@ -106,6 +108,7 @@ pub async fn permissions(
         .map(|p| PermissionRow {
             admin_name: p.admin_name.to_owned(),
             required: p.without_it.is_none(),
+            shipping: p.scope == crate::shopify::WRITE_BACK_SCOPE,
             granted: crate::shopify::has_scope(&granted, p.scope),
         })
         .collect())

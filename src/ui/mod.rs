@@ -10,6 +10,7 @@ mod signin;
 mod store;
 mod store_actions;
 mod stores;
+mod tokens;
 mod users;
 
 use leptos::prelude::*;
@@ -71,10 +72,13 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("products") view={Lazy::<Products>::new()} ssr=SsrMode::Async />
                         <Route path=path!("customers") view={Lazy::<Customers>::new()} ssr=SsrMode::Async />
                         <Route path=path!("locations") view={Lazy::<Locations>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("shipments") view={Lazy::<Shipments>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("ship/:fo") view={Lazy::<Ship>::new()} ssr=SsrMode::Async />
                         <Route path=path!("sync") view={Lazy::<SyncTab>::new()} ssr=SsrMode::Async />
                         <Route path=path!("permissions") view={Lazy::<Permissions>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/tokens") view={Lazy::<Tokens>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -107,10 +111,13 @@ lazy_page! {
     Disconnect => store_actions::DisconnectPage,
     Remove => store_actions::RemovePage,
     Audit => audit::AuditPage,
+    Tokens => tokens::TokensPage,
     Orders => store::OrdersTab,
     Products => store::ProductsTab,
     Customers => store::CustomersTab,
     Locations => store::LocationsTab,
+    Shipments => store::ShipmentsTab,
+    Ship => store::ShipPage,
     SyncTab => store::SyncTab,
     Permissions => store::PermissionsTab,
 }
@@ -134,7 +141,7 @@ fn Header() -> impl IntoView {
                             view! {
                                 <nav aria-label="Main">
                                     <a href="/">"Stores"</a>
-                                    {me.is_admin().then(|| view! { <a href="/users">"Users"</a> <a href="/audit">"Audit"</a> })}
+                                    {me.is_admin().then(|| view! { <a href="/users">"Users"</a> <a href="/tokens">"API tokens"</a> <a href="/audit">"Audit"</a> })}
                                 </nav>
                                 <span class="who">{me.email.clone()} " · " {me.role.label()}</span>
                                 <ActionForm action=logout attr:class="inline">

@@ -75,7 +75,7 @@ fn StoreList(page: Page, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> imp
         }
         .into_any()
     } else {
-        view! { <p class="note">"Only administrators can add or disconnect stores."</p> }.into_any()
+        view! { <p class="note">"Only administrators can add, disconnect or remove stores; everyone records shipments."</p> }.into_any()
     };
     let body = if page.stores.is_empty() {
         let hint = if admin {
@@ -108,7 +108,9 @@ fn StoreList(page: Page, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> imp
                         .into_iter()
                         .map(|store| {
                             let days = page.orders_per_day.iter().find(|(id, _)| *id == store.id).map(|(_, d)| d.clone());
-                            view! { <StoreRow store now admin live days /> }
+                            let failed =
+                                page.failed_shipments.iter().find(|(id, _)| *id == store.id).map_or(0, |(_, n)| *n);
+                            view! { <StoreRow store now admin live days failed /> }
                         })
                         .collect_view()}
                 </tbody>
@@ -130,6 +132,8 @@ fn StoreRow(
     admin: bool,
     live: RwSignal<HashMap<StoreId, StoreProgress>>,
     days: Option<Daily>,
+    /// Write-backs to Shopify that failed.
+    failed: i64,
 ) -> impl IntoView {
     let synced = match store.last_synced_at {
         Some(at) => {
@@ -191,6 +195,15 @@ fn StoreRow(
             <a href=format!("/stores/{}", store.id)>{store.name}</a>
             <div class="note">{store.shop_domain}</div>
             {warnings}
+            {(failed > 0)
+                .then(|| {
+                    let text = if failed == 1 {
+                        "1 failed write-back".to_owned()
+                    } else {
+                        format!("{} failed write-backs", thousands(failed))
+                    };
+                    view! { <a class="failed" href=format!("/stores/{id}/shipments")>{text}</a> }
+                })}
         </td>
         <td data-label="State">
             {store.state.label()} {store.state_detail.map(|d| view! { <div class="note">{d}</div> })} {progress}

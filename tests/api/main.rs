@@ -13,6 +13,7 @@ mod operations;
 mod pages;
 mod roles;
 mod secrets;
+mod shipments;
 mod stores;
 mod sync;
 mod upgrade;

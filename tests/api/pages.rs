@@ -23,11 +23,15 @@ async fn administrators_see_add_store_and_standard_users_see_the_explanation() {
     let admin_html = app.get(&app.signed_in(ADMIN_EMAIL).await, "/").await.text().await.unwrap();
     assert!(admin_html.contains("ADD STORE"));
     assert!(admin_html.contains("Choose ADD STORE to connect your first Shopify store."));
-    assert!(!admin_html.contains("Only administrators can add or disconnect stores."));
+    assert!(
+        !admin_html.contains("Only administrators can add, disconnect or remove stores; everyone records shipments.")
+    );
 
     let standard_html = app.get(&app.signed_in(STANDARD_EMAIL).await, "/").await.text().await.unwrap();
     assert!(!standard_html.contains("ADD STORE"));
-    assert!(standard_html.contains("Only administrators can add or disconnect stores."));
+    assert!(
+        standard_html.contains("Only administrators can add, disconnect or remove stores; everyone records shipments.")
+    );
     assert!(standard_html.contains("Ask an administrator to add one."));
 }
 
@@ -93,7 +97,10 @@ async fn pages_finish_rendering_while_other_servers_start() {
             })
             .await
             .unwrap_or_else(|_| panic!("page {pages} never finished rendering"));
-            assert!(page.contains("Only administrators can add or disconnect stores."), "page {pages}: {page}");
+            assert!(
+                page.contains("Only administrators can add, disconnect or remove stores; everyone records shipments."),
+                "page {pages}: {page}"
+            );
             pages += 1;
         }
         pages

@@ -161,7 +161,13 @@ pub fn PermissionsTab() -> impl IntoView {
                                         view! {
                                             <tr>
                                                 <td>{row.admin_name}</td>
-                                                <td>{if row.required { "Needs it" } else { "Can use it" }}</td>
+                                                <td>
+                                                    {match (row.required, row.shipping) {
+                                                        (true, _) => "Needs it",
+                                                        (false, true) => "Needs it for shipping",
+                                                        (false, false) => "Can use it",
+                                                    }}
+                                                </td>
                                                 <td>{if row.granted { "Yes" } else { "No" }}</td>
                                             </tr>
                                         }

@@ -5,6 +5,8 @@
 
 mod lists;
 mod orders;
+mod ship;
+mod shipments;
 mod sync;
 
 use leptos::prelude::*;
@@ -17,6 +19,8 @@ use leptos_router::{
 pub use self::{
     lists::{CustomersTab, LocationsTab, PermissionsTab, ProductsTab},
     orders::OrdersTab,
+    ship::ShipPage,
+    shipments::ShipmentsTab,
     sync::SyncTab,
 };
 use super::{error_view, live, progress_summary, stores::SyncNowButton};
@@ -98,6 +102,7 @@ fn Header(header: StoreHeading) -> impl IntoView {
         ("/products", "Products"),
         ("/customers", "Customers"),
         ("/locations", "Locations"),
+        ("/shipments", "Shipments"),
         ("/sync", "Sync and webhooks"),
         ("/permissions", "Permissions"),
     ];

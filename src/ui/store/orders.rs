@@ -4,10 +4,14 @@
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::{store_context, StoreContext};
+use super::{shipments::ShipmentTable, store_context, StoreContext};
 use crate::{
-    api::stores::{store_orders, OrdersTab as Tab, CHART_DAYS},
+    api::{
+        shipments::RetryShipment,
+        stores::{store_orders, OrdersTab as Tab, CHART_DAYS},
+    },
     records::{Awaiting, AwaitingRow},
+    shipments::{Shipment, ShipmentState},
     ui::{chart::DailyChart, error_view, format::thousands},
 };
 
@@ -37,6 +41,7 @@ fn Orders(tab: Tab) -> impl IntoView {
     let query = use_query_map();
     let value = move |name: &str| query.read().get(name).unwrap_or_default();
     let Awaiting { rows, total, orders, next, locations } = tab.awaiting;
+    let (shipments, latest) = (tab.shipments, tab.latest);
     let filtered = ["q", "location", "from", "to"].iter().any(|n| !value(n).is_empty());
     let chosen = value("location");
     let options = locations
@@ -120,13 +125,23 @@ fn Orders(tab: Tab) -> impl IntoView {
             <h2 id="orders-heading">"Orders awaiting shipping"</h2>
             {form}
             <p role="status">{found}</p>
-            {view! { <AwaitingTables rows /> }.into_any()}
+            {view! { <AwaitingTables rows shipments /> }.into_any()}
             <nav class="pager" aria-label="Orders pages">
                 {on_later_page.then(|| view! { <a href=page_link(None)>"First page"</a> })}
                 " "
                 {next.map(|after| view! { <a href=page_link(Some(&after))>"Next page"</a> })}
             </nav>
         </section>
+        {(!latest.is_empty())
+            .then(|| {
+                view! {
+                    <section aria-labelledby="latest-shipments-heading">
+                        <h2 id="latest-shipments-heading">"Latest shipments"</h2>
+                        <ShipmentTable rows=latest label="Latest shipments" actions=None />
+                    </section>
+                }
+                    .into_any()
+            })}
         <section aria-labelledby="orders-per-day-heading">
             <h2 id="orders-per-day-heading">"Orders per day"</h2>
             {chart}
@@ -136,7 +151,7 @@ fn Orders(tab: Tab) -> impl IntoView {
 
 /// One table per location, in the order the rows come (sorted by location).
 #[component]
-fn AwaitingTables(rows: Vec<AwaitingRow>) -> impl IntoView {
+fn AwaitingTables(rows: Vec<AwaitingRow>, shipments: Vec<Shipment>) -> impl IntoView {
     let mut by_location: Vec<(String, Vec<AwaitingRow>)> = Vec::new();
     for row in rows {
         match by_location.last_mut() {
@@ -160,9 +175,22 @@ fn AwaitingTables(rows: Vec<AwaitingRow>) -> impl IntoView {
                                 <th scope="col">"Ship to"</th>
                                 <th scope="col">"Items to ship"</th>
                                 <th scope="col">"Total weight"</th>
+                                <th scope="col">"Shipping"</th>
                             </tr>
                         </thead>
-                        <tbody>{rows.into_iter().map(|o| view! { <OrderRow o /> }).collect_view()}</tbody>
+                        <tbody>
+                            {rows
+                                .into_iter()
+                                .map(|o| {
+                                    let on_way: Vec<Shipment> = shipments
+                                        .iter()
+                                        .filter(|s| s.lines.iter().any(|l| l.fulfillment_order_id == o.fulfillment_order_id))
+                                        .cloned()
+                                        .collect();
+                                    view! { <OrderRow o on_way /> }
+                                })
+                                .collect_view()}
+                        </tbody>
                     </table>
                 </div>
             }
@@ -171,7 +199,36 @@ fn AwaitingTables(rows: Vec<AwaitingRow>) -> impl IntoView {
 }
 
 #[component]
-fn OrderRow(o: AwaitingRow) -> impl IntoView {
+fn OrderRow(o: AwaitingRow, on_way: Vec<Shipment>) -> impl IntoView {
+    let StoreContext { id, .. } = store_context();
+    let ship_label = format!("Mark {} shipped", o.name);
+    let ship_href = move || format!("/stores/{}/ship/{}", id.get(), o.fulfillment_order_id);
+    let retry = ServerAction::<RetryShipment>::new();
+    let states = on_way
+        .into_iter()
+        .map(|s| {
+            let text = match (s.state, s.reason.as_deref()) {
+                (ShipmentState::Failed, Some(reason)) => {
+                    format!("{} {}: failed — {reason}", s.carrier, s.tracking_number)
+                }
+                (ShipmentState::Pending, Some(reason)) => {
+                    format!("{} {}: pending — {reason}", s.carrier, s.tracking_number)
+                }
+                (state, _) => format!("{} {}: {}", s.carrier, s.tracking_number, state.label().to_lowercase()),
+            };
+            let again = (s.state == ShipmentState::Failed).then(|| {
+                view! {
+                    <ActionForm action=retry attr:class="inline">
+                        <input type="hidden" name="store_id" value=move || id.get().to_string() />
+                        <input type="hidden" name="shipment_id" value=s.id.to_string() />
+                        <button type="submit" aria-label=format!("Retry the shipment {}", s.tracking_number)>"Retry"</button>
+                    </ActionForm>
+                }
+                .into_any()
+            });
+            view! { <li>{text} {again}</li> }.into_any()
+        })
+        .collect_view();
     let items = o
         .items
         .iter()
@@ -190,6 +247,10 @@ fn OrderRow(o: AwaitingRow) -> impl IntoView {
                 <ul class="items">{items}</ul>
             </td>
             <td class="num" data-label="Total weight">{format!("{} g", thousands(o.total_weight))}</td>
+            <td data-label="Shipping">
+                <ul class="items">{states}</ul>
+                <a href=ship_href aria-label=ship_label>"Mark shipped"</a>
+            </td>
         </tr>
     }
 }

@@ -1,0 +1,198 @@
+//! Shipments recorded on the store page (administrators and standard users alike: it is the
+//! desk's daily work), their states, and what to do with a failed one.
+
+// The Mark shipped form's fields are the server function's arguments, one each.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::server;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::{GetUrl, PostUrl};
+
+use crate::{
+    error::AppError,
+    ids::{ShipmentId, StoreId},
+    shipments::Shipment,
+};
+
+/// A line of the Mark shipped form: an order's line item and how many of it leave now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormLine {
+    pub id: i64,
+    pub quantity: i64,
+}
+
+/// A shipment with its order's name, as the store page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentRow {
+    pub shipment: Shipment,
+    pub order_name: String,
+}
+
+/// The store's shipments: the failed ones (to retry or dismiss), and the latest of all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentsTab {
+    pub failed: Vec<ShipmentRow>,
+    pub recent: Vec<ShipmentRow>,
+}
+
+/// How many of the latest shipments the store page shows.
+pub const RECENT: i64 = 50;
+
+/// What the Mark shipped form needs: the fulfillment order as it awaits shipping, and a fresh
+/// idempotency key for this form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipFormData {
+    pub row: crate::records::AwaitingRow,
+    pub key: String,
+}
+
+#[server(prefix = "/api", endpoint = "shipments/form", input = GetUrl)]
+pub async fn ship_form(store_id: StoreId, fulfillment_order_id: i64) -> Result<ShipFormData, AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        let query =
+            crate::records::AwaitingQuery { fulfillment_order: Some(fulfillment_order_id), ..Default::default() };
+        let awaiting = crate::records::repo::awaiting(caller.pool(), store_id, &query).await?;
+        let row = awaiting.rows.into_iter().next().ok_or_else(|| {
+            AppError::NotFound("Nothing remains to ship there: it was shipped, cancelled or moved.".into())
+        })?;
+        Ok(ShipFormData { row, key: format!("{:032x}", rand::random::<u128>()) })
+    })
+    .await
+}
+
+/// "Mark shipped" under one fulfillment order: the carrier (one of the list, or "Other" and its
+/// name), the tracking, and how many of each item leave now (0 keeps an item back). `key` is
+/// rendered into the form, so a form sent twice records one shipment.
+#[server(prefix = "/api", endpoint = "shipments/record", input = PostUrl)]
+pub async fn record_shipment(
+    store_id: StoreId,
+    order_id: i64,
+    fulfillment_order_id: i64,
+    carrier: String,
+    carrier_other: Option<String>,
+    tracking_number: String,
+    tracking_url: Option<String>,
+    notify_customer: Option<String>,
+    lines: Option<Vec<FormLine>>,
+    key: Option<String>,
+) -> Result<Shipment, AppError> {
+    super::respond(async {
+        use crate::shipments::{self, RecordError, Recorder, RequestedLine, ShipmentRequest};
+        let caller = super::require_user().await?;
+        let store = crate::stores::repo::get(caller.pool(), store_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))?;
+        let carrier = match carrier.as_str() {
+            "Other" => carrier_other.unwrap_or_default(),
+            _ => carrier,
+        };
+        let line_items = match lines {
+            None => None,
+            Some(lines) => {
+                let wanted: Vec<RequestedLine> = lines
+                    .into_iter()
+                    .filter(|l| l.quantity != 0)
+                    .map(|l| RequestedLine { id: l.id, quantity: l.quantity })
+                    .collect();
+                if wanted.is_empty() {
+                    return Err(AppError::invalid("line_items", "Ship at least one item."));
+                }
+                Some(wanted)
+            }
+        };
+        let request = ShipmentRequest {
+            order_id,
+            fulfillment_order_id: Some(fulfillment_order_id),
+            carrier,
+            tracking_number,
+            tracking_url,
+            line_items,
+            notify_customer: notify_customer.is_some(),
+        };
+        let by = Recorder {
+            user_id: Some(caller.user.id),
+            name: &caller.user.email,
+            scope: format!("user:{}", caller.user.id),
+        };
+        let key = key.filter(|k| !k.is_empty() && k.len() <= 255);
+        match shipments::record(caller.pool(), &store, &request, &by, key.as_deref()).await {
+            Ok(recorded) => {
+                if recorded.created {
+                    caller.state.shipments.wake();
+                    caller.state.hub.store_changed(store_id);
+                }
+                // Back to the orders, where the shipment's state shows.
+                leptos_axum::redirect(&format!("/stores/{store_id}"));
+                Ok(recorded.shipment)
+            }
+            Err(RecordError::Invalid(errors)) => {
+                let first = errors.into_iter().next().ok_or(AppError::Internal)?;
+                // The form's fields: the lines' quantities are one field; the rest is the form's.
+                let field = match first.field.as_str() {
+                    "carrier" | "tracking_number" | "tracking_url" => first.field,
+                    f if f.starts_with("line_items") => "line_items".to_owned(),
+                    _ => "form".to_owned(),
+                };
+                Err(AppError::Invalid { field, message: first.message })
+            }
+            Err(RecordError::KeyReused) => {
+                Err(AppError::Conflict("This form was sent before with other values. Reload the page.".into()))
+            }
+            Err(RecordError::App(err)) => Err(err),
+        }
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "shipments/list", input = GetUrl)]
+pub async fn store_shipments(store_id: StoreId) -> Result<ShipmentsTab, AppError> {
+    super::respond(async {
+        use crate::shipments::{repo, ShipmentState};
+        let caller = super::require_user().await?;
+        let pool = caller.pool();
+        let failed = repo::of_store(pool, store_id, &[ShipmentState::Failed], 1000).await?;
+        let recent = repo::of_store(pool, store_id, &[], RECENT).await?;
+        let ids: Vec<i64> = failed.iter().chain(&recent).map(|s| s.order_id).collect();
+        let names = crate::records::repo::order_names(pool, store_id, &ids).await?;
+        let row = |shipment: Shipment| {
+            let order_name =
+                names.get(&shipment.order_id).cloned().unwrap_or_else(|| format!("Order {}", shipment.order_id));
+            ShipmentRow { shipment, order_name }
+        };
+        Ok(ShipmentsTab {
+            failed: failed.into_iter().map(row).collect(),
+            recent: recent.into_iter().map(row).collect(),
+        })
+    })
+    .await
+}
+
+/// Sends a failed shipment again (after its cause was cured in Shopify).
+#[server(prefix = "/api", endpoint = "shipments/retry", input = PostUrl)]
+pub async fn retry_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        if !crate::shipments::repo::retry(caller.pool(), store_id, shipment_id).await? {
+            return Err(AppError::Conflict("That shipment is not failed (any more). Reload the page.".into()));
+        }
+        caller.state.shipments.wake();
+        caller.state.hub.store_changed(store_id);
+        Ok(())
+    })
+    .await
+}
+
+/// Leaves a failed shipment as it is: it is no longer counted as failed.
+#[server(prefix = "/api", endpoint = "shipments/dismiss", input = PostUrl)]
+pub async fn dismiss_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        if !crate::shipments::repo::dismiss(caller.pool(), store_id, shipment_id).await? {
+            return Err(AppError::Conflict("That shipment is not failed (any more). Reload the page.".into()));
+        }
+        caller.state.hub.store_changed(store_id);
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,110 @@
+//! API tokens: how the desk's label software calls storelink's HTTP API. A token is shown once,
+//! when created; the database keeps only its SHA-256 (as for sessions), its first characters to
+//! tell tokens apart, when it was last used, and when it was revoked. (Server only) creating,
+//! checking and revoking them, and the `api_tokens` table.
+
+#[cfg(feature = "ssr")]
+pub mod repo;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::ApiTokenId;
+
+/// The longest name a token may have.
+pub const MAX_NAME: usize = 100;
+
+/// A token as administrators see it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ApiTokenDto {
+    pub id: ApiTokenId,
+    pub name: String,
+    /// The token's first characters.
+    pub prefix: String,
+    pub created_by: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// A new token's name, checked: the field's message when it will not do.
+pub fn check_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("Name the token after what will use it, such as “Label printer”.".into());
+    }
+    if name.chars().count() > MAX_NAME {
+        return Err(format!("A token's name has at most {MAX_NAME} characters."));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("A token's name is one line of text.".into());
+    }
+    Ok(name.to_owned())
+}
+
+#[cfg(feature = "ssr")]
+pub use server::*;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use rand::RngCore;
+
+    use super::{check_name, repo, ApiTokenDto};
+    use crate::{
+        audit,
+        auth::session::token_hash,
+        db::{self, Pool},
+        error::AppError,
+        ids::{ApiTokenId, UserId},
+    };
+
+    /// Every token starts so, which tells it apart from other secrets (and lets scanners find
+    /// a leaked one).
+    const PREFIX: &str = "slk_";
+    /// Characters of a token kept to tell it apart: the prefix and 8 more.
+    const SHOWN: usize = PREFIX.len() + 8;
+
+    /// Creates a token named `name` for `by` (an administrator's email, or the command line):
+    /// the token, shown this once, and how it is listed.
+    pub async fn create(
+        pool: &Pool,
+        name: &str,
+        by: (Option<UserId>, &str),
+    ) -> Result<(ApiTokenDto, String), AppError> {
+        let name = check_name(name).map_err(|message| AppError::invalid("name", message))?;
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let token = format!("{PREFIX}{}", hex::encode(bytes));
+        let mut tx = pool.begin().await?;
+        let id = repo::insert(&mut tx, &name, &token_hash(&token), &token[..SHOWN], by.1, db::now()).await?;
+        audit::repo::record_by(&mut tx, by.0, by.1, "create API token", None, &name).await?;
+        tx.commit().await?;
+        let dto = repo::get(pool, id).await?.ok_or(AppError::Internal)?;
+        Ok((dto, token))
+    }
+
+    /// The live token `presented` is, its last use now; `None` for anything else (unknown,
+    /// revoked, malformed).
+    pub async fn verify(pool: &Pool, presented: &str) -> Result<Option<ApiTokenDto>, AppError> {
+        if !presented.starts_with(PREFIX) || presented.len() != PREFIX.len() + 64 {
+            return Ok(None);
+        }
+        repo::use_live(pool, &token_hash(presented), db::now()).await
+    }
+
+    /// Revokes the token: it stops working at once. The token as it is now, if it exists.
+    pub async fn revoke(pool: &Pool, id: ApiTokenId, by: (Option<UserId>, &str)) -> Result<ApiTokenDto, AppError> {
+        let mut tx = pool.begin().await?;
+        let name = repo::revoke(&mut tx, id, db::now())
+            .await?
+            .ok_or_else(|| AppError::NotFound("That API token does not exist.".into()))?;
+        audit::repo::record_by(&mut tx, by.0, by.1, "revoke API token", None, &name).await?;
+        tx.commit().await?;
+        repo::get(pool, id).await?.ok_or(AppError::Internal)
+    }
+
+    pub async fn list(pool: &Pool) -> Result<Vec<ApiTokenDto>, AppError> {
+        repo::list(pool).await
+    }
+}

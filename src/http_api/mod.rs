@@ -1,0 +1,490 @@
+//! The HTTP API for the desk's label software, under `/api/v1`: the orders awaiting shipment,
+//! and shipments posted, read and corrected. Every call carries an API token
+//! (`Authorization: Bearer …`); every use is recorded in the audit log. Answers are JSON; a
+//! refused request says why, field by field, and changes nothing. `openapi.json` describes it.
+
+mod openapi;
+
+use axum::{
+    extract::{rejection::JsonRejection, FromRequestParts, Path, Query, State},
+    http::{header, request::Parts, HeaderMap, HeaderValue, Method, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{
+    api_tokens::{self, ApiTokenDto},
+    audit,
+    error::AppError,
+    ids::{ShipmentId, StoreId},
+    records::repo as records,
+    shipments::{self, FieldError, RecordError, Recorder, Shipment, ShipmentRequest},
+    state::AppState,
+    stores::{self, StoreDto},
+};
+
+/// The largest body a call may send: a shipment naming every line of a large order.
+const MAX_BODY: usize = 64 * 1024;
+/// Orders a page, unless `limit` says otherwise, and the most it may say.
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 250;
+/// The longest `Idempotency-Key` taken.
+const MAX_KEY: usize = 255;
+
+/// The API's routes, to be merged into the server's router.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/api/v1/orders", get(orders))
+        .route("/api/v1/shipments", axum::routing::post(create_shipment))
+        .route("/api/v1/shipments/{id}", get(shipment).patch(change_shipment))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// A refused or failed call, as JSON: `{"error": "…", "errors": [{"field", "message"}]}`.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized,
+    NotFound(String),
+    Invalid(Vec<FieldError>),
+    Conflict(String),
+    Internal,
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> ApiError {
+        match err {
+            AppError::Invalid { field, message } => ApiError::Invalid(vec![FieldError { field, message }]),
+            AppError::NotFound(message) => ApiError::NotFound(message),
+            AppError::Conflict(message) => ApiError::Conflict(message),
+            _ => ApiError::Internal,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message, errors) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "Send a live API token: Authorization: Bearer TOKEN (administrators create tokens on the API tokens page).".to_owned(),
+                Vec::new(),
+            ),
+            ApiError::NotFound(message) => (StatusCode::NOT_FOUND, message, Vec::new()),
+            ApiError::Invalid(errors) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "The request is not valid; nothing was changed.".to_owned(), errors)
+            }
+            ApiError::Conflict(message) => (StatusCode::CONFLICT, message, Vec::new()),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string(), Vec::new()),
+        };
+        let mut response = (status, Json(json!({"error": message, "errors": errors}))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Invalid(vec![FieldError::new(field, message)])
+}
+
+/// The token a call is made with: live, its use recorded.
+pub struct Caller {
+    pub token: ApiTokenDto,
+}
+
+impl Caller {
+    /// How the audit log and a shipment name this caller.
+    fn name(&self) -> String {
+        format!("API token “{}”", self.token.name)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthorized)?;
+        let token = api_tokens::verify(&state.pool, presented).await?.ok_or(ApiError::Unauthorized)?;
+        let caller = Caller { token };
+        let detail = format!("{} {}", parts.method, parts.uri.path());
+        let mut conn = state.pool.acquire().await.map_err(AppError::from)?;
+        audit::repo::record_by(&mut conn, None, &caller.name(), "API request", None, &detail).await?;
+        Ok(caller)
+    }
+}
+
+async fn openapi_json() -> Json<Value> {
+    Json(openapi::description())
+}
+
+/// ISO 8601 (RFC 3339) in UTC, as the API writes times.
+fn iso(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+async fn store_named(state: &AppState, domain: &str) -> Result<StoreDto, ApiError> {
+    let normalized = crate::shopify::normalize_store_url(domain).map(|url| url.domain.as_str().to_owned());
+    let found = match normalized {
+        Ok(domain) => stores::repo::find_by_domain(&state.pool, &domain).await?,
+        Err(_) => None,
+    };
+    found.ok_or_else(|| invalid("store", format!("No store {domain} is connected to storelink.")))
+}
+
+#[derive(Deserialize)]
+struct OrdersQuery {
+    awaiting_shipment: Option<String>,
+    store: Option<String>,
+    updated_since: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `GET /api/v1/orders`: a page of orders with their fulfillment orders, ship-to address, items
+/// and weights, by store then order id.
+async fn orders(
+    State(state): State<AppState>,
+    _caller: Caller,
+    query: Result<Query<OrdersQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| invalid("query", e.body_text()))?;
+    let mut errors = Vec::new();
+    let awaiting = match query.awaiting_shipment.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            errors.push(FieldError::new("awaiting_shipment", "Write true or false."));
+            false
+        }
+    };
+    let limit = match query.limit.as_deref().map(str::parse::<i64>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            errors.push(FieldError::new("limit", format!("Ask for 1 to {MAX_LIMIT} orders a page.")));
+            DEFAULT_LIMIT
+        }
+    };
+    let updated_since = match query.updated_since.as_deref() {
+        None => None,
+        Some(text) => match time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
+            Ok(t) => Some(t.unix_timestamp()),
+            Err(_) => {
+                errors.push(FieldError::new("updated_since", "Write a time such as 2026-12-01T00:00:00Z."));
+                None
+            }
+        },
+    };
+    let cursor = match query.cursor.as_deref() {
+        None => None,
+        Some(text) => match decode_cursor(text) {
+            Some(cursor) => Some(cursor),
+            None => {
+                errors.push(FieldError::new("cursor", "Pass the next_cursor of the page before, unchanged."));
+                None
+            }
+        },
+    };
+    let only = match query.store.as_deref() {
+        Some(domain) => match store_named(&state, domain).await {
+            Ok(store) => Some(store),
+            Err(ApiError::Invalid(found)) => {
+                errors.extend(found);
+                None
+            }
+            Err(err) => return Err(err),
+        },
+        None => None,
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let mut all: Vec<StoreDto> = match only {
+        Some(store) => vec![store],
+        None => stores::repo::list(&state.pool).await?,
+    };
+    all.sort_by_key(|s| s.id);
+    let (start, start_after) = cursor.unwrap_or((StoreId(i64::MIN), 0));
+    let mut listed = Vec::new();
+    let mut next = None;
+    for store in all.iter().filter(|s| s.id >= start) {
+        // The cursor's store resumes after its order; the stores after it start at the first.
+        let after = if store.id == start { start_after } else { 0 };
+        let wanted = limit - listed.len() as i64;
+        let page = records::orders_after(&state.pool, store.id, awaiting, updated_since, after, wanted + 1).await?;
+        let more = page.len() as i64 > wanted;
+        let page: Vec<_> = page.into_iter().take(wanted as usize).collect();
+        let last = page.last().map(|o| o.id);
+        listed.extend(order_json(&state, store, page, awaiting).await?);
+        if more {
+            next = last.map(|id| encode_cursor(store.id, id));
+            break;
+        }
+        if listed.len() as i64 >= limit {
+            // The page is full exactly: the next page starts after this store's last order.
+            next = last.map(|id| encode_cursor(store.id, id));
+            break;
+        }
+    }
+    Ok(Json(json!({"orders": listed, "next_cursor": next})))
+}
+
+fn encode_cursor(store: StoreId, order: i64) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{store}:{order}"))
+}
+
+fn decode_cursor(text: &str) -> Option<(StoreId, i64)> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (store, order) = text.split_once(':')?;
+    Some((StoreId(store.parse().ok()?), order.parse().ok()?))
+}
+
+async fn order_json(
+    state: &AppState,
+    store: &StoreDto,
+    orders: Vec<records::OrderRecord>,
+    awaiting: bool,
+) -> Result<Vec<Value>, ApiError> {
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let (fulfillment_orders, lines) = records::fulfillment_orders_of(&state.pool, store.id, &ids, awaiting).await?;
+    Ok(orders
+        .into_iter()
+        .map(|order| {
+            let raw: Value = serde_json::from_str(&order.raw.0).unwrap_or(Value::Null);
+            let mut weight = 0;
+            let fos: Vec<Value> = fulfillment_orders
+                .iter()
+                .filter(|fo| fo.order_id == order.id)
+                .map(|fo| {
+                    let items: Vec<Value> = lines
+                        .iter()
+                        .filter(|l| l.fulfillment_order_id == fo.id)
+                        .map(|l| {
+                            weight += l.remaining_quantity * l.unit_weight_grams.unwrap_or(0);
+                            json!({
+                                "id": l.id, "line_item_id": l.line_item_id, "title": l.title, "sku": l.sku,
+                                "quantity": l.total_quantity, "remaining_quantity": l.remaining_quantity,
+                                "weight_grams": l.unit_weight_grams,
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "id": fo.id, "status": fo.status,
+                        "location": {"id": fo.location_id, "name": fo.location_name},
+                        "line_items": items,
+                    })
+                })
+                .collect();
+            json!({
+                "id": order.id,
+                "name": order.name,
+                "store": store.shop_domain,
+                "created_at": order.created_at_text,
+                "updated_at": iso(order.updated_at),
+                "customer": order.customer_name.as_ref().map(|name| json!({"name": name, "email": order.customer_email})),
+                "ship_to": raw.get("shippingAddress").cloned().unwrap_or(Value::Null),
+                "total_weight_grams": weight,
+                "fulfillment_orders": fos,
+            })
+        })
+        .collect())
+}
+
+/// A shipment as the API shows it.
+fn shipment_json(shipment: &Shipment, store: &str) -> Value {
+    json!({
+        "id": shipment.id.to_string(),
+        "store": store,
+        "order_id": shipment.order_id,
+        "state": shipment.state,
+        "reason": shipment.reason,
+        "carrier": shipment.carrier,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": shipment.tracking_url,
+        "notify_customer": shipment.notify_customer,
+        "line_items": shipment.lines.iter().map(|l| json!({
+            "id": l.line_item_id, "quantity": l.quantity,
+            "fulfillment_order_id": l.fulfillment_order_id, "fulfillment_order_line_item_id": l.fulfillment_order_line_id,
+        })).collect::<Vec<_>>(),
+        "fulfillment_id": shipment.fulfillment_id,
+        "tracking_update_pending": shipment.tracking_changed,
+        "recorded_by": shipment.recorded_by,
+        "created_at": iso(shipment.created_at),
+        "updated_at": iso(shipment.updated_at),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostedShipment {
+    store: String,
+    order_id: i64,
+    carrier: String,
+    tracking_number: String,
+    #[serde(default)]
+    tracking_url: Option<String>,
+    #[serde(default)]
+    line_items: Option<Vec<shipments::RequestedLine>>,
+    #[serde(default)]
+    notify_customer: bool,
+}
+
+/// A body that is not the JSON asked for: 422, with serde's words for what is wrong.
+fn unreadable(rejection: JsonRejection) -> ApiError {
+    invalid("body", rejection.body_text())
+}
+
+/// `POST /api/v1/shipments`: 202 with the shipment, pending; the same `Idempotency-Key` again
+/// gives the same shipment; another body under it is a 409.
+async fn create_shipment(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<Json<PostedShipment>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(posted) = body.map_err(unreadable)?;
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(value) => match value.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= MAX_KEY) {
+            Some(key) => Some(key.to_owned()),
+            None => {
+                return Err(invalid(
+                    "Idempotency-Key",
+                    format!("An idempotency key is 1 to {MAX_KEY} visible characters."),
+                ))
+            }
+        },
+    };
+    let store = store_named(&state, &posted.store).await?;
+    let request = ShipmentRequest {
+        order_id: posted.order_id,
+        fulfillment_order_id: None,
+        carrier: posted.carrier,
+        tracking_number: posted.tracking_number,
+        tracking_url: posted.tracking_url,
+        line_items: posted.line_items,
+        notify_customer: posted.notify_customer,
+    };
+    let name = caller.name();
+    let by = Recorder { user_id: None, name: &name, scope: format!("token:{}", caller.token.id) };
+    let recorded = match shipments::record(&state.pool, &store, &request, &by, key.as_deref()).await {
+        Ok(recorded) => recorded,
+        Err(RecordError::Invalid(errors)) => return Err(ApiError::Invalid(errors)),
+        Err(RecordError::KeyReused) => {
+            return Err(ApiError::Conflict(
+                "This Idempotency-Key was used for a different shipment; use a new key for a new shipment.".into(),
+            ))
+        }
+        Err(RecordError::App(err)) => return Err(err.into()),
+    };
+    if recorded.created {
+        state.shipments.wake();
+        state.hub.store_changed(store.id);
+    }
+    let mut response =
+        (StatusCode::ACCEPTED, Json(shipment_json(&recorded.shipment, &store.shop_domain))).into_response();
+    if !recorded.created {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+async fn find_shipment(state: &AppState, id: &str) -> Result<(Shipment, StoreDto), ApiError> {
+    let missing = || ApiError::NotFound(format!("There is no shipment {id}."));
+    let id: ShipmentId = id.parse().map_err(|_| missing())?;
+    let shipment = shipments::repo::get(&state.pool, id).await?.ok_or_else(missing)?;
+    let store = stores::repo::get(&state.pool, shipment.store_id).await?.ok_or_else(missing)?;
+    Ok((shipment, store))
+}
+
+/// `GET /api/v1/shipments/{id}`.
+async fn shipment(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (shipment, store) = find_shipment(&state, &id).await?;
+    Ok(Json(shipment_json(&shipment, &store.shop_domain)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrackingChange {
+    #[serde(default)]
+    tracking_number: Option<String>,
+    /// `null` or `""` removes the link.
+    #[serde(default)]
+    tracking_url: Option<Option<String>>,
+}
+
+/// `PATCH /api/v1/shipments/{id}`: a new tracking number or URL, sent to Shopify as a change of
+/// the fulfillment's tracking once the shipment is there.
+async fn change_shipment(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(id): Path<String>,
+    body: Result<Json<TrackingChange>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(change) = body.map_err(unreadable)?;
+    let (shipment, store) = find_shipment(&state, &id).await?;
+    if change.tracking_number.is_none() && change.tracking_url.is_none() {
+        return Err(invalid("body", "Send a new tracking_number, tracking_url, or both."));
+    }
+    // Checked as a new shipment's would be.
+    let request = ShipmentRequest {
+        order_id: shipment.order_id,
+        fulfillment_order_id: None,
+        carrier: shipment.carrier.clone(),
+        tracking_number: change.tracking_number.clone().unwrap_or_else(|| shipment.tracking_number.clone()),
+        tracking_url: match &change.tracking_url {
+            Some(url) => url.clone(),
+            None => shipment.tracking_url.clone(),
+        },
+        line_items: None,
+        notify_customer: shipment.notify_customer,
+    };
+    let errors = shipments::check_fields(&request);
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    if shipment.state == shipments::ShipmentState::Dismissed {
+        return Err(ApiError::Conflict("This shipment was dismissed; record a new one.".into()));
+    }
+    let request = shipments::tidy(&request);
+    shipments::repo::change_tracking(
+        &state.pool,
+        shipment.id,
+        &request.tracking_number,
+        request.tracking_url.as_deref(),
+    )
+    .await?;
+    state.shipments.wake();
+    state.hub.store_changed(store.id);
+    let (shipment, store) = find_shipment(&state, &id).await?;
+    Ok((StatusCode::ACCEPTED, Json(shipment_json(&shipment, &store.shop_domain))).into_response())
+}
+
+/// Every route and method the API answers, as the OpenAPI description must list them.
+pub const ROUTES: &[(Method, &str)] = &[
+    (Method::GET, "/api/v1/openapi.json"),
+    (Method::GET, "/api/v1/orders"),
+    (Method::POST, "/api/v1/shipments"),
+    (Method::GET, "/api/v1/shipments/{id}"),
+    (Method::PATCH, "/api/v1/shipments/{id}"),
+];

@@ -1,0 +1,125 @@
+//! Mark shipped: the carrier, the tracking, and how many of each item leave in this parcel, for
+//! one fulfillment order. It works before the page hydrates (a plain form post); each field's
+//! error shows beside it; on success the orders tab shows the shipment on its way.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::{store_context, StoreContext};
+use crate::{
+    api::shipments::{ship_form, RecordShipment, ShipFormData},
+    error::AppError,
+    shipments::{CARRIERS, MAX_CARRIER, MAX_TRACKING_NUMBER, MAX_TRACKING_URL},
+    ui::{error_view, format::thousands, query_error},
+};
+
+#[component]
+pub fn ShipPage() -> impl IntoView {
+    let StoreContext { id, .. } = store_context();
+    let params = use_params_map();
+    let fulfillment_order = move || params.read().get("fo").and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
+    let form = Resource::new(move || (id.get(), fulfillment_order()), |(id, fo)| ship_form(id, fo));
+    view! {
+        <Transition fallback=|| view! { <p>"Loading the order…"</p> }>
+            {move || Suspend::new(async move {
+                match form.await {
+                    Ok(form) => view! { <Form form /> }.into_any(),
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Form(form: ShipFormData) -> impl IntoView {
+    let StoreContext { id, .. } = store_context();
+    let record = ServerAction::<RecordShipment>::new();
+    let from_query = query_error();
+    let error = move || record.value().get().and_then(Result::err).or_else(from_query);
+    let field = move |name: &'static str| {
+        move || {
+            error()
+                .and_then(|err| err.field_message(name))
+                .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
+        }
+    };
+    let other = move || {
+        error()
+            .filter(|err| !matches!(err, AppError::Invalid { field, .. } if field != "form"))
+            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
+    };
+    let row = form.row;
+    let title = format!("Mark {} shipped", row.name);
+    let destination = row.ship_to.clone().unwrap_or_else(|| "no shipping address".into());
+    let items = row
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let label = format!("{} ({} to ship)", item.title, thousands(item.quantity));
+            view! {
+                <div class="quantity">
+                    <input type="hidden" name=format!("lines[{i}][id]") value=item.line_item_id.unwrap_or_default().to_string() />
+                    <label for=format!("quantity-{i}")>{label}</label>
+                    <input
+                        id=format!("quantity-{i}")
+                        name=format!("lines[{i}][quantity]")
+                        type="number"
+                        min="0"
+                        max=item.quantity.to_string()
+                        value=item.quantity.to_string()
+                        required
+                    />
+                </div>
+            }
+        })
+        .collect_view();
+    let carriers = CARRIERS.iter().map(|c| view! { <option value=*c>{*c}</option> }).collect_view();
+    view! {
+        <section aria-labelledby="ship-heading" class="card">
+            <h2 id="ship-heading">{title}</h2>
+            <p>{format!("From {} to {}.", row.location, destination)}</p>
+            <ActionForm action=record>
+                <input type="hidden" name="store_id" value=move || id.get().to_string() />
+                <input type="hidden" name="order_id" value=row.order_id.to_string() />
+                <input type="hidden" name="fulfillment_order_id" value=row.fulfillment_order_id.to_string() />
+                <input type="hidden" name="key" value=form.key />
+                <label for="carrier">"Carrier"</label>
+                <select id="carrier" name="carrier">
+                    {carriers}
+                    <option value="Other">"Other"</option>
+                </select>
+                {field("carrier")}
+                <label for="carrier-other">"Carrier's name, for Other"</label>
+                <input id="carrier-other" name="carrier_other" maxlength=MAX_CARRIER.to_string() autocomplete="off" />
+                <label for="tracking-number">"Tracking number"</label>
+                <input
+                    id="tracking-number"
+                    name="tracking_number"
+                    required
+                    maxlength=MAX_TRACKING_NUMBER.to_string()
+                    autocomplete="off"
+                />
+                {field("tracking_number")}
+                <label for="tracking-url">"Tracking URL (optional)"</label>
+                <input id="tracking-url" name="tracking_url" type="url" maxlength=MAX_TRACKING_URL.to_string() />
+                {field("tracking_url")}
+                <fieldset>
+                    <legend>"Items in this parcel"</legend>
+                    {items}
+                </fieldset>
+                {field("line_items")}
+                <label class="check">
+                    <input type="checkbox" name="notify_customer" value="on" />
+                    " Email the customer the tracking"
+                </label>
+                {other}
+                <div class="actions">
+                    <button type="submit" class="primary">"Mark shipped"</button>
+                    <a href=move || format!("/stores/{}", id.get())>"Cancel"</a>
+                </div>
+            </ActionForm>
+        </section>
+    }
+}

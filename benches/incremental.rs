@@ -31,15 +31,7 @@ async fn main() {
 
     // No webhooks: Shopify's deliveries would refresh the orders before the sync looks.
     let http = reqwest::Client::new();
-    let shopify = |method: reqwest::Method, path: &str| {
-        http.request(method, format!("{}/admin/api/2026-07{path}", emulator.url()))
-            .header("host", "bench.myshopify.com")
-            .header("x-shopify-access-token", common::TOKEN)
-    };
-    let listed: Value = shopify(reqwest::Method::GET, "/webhooks.json").send().await.unwrap().json().await.unwrap();
-    for webhook in listed["webhooks"].as_array().unwrap() {
-        shopify(reqwest::Method::DELETE, &format!("/webhooks/{}.json", webhook["id"])).send().await.unwrap();
-    }
+    common::remove_webhooks(emulator, "bench").await;
     let ids: Vec<i64> =
         storelink::db_run!(&state.pool, c => sqlx::query_scalar("SELECT id FROM synced_orders ORDER BY id LIMIT $1")
         .bind(changed as i64)

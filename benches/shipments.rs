@@ -28,7 +28,7 @@ async fn main() {
     let count: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(2000);
     let bench = common::start(
         "bench",
-        json!({"plan": "standard", "locations": 2, "products": 200, "customers": 1000, "orders": 6000, "seed": 21,
+        json!({"plan": "standard", "locations": 2, "products": 200, "customers": 2000, "orders": 14000, "seed": 21,
                "latency_ms": 50,
                "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
                           "read_inventory", "read_merchant_managed_fulfillment_orders",
@@ -39,26 +39,28 @@ async fn main() {
     bench.engine.run_job(bench.first_job().await).await.unwrap();
     let http = reqwest::Client::new();
     // No webhooks: refreshing what they announce would spend points of its own.
-    let shopify = |method: reqwest::Method, path: &str| {
-        http.request(method, format!("{}/admin/api/2026-07{path}", emulator.url()))
-            .header("host", "bench.myshopify.com")
-            .header("x-shopify-access-token", common::TOKEN)
-    };
-    let listed: Value = shopify(reqwest::Method::GET, "/webhooks.json").send().await.unwrap().json().await.unwrap();
-    for webhook in listed["webhooks"].as_array().unwrap() {
-        shopify(reqwest::Method::DELETE, &format!("/webhooks/{}.json", webhook["id"])).send().await.unwrap();
-    }
-    // Orders with one open fulfillment order: each shipment ships all of one.
-    let orders: Vec<i64> = storelink::db_run!(&state.pool, c => sqlx::query_scalar(
-        "SELECT fo.order_id FROM synced_fulfillment_orders fo
-         WHERE fo.status = 'OPEN'
-           AND (SELECT COUNT(*) FROM synced_fulfillment_orders o WHERE o.order_id = fo.order_id) = 1
-         ORDER BY fo.order_id LIMIT $1",
+    common::remove_webhooks(emulator, "bench").await;
+    // Open fulfillment orders: each shipment ships what remains of one, naming its lines.
+    let rows: Vec<(i64, i64, i64, i64)> = storelink::db_run!(&state.pool, c => sqlx::query_as(
+        "SELECT fo.order_id, fo.id, l.line_item_id, l.remaining_quantity
+         FROM synced_fulfillment_orders fo
+         JOIN synced_fulfillment_order_lines l ON l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id
+         WHERE fo.status = 'OPEN' AND l.remaining_quantity > 0
+         ORDER BY fo.id, l.id",
     )
-    .bind(count as i64)
     .fetch_all(&mut *c).await)
     .unwrap();
-    assert_eq!(orders.len(), count, "the shop has {count} orders to ship");
+    let mut parcels: Vec<(i64, Vec<Value>)> = Vec::new();
+    let mut last_fo = None;
+    for (order, fo, item, remaining) in rows {
+        if last_fo != Some(fo) {
+            parcels.push((order, Vec::new()));
+            last_fo = Some(fo);
+        }
+        parcels.last_mut().unwrap().1.push(json!({"id": item, "quantity": remaining}));
+    }
+    parcels.truncate(count);
+    assert_eq!(parcels.len(), count, "the shop has {count} fulfillment orders to ship");
     let token = storelink::api_tokens::create(&state.pool, "Bench station", (None, "bench")).await.unwrap().1;
     // The bucket fills up again, as it would before a day's shipping.
     tokio::time::sleep(Duration::from_secs_f64(BUCKET / RESTORE_RATE + 1.0)).await;
@@ -69,7 +71,7 @@ async fn main() {
 
     let base = format!("http://{}", bench.addr);
     let started = Instant::now();
-    let queue = Arc::new(Mutex::new(orders.clone()));
+    let queue = Arc::new(Mutex::new(parcels.into_iter().enumerate().collect::<Vec<_>>()));
     let posts = Arc::new(Mutex::new(Vec::new()));
     let ids = Arc::new(Mutex::new(Vec::new()));
     let mut stations = tokio::task::JoinSet::new();
@@ -78,19 +80,19 @@ async fn main() {
         stations.spawn(async move {
             let http = reqwest::Client::new();
             loop {
-                let Some(order) = queue.lock().unwrap().pop() else { return };
+                let Some((n, (order, lines))) = queue.lock().unwrap().pop() else { return };
                 let asked = Instant::now();
                 let answer = http
                     .post(format!("{base}/api/v1/shipments"))
                     .bearer_auth(&token)
-                    .header("idempotency-key", format!("bench-{order}"))
+                    .header("idempotency-key", format!("bench-{n}"))
                     .json(&json!({"store": "bench.myshopify.com", "order_id": order, "carrier": "UPS",
-                                  "tracking_number": format!("1ZBENCH{order}")}))
+                                  "tracking_number": format!("1ZBENCH{n:06}"), "line_items": lines}))
                     .send()
                     .await
                     .unwrap();
                 let took = asked.elapsed();
-                assert_eq!(answer.status(), reqwest::StatusCode::ACCEPTED);
+                assert_eq!(answer.status(), reqwest::StatusCode::ACCEPTED, "{}", answer.text().await.unwrap());
                 let id = answer.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
                 posts.lock().unwrap().push(took);
                 ids.lock().unwrap().push(id);

@@ -47,6 +47,11 @@ pub static WEBHOOKS_DEDUPLICATED: Counter = Counter::new();
 pub static LEASE_TAKEOVERS: Counter = Counter::new();
 /// Sign-in attempts refused or slowed by a throttle.
 pub static SIGNIN_THROTTLED: Counter = Counter::new();
+/// Shipments this server wrote to Shopify; that Shopify refused; whose send waits to be tried
+/// again (Shopify down, slow or throttling).
+pub static SHIPMENTS_SENT: Counter = Counter::new();
+pub static SHIPMENTS_FAILED: Counter = Counter::new();
+pub static SHIPMENTS_RETRIED: Counter = Counter::new();
 
 static ANSWERS: Mutex<BTreeMap<u16, u64>> = Mutex::new(BTreeMap::new());
 
@@ -95,6 +100,13 @@ impl Exposition {
                 "storelink_signin_throttled_total",
                 "Sign-in attempts refused or slowed by a throttle.",
                 &SIGNIN_THROTTLED,
+            ),
+            ("storelink_shipments_sent_total", "Shipments written back to Shopify.", &SHIPMENTS_SENT),
+            ("storelink_shipments_failed_total", "Shipments Shopify refused.", &SHIPMENTS_FAILED),
+            (
+                "storelink_shipments_retried_total",
+                "Shipment sends to be tried again (Shopify down, slow or throttling).",
+                &SHIPMENTS_RETRIED,
             ),
         ];
         for (name, help, counter) in counters {

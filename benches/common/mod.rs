@@ -157,6 +157,21 @@ impl Bench {
     }
 }
 
+/// Deletes every webhook subscription of the emulated shop `handle`: what deliveries announce
+/// would be refreshed, spending points of the shop's budget a benchmark measures.
+pub async fn remove_webhooks(emulator: &Emulator, handle: &str) {
+    let http = reqwest::Client::new();
+    let shopify = |method: reqwest::Method, path: &str| {
+        http.request(method, format!("{}/admin/api/2026-07{path}", emulator.url()))
+            .header("host", format!("{handle}.myshopify.com"))
+            .header("x-shopify-access-token", TOKEN)
+    };
+    let listed: Value = shopify(reqwest::Method::GET, "/webhooks.json").send().await.unwrap().json().await.unwrap();
+    for webhook in listed["webhooks"].as_array().unwrap() {
+        shopify(reqwest::Method::DELETE, &format!("/webhooks/{}.json", webhook["id"])).send().await.unwrap();
+    }
+}
+
 /// Runs `query` as a bulk operation on the emulated shop `handle` (as its token) and returns the
 /// result file's bytes.
 pub async fn bulk_file(emulator: &Emulator, handle: &str, query: &str) -> Vec<u8> {

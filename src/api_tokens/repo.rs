@@ -39,14 +39,19 @@ pub async fn list(pool: &Pool) -> Result<Vec<ApiTokenDto>, AppError> {
     Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await)?)
 }
 
-/// The live token with this hash, its last use set to `now`.
-pub async fn use_live(pool: &Pool, token_hash: &str, now: i64) -> Result<Option<ApiTokenDto>, AppError> {
-    let sql = format!(
-        "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL RETURNING {COLUMNS}"
-    );
-    Ok(
-        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).bind(now).fetch_optional(&mut *c).await)?,
-    )
+/// The live (not revoked) token with this hash.
+pub async fn live(pool: &Pool, token_hash: &str) -> Result<Option<ApiTokenDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL");
+    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(&mut *c).await)?)
+}
+
+/// Records a use at `now`.
+pub async fn mark_used(pool: &Pool, id: ApiTokenId, now: i64) -> Result<(), AppError> {
+    db::run!(pool, c => sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(())
 }
 
 /// Revokes a live token; its name, or `None` when there is no such token (a revoked one stays

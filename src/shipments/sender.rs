@@ -151,12 +151,17 @@ impl Sender {
             Ok(true) => {
                 match (&outcome, reason) {
                     (Attempt::Sent(id), _) => {
+                        crate::metrics::SHIPMENTS_SENT.inc();
                         tracing::info!(shipment = %shipment.id, fulfillment = id, "shipment sent to Shopify")
                     }
                     (Attempt::Failed(_), Some(reason)) => {
+                        crate::metrics::SHIPMENTS_FAILED.inc();
                         tracing::warn!(shipment = %shipment.id, %reason, "Shopify refused a shipment")
                     }
-                    (_, reason) => tracing::info!(shipment = %shipment.id, reason, "shipment will be sent again"),
+                    (_, reason) => {
+                        crate::metrics::SHIPMENTS_RETRIED.inc();
+                        tracing::info!(shipment = %shipment.id, reason, "shipment will be sent again")
+                    }
                 }
                 self.hub.store_changed(shipment.store_id);
             }

@@ -208,11 +208,7 @@ impl Engine {
             }
             let running = Running { engine: self.clone(), store_id: claim.store_id };
             let engine = self.clone();
-            tokio::spawn(self.supervise(
-                running,
-                claim.job_id,
-                async move { engine.run_claimed(claim, claimed_at).await },
-            ));
+            tokio::spawn(self.supervise(running, claim, async move { engine.run_claimed(claim, claimed_at).await }));
         }
     }
 
@@ -233,18 +229,18 @@ impl Engine {
     fn supervise(
         self: &Arc<Self>,
         running: Running,
-        job_id: JobId,
+        claim: Claim,
         work: impl Future<Output = Result<(), AppError>> + Send + 'static,
     ) -> impl Future<Output = ()> + Send + 'static {
         let engine = self.clone();
         async move {
-            let store_id = running.store_id;
+            let (store_id, job_id) = (running.store_id, claim.job_id);
             match tokio::spawn(work).await {
                 Ok(Ok(())) => {}
                 Ok(Err(err)) => tracing::error!(error = %err, %job_id, "sync job failed inside storelink"),
                 Err(join) => {
                     tracing::error!(error = %join, %job_id, "sync job panicked");
-                    if let Err(err) = engine.fail_internally(job_id, store_id).await {
+                    if let Err(err) = engine.fail_internally(claim).await {
                         tracing::error!(error = %err, %job_id, "could not mark the job failed");
                     }
                 }
@@ -254,17 +250,18 @@ impl Engine {
         }
     }
 
-    /// Ends a job that stopped inside storelink without ending itself.
-    async fn fail_internally(&self, job_id: JobId, store_id: StoreId) -> Result<(), AppError> {
-        let Some(job) = jobs::repo::load(&self.pool, job_id).await? else { return Ok(()) };
-        if !job.state.active() {
-            return Ok(());
-        }
+    /// Ends a job that stopped inside storelink without ending itself, if this server still
+    /// holds it: a job another server has taken over is that server's to end.
+    async fn fail_internally(&self, claim: Claim) -> Result<(), AppError> {
+        let Some(job) = jobs::repo::load(&self.pool, claim.job_id).await? else { return Ok(()) };
         let mut progress = job.progress();
         progress.event(format!("Stopped: {INTERNAL_FAILURE}"));
         let mut tx = self.pool.begin().await?;
-        jobs::repo::end(&mut tx, job_id, JobState::Failed, Some(INTERNAL_FAILURE), &progress).await?;
-        stores::repo::set_state_detail(&mut tx, store_id, INTERNAL_FAILURE).await?;
+        if !jobs::repo::fence(&mut tx, claim).await? {
+            return Ok(());
+        }
+        jobs::repo::end(&mut tx, claim.job_id, JobState::Failed, Some(INTERNAL_FAILURE), &progress).await?;
+        stores::repo::set_state_detail(&mut tx, claim.store_id, INTERNAL_FAILURE).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -344,10 +341,11 @@ mod tests {
         let mut conn = engine.pool.acquire().await.unwrap();
         assert!(jobs_repo::queue(&mut conn, store, JobKind::Full).await.unwrap());
         drop(conn);
-        let (job, _) = jobs_repo::active(&engine.pool).await.unwrap()[0];
+        let claim = jobs_repo::claim_next(&engine.pool, &engine.owner, 60_000).await.unwrap().unwrap();
+        let job = claim.job_id;
         engine.active.lock().unwrap().insert(store);
         let running = Running { engine: engine.clone(), store_id: store };
-        engine.supervise(running, job, async { panic!("a bug in a sync job") }).await;
+        engine.supervise(running, claim, async { panic!("a bug in a sync job") }).await;
 
         assert!(engine.active.lock().unwrap().is_empty(), "the store is free for its next sync");
         let row = jobs_repo::load(&engine.pool, job).await.unwrap().unwrap();
@@ -358,5 +356,27 @@ mod tests {
             crate::stores::repo::get(&engine.pool, store).await.unwrap().unwrap().state_detail.as_deref(),
             Some(INTERNAL_FAILURE)
         );
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_after_another_server_took_it_over_is_left_to_that_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(&dir).await;
+        let store = fixtures::connected_store(&engine.pool).await;
+        let mut conn = engine.pool.acquire().await.unwrap();
+        assert!(jobs_repo::queue(&mut conn, store, JobKind::Full).await.unwrap());
+        drop(conn);
+        // This server's claim runs out; another server claims the job.
+        let lost = jobs_repo::claim_next(&engine.pool, &engine.owner, 1).await.unwrap().unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let taken = jobs_repo::claim_next(&engine.pool, "another-server", 60_000).await.unwrap().unwrap();
+        assert!(taken.epoch > lost.epoch);
+        engine.active.lock().unwrap().insert(store);
+        let running = Running { engine: engine.clone(), store_id: store };
+        engine.supervise(running, lost, async { panic!("a bug in a sync job") }).await;
+
+        let row = jobs_repo::load(&engine.pool, lost.job_id).await.unwrap().unwrap();
+        assert!(row.state.active(), "the job the other server runs is not ended here");
+        assert_eq!(crate::stores::repo::get(&engine.pool, store).await.unwrap().unwrap().state_detail, None);
     }
 }

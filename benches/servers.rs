@@ -10,68 +10,18 @@
 //! `pg_virtualenv -o max_connections=300 sh -c 'STORELINK_TEST_DATABASE_URL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:${PGPORT:-5432}/$PGDATABASE" cargo bench --bench servers --features ssr'`
 
 mod common;
+#[path = "../tests/support/server_process.rs"]
+mod server_process;
 
-use std::{
-    io::{BufRead, BufReader},
-    process::{Child, ChildStdout, Command, Stdio},
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use server_process::ServerProcess;
 use storelink::{api::auth::COOKIE_NAME, auth::session, db, ids::JobId, users};
 
 const STREAMS: usize = 1000;
 const STORES: usize = 100;
 const SERVERS: usize = 3;
-
-struct Server {
-    child: Child,
-    url: String,
-    _stdout: BufReader<ChildStdout>,
-    _data: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(database_url: &str, key: &str, emulator: &str) -> Server {
-        let data = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_storelink"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--sync-interval-secs", "3600", "--shopify-base-url", emulator])
-            .arg("--data-dir")
-            .arg(data.path())
-            .env("DATABASE_URL", database_url)
-            .env("STORELINK_SECRET_KEY", key)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let url = line.trim().rsplit(' ').next().unwrap().to_owned();
-        Server { child, url, _stdout: stdout, _data: data }
-    }
-
-    fn resident_bytes(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        let kb: u64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0);
-        kb * 1024
-    }
-
-    fn owns(&self, owner: &str) -> bool {
-        owner.split('-').next() == Some(self.child.id().to_string().as_str())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn shop(n: usize) -> Value {
     json!({"handle": format!("s{n}"), "access_token": common::TOKEN, "api_key": "bench-key",
@@ -83,7 +33,7 @@ fn shop(n: usize) -> Value {
            "bulk": {"download_bytes_per_second": 30000}})
 }
 
-async fn register(http: &reqwest::Client, server: &Server, cookie: &str, n: usize) {
+async fn register(http: &reqwest::Client, server: &ServerProcess, cookie: &str, n: usize) {
     let form = [
         ("store_url", format!("s{n}.myshopify.com")),
         ("api_key", "bench-key".to_owned()),
@@ -123,14 +73,15 @@ async fn main() {
     let cookie = format!("{}={}", COOKIE_NAME, session::create(&pool, admin.id).await.unwrap());
     let emulator = common::Emulator::start(&json!({ "shops": (0..=STORES).map(shop).collect::<Vec<_>>() }));
     let key: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();
-    let servers: Vec<Server> = (0..SERVERS).map(|_| Server::start(&database_url, &key, &emulator.url())).collect();
+    let servers: Vec<ServerProcess> =
+        (0..SERVERS).map(|_| ServerProcess::start(&database_url, &key, &emulator.url(), &[], "warn")).collect();
     let http = reqwest::Client::new();
 
     // Streams: one store, watched 1,000 times across the servers.
     register(&http, &servers[0], &cookie, STORES).await;
     wait_until_all_done(&pool, 1).await;
     let store: i64 = scalar(&pool, "SELECT id FROM stores").await;
-    let idle: Vec<u64> = servers.iter().map(Server::resident_bytes).collect();
+    let idle: Vec<u64> = servers.iter().map(ServerProcess::resident_bytes).collect();
     let (lines, mut arrivals) = tokio::sync::mpsc::unbounded_channel::<(usize, Instant, Value)>();
     for n in 0..STREAMS {
         let url = format!("{}/api/sync/progress?store_id={store}", servers[n % SERVERS].url);
@@ -208,11 +159,11 @@ async fn main() {
     };
     let mut killed = servers.remove(victim);
     let killed_at: i64 = scalar(&pool, "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)").await;
-    killed.child.kill().unwrap();
+    killed.kill();
     let orphans: Vec<(JobId, i64)> = storelink::db_run!(&pool, c => sqlx::query_as(
         "SELECT id, epoch FROM sync_jobs WHERE state = 'running' AND owner LIKE $1",
     )
-    .bind(format!("{}-%", killed.child.id()))
+    .bind(format!("{}-%", killed.pid()))
     .fetch_all(&mut *c).await)
     .unwrap();
     loop {

@@ -4,9 +4,6 @@
 
 use std::{
     collections::BTreeMap,
-    io::{BufRead, BufReader},
-    path::PathBuf,
-    process::{Child, ChildStdout, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -24,91 +21,28 @@ use crate::{
 const LEASE: Duration = Duration::from_millis(3000);
 const HEARTBEAT: Duration = Duration::from_millis(500);
 
-/// One `storelink serve` process; killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    stderr: PathBuf,
-    /// Kept open: a server whose standard output is closed would fail at its next line.
-    _stdout: BufReader<ChildStdout>,
-    _data: tempfile::TempDir,
-}
+#[path = "../support/server_process.rs"]
+mod server_process;
 
-impl Server {
-    /// Starts a server on the app's database and emulator, with the app's key.
-    fn start(app: &TestApp, max_jobs: usize) -> Server {
-        let data = tempfile::tempdir().unwrap();
-        let stderr = data.path().join("stderr.log");
-        let key = std::fs::read_to_string(app._dir.path().join("secret.key")).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_storelink"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--sync-interval-secs", "3600", "--data-dir"])
-            .arg(data.path())
-            .args(["--shopify-base-url", &app.emulator.url()])
-            .args(["--sync-lease-ms", &LEASE.as_millis().to_string()])
-            .args(["--sync-heartbeat-ms", &HEARTBEAT.as_millis().to_string()])
-            .args(["--sync-max-jobs", &max_jobs.to_string()])
-            .env("DATABASE_URL", &app.database_url)
-            .env("STORELINK_SECRET_KEY", key.trim())
-            .env("RUST_LOG", "storelink=info")
-            .args(["--log-format", "json", "--metrics"])
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let url =
-            line.trim().strip_prefix("storelink is listening on ").unwrap_or_else(|| panic!("{line:?}")).to_owned();
-        Server { child, url, stderr, _stdout: stdout, _data: data }
-    }
+use server_process::ServerProcess as Server;
 
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Whether this server is the one a job's `owner` names (`{pid}-{random}`).
-    fn owns(&self, owner: &str) -> bool {
-        owner.split('-').next() == Some(self.pid().to_string().as_str())
-    }
-
-    /// A figure from the server's `/metrics` (the sum of its samples).
-    async fn metric(&self, name: &str) -> f64 {
-        let text = reqwest::get(format!("{}/metrics", self.url)).await.unwrap().text().await.unwrap();
-        text.lines()
-            .filter(|line| line.split(['{', ' ']).next() == Some(name))
-            .map(|line| line.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
-            .sum()
-    }
-
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill").args([signal, &self.pid().to_string()]).status().unwrap();
-        assert!(status.success());
-    }
-
-    /// The messages the server logged (as JSON lines: every line must be one).
-    fn log(&self) -> String {
-        let text = std::fs::read_to_string(&self.stderr).unwrap_or_default();
-        let mut messages = String::new();
-        for line in text.lines() {
-            let entry: serde_json::Value =
-                serde_json::from_str(line).unwrap_or_else(|_| panic!("a log line that is not JSON: {line}"));
-            messages.push_str(entry["fields"]["message"].as_str().unwrap_or_default());
-            messages.push('\n');
-        }
-        messages
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts a server on the app's database and emulator, with the app's key.
+fn start(app: &TestApp, max_jobs: usize) -> Server {
+    let key = std::fs::read_to_string(app._dir.path().join("secret.key")).unwrap();
+    let args = [
+        "--sync-lease-ms".to_owned(),
+        LEASE.as_millis().to_string(),
+        "--sync-heartbeat-ms".to_owned(),
+        HEARTBEAT.as_millis().to_string(),
+        "--sync-max-jobs".to_owned(),
+        max_jobs.to_string(),
+        "--metrics".to_owned(),
+    ];
+    Server::start(&app.database_url, &key, &app.emulator.url(), &args, "storelink=info")
 }
 
 fn three_servers(app: &TestApp, max_jobs: usize) -> Vec<Server> {
-    (0..3).map(|_| Server::start(app, max_jobs)).collect()
+    (0..3).map(|_| start(app, max_jobs)).collect()
 }
 
 /// Who holds the job, under which claim, and its state.
@@ -230,7 +164,7 @@ async fn a_sync_whose_server_is_killed_moves_to_another_within_the_lease_and_end
     let mut syncing = Syncing::start().await;
     let victim = syncing.servers.iter().position(|s| s.owns(&syncing.owner)).unwrap();
     let mut killed = syncing.servers.remove(victim);
-    killed.child.kill().unwrap(); // SIGKILL: no goodbye, its lease simply stops being renewed
+    killed.kill();
     let since = Instant::now();
     let (next, takeover) = taken_over(&syncing.app, syncing.job, syncing.epoch, since).await;
     println!(

@@ -28,6 +28,27 @@ pub struct ShipmentRow {
     pub order_name: String,
 }
 
+/// The shipments with their orders' names ("Order 123" for an order storelink no longer holds).
+#[cfg(feature = "ssr")]
+pub(crate) async fn with_order_names(
+    pool: &crate::db::Pool,
+    store_id: StoreId,
+    shipments: Vec<Shipment>,
+) -> Result<Vec<ShipmentRow>, AppError> {
+    let ids: Vec<i64> = shipments.iter().map(|s| s.order_id).collect();
+    let names = crate::records::repo::order_names(pool, store_id, &ids).await?;
+    Ok(shipments
+        .into_iter()
+        .map(|shipment| ShipmentRow {
+            order_name: names
+                .get(&shipment.order_id)
+                .cloned()
+                .unwrap_or_else(|| format!("Order {}", shipment.order_id)),
+            shipment,
+        })
+        .collect())
+}
+
 /// The store's shipments: the failed ones (to retry or dismiss), and the latest of all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShipmentsTab {
@@ -153,16 +174,9 @@ pub async fn store_shipments(store_id: StoreId) -> Result<ShipmentsTab, AppError
         let pool = caller.pool();
         let failed = repo::of_store(pool, store_id, &[ShipmentState::Failed], 1000).await?;
         let recent = repo::of_store(pool, store_id, &[], RECENT).await?;
-        let ids: Vec<i64> = failed.iter().chain(&recent).map(|s| s.order_id).collect();
-        let names = crate::records::repo::order_names(pool, store_id, &ids).await?;
-        let row = |shipment: Shipment| {
-            let order_name =
-                names.get(&shipment.order_id).cloned().unwrap_or_else(|| format!("Order {}", shipment.order_id));
-            ShipmentRow { shipment, order_name }
-        };
         Ok(ShipmentsTab {
-            failed: failed.into_iter().map(row).collect(),
-            recent: recent.into_iter().map(row).collect(),
+            failed: with_order_names(pool, store_id, failed).await?,
+            recent: with_order_names(pool, store_id, recent).await?,
         })
     })
     .await

@@ -138,18 +138,7 @@ pub async fn store_orders(
         let shown: Vec<i64> = awaiting.rows.iter().map(|r| r.order_id).collect();
         let shipments = crate::shipments::repo::unsettled_of_orders(pool, store_id, &shown).await?;
         let latest = crate::shipments::repo::of_store(pool, store_id, &[], LATEST).await?;
-        let names =
-            records::order_names(pool, store_id, &latest.iter().map(|s| s.order_id).collect::<Vec<_>>()).await?;
-        let latest = latest
-            .into_iter()
-            .map(|shipment| crate::api::shipments::ShipmentRow {
-                order_name: names
-                    .get(&shipment.order_id)
-                    .cloned()
-                    .unwrap_or_else(|| format!("Order {}", shipment.order_id)),
-                shipment,
-            })
-            .collect();
+        let latest = crate::api::shipments::with_order_names(pool, store_id, latest).await?;
         Ok(OrdersTab {
             awaiting,
             orders_per_day: per_day.remove(&store_id).expect("the store's own days are always there"),

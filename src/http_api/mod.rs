@@ -231,12 +231,9 @@ async fn orders(
         let page: Vec<_> = page.into_iter().take(wanted as usize).collect();
         let last = page.last().map(|o| o.id);
         listed.extend(order_json(&state, store, page, awaiting).await?);
-        if more {
-            next = last.map(|id| encode_cursor(store.id, id));
-            break;
-        }
-        if listed.len() as i64 >= limit {
-            // The page is full exactly: the next page starts after this store's last order.
+        // A full page (this store has more, or the page filled exactly at its end): the next
+        // page starts after this store's last order listed.
+        if more || listed.len() as i64 >= limit {
             next = last.map(|id| encode_cursor(store.id, id));
             break;
         }

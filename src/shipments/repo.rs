@@ -131,10 +131,7 @@ pub async fn unsent_lines(conn: &mut Conn, store_id: StoreId, order_id: i64) -> 
 }
 
 pub async fn get(pool: &Pool, id: ShipmentId) -> Result<Option<Shipment>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM shipments WHERE id = $1");
-    let row: Option<Row> =
-        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await)?;
-    Ok(row.map(Shipment::from))
+    get_in(&mut pool.acquire().await?, id).await
 }
 
 /// [`get`] in the caller's transaction.

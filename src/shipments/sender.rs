@@ -114,53 +114,43 @@ impl Sender {
 
     async fn send(&self, claim: Claim) {
         let shipment = &claim.shipment;
-        let outcome = self.attempt(&claim).await;
-        let (fulfillment, reason, delay) = match &outcome {
-            Attempt::Sent(id) => (Some(*id), None, None),
-            Attempt::Failed(reason) => (None, Some(reason.clone()), None),
-            Attempt::Later(reason, delay) => (None, Some(reason.clone()), Some(*delay)),
+        let attempt = self.attempt(&claim).await;
+        let outcome = match &attempt {
+            Attempt::Sent(fulfillment_id) => Outcome::Sent {
+                fulfillment_id: *fulfillment_id,
+                number: &shipment.tracking_number,
+                url: shipment.tracking_url.as_deref(),
+            },
+            Attempt::Failed(reason) => Outcome::Failed { reason },
+            Attempt::Later(reason, delay) => Outcome::Later { reason, delay_ms: delay.as_millis() as i64 },
         };
         let written = async {
             let mut tx = self.pool.begin().await?;
-            let done = match (fulfillment, reason.as_deref(), delay) {
-                (Some(fulfillment_id), _, _) => {
-                    let outcome = Outcome::Sent {
-                        fulfillment_id,
-                        number: &shipment.tracking_number,
-                        url: shipment.tracking_url.as_deref(),
-                    };
-                    let done = repo::finish(&mut tx, &claim, outcome).await?;
-                    if done && shipment.state == ShipmentState::Pending {
-                        let lines: Vec<(i64, i64)> =
-                            shipment.lines.iter().map(|l| (l.fulfillment_order_line_id, l.quantity)).collect();
-                        records::repo::shipped(&mut tx, shipment.store_id, &lines).await?;
-                    }
-                    done
-                }
-                (None, Some(reason), Some(delay)) => {
-                    repo::finish(&mut tx, &claim, Outcome::Later { reason, delay_ms: delay.as_millis() as i64 }).await?
-                }
-                (None, Some(reason), None) => repo::finish(&mut tx, &claim, Outcome::Failed { reason }).await?,
-                (None, None, _) => false,
-            };
+            let done = repo::finish(&mut tx, &claim, outcome).await?;
+            // A new fulfillment takes its items off what remains; a tracking change takes nothing.
+            if done && matches!(attempt, Attempt::Sent(_)) && shipment.state == ShipmentState::Pending {
+                let lines: Vec<(i64, i64)> =
+                    shipment.lines.iter().map(|l| (l.fulfillment_order_line_id, l.quantity)).collect();
+                records::repo::shipped(&mut tx, shipment.store_id, &lines).await?;
+            }
             tx.commit().await?;
             Ok::<bool, AppError>(done)
         }
         .await;
         match written {
             Ok(true) => {
-                match (&outcome, reason) {
-                    (Attempt::Sent(id), _) => {
+                match &attempt {
+                    Attempt::Sent(id) => {
                         crate::metrics::SHIPMENTS_SENT.inc();
                         tracing::info!(shipment = %shipment.id, fulfillment = id, "shipment sent to Shopify")
                     }
-                    (Attempt::Failed(_), Some(reason)) => {
+                    Attempt::Failed(reason) => {
                         crate::metrics::SHIPMENTS_FAILED.inc();
                         tracing::warn!(shipment = %shipment.id, %reason, "Shopify refused a shipment")
                     }
-                    (_, reason) => {
+                    Attempt::Later(reason, _) => {
                         crate::metrics::SHIPMENTS_RETRIED.inc();
-                        tracing::info!(shipment = %shipment.id, reason, "shipment will be sent again")
+                        tracing::info!(shipment = %shipment.id, %reason, "shipment will be sent again")
                     }
                 }
                 self.hub.store_changed(shipment.store_id);

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::{shipments::ShipmentTable, store_context, StoreContext};
+use super::{
+    shipments::{state_text, ShipmentTable},
+    store_context, StoreContext,
+};
 use crate::{
     api::{
         shipments::RetryShipment,
@@ -207,15 +210,7 @@ fn OrderRow(o: AwaitingRow, on_way: Vec<Shipment>) -> impl IntoView {
     let states = on_way
         .into_iter()
         .map(|s| {
-            let text = match (s.state, s.reason.as_deref()) {
-                (ShipmentState::Failed, Some(reason)) => {
-                    format!("{} {}: failed — {reason}", s.carrier, s.tracking_number)
-                }
-                (ShipmentState::Pending, Some(reason)) => {
-                    format!("{} {}: pending — {reason}", s.carrier, s.tracking_number)
-                }
-                (state, _) => format!("{} {}: {}", s.carrier, s.tracking_number, state.label().to_lowercase()),
-            };
+            let text = format!("{} {}: {}", s.carrier, s.tracking_number, state_text(&s));
             let again = (s.state == ShipmentState::Failed).then(|| {
                 view! {
                     <ActionForm action=retry attr:class="inline">

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::{store_context, StoreContext};
 use crate::{
     api::shipments::{store_shipments, DismissShipment, RetryShipment, ShipmentRow},
-    shipments::ShipmentState,
+    shipments::{Shipment, ShipmentState},
     ui::{error_view, format::format_utc},
 };
 
@@ -63,8 +63,7 @@ pub fn ShipmentsTab() -> impl IntoView {
 }
 
 /// A shipment's state in words, with why it failed or waits.
-pub fn state_text(row: &ShipmentRow) -> String {
-    let s = &row.shipment;
+pub fn state_text(s: &Shipment) -> String {
     match (s.state, s.reason.as_deref()) {
         (ShipmentState::Sent, _) if s.tracking_changed => "Sent to Shopify; new tracking on its way".into(),
         (ShipmentState::Sent, Some(reason)) => format!("Sent to Shopify; the new tracking was refused: {reason}"),
@@ -84,7 +83,7 @@ pub fn ShipmentTable(
     let body = rows
         .into_iter()
         .map(|row| {
-            let state = state_text(&row);
+            let state = state_text(&row.shipment);
             let s = row.shipment.clone();
             let tracking = match &s.tracking_url {
                 Some(url) => view! { <a href=url.clone() rel="noreferrer">{s.tracking_number.clone()}</a> }.into_any(),

@@ -75,6 +75,13 @@ pub(crate) async fn post_shipment(app: &TestApp, token: &str, key: Option<&str>,
     request.send().await.unwrap()
 }
 
+/// Posts a shipment without an idempotency key; it must be accepted: its answer.
+pub(crate) async fn recorded(app: &TestApp, token: &str, body: Value) -> Value {
+    let answer = post_shipment(app, token, None, body).await;
+    assert_eq!(answer.status(), StatusCode::ACCEPTED);
+    answer.json().await.unwrap()
+}
+
 /// Polls the shipment until its state is `state`; its last answer.
 pub(crate) async fn wait_for_state(app: &TestApp, token: &str, id: &str, state: &str) -> Value {
     let mut last = Value::Null;
@@ -260,18 +267,14 @@ async fn a_time_out_after_shopify_applied_it_gives_one_fulfillment_not_two() {
     let fo = open_fos(&app, store, 1).await[0].clone();
     // Shopify applies the next fulfillment and answers after storelink's 2 s timeout.
     app.shop_faults("acme", json!({"apply_then_time_out": 1, "hang_ms": 4000})).await;
-    let posted: Value = post_shipment(
+    let posted: Value = recorded(
         &app,
         &token,
-        None,
         json!({
             "store": "acme.myshopify.com", "order_id": fo.order_id, "carrier": "FedEx", "tracking_number": "7712",
         }),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let sent = wait_for_state(&app, &token, posted["id"].as_str().unwrap(), "sent").await;
     let made = fulfillments(&app, "acme").await;
     assert_eq!(made.len(), 1, "found after the time-out, not sent twice: {made:?}");
@@ -288,13 +291,9 @@ async fn shopify_down_for_a_while_then_up_sends_each_once_in_order() {
     app.shop_faults("acme", json!({"error_rate": 1.0})).await;
     let mut ids = Vec::new();
     for (n, fo) in fos.iter().take(3).enumerate() {
-        let posted: Value = post_shipment(&app, &token, None, json!({
+        let posted: Value = recorded(&app, &token, json!({
             "store": "acme.myshopify.com", "order_id": fo.order_id, "carrier": "GLS", "tracking_number": format!("GLS-{n}"),
-        }))
-        .await
-        .json()
-        .await
-        .unwrap();
+        })).await;
         ids.push(posted["id"].as_str().unwrap().to_owned());
     }
     // While Shopify is down the first waits, saying why, and the others wait behind it.
@@ -336,7 +335,7 @@ async fn shopifys_refusals_fail_the_shipment_in_words_and_retry_sends_it_once_cu
 
     // On hold in Shopify (storelink has not heard yet): refused, then sent once released.
     app.emulator_post(&format!("/shops/acme/fulfillment_orders/{}/hold", fos[0].id), json!({})).await;
-    let held: Value = post_shipment(&app, &token, None, ship(&fos[0], "HOLD-1")).await.json().await.unwrap();
+    let held: Value = recorded(&app, &token, ship(&fos[0], "HOLD-1")).await;
     let failed = wait_for_state(&app, &token, held["id"].as_str().unwrap(), "failed").await;
     assert_eq!(
         failed["reason"],
@@ -354,7 +353,7 @@ async fn shopifys_refusals_fail_the_shipment_in_words_and_retry_sends_it_once_cu
 
     // Closed in Shopify meanwhile.
     app.emulator_post(&format!("/shops/acme/fulfillment_orders/{}/close", fos[1].id), json!({})).await;
-    let closed: Value = post_shipment(&app, &token, None, ship(&fos[1], "CLOSED-1")).await.json().await.unwrap();
+    let closed: Value = recorded(&app, &token, ship(&fos[1], "CLOSED-1")).await;
     let failed = wait_for_state(&app, &token, closed["id"].as_str().unwrap(), "failed").await;
     assert!(failed["reason"].as_str().unwrap().contains("already shipped or cancelled in Shopify"), "{failed}");
 
@@ -366,14 +365,14 @@ async fn shopifys_refusals_fail_the_shipment_in_words_and_retry_sends_it_once_cu
     let answer: Value =
         app.shopify(Method::POST, "acme", "/graphql.json").json(&elsewhere).send().await.unwrap().json().await.unwrap();
     assert!(answer["data"]["fulfillmentCreate"]["userErrors"].as_array().unwrap().is_empty(), "{answer}");
-    let over: Value = post_shipment(&app, &token, None, ship(&fos[2], "OVER-1")).await.json().await.unwrap();
+    let over: Value = recorded(&app, &token, ship(&fos[2], "OVER-1")).await;
     let failed = wait_for_state(&app, &token, over["id"].as_str().unwrap(), "failed").await;
     assert!(failed["reason"].as_str().unwrap().contains("fewer of these items remain"), "{failed}");
 
     // The write permission taken away: the reason names it as the Shopify admin does.
     let fo = open_fos(&app, store, 1).await.into_iter().find(|f| f.id != fos[2].id).unwrap();
     app.shop_faults("acme", json!({"removed_scopes": ["write_merchant_managed_fulfillment_orders"]})).await;
-    let denied: Value = post_shipment(&app, &token, None, ship(&fo, "SCOPE-1")).await.json().await.unwrap();
+    let denied: Value = recorded(&app, &token, ship(&fo, "SCOPE-1")).await;
     let failed = wait_for_state(&app, &token, denied["id"].as_str().unwrap(), "failed").await;
     assert!(
         failed["reason"].as_str().unwrap().contains("“Merchant-managed fulfillment orders (write)” permission"),
@@ -390,13 +389,9 @@ async fn a_tracking_change_reaches_the_fulfillment_in_shopify() {
     let store = synced(&app, "acme").await;
     let token = token(&app).await;
     let fo = open_fos(&app, store, 1).await[0].clone();
-    let posted: Value = post_shipment(&app, &token, None, json!({
+    let posted: Value = recorded(&app, &token, json!({
         "store": "acme.myshopify.com", "order_id": fo.order_id, "carrier": "USPS", "tracking_number": "9400100000000000000000",
-    }))
-    .await
-    .json()
-    .await
-    .unwrap();
+    })).await;
     let id = posted["id"].as_str().unwrap();
     wait_for_state(&app, &token, id, "sent").await;
     let changed = api(&app, &token, Method::PATCH, &format!("/api/v1/shipments/{id}"))
@@ -521,17 +516,13 @@ async fn every_route_refuses_missing_wrong_and_revoked_tokens_and_changes_nothin
     let store = synced(&app, "acme").await;
     let token = token(&app).await;
     let fo = open_fos(&app, store, 1).await[0].clone();
-    let posted: Value = post_shipment(
+    let posted: Value = recorded(
         &app,
         &token,
-        None,
         json!({"store": "acme.myshopify.com", "order_id": fo.order_id,
         "carrier": "UPS", "tracking_number": "KEEP"}),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let id = posted["id"].as_str().unwrap().to_owned();
     let revoked = storelink::api_tokens::create(&app.pool, "Old printer", (None, "test")).await.unwrap();
     storelink::api_tokens::revoke(&app.pool, revoked.0.id, (None, "test")).await.unwrap();
@@ -586,17 +577,13 @@ async fn the_openapi_description_matches_the_routes_and_the_answers() {
     // Each described route answers (never 404 or 405 for its method), and a method it does not
     // describe is refused.
     let fo = open_fos(&app, store, 1).await[0].clone();
-    let posted: Value = post_shipment(
+    let posted: Value = recorded(
         &app,
         &token,
-        None,
         json!({"store": "acme.myshopify.com", "order_id": fo.order_id,
         "carrier": "UPS", "tracking_number": "DOC-1"}),
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let id = posted["id"].as_str().unwrap();
     for (method, path) in &routed {
         let method = Method::from_bytes(method.as_bytes()).unwrap();

@@ -104,21 +104,60 @@ pub struct Stored {
     pub refused: Vec<Refused>,
     /// Nodes stored, per part of a sync that counts them.
     pub counted: BTreeMap<Part, i64>,
-    /// The records whose children changed, so their aggregate columns need counting again.
-    pub touched: Touched,
 }
 
-/// Products and orders whose counted columns (variants, items) need counting again.
-#[derive(Debug, Default)]
-pub struct Touched {
-    pub products: BTreeSet<i64>,
-    pub orders: BTreeSet<i64>,
+/// A parent's column that counts its children: the column, the children's table, their column
+/// naming the parent, and what is counted.
+struct Counted {
+    column: &'static str,
+    children: &'static str,
+    parent: &'static str,
+    count: &'static str,
 }
 
-impl Touched {
-    pub fn extend(&mut self, other: Touched) {
-        self.products.extend(other.products);
-        self.orders.extend(other.orders);
+impl Counted {
+    /// The count, up to the value of the children's `store_id`.
+    fn select(&self) -> String {
+        format!("SELECT {} FROM {} c WHERE c.store_id", self.count, self.children)
+    }
+}
+
+fn counted(kind: Kind) -> Option<Counted> {
+    match kind {
+        Kind::Product => {
+            Some(Counted { column: "variants", children: "synced_variants", parent: "product_id", count: "COUNT(*)" })
+        }
+        Kind::Order => Some(Counted {
+            column: "items",
+            children: "synced_order_lines",
+            parent: "order_id",
+            count: "CAST(COALESCE(SUM(quantity), 0) AS BIGINT)",
+        }),
+        _ => None,
+    }
+}
+
+/// Products and orders, by kind.
+type Parents = BTreeMap<Kind, BTreeSet<i64>>;
+
+/// One statement's worth of nodes read into rows.
+#[derive(Default)]
+struct Batch {
+    rows: BTreeMap<Kind, Vec<Vec<Cell>>>,
+    /// The products and orders among the nodes.
+    parents: Parents,
+    /// The products and orders the variants and line items among the nodes belong to.
+    children_of: Parents,
+}
+
+impl Batch {
+    /// The parents whose children are in the batch without them: counted again once the
+    /// children are written.
+    fn uncounted(&self) -> impl Iterator<Item = (Kind, i64)> + '_ {
+        self.children_of.iter().flat_map(move |(kind, ids)| {
+            let written = self.parents.get(kind);
+            ids.iter().filter(move |id| !written.is_some_and(|w| w.contains(id))).map(move |id| (*kind, *id))
+        })
     }
 }
 
@@ -127,14 +166,19 @@ impl Touched {
 /// them nearly halves the time a page takes.
 const BATCH: usize = 50;
 const PG_BATCH: usize = 500;
+/// The reading of the next batch gives way to the statement going out this often.
+const YIELD_EVERY: usize = 25;
 
 /// Stores nodes of any kinds (lines of a bulk file, or a page taken apart), all written at
-/// `now` (their `synced_at`).
+/// `now` (their `synced_at`). Children are written before their parents in a statement, so a
+/// parent counts its children as it is written; a parent whose children come in another
+/// statement is counted again at the end.
 pub async fn store(conn: &mut Conn, store_id: StoreId, lines: &[&RawValue], now: i64) -> Result<Stored, AppError> {
+    lock_store(conn, store_id).await?;
     let mut stored = Stored::default();
-    let mut read = |batch: &[&RawValue]| {
-        let mut rows: BTreeMap<Kind, Vec<Vec<Cell>>> = BTreeMap::new();
-        for line in batch {
+    let mut uncounted = Parents::new();
+    let mut read = |batch: &mut Batch, lines: &[&RawValue]| {
+        for line in lines {
             match fields::node(line, now) {
                 Ok(None) => {}
                 Ok(Some(node)) => {
@@ -142,59 +186,114 @@ pub async fn store(conn: &mut Conn, store_id: StoreId, lines: &[&RawValue], now:
                         *stored.counted.entry(part).or_default() += 1;
                     }
                     match (node.kind, node.parent, node.id) {
-                        (Kind::Variant, Some(product), _) => stored.touched.products.insert(product),
-                        (Kind::Line, Some(order), _) => stored.touched.orders.insert(order),
-                        (Kind::Product, _, Some(product)) => stored.touched.products.insert(product),
-                        (Kind::Order, _, Some(order)) => stored.touched.orders.insert(order),
+                        (Kind::Variant, Some(product), _) => {
+                            batch.children_of.entry(Kind::Product).or_default().insert(product)
+                        }
+                        (Kind::Line, Some(order), _) => batch.children_of.entry(Kind::Order).or_default().insert(order),
+                        (Kind::Product | Kind::Order, _, Some(id)) => {
+                            batch.parents.entry(node.kind).or_default().insert(id)
+                        }
                         _ => false,
                     };
-                    rows.entry(node.kind).or_default().push(node.cells);
+                    batch.rows.entry(node.kind).or_default().push(node.cells);
                 }
                 Err(refused) => stored.refused.push(refused),
             }
         }
-        rows
     };
     // PostgreSQL takes a batch of any size in one statement (see `insert`); fewer, larger
     // statements spare it round trips.
     let mut batches = lines.chunks(if conn.is_postgres() { PG_BATCH } else { BATCH });
-    let mut rows = batches.next().map(&mut read).unwrap_or_default();
-    for batch in batches {
-        // Biased: the insert is polled first, so SQLite has the batch before the reading starts.
-        let (inserted, next) = tokio::join!(biased; insert_all(&mut *conn, store_id, rows), async { read(batch) });
-        inserted?;
-        rows = next;
+    let mut batch = Batch::default();
+    if let Some(first) = batches.next() {
+        read(&mut batch, first);
     }
-    insert_all(conn, store_id, rows).await?;
+    for lines in batches {
+        for (kind, id) in batch.uncounted() {
+            uncounted.entry(kind).or_default().insert(id);
+        }
+        // Biased: the statement goes out first, so SQLite has the batch before the reading
+        // starts; the reading yields now and then, so a statement larger than the socket's
+        // buffer keeps going out to PostgreSQL meanwhile.
+        let reading = async {
+            let mut next = Batch::default();
+            for part in lines.chunks(YIELD_EVERY) {
+                read(&mut next, part);
+                tokio::task::yield_now().await;
+            }
+            next
+        };
+        let (inserted, next) = tokio::join!(biased; insert_all(&mut *conn, store_id, batch.rows), reading);
+        inserted?;
+        batch = next;
+    }
+    for (kind, id) in batch.uncounted() {
+        uncounted.entry(kind).or_default().insert(id);
+    }
+    insert_all(&mut *conn, store_id, batch.rows).await?;
+    count_again(conn, store_id, &uncounted).await?;
     Ok(stored)
 }
 
+/// PostgreSQL's synced tables have no foreign key to `stores`: its check, a trigger and a
+/// lookup for every row, doubled the cost of writing one. The store's row is locked once here
+/// instead, as the check would lock it, so a store removed meanwhile is never written to.
+/// SQLite keeps its foreign keys, which cost little.
+async fn lock_store(conn: &mut Conn, store_id: StoreId) -> Result<(), AppError> {
+    let Some(c) = conn.postgres() else { return Ok(()) };
+    let found =
+        sqlx::query("SELECT 1 FROM stores WHERE id = $1 FOR KEY SHARE").bind(store_id).fetch_optional(c).await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(AppError::NotFound("The store no longer exists.".into())),
+    }
+}
+
+/// Kinds in order: children before their parents, so a parent counts the children written
+/// with it.
 async fn insert_all(conn: &mut Conn, store_id: StoreId, rows: BTreeMap<Kind, Vec<Vec<Cell>>>) -> Result<(), AppError> {
-    for (kind, rows) in rows {
+    let (children, parents): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(kind, _)| counted(*kind).is_none());
+    for (kind, rows) in children.into_iter().chain(parents) {
         insert(&mut *conn, store_id, kind, rows).await?;
     }
     Ok(())
 }
 
-/// One multi-row statement, in which an older `updated_at` never overwrites a newer node.
+/// One multi-row statement, in which an older `updated_at` never overwrites a newer node and a
+/// parent counts its children stored so far (in place of the value read, which is 0).
 async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Cell>>) -> Result<(), AppError> {
     if rows.is_empty() {
         return Ok(());
     }
     let (table, key, columns, newest_wins) = table(kind);
-    let head = format!("INSERT INTO {table} (store_id, {}, {}) ", key.join(", "), columns.join(", "));
+    let names: Vec<&str> = key.iter().chain(columns).copied().collect();
+    let head = format!("INSERT INTO {table} (store_id, {}) ", names.join(", "));
     let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
     let mut tail = format!(" ON CONFLICT (store_id, {}) DO UPDATE SET {}", key.join(", "), updates.join(", "));
     if newest_wins {
         tail.push_str(&format!(" WHERE excluded.updated_at >= {table}.updated_at"));
     }
+    let counted = counted(kind);
+    let counted_at = counted.as_ref().and_then(|counted| names.iter().position(|name| *name == counted.column));
     if let Some(c) = conn.postgres() {
-        let rows =
-            newest_of_each(rows, key.len(), columns.iter().position(|c| *c == "updated_at").map(|i| key.len() + i));
+        let rows = newest_of_each(rows, key.len(), names.iter().position(|c| *c == "updated_at"));
         let columns = by_column(rows)?;
         let arrays: Vec<String> =
             columns.iter().enumerate().map(|(i, column)| format!("${}::{}[]", i + 2, column.sql_type())).collect();
-        let sql = format!("{head}SELECT $1, * FROM UNNEST({}){tail}", arrays.join(", "));
+        let values: Vec<String> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match counted.as_ref().filter(|_| Some(i) == counted_at) {
+                Some(counted) => format!("({} = $1 AND c.{} = u.id)", counted.select(), counted.parent),
+                None => format!("u.{name}"),
+            })
+            .collect();
+        let sql = format!(
+            "{head}SELECT $1, {} FROM UNNEST({}) AS u({}){tail}",
+            values.join(", "),
+            arrays.join(", "),
+            names.join(", ")
+        );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id.0);
         for column in columns {
             query = match column {
@@ -210,11 +309,23 @@ async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Ce
         let mut sql = QueryBuilder::new(head);
         sql.push_values(rows, |mut values, row| {
             values.push_bind(store_id.0);
-            for cell in row {
-                match cell {
-                    Cell::Int(v) => values.push_bind(v),
-                    Cell::Text(v) => values.push_bind(v),
-                    Cell::Raw(v) => values.push_bind(v),
+            let id = match row.first() {
+                Some(Cell::Int(id)) => *id,
+                _ => None,
+            };
+            for (i, cell) in row.into_iter().enumerate() {
+                match counted.as_ref().filter(|_| Some(i) == counted_at) {
+                    Some(counted) => values
+                        .push(format!("({} = ", counted.select()))
+                        .push_bind_unseparated(store_id.0)
+                        .push_unseparated(format!(" AND c.{} = ", counted.parent))
+                        .push_bind_unseparated(id)
+                        .push_unseparated(")"),
+                    None => match cell {
+                        Cell::Int(v) => values.push_bind(v),
+                        Cell::Text(v) => values.push_bind(v),
+                        Cell::Raw(v) => values.push_bind(v),
+                    },
                 };
             }
         });
@@ -299,28 +410,24 @@ fn newest_of_each(rows: Vec<Vec<Cell>>, key_len: usize, updated: Option<usize>) 
     kept
 }
 
-/// Counts the variants of products and the items of orders again: of the `touched` ones, or
-/// (`None`) of every record of the store.
-pub async fn refresh_aggregates(conn: &mut Conn, store_id: StoreId, touched: Option<&Touched>) -> Result<(), AppError> {
-    let counts = [
-        ("synced_products", "variants", "SELECT COUNT(*) FROM synced_variants c WHERE c.store_id = synced_products.store_id AND c.product_id = synced_products.id", touched.map(|t| &t.products)),
-        ("synced_orders", "items", "SELECT CAST(COALESCE(SUM(c.quantity), 0) AS BIGINT) FROM synced_order_lines c WHERE c.store_id = synced_orders.store_id AND c.order_id = synced_orders.id", touched.map(|t| &t.orders)),
-    ];
-    for (table, column, count, ids) in counts {
-        if ids.is_some_and(BTreeSet::is_empty) {
-            continue;
-        }
+/// Counts the children of these products and orders again.
+async fn count_again(conn: &mut Conn, store_id: StoreId, parents: &Parents) -> Result<(), AppError> {
+    for (kind, ids) in parents {
+        let (Some(counted), false) = (counted(*kind), ids.is_empty()) else { continue };
+        let (table, ..) = table(*kind);
         db::run!(&mut *conn, c => {
-            let mut sql = QueryBuilder::new(format!("UPDATE {table} SET {column} = ({count}) WHERE store_id = "));
-            sql.push_bind(store_id.0);
-            if let Some(ids) = ids {
-                sql.push(" AND id IN (");
-                let mut list = sql.separated(", ");
-                for id in ids {
-                    list.push_bind(*id);
-                }
-                sql.push(")");
+            let mut sql = QueryBuilder::new(format!(
+                "UPDATE {table} SET {column} = ({select} = {table}.store_id AND c.{parent} = {table}.id) WHERE store_id = ",
+                column = counted.column,
+                select = counted.select(),
+                parent = counted.parent
+            ));
+            sql.push_bind(store_id.0).push(" AND id IN (");
+            let mut list = sql.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
             }
+            sql.push(")");
             sql.build().execute(&mut *c).await.map(|done| done.rows_affected())
         })?;
     }
@@ -328,13 +435,25 @@ pub async fn refresh_aggregates(conn: &mut Conn, store_id: StoreId, touched: Opt
 }
 
 /// After a full sync: deletes the store's rows that it did not write (written before `started`),
-/// which is how records deleted in Shopify leave.
+/// which is how records deleted in Shopify leave; the products and orders that lost variants or
+/// line items count them again.
 pub async fn sweep(conn: &mut Conn, store_id: StoreId, started: i64) -> Result<(), AppError> {
+    let mut orphaned = Parents::new();
+    for kind in [Kind::Product, Kind::Order] {
+        let Some(counted) = counted(kind) else { continue };
+        let sql = format!(
+            "DELETE FROM {children} WHERE store_id = $1 AND synced_at < $2 RETURNING {parent}",
+            children = counted.children,
+            parent = counted.parent
+        );
+        let parents: Vec<i64> = db::run!(&mut *conn, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(started).fetch_all(&mut *c).await)?;
+        orphaned.insert(kind, parents.into_iter().collect());
+    }
     for table in TABLES {
         let sql = format!("DELETE FROM {table} WHERE store_id = $1 AND synced_at < $2");
         db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(started).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
-    Ok(())
+    count_again(conn, store_id, &orphaned).await
 }
 
 /// The newest `updatedAt` stored for the part (Unix seconds), or 0.
@@ -980,7 +1099,6 @@ mod tests {
         let stored = put(&mut conn, &file, 100).await;
         assert!(stored.refused.is_empty(), "{:?}", stored.refused);
         assert_eq!(stored.counted.get(&Part::Orders), Some(&1));
-        refresh_aggregates(&mut conn, StoreId(1), Some(&stored.touched)).await.unwrap();
         let items: i64 =
             crate::db::run!(&mut conn, c => sqlx::query_scalar("SELECT items FROM synced_orders WHERE id = 1").fetch_one(&mut *c).await).unwrap();
         assert_eq!(items, 3);
@@ -994,6 +1112,82 @@ mod tests {
             vec![AwaitingItem { line_item_id: Some(11), title: "Mug".into(), sku: Some("M".into()), quantity: 2 }]
         );
         assert_eq!(row.ship_to.as_deref(), Some("Ada, Paris"));
+    }
+
+    fn line_item(id: i64, order: i64, quantity: i64) -> Value {
+        json!({"__typename": "LineItem", "id": format!("gid://shopify/LineItem/{id}"), "title": "Mug", "quantity": quantity,
+               "__parentId": format!("gid://shopify/Order/{order}")})
+    }
+
+    fn product(id: i64) -> Value {
+        json!({"__typename": "Product", "id": format!("gid://shopify/Product/{id}"), "title": "Mug",
+               "updatedAt": "2026-01-01T00:00:00Z"})
+    }
+
+    fn variant(id: i64, product: i64) -> Value {
+        json!({"__typename": "ProductVariant", "id": format!("gid://shopify/ProductVariant/{id}"), "title": "Blue",
+               "updatedAt": "2026-01-01T00:00:00Z", "__parentId": format!("gid://shopify/Product/{product}")})
+    }
+
+    async fn counted(conn: &mut Conn, sql: &'static str) -> Vec<(i64, i64)> {
+        crate::db::run!(&mut *conn, c => sqlx::query_as(sql).fetch_all(&mut *c).await).unwrap()
+    }
+
+    #[tokio::test]
+    async fn orders_count_their_items_however_the_items_arrive() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        // Order 1's items in the next call (a page boundary); order 2's spread over more than
+        // one statement of a call, on either database; order 3 alone, with nothing to count.
+        put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", "")], 1).await;
+        let mut file = vec![line_item(10, 1, 2), line_item(11, 1, 1), order(2, "2026-01-01T00:00:00Z", "")];
+        file.extend((0..600).map(|i| line_item(100 + i, 2, 1)));
+        file.push(order(3, "2026-01-01T00:00:00Z", ""));
+        put(&mut conn, &file, 2).await;
+        let items = "SELECT id, items FROM synced_orders ORDER BY id";
+        assert_eq!(counted(&mut conn, items).await, [(1, 3), (2, 600), (3, 0)]);
+        // A newer version of an order keeps the count of the items stored before it.
+        put(&mut conn, &[order(2, "2026-02-01T00:00:00Z", "")], 3).await;
+        assert_eq!(counted(&mut conn, items).await, [(1, 3), (2, 600), (3, 0)]);
+    }
+
+    #[tokio::test]
+    async fn products_and_orders_that_lose_children_in_a_full_sync_count_them_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let before = [
+            product(5),
+            variant(50, 5),
+            variant(51, 5),
+            order(1, "2026-01-01T00:00:00Z", ""),
+            line_item(10, 1, 2),
+            line_item(11, 1, 1),
+        ];
+        put(&mut conn, &before, 10).await;
+        put(&mut conn, &[product(5), variant(50, 5), order(1, "2026-01-01T00:00:00Z", ""), line_item(11, 1, 1)], 20)
+            .await;
+        assert_eq!(counted(&mut conn, "SELECT id, variants FROM synced_products").await, [(5, 2)], "not swept yet");
+        sweep(&mut conn, StoreId(1), 20).await.unwrap();
+        assert_eq!(counted(&mut conn, "SELECT id, variants FROM synced_products").await, [(5, 1)]);
+        assert_eq!(counted(&mut conn, "SELECT id, items FROM synced_orders").await, [(1, 1)]);
+    }
+
+    #[tokio::test]
+    async fn records_of_a_store_that_no_longer_exists_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        crate::db::run!(&pool, c => sqlx::query("DELETE FROM stores WHERE id = 1").execute(&mut *c).await.map(|done| done.rows_affected())).unwrap();
+        // Outside a transaction, so anything a statement wrote would stay.
+        let mut conn = pool.acquire().await.unwrap();
+        let lines = lines(&[line_item(10, 1, 2), order(1, "2026-01-01T00:00:00Z", "")]);
+        let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
+        assert!(store(&mut conn, StoreId(1), &refs, 1).await.is_err());
+        let written = "SELECT (SELECT COUNT(*) FROM synced_orders) + (SELECT COUNT(*) FROM synced_order_lines)";
+        let written: i64 =
+            crate::db::run!(&mut conn, c => sqlx::query_scalar(written).fetch_one(&mut *c).await).unwrap();
+        assert_eq!(written, 0);
     }
 
     #[tokio::test]

@@ -11,7 +11,7 @@ use crate::{
     db::Pool,
     error::AppError,
     ids::StoreId,
-    jobs,
+    jobs, records,
     shopify::{client::ShopifyClient, graphql::Query, queries},
     users::UserDto,
 };
@@ -111,6 +111,7 @@ pub async fn remove(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result<()
             Some(store) => Err(AppError::Conflict(format!("Disconnect {} before removing it.", store.name))),
         };
     };
+    records::repo::erase(&mut tx, store_id).await?;
     let detail = "the store and its synced data were deleted";
     audit::repo::record(&mut tx, user, "Removed store", Some((store_id, &name)), detail).await?;
     tx.commit().await?;

@@ -261,7 +261,7 @@ pub async fn delete_credentials(conn: &mut Conn, id: StoreId) -> Result<(), AppE
     Ok(())
 }
 
-/// Deletes a disconnected store and its synced data (cascading); returns its name, or `None`
+/// Deletes a disconnected store (its synced records are `records::repo::erase`'s); returns its name, or `None`
 /// when it does not exist or is still connected.
 pub async fn delete_disconnected(conn: &mut Conn, id: StoreId) -> Result<Option<String>, AppError> {
     Ok(

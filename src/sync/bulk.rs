@@ -270,7 +270,6 @@ impl Job<'_> {
         }
         let partial = matches!(self.checkpoint.steps.get(&resource), Some(Step::Import { partial: true, .. }));
         let mut tx = self.begin().await?;
-        records::repo::refresh_aggregates(&mut tx, self.store_id, None).await?;
         let count = self.progress.resources.entry(resource.key().into()).or_default();
         if !partial {
             count.enter(Phase::Done, db::now());

@@ -171,12 +171,11 @@ impl Job<'_> {
         Ok(finisher.lines)
     }
 
-    /// Stores a page's nodes, counts their parents again, and moves the checkpoint, together.
+    /// Stores a page's nodes and moves the checkpoint, together.
     async fn store_page(&mut self, resource: Part, lines: &[Box<RawValue>], next: Step) -> Result<(), Stop> {
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
         let mut tx = self.begin().await?;
         let stored = records::repo::store(&mut tx, self.store_id, &refs, db::now()).await?;
-        records::repo::refresh_aggregates(&mut tx, self.store_id, Some(&stored.touched)).await?;
         self.account(&mut tx, resource, &stored).await?;
         if next == Step::Done {
             self.progress.resources.entry(resource.key().into()).or_default().enter(Phase::Done, db::now());

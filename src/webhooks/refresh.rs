@@ -240,7 +240,6 @@ impl Context {
         for gid in &gone {
             records::repo::delete_node(&mut tx, store_id, gid).await?;
         }
-        records::repo::refresh_aggregates(&mut tx, store_id, Some(&stored.touched)).await?;
         let counts = records::repo::counts(&mut tx, store_id).await?;
         stores::repo::set_counts(&mut tx, store_id, counts).await?;
         tx.commit().await?;

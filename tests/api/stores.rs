@@ -240,10 +240,18 @@ async fn only_disconnected_stores_can_be_removed_and_both_are_audited() {
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     assert!(store_row(&app, "acme.myshopify.com").await.is_some());
 
+    wait_for(&app, "the store's first sync", "SELECT COUNT(*) FROM sync_jobs WHERE state = 'done'").await;
     app.post(&admin, "/api/stores/disconnect", &[("store_id", &id)]).await;
     assert_eq!(app.post(&admin, "/api/stores/remove", &[("store_id", &id)]).await.status(), StatusCode::OK);
     assert!(store_row(&app, "acme.myshopify.com").await.is_none());
     assert_eq!(app.store_snapshot().await[2], 0, "its jobs went with it");
+    let synced = "SELECT (SELECT COUNT(*) FROM synced_locations) + (SELECT COUNT(*) FROM synced_products)
+        + (SELECT COUNT(*) FROM synced_variants) + (SELECT COUNT(*) FROM synced_inventory_levels)
+        + (SELECT COUNT(*) FROM synced_customers) + (SELECT COUNT(*) FROM synced_orders)
+        + (SELECT COUNT(*) FROM synced_order_lines) + (SELECT COUNT(*) FROM synced_fulfillment_orders)
+        + (SELECT COUNT(*) FROM synced_fulfillment_order_lines)";
+    let left: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(synced).fetch_one(&mut *c).await).unwrap();
+    assert_eq!(left, 0, "its synced records went with it");
 
     let audit: Value = app.get(&admin, "/api/audit/list").await.json().await.unwrap();
     let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();

@@ -151,13 +151,14 @@ struct Batch {
 }
 
 impl Batch {
-    /// The parents whose children are in the batch without them: counted again once the
-    /// children are written.
-    fn uncounted(&self) -> impl Iterator<Item = (Kind, i64)> + '_ {
-        self.children_of.iter().flat_map(move |(kind, ids)| {
+    /// Adds the parents whose children are in the batch without them, to be counted again
+    /// once the children are written.
+    fn add_uncounted(&self, to: &mut Parents) {
+        for (kind, ids) in &self.children_of {
             let written = self.parents.get(kind);
-            ids.iter().filter(move |id| !written.is_some_and(|w| w.contains(id))).map(move |id| (*kind, *id))
-        })
+            let uncounted = ids.iter().filter(|id| !written.is_some_and(|w| w.contains(id)));
+            to.entry(*kind).or_default().extend(uncounted);
+        }
     }
 }
 
@@ -209,9 +210,7 @@ pub async fn store(conn: &mut Conn, store_id: StoreId, lines: &[&RawValue], now:
         read(&mut batch, first);
     }
     for lines in batches {
-        for (kind, id) in batch.uncounted() {
-            uncounted.entry(kind).or_default().insert(id);
-        }
+        batch.add_uncounted(&mut uncounted);
         // Biased: the statement goes out first, so SQLite has the batch before the reading
         // starts; the reading yields now and then, so a statement larger than the socket's
         // buffer keeps going out to PostgreSQL meanwhile.
@@ -227,9 +226,7 @@ pub async fn store(conn: &mut Conn, store_id: StoreId, lines: &[&RawValue], now:
         inserted?;
         batch = next;
     }
-    for (kind, id) in batch.uncounted() {
-        uncounted.entry(kind).or_default().insert(id);
-    }
+    batch.add_uncounted(&mut uncounted);
     insert_all(&mut *conn, store_id, batch.rows).await?;
     count_again(conn, store_id, &uncounted).await?;
     Ok(stored)
@@ -439,6 +436,7 @@ async fn count_again(conn: &mut Conn, store_id: StoreId, parents: &Parents) -> R
 /// line items count them again.
 pub async fn sweep(conn: &mut Conn, store_id: StoreId, started: i64) -> Result<(), AppError> {
     let mut orphaned = Parents::new();
+    let mut swept = Vec::new();
     for kind in [Kind::Product, Kind::Order] {
         let Some(counted) = counted(kind) else { continue };
         let sql = format!(
@@ -448,8 +446,9 @@ pub async fn sweep(conn: &mut Conn, store_id: StoreId, started: i64) -> Result<(
         );
         let parents: Vec<i64> = db::run!(&mut *conn, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(started).fetch_all(&mut *c).await)?;
         orphaned.insert(kind, parents.into_iter().collect());
+        swept.push(counted.children);
     }
-    for table in TABLES {
+    for table in TABLES.into_iter().filter(|table| !swept.contains(table)) {
         let sql = format!("DELETE FROM {table} WHERE store_id = $1 AND synced_at < $2");
         db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(started).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }

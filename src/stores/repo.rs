@@ -261,8 +261,8 @@ pub async fn delete_credentials(conn: &mut Conn, id: StoreId) -> Result<(), AppE
     Ok(())
 }
 
-/// Deletes a disconnected store (its synced records are `records::repo::erase`'s); returns its name, or `None`
-/// when it does not exist or is still connected.
+/// Deletes a disconnected store (its synced records are `records::repo::erase`'s); returns its
+/// name, or `None` when it does not exist or is still connected.
 pub async fn delete_disconnected(conn: &mut Conn, id: StoreId) -> Result<Option<String>, AppError> {
     Ok(
         db::run!(&mut *conn, c => sqlx::query_scalar("DELETE FROM stores WHERE id = $1 AND state = 'disconnected' RETURNING name")

@@ -139,8 +139,10 @@ async fn a_failed_export_keeps_what_it_wrote_and_the_rest_still_arrives() {
 #[tokio::test]
 async fn more_exports_than_shopify_runs_at_once_wait_their_turn() {
     let app = spawn_app_without_sync().await;
-    // Slow enough that the first two are still exporting when the third is asked for.
-    app.emulator_post("/shops/big/bulk", json!({"concurrency": 2, "objects_per_second": 2000})).await;
+    // The first two are held before they start, so they are still exporting when the third is
+    // asked for, however busy the machine is.
+    app.emulator_post("/shops/big/bulk", json!({"concurrency": 2, "objects_per_second": 2000, "start_delay_ms": 3000}))
+        .await;
     let (store, job) = register(&app, "big").await;
     app.engine.run_job(job).await.unwrap();
     assert_eq!(job_state(&app, job).await.0, "done");

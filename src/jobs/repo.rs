@@ -419,17 +419,19 @@ mod tests {
         let pool = pool(&dir).await;
         let job = queued_job(&pool, "a.myshopify.com").await;
 
-        let first = claim_next(&pool, "server-a", 300).await.unwrap().expect("a queued job is claimed");
+        // A lease long enough that a busy machine still renews and writes within it.
+        let lease_ms = 1500;
+        let first = claim_next(&pool, "server-a", lease_ms).await.unwrap().expect("a queued job is claimed");
         assert_eq!((first.job_id, first.epoch), (job, 1));
-        assert_eq!(claim_next(&pool, "server-b", 300).await.unwrap(), None, "held: nobody else takes it");
-        assert_eq!(claim(&pool, job, "server-b", 300).await.unwrap(), None);
-        assert!(renew(&pool, first, 300).await.unwrap());
+        assert_eq!(claim_next(&pool, "server-b", lease_ms).await.unwrap(), None, "held: nobody else takes it");
+        assert_eq!(claim(&pool, job, "server-b", lease_ms).await.unwrap(), None);
+        assert!(renew(&pool, first, lease_ms).await.unwrap());
         let mut tx = pool.begin().await.unwrap();
         assert!(fence(&mut tx, first).await.unwrap(), "its holder may write");
         drop(tx);
 
         // server-a stops renewing (it died, or it is paused); its lease runs out.
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        tokio::time::sleep(std::time::Duration::from_millis(lease_ms as u64 + 100)).await;
         let mut tx = pool.begin().await.unwrap();
         assert!(!fence(&mut tx, first).await.unwrap(), "past its lease the old holder may not write");
         drop(tx);

@@ -156,9 +156,11 @@ impl<'a> Job<'a> {
     }
 
     /// Opens a transaction for the job's writes, first making sure the job is still this
-    /// server's (see [`jobs::repo::fence`]).
+    /// server's (see [`jobs::repo::fence`]). Its commit does not wait for the disk
+    /// ([`db::Pool::begin_async_commit`]): whatever a crash loses, the sync fetches again from
+    /// the checkpoint committed with it.
     pub(super) async fn begin(&self) -> Result<db::Conn, Stop> {
-        let mut tx = self.engine.pool.begin().await?;
+        let mut tx = self.engine.pool.begin_async_commit().await?;
         if jobs::repo::fence(&mut tx, self.claim).await? {
             Ok(tx)
         } else {

@@ -315,4 +315,38 @@ mod tests {
         assert_eq!(Notice::parse("job x s 1"), None);
         assert_eq!(Notice::parse("move 1 s 1"), None);
     }
+
+    /// A proxy closes a connection that stays quiet too long; an idle stream speaks first.
+    #[tokio::test]
+    async fn an_idle_progress_stream_sends_an_empty_line_at_every_keepalive() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::fixtures::pool(&dir).await;
+        let store = db::fixtures::connected_store(&pool).await;
+        let postgres = pool.is_postgres();
+        let hub = Hub::start(pool);
+        let mut lines = hub.stream(Some(store)).await.unwrap().into_inner();
+        assert_eq!(lines.next().await.unwrap().unwrap(), "", "no job yet: nothing to show");
+
+        // From here the clock moves only when every task waits, straight to the next timer.
+        tokio::time::pause();
+        let changed = format!("\"store_changed\":{store}");
+        let mut keepalives = 0;
+        while keepalives < 2 {
+            let quiet = tokio::time::Instant::now();
+            let line = lines.next().await.unwrap().unwrap();
+            if line == "\n" {
+                assert!(quiet.elapsed() >= KEEPALIVE, "not before the keepalive is due: {:?}", quiet.elapsed());
+                keepalives += 1;
+            } else {
+                // On PostgreSQL the listener reads every store again when it (re)connects.
+                assert!(postgres && line.contains(&changed), "{line}");
+            }
+        }
+        // A change still comes through between keepalives (on PostgreSQL by way of the
+        // database, in real time).
+        tokio::time::resume();
+        hub.store_changed(store);
+        let line = lines.next().await.unwrap().unwrap();
+        assert!(line.contains(&changed), "{line}");
+    }
 }

@@ -235,7 +235,12 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(msg) => AppError::invalid("form", format!("The form could not be read: {msg}")),
+            // The form could not become the call's arguments: in the browser (`ActionForm`) or on
+            // the server (a post without JavaScript). Either way the page is likely stale, and the
+            // details (serde's words about fields) would not help the person at the desk.
+            ServerFnErrorErr::Serialization(_) | ServerFnErrorErr::Args(_) => {
+                AppError::invalid("form", text::FORM_UNREADABLE)
+            }
             // http-body-util's limit on the body, as axum sets it.
             ServerFnErrorErr::Deserialization(msg) if msg.contains("length limit exceeded") => AppError::TooLarge,
             other => AppError::Transport(other.to_string()),
@@ -278,6 +283,16 @@ mod tests {
         // A sentence naming a shop does not travel; the field's general sentence comes back.
         let named = AppError::invalid("store_url", "No Shopify store answers at acme.myshopify.com.");
         assert_eq!(round_trip(&named).field_message("store_url").unwrap(), general_field_message("store_url"));
+    }
+
+    #[test]
+    fn a_form_that_cannot_be_read_asks_for_a_reload_with_or_without_javascript() {
+        let in_browser = AppError::from_server_fn_error(ServerFnErrorErr::Serialization("unknown variant".into()));
+        let on_server = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field `role`".into()));
+        let expected = AppError::invalid("form", text::FORM_UNREADABLE);
+        assert_eq!(in_browser, expected);
+        assert_eq!(on_server, expected);
+        assert_eq!(round_trip(&on_server), expected, "the same words after a post without JavaScript");
     }
 
     #[test]

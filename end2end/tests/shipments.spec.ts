@@ -112,6 +112,20 @@ test('an administrator creates an API token, sees it once, and revokes it', asyn
   await expect(other.getByRole('link', { name: 'API tokens' })).toHaveCount(0);
 });
 
+test('a token form the server cannot read says so above its button and creates no token @no-js', async ({ page }, testInfo) => {
+  const name = `Stale page ${testInfo.project.name}`;
+  await signIn(page, admin, testInfo);
+  await open(page, '/tokens', testInfo);
+  await page.getByLabel('Name').fill(name);
+  // A page left open across an upgrade can post a form the server no longer reads.
+  await page.getByLabel('Name').evaluate((input) => input.removeAttribute('name'));
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The form could not be read. Reload the page and try again.');
+  await open(page, '/tokens', testInfo);
+  await expect(page.getByRole('heading', { name: 'Create a token' })).toBeVisible();
+  await expect(page.getByText(name)).toHaveCount(0);
+});
+
 test('the administrator disconnects and removes the store, so the specs after start from an empty list', async ({ page }, testInfo) => {
   await signIn(page, admin, testInfo);
   const row = page.getByRole('row').filter({ hasText: `${ship.handle}.myshopify.com` });

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::error_view;
+use super::{error_view, form_error::FormError};
 use crate::{
     api::{auth::current_user, stores::RegisterStore},
     error::AppError,
@@ -63,26 +63,13 @@ fn ShopifyForm() -> impl IntoView {
     // Reconnecting a disconnected store pre-fills its address.
     let shop = query.read_untracked().get("shop").unwrap_or_default();
     let from_query = super::query_error();
-    let error = move || match register.value().get() {
-        Some(Err(err)) => Some(err),
-        _ => from_query(),
-    };
-    let field = move |name: &'static str| {
-        move || {
-            error()
-                .and_then(|err| err.field_message(name))
-                .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
-        }
-    };
-    let general = move || {
-        error()
-            .filter(|err| {
-                !["store_url", "api_key", "api_password", "shared_secret"]
-                    .iter()
-                    .any(|f| err.field_message(f).is_some())
-            })
-            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
-    };
+    let errors = FormError::new(
+        move || match register.value().get() {
+            Some(Err(err)) => Some(err),
+            _ => from_query(),
+        },
+        &["store_url", "api_key", "api_password", "shared_secret"],
+    );
     let pending = register.pending();
     view! {
         <h2>"Connect a Shopify store"</h2>
@@ -136,26 +123,26 @@ fn ShopifyForm() -> impl IntoView {
             <p class="help" id="store_url_help">
                 "Your store's myshopify.com address, such as mystore.myshopify.com. A private app's “Example URL” works too: its key and password fill the fields below."
             </p>
-            {field("store_url")}
+            {errors.beside("store_url")}
             <label for="api_key">"API Key"</label>
             <input id="api_key" name="api_key" type="text" autocomplete="off" aria-describedby="api_key_help" />
             <p class="help" id="api_key_help">
                 "The “Client ID” of a Dev Dashboard app, or the “API key” of a custom or legacy private app."
             </p>
-            {field("api_key")}
+            {errors.beside("api_key")}
             <label for="api_password">"API Password"</label>
             <input id="api_password" name="api_password" type="password" autocomplete="off" aria-describedby="api_password_help" />
             <p class="help" id="api_password_help">
                 "The “Admin API access token” of a custom app (starts with shpat_), or the “Password” of a legacy private app. Leave it empty for a Dev Dashboard app."
             </p>
-            {field("api_password")}
+            {errors.beside("api_password")}
             <label for="shared_secret">"Shared Secret"</label>
             <input id="shared_secret" name="shared_secret" type="password" autocomplete="off" aria-describedby="shared_secret_help" required />
             <p class="help" id="shared_secret_help">
                 "The “Client secret” of a Dev Dashboard app, the “API secret key” of a custom app, or the “Shared secret” of a legacy private app. storelink uses it to check that webhooks really come from Shopify."
             </p>
-            {field("shared_secret")}
-            {general}
+            {errors.beside("shared_secret")}
+            {errors.general()}
             <button type="submit" class="primary" disabled=move || pending.get()>
                 "REGISTER"
             </button>

@@ -4,6 +4,7 @@
 mod add_store;
 mod audit;
 mod chart;
+mod form_error;
 mod format;
 mod live;
 mod signin;

@@ -5,11 +5,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{error_view, format::format_utc, query_error};
+use super::{error_view, form_error::FormError, format::format_utc, query_error};
 use crate::{
     api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken},
     api_tokens::{ApiTokenDto, MAX_NAME},
-    error::AppError,
 };
 
 #[component]
@@ -111,15 +110,7 @@ fn TokenTable(list: Vec<ApiTokenDto>, revoke: ServerAction<RevokeApiToken>) -> i
 #[component]
 fn CreateTokenForm(create: ServerAction<CreateApiToken>) -> impl IntoView {
     let from_query = query_error();
-    let error = move || create.value().get().and_then(Result::err).or_else(from_query);
-    let name_error = move || {
-        error().and_then(|err| err.field_message("name")).map(|m| view! { <p class="field-error" role="alert">{m}</p> })
-    };
-    let other = move || {
-        error()
-            .filter(|err| !matches!(err, AppError::Invalid { .. }))
-            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
-    };
+    let errors = FormError::new(move || create.value().get().and_then(Result::err).or_else(from_query), &["name"]);
     let created = move || {
         create.value().get().and_then(Result::ok).map(|created| {
             view! {
@@ -137,8 +128,8 @@ fn CreateTokenForm(create: ServerAction<CreateApiToken>) -> impl IntoView {
             <ActionForm action=create>
                 <label for="token-name">"Name"</label>
                 <input id="token-name" name="name" required maxlength=MAX_NAME.to_string() placeholder="Label printer" />
-                {name_error}
-                {other}
+                {errors.beside("name")}
+                {errors.general()}
                 <button type="submit" class="primary">"Create token"</button>
             </ActionForm>
             {created}

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::error_view;
+use super::{error_view, form_error::FormError};
 use crate::{
     api::users::{list_users, ChangeRole, CreateUser, DeactivateUser},
     error::AppError,
@@ -108,19 +108,18 @@ fn UserTable(
 
 #[component]
 fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
+    // The page shows the other errors a post without JavaScript came back with, above the table.
     let from_query = super::query_error();
-    let error = move || create.value().get().and_then(Result::err).or_else(from_query);
-    let field = move |name: &'static str| {
-        move || error().and_then(|err| err.field_message(name)).map(|m| view! { <p class="field-error">{m}</p> })
-    };
-    let other = move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::err)
-            .filter(|err| !matches!(err, AppError::Invalid { .. }))
-            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
-    };
+    let errors = FormError::new(
+        move || {
+            create
+                .value()
+                .get()
+                .and_then(Result::err)
+                .or_else(|| from_query().filter(|err| matches!(err, AppError::Invalid { .. })))
+        },
+        &["email", "role", "password"],
+    );
     let created = move || {
         create
             .value()
@@ -134,17 +133,17 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
             <ActionForm action=create>
                 <label for="new-email">"Email"</label>
                 <input id="new-email" name="email" type="email" required />
-                {field("email")}
+                {errors.beside("email")}
                 <label for="new-role">"Role"</label>
                 <select id="new-role" name="role">
                     <option value="standard">"Standard user"</option>
                     <option value="admin">"Administrator"</option>
                 </select>
-                {field("role")}
+                {errors.beside("role")}
                 <label for="new-password">"Initial password"</label>
                 <input id="new-password" name="password" type="password" autocomplete="new-password" required minlength=MIN_PASSWORD_CHARS />
-                {field("password")}
-                {other}
+                {errors.beside("password")}
+                {errors.general()}
                 {created}
                 <button type="submit" class="primary">
                     "Create user"

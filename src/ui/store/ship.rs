@@ -8,9 +8,8 @@ use leptos_router::hooks::use_params_map;
 use super::{store_context, StoreContext};
 use crate::{
     api::shipments::{ship_form, RecordShipment, ShipFormData},
-    error::AppError,
     shipments::{CARRIERS, MAX_CARRIER, MAX_TRACKING_NUMBER, MAX_TRACKING_URL},
-    ui::{error_view, format::thousands, query_error},
+    ui::{error_view, form_error::FormError, format::thousands, query_error},
 };
 
 #[component]
@@ -36,19 +35,10 @@ fn Form(form: ShipFormData) -> impl IntoView {
     let StoreContext { id, .. } = store_context();
     let record = ServerAction::<RecordShipment>::new();
     let from_query = query_error();
-    let error = move || record.value().get().and_then(Result::err).or_else(from_query);
-    let field = move |name: &'static str| {
-        move || {
-            error()
-                .and_then(|err| err.field_message(name))
-                .map(|m| view! { <p class="field-error" role="alert">{m}</p> })
-        }
-    };
-    let other = move || {
-        error()
-            .filter(|err| !matches!(err, AppError::Invalid { field, .. } if field != "form"))
-            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
-    };
+    let errors = FormError::new(
+        move || record.value().get().and_then(Result::err).or_else(from_query),
+        &["carrier", "tracking_number", "tracking_url", "line_items"],
+    );
     let row = form.row;
     let title = format!("Mark {} shipped", row.name);
     let destination = row.ship_to.clone().unwrap_or_else(|| "no shipping address".into());
@@ -90,7 +80,7 @@ fn Form(form: ShipFormData) -> impl IntoView {
                     {carriers}
                     <option value="Other">"Other"</option>
                 </select>
-                {field("carrier")}
+                {errors.beside("carrier")}
                 <label for="carrier-other">"Carrier's name, for Other"</label>
                 <input id="carrier-other" name="carrier_other" maxlength=MAX_CARRIER.to_string() autocomplete="off" />
                 <label for="tracking-number">"Tracking number"</label>
@@ -101,20 +91,20 @@ fn Form(form: ShipFormData) -> impl IntoView {
                     maxlength=MAX_TRACKING_NUMBER.to_string()
                     autocomplete="off"
                 />
-                {field("tracking_number")}
+                {errors.beside("tracking_number")}
                 <label for="tracking-url">"Tracking URL (optional)"</label>
                 <input id="tracking-url" name="tracking_url" type="url" maxlength=MAX_TRACKING_URL.to_string() />
-                {field("tracking_url")}
+                {errors.beside("tracking_url")}
                 <fieldset>
                     <legend>"Items in this parcel"</legend>
                     {items}
                 </fieldset>
-                {field("line_items")}
+                {errors.beside("line_items")}
                 <label class="check">
                     <input type="checkbox" name="notify_customer" value="on" />
                     " Email the customer the tracking"
                 </label>
-                {other}
+                {errors.general()}
                 <div class="actions">
                     <button type="submit" class="primary">"Mark shipped"</button>
                     <a href=move || format!("/stores/{}", id.get())>"Cancel"</a>

@@ -126,13 +126,16 @@ test('the pictures are drawn with words for those who cannot see them', async ({
 
 test('no page scrolls sideways on a phone or a tablet', async ({ browser }, testInfo) => {
   test.setTimeout(90_000);
+  const widths = [390, 768];
   for (const who of [admin, standard]) {
-    for (const width of [390, 768]) {
-      const context = await browser.newContext({ viewport: { width, height: 800 } });
-      const page = await context.newPage();
-      await signIn(page, who, testInfo);
-      for (const path of pages(who === admin)) {
-        await open(page, path, testInfo);
+    const context = await browser.newContext({ viewport: { width: widths[0], height: 800 } });
+    const page = await context.newPage();
+    await signIn(page, who, testInfo);
+    for (const path of pages(who === admin)) {
+      await open(page, path, testInfo);
+      // A phone, then the same page on a tablet (as when it is turned sideways).
+      for (const width of widths) {
+        await page.setViewportSize({ width, height: 800 });
         const [scroll, inner, wide] = await page.evaluate(() => {
           const inner = window.innerWidth;
           // What sticks out, to say in the failure.
@@ -142,10 +145,11 @@ test('no page scrolls sideways on a phone or a tablet', async ({ browser }, test
             .map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`);
           return [document.documentElement.scrollWidth, inner, wide.join(', ')];
         });
+        expect(inner, `${path}: the window is ${width} pixels wide`).toBe(width);
         expect(scroll, `${path} at ${width} pixels: ${wide}`).toBeLessThanOrEqual(inner as number);
       }
-      await context.close();
     }
+    await context.close();
   }
 });
 

@@ -204,6 +204,10 @@ async fn stores_are_synced_again_on_a_schedule() {
 async fn every_watcher_gets_the_snapshot_then_each_change() {
     let app = spawn_app_without_sync().await;
     let (store, job) = register(&app, "big").await;
+    // The files arrive over seconds, so each stored batch is a state that lasts: on PostgreSQL
+    // a watcher reads the latest snapshot when told of a change, and a busy machine could
+    // otherwise go from none stored to all in one read.
+    app.emulator_post("/shops/big/bulk", json!({"download_bytes_per_second": 500_000})).await;
     let standard = app.signed_in(STANDARD_EMAIL).await;
     let mut watchers = Vec::new();
     for _ in 0..2 {

@@ -27,7 +27,8 @@ async fn checkpoint(app: &TestApp, job: JobId) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
-async fn events(app: &TestApp, job: JobId) -> Vec<String> {
+/// The texts of the job's events, oldest first.
+pub(crate) async fn events(app: &TestApp, job: JobId) -> Vec<String> {
     let text: String =
         storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap();
     let progress: Value = serde_json::from_str(&text).unwrap();

@@ -12,6 +12,7 @@ use storelink::{
 };
 
 use crate::{
+    bulk::events,
     helpers::*,
     sync::{assert_exact_copy, job_state, wait_until_finished},
 };
@@ -89,12 +90,8 @@ async fn a_sync_outliving_many_tokens_finishes_exactly_renewing_as_it_goes() {
     assert_exact_copy(&app, store, "devbig").await;
     let renewed = grants(&app).await - 1;
     assert!(renewed >= 2, "renewed {renewed} times");
-    let progress: String =
-        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1").bind(job).fetch_one(&mut *c).await).unwrap();
     // The events' words only: the whole JSON holds timestamps, and 1796284401 contains "401".
-    let progress: Value = serde_json::from_str(&progress).unwrap();
-    let events: Vec<&str> =
-        progress["events"].as_array().unwrap().iter().map(|e| e["text"].as_str().unwrap()).collect();
+    let events = events(&app, job).await;
     assert!(events.iter().all(|e| !e.contains("401") && !e.contains("rejected")), "{events:?}");
 }
 

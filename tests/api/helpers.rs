@@ -221,6 +221,17 @@ impl TestApp {
         self.emulator_post(&format!("/shops/{shop}/faults"), faults).await;
     }
 
+    /// Ends a shop's `throttle_storm` once the emulated Shopify has turned `times` requests away,
+    /// so a test sees the waits however slowly a busy machine reaches the first request.
+    pub async fn calm_after_throttling(&self, shop: &str, times: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.emulator_get("/stats").await["throttled"].as_u64().unwrap() < times {
+            assert!(std::time::Instant::now() < deadline, "Shopify throttled fewer than {times} requests in a minute");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.shop_faults(shop, json!({"throttle_storm": false})).await;
+    }
+
     /// A request to the emulated shop's Admin API (`path` under `/admin/api/2026-07`), as the app
     /// installed in it would make.
     pub fn shopify(&self, method: reqwest::Method, shop: &str, path: &str) -> reqwest::RequestBuilder {
@@ -476,8 +487,9 @@ pub async fn wait_for_none(app: &TestApp, what: &str, count_sql: &str) {
 }
 
 /// Polls `count_sql` (a `SELECT COUNT(*)` query) until `done` holds for its count.
+/// Gives up after 30 s: a busy machine running both suites side by side can take seconds.
 pub async fn wait_for_count(app: &TestApp, what: &str, count_sql: &str, done: impl Fn(i64) -> bool) {
-    for _ in 0..100 {
+    for _ in 0..300 {
         let n: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.to_owned())).fetch_one(&mut *c).await).unwrap();
         if done(n) {
             return;

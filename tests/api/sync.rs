@@ -82,11 +82,7 @@ async fn server_errors_a_429_storm_and_latency_still_give_an_exact_copy() {
     let app = spawn_app_without_sync().await;
     let (store, job) = register(&app, "big").await;
     app.shop_faults("big", json!({"error_rate": 0.1, "latency_ms": 5, "jitter_ms": 10, "throttle_storm": true})).await;
-    let calm = async {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        app.shop_faults("big", json!({"throttle_storm": false})).await;
-    };
-    let (result, ()) = tokio::join!(app.engine.run_job(job), calm);
+    let (result, ()) = tokio::join!(app.engine.run_job(job), app.calm_after_throttling("big", 3));
     result.unwrap();
     assert_eq!(job_state(&app, job).await.0, "done");
     assert_exact_copy(&app, store, "big").await;
@@ -264,12 +260,8 @@ async fn a_throttled_storm_is_waited_out_and_the_copy_is_exact() {
     let app = spawn_app_without_sync().await;
     let (store, job) = register(&app, "acme").await;
     app.shop_faults("acme", json!({"throttle_storm": true})).await;
-    let calm = async {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        app.shop_faults("acme", json!({"throttle_storm": false})).await;
-    };
     let run = tokio::time::timeout(Duration::from_secs(60), app.engine.run_job(job));
-    let (result, ()) = tokio::join!(run, calm);
+    let (result, ()) = tokio::join!(run, app.calm_after_throttling("acme", 2));
     result.expect("the job ends within a minute").unwrap();
     assert_eq!(job_state(&app, job).await.0, "done");
     assert_exact_copy(&app, store, "acme").await;

@@ -319,6 +319,9 @@ pub struct Faults {
     pub apply_then_time_out: u32,
     /// How long `apply_then_time_out` holds an answer, in real milliseconds.
     pub hang_ms: u64,
+    /// While true, webhooks wait to be sent (Shopify's deliveries can lag behind the change they
+    /// tell of); switched off, the held ones go out.
+    pub webhooks_held: bool,
 }
 
 impl Default for Faults {
@@ -337,6 +340,7 @@ impl Default for Faults {
             bulk_fail_after: None,
             apply_then_time_out: 0,
             hang_ms: 30_000,
+            webhooks_held: false,
         }
     }
 }

@@ -303,6 +303,9 @@ pub fn send_signed(emu: &Arc<EmulatorState>, shop: &Arc<Shop>, outgoing: Outgoin
         let api_version = super::SUPPORTED_VERSIONS[super::SUPPORTED_VERSIONS.len() - 2];
         let triggered_at = shop.data.read().expect("data lock").timestamp(emu.clock.unix_now());
         let mut wait = Duration::from_millis(timing.first_retry_ms);
+        while shop.faults.lock().expect("faults lock").webhooks_held {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         for attempt in 0..=timing.retries {
             if attempt > 0 {
                 tokio::time::sleep(wait).await;

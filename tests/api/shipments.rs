@@ -85,7 +85,8 @@ pub(crate) async fn recorded(app: &TestApp, token: &str, body: Value) -> Value {
 /// Polls the shipment until its state is `state`; its last answer.
 pub(crate) async fn wait_for_state(app: &TestApp, token: &str, id: &str, state: &str) -> Value {
     let mut last = Value::Null;
-    for _ in 0..300 {
+    // Longer than a shipment's 30 s lease: a send whose outcome was lost is taken up again then.
+    for _ in 0..600 {
         last = api(app, token, Method::GET, &format!("/api/v1/shipments/{id}"))
             .send()
             .await
@@ -333,7 +334,10 @@ async fn shopifys_refusals_fail_the_shipment_in_words_and_retry_sends_it_once_cu
     assert!(fos.len() >= 3);
     let ship = |fo: &OpenFo, number: &str| json!({"store": "acme.myshopify.com", "order_id": fo.order_id, "carrier": "UPS", "tracking_number": number});
 
-    // On hold in Shopify (storelink has not heard yet): refused, then sent once released.
+    // Shopify's webhooks lag behind each change below, so storelink sends before it hears.
+    app.shop_faults("acme", json!({"webhooks_held": true})).await;
+
+    // On hold in Shopify: refused, then sent once released.
     app.emulator_post(&format!("/shops/acme/fulfillment_orders/{}/hold", fos[0].id), json!({})).await;
     let held: Value = recorded(&app, &token, ship(&fos[0], "HOLD-1")).await;
     let failed = wait_for_state(&app, &token, held["id"].as_str().unwrap(), "failed").await;

@@ -114,6 +114,31 @@ async fn duplicates_share_the_event_id_and_stale_versions_can_arrive_last() {
 }
 
 #[tokio::test]
+async fn held_webhooks_wait_while_other_shops_deliver_and_go_out_once_released() {
+    let (receiver, addr) = Receiver::start(0).await;
+    let emu = start_with(json!({"shops": [shop("acme"), shop("beta")]})).await;
+    for handle in ["acme", "beta"] {
+        let created = reply(
+            emu.request(reqwest::Method::POST, handle, "/admin/api/2026-07/webhooks.json")
+                .header("x-shopify-access-token", TOKEN)
+                .json(&json!({"webhook": {"topic": "orders/create", "address": format!("http://{addr}/hooks")}})),
+        )
+        .await;
+        assert_eq!(created.status, 201);
+    }
+    emu.control("/shops/acme/faults", json!({"webhooks_held": true})).await;
+    emu.control("/shops/acme/orders", json!({})).await;
+    emu.control("/shops/beta/orders", json!({})).await;
+    let first = receiver.wait_for(1).await;
+    assert_eq!(first[0].header("x-shopify-shop-domain"), "beta.myshopify.com", "acme's delivery was held");
+    assert_eq!(emu.control_get("/shops/acme/deliveries").await["deliveries"][0]["attempts"], 0);
+
+    emu.control("/shops/acme/faults", json!({"webhooks_held": false})).await;
+    let both = receiver.wait_for(2).await;
+    assert_eq!(both[1].header("x-shopify-shop-domain"), "acme.myshopify.com");
+}
+
+#[tokio::test]
 async fn a_subscription_that_keeps_failing_is_removed() {
     let (receiver, addr) = Receiver::start(u32::MAX).await;
     let emu = emulator_with_fast_retries(2).await;

@@ -13,8 +13,12 @@ async fn emulator_with_fast_retries(retries: u32) -> Emu {
 }
 
 async fn subscribe(emu: &Emu, topic: &str, address: &str) -> Reply {
+    subscribe_in(emu, "acme", topic, address).await
+}
+
+async fn subscribe_in(emu: &Emu, handle: &str, topic: &str, address: &str) -> Reply {
     reply(
-        emu.request(reqwest::Method::POST, "acme", "/admin/api/2026-07/webhooks.json")
+        emu.request(reqwest::Method::POST, handle, "/admin/api/2026-07/webhooks.json")
             .header("x-shopify-access-token", TOKEN)
             .json(&json!({"webhook": {"topic": topic, "address": address, "format": "json"}})),
     )
@@ -118,13 +122,7 @@ async fn held_webhooks_wait_while_other_shops_deliver_and_go_out_once_released()
     let (receiver, addr) = Receiver::start(0).await;
     let emu = start_with(json!({"shops": [shop("acme"), shop("beta")]})).await;
     for handle in ["acme", "beta"] {
-        let created = reply(
-            emu.request(reqwest::Method::POST, handle, "/admin/api/2026-07/webhooks.json")
-                .header("x-shopify-access-token", TOKEN)
-                .json(&json!({"webhook": {"topic": "orders/create", "address": format!("http://{addr}/hooks")}})),
-        )
-        .await;
-        assert_eq!(created.status, 201);
+        assert_eq!(subscribe_in(&emu, handle, "orders/create", &format!("http://{addr}/hooks")).await.status, 201);
     }
     emu.control("/shops/acme/faults", json!({"webhooks_held": true})).await;
     emu.control("/shops/acme/orders", json!({})).await;

@@ -3,7 +3,8 @@
 //! `__parentId`) split into lines, parsed and stored in batches of 1,000 lines (columns read from
 //! the JSON, raw JSON kept compressed, newest wins, each order counting its items), one
 //! transaction each, committed as a sync commits (not waiting for the disk, as SQLite's
-//! `synchronous = NORMAL` does not), as a full sync imports it; against a baseline in the same run of inserting
+//! `synchronous = NORMAL` does not), each batch prepared on a thread of its own while the one
+//! before is stored, as a full sync imports it; against a baseline in the same run of inserting
 //! the same lines alone, as plain text, unparsed, one row per statement.
 //!
 //! With `STORELINK_TEST_DATABASE_URL` naming a PostgreSQL server (as for the tests), the same
@@ -16,7 +17,12 @@
 use std::time::Instant;
 
 use serde_json::{json, value::RawValue};
-use storelink::{db, ids::StoreId, records::repo::store, shopify::queries};
+use storelink::{
+    db,
+    ids::StoreId,
+    records::repo::{prepare, store},
+    shopify::queries,
+};
 
 mod common;
 
@@ -122,16 +128,27 @@ async fn round(lines: &[&[u8]], postgres: bool) -> (f64, f64) {
     }
     let baseline = lines.len() as f64 / started.elapsed().as_secs_f64();
 
+    let file: Vec<Vec<u8>> = lines.iter().map(|line| line.to_vec()).collect();
     flush_disk();
     let started = Instant::now();
-    for batch in lines.chunks(BATCH) {
-        let parsed: Vec<Box<RawValue>> =
-            batch.iter().map(|l| RawValue::from_string(String::from_utf8(l.to_vec()).unwrap()).unwrap()).collect();
-        let refs: Vec<&RawValue> = parsed.iter().map(|l| l.as_ref()).collect();
+    // As the import does: the next batch is read on a thread of its own while the last is stored.
+    let (ahead, mut batches) = tokio::sync::mpsc::channel(1);
+    let reader = tokio::task::spawn_blocking(move || {
+        for batch in file.chunks(BATCH) {
+            let parsed: Vec<Box<RawValue>> =
+                batch.iter().map(|l| RawValue::from_string(String::from_utf8(l.clone()).unwrap()).unwrap()).collect();
+            let refs: Vec<&RawValue> = parsed.iter().map(|l| l.as_ref()).collect();
+            if ahead.blocking_send(prepare(StoreId(1), &refs, db::now(), postgres).unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    while let Some(prepared) = batches.recv().await {
         let mut tx = pool.begin_async_commit().await.unwrap();
-        assert!(store(&mut tx, StoreId(1), &refs, db::now()).await.unwrap().refused.is_empty());
+        assert!(store(&mut tx, prepared).await.unwrap().refused.is_empty());
         tx.commit().await.unwrap();
     }
+    reader.await.unwrap();
     let stored = started.elapsed();
     let miscounted: i64 = storelink::db_run!(&pool, c => sqlx::query_scalar(
         "SELECT COUNT(*) FROM synced_orders o WHERE items <>

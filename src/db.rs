@@ -48,11 +48,11 @@ impl Pool {
     /// times `wal_writer_delay`, 0.6 s by default), never part of one, and never one that a
     /// later ordinary commit followed. The sync then resumes from the checkpoint it finds.
     pub async fn begin_async_commit(&self) -> Result<Conn, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        if let Conn::Postgres(pg) = &mut tx {
-            sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut **pg).await?;
-        }
-        Ok(tx)
+        Ok(match self {
+            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await?),
+            // One round trip: sqlx sends a custom BEGIN as a simple query, which may hold two.
+            Pool::Postgres(pool) => Conn::Postgres(pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?),
+        })
     }
 
     /// A connection of its own, outside any transaction.

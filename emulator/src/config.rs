@@ -313,6 +313,9 @@ pub struct Faults {
     /// Bulk operations started while this is set fail with `INTERNAL_SERVER_ERROR` after this
     /// many objects, their `partialDataUrl` holding those.
     pub bulk_fail_after: Option<u64>,
+    /// The next result-file download longer than this many bytes breaks off after them, as a
+    /// dropped connection leaves it (mid-line); then the fault is off.
+    pub cut_download_after: Option<u64>,
     /// The next this many GraphQL requests with `fulfillmentCreate` or
     /// `fulfillmentTrackingInfoUpdate` are applied (webhooks included) and then answered only
     /// after `hang_ms`; each counts the fault down until it is off.
@@ -338,6 +341,7 @@ impl Default for Faults {
             malformed_link: 0,
             retry_after: None,
             bulk_fail_after: None,
+            cut_download_after: None,
             apply_then_time_out: 0,
             hang_ms: 30_000,
             webhooks_held: false,

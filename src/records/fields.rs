@@ -3,7 +3,10 @@
 //! which table it goes to and `__parentId` which record it belongs to. Each field is read
 //! leniently, so one odd field refuses that node with a reason, never the batch.
 
-use std::borrow::Cow;
+use std::{
+    borrow::Cow,
+    collections::{BTreeMap, BTreeSet},
+};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -79,6 +82,65 @@ pub struct Node {
     /// The parent record's id, for the aggregates of its columns.
     pub parent: Option<i64>,
     pub cells: Vec<Cell>,
+}
+
+/// Products and orders, by kind.
+pub type Parents = BTreeMap<Kind, BTreeSet<i64>>;
+
+/// Lines read into their tables' rows, for `repo::prepare`.
+#[derive(Default)]
+pub(super) struct Nodes {
+    pub(super) rows: BTreeMap<Kind, Vec<Vec<Cell>>>,
+    /// The products and orders among the nodes.
+    parents: Parents,
+    /// The products and orders the variants and line items among the nodes belong to.
+    children_of: Parents,
+    /// The nodes refused as malformed; nothing of theirs is written.
+    pub(super) refused: Vec<Refused>,
+    /// Nodes read, per part of a sync that counts them.
+    pub(super) counted: BTreeMap<Part, i64>,
+}
+
+impl Nodes {
+    /// Reads lines of a bulk file, or a page taken apart, all stamped `now` (their `synced_at`).
+    pub(super) fn read(lines: &[&RawValue], now: i64) -> Nodes {
+        let mut nodes = Nodes::default();
+        for line in lines {
+            match node(line, now) {
+                Ok(None) => {}
+                Ok(Some(node)) => {
+                    if let Some(part) = node.kind.counted_in() {
+                        *nodes.counted.entry(part).or_default() += 1;
+                    }
+                    match (node.kind, node.parent, node.id) {
+                        (Kind::Variant, Some(product), _) => {
+                            nodes.children_of.entry(Kind::Product).or_default().insert(product)
+                        }
+                        (Kind::Line, Some(order), _) => nodes.children_of.entry(Kind::Order).or_default().insert(order),
+                        (Kind::Product | Kind::Order, _, Some(id)) => {
+                            nodes.parents.entry(node.kind).or_default().insert(id)
+                        }
+                        _ => false,
+                    };
+                    nodes.rows.entry(node.kind).or_default().push(node.cells);
+                }
+                Err(refused) => nodes.refused.push(refused),
+            }
+        }
+        nodes
+    }
+
+    /// The products and orders whose variants or line items are among the nodes without them:
+    /// written before, they count their children again once these are written.
+    pub(super) fn uncounted(&self) -> Parents {
+        self.children_of
+            .iter()
+            .map(|(kind, ids)| {
+                let written = self.parents.get(kind);
+                (*kind, ids.iter().filter(|id| !written.is_some_and(|w| w.contains(id))).copied().collect())
+            })
+            .collect()
+    }
 }
 
 #[derive(Deserialize)]

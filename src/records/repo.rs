@@ -2,13 +2,13 @@
 //! Nodes are written in multi-row statements, a batch at a time, and an older `updatedAt` never
 //! overwrites a newer version of a node that has one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
-use sqlx::QueryBuilder;
+use sqlx::{postgres::PgArguments, Arguments, QueryBuilder};
 
 use super::{
-    fields::{self, Cell, Kind, Refused},
+    fields::{self, Cell, Kind, Nodes, Parents, Refused},
     Awaiting, AwaitingItem, AwaitingQuery, AwaitingRow, Counts, CustomerRow, Daily, Page, Part, ProductRow, RawJson,
     PER_PAGE,
 };
@@ -137,99 +137,68 @@ fn counted(kind: Kind) -> Option<Counted> {
     }
 }
 
-/// Products and orders, by kind.
-type Parents = BTreeMap<Kind, BTreeSet<i64>>;
+/// Rows a statement on SQLite, whose statements bind each value on its own; PostgreSQL takes a
+/// kind's rows of a batch in one statement, each column bound as one array.
+const SQLITE_ROWS: usize = 50;
 
-/// One statement's worth of nodes read into rows.
-#[derive(Default)]
-struct Batch {
-    rows: BTreeMap<Kind, Vec<Vec<Cell>>>,
-    /// The products and orders among the nodes.
-    parents: Parents,
-    /// The products and orders the variants and line items among the nodes belong to.
-    children_of: Parents,
+/// Lines made ready to store ahead of the transaction that stores them: read into rows and, for
+/// PostgreSQL, each kind's rows bound into its statement. This is all computing and needs no
+/// connection, so an import prepares its next batch while the one before is written.
+pub struct Prepared {
+    store_id: StoreId,
+    /// Children's kinds before their parents', so a parent counts the children written with it.
+    statements: Vec<Statement>,
+    /// Parents written before their children among these: counted again after them.
+    uncounted: Parents,
+    stored: Stored,
 }
 
-impl Batch {
-    /// Adds the parents whose children are in the batch without them, to be counted again
-    /// once the children are written.
-    fn add_uncounted(&self, to: &mut Parents) {
-        for (kind, ids) in &self.children_of {
-            let written = self.parents.get(kind);
-            let uncounted = ids.iter().filter(|id| !written.is_some_and(|w| w.contains(id)));
-            to.entry(*kind).or_default().extend(uncounted);
-        }
-    }
+enum Statement {
+    Postgres(String, PgArguments),
+    Sqlite(Kind, Vec<Vec<Cell>>),
 }
 
-/// How many nodes go in one statement. While SQLite writes a batch on its own thread, the next
-/// batch is read and compressed here; the two take about as long as each other, so overlapping
-/// them nearly halves the time a page takes.
-const BATCH: usize = 50;
-const PG_BATCH: usize = 500;
-/// The reading of the next batch gives way to the statement going out this often.
-const YIELD_EVERY: usize = 25;
+/// Prepares lines (of a bulk file, or a page taken apart) for [`store`] on PostgreSQL or SQLite,
+/// all written at `now` (their `synced_at`).
+pub fn prepare(store_id: StoreId, lines: &[&RawValue], now: i64, postgres: bool) -> Result<Prepared, AppError> {
+    let nodes = Nodes::read(lines, now);
+    let uncounted = nodes.uncounted();
+    let (children, parents): (Vec<_>, Vec<_>) = nodes.rows.into_iter().partition(|(kind, _)| counted(*kind).is_none());
+    let statements = children
+        .into_iter()
+        .chain(parents)
+        .map(|(kind, rows)| match postgres {
+            true => postgres_statement(store_id, kind, rows),
+            false => Ok(Statement::Sqlite(kind, rows)),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Prepared { store_id, statements, uncounted, stored: Stored { refused: nodes.refused, counted: nodes.counted } })
+}
 
-/// Stores nodes of any kinds (lines of a bulk file, or a page taken apart), all written at
-/// `now` (their `synced_at`). Children are written before their parents in a statement, so a
-/// parent counts its children as it is written; a parent whose children come in another
-/// statement is counted again at the end.
-pub async fn store(conn: &mut Conn, store_id: StoreId, lines: &[&RawValue], now: i64) -> Result<Stored, AppError> {
+/// Stores prepared lines: an older `updated_at` never overwrites a newer node, and each product
+/// and order counts its children stored so far.
+pub async fn store(conn: &mut Conn, prepared: Prepared) -> Result<Stored, AppError> {
+    let store_id = prepared.store_id;
     lock_store(conn, store_id).await?;
-    let mut stored = Stored::default();
-    let mut uncounted = Parents::new();
-    let mut read = |batch: &mut Batch, lines: &[&RawValue]| {
-        for line in lines {
-            match fields::node(line, now) {
-                Ok(None) => {}
-                Ok(Some(node)) => {
-                    if let Some(part) = node.kind.counted_in() {
-                        *stored.counted.entry(part).or_default() += 1;
-                    }
-                    match (node.kind, node.parent, node.id) {
-                        (Kind::Variant, Some(product), _) => {
-                            batch.children_of.entry(Kind::Product).or_default().insert(product)
-                        }
-                        (Kind::Line, Some(order), _) => batch.children_of.entry(Kind::Order).or_default().insert(order),
-                        (Kind::Product | Kind::Order, _, Some(id)) => {
-                            batch.parents.entry(node.kind).or_default().insert(id)
-                        }
-                        _ => false,
-                    };
-                    batch.rows.entry(node.kind).or_default().push(node.cells);
+    for statement in prepared.statements {
+        match (statement, conn.postgres()) {
+            (Statement::Postgres(sql, arguments), Some(c)) => {
+                sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments).execute(c).await?;
+            }
+            (Statement::Sqlite(kind, rows), None) => {
+                let mut rows = rows.into_iter().peekable();
+                while rows.peek().is_some() {
+                    insert_sqlite(conn, store_id, kind, rows.by_ref().take(SQLITE_ROWS).collect()).await?;
                 }
-                Err(refused) => stored.refused.push(refused),
+            }
+            _ => {
+                tracing::error!("lines prepared for one database were stored in the other");
+                return Err(AppError::Internal);
             }
         }
-    };
-    // PostgreSQL takes a batch of any size in one statement (see `insert`); fewer, larger
-    // statements spare it round trips.
-    let mut batches = lines.chunks(if conn.is_postgres() { PG_BATCH } else { BATCH });
-    let mut batch = Batch::default();
-    if let Some(first) = batches.next() {
-        read(&mut batch, first);
     }
-    for lines in batches {
-        batch.add_uncounted(&mut uncounted);
-        // Biased: the statement goes out first, so SQLite has the batch before the reading
-        // starts; the reading yields now and then, so a statement larger than the socket's
-        // buffer keeps going out to PostgreSQL meanwhile.
-        let reading = async {
-            let mut next = Batch::default();
-            for part in lines.chunks(YIELD_EVERY) {
-                read(&mut next, part);
-                tokio::task::yield_now().await;
-            }
-            next
-        };
-        let (inserted, next) = tokio::join!(biased; insert_all(&mut *conn, store_id, batch.rows), reading);
-        inserted?;
-        batch = next;
-    }
-    batch.add_uncounted(&mut uncounted);
-    insert_all(&mut *conn, store_id, batch.rows).await?;
-    count_again(conn, store_id, &uncounted).await?;
-    Ok(stored)
+    count_again(conn, store_id, &prepared.uncounted).await?;
+    Ok(prepared.stored)
 }
 
 /// PostgreSQL's synced tables have no foreign key to `stores`: its check, a trigger and a
@@ -246,62 +215,72 @@ async fn lock_store(conn: &mut Conn, store_id: StoreId) -> Result<(), AppError> 
     }
 }
 
-/// Kinds in order: children before their parents, so a parent counts the children written
-/// with it.
-async fn insert_all(conn: &mut Conn, store_id: StoreId, rows: BTreeMap<Kind, Vec<Vec<Cell>>>) -> Result<(), AppError> {
-    let (children, parents): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(kind, _)| counted(*kind).is_none());
-    for (kind, rows) in children.into_iter().chain(parents) {
-        insert(&mut *conn, store_id, kind, rows).await?;
-    }
-    Ok(())
+/// A kind's upsert, around its rows: the head names the columns, the tail keeps an older
+/// `updated_at` from overwriting a newer node.
+struct Upsert {
+    head: String,
+    tail: String,
+    names: Vec<&'static str>,
+    key_len: usize,
+    /// The column that counts the kind's children, and where it is among `names`.
+    counted: Option<(Counted, usize)>,
 }
 
-/// One multi-row statement, in which an older `updated_at` never overwrites a newer node and a
-/// parent counts its children stored so far (in place of the value read, which is 0).
-async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Cell>>) -> Result<(), AppError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let (table, key, columns, newest_wins) = table(kind);
-    let names: Vec<&str> = key.iter().chain(columns).copied().collect();
-    let head = format!("INSERT INTO {table} (store_id, {}) ", names.join(", "));
-    let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
-    let mut tail = format!(" ON CONFLICT (store_id, {}) DO UPDATE SET {}", key.join(", "), updates.join(", "));
-    if newest_wins {
-        tail.push_str(&format!(" WHERE excluded.updated_at >= {table}.updated_at"));
-    }
-    let counted = counted(kind);
-    let counted_at = counted.as_ref().and_then(|counted| names.iter().position(|name| *name == counted.column));
-    if let Some(c) = conn.postgres() {
-        let rows = newest_of_each(rows, key.len(), names.iter().position(|c| *c == "updated_at"));
-        let columns = by_column(rows)?;
-        let arrays: Vec<String> =
-            columns.iter().enumerate().map(|(i, column)| format!("${}::{}[]", i + 2, column.sql_type())).collect();
-        let values: Vec<String> = names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| match counted.as_ref().filter(|_| Some(i) == counted_at) {
-                Some(counted) => format!("({} = $1 AND c.{} = u.id)", counted.select(), counted.parent),
-                None => format!("u.{name}"),
-            })
-            .collect();
-        let sql = format!(
-            "{head}SELECT $1, {} FROM UNNEST({}) AS u({}){tail}",
-            values.join(", "),
-            arrays.join(", "),
-            names.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(store_id.0);
-        for column in columns {
-            query = match column {
-                Column::Int(v) => query.bind(v),
-                Column::Text(v) => query.bind(v),
-                Column::Raw(v) => query.bind(v),
-            };
+impl Upsert {
+    fn of(kind: Kind) -> Upsert {
+        let (table, key, columns, newest_wins) = table(kind);
+        let names: Vec<&str> = key.iter().chain(columns).copied().collect();
+        let head = format!("INSERT INTO {table} (store_id, {}) ", names.join(", "));
+        let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        let mut tail = format!(" ON CONFLICT (store_id, {}) DO UPDATE SET {}", key.join(", "), updates.join(", "));
+        if newest_wins {
+            tail.push_str(&format!(" WHERE excluded.updated_at >= {table}.updated_at"));
         }
-        query.execute(c).await?;
-        return Ok(());
+        let counted = counted(kind)
+            .and_then(|counted| names.iter().position(|name| *name == counted.column).map(|at| (counted, at)));
+        Upsert { head, tail, names, key_len: key.len(), counted }
     }
+}
+
+/// A kind's rows in one statement, each column bound as an array and unnested; a parent's count
+/// is taken in place of the value read (0).
+fn postgres_statement(store_id: StoreId, kind: Kind, rows: Vec<Vec<Cell>>) -> Result<Statement, AppError> {
+    let Upsert { head, tail, names, key_len, counted } = Upsert::of(kind);
+    let rows = newest_of_each(rows, key_len, names.iter().position(|c| *c == "updated_at"));
+    let columns = by_column(rows)?;
+    let arrays: Vec<String> =
+        columns.iter().enumerate().map(|(i, column)| format!("${}::{}[]", i + 2, column.sql_type())).collect();
+    let values: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| match counted.as_ref().filter(|(_, at)| *at == i) {
+            Some((counted, _)) => format!("({} = $1 AND c.{} = u.id)", counted.select(), counted.parent),
+            None => format!("u.{name}"),
+        })
+        .collect();
+    let sql = format!(
+        "{head}SELECT $1, {} FROM UNNEST({}) AS u({}){tail}",
+        values.join(", "),
+        arrays.join(", "),
+        names.join(", ")
+    );
+    let mut arguments = PgArguments::default();
+    let bound = std::iter::once(arguments.add(store_id.0)).chain(columns.into_iter().map(|column| match column {
+        Column::Int(v) => arguments.add(v),
+        Column::Text(v) => arguments.add(v),
+        Column::Raw(v) => arguments.add(v),
+    }));
+    if let Err(err) = bound.collect::<Result<(), _>>() {
+        tracing::error!(error = %err, "a batch's column could not be bound");
+        return Err(AppError::Internal);
+    }
+    Ok(Statement::Postgres(sql, arguments))
+}
+
+/// Up to [`SQLITE_ROWS`] rows of a kind in one multi-row statement; a parent counts its children
+/// stored so far in place of the value read (0).
+async fn insert_sqlite(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Cell>>) -> Result<(), AppError> {
+    let Upsert { head, tail, counted, .. } = Upsert::of(kind);
     db::run!(&mut *conn, c => {
         let mut sql = QueryBuilder::new(head);
         sql.push_values(rows, |mut values, row| {
@@ -311,8 +290,8 @@ async fn insert(conn: &mut Conn, store_id: StoreId, kind: Kind, rows: Vec<Vec<Ce
                 _ => None,
             };
             for (i, cell) in row.into_iter().enumerate() {
-                match counted.as_ref().filter(|_| Some(i) == counted_at) {
-                    Some(counted) => values
+                match counted.as_ref().filter(|(_, at)| *at == i) {
+                    Some((counted, _)) => values
                         .push(format!("({} = ", counted.select()))
                         .push_bind_unseparated(store_id.0)
                         .push_unseparated(format!(" AND c.{} = ", counted.parent))
@@ -1069,7 +1048,8 @@ mod tests {
     async fn put(conn: &mut Conn, values: &[Value], now: i64) -> Stored {
         let lines = lines(values);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        store(conn, StoreId(1), &refs, now).await.unwrap()
+        let prepared = prepare(StoreId(1), &refs, now, conn.is_postgres()).unwrap();
+        store(conn, prepared).await.unwrap()
     }
 
     fn order(id: i64, updated: &str, note: &str) -> Value {
@@ -1137,8 +1117,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = store_one(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
-        // Order 1's items in the next call (a page boundary); order 2's spread over more than
-        // one statement of a call, on either database; order 3 alone, with nothing to count.
+        // Order 1's items in the next call (a page boundary); order 2's more than SQLite's
+        // statement takes; order 3 alone, with nothing to count.
         put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", "")], 1).await;
         let mut file = vec![line_item(10, 1, 2), line_item(11, 1, 1), order(2, "2026-01-01T00:00:00Z", "")];
         file.extend((0..600).map(|i| line_item(100 + i, 2, 1)));
@@ -1182,7 +1162,23 @@ mod tests {
         let mut conn = pool.acquire().await.unwrap();
         let lines = lines(&[line_item(10, 1, 2), order(1, "2026-01-01T00:00:00Z", "")]);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        assert!(store(&mut conn, StoreId(1), &refs, 1).await.is_err());
+        let prepared = prepare(StoreId(1), &refs, 1, conn.is_postgres()).unwrap();
+        assert!(store(&mut conn, prepared).await.is_err());
+        let written = "SELECT (SELECT COUNT(*) FROM synced_orders) + (SELECT COUNT(*) FROM synced_order_lines)";
+        let written: i64 =
+            crate::db::run!(&mut conn, c => sqlx::query_scalar(written).fetch_one(&mut *c).await).unwrap();
+        assert_eq!(written, 0);
+    }
+
+    #[tokio::test]
+    async fn lines_prepared_for_the_other_database_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let lines = lines(&[line_item(10, 1, 2), order(1, "2026-01-01T00:00:00Z", "")]);
+        let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
+        let prepared = prepare(StoreId(1), &refs, 1, !conn.is_postgres()).unwrap();
+        assert!(matches!(store(&mut conn, prepared).await, Err(AppError::Internal)));
         let written = "SELECT (SELECT COUNT(*) FROM synced_orders) + (SELECT COUNT(*) FROM synced_order_lines)";
         let written: i64 =
             crate::db::run!(&mut conn, c => sqlx::query_scalar(written).fetch_one(&mut *c).await).unwrap();

@@ -2,7 +2,7 @@
 //! operation, all five at once (API versions from 2026-01 run up to five per shop, and one part
 //! each keeps a slow export from holding up the others; a sixth would wait), each polled until
 //! Shopify has written its file, then the file streamed line by line and stored a batch at a
-//! time with the checkpoint of the line reached.
+//! time with the checkpoint of the line reached, each batch read while the one before is stored.
 //! A restart while Shopify exports polls the same operation; one mid-import goes on from the
 //! last committed line, or, when the file's address has expired, exports again. A failed or
 //! cancelled operation's partial file is imported, then the family is exported again (a second
@@ -13,10 +13,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, value::RawValue};
+use tokio::sync::mpsc::{self, Sender};
 
 use super::job::{fatal, Job, Step, Stop};
 use crate::{
     db,
+    error::AppError,
+    ids::StoreId,
     jobs::Phase,
     records::{self, Part},
     shopify::{client::ShopifyError, queries},
@@ -286,54 +289,33 @@ impl Job<'_> {
         Ok(())
     }
 
+    /// Stores the file from line `from` on while it is read a batch ahead: the next batch is
+    /// downloaded and read into rows while the last is written.
     async fn import_from(&mut self, resource: Part, url: &str, from: u64) -> Result<(), ImportError> {
         let response = self.engine.shopify.download(url).await?;
-        let mut body = response.bytes_stream();
-        let mut pending: Vec<u8> = Vec::new();
-        let mut batch: Vec<Box<RawValue>> = Vec::with_capacity(IMPORT_BATCH);
-        let mut malformed = Vec::new();
-        let mut line = 0u64;
-        while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(crate::shopify::client::transport)?;
-            pending.extend_from_slice(&chunk);
-            let mut start = 0;
-            while let Some(end) = pending[start..].iter().position(|b| *b == b'\n') {
-                let text = &pending[start..start + end];
-                start += end + 1;
-                line += 1;
-                if line <= from {
-                    continue;
-                }
-                read_line(text, line, &mut batch, &mut malformed);
-                if batch.len() + malformed.len() >= IMPORT_BATCH {
-                    self.store_batch(resource, std::mem::take(&mut batch), std::mem::take(&mut malformed), line)
-                        .await?;
-                }
+        let (ahead, mut batches) = mpsc::channel(1);
+        let reader = FileReader { store_id: self.store_id, postgres: self.engine.pool.is_postgres(), batches: ahead };
+        let storing = async move {
+            while let Some(batch) = batches.recv().await {
+                self.store_batch(resource, batch?).await?;
             }
-            pending.drain(..start);
-        }
-        if !pending.is_empty() {
-            line += 1;
-            if line > from {
-                read_line(&pending, line, &mut batch, &mut malformed);
-            }
-        }
-        self.store_batch(resource, batch, malformed, line.max(from)).await?;
+            Ok::<(), ImportError>(())
+        };
+        let reading = async {
+            reader.read(response, from).await;
+            Ok(())
+        };
+        // Storing ends the import: when it stops, the reading is dropped with it.
+        tokio::try_join!(reading, storing)?;
         Ok(())
     }
 
     /// Stores one batch of lines and the line reached, in one transaction.
-    async fn store_batch(
-        &mut self,
-        resource: Part,
-        batch: Vec<Box<RawValue>>,
-        malformed: Vec<u64>,
-        reached: u64,
-    ) -> Result<(), Stop> {
+    async fn store_batch(&mut self, resource: Part, batch: ReadBatch) -> Result<(), Stop> {
         self.check_cancelled().await?;
-        let refs: Vec<&RawValue> = batch.iter().map(|l| l.as_ref()).collect();
+        let ReadBatch { prepared, malformed, reached } = batch;
         let mut tx = self.begin().await?;
-        let stored = records::repo::store(&mut tx, self.store_id, &refs, db::now()).await?;
+        let stored = records::repo::store(&mut tx, prepared?).await?;
         for line in malformed {
             crate::jobs::repo::record_failed_item(
                 &mut tx,
@@ -357,13 +339,92 @@ impl Job<'_> {
     }
 }
 
+/// A batch of the file prepared to store, the lines in it that were not JSON, and the line reached.
+struct ReadBatch {
+    prepared: Result<records::repo::Prepared, AppError>,
+    malformed: Vec<u64>,
+    reached: u64,
+}
+
+/// Reads a file for an import a batch ahead of it, preparing each batch for the store's
+/// database, and sends the batches on.
+struct FileReader {
+    store_id: StoreId,
+    postgres: bool,
+    batches: Sender<Result<ReadBatch, ShopifyError>>,
+}
+
+impl FileReader {
+    /// Downloads the file from line `from` on and sends it on a batch at a time (the last,
+    /// perhaps empty, with the line the file ends at), or how the download broke off.
+    async fn read(self, response: reqwest::Response, from: u64) {
+        let mut body = response.bytes_stream();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut lines = Vec::with_capacity(IMPORT_BATCH);
+        let mut line = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(err) => {
+                    let _ = self.batches.send(Err(crate::shopify::client::transport(err))).await;
+                    return;
+                }
+            };
+            pending.extend_from_slice(&chunk);
+            let mut start = 0;
+            while let Some(end) = pending[start..].iter().position(|b| *b == b'\n') {
+                let text = pending[start..start + end].to_vec();
+                start += end + 1;
+                line += 1;
+                if line <= from {
+                    continue;
+                }
+                lines.push((line, text));
+                if lines.len() >= IMPORT_BATCH && !self.send(std::mem::take(&mut lines), line).await {
+                    return;
+                }
+            }
+            pending.drain(..start);
+        }
+        if !pending.is_empty() {
+            line += 1;
+            if line > from {
+                lines.push((line, pending));
+            }
+        }
+        self.send(lines, line.max(from)).await;
+    }
+
+    /// Prepares numbered lines on a thread for blocking work (it is all computing) and sends
+    /// them on; false when the import has stopped listening.
+    async fn send(&self, lines: Vec<(u64, Vec<u8>)>, reached: u64) -> bool {
+        let (store_id, postgres) = (self.store_id, self.postgres);
+        let read = tokio::task::spawn_blocking(move || {
+            let (mut batch, mut malformed) = (Vec::with_capacity(lines.len()), Vec::new());
+            for (number, text) in lines {
+                read_line(text, number, &mut batch, &mut malformed);
+            }
+            let refs: Vec<&RawValue> = batch.iter().map(|l| l.as_ref()).collect();
+            let prepared = records::repo::prepare(store_id, &refs, db::now(), postgres);
+            ReadBatch { prepared, malformed, reached }
+        });
+        match read.await {
+            Ok(batch) => self.batches.send(Ok(batch)).await.is_ok(),
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => false,
+        }
+    }
+}
+
 /// A line of the file: a node to store, or (when it is not JSON) its number for the failed list.
-fn read_line(text: &[u8], number: u64, batch: &mut Vec<Box<RawValue>>, malformed: &mut Vec<u64>) {
-    let text = text.strip_suffix(b"\r").unwrap_or(text);
+fn read_line(mut text: Vec<u8>, number: u64, batch: &mut Vec<Box<RawValue>>, malformed: &mut Vec<u64>) {
+    if text.last() == Some(&b'\r') {
+        text.pop();
+    }
     if text.iter().all(u8::is_ascii_whitespace) {
         return;
     }
-    match std::str::from_utf8(text).ok().and_then(|t| RawValue::from_string(t.to_owned()).ok()) {
+    match String::from_utf8(text).ok().and_then(|t| RawValue::from_string(t).ok()) {
         Some(node) => batch.push(node),
         None => malformed.push(number),
     }
@@ -394,10 +455,10 @@ mod tests {
     #[test]
     fn lines_are_read_and_bad_ones_counted() {
         let (mut batch, mut malformed) = (Vec::new(), Vec::new());
-        read_line(br#"{"id":"gid://shopify/Order/1"}"#, 1, &mut batch, &mut malformed);
-        read_line(b"{\"truncated\":", 2, &mut batch, &mut malformed);
-        read_line(b"   ", 3, &mut batch, &mut malformed);
-        read_line(b"{\"a\":1}\r", 4, &mut batch, &mut malformed);
+        read_line(br#"{"id":"gid://shopify/Order/1"}"#.to_vec(), 1, &mut batch, &mut malformed);
+        read_line(b"{\"truncated\":".to_vec(), 2, &mut batch, &mut malformed);
+        read_line(b"   ".to_vec(), 3, &mut batch, &mut malformed);
+        read_line(b"{\"a\":1}\r".to_vec(), 4, &mut batch, &mut malformed);
         assert_eq!((batch.len(), malformed), (2, vec![2]));
         let _: serde_json::Value = serde_json::from_str(batch[1].get()).unwrap();
     }

@@ -232,8 +232,9 @@ impl Context {
         }
         lines.extend(finisher.lines);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
+        let prepared = records::repo::prepare(store_id, &refs, db::now(), self.pool.is_postgres())?;
         let mut tx = self.pool.begin().await?;
-        let stored = records::repo::store(&mut tx, store_id, &refs, db::now()).await?;
+        let stored = records::repo::store(&mut tx, prepared).await?;
         for refused in &stored.refused {
             tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
         }

@@ -1,6 +1,7 @@
 //! A full sync by bulk operations against the emulator: interrupted anywhere, with expired
-//! result files, failed exports, Shopify's limit on exports at once, permissions removed while
-//! Shopify exports, products with more variants than a page holds, and a database from before.
+//! result files, downloads that break off, failed exports, Shopify's limit on exports at once,
+//! permissions removed while Shopify exports, products with more variants than a page holds, and
+//! a database from before.
 
 use std::{collections::BTreeSet, time::Duration};
 
@@ -118,6 +119,20 @@ async fn a_result_file_whose_address_expired_is_exported_again() {
     let events = events(&app, job).await;
     assert!(events.iter().any(|e| e.contains("file's address expired; exporting again")), "{events:?}");
     assert!(operations(&app, "big").await.len() > 5, "the expired family was exported again");
+}
+
+#[tokio::test]
+async fn a_download_that_breaks_off_goes_on_from_the_last_stored_line() {
+    let app = spawn_app_without_sync().await;
+    // Past the first batch of 1,000 lines, so a transaction has stored some of the file.
+    app.shop_faults("big", json!({"cut_download_after": 700_000})).await;
+    let (store, job) = register(&app, "big").await;
+    app.engine.run_job(job).await.unwrap();
+    assert_eq!(job_state(&app, job).await.0, "done");
+    assert_exact_copy(&app, store, "big").await;
+    let events = events(&app, job).await;
+    assert!(events.iter().any(|e| e.starts_with("Retried the ") && e.ends_with("attempt 1")), "{events:?}");
+    assert_eq!(operations(&app, "big").await.len(), 5, "the file was downloaded again, not exported again");
 }
 
 #[tokio::test]

@@ -735,12 +735,25 @@ fn serve_file(emu: &EmulatorState, key: &str, signed: &Signed) -> Response {
         (file.clone(), lines)
     };
     let size = file.bytes(lines);
+    let cut_at = {
+        let mut faults = shop.faults.lock().expect("faults lock");
+        let cut = faults.cut_download_after.filter(|after| size > *after);
+        if cut.is_some() {
+            faults.cut_download_after = None;
+        }
+        cut
+    };
     let rate = shop.bulk_config.lock().expect("bulk config lock").download_bytes_per_second;
     // Paced: a tenth of a second's worth a chunk.
     let chunk_size = if rate > 0 { (rate / 10).clamp(1, 256 * 1024) } else { 256 * 1024 };
     let stream = futures::stream::unfold((file, 0u64), move |(file, sent)| async move {
         if sent >= size {
             return None;
+        }
+        if cut_at.is_some_and(|cut| sent >= cut) {
+            // An error ends the body short of its Content-Length: the client sees the
+            // connection break.
+            return Some((Err(std::io::Error::other("the download was cut (fault)")), (file, size)));
         }
         if rate > 0 && sent > 0 {
             tokio::time::sleep(std::time::Duration::from_secs_f64(chunk_size as f64 / rate as f64)).await;
@@ -750,7 +763,8 @@ fn serve_file(emu: &EmulatorState, key: &str, signed: &Signed) -> Response {
             move || -> std::io::Result<Vec<u8>> {
                 let mut handle = File::open(&file.path)?;
                 handle.seek(SeekFrom::Start(sent))?;
-                let mut buffer = vec![0; (size - sent).min(chunk_size) as usize];
+                let end = cut_at.unwrap_or(size).min(size);
+                let mut buffer = vec![0; (end - sent).min(chunk_size) as usize];
                 handle.read_exact(&mut buffer)?;
                 Ok(buffer)
             }

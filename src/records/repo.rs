@@ -1160,14 +1160,21 @@ mod tests {
         crate::db::run!(&pool, c => sqlx::query("DELETE FROM stores WHERE id = 1").execute(&mut *c).await.map(|done| done.rows_affected())).unwrap();
         // Outside a transaction, so anything a statement wrote would stay.
         let mut conn = pool.acquire().await.unwrap();
+        let postgres = conn.is_postgres();
+        assert!(store_an_order(&mut conn, postgres).await.is_err());
+        assert_eq!(orders_and_items(&mut conn).await, 0);
+    }
+
+    /// Stores order 1 with one line item, prepared for PostgreSQL or for SQLite.
+    async fn store_an_order(conn: &mut Conn, for_postgres: bool) -> Result<Stored, AppError> {
         let lines = lines(&[line_item(10, 1, 2), order(1, "2026-01-01T00:00:00Z", "")]);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        let prepared = prepare(StoreId(1), &refs, 1, conn.is_postgres()).unwrap();
-        assert!(store(&mut conn, prepared).await.is_err());
-        let written = "SELECT (SELECT COUNT(*) FROM synced_orders) + (SELECT COUNT(*) FROM synced_order_lines)";
-        let written: i64 =
-            crate::db::run!(&mut conn, c => sqlx::query_scalar(written).fetch_one(&mut *c).await).unwrap();
-        assert_eq!(written, 0);
+        store(conn, prepare(StoreId(1), &refs, 1, for_postgres).unwrap()).await
+    }
+
+    async fn orders_and_items(conn: &mut Conn) -> i64 {
+        let sql = "SELECT (SELECT COUNT(*) FROM synced_orders) + (SELECT COUNT(*) FROM synced_order_lines)";
+        crate::db::run!(&mut *conn, c => sqlx::query_scalar(sql).fetch_one(&mut *c).await).unwrap()
     }
 
     #[tokio::test]
@@ -1175,14 +1182,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = store_one(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
-        let lines = lines(&[line_item(10, 1, 2), order(1, "2026-01-01T00:00:00Z", "")]);
-        let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        let prepared = prepare(StoreId(1), &refs, 1, !conn.is_postgres()).unwrap();
-        assert!(matches!(store(&mut conn, prepared).await, Err(AppError::Internal)));
-        let written = "SELECT (SELECT COUNT(*) FROM synced_orders) + (SELECT COUNT(*) FROM synced_order_lines)";
-        let written: i64 =
-            crate::db::run!(&mut conn, c => sqlx::query_scalar(written).fetch_one(&mut *c).await).unwrap();
-        assert_eq!(written, 0);
+        let other = !conn.is_postgres();
+        assert!(matches!(store_an_order(&mut conn, other).await, Err(AppError::Internal)));
+        assert_eq!(orders_and_items(&mut conn).await, 0);
+        // Prepared for its own database, the same lines are stored.
+        assert!(store_an_order(&mut conn, !other).await.is_ok());
+        assert_eq!(orders_and_items(&mut conn).await, 2);
     }
 
     #[tokio::test]

@@ -120,6 +120,26 @@ async fn webhook_counts(servers: &[Server]) -> (f64, f64) {
     (accepted, repeats)
 }
 
+/// Waits until the emulated shop has announced every bulk operation it ran and each notice was
+/// answered, so the servers' webhook counts are settled.
+async fn finish_notices_answered(app: &TestApp, shop: &str) {
+    for _ in 0..300 {
+        let operations = app.emulator_get(&format!("/shops/{shop}/bulk")).await["operations"].as_array().unwrap().len();
+        let deliveries = app.emulator_get(&format!("/shops/{shop}/deliveries")).await;
+        let notices: Vec<&serde_json::Value> = deliveries["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|delivery| delivery["topic"] == "bulk_operations/finish")
+            .collect();
+        if notices.len() == operations && notices.iter().all(|notice| notice["delivered"] == true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the shop's bulk operations were not all announced, or not all answered");
+}
+
 /// A shop big enough that its sync takes seconds: its result files download slowly.
 async fn slow_shop(app: &TestApp) -> (StoreId, JobId) {
     app.emulator_post("/shops/big/bulk", json!({"download_bytes_per_second": 150_000})).await;
@@ -280,7 +300,9 @@ async fn a_webhook_sent_to_every_server_applies_once() {
     // A notice of a change (nothing changed in the emulated shop, so it sends no delivery of its own).
     let body = json!({"id": id, "name": "#1", "updated_at": "2026-11-20T12:00:00-05:00"}).to_string().into_bytes();
     let signature = sign(SHOP_SECRET, &body);
-    // What the servers counted so far (the sync's own deliveries: its bulk operations finishing).
+    // What the servers counted so far (the sync's own deliveries: its bulk operations finishing,
+    // which Shopify may announce after the sync has seen them finish).
+    finish_notices_answered(&app, "acme").await;
     let before = webhook_counts(&servers).await;
     let deliveries = servers.iter().map(|server| {
         reqwest::Client::new()

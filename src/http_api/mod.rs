@@ -262,7 +262,7 @@ async fn order_json(
     let (fulfillment_orders, lines) = records::fulfillment_orders_of(&state.pool, store.id, &ids, awaiting).await?;
     Ok(orders
         .into_iter()
-        .map(|order| {
+        .filter_map(|order| {
             let raw: Value = serde_json::from_str(&order.raw.0).unwrap_or(Value::Null);
             let mut weight = 0;
             let fos: Vec<Value> = fulfillment_orders
@@ -288,7 +288,11 @@ async fn order_json(
                     })
                 })
                 .collect();
-            json!({
+            // Shipped between reading the page and its fulfillment orders: no longer awaiting.
+            if awaiting && fos.is_empty() {
+                return None;
+            }
+            Some(json!({
                 "id": order.id,
                 "name": order.name,
                 "store": store.shop_domain,
@@ -298,7 +302,7 @@ async fn order_json(
                 "ship_to": raw.get("shippingAddress").cloned().unwrap_or(Value::Null),
                 "total_weight_grams": weight,
                 "fulfillment_orders": fos,
-            })
+            }))
         })
         .collect())
 }

@@ -116,7 +116,7 @@ struct DbArgs {
 
 impl DbArgs {
     async fn pool(&self) -> anyhow::Result<db::Pool> {
-        std::fs::create_dir_all(&self.data_dir)?;
+        db::create_data_dir(&self.data_dir)?;
         let url = self.database_url.clone().unwrap_or_else(|| db::sqlite_url_in(&self.data_dir));
         db::connect(&url).await
     }

@@ -207,6 +207,30 @@ pub fn sqlite_url_in(data_dir: &Path) -> String {
     format!("sqlite://{}", data_dir.join("storelink.db").display())
 }
 
+/// Creates the data directory (and its parents) if missing, readable by its owner alone: it holds
+/// the database and the key file.
+pub fn create_data_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+/// The SQLite file (and its write-ahead log and shared memory, which SQLite creates with the
+/// database file's permissions) readable and writable by its owner alone, whatever the umask:
+/// created so when missing, and made so when an earlier version left it readable by others.
+fn keep_private(file: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(file)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = file.as_os_str().to_owned();
+        path.push(suffix);
+        match std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)) {
+            Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Whether `url` names a PostgreSQL database (else it is SQLite's).
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -229,7 +253,11 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         return Ok(Pool::Postgres(pool));
     }
-    let options = SqliteConnectOptions::from_str(url)?
+    let options = SqliteConnectOptions::from_str(url)?;
+    if options.get_filename() != Path::new(":memory:") {
+        keep_private(options.get_filename())?;
+    }
+    let options = options
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
@@ -435,6 +463,27 @@ mod tests {
             run!(&pool, c => sqlx::query_scalar("SELECT name FROM stores WHERE id = $1").bind(store).fetch_one(&mut *c).await)
                 .unwrap();
         assert_eq!(name, "Renamed");
+    }
+
+    /// The database holds password hashes and sessions: nobody but its owner reads it, whatever
+    /// the umask, and a file an earlier version left readable is made private.
+    #[tokio::test]
+    async fn the_data_directory_and_the_sqlite_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("nested/data");
+        create_data_dir(&data).unwrap();
+        assert_eq!(mode(&data), 0o700);
+        let pool = connect(&sqlite_url_in(&data)).await.unwrap();
+        fixtures::connected_store(&pool).await;
+        for file in ["storelink.db", "storelink.db-wal", "storelink.db-shm"] {
+            assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+        }
+        pool.close().await;
+        std::fs::set_permissions(data.join("storelink.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        connect(&sqlite_url_in(&data)).await.unwrap().close().await;
+        assert_eq!(mode(&data.join("storelink.db")), 0o600, "made private again");
     }
 
     /// PostgreSQL's `synchronous_commit` in `tx`; SQLite has none.

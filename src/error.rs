@@ -75,6 +75,8 @@ pub mod text {
     pub const SHOP_NOT_PERMITTED: &str = "This store does not belong to the Dev Dashboard organization the app was created in, so Shopify gives the app no token for it. Create the app in the store's own organization, install it on the store, and use that app's Client ID and secret.";
     pub const APP_NOT_INSTALLED: &str =
         "The app is not installed on this store. In the Dev Dashboard, install the app on the store, then register again.";
+    pub const EMAIL_INVISIBLE: &str =
+        "This email address contains an invisible character (such as a zero-width space). Type it again.";
 
     /// Every sentence above, in a fixed order: a sentence's number is its place here, so new
     /// ones go at the end.
@@ -99,6 +101,7 @@ pub mod text {
         CLIENT_REJECTED,
         SHOP_NOT_PERMITTED,
         APP_NOT_INSTALLED,
+        EMAIL_INVISIBLE,
     ];
 }
 

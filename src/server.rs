@@ -41,7 +41,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&settings.data_dir)?;
+        db::create_data_dir(&settings.data_dir)?;
         let pool = db::connect(&settings.database_url()).await?;
         let sealer = Sealer::load(settings.secret_key.as_ref(), &settings.data_dir)?;
         check_key(&pool, &sealer).await?;
@@ -183,6 +183,7 @@ fn router(state: AppState) -> Router {
         // Every form is a few hundred bytes; the webhook endpoint sets its own, larger limit.
         .layer(axum::extract::DefaultBodyLimit::max(crate::api::MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), refuse_cross_origin))
+        .layer(middleware::from_fn_with_state(state.settings.public_url.clone(), security_headers))
         .layer(middleware::from_fn(count_answers))
         .with_state(state)
 }
@@ -265,6 +266,34 @@ async fn cache_headers(req: Request, next: Next) -> Response {
             .is_some_and(|t| t.starts_with("text/html"));
         let value = if html { "private, no-cache" } else { "no-cache" };
         response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// What every answer tells the browser, whatever it is: never guess a type, send no address
+/// beyond this site, and render nothing inside another page's frame (a page makes its own
+/// Content-Security-Policy with its scripts' nonce; anything else gets one that allows nothing).
+/// Over `https://`, browsers are told to come back only that way.
+async fn security_headers(
+    axum::extract::State(public_url): axum::extract::State<Option<String>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    use axum::http::HeaderValue;
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    // For browsers older than `frame-ancestors`.
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+        );
+    }
+    if public_url.as_deref().is_some_and(|url| url.starts_with("https://")) {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
     response
 }

@@ -52,6 +52,7 @@ pub enum ApiError {
     NotFound(String),
     Invalid(Vec<FieldError>),
     Conflict(String),
+    TooLarge,
     Internal,
 }
 
@@ -79,6 +80,11 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "The request is not valid; nothing was changed.".to_owned(), errors)
             }
             ApiError::Conflict(message) => (StatusCode::CONFLICT, message, Vec::new()),
+            ApiError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The body is larger than the {} KiB storelink accepts; nothing was changed.", MAX_BODY / 1024),
+                Vec::new(),
+            ),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string(), Vec::new()),
         };
         let mut response = (status, Json(json!({"error": message, "errors": errors}))).into_response();
@@ -346,8 +352,12 @@ struct PostedShipment {
     notify_customer: bool,
 }
 
-/// A body that is not the JSON asked for: 422, with serde's words for what is wrong.
+/// A body that is not the JSON asked for: 422, with serde's words for what is wrong; one over
+/// the size limit: 413.
 fn unreadable(rejection: JsonRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::TooLarge;
+    }
     invalid("body", rejection.body_text())
 }
 

@@ -82,6 +82,18 @@ pub struct Counts {
 
 /// Rows per page of the store page's lists.
 pub const PER_PAGE: i64 = 50;
+/// The highest page number asked for that is answered: beyond any store's size, and small
+/// enough that its offset is a number every database takes.
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// A page number from an address line, checked: pages are numbered from 1 to [`MAX_PAGE`].
+pub fn check_page(page: i64) -> Result<i64, crate::error::AppError> {
+    if (1..=MAX_PAGE).contains(&page) {
+        Ok(page)
+    } else {
+        Err(crate::error::AppError::invalid("page", format!("Pages are numbered from 1 to {MAX_PAGE}.")))
+    }
+}
 
 /// What the desk looks for among the orders awaiting shipping; every field may be left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +187,11 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn pages(&self) -> i64 {
-        ((self.total + PER_PAGE - 1) / PER_PAGE).max(1)
+        Self::pages_of(self.total)
+    }
+
+    /// The pages `total` rows fill (at least one, empty).
+    pub fn pages_of(total: i64) -> i64 {
+        ((total + PER_PAGE - 1) / PER_PAGE).max(1)
     }
 }

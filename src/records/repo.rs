@@ -558,10 +558,6 @@ pub async fn counts(conn: &mut Conn, store_id: StoreId) -> Result<Counts, AppErr
     Ok(Counts { orders, products, customers, locations })
 }
 
-fn offset(page: i64) -> i64 {
-    (page.max(1) - 1) * PER_PAGE
-}
-
 /// Open fulfillment orders with items left to ship.
 const AWAITING: &str = "fo.status IN ('OPEN', 'IN_PROGRESS')
     AND EXISTS (SELECT 1 FROM synced_fulfillment_order_lines l
@@ -1000,16 +996,19 @@ where
         + Send
         + Unpin,
 {
+    let page = super::check_page(page)?;
     let count = format!("SELECT COUNT(*) FROM {table} WHERE store_id = $1");
     let total: i64 =
         db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(store_id).fetch_one(&mut *c).await)?;
+    // A page past the last shows the last, so the rows and the page they are called agree.
+    let page = page.min(Page::<T>::pages_of(total));
     let select = format!("SELECT {columns} FROM {table} WHERE store_id = $1 ORDER BY {order} LIMIT $2 OFFSET $3");
     let rows = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(select))
         .bind(store_id)
         .bind(PER_PAGE)
-        .bind(offset(page))
+        .bind((page - 1) * PER_PAGE)
         .fetch_all(&mut *c).await)?;
-    Ok(Page { rows, page: page.max(1), total })
+    Ok(Page { rows, page, total })
 }
 
 pub async fn products(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<ProductRow>, AppError> {

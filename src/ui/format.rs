@@ -5,6 +5,23 @@ use crate::{
     records::Part,
 };
 
+/// Text made safe to write between HTML tags or inside a quoted attribute.
+#[cfg(feature = "ssr")]
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// "12,345": a count with thousands separators.
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -160,6 +177,17 @@ mod tests {
         exporting.enter(Phase::Exporting, 0);
         exporting.exported = Some(12_345);
         assert_eq!(phase_words(&exporting, 5), "Shopify is exporting: 12,345 objects so far, 2,469 per second");
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn html_is_escaped_for_text_and_attributes() {
+        assert_eq!(
+            escape_html(r#"Beta</title><script>alert('x')</script>&"#),
+            "Beta&lt;/title&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"
+        );
+        assert_eq!(escape_html(r#""><img onerror=x>"#), "&quot;&gt;&lt;img onerror=x&gt;");
+        assert_eq!(escape_html("Café ＜ ok"), "Café ＜ ok");
     }
 
     #[test]

@@ -30,6 +30,8 @@ use crate::{
 pub use format::{duration_words, format_utc, phase_words, progress_summary, relative_time};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -55,7 +57,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/storelink.css" />
-        <Title text="storelink" />
+        // The one formatter: every page's title passes through it (see `escape_title`).
+        <Title text="storelink" formatter=escape_title />
         <Router>
             <Header />
             <main>
@@ -121,6 +124,35 @@ lazy_page! {
     Ship => store::ShipPage,
     SyncTab => store::SyncTab,
     Permissions => store::PermissionsTab,
+}
+
+/// leptos_meta writes the title into the served page as it is given, unescaped, so a store
+/// named `</title><script>…` would write a script. On the server every title is escaped here;
+/// in the browser the title is set as text (`document.title`) and needs nothing.
+fn escape_title(text: String) -> String {
+    #[cfg(feature = "ssr")]
+    return format::escape_html(&text);
+    #[cfg(not(feature = "ssr"))]
+    text
+}
+
+/// The page's Content-Security-Policy: scripts only from this site and the inline ones leptos
+/// writes with this response's nonce (hydration data, the loader), WebAssembly compiled, no
+/// inline handlers or styles, no plugins, no `<base>`, and no framing by any other page.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
 }
 
 /// The top bar: where you are signed in, the pages you may open, and Sign out.

@@ -79,9 +79,27 @@ pub fn check_lengths(email: &str, password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Lower-cases and checks an email address; the one place emails are validated.
+/// Characters that show nothing: an address carrying one looks like another user's.
+#[cfg(feature = "ssr")]
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+            | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// Checks an email address and puts it in the one form it is compared and stored in: Unicode
+/// compatibility-normalised (NFKC: a fullwidth `ｓｔｄ` is `std`), lower-cased. An address with an
+/// invisible character is refused rather than silently changed. The one place emails are
+/// validated.
+#[cfg(feature = "ssr")]
 pub fn normalize_email(raw: &str) -> Result<String, AppError> {
-    let email = raw.trim().to_lowercase();
+    use unicode_normalization::UnicodeNormalization;
+    let trimmed = raw.trim();
+    if trimmed.chars().any(is_invisible) {
+        return Err(AppError::invalid("email", text::EMAIL_INVISIBLE));
+    }
+    let email: String = trimmed.nfkc().collect::<String>().to_lowercase().nfkc().collect();
     let valid = email.len() <= MAX_EMAIL_BYTES
         && !email.chars().any(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -112,11 +130,24 @@ pub fn check_password_strength(password: &str) -> Result<(), AppError> {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn emails_are_lower_cased_and_checked() {
         assert_eq!(normalize_email("  Ada@Example.COM ").unwrap(), "ada@example.com");
         for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@.com", "a@b@c.com"] {
             assert!(normalize_email(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn look_alike_emails_become_the_address_they_imitate_or_are_refused() {
+        assert_eq!(normalize_email("ｓｔｄ@example.com").unwrap(), "std@example.com");
+        assert_eq!(normalize_email("ＳＴＤ@ＥＸＡＭＰＬＥ.ＣＯＭ").unwrap(), "std@example.com");
+        for hidden in
+            ["std@example.com\u{200B}", "s\u{200D}td@example.com", "\u{FEFF}std@example.com", "std\u{00AD}@example.com"]
+        {
+            assert_eq!(normalize_email(hidden), Err(AppError::invalid("email", text::EMAIL_INVISIBLE)), "{hidden:?}");
         }
     }
 

@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// A store registered and synced.
-async fn synced(app: &TestApp, shop: &str) -> StoreId {
+pub(crate) async fn synced(app: &TestApp, shop: &str) -> StoreId {
     let (store, job) = register(app, shop).await;
     app.engine.run_job(job).await.unwrap();
     assert_eq!(wait_until_finished(app, job).await, "done");

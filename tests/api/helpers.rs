@@ -70,6 +70,10 @@ fn emulator_config() -> Config {
         dev_shop("devbig", json!({"token_lifetime_secs": 4}), &all, (300, 260, 600)),
         dev_shop("foreign", json!({"same_organization": false}), &all, (1, 1, 1)),
         dev_shop("uninstalled", json!({"installed": false}), &all, (1, 1, 1)),
+        // A shop whose name is markup (see probe.rs).
+        json!({"handle": "hostile", "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
+               "scopes": all, "plan": "plus", "locations": 2, "products": 5, "customers": 5, "orders": 20, "seed": 3,
+               "name": crate::probe::HOSTILE[0]}),
         // Everything fits one page except the inventory levels (1 to 4 variants a product).
         json!({"handle": "wide", "access_token": SHOP_TOKEN, "api_key": SHOP_KEY, "shared_secret": SHOP_SECRET,
                "scopes": all, "plan": "plus", "locations": 1, "products": 200, "customers": 5, "orders": 5, "seed": 4}),

@@ -11,6 +11,7 @@ mod hardening;
 mod helpers;
 mod operations;
 mod pages;
+mod probe;
 mod roles;
 mod secrets;
 mod shipments;

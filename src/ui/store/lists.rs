@@ -12,10 +12,14 @@ use crate::{
     ui::{error_view, format::thousands},
 };
 
-/// The `page` query parameter, from 1.
+/// The `page` query parameter, from 1: anything else typed in the address line is the nearest
+/// page there can be.
 fn page_number() -> Memo<i64> {
     let query = use_query_map();
-    Memo::new(move |_| query.read().get("page").and_then(|p| p.parse().ok()).unwrap_or(1))
+    Memo::new(move |_| {
+        let asked: i64 = query.read().get("page").and_then(|p| p.trim().parse().ok()).unwrap_or(1);
+        asked.clamp(1, crate::records::MAX_PAGE)
+    })
 }
 
 /// Reads the tab's data whenever the store, its data or `key` change, and shows it.

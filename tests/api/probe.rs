@@ -1,0 +1,350 @@
+//! What an outside probe found (a tester with the README, a browser and curl), each request
+//! tried again: a script in a shop's name, framing, numbers and emails from the address line,
+//! oversized bodies. Each is refused or harmless.
+
+use reqwest::{header, StatusCode};
+use serde_json::{json, Value};
+use storelink::ids::StoreId;
+
+use crate::{desk::synced, helpers::*};
+
+/// What a hostile shop, customer or product name looks like; the `hostile` shop is named with
+/// the first.
+pub const HOSTILE: [&str; 5] = [
+    "Beta</title><script>window.pwned=1</script><title>",
+    "\"><img src=x onerror=window.pwned=2>",
+    "</script><script>window.pwned=3</script>",
+    // Look-alikes: fullwidth angle brackets are text to a browser, whatever they resemble.
+    "＜script＞window.pwned=4＜/script＞",
+    "' onmouseover='window.pwned=5' x='",
+];
+
+/// One start tag as a browser's tokenizer reads it: its name and its attributes' names and values.
+#[derive(Debug)]
+struct Tag {
+    name: String,
+    attributes: Vec<(String, String)>,
+}
+
+/// The start tags of an HTML document, read as a browser reads them: comments and end tags
+/// skipped, a script's or title's contents taken as text up to its end tag.
+fn start_tags(html: &str) -> Vec<Tag> {
+    let bytes = html.as_bytes();
+    let mut tags = Vec::new();
+    let mut i = 0;
+    while let Some(at) = html[i..].find('<').map(|n| n + i) {
+        i = at + 1;
+        if html[i..].starts_with("!--") {
+            i = html[i..].find("-->").map_or(bytes.len(), |n| i + n + 3);
+            continue;
+        }
+        if !bytes.get(i).is_some_and(u8::is_ascii_alphabetic) {
+            continue;
+        }
+        let name_end =
+            html[i..].find(|c: char| c.is_whitespace() || c == '>' || c == '/').map_or(bytes.len(), |n| i + n);
+        let name = html[i..name_end].to_ascii_lowercase();
+        i = name_end;
+        let mut attributes = Vec::new();
+        loop {
+            while bytes.get(i).is_some_and(|b| b.is_ascii_whitespace() || *b == b'/') {
+                i += 1;
+            }
+            if i >= bytes.len() || bytes[i] == b'>' {
+                i += 1;
+                break;
+            }
+            let attr_end = html[i..]
+                .find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/')
+                .map_or(bytes.len(), |n| i + n);
+            let attr = html[i..attr_end].to_ascii_lowercase();
+            i = attr_end.max(i + 1);
+            let mut value = String::new();
+            if bytes.get(i) == Some(&b'=') {
+                i += 1;
+                match bytes.get(i) {
+                    Some(&quote) if quote == b'"' || quote == b'\'' => {
+                        let end = html[i + 1..].find(quote as char).map_or(bytes.len(), |n| i + 1 + n);
+                        value = html[i + 1..end].to_owned();
+                        i = end + 1;
+                    }
+                    _ => {
+                        let end =
+                            html[i..].find(|c: char| c.is_whitespace() || c == '>').map_or(bytes.len(), |n| i + n);
+                        value = html[i..end].to_owned();
+                        i = end;
+                    }
+                }
+            }
+            attributes.push((attr, value));
+        }
+        // Raw text: nothing inside is a tag until the element's own end tag.
+        if matches!(name.as_str(), "script" | "style" | "title" | "textarea") {
+            let end = format!("</{name}");
+            i = html[i..].to_ascii_lowercase().find(&end).map_or(bytes.len(), |n| i + n);
+        }
+        tags.push(Tag { name, attributes });
+    }
+    tags
+}
+
+/// The nonce a page's Content-Security-Policy lets its inline scripts run with.
+fn nonce_of(response: &reqwest::Response) -> String {
+    let policy = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    let start = policy.find("'nonce-").expect("a page's policy names its nonce") + "'nonce-".len();
+    policy[start..].split('\'').next().unwrap().to_owned()
+}
+
+/// The page at `path` has only the elements and attributes storelink writes: no image, frame or
+/// object, no event handler attribute, and only scripts carrying this answer's nonce.
+async fn assert_only_storelinks_markup(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    let response = app.get(client, path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let nonce = nonce_of(&response);
+    let html = response.text().await.unwrap();
+    for tag in start_tags(&html) {
+        assert!(
+            !matches!(tag.name.as_str(), "img" | "iframe" | "object" | "embed" | "base" | "frame"),
+            "{path} has a <{}> storelink never writes: {tag:?}",
+            tag.name
+        );
+        for (attribute, _) in &tag.attributes {
+            assert!(!attribute.starts_with("on"), "{path} has an event handler: {tag:?}");
+        }
+        if tag.name == "script" {
+            let carried = tag.attributes.iter().find(|(a, _)| a == "nonce").map(|(_, v)| v.as_str());
+            assert_eq!(carried, Some(nonce.as_str()), "{path} has a script without its nonce: {tag:?}");
+        }
+    }
+    html
+}
+
+/// Writes `text` into a column of every row of the store's `table`, as a sync of such a shop
+/// would have stored it.
+async fn write_into(app: &TestApp, store: StoreId, table: &str, column: &str, text: &str) {
+    let sql = format!("UPDATE {table} SET {column} = $1 WHERE store_id = $2");
+    storelink::db_run!(&app.pool, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(text).bind(store)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
+    .unwrap();
+}
+
+#[tokio::test]
+async fn hostile_names_in_every_field_a_page_shows_are_text_and_run_nothing() {
+    let app = spawn_app_without_sync().await;
+    // The shop's name comes from Shopify at registration, through the sync.
+    let store = synced(&app, "hostile").await;
+    let [title, img, script, fullwidth, quote] = HOSTILE;
+    let huge = format!("{}<b>end</b>", "A".repeat(200_000));
+    for (table, column, text) in [
+        ("synced_products", "title", img),
+        ("synced_variants", "title", script),
+        ("synced_variants", "sku", quote),
+        ("synced_customers", "name", script),
+        ("synced_customers", "email", img),
+        ("synced_locations", "name", fullwidth),
+        ("synced_fulfillment_orders", "location_name", img),
+        ("synced_orders", "name", quote),
+        ("synced_orders", "customer_name", img),
+        ("synced_orders", "ship_to", script),
+        ("synced_order_lines", "title", img),
+        ("synced_order_lines", "sku", script),
+    ] {
+        write_into(&app, store, table, column, text).await;
+    }
+    let first_product: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT MIN(id) FROM synced_products WHERE store_id = $1")
+        .bind(store).fetch_one(&mut *c).await)
+    .unwrap();
+    storelink::db_run!(&app.pool, c => sqlx::query("UPDATE synced_products SET title = $1 WHERE store_id = $2 AND id = $3")
+        .bind(&huge).bind(store).bind(first_product).execute(&mut *c).await.map(|done| done.rows_affected()))
+    .unwrap();
+    let fulfillment_order: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+        "SELECT MIN(fo.id) FROM synced_fulfillment_orders fo WHERE fo.store_id = $1 AND fo.status IN ('OPEN', 'IN_PROGRESS')")
+        .bind(store).fetch_one(&mut *c).await)
+    .unwrap();
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let created = app.post(&admin, "/api/tokens/create", &[("name", img)]).await;
+    assert_eq!(created.status(), StatusCode::OK);
+
+    let pages = [
+        "/".to_owned(),
+        format!("/stores/{store}"),
+        format!("/stores/{store}/products"),
+        format!("/stores/{store}/customers"),
+        format!("/stores/{store}/locations"),
+        format!("/stores/{store}/shipments"),
+        format!("/stores/{store}/sync"),
+        format!("/stores/{store}/permissions"),
+        format!("/stores/{store}/ship/{fulfillment_order}"),
+        format!("/stores/{store}/disconnect"),
+        "/audit".to_owned(),
+        "/tokens".to_owned(),
+    ];
+    for path in &pages {
+        let html = assert_only_storelinks_markup(&app, &admin, path).await;
+        assert!(!html.contains("<title>Beta</title>"), "{path}: the title was cut short by the name");
+    }
+    let html = assert_only_storelinks_markup(&app, &admin, &format!("/stores/{store}/products")).await;
+    assert!(html.contains("&lt;b&gt;end&lt;/b&gt;"), "the 200 KB title is there, as text");
+    let html = assert_only_storelinks_markup(&app, &admin, &format!("/stores/{store}")).await;
+    let escaped = "Beta&lt;/title&gt;&lt;script&gt;window.pwned=1&lt;/script&gt;&lt;title&gt;";
+    assert!(html.contains(&format!("<title>{escaped} · storelink</title>")), "the name is the page's title, as text");
+    assert!(html.contains(title.replace('<', "&lt;").replace('>', "&gt;").as_str()));
+}
+
+#[tokio::test]
+async fn every_answer_forbids_framing_sniffing_and_sending_the_address_elsewhere() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    for path in
+        ["/", "/users", "/login", "/api/me", "/healthz", "/api/v1/openapi.json", "/no/such/page", "/favicon.svg"]
+    {
+        let response = app.get(&admin, path).await;
+        let headers = response.headers();
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(headers[header::REFERRER_POLICY], "same-origin", "{path}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        let policy = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(policy.contains("frame-ancestors 'none'") && policy.contains("base-uri 'none'"), "{path}: {policy}");
+        assert!(
+            headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(),
+            "{path}: plain http is not told to use https"
+        );
+    }
+    // A page's scripts run only from the site and with this answer's nonce, a new one each time.
+    let first = app.get(&admin, "/users").await;
+    let policy = first.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    for directive in ["script-src 'self' 'nonce-", "object-src 'none'", "default-src 'self'"] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    let second = app.get(&admin, "/users").await;
+    assert_ne!(nonce_of(&first), nonce_of(&second), "a nonce is used once");
+
+    let https = spawn_app_with(Some("https://ship.example.com")).await;
+    let response = https.get(&https.client(), "/login").await;
+    assert_eq!(response.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=31536000");
+}
+
+#[tokio::test]
+async fn an_api_body_over_the_limit_is_413_and_records_nothing() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let created: Value =
+        app.post(&admin, "/api/tokens/create", &[("name", "Label printer")]).await.json().await.unwrap();
+    let token = created["secret"].as_str().unwrap();
+    let body = json!({"store": "acme", "order_id": 1, "carrier": "UPS", "tracking_number": "1Z".repeat(35_000)});
+    let response =
+        reqwest::Client::new().post(app.url("/api/v1/shipments")).bearer_auth(token).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let answer: Value = response.json().await.unwrap();
+    assert!(answer["error"].as_str().unwrap().contains("64 KiB"), "{answer}");
+    let shipments: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM shipments").fetch_one(&mut *c).await).unwrap();
+    assert_eq!(shipments, 0);
+}
+
+/// Numbers typed into the address line, at and past every edge, on whichever database runs:
+/// a page number is answered for what it is or refused with 422, never a 500 or another page's
+/// rows under its label.
+#[tokio::test]
+async fn page_numbers_and_limits_from_the_address_line_are_checked_at_every_edge() {
+    use rand::Rng;
+    let app = spawn_app_without_sync().await;
+    let store = synced(&app, "big").await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let mut values: Vec<String> =
+        [i64::MIN, i64::MIN + 1, -1, 0, 1, 2, 6, 7, 1_000_000, 1_000_001, i64::MAX - 1, i64::MAX]
+            .iter()
+            .map(i64::to_string)
+            .collect();
+    values.extend(["99999999999999999999999", "1e3", "-0", " 2", "", "NaN"].map(str::to_owned));
+    let mut rng = rand::thread_rng();
+    values.extend((0..20).map(|_| rng.gen::<i64>().to_string()));
+    values.extend((0..20).map(|_| rng.gen_range(-10..1_000_010).to_string()));
+    for value in &values {
+        for list in ["products", "customers"] {
+            let response = app.get(&standard, &format!("/api/stores/{list}?store_id={store}&page={value}")).await;
+            let status = response.status();
+            match value.parse::<i64>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => {
+                    assert_eq!(status, StatusCode::OK, "{list} page {value:?}");
+                    let page: Value = response.json().await.unwrap();
+                    let pages = (page["total"].as_i64().unwrap() + 49) / 50;
+                    assert_eq!(
+                        page["page"].as_i64().unwrap(),
+                        n.min(pages.max(1)),
+                        "{list} page {value:?} is labelled as the one shown"
+                    );
+                    let first_of_last = (pages.max(1) - 1) * 50;
+                    if n >= pages {
+                        assert_eq!(
+                            page["rows"].as_array().unwrap().len() as i64,
+                            page["total"].as_i64().unwrap() - first_of_last
+                        );
+                    }
+                }
+                Ok(_) => {
+                    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{list} page {value:?}");
+                    let body = error_body(response).await;
+                    assert_eq!(body["Invalid"]["message"], "Pages are numbered from 1 to 1000000.", "{value:?}");
+                }
+                Err(_) => assert!(status.is_client_error(), "{list} page {value:?}: {status}"),
+            }
+            // The page itself always renders: an impossible number is the nearest page there is.
+            let response = app.get(&standard, &format!("/stores/{store}/{list}?page={value}")).await;
+            assert_eq!(response.status(), StatusCode::OK, "the {list} tab with page {value:?}");
+        }
+        let response = app.get(&standard, &format!("/api/v1/orders?limit={value}")).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "the API asks for a token first");
+    }
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let created: Value =
+        app.post(&admin, "/api/tokens/create", &[("name", "Label printer")]).await.json().await.unwrap();
+    let token = created["secret"].as_str().unwrap().to_owned();
+    for value in &values {
+        let response = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/orders?limit={value}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let expected = match value.parse::<i64>() {
+            Ok(n) if (1..=250).contains(&n) => StatusCode::OK,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        assert_eq!(response.status(), expected, "limit {value:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_look_alike_of_an_existing_email_is_the_same_user_or_refused() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let users_before = app.user_count().await;
+    let create = |email: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            app.post(admin, "/api/users/create", &[("email", email), ("role", "standard"), ("password", PASSWORD)])
+                .await
+        }
+    };
+    // The fullwidth form is the address itself, which exists.
+    let response = create("ｓｔａｎｄａｒｄ@example.com").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error_body(response).await["Invalid"]["message"], "A user with this email already exists.");
+    for hidden in ["standard@example.com\u{200B}", "stan\u{200D}dard@example.com", "\u{FEFF}standard@example.com"] {
+        let response = create(hidden).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{hidden:?}");
+        let body = error_body(response).await;
+        assert_eq!(body["Invalid"]["field"], "email");
+        assert!(body["Invalid"]["message"].as_str().unwrap().contains("invisible character"), "{body}");
+    }
+    assert_eq!(app.user_count().await, users_before, "nobody was created");
+    // A new user typed in fullwidth is stored as the plain address, and signs in either way.
+    assert_eq!(create("ｎｅｗ@example.com").await.status(), StatusCode::OK);
+    let stored: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE email = 'new@example.com'")
+        .fetch_one(&mut *c).await)
+    .unwrap();
+    assert_eq!(stored, 1);
+    let client = app.client();
+    assert_eq!(app.login(&client, "ＮＥＷ@example.com", PASSWORD).await.status(), StatusCode::OK);
+}

@@ -163,6 +163,10 @@ struct ServeArgs {
     /// alone reaches it.
     #[arg(long, env = "STORELINK_METRICS")]
     metrics: bool,
+    /// Connections one client address may hold open at once; more are closed as they arrive
+    /// (0: no limit). Behind a load balancer every connection comes from it: raise this.
+    #[arg(long, env = "STORELINK_MAX_CONNECTIONS_PER_CLIENT", default_value_t = 256)]
+    max_connections_per_client: usize,
     /// Also start the Shopify emulator with a demo store, and print what to type to register it.
     #[arg(long)]
     demo: bool,
@@ -242,6 +246,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         trust_forwarded_for: args.trust_forwarded_for,
         housekeeping_interval: Duration::from_secs(600),
         metrics: args.metrics,
+        max_connections_per_client: args.max_connections_per_client,
     };
     let app = Application::build(settings).await?;
     let url = app.state.settings.public_url.clone().unwrap_or_else(|| format!("http://{}", app.local_addr()));
@@ -321,7 +326,7 @@ async fn ensure_first_admin(pool: &db::Pool) -> anyhow::Result<Option<(String, S
     let email = "admin@storelink.local".to_owned();
     let password: String = rand::thread_rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect();
     let hash = password::hash(password.clone()).await?;
-    match repo::create(pool, &email, Role::Admin, &hash).await {
+    match users::create(pool, &email, Role::Admin, &hash, (None, COMMAND_LINE)).await {
         Ok(_) => Ok(Some((email, password))),
         // The address exists but was demoted or deactivated: make it an active admin again.
         Err(_) => {
@@ -364,7 +369,7 @@ async fn add_user(db: &DbArgs, email: &str, role: &str) -> anyhow::Result<()> {
     users::check_password_strength(&password)?;
     let pool = db.pool().await?;
     let hash = password::hash(password).await?;
-    let user = repo::create(&pool, &email, role, &hash).await?;
+    let user = users::create(&pool, &email, role, &hash, (None, COMMAND_LINE)).await?;
     println!("Created {} ({}).", user.email, user.role.label());
     Ok(())
 }

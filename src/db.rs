@@ -324,6 +324,19 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
+/// Unix seconds at the start of a `YYYY-MM-DD` day (UTC); `None` for anything else.
+pub fn day_start(date: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Some(time::Date::parse(date.trim(), &format).ok()?.midnight().assume_utc().unix_timestamp())
+}
+
+/// A `LIKE` pattern (with `ESCAPE '\'`) matching text that contains `typed`, lower-cased: `%`
+/// and `_` typed are themselves, not wildcards.
+pub fn contains_pattern(typed: &str) -> String {
+    let escaped = typed.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// A unique constraint, as each database names it: SQLite by its columns in the message
 /// (`"table.column"`), PostgreSQL by the constraint's (or unique index's) name.
 pub struct Unique {

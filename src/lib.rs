@@ -6,7 +6,8 @@
 //! 1. `error`, `ids`, `ndjson`, `secrets`, `db`, `shopify` (the Admin API client and its pacing):
 //!    no knowledge of the app.
 //! 2. The domain, each with its repository: `users`, `auth`, `audit`, `records` (what was
-//!    synced), `jobs`, `stores`, `shipments` (recorded at the desk).
+//!    synced), `leases` (one server at a time holds a job or a shipment), `jobs`, `stores`,
+//!    `shipments` (recorded at the desk).
 //! 3. `progress` (what open pages hear), then the engines: `webhooks`, `sync`, and
 //!    `shipments::sender` (which writes shipments back to Shopify).
 //! 4. `state` (settings and the shared state), `api` (the server functions), `http_api` (the
@@ -38,6 +39,8 @@ pub mod cli;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod http_api;
+#[cfg(feature = "ssr")]
+pub mod leases;
 #[cfg(feature = "ssr")]
 pub mod metrics;
 #[cfg(feature = "ssr")]

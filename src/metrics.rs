@@ -53,6 +53,9 @@ pub static SHIPMENTS_SENT: Counter = Counter::new();
 pub static SHIPMENTS_FAILED: Counter = Counter::new();
 pub static SHIPMENTS_RETRIED: Counter = Counter::new();
 
+/// Connections closed as they arrived: their client held as many as it may at once.
+pub static CONNECTIONS_REFUSED: Counter = Counter::new();
+
 static ANSWERS: Mutex<BTreeMap<u16, u64>> = Mutex::new(BTreeMap::new());
 
 /// Counts an HTTP answer by its status.
@@ -107,6 +110,11 @@ impl Exposition {
                 "storelink_shipments_retried_total",
                 "Shipment sends to be tried again (Shopify down, slow or throttling).",
                 &SHIPMENTS_RETRIED,
+            ),
+            (
+                "storelink_connections_refused_total",
+                "Connections closed as they arrived: their client held as many as it may.",
+                &CONNECTIONS_REFUSED,
             ),
         ];
         for (name, help, counter) in counters {

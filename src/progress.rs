@@ -18,9 +18,10 @@ use server_fn::codec::TextStream;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::{
+    auth,
     db::{self, Pool},
     error::AppError,
-    ids::StoreId,
+    ids::{StoreId, UserId},
     jobs::{self, Live, StoreProgress},
     ndjson, stores,
 };
@@ -44,14 +45,17 @@ enum Notice {
     Store(StoreId),
     /// Shopify says a bulk operation of the store finished.
     BulkFinished(StoreId),
+    /// Sessions of this user ended (signed out, or deactivated).
+    SessionsEnded(UserId),
 }
 
 impl Notice {
     fn payload(self, server: &str, seq: u64) -> String {
         let (kind, id) = match self {
-            Notice::Job(id) => ("job", id),
-            Notice::Store(id) => ("store", id),
-            Notice::BulkFinished(id) => ("bulk", id),
+            Notice::Job(id) => ("job", id.0),
+            Notice::Store(id) => ("store", id.0),
+            Notice::BulkFinished(id) => ("bulk", id.0),
+            Notice::SessionsEnded(id) => ("user", id.0),
         };
         format!("{kind} {id} {server} {seq}")
     }
@@ -60,11 +64,12 @@ impl Notice {
     fn parse(payload: &str) -> Option<(Notice, &str, u64)> {
         let mut parts = payload.split(' ');
         let (kind, id, server, seq) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        let id = StoreId(id.parse().ok()?);
+        let id: i64 = id.parse().ok()?;
         let notice = match kind {
-            "job" => Notice::Job(id),
-            "store" => Notice::Store(id),
-            "bulk" => Notice::BulkFinished(id),
+            "job" => Notice::Job(StoreId(id)),
+            "store" => Notice::Store(StoreId(id)),
+            "bulk" => Notice::BulkFinished(StoreId(id)),
+            "user" => Notice::SessionsEnded(UserId(id)),
             _ => return None,
         };
         Some((notice, server, seq.parse().ok()?))
@@ -85,6 +90,18 @@ pub struct Hub {
     bulk_finished: broadcast::Sender<StoreId>,
     /// Stores that were registered, reconnected, disconnected or removed.
     stores: broadcast::Sender<StoreId>,
+    /// Users some of whose sessions ended (`None`: anyone's might have).
+    sessions_ended: broadcast::Sender<Option<UserId>>,
+}
+
+/// Who watches a stream: it lasts only as long as their session.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: UserId,
+    /// The session's token hash, as the database keeps it.
+    pub session_hash: String,
+    /// When the session runs out, in Unix seconds.
+    pub expires_at: i64,
 }
 
 impl Hub {
@@ -95,8 +112,9 @@ impl Hub {
         let (snapshots, _) = broadcast::channel(1024);
         let (bulk_finished, _) = broadcast::channel(256);
         let (stores, _) = broadcast::channel(256);
+        let (sessions_ended, _) = broadcast::channel(256);
         tokio::spawn(publish(pool.clone(), changes.subscribe(), snapshots.clone()));
-        let mut hub = Hub { pool, outbox: None, changes, snapshots, bulk_finished, stores };
+        let mut hub = Hub { pool, outbox: None, changes, snapshots, bulk_finished, stores, sessions_ended };
         if let Pool::Postgres(pg) = &hub.pool {
             let (outbox, notices) = mpsc::unbounded_channel();
             let server = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
@@ -129,6 +147,9 @@ impl Hub {
             Notice::BulkFinished(id) => {
                 let _ = self.bulk_finished.send(id);
             }
+            Notice::SessionsEnded(id) => {
+                let _ = self.sessions_ended.send(Some(id));
+            }
         }
     }
 
@@ -143,6 +164,7 @@ impl Hub {
             Err(err) => tracing::warn!(error = %err, "could not list the stores to refresh"),
         }
         let _ = self.changes.send(None);
+        let _ = self.sessions_ended.send(None);
     }
 
     /// Shopify says one of the store's bulk operations has finished.
@@ -165,6 +187,11 @@ impl Hub {
         self.announce(Notice::Store(store_id));
     }
 
+    /// Some of the user's sessions ended (on any server): their streams look whether theirs did.
+    pub fn sessions_ended(&self, user_id: UserId) {
+        self.announce(Notice::SessionsEnded(user_id));
+    }
+
     /// Progress streams open on this server now.
     pub fn streams(&self) -> usize {
         self.snapshots.receiver_count()
@@ -176,40 +203,73 @@ impl Hub {
     }
 
     /// Newline-delimited JSON ([`Live`] lines): the current snapshot of one store's latest job
-    /// (or every store's), then one line per change, for as long as the browser listens.
-    pub async fn stream(&self, store_id: Option<StoreId>) -> Result<TextStream<AppError>, AppError> {
-        let (snapshots, stores) = (self.subscribe(), self.stores.subscribe());
+    /// (or every store's), then one line per change, for as long as the browser listens and the
+    /// viewer's session lasts: it ends when the session expires, and when the user's sessions
+    /// are said to have ended (signed out, deactivated) and this one is among them.
+    pub async fn stream(&self, store_id: Option<StoreId>, viewer: Viewer) -> Result<TextStream<AppError>, AppError> {
         let watched = move |id: StoreId| store_id.is_none_or(|watched| watched == id);
         // A progress line is the snapshot itself: `Live` is untagged.
         let first: String = jobs::repo::latest(&self.pool, store_id).await?.iter().map(ndjson::line).collect();
-        let pool = self.pool.clone();
-        let updates = stream::unfold((pool, snapshots, stores), move |(pool, mut snapshots, mut stores)| async move {
+        let left = Duration::from_secs(u64::try_from(viewer.expires_at - db::now()).unwrap_or(0));
+        let watching = Watching {
+            pool: self.pool.clone(),
+            viewer,
+            snapshots: self.subscribe(),
+            stores: self.stores.subscribe(),
+            ended: self.sessions_ended.subscribe(),
+            expiry: Box::pin(tokio::time::sleep(left)),
+        };
+        let updates = stream::unfold(watching, move |mut w| async move {
             loop {
                 let text = tokio::select! {
                     biased;
+                    _ = &mut w.expiry => return None,
+                    gone = w.ended.recv() => match gone {
+                        Ok(Some(user)) if user != w.viewer.user_id => continue,
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                            match auth::session::is_live(&w.pool, &w.viewer.session_hash).await {
+                                Ok(true) => continue,
+                                Ok(false) => return None,
+                                Err(err) => return Some((Err(err), w)),
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
                     // An empty line: readers skip it (`ndjson::Lines`).
                     _ = tokio::time::sleep(KEEPALIVE) => "\n".to_owned(),
-                    changed = stores.recv() => match changed {
+                    changed = w.stores.recv() => match changed {
                         Ok(id) if watched(id) => ndjson::line(&Live::Store { store_changed: id }),
                         Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(broadcast::error::RecvError::Closed) => return None,
                     },
-                    snapshot = snapshots.recv() => match snapshot {
+                    snapshot = w.snapshots.recv() => match snapshot {
                         Ok(snapshot) if watched(snapshot.store_id) => ndjson::line(&*snapshot),
                         Ok(_) => continue,
                         // Fell behind: send everything watched again.
-                        Err(broadcast::error::RecvError::Lagged(_)) => match jobs::repo::latest(&pool, store_id).await {
+                        Err(broadcast::error::RecvError::Lagged(_)) => match jobs::repo::latest(&w.pool, store_id).await {
                             Ok(latest) => latest.iter().map(ndjson::line).collect(),
-                            Err(err) => return Some((Err(err), (pool, snapshots, stores))),
+                            Err(err) => return Some((Err(err), w)),
                         },
                         Err(broadcast::error::RecvError::Closed) => return None,
                     },
                 };
-                return Some((Ok(text), (pool, snapshots, stores)));
+                return Some((Ok(text), w));
             }
         });
         Ok(TextStream::new(stream::once(async move { Ok(first) }).chain(updates)))
     }
+}
+
+/// What one progress stream listens to.
+struct Watching {
+    pool: Pool,
+    viewer: Viewer,
+    snapshots: broadcast::Receiver<Arc<StoreProgress>>,
+    stores: broadcast::Receiver<StoreId>,
+    /// Users some of whose sessions ended (`None`: anyone's might have).
+    ended: broadcast::Receiver<Option<UserId>>,
+    /// The viewer's session runs out.
+    expiry: std::pin::Pin<Box<tokio::time::Sleep>>,
 }
 
 /// Reads each changed store's snapshot once and hands it to every progress stream, so a change
@@ -308,12 +368,30 @@ mod tests {
 
     #[test]
     fn an_announcement_carries_ids_and_a_number_and_reads_back() {
-        for notice in [Notice::Job(StoreId(7)), Notice::Store(StoreId(8)), Notice::BulkFinished(StoreId(9))] {
+        let notices = [
+            Notice::Job(StoreId(7)),
+            Notice::Store(StoreId(8)),
+            Notice::BulkFinished(StoreId(9)),
+            Notice::SessionsEnded(UserId(10)),
+        ];
+        for notice in notices {
             let payload = notice.payload("123-abcd", 42);
             assert_eq!(Notice::parse(&payload), Some((notice, "123-abcd", 42)), "{payload}");
         }
         assert_eq!(Notice::parse("job x s 1"), None);
         assert_eq!(Notice::parse("move 1 s 1"), None);
+    }
+
+    /// A standard user with a live session, as a stream knows its viewer.
+    async fn signed_in(pool: &Pool) -> Viewer {
+        let mut conn = pool.acquire().await.unwrap();
+        let user = crate::users::repo::create(&mut conn, "viewer@example.com", crate::users::Role::Standard, "x")
+            .await
+            .unwrap();
+        let token = auth::session::create(pool, user.id).await.unwrap();
+        let session_hash = auth::session::token_hash(&token);
+        let expires_at = auth::session::expires_at(pool, &session_hash).await.unwrap().unwrap();
+        Viewer { user_id: user.id, session_hash, expires_at }
     }
 
     /// A proxy closes a connection that stays quiet too long; an idle stream speaks first.
@@ -323,24 +401,36 @@ mod tests {
         let pool = db::fixtures::pool(&dir).await;
         let store = db::fixtures::connected_store(&pool).await;
         let postgres = pool.is_postgres();
+        let viewer = signed_in(&pool).await;
         let hub = Hub::start(pool);
-        let mut lines = hub.stream(Some(store)).await.unwrap().into_inner();
+        let mut lines = hub.stream(Some(store), viewer).await.unwrap().into_inner();
         assert_eq!(lines.next().await.unwrap().unwrap(), "", "no job yet: nothing to show");
 
+        let changed = format!("\"store_changed\":{store}");
+        // When the stream last spoke: a keepalive is due that long after.
+        let mut spoke = tokio::time::Instant::now();
+        if postgres {
+            // The listener reads every store again (and looks at every session) when it
+            // connects, on the database's real time: let it, before the clock stops. A change
+            // heard through the database shows it is listening.
+            hub.store_changed(store);
+            let line = lines.next().await.unwrap().unwrap();
+            assert!(line.contains(&changed), "{line}");
+            spoke = tokio::time::Instant::now();
+            while let Ok(Some(line)) = tokio::time::timeout(Duration::from_millis(500), lines.next()).await {
+                assert!(line.unwrap().contains(&changed));
+                spoke = tokio::time::Instant::now();
+            }
+        }
         // From here the clock moves only when every task waits, straight to the next timer.
         tokio::time::pause();
-        let changed = format!("\"store_changed\":{store}");
         let mut keepalives = 0;
         while keepalives < 2 {
-            let quiet = tokio::time::Instant::now();
             let line = lines.next().await.unwrap().unwrap();
-            if line == "\n" {
-                assert!(quiet.elapsed() >= KEEPALIVE, "not before the keepalive is due: {:?}", quiet.elapsed());
-                keepalives += 1;
-            } else {
-                // On PostgreSQL the listener reads every store again when it (re)connects.
-                assert!(postgres && line.contains(&changed), "{line}");
-            }
+            assert_eq!(line, "\n");
+            assert!(spoke.elapsed() >= KEEPALIVE, "not before the keepalive is due: {:?}", spoke.elapsed());
+            spoke = tokio::time::Instant::now();
+            keepalives += 1;
         }
         // A change still comes through between keepalives (on PostgreSQL by way of the
         // database, in real time).

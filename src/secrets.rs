@@ -138,6 +138,13 @@ impl Sealer {
     }
 }
 
+/// What the database keeps of a secret token (a session's, an API token): its SHA-256, in hex,
+/// so a copy of the database cannot be replayed as the token.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
 fn create_key_file(path: &Path) -> anyhow::Result<()> {
     create_key_file_with(path, &Sealer::random_key())
 }

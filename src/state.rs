@@ -39,6 +39,8 @@ pub struct Settings {
     pub housekeeping_interval: Duration,
     /// Serve Prometheus metrics at `/metrics` (unauthenticated: for the operator's network).
     pub metrics: bool,
+    /// Connections one client address may hold at once (0: no limit).
+    pub max_connections_per_client: usize,
 }
 
 impl Settings {
@@ -126,6 +128,7 @@ mod tests {
             trust_forwarded_for: false,
             housekeeping_interval: Duration::from_secs(600),
             metrics: false,
+            max_connections_per_client: 256,
         }
     }
 

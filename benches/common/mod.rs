@@ -126,6 +126,7 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         trust_forwarded_for: false,
         housekeeping_interval: Duration::from_secs(600),
         metrics: false,
+        max_connections_per_client: 256,
     })
     .await
     .unwrap();
@@ -133,7 +134,9 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
     let state = app.state.clone();
     let engine = app.engine.clone();
     tokio::spawn(app.run());
-    let admin = repo::create(&state.pool, "bench@storelink.local", Role::Admin, "unused").await.unwrap();
+    let admin = repo::create(&mut state.pool.acquire().await.unwrap(), "bench@storelink.local", Role::Admin, "unused")
+        .await
+        .unwrap();
     let idle_memory = memory().0;
     reset_peak_memory();
     let registering = Instant::now();

@@ -45,6 +45,7 @@ pub fn router() -> Router<Arc<EmulatorState>> {
         .route("/_emulator/shops/{handle}/products", post(create_product))
         .route("/_emulator/shops/{handle}/products/{id}/{change}", post(change_product))
         .route("/_emulator/shops/{handle}/customers/{id}/update", post(update_customer))
+        .route("/_emulator/shops/{handle}/customers/{id}/erase", post(erase_customer))
         .route("/_emulator/shops/{handle}/fulfillments", get(fulfillments))
         .route("/_emulator/shops/{handle}/fulfillment_orders/{id}/{change}", post(change_fulfillment_order))
 }
@@ -501,6 +502,29 @@ async fn update_customer(
     };
     announce(&state, &shop, "customers/update", None, &before, &after, &body);
     Json(json!({ "customer": after })).into_response()
+}
+
+/// The merchant's "Erase personal data" for a customer, carried out as Shopify does it before it
+/// sends `customers/redact`: the customer is gone and their orders keep no link to them nor their
+/// email. Answers with the `customers/redact` payload Shopify documents, for the caller to deliver
+/// (compliance topics go to the address the app configured, not to subscriptions).
+async fn erase_customer(State(state): AppState, Path((handle, id)): Path<(String, u64)>) -> Response {
+    let Some(shop) = state.shop(&handle) else { return not_found("shop") };
+    let mut data = shop.data.write().expect("data lock");
+    let Some(customer) = data.customers.remove(&id) else { return not_found("customer") };
+    let mut orders = Vec::new();
+    for order in data.orders.values_mut().filter(|o| o.customer_id == Some(id)) {
+        order.customer_id = None;
+        order.email = None;
+        orders.push(order.id);
+    }
+    let payload = json!({
+        "shop_id": data.shop_id,
+        "shop_domain": data.domain(),
+        "customer": {"id": customer.id, "email": customer.email, "phone": customer.phone},
+        "orders_to_redact": orders,
+    });
+    Json(payload).into_response()
 }
 
 /// Every fulfillment created through the API, oldest first, in a flat shape tests can count

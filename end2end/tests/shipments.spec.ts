@@ -82,6 +82,28 @@ test('a shipment form with a bad field says so beside it and records nothing', a
   await expect(page.getByRole('table', { name: 'Latest shipments' }).getByRole('row')).toHaveCount(2);
 });
 
+test('a standard user corrects a shipment\'s tracking number and Shopify gets the new one', async ({ page }, testInfo) => {
+  await signIn(page, standard, testInfo);
+  await open(page, `/stores/${storeId}/shipments`, testInfo);
+  const correct = page.getByRole('table', { name: 'Latest shipments' }).getByRole('link', { name: /^Correct the tracking of #\d+$/ });
+  const label = (await correct.getAttribute('aria-label'))!;
+  await correct.click();
+  await expect(page.getByRole('heading', { name: label })).toBeVisible();
+  await expect(page.getByLabel('Tracking number')).toHaveValue('JD014600006281230704');
+  // A number of spaces only is refused beside its field, and nothing changes.
+  await page.getByLabel('Tracking number').fill('   ');
+  await page.getByRole('button', { name: 'Save the tracking' }).click();
+  await expect(page.getByRole('alert')).toContainText('Enter the tracking number');
+  await page.getByLabel('Tracking number').fill('JD014600006281230705');
+  await page.getByRole('button', { name: 'Save the tracking' }).click();
+  const row = page.getByRole('table', { name: 'Latest shipments' }).getByRole('row').filter({ hasText: 'JD014600006281230705' });
+  await expect(row).toBeVisible();
+  await expect(row).toHaveText(/Sent to Shopify(?!; new tracking)/, { timeout: 20_000 });
+  const made = async () => (await (await page.request.get(`${emulatorURL}/_emulator/shops/${ship.handle}/fulfillments`)).json()).fulfillments;
+  await expect.poll(async () => (await made())[0].tracking.number).toBe('JD014600006281230705');
+  expect(await made()).toHaveLength(1);
+});
+
 test('an administrator creates an API token, sees it once, and revokes it', async ({ page }, testInfo) => {
   const name = `Label printer ${testInfo.project.name}`;
   await signIn(page, admin, testInfo);

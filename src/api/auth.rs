@@ -38,7 +38,12 @@ pub async fn logout() -> Result<(), AppError> {
     super::respond(async {
         let state = crate::state::AppState::current()?;
         if let Some(token) = session_token() {
+            let user = crate::auth::session::user_for_token(&state.pool, &token).await?;
             crate::auth::session::end(&state.pool, &token).await?;
+            // Its open pages stop hearing progress, on every server.
+            if let Some(user) = user {
+                state.hub.sessions_ended(user.id);
+            }
         }
         clear_session_cookie(state.settings.secure_cookies());
         leptos_axum::redirect("/login");

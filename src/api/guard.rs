@@ -6,6 +6,8 @@ use crate::{db::Pool, error::AppError, state::AppState, users::UserDto};
 /// Who is calling, with the state they may use.
 pub struct Caller {
     pub user: UserDto,
+    /// Their session's token hash, as the database keeps it.
+    pub session_hash: String,
     pub state: AppState,
 }
 
@@ -19,7 +21,7 @@ pub async fn require_user() -> Result<Caller, AppError> {
     let state = AppState::current()?;
     let token = super::auth::session_token().ok_or(AppError::Unauthorized)?;
     let user = crate::auth::session::user_for_token(&state.pool, &token).await?.ok_or(AppError::Unauthorized)?;
-    Ok(Caller { user, state })
+    Ok(Caller { user, session_hash: crate::auth::session::token_hash(&token), state })
 }
 
 pub async fn require_admin() -> Result<Caller, AppError> {

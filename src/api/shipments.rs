@@ -182,6 +182,65 @@ pub async fn store_shipments(store_id: StoreId) -> Result<ShipmentsTab, AppError
     .await
 }
 
+/// One shipment of the store, for the page that corrects its tracking.
+#[server(prefix = "/api", endpoint = "shipments/get", input = GetUrl)]
+pub async fn get_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<ShipmentRow, AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        let shipment = of_store(caller.pool(), store_id, shipment_id).await?;
+        let mut rows = with_order_names(caller.pool(), store_id, vec![shipment]).await?;
+        rows.pop().ok_or(AppError::Internal)
+    })
+    .await
+}
+
+/// The shipment `shipment_id`, if it is the store's.
+#[cfg(feature = "ssr")]
+async fn of_store(pool: &crate::db::Pool, store_id: StoreId, shipment_id: ShipmentId) -> Result<Shipment, AppError> {
+    crate::shipments::repo::get(pool, shipment_id)
+        .await?
+        .filter(|shipment| shipment.store_id == store_id)
+        .ok_or_else(|| AppError::NotFound("That shipment does not exist.".into()))
+}
+
+/// A corrected tracking number or link for a recorded shipment: stored, and sent to Shopify
+/// once the shipment is there (the API's PATCH does the same, through the same function).
+#[server(prefix = "/api", endpoint = "shipments/correct", input = PostUrl)]
+pub async fn correct_tracking(
+    store_id: StoreId,
+    shipment_id: ShipmentId,
+    tracking_number: String,
+    tracking_url: Option<String>,
+) -> Result<(), AppError> {
+    super::respond(async {
+        use crate::shipments::{self, CorrectError, TrackingChange};
+        let caller = super::require_user().await?;
+        of_store(caller.pool(), store_id, shipment_id).await?;
+        let change = TrackingChange {
+            tracking_number: Some(tracking_number),
+            tracking_url: Some(tracking_url.filter(|url| !url.trim().is_empty())),
+        };
+        match shipments::correct_tracking(caller.pool(), shipment_id, &change).await {
+            Ok(_) => {
+                caller.state.shipments.wake();
+                caller.state.hub.store_changed(store_id);
+                leptos_axum::redirect(&format!("/stores/{store_id}/shipments"));
+                Ok(())
+            }
+            Err(CorrectError::Invalid(errors)) => {
+                let first = errors.into_iter().next().ok_or(AppError::Internal)?;
+                Err(AppError::Invalid { field: first.field, message: first.message })
+            }
+            Err(CorrectError::NotFound) => Err(AppError::NotFound("That shipment does not exist.".into())),
+            Err(CorrectError::Dismissed) => {
+                Err(AppError::Conflict("This shipment was dismissed; record a new one.".into()))
+            }
+            Err(CorrectError::App(err)) => Err(err),
+        }
+    })
+    .await
+}
+
 /// Sends a failed shipment again (after its cause was cured in Shopify).
 #[server(prefix = "/api", endpoint = "shipments/retry", input = PostUrl)]
 pub async fn retry_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<(), AppError> {

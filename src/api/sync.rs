@@ -18,7 +18,11 @@ pub async fn watch_progress(store_id: Option<StoreId>) -> Result<TextStream<AppE
             response.insert_header(HeaderName::from_static("x-accel-buffering"), HeaderValue::from_static("no"));
             response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
-        caller.state.hub.stream(store_id).await
+        let expires_at = crate::auth::session::expires_at(caller.pool(), &caller.session_hash)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        let viewer = crate::progress::Viewer { user_id: caller.user.id, session_hash: caller.session_hash, expires_at };
+        caller.state.hub.stream(store_id, viewer).await
     })
     .await
 }

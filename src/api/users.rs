@@ -23,7 +23,7 @@ pub async fn create_user(email: String, role: String, password: String) -> Resul
         let role = Role::parse(&role)?;
         check_password_strength(&password)?;
         let hash = crate::auth::password::hash(password).await?;
-        crate::users::repo::create(caller.pool(), &email, role, &hash).await
+        crate::users::create(caller.pool(), &email, role, &hash, (Some(caller.user.id), &caller.user.email)).await
     })
     .await
 }
@@ -32,7 +32,8 @@ pub async fn create_user(email: String, role: String, password: String) -> Resul
 pub async fn change_role(user_id: UserId, role: String) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
-        crate::users::repo::set_role(caller.pool(), user_id, crate::users::Role::parse(&role)?).await
+        let role = crate::users::Role::parse(&role)?;
+        crate::users::change_role(caller.pool(), user_id, role, (Some(caller.user.id), &caller.user.email)).await
     })
     .await
 }
@@ -41,7 +42,10 @@ pub async fn change_role(user_id: UserId, role: String) -> Result<(), AppError> 
 pub async fn deactivate_user(user_id: UserId) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
-        crate::auth::deactivate_user(caller.pool(), user_id).await
+        crate::auth::deactivate_user(caller.pool(), user_id, (Some(caller.user.id), &caller.user.email)).await?;
+        // Their open pages stop hearing progress, on every server.
+        caller.state.hub.sessions_ended(user_id);
+        Ok(())
     })
     .await
 }

@@ -26,6 +26,8 @@ pub struct ApiTokenDto {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// Reads through the API in the last 24 hours.
+    pub requests_last_day: i64,
 }
 
 /// A new token's name, checked: the field's message when it will not do.
@@ -53,10 +55,10 @@ mod server {
     use super::{check_name, repo, ApiTokenDto};
     use crate::{
         audit,
-        auth::session::token_hash,
         db::{self, Pool},
         error::AppError,
         ids::{ApiTokenId, UserId},
+        secrets::token_hash,
     };
 
     /// Every token starts so, which tells it apart from other secrets (and lets scanners find
@@ -77,7 +79,7 @@ mod server {
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let token = format!("{PREFIX}{}", hex::encode(bytes));
         let mut tx = pool.begin().await?;
-        let id = repo::insert(&mut tx, &name, &token_hash(&token), &token[..SHOWN], by.1, db::now()).await?;
+        let id = repo::insert(&mut tx, &name, &token_hash(&token), &token[..SHOWN], by, db::now()).await?;
         audit::repo::record_by(&mut tx, by.0, by.1, "create API token", None, &name).await?;
         tx.commit().await?;
         let dto = repo::get(pool, id).await?.ok_or(AppError::Internal)?;
@@ -89,7 +91,7 @@ mod server {
     const LAST_USE_SECS: i64 = 60;
 
     /// The live token `presented` is, its last use recorded; `None` for anything else
-    /// (unknown, revoked, malformed).
+    /// (unknown, revoked, its owner deactivated, malformed).
     pub async fn verify(pool: &Pool, presented: &str) -> Result<Option<ApiTokenDto>, AppError> {
         if !presented.starts_with(PREFIX) || presented.len() != PREFIX.len() + 64 {
             return Ok(None);
@@ -116,5 +118,27 @@ mod server {
 
     pub async fn list(pool: &Pool) -> Result<Vec<ApiTokenDto>, AppError> {
         repo::list(pool).await
+    }
+
+    /// Counts a read through the API in this minute's tally of the token (reads are not audited
+    /// one by one: they would bury the changes).
+    pub async fn count_read(pool: &Pool, id: ApiTokenId) -> Result<(), AppError> {
+        let now = db::now();
+        repo::count_read(pool, id, now - now.rem_euclid(60)).await
+    }
+
+    /// Revokes every live token `user` created, as their deactivation does, with an audit entry
+    /// each, in the caller's transaction.
+    pub async fn revoke_all_of(
+        conn: &mut db::Conn,
+        user: &crate::users::UserDto,
+        by: (Option<UserId>, &str),
+    ) -> Result<usize, AppError> {
+        let names = repo::revoke_all_of(conn, user.id, db::now()).await?;
+        for name in &names {
+            let detail = format!("{name} (its owner {} was deactivated)", user.email);
+            audit::repo::record_by(conn, by.0, by.1, "revoke API token", None, &detail).await?;
+        }
+        Ok(names.len())
     }
 }

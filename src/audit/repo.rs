@@ -1,23 +1,13 @@
 //! The `audit_log` table.
 
-use super::AuditEntry;
+use sqlx::QueryBuilder;
+
+use super::{AuditEntry, AuditFilter};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
     ids::{StoreId, UserId},
-    users::UserDto,
 };
-
-/// Records an action; takes a connection so it joins the caller's transaction.
-pub async fn record(
-    conn: &mut Conn,
-    user: &UserDto,
-    action: &str,
-    store: Option<(StoreId, &str)>,
-    detail: &str,
-) -> Result<(), AppError> {
-    record_as(conn, Some(user.id), &user.email, action, store, detail).await
-}
 
 /// An entry for what Shopify asked for (a webhook), which no user of storelink did.
 pub async fn record_for_shopify(
@@ -26,25 +16,15 @@ pub async fn record_for_shopify(
     store: Option<(StoreId, &str)>,
     detail: &str,
 ) -> Result<(), AppError> {
-    record_as(conn, None, "Shopify", action, store, detail).await
+    record_by(conn, None, "Shopify", action, store, detail).await
 }
 
-/// An entry by name: a user's email (with their id), or an API token's name (without).
+/// Records an action, by name: a user's email (with their id), an API token's name or the
+/// command line (without); takes a connection so it joins the caller's transaction.
 pub async fn record_by(
     conn: &mut Conn,
     user_id: Option<UserId>,
     name: &str,
-    action: &str,
-    store: Option<(StoreId, &str)>,
-    detail: &str,
-) -> Result<(), AppError> {
-    record_as(conn, user_id, name, action, store, detail).await
-}
-
-async fn record_as(
-    conn: &mut Conn,
-    user_id: Option<UserId>,
-    email: &str,
     action: &str,
     store: Option<(StoreId, &str)>,
     detail: &str,
@@ -55,7 +35,7 @@ async fn record_as(
     )
     .bind(db::now())
     .bind(user_id)
-    .bind(email)
+    .bind(name)
     .bind(action)
     .bind(store.map(|s| s.0))
     .bind(store.map(|s| s.1))
@@ -64,11 +44,64 @@ async fn record_as(
     Ok(())
 }
 
-/// The most recent entries first.
-pub async fn recent(pool: &Pool, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
-    Ok(
-        db::run!(pool, c => sqlx::query_as("SELECT at, user_email, action, store_name, detail FROM audit_log ORDER BY id DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(&mut *c).await)?,
+/// Whether the store's log already has this entry (a request that arrives twice is noted once).
+pub async fn exists(conn: &mut Conn, store: StoreId, action: &str, detail: &str) -> Result<bool, AppError> {
+    let found: Option<i64> = db::run!(&mut *conn, c => sqlx::query_scalar(
+        "SELECT id FROM audit_log WHERE store_id = $1 AND action = $2 AND detail = $3 LIMIT 1",
     )
+    .bind(store)
+    .bind(action)
+    .bind(detail)
+    .fetch_optional(&mut *c).await)?;
+    Ok(found.is_some())
+}
+
+/// Up to `limit` entries matching `filter`, newest first, before the entry `before` (all when
+/// `None`).
+pub async fn page(
+    pool: &Pool,
+    filter: &AuditFilter,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, AppError> {
+    Ok(db::run!(pool, c => {
+        let mut sql = QueryBuilder::new("SELECT id, at, user_email, action, store_name, detail FROM audit_log WHERE 1 = 1");
+        if let Some(who) = filter.who.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
+            sql.push(" AND LOWER(user_email) LIKE ").push_bind(db::contains_pattern(who)).push(" ESCAPE '\\'");
+        }
+        if let Some(action) = filter.action.as_deref().filter(|a| !a.is_empty()) {
+            sql.push(" AND action = ").push_bind(action.to_owned());
+        }
+        if let Some(store) = filter.store {
+            sql.push(" AND store_id = ").push_bind(store.0);
+        }
+        if let Some(from) = filter.from.as_deref().and_then(db::day_start) {
+            sql.push(" AND at >= ").push_bind(from);
+        }
+        if let Some(to) = filter.to.as_deref().and_then(db::day_start) {
+            sql.push(" AND at < ").push_bind(to + 86_400);
+        }
+        if let Some(before) = before {
+            sql.push(" AND id < ").push_bind(before);
+        }
+        sql.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?)
+}
+
+/// Every action the log holds, for the page's filter.
+pub async fn actions(pool: &Pool) -> Result<Vec<String>, AppError> {
+    Ok(
+        db::run!(pool, c => sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action").fetch_all(&mut *c).await)?,
+    )
+}
+
+/// Every store the log names (with the latest name it recorded), for the page's filter.
+pub async fn stores(pool: &Pool) -> Result<Vec<(StoreId, String)>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_as(
+        "SELECT store_id, COALESCE(store_name, '') FROM audit_log a
+         WHERE id = (SELECT MAX(id) FROM audit_log b WHERE b.store_id = a.store_id) AND store_id IS NOT NULL
+         ORDER BY store_name, store_id",
+    )
+    .fetch_all(&mut *c).await)?)
 }

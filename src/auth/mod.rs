@@ -89,14 +89,26 @@ pub async fn expire_stale(pool: &Pool, now: i64) -> Result<(), AppError> {
     repo::delete_failures_before(pool, now - throttle::MAX_WAIT_SECS - 3600).await
 }
 
-/// Deactivates a user and ends every session they have, in one transaction.
-pub async fn deactivate_user(pool: &Pool, id: UserId) -> Result<(), AppError> {
+/// Deactivates a user, ends every session they have and revokes every API token they created,
+/// with an audit entry for each, in one transaction. Their open progress streams are the
+/// caller's to end (the server's hub).
+pub async fn deactivate_user(pool: &Pool, id: UserId, by: (Option<UserId>, &str)) -> Result<(), AppError> {
+    let Some(user) = users::repo::get(pool, id).await? else {
+        return Err(AppError::NotFound(crate::error::text::NO_SUCH_USER.into()));
+    };
     let mut tx = pool.begin().await?;
     if !users::repo::deactivate(&mut tx, id).await? {
         drop(tx);
-        return Err(users::repo::deactivation_refused(pool, id).await);
+        return Err(users::repo::refusal(pool, id).await);
     }
     repo::end_sessions_of(&mut tx, id).await?;
+    let revoked = crate::api_tokens::revoke_all_of(&mut tx, &user, by).await?;
+    let detail = match revoked {
+        0 => user.email.clone(),
+        1 => format!("{}; their API token was revoked", user.email),
+        n => format!("{}; their {n} API tokens were revoked", user.email),
+    };
+    crate::audit::repo::record_by(&mut tx, by.0, by.1, "deactivate user", None, &detail).await?;
     tx.commit().await?;
     Ok(())
 }

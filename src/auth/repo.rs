@@ -35,6 +35,16 @@ pub async fn session_user(pool: &Pool, token_hash: &str, now: i64) -> Result<Opt
         .fetch_optional(&mut *c).await)?)
 }
 
+/// When the session with this token hash runs out, while it has not.
+pub async fn session_expiry(pool: &Pool, token_hash: &str, now: i64) -> Result<Option<i64>, AppError> {
+    Ok(
+        db::run!(pool, c => sqlx::query_scalar("SELECT expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&mut *c).await)?,
+    )
+}
+
 /// Ends every session of the user, in the caller's transaction.
 pub async fn end_sessions_of(conn: &mut Conn, user_id: UserId) -> Result<(), AppError> {
     db::run!(&mut *conn, c => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *c).await.map(|done| done.rows_affected()))?;

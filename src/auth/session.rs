@@ -2,7 +2,6 @@
 //! copy of the database cannot be replayed as a session.
 
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 use super::repo;
 use crate::{
@@ -15,10 +14,7 @@ use crate::{
 /// How long a session lasts.
 pub const SESSION_SECS: i64 = 7 * 24 * 3600;
 
-/// What the database keeps of a secret token: its SHA-256, in hex.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use crate::secrets::token_hash;
 
 /// Starts a session for the user and returns the token for the cookie.
 pub async fn create(pool: &Pool, user_id: UserId) -> Result<String, AppError> {
@@ -36,7 +32,21 @@ pub async fn end(pool: &Pool, token: &str) -> Result<(), AppError> {
 
 /// The active user a live session belongs to.
 pub async fn user_for_token(pool: &Pool, token: &str) -> Result<Option<UserDto>, AppError> {
-    match repo::session_user(pool, &token_hash(token), db::now()).await? {
+    user_for_hash(pool, &token_hash(token)).await
+}
+
+/// Whether the session with this token hash is live: not ended, not expired, its user active.
+pub async fn is_live(pool: &Pool, hash: &str) -> Result<bool, AppError> {
+    Ok(user_for_hash(pool, hash).await?.is_some())
+}
+
+/// When the session with this token hash runs out, while it is live.
+pub async fn expires_at(pool: &Pool, hash: &str) -> Result<Option<i64>, AppError> {
+    repo::session_expiry(pool, hash, db::now()).await
+}
+
+async fn user_for_hash(pool: &Pool, hash: &str) -> Result<Option<UserDto>, AppError> {
+    match repo::session_user(pool, hash, db::now()).await? {
         Some(id) => users::repo::get_active(pool, id).await,
         None => Ok(None),
     }

@@ -42,7 +42,7 @@ pub enum Key {
 /// A client address as counted: IPv4 as itself (also when it arrives IPv4-mapped, as on a
 /// server listening on `[::]`), IPv6 by its /64, since one subscriber holds all of it and
 /// could send each guess from a new address.
-fn network(address: IpAddr) -> String {
+pub fn network(address: IpAddr) -> String {
     match address.to_canonical() {
         IpAddr::V4(address) => address.to_string(),
         IpAddr::V6(address) => {

@@ -22,7 +22,7 @@ use crate::{
     error::AppError,
     ids::{ShipmentId, StoreId},
     records::repo as records,
-    shipments::{self, FieldError, RecordError, Recorder, Shipment, ShipmentRequest},
+    shipments::{self, CorrectError, FieldError, RecordError, Recorder, Shipment, ShipmentRequest},
     state::AppState,
     stores::{self, StoreDto},
 };
@@ -37,12 +37,42 @@ const MAX_KEY: usize = 255;
 
 /// The API's routes, to be merged into the server's router.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi_json))
-        .route("/api/v1/orders", get(orders))
-        .route("/api/v1/shipments", axum::routing::post(create_shipment))
-        .route("/api/v1/shipments/{id}", get(shipment).patch(change_shipment))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+    routes().router.layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// Every route and method the API answers, read from the router itself: the OpenAPI
+/// description and the tests of tokens and organizations walk this list, so a route cannot be
+/// added without them seeing it.
+pub fn route_list() -> Vec<(Method, &'static str)> {
+    routes().listed
+}
+
+/// The router and, beside it, each method and path it was given: axum's router does not say.
+struct Routes {
+    router: Router<AppState>,
+    listed: Vec<(Method, &'static str)>,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes { router: Router::new(), listed: Vec::new() }
+    }
+
+    fn route(mut self, method: Method, path: &'static str, handler: axum::routing::MethodRouter<AppState>) -> Routes {
+        self.listed.push((method, path));
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+fn routes() -> Routes {
+    use axum::routing::{patch, post};
+    Routes::new()
+        .route(Method::GET, "/api/v1/openapi.json", get(openapi_json))
+        .route(Method::GET, "/api/v1/orders", get(orders))
+        .route(Method::POST, "/api/v1/shipments", post(create_shipment))
+        .route(Method::GET, "/api/v1/shipments/{id}", get(shipment))
+        .route(Method::PATCH, "/api/v1/shipments/{id}", patch(change_shipment))
 }
 
 /// A refused or failed call, as JSON: `{"error": "…", "errors": [{"field", "message"}]}`.
@@ -124,9 +154,15 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(ApiError::Unauthorized)?;
         let token = api_tokens::verify(&state.pool, presented).await?.ok_or(ApiError::Unauthorized)?;
         let caller = Caller { token };
-        let detail = format!("{} {}", parts.method, parts.uri.path());
-        let mut conn = state.pool.acquire().await.map_err(AppError::from)?;
-        audit::repo::record_by(&mut conn, None, &caller.name(), "API request", None, &detail).await?;
+        // Reads are counted per token and minute; each request that may change something is an
+        // audit entry of its own.
+        if parts.method == Method::GET {
+            api_tokens::count_read(&state.pool, caller.token.id).await?;
+        } else {
+            let detail = format!("{} {}", parts.method, parts.uri.path());
+            let mut conn = state.pool.acquire().await.map_err(AppError::from)?;
+            audit::repo::record_by(&mut conn, None, &caller.name(), "API request", None, &detail).await?;
+        }
         Ok(caller)
     }
 }
@@ -454,48 +490,18 @@ async fn change_shipment(
 ) -> Result<Response, ApiError> {
     let Json(change) = body.map_err(unreadable)?;
     let (shipment, store) = find_shipment(&state, &id).await?;
-    if change.tracking_number.is_none() && change.tracking_url.is_none() {
-        return Err(invalid("body", "Send a new tracking_number, tracking_url, or both."));
-    }
-    // Checked as a new shipment's would be.
-    let request = ShipmentRequest {
-        order_id: shipment.order_id,
-        fulfillment_order_id: None,
-        carrier: shipment.carrier.clone(),
-        tracking_number: change.tracking_number.clone().unwrap_or_else(|| shipment.tracking_number.clone()),
-        tracking_url: match &change.tracking_url {
-            Some(url) => url.clone(),
-            None => shipment.tracking_url.clone(),
-        },
-        line_items: None,
-        notify_customer: shipment.notify_customer,
+    let change =
+        shipments::TrackingChange { tracking_number: change.tracking_number, tracking_url: change.tracking_url };
+    let shipment = match shipments::correct_tracking(&state.pool, shipment.id, &change).await {
+        Ok(shipment) => shipment,
+        Err(CorrectError::Invalid(errors)) => return Err(ApiError::Invalid(errors)),
+        Err(CorrectError::NotFound) => return Err(ApiError::NotFound(format!("There is no shipment {id}."))),
+        Err(CorrectError::Dismissed) => {
+            return Err(ApiError::Conflict("This shipment was dismissed; record a new one.".into()))
+        }
+        Err(CorrectError::App(err)) => return Err(err.into()),
     };
-    let errors = shipments::check_fields(&request);
-    if !errors.is_empty() {
-        return Err(ApiError::Invalid(errors));
-    }
-    if shipment.state == shipments::ShipmentState::Dismissed {
-        return Err(ApiError::Conflict("This shipment was dismissed; record a new one.".into()));
-    }
-    let request = shipments::tidy(&request);
-    shipments::repo::change_tracking(
-        &state.pool,
-        shipment.id,
-        &request.tracking_number,
-        request.tracking_url.as_deref(),
-    )
-    .await?;
     state.shipments.wake();
     state.hub.store_changed(store.id);
-    let (shipment, store) = find_shipment(&state, &id).await?;
     Ok((StatusCode::ACCEPTED, Json(shipment_json(&shipment, &store.shop_domain))).into_response())
 }
-
-/// Every route and method the API answers, as the OpenAPI description must list them.
-pub const ROUTES: &[(Method, &str)] = &[
-    (Method::GET, "/api/v1/openapi.json"),
-    (Method::GET, "/api/v1/orders"),
-    (Method::POST, "/api/v1/shipments"),
-    (Method::GET, "/api/v1/shipments/{id}"),
-    (Method::PATCH, "/api/v1/shipments/{id}"),
-];

@@ -1,5 +1,5 @@
 //! The API's OpenAPI 3.1 description, served at `/api/v1/openapi.json`. A test holds it to the
-//! real routes (`ROUTES`) and to real answers.
+//! real routes (`route_list`) and to real answers.
 
 use serde_json::{json, Value};
 

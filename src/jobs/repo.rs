@@ -5,6 +5,7 @@ use crate::{
     db::{self, Conn, Pool},
     error::AppError,
     ids::{JobId, StoreId},
+    leases,
 };
 
 /// Queues a job for the store, unless one is already queued or running (the unique index
@@ -109,9 +110,10 @@ async fn claim_where(pool: &Pool, owner: &str, lease_ms: i64, id: Option<JobId>)
         "UPDATE sync_jobs SET owner = $1, epoch = epoch + 1, lease_until = {now} + $2
          WHERE id = (SELECT id FROM sync_jobs
                      WHERE state IN ('queued', 'running') {only}
-                       AND (lease_until IS NULL OR lease_until < {now} {mine})
+                       AND ({free} {mine})
                      ORDER BY id LIMIT 1 {skip})
          RETURNING id, store_id, epoch",
+        free = leases::free("lease_until", now),
         // A job asked for by its id waits for a transaction still holding its row (one just
         // interrupted and not yet rolled back) instead of passing it over.
         skip = if id.is_some() { pool.lock_rows() } else { pool.skip_locked() },
@@ -145,54 +147,38 @@ pub async fn release(pool: &Pool, owner: &str) -> Result<(), AppError> {
         now = pool.clock_ms()
     );
     db::run!(&mut tx, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner).execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    db::run!(&mut tx, c => sqlx::query(
-        "UPDATE sync_jobs SET lease_until = NULL WHERE owner = $1 AND state IN ('queued', 'running')",
-    )
-    .bind(owner)
-    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    leases::release(&mut tx, leases::SYNC_JOBS, owner).await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Renews the claim's lease for `lease_ms` more; false when the claim is no longer this
-/// server's to renew (another server took the job over, or this one released it) or the job
-/// ended (done, cancelled).
+/// Renews the claim's lease for `lease_ms` more; false when the claim no longer holds (another
+/// server took the job over, this one released it, its lease ran out) or the job ended (done,
+/// cancelled).
 pub async fn renew(pool: &Pool, claim: Claim, lease_ms: i64) -> Result<bool, AppError> {
-    let now = pool.clock_ms();
     let mut tx = pool.begin().await?;
-    let sql = format!(
-        "UPDATE sync_jobs SET lease_until = {now} + $1
-         WHERE id = $2 AND epoch = $3 AND lease_until IS NOT NULL AND state IN ('queued', 'running')"
-    );
-    let renewed = db::run!(&mut tx, c => sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(lease_ms)
-        .bind(claim.job_id)
-        .bind(claim.epoch)
-        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    if renewed == 1 {
+    let renewed = leases::renew(&mut tx, leases::SYNC_JOBS, claim.job_id.0, claim.epoch, lease_ms).await?;
+    if renewed {
         let sql = "UPDATE sync_claims SET lease_until = (SELECT lease_until FROM sync_jobs WHERE id = $1)
                    WHERE job_id = $1 AND epoch = $2";
         db::run!(&mut tx, c => sqlx::query(sql).bind(claim.job_id).bind(claim.epoch).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     tx.commit().await?;
-    Ok(renewed == 1)
+    Ok(renewed)
 }
 
 /// The first statement of every transaction a job writes in: true when the claim still holds
-/// (the epoch is the job's, its lease has not run out, and it is still running). In
-/// PostgreSQL it also locks the job's row until the transaction ends, so a server taking the
-/// job over waits for this transaction and then sees its checkpoint.
+/// and the job still runs (see [`leases::holds`]). The claim's history counts the transaction,
+/// which counts only if it commits.
 pub async fn fence(conn: &mut Conn, claim: Claim) -> Result<bool, AppError> {
-    let sql = format!(
-        "UPDATE sync_jobs SET updated_at = updated_at
-         WHERE id = $1 AND epoch = $2 AND lease_until > {now} AND state IN ('queued', 'running')",
-        now = conn.clock_ms()
-    );
-    let held = db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(sql))
+    if !leases::holds(conn, leases::SYNC_JOBS, claim.job_id.0, claim.epoch).await? {
+        return Ok(false);
+    }
+    db::run!(&mut *conn, c => sqlx::query("UPDATE sync_claims SET writes = writes + 1 WHERE job_id = $1 AND epoch = $2")
         .bind(claim.job_id)
         .bind(claim.epoch)
         .execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(held == 1)
+    Ok(true)
 }
 
 /// Marks the claimed job running, in the caller's fenced transaction.

@@ -494,11 +494,12 @@ const PERSONAL: [&str; 11] = [
     "clientIp",
 ];
 
-/// Deletes the customer and strips their personal data from the named orders and from their own.
+/// Deletes the customer and strips their personal data from their orders: the named ones that
+/// are theirs or have no customer, and every other of theirs.
 pub async fn redact_customer(
     conn: &mut Conn,
     store_id: StoreId,
-    customer: Option<i64>,
+    customer: i64,
     orders: &[i64],
 ) -> Result<(), AppError> {
     db::run!(&mut *conn, c => sqlx::query("DELETE FROM synced_customers WHERE store_id = $1 AND id = $2")
@@ -507,13 +508,13 @@ pub async fn redact_customer(
         .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     let found: Vec<(i64, RawJson)> = db::run!(&mut *conn, c => {
         let mut found = QueryBuilder::new("SELECT id, raw FROM synced_orders WHERE store_id = ");
-        found.push_bind(store_id.0).push(" AND (customer_id = ").push_bind(customer).push(" OR id IN (");
+        found.push_bind(store_id.0).push(" AND (customer_id = ").push_bind(customer).push(" OR (customer_id IS NULL AND id IN (");
         let mut ids = found.separated(", ");
         ids.push_bind(-1_i64);
         for id in orders {
             ids.push_bind(*id);
         }
-        found.push("))");
+        found.push(")))");
         found.build_query_as().fetch_all(&mut *c).await
     })?;
     for (id, RawJson(json)) in found {
@@ -614,12 +615,6 @@ impl Cursor {
     }
 }
 
-/// Unix seconds at the start of a `YYYY-MM-DD` day (UTC).
-fn day_start(date: &str) -> Option<i64> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Some(time::Date::parse(date.trim(), &format).ok()?.midnight().assume_utc().unix_timestamp())
-}
-
 /// The filters of `query` (not its cursor), after a `WHERE` that already has a condition.
 fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, store_id: StoreId, query: &AwaitingQuery)
 where
@@ -631,8 +626,7 @@ where
     sql.push(" fo.store_id = ").push_bind(store_id.0).push(" AND ").push(AWAITING);
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // Matched anywhere, whatever the case; % and _ typed are themselves.
-        let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = db::contains_pattern(q);
         for column in ["o.name", "o.customer_name", "c.email"] {
             sql.push(if column == "o.name" { " AND (" } else { " OR " });
             sql.push(format!("LOWER({column}) LIKE ")).push_bind(pattern.clone()).push(" ESCAPE '\\'");
@@ -645,10 +639,10 @@ where
     if let Some(location) = query.location.as_deref().filter(|l| !l.is_empty()) {
         sql.push(" AND fo.location_name = ").push_bind(location.to_owned());
     }
-    if let Some(from) = query.from.as_deref().and_then(day_start) {
+    if let Some(from) = query.from.as_deref().and_then(db::day_start) {
         sql.push(" AND o.created_at >= ").push_bind(from);
     }
-    if let Some(to) = query.to.as_deref().and_then(day_start) {
+    if let Some(to) = query.to.as_deref().and_then(db::day_start) {
         sql.push(" AND o.created_at < ").push_bind(to + 86_400);
     }
 }

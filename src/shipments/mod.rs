@@ -5,12 +5,16 @@
 //! `shipments` and `shipment_keys` tables.
 
 #[cfg(feature = "ssr")]
+mod correct;
+#[cfg(feature = "ssr")]
 mod record;
 #[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod sender;
 
+#[cfg(feature = "ssr")]
+pub use correct::{correct_tracking, CorrectError, TrackingChange};
 #[cfg(feature = "ssr")]
 pub use record::{record, RecordError, Recorded, Recorder};
 

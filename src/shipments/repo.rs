@@ -8,6 +8,7 @@ use crate::{
     db::{self, Conn, Pool},
     error::AppError,
     ids::{ShipmentId, StoreId},
+    leases,
 };
 
 const COLUMNS: &str = "id, store_id, order_id, carrier, tracking_number, tracking_url, notify_customer, lines, state,
@@ -208,12 +209,13 @@ pub async fn dismiss(pool: &Pool, store_id: StoreId, id: ShipmentId) -> Result<b
     Ok(done == 1)
 }
 
-/// A new tracking number and URL; a sent shipment's go to Shopify next.
+/// A new tracking number and URL; a sent shipment's go to Shopify next. False when there is no
+/// such shipment or it was dismissed.
 pub async fn change_tracking(pool: &Pool, id: ShipmentId, number: &str, url: Option<&str>) -> Result<bool, AppError> {
     let sql = format!(
         "UPDATE shipments SET tracking_number = $2, tracking_url = $3, tracking_changed = (state = 'sent'),
              next_attempt_at = {}, updated_at = $4
-         WHERE id = $1",
+         WHERE id = $1 AND state <> 'dismissed'",
         pool.clock_ms()
     );
     let done = db::run!(pool, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(number).bind(url).bind(db::now())
@@ -246,13 +248,13 @@ pub async fn claim_next(pool: &Pool, owner: &str, lease_ms: i64) -> Result<Optio
     let sql = format!(
         "UPDATE shipments SET owner = $1, epoch = epoch + 1, attempts = attempts + 1, lease_until = {now} + $2
          WHERE id = (SELECT s.id FROM shipments s
-                     WHERE {due} AND s.next_attempt_at <= {now}
-                       AND (s.lease_until IS NULL OR s.lease_until < {now})
+                     WHERE {due} AND s.next_attempt_at <= {now} AND {free}
                        AND NOT EXISTS (SELECT 1 FROM shipments o WHERE o.store_id = s.store_id AND o.id < s.id
                                          AND (o.state = 'pending' OR (o.state = 'sent' AND o.tracking_changed)))
                      ORDER BY s.id LIMIT 1 {skip})
          RETURNING {COLUMNS}, epoch, attempts",
         due = DUE.replace("state", "s.state").replace("tracking_changed", "s.tracking_changed"),
+        free = leases::free("s.lease_until", now),
         skip = pool.skip_locked(),
     );
     let claimed: Option<Claimed> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(owner).bind(lease_ms)
@@ -271,14 +273,14 @@ pub enum Outcome<'a> {
 }
 
 /// Writes the outcome and ends the claim, in the caller's transaction; false (nothing written)
-/// when the claim was lost to another server.
+/// when the claim no longer holds (see [`leases`]).
 pub async fn finish(conn: &mut Conn, claim: &Claim, outcome: Outcome<'_>) -> Result<bool, AppError> {
     enum Bind {
         Int(i64),
         Text(String),
     }
     let now = conn.clock_ms();
-    let fence = "WHERE id = $1 AND epoch = $2 AND owner = $3";
+    let fence = format!("WHERE id = $1 AND owner = $3 AND {}", leases::held(2, now));
     let release = "owner = NULL, lease_until = NULL, updated_at = $4";
     let (sql, binds) = match outcome {
         // Tracking changed while it was on its way is sent next, as a change.
@@ -324,22 +326,15 @@ pub async fn finish(conn: &mut Conn, claim: &Claim, outcome: Outcome<'_>) -> Res
     Ok(done == 1)
 }
 
-/// Keeps the claim for `lease_ms` more, before a send that may take that long; false when it
-/// was lost.
+/// Keeps the claim for `lease_ms` more, before a send that may take that long; false when it no
+/// longer holds.
 pub async fn renew(pool: &Pool, claim: &Claim, lease_ms: i64) -> Result<bool, AppError> {
-    let sql = format!(
-        "UPDATE shipments SET lease_until = {now} + $4 WHERE id = $1 AND epoch = $2 AND owner = $3 AND lease_until > {now}",
-        now = pool.clock_ms()
-    );
-    let done = db::run!(pool, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(claim.shipment.id).bind(claim.epoch)
-        .bind(claim.owner.clone()).bind(lease_ms).execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(done == 1)
+    let mut conn = pool.acquire().await?;
+    leases::renew(&mut conn, leases::SHIPMENTS, claim.shipment.id.0, claim.epoch, lease_ms).await
 }
 
 /// Ends every claim `owner` holds, so other servers may send those shipments at once.
 pub async fn release(pool: &Pool, owner: &str) -> Result<(), AppError> {
-    db::run!(pool, c => sqlx::query("UPDATE shipments SET owner = NULL, lease_until = NULL WHERE owner = $1")
-        .bind(owner)
-        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(())
+    let mut conn = pool.acquire().await?;
+    leases::release(&mut conn, leases::SHIPMENTS, owner).await
 }

@@ -137,6 +137,9 @@ pub const REGISTRATION: &str = "query Registration {
   currentAppInstallation { accessScopes { handle } }
 }";
 
+/// Whether Shopify still has a customer: a redaction is applied only once it does not.
+pub const CUSTOMER_EXISTS: &str = "query CustomerExists($id: ID!) { customer(id: $id) { id } }";
+
 /// Bulk queries. A bulk query may nest connections two deep at most, so each part of a store
 /// that would nest deeper is exported by itself: inventory levels apart from products, and
 /// fulfillment orders (which name their order) apart from orders.

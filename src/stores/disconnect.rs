@@ -34,7 +34,15 @@ pub async fn disconnect(
     repo::mark_disconnected(&mut tx, store_id, None).await?;
     repo::delete_credentials(&mut tx, store_id).await?;
     jobs::repo::cancel_active(&mut tx, store_id).await?;
-    audit::repo::record(&mut tx, user, "Disconnected store", Some((store_id, &store.name)), &detail).await?;
+    audit::repo::record_by(
+        &mut tx,
+        Some(user.id),
+        &user.email,
+        "Disconnected store",
+        Some((store_id, &store.name)),
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(format!("Disconnected {}: {detail}.", store.name))
 }
@@ -113,7 +121,8 @@ pub async fn remove(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result<()
     };
     records::repo::erase(&mut tx, store_id).await?;
     let detail = "the store and its synced data were deleted";
-    audit::repo::record(&mut tx, user, "Removed store", Some((store_id, &name)), detail).await?;
+    audit::repo::record_by(&mut tx, Some(user.id), &user.email, "Removed store", Some((store_id, &name)), detail)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

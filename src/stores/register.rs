@@ -158,7 +158,7 @@ pub async fn register(
     jobs::repo::queue(&mut tx, store_id, JobKind::Full).await?;
     let action = if existing.is_some() { "Reconnected store" } else { "Registered store" };
     let detail = if warnings.is_empty() { "all permissions granted".to_owned() } else { warnings.join(" ") };
-    audit::repo::record(&mut tx, user, action, Some((store_id, &name)), &detail).await?;
+    audit::repo::record_by(&mut tx, Some(user.id), &user.email, action, Some((store_id, &name)), &detail).await?;
     tx.commit().await?;
     tracing::info!(shop = %domain, %store_id, "store registered");
     Ok(store_id)

@@ -369,20 +369,6 @@ pub async fn replace_webhooks(
     Ok(())
 }
 
-/// The stores synced before storelink moved to GraphQL, which owe a full sync.
-pub async fn owing_full_sync(pool: &Pool) -> Result<Vec<StoreId>, AppError> {
-    Ok(
-        db::run!(pool, c => sqlx::query_scalar("SELECT id FROM stores WHERE needs_full_sync = TRUE AND state = 'connected'")
-        .fetch_all(&mut *c).await)?,
-    )
-}
-
-/// The store's full sync is queued: it owes none any more.
-pub async fn full_sync_queued(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
-    db::run!(&mut *conn, c => sqlx::query("UPDATE stores SET needs_full_sync = FALSE WHERE id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(())
-}
-
 /// Counts a delivery refused for its signature.
 pub async fn count_rejected_delivery(pool: &Pool, id: StoreId) -> Result<(), AppError> {
     db::run!(pool, c => sqlx::query(

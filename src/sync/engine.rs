@@ -138,9 +138,6 @@ impl Engine {
         let engine = self.clone();
         tokio::spawn(async move {
             loop {
-                if let Err(err) = engine.queue_owed().await {
-                    tracing::error!(error = %err, "could not queue owed full syncs");
-                }
                 if let Err(err) = engine.queue_scheduled().await {
                     tracing::error!(error = %err, "could not schedule sync jobs");
                 }
@@ -155,21 +152,6 @@ impl Engine {
                 }
             }
         });
-    }
-
-    /// Queues the full sync owed by each store synced through REST by an earlier version, once
-    /// (a store with a job under way gets it when that one ends).
-    async fn queue_owed(&self) -> Result<(), AppError> {
-        for store_id in stores::repo::owing_full_sync(&self.pool).await? {
-            let mut tx = self.pool.begin().await?;
-            if jobs::repo::queue(&mut tx, store_id, JobKind::Full).await? {
-                stores::repo::full_sync_queued(&mut tx, store_id).await?;
-                tracing::info!(%store_id, "queued the full sync a store synced by an earlier version owes");
-            }
-            tx.commit().await?;
-            self.hub.changed(store_id);
-        }
-        Ok(())
     }
 
     /// Queues an incremental sync for every connected store whose last job ended more than an

@@ -1,5 +1,5 @@
 //! The live progress stream, read in the browser: newline-delimited JSON snapshots from
-//! `watch_progress`, reconnecting when the connection drops. On the server it does nothing:
+//! `watch_progress`, reconnecting when the connection drops while the session lasts. On the server it does nothing:
 //! the page is rendered from the snapshot its data already carries.
 
 use crate::{ids::StoreId, jobs::Live};
@@ -24,7 +24,13 @@ pub fn watch(store_id: Option<StoreId>, on_update: impl Fn(Live) + 'static) {
         on_cleanup(move || flag.store(false, Ordering::Relaxed));
         leptos::task::spawn_local(async move {
             while alive.load(Ordering::Relaxed) {
-                if let Ok(stream) = watch_progress(store_id).await {
+                let stream = match watch_progress(store_id).await {
+                    Ok(stream) => Some(stream),
+                    // The session ended (signed out elsewhere, deactivated): nothing to hear.
+                    Err(crate::error::AppError::Unauthorized) => return,
+                    Err(_) => None,
+                };
+                if let Some(stream) = stream {
                     let mut stream = stream.into_inner();
                     let mut lines = Lines::default();
                     while let Some(Ok(chunk)) = stream.next().await {

@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("customers") view={Lazy::<Customers>::new()} ssr=SsrMode::Async />
                         <Route path=path!("locations") view={Lazy::<Locations>::new()} ssr=SsrMode::Async />
                         <Route path=path!("shipments") view={Lazy::<Shipments>::new()} ssr=SsrMode::Async />
+                        <Route path=path!("shipments/:shipment") view={Lazy::<CorrectTracking>::new()} ssr=SsrMode::Async />
                         <Route path=path!("ship/:fo") view={Lazy::<Ship>::new()} ssr=SsrMode::Async />
                         <Route path=path!("sync") view={Lazy::<SyncTab>::new()} ssr=SsrMode::Async />
                         <Route path=path!("permissions") view={Lazy::<Permissions>::new()} ssr=SsrMode::Async />
@@ -121,6 +122,7 @@ lazy_page! {
     Customers => store::CustomersTab,
     Locations => store::LocationsTab,
     Shipments => store::ShipmentsTab,
+    CorrectTracking => store::CorrectTrackingPage,
     Ship => store::ShipPage,
     SyncTab => store::SyncTab,
     Permissions => store::PermissionsTab,

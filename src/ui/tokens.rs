@@ -5,7 +5,12 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{error_view, form_error::FormError, format::format_utc, query_error};
+use super::{
+    error_view,
+    form_error::FormError,
+    format::{format_utc, thousands},
+    query_error,
+};
 use crate::{
     api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken},
     api_tokens::{ApiTokenDto, MAX_NAME},
@@ -57,6 +62,7 @@ fn TokenTable(list: Vec<ApiTokenDto>, revoke: ServerAction<RevokeApiToken>) -> i
                     <tr>
                         <th scope="col">"Name"</th>
                         <th scope="col">"Token"</th>
+                        <th scope="col">"Belongs to"</th>
                         <th scope="col">"Created"</th>
                         <th scope="col">"Last used"</th>
                         <th scope="col">"State"</th>
@@ -78,8 +84,13 @@ fn TokenTable(list: Vec<ApiTokenDto>, revoke: ServerAction<RevokeApiToken>) -> i
                                     <td>
                                         <code>{format!("{}…", token.prefix)}</code>
                                     </td>
-                                    <td>{format!("{} by {}", format_utc(token.created_at), token.created_by)}</td>
-                                    <td>{token.last_used_at.map_or("Never".to_owned(), format_utc)}</td>
+                                    <td>{token.created_by.clone()}</td>
+                                    <td>{format_utc(token.created_at)}</td>
+                                    <td>
+                                        {token.last_used_at.map_or("Never".to_owned(), format_utc)}
+                                        {(token.requests_last_day > 0)
+                                            .then(|| format!(" ({} reads in the last 24 hours)", thousands(token.requests_last_day)))}
+                                    </td>
                                     <td>{state}</td>
                                     <td class="actions">
                                         {token

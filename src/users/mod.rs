@@ -126,6 +126,47 @@ pub fn check_password_strength(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Creates a user, with its audit entry; `by` is the administrator (or the command line) who
+/// does it.
+#[cfg(feature = "ssr")]
+pub async fn create(
+    pool: &crate::db::Pool,
+    email: &str,
+    role: Role,
+    password_hash: &str,
+    by: (Option<UserId>, &str),
+) -> Result<UserDto, AppError> {
+    let mut tx = pool.begin().await?;
+    let user = repo::create(&mut tx, email, role, password_hash).await?;
+    let detail = format!("{} as {}", user.email, role.label());
+    crate::audit::repo::record_by(&mut tx, by.0, by.1, "create user", None, &detail).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Changes a user's role, with its audit entry, unless that would leave no active
+/// administrator.
+#[cfg(feature = "ssr")]
+pub async fn change_role(
+    pool: &crate::db::Pool,
+    id: UserId,
+    role: Role,
+    by: (Option<UserId>, &str),
+) -> Result<(), AppError> {
+    let Some(user) = repo::get(pool, id).await? else { return Err(AppError::NotFound(text::NO_SUCH_USER.into())) };
+    let mut tx = pool.begin().await?;
+    if !repo::set_role(&mut tx, id, role).await? {
+        drop(tx);
+        return Err(repo::refusal(pool, id).await);
+    }
+    if user.role != role {
+        let detail = format!("{}: {} → {}", user.email, user.role.label(), role.label());
+        crate::audit::repo::record_by(&mut tx, by.0, by.1, "change role", None, &detail).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

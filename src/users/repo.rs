@@ -25,9 +25,10 @@ pub async fn get_active(pool: &Pool, id: UserId) -> Result<Option<UserDto>, AppE
     Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await)?)
 }
 
-/// Creates a user; `email` must already be normalised and `password_hash` computed.
-pub async fn create(pool: &Pool, email: &str, role: Role, password_hash: &str) -> Result<UserDto, AppError> {
-    let inserted = db::run!(pool, c => sqlx::query_scalar(
+/// Creates a user; `email` must already be normalised and `password_hash` computed. Joins the
+/// caller's transaction, so the audit entry goes with it.
+pub async fn create(conn: &mut Conn, email: &str, role: Role, password_hash: &str) -> Result<UserDto, AppError> {
+    let inserted = db::run!(&mut *conn, c => sqlx::query_scalar(
         "INSERT INTO users (email, password_hash, role, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
     )
     .bind(email)
@@ -84,7 +85,7 @@ macro_rules! unless_last_active_admin {
 }
 
 /// Why an UPDATE of `id` changed nothing: no such user, or the last-administrator rule.
-async fn refusal(pool: &Pool, id: UserId) -> AppError {
+pub async fn refusal(pool: &Pool, id: UserId) -> AppError {
     match get(pool, id).await {
         Ok(None) => AppError::NotFound(text::NO_SUCH_USER.into()),
         Ok(Some(_)) => AppError::Conflict(text::LAST_ADMIN.into()),
@@ -92,15 +93,15 @@ async fn refusal(pool: &Pool, id: UserId) -> AppError {
     }
 }
 
-pub async fn set_role(pool: &Pool, id: UserId, role: Role) -> Result<(), AppError> {
+/// Gives the user `role`, unless that would leave no active administrator; joins the caller's
+/// transaction. False when nothing changed (see [`refusal`]).
+pub async fn set_role(conn: &mut Conn, id: UserId, role: Role) -> Result<bool, AppError> {
     let sql = match role {
         Role::Admin => "UPDATE users SET role = 'admin' WHERE id = $1",
         Role::Standard => concat!("UPDATE users SET role = 'standard' WHERE id = $1", unless_last_active_admin!()),
     };
-    if db::run!(pool, c => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))? == 1 {
-        return Ok(());
-    }
-    Err(refusal(pool, id).await)
+    Ok(db::run!(&mut *conn, c => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?
+        == 1)
 }
 
 /// Deactivates a user, unless they are the last active administrator; joins the caller's
@@ -109,9 +110,4 @@ pub async fn deactivate(conn: &mut Conn, id: UserId) -> Result<bool, AppError> {
     let sql = concat!("UPDATE users SET active = FALSE WHERE id = $1", unless_last_active_admin!());
     Ok(db::run!(&mut *conn, c => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?
         == 1)
-}
-
-/// Why [`deactivate`] changed nothing.
-pub async fn deactivation_refused(pool: &Pool, id: UserId) -> AppError {
-    refusal(pool, id).await
 }

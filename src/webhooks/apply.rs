@@ -3,7 +3,7 @@
 //! once, through the same repository functions the sync uses.
 
 use serde::Deserialize;
-use serde_json::{value::RawValue, Value};
+use serde_json::Value;
 
 use crate::{
     audit,
@@ -13,17 +13,46 @@ use crate::{
     records, stores,
 };
 
+/// The customer a compliance request names.
 #[derive(Deserialize)]
-struct Id {
-    id: Option<i64>,
+struct Customer {
+    id: i64,
 }
 
-/// What `customers/redact` and `customers/data_request` name.
+/// What `customers/redact` carries, as Shopify documents it: every field required, so a body
+/// of another topic (an order, say, replayed under this topic: Shopify signs the body, not the
+/// topic) is not taken for one.
 #[derive(Deserialize)]
 struct Redaction {
-    customer: Option<Id>,
-    #[serde(default)]
+    #[allow(dead_code)]
+    shop_id: i64,
+    shop_domain: String,
+    customer: Customer,
     orders_to_redact: Vec<i64>,
+}
+
+/// What `customers/data_request` carries, as Shopify documents it.
+#[derive(Deserialize)]
+struct DataRequest {
+    #[allow(dead_code)]
+    shop_id: i64,
+    shop_domain: String,
+    customer: Customer,
+    orders_requested: Vec<i64>,
+    data_request: RequestId,
+}
+
+#[derive(Deserialize)]
+struct RequestId {
+    id: i64,
+}
+
+/// What `shop/redact` carries.
+#[derive(Deserialize)]
+struct ShopRedaction {
+    #[allow(dead_code)]
+    shop_id: i64,
+    shop_domain: String,
 }
 
 /// What a delivery asks for.
@@ -35,6 +64,8 @@ pub enum Action {
     /// `app/uninstalled` or `shop/redact`: Shopify signs only the body, so a captured one could
     /// be replayed; these are applied (by [`apply_gone`]) once Shopify refuses the app.
     AppGone { erase: bool },
+    /// `customers/redact`: applied (by [`redact`]) once Shopify no longer has the customer.
+    Redact { customer: i64, orders: Vec<i64> },
     /// Applied already (or nothing to do).
     Applied,
 }
@@ -67,37 +98,60 @@ fn changed_record(topic: &str, body: &Value) -> Option<String> {
     }
 }
 
+/// Reads a delivery: what it asks for. A compliance topic's body must be the documented one for
+/// this very store, or it asks for nothing.
 pub async fn apply(pool: &Pool, store_id: StoreId, topic: &str, body: &[u8]) -> Result<Action, AppError> {
-    let raw: &RawValue = serde_json::from_slice(body).map_err(|_| AppError::invalid("body", "not JSON"))?;
+    let value: Value = serde_json::from_slice(body).map_err(|_| AppError::invalid("body", "not JSON"))?;
+    let domain = stores::repo::get(pool, store_id).await?.map(|store| store.shop_domain).unwrap_or_default();
+    let for_this_store = |named: &str| !domain.is_empty() && domain.eq_ignore_ascii_case(named);
     match topic {
-        "app/uninstalled" => return Ok(Action::AppGone { erase: false }),
-        "shop/redact" => return Ok(Action::AppGone { erase: true }),
-        "bulk_operations/finish" => return Ok(Action::BulkFinished),
-        "customers/redact" | "customers/data_request" => {}
-        _ => {
-            let value: Value = serde_json::from_str(raw.get()).map_err(|_| AppError::invalid("body", "not JSON"))?;
-            return Ok(match changed_record(topic, &value) {
-                Some(gid) => Action::Refresh(gid),
-                None => {
-                    tracing::info!(%store_id, topic, "ignored a webhook topic storelink does not use");
-                    Action::Applied
-                }
-            });
-        }
+        "app/uninstalled" => Ok(Action::AppGone { erase: false }),
+        "bulk_operations/finish" => Ok(Action::BulkFinished),
+        "shop/redact" => match serde_json::from_value::<ShopRedaction>(value) {
+            Ok(request) if for_this_store(&request.shop_domain) => Ok(Action::AppGone { erase: true }),
+            _ => Ok(not_the_documented_body(store_id, topic)),
+        },
+        "customers/redact" => match serde_json::from_value::<Redaction>(value) {
+            Ok(request) if for_this_store(&request.shop_domain) => {
+                Ok(Action::Redact { customer: request.customer.id, orders: request.orders_to_redact })
+            }
+            _ => Ok(not_the_documented_body(store_id, topic)),
+        },
+        "customers/data_request" => match serde_json::from_value::<DataRequest>(value) {
+            Ok(request) if for_this_store(&request.shop_domain) => {
+                let mut tx = pool.begin().await?;
+                record_data_request(&mut tx, store_id, &request).await?;
+                tx.commit().await?;
+                Ok(Action::Applied)
+            }
+            _ => Ok(not_the_documented_body(store_id, topic)),
+        },
+        _ => Ok(match changed_record(topic, &value) {
+            Some(gid) => Action::Refresh(gid),
+            None => {
+                tracing::info!(%store_id, topic, "ignored a webhook topic storelink does not use");
+                Action::Applied
+            }
+        }),
     }
+}
+
+/// A compliance delivery whose body is not that topic's (a body of another topic replayed under
+/// it, or another shop's): it changes nothing.
+fn not_the_documented_body(store_id: StoreId, topic: &str) -> Action {
+    tracing::warn!(%store_id, topic, "ignored a delivery whose body is not the one Shopify documents for its topic");
+    Action::Applied
+}
+
+/// Erases the customer and strips their personal data from their orders, the named ones among
+/// them: called once Shopify no longer has the customer, so a real request's.
+pub async fn redact(pool: &Pool, store_id: StoreId, customer: i64, orders: &[i64]) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    if topic == "customers/data_request" {
-        record_data_request(&mut tx, store_id, raw).await?;
-        tx.commit().await?;
-        return Ok(Action::Applied);
-    }
-    let request: Redaction = serde_json::from_str(raw.get()).map_err(|_| AppError::invalid("customer", "missing"))?;
-    let customer = request.customer.and_then(|c| c.id);
-    records::repo::redact_customer(&mut tx, store_id, customer, &request.orders_to_redact).await?;
+    records::repo::redact_customer(&mut tx, store_id, customer, orders).await?;
     let counts = records::repo::counts(&mut tx, store_id).await?;
     stores::repo::set_counts(&mut tx, store_id, counts).await?;
     tx.commit().await?;
-    Ok(Action::Applied)
+    Ok(())
 }
 
 /// The app is gone from the store, as Shopify has confirmed: its credentials go (and with
@@ -114,16 +168,19 @@ pub async fn apply_gone(pool: &Pool, store_id: StoreId, erase: bool) -> Result<(
     Ok(())
 }
 
-/// `customers/data_request`: an audit entry, so an administrator sends the store owner the data.
-async fn record_data_request(conn: &mut Conn, store_id: StoreId, raw: &RawValue) -> Result<(), AppError> {
-    let request: Redaction = serde_json::from_str(raw.get()).map_err(|_| AppError::invalid("customer", "missing"))?;
-    let customer = request.customer.and_then(|c| c.id).unwrap_or_default();
+/// `customers/data_request`: an audit entry, so an administrator sends the store owner the data;
+/// once per request, however often its body arrives.
+async fn record_data_request(conn: &mut Conn, store_id: StoreId, request: &DataRequest) -> Result<(), AppError> {
     let name = stores::repo::name(conn, store_id).await?.unwrap_or_default();
     let detail = format!(
-        "Shopify asks for the data held about customer {customer} (orders {:?}); send it to the store owner",
-        request.orders_to_redact
+        "Shopify asks (request {}) for the data held about customer {} (orders {:?}); send it to the store owner",
+        request.data_request.id, request.customer.id, request.orders_requested
     );
-    audit::repo::record_for_shopify(conn, "Customer data requested", Some((store_id, &name)), &detail).await
+    const ACTION: &str = "Customer data requested";
+    if audit::repo::exists(conn, store_id, ACTION, &detail).await? {
+        return Ok(());
+    }
+    audit::repo::record_for_shopify(conn, ACTION, Some((store_id, &name)), &detail).await
 }
 
 #[cfg(test)]

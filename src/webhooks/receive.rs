@@ -81,6 +81,9 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
                         }
                         false => Ok(()),
                     },
+                    Ok(Action::Redact { customer, orders }) => {
+                        redact_once_shopify_confirms(&receiver, store_id, customer, &orders).await
+                    }
                     Ok(Action::Applied) => Ok(()),
                     Err(err) => Err(err),
                 };
@@ -107,6 +110,35 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
+}
+
+/// A `customers/redact` is applied only once Shopify no longer has the customer: a captured
+/// genuine body replayed later (Shopify signs the body, not the time or the topic) then finds the
+/// customer gone anyway, and one about a customer Shopify still has erases nothing. When Shopify
+/// cannot be asked, it is asked again for a few minutes; after that, the request is left for
+/// Shopify's next one.
+async fn redact_once_shopify_confirms(
+    receiver: &Receiver,
+    store_id: StoreId,
+    customer: i64,
+    orders: &[i64],
+) -> Result<(), AppError> {
+    for wait in [0, 2, 10, 60, 240] {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        match receiver.refresher.customer_gone(store_id, customer).await {
+            Some(true) => {
+                apply::redact(&receiver.pool, store_id, customer, orders).await?;
+                receiver.hub.store_changed(store_id);
+                return Ok(());
+            }
+            Some(false) => {
+                tracing::warn!(%store_id, customer, "ignored a customers/redact: Shopify still has the customer");
+                return Ok(());
+            }
+            None => continue,
+        }
+    }
+    Err(AppError::Upstream("Shopify could not be asked whether the customer is gone".into()))
 }
 
 /// What a delivery's headers say.

@@ -95,6 +95,25 @@ impl Refresher {
         }
     }
 
+    /// Whether Shopify no longer has the customer (a redaction may then be applied): `None` when
+    /// Shopify cannot be asked now.
+    pub async fn customer_gone(&self, store_id: StoreId, customer: i64) -> Option<bool> {
+        let id = format!("gid://shopify/Customer/{customer}");
+        match self.context.query(store_id, queries::CUSTOMER_EXISTS, json!({ "id": id }), 2.0).await {
+            Ok(answer) => match answer.read::<Value>() {
+                Ok(data) => Some(data["customer"].is_null()),
+                Err(err) => {
+                    tracing::warn!(%store_id, error = %err, "could not read whether Shopify has a customer");
+                    None
+                }
+            },
+            Err(err) => {
+                tracing::warn!(%store_id, error = %err, "could not ask Shopify whether it has a customer");
+                None
+            }
+        }
+    }
+
     /// The record `gid` of the store changed, as the delivery `event_id` says.
     pub fn notice(&self, store_id: StoreId, gid: String, event_id: String) {
         let _ = self.notices.send(Notice { store_id, gid, event_id });

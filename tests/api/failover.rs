@@ -236,19 +236,38 @@ async fn a_disconnect_on_one_server_stops_the_sync_running_on_another_within_sec
     assert_eq!(holder(&syncing.app, syncing.job).await.2, "cancelled");
 }
 
+/// Fails a PostgreSQL-only test run without PostgreSQL, rather than let it pass untried.
+fn needs_postgres() {
+    assert!(
+        std::env::var_os("STORELINK_TEST_DATABASE_URL").is_some(),
+        "this test needs PostgreSQL: set STORELINK_TEST_DATABASE_URL"
+    );
+}
+
+/// Transactions the claim (job, epoch) committed.
+async fn writes_under(app: &TestApp, job: JobId, epoch: i64) -> i64 {
+    storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT writes FROM sync_claims WHERE job_id = $1 AND epoch = $2")
+        .bind(job)
+        .bind(epoch)
+        .fetch_one(&mut *c).await)
+    .unwrap()
+}
+
+// A paused process holding SQLite's write lock would stop every server: several servers need
+// PostgreSQL. `.ci/test` runs the ignored tests in its PostgreSQL pass.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: STORELINK_TEST_DATABASE_URL=… cargo test -- --include-ignored"]
 async fn a_server_paused_past_its_lease_writes_nothing_more_and_stops_its_job() {
-    if std::env::var_os("STORELINK_TEST_DATABASE_URL").is_none() {
-        // A paused process holding SQLite's write lock would stop every server: several servers
-        // need PostgreSQL, and `.ci/test` runs this test again there.
-        eprintln!("a paused server needs PostgreSQL: run with STORELINK_TEST_DATABASE_URL");
-        return;
-    }
+    needs_postgres();
     let syncing = Syncing::start().await;
     let paused = syncing.owner();
     paused.signal("-STOP");
     let (next, _) = taken_over(&syncing.app, syncing.job, syncing.epoch, Instant::now()).await;
     assert_ne!(next, syncing.owner);
+    // What the old claim committed before it was taken over: an unfinished transaction of its
+    // was ended by the database (idle in transaction) before anyone could take the job.
+    let written = writes_under(&syncing.app, syncing.job, syncing.epoch).await;
+    assert!(written > 0, "the first holder wrote before it was paused");
     paused.signal("-CONT");
     syncing.finishes_exact().await;
     // Woken, the old holder learns at once that the job is no longer its own, and stops it.
@@ -261,6 +280,12 @@ async fn a_server_paused_past_its_lease_writes_nothing_more_and_stops_its_job() 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(told, "{}", paused.log());
+    assert_eq!(
+        writes_under(&syncing.app, syncing.job, syncing.epoch).await,
+        written,
+        "the paused server wrote nothing more under its lost claim"
+    );
+    assert!(writes_under(&syncing.app, syncing.job, syncing.epoch + 1).await > 0, "the new holder did");
 }
 
 #[tokio::test]
@@ -355,14 +380,11 @@ async fn read_stream(
     true
 }
 
+// One SQLite database serves one server; progress crosses servers through PostgreSQL's NOTIFY.
 #[tokio::test]
+#[ignore = "needs PostgreSQL: STORELINK_TEST_DATABASE_URL=… cargo test -- --include-ignored"]
 async fn a_page_on_one_server_watches_a_sync_on_another_live_and_keeps_watching_through_a_third() {
-    if std::env::var_os("STORELINK_TEST_DATABASE_URL").is_none() {
-        // One SQLite database serves one server; progress crosses servers through PostgreSQL's
-        // NOTIFY, and `.ci/test` runs this test again on PostgreSQL.
-        eprintln!("progress across servers needs PostgreSQL: run with STORELINK_TEST_DATABASE_URL");
-        return;
-    }
+    needs_postgres();
     let Syncing { app, mut servers, store, job, owner, .. } = Syncing::start().await;
     let runner = servers.iter().position(|s| s.owns(&owner)).unwrap();
     let runner = servers.remove(runner);

@@ -176,6 +176,7 @@ async fn spawn_app_in(
         // Often, so a test sees the schedule at work.
         housekeeping_interval: std::time::Duration::from_millis(200),
         metrics: false,
+        max_connections_per_client: 256,
     };
     let app = Application::build(settings).await.expect("the server starts");
     let addr = app.local_addr();
@@ -183,10 +184,12 @@ async fn spawn_app_in(
     let engine = app.engine.clone();
     let tokens = app.state.tokens.clone();
     tokio::spawn(app.run());
+    let mut conn = pool.acquire().await.unwrap();
     for (email, role) in [(ADMIN_EMAIL, Role::Admin), (STANDARD_EMAIL, Role::Standard)] {
         let hash = password::hash_blocking(PASSWORD).unwrap();
-        repo::create(&pool, email, role, &hash).await.unwrap();
+        repo::create(&mut conn, email, role, &hash).await.unwrap();
     }
+    drop(conn);
     TestApp { addr, pool, database_url, emulator, engine, tokens, _dir: dir }
 }
 

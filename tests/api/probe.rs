@@ -348,3 +348,222 @@ async fn a_look_alike_of_an_existing_email_is_the_same_user_or_refused() {
     let client = app.client();
     assert_eq!(app.login(&client, "ＮＥＷ@example.com", PASSWORD).await.status(), StatusCode::OK);
 }
+
+/// Reads the stream until it ends; fails if it is still open after `seconds`.
+async fn read_to_end(response: &mut reqwest::Response, seconds: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match tokio::time::timeout(left, response.chunk()).await {
+            Ok(Ok(Some(_))) => continue,
+            Ok(_) => return,
+            Err(_) => panic!("the stream is still open after {seconds} s"),
+        }
+    }
+}
+
+async fn audit_actions(app: &TestApp) -> Vec<(String, String, String)> {
+    storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT user_email, action, detail FROM audit_log ORDER BY id")
+        .fetch_all(&mut *c).await)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_deactivated_administrators_tokens_sessions_and_open_streams_end_at_once() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let boss = "boss@example.com";
+    let created =
+        app.post(&admin, "/api/users/create", &[("email", boss), ("role", "admin"), ("password", PASSWORD)]).await;
+    assert_eq!(created.status(), StatusCode::OK);
+    let boss_id = app.user_id(boss).await.to_string();
+    let boss_client = app.signed_in(boss).await;
+    let made: Value =
+        app.post(&boss_client, "/api/tokens/create", &[("name", "Boss's printer")]).await.json().await.unwrap();
+    let token = made["secret"].as_str().unwrap().to_owned();
+    let read = || reqwest::Client::new().get(app.url("/api/v1/orders")).bearer_auth(&token).send();
+    assert_eq!(read().await.unwrap().status(), StatusCode::OK);
+    let mut stream = boss_client.get(app.url("/api/sync/progress")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    stream.chunk().await.unwrap();
+
+    let deactivated = app.post(&admin, "/api/users/deactivate", &[("user_id", &boss_id)]).await;
+    assert_eq!(deactivated.status(), StatusCode::OK);
+    read_to_end(&mut stream, 5).await;
+    assert_eq!(read().await.unwrap().status(), StatusCode::UNAUTHORIZED, "the token ended with its owner");
+    assert_eq!(app.get(&boss_client, "/api/me").await.json::<Value>().await.unwrap(), Value::Null);
+    let listed: Value = app.get(&admin, "/api/tokens/list").await.json().await.unwrap();
+    let listed = &listed[0];
+    assert_eq!(listed["created_by"], boss, "the list says whose it was");
+    assert!(listed["revoked_at"].is_i64(), "{listed}");
+
+    let actions = audit_actions(&app).await;
+    let expected = [
+        (ADMIN_EMAIL, "create user", "boss@example.com as Administrator"),
+        (boss, "create API token", "Boss's printer"),
+        (ADMIN_EMAIL, "revoke API token", "Boss's printer (its owner boss@example.com was deactivated)"),
+        (ADMIN_EMAIL, "deactivate user", "boss@example.com; their API token was revoked"),
+    ];
+    let expected: Vec<(String, String, String)> =
+        expected.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect();
+    assert_eq!(actions, expected);
+}
+
+#[tokio::test]
+async fn signing_out_ends_that_browsers_progress_stream_and_nobody_elses() {
+    let app = spawn_app().await;
+    let leaving = app.signed_in(STANDARD_EMAIL).await;
+    let staying = app.signed_in(STANDARD_EMAIL).await;
+    let mut ends = leaving.get(app.url("/api/sync/progress")).send().await.unwrap();
+    let mut stays = staying.get(app.url("/api/sync/progress")).send().await.unwrap();
+    ends.chunk().await.unwrap();
+    stays.chunk().await.unwrap();
+    assert!(app.post(&leaving, "/api/logout", &[]).await.status().is_success());
+    read_to_end(&mut ends, 5).await;
+    // The other session's stream still hears a change.
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    app.register(&admin, "acme", SHOP_TOKEN).await;
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(10), stays.chunk()).await.unwrap().unwrap();
+    assert!(heard.is_some_and(|chunk| !chunk.is_empty()), "the other browser still hears");
+}
+
+#[tokio::test]
+async fn changes_to_users_are_audited_and_reads_cannot_push_them_out_of_sight() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let created: Value =
+        app.post(&admin, "/api/tokens/create", &[("name", "Label printer")]).await.json().await.unwrap();
+    let token = created["secret"].as_str().unwrap().to_owned();
+    let standard = app.user_id(STANDARD_EMAIL).await.to_string();
+    assert_eq!(
+        app.post(&admin, "/api/users/change-role", &[("user_id", &standard), ("role", "admin")]).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post(&admin, "/api/users/change-role", &[("user_id", &standard), ("role", "admin")]).await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..510 {
+        let response = reqwest::Client::new().get(app.url("/api/v1/orders")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let page: Value = app.get(&admin, "/api/audit/list").await.json().await.unwrap();
+    let actions: Vec<&str> =
+        page["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["change role", "create API token"], "an unchanged role is no change; reads are not entries");
+    assert_eq!(page["entries"][0]["detail"], "standard@example.com: Standard user → Administrator");
+    let listed: Value = app.get(&admin, "/api/tokens/list").await.json().await.unwrap();
+    assert_eq!(listed[0]["requests_last_day"], 510, "the reads are counted");
+}
+
+#[tokio::test]
+async fn the_audit_log_is_read_page_by_page_and_filtered_by_who_what_store_and_day() {
+    let app = spawn_app().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let day = 86_400;
+    let start = 1_767_225_600; // 2026-01-01
+                               // 130 entries over three days, by two people, about two stores.
+    for n in 0..130_i64 {
+        let who = if n % 2 == 0 { "ada@example.com" } else { "API token “Printer_1%”" };
+        let action = if n % 3 == 0 { "Registered store" } else { "record shipment" };
+        let store = n % 5;
+        storelink::db_run!(&app.pool, c => sqlx::query(
+            "INSERT INTO audit_log (at, user_email, action, store_id, store_name, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(start + (n / 50) * day + n).bind(who).bind(action).bind(store).bind(format!("Store {store}")).bind(format!("entry {n}"))
+            .execute(&mut *c).await.map(|done| done.rows_affected()))
+        .unwrap();
+    }
+    let page = |query: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let response = app.get(admin, &format!("/api/audit/list?{query}")).await;
+            assert_eq!(response.status(), StatusCode::OK, "{query}");
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let details = |page: &Value| -> Vec<String> {
+        page["entries"].as_array().unwrap().iter().map(|e| e["detail"].as_str().unwrap().to_owned()).collect()
+    };
+    // Every entry once, newest first, 50 a page.
+    let mut seen = Vec::new();
+    let mut query = String::new();
+    loop {
+        let found = page(query.clone()).await;
+        seen.extend(details(&found));
+        match found["older"].as_i64() {
+            Some(before) => query = format!("before={before}"),
+            None => break,
+        }
+    }
+    let all: Vec<String> = (0..130).rev().map(|n| format!("entry {n}")).collect();
+    assert_eq!(seen, all);
+    // Filters, alone and together; `%` and `_` typed are themselves.
+    let count = |page: Value| page["entries"].as_array().unwrap().len();
+    assert_eq!(count(page("who=ADA@".into()).await), 50, "who, whatever the case (a full page)");
+    assert_eq!(count(page("who=printer_1%25".into()).await), 50);
+    assert_eq!(count(page("who=printer_11".into()).await), 0, "_ is not a wildcard");
+    let registered = page("action=Registered%20store&store=3".into()).await;
+    let expected: Vec<String> =
+        (0..130).rev().filter(|n| n % 3 == 0 && n % 5 == 3).map(|n| format!("entry {n}")).collect();
+    assert_eq!(details(&registered), expected);
+    let second_day = page("from=2026-01-02&to=2026-01-02".into()).await;
+    let expected: Vec<String> = (50..100).rev().map(|n| format!("entry {n}")).collect();
+    assert_eq!(details(&second_day), expected);
+    assert!(second_day["actions"].as_array().unwrap().iter().any(|a| a == "record shipment"));
+    assert_eq!(second_day["stores"].as_array().unwrap().len(), 5);
+    // The page renders the filters and the way to older entries.
+    let html = app.get(&admin, "/audit?who=ada").await.text().await.unwrap();
+    assert!(html.contains("Older entries") && html.contains(r#"name="who""#), "{html}");
+    assert_eq!(app.get(&app.signed_in(STANDARD_EMAIL).await, "/api/audit/list").await.status(), StatusCode::FORBIDDEN);
+}
+
+/// Opens a connection to the app from `source` and sends half a request header.
+async fn half_a_header(app: &TestApp, source: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{source}:0").parse().unwrap()).unwrap();
+    let mut stream = socket.connect(app.addr).await.unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: storelink\r\nX-Slow: ").await.unwrap();
+    stream
+}
+
+/// Whether the server closed the connection within `seconds` (and sent nothing but, perhaps, a
+/// refusal).
+async fn closed_within(stream: &mut tokio::net::TcpStream, seconds: f64) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = Vec::new();
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs_f64(seconds), stream.read_to_end(&mut buffer)).await,
+        Ok(_)
+    )
+}
+
+#[tokio::test]
+async fn connections_that_send_half_a_header_are_cut_off_and_one_client_cannot_hold_more_than_its_share() {
+    let app = spawn_app().await;
+    // 300 from one address: its 256 places fill, the rest are closed as they arrive.
+    let mut held = Vec::new();
+    for _ in 0..300 {
+        held.push(half_a_header(&app, "127.0.0.2").await);
+    }
+    let started = std::time::Instant::now();
+    let mut refused = 0;
+    for stream in held.iter_mut().skip(256) {
+        if closed_within(stream, 2.0).await {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 44, "the connections beyond the client's 256 are closed at once");
+    // Everyone else is served meanwhile.
+    let health = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    // A header that does not arrive within 10 s closes its connection.
+    for (n, stream) in held.iter_mut().take(256).enumerate() {
+        let left = 13.0 - started.elapsed().as_secs_f64();
+        assert!(closed_within(stream, left.max(0.1)).await, "connection {n} is still open after 13 s");
+    }
+    assert!(started.elapsed() >= std::time::Duration::from_secs(9), "not before the header's time ran out");
+    // Its places are free again.
+    let mut again = half_a_header(&app, "127.0.0.2").await;
+    assert!(!closed_within(&mut again, 0.5).await, "a new connection is taken");
+}

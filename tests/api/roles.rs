@@ -50,6 +50,10 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
             vec![("store_id", store_id.into()), ("shipment_id", "1".into())]
         }
         "/api/shipments/form" => vec![("store_id", store_id.into()), ("fulfillment_order_id", "1".into())],
+        "/api/shipments/get" => vec![("store_id", store_id.into()), ("shipment_id", "1".into())],
+        "/api/shipments/correct" => {
+            vec![("store_id", store_id.into()), ("shipment_id", "1".into()), ("tracking_number", "1Z".into())]
+        }
         _ => return None,
     };
     Some(args)
@@ -72,8 +76,14 @@ const READ_ONLY: &[&str] = &[
 
 /// The desk's work, which standard users do too: past the guard, these sample calls fail on
 /// what they name (no such order, shipment or fulfillment order here), changing nothing.
-const DESK_WORK: &[&str] =
-    &["/api/shipments/record", "/api/shipments/retry", "/api/shipments/dismiss", "/api/shipments/form"];
+const DESK_WORK: &[&str] = &[
+    "/api/shipments/record",
+    "/api/shipments/retry",
+    "/api/shipments/dismiss",
+    "/api/shipments/form",
+    "/api/shipments/get",
+    "/api/shipments/correct",
+];
 
 async fn everything(app: &TestApp) -> (Vec<(String, String, bool)>, Vec<i64>, Vec<(i64, String)>) {
     let users = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&mut *c).await).unwrap();

@@ -532,8 +532,8 @@ async fn every_route_refuses_missing_wrong_and_revoked_tokens_and_changes_nothin
     storelink::api_tokens::revoke(&app.pool, revoked.0.id, (None, "test")).await.unwrap();
     let body =
         json!({"store": "acme.myshopify.com", "order_id": fo.order_id, "carrier": "UPS", "tracking_number": "NEW"});
-    for (method, path) in storelink::http_api::ROUTES {
-        if *path == "/api/v1/openapi.json" {
+    for (method, path) in storelink::http_api::route_list() {
+        if path == "/api/v1/openapi.json" {
             continue;
         }
         let path = path.replace("{id}", &id);
@@ -551,13 +551,20 @@ async fn every_route_refuses_missing_wrong_and_revoked_tokens_and_changes_nothin
     assert_eq!(shipment_count(&app).await, 1);
     let kept = wait_for_state(&app, &token, &id, "sent").await;
     assert_eq!(kept["tracking_number"], "KEEP");
-    // Each use of the live token is in the audit log, with its name; the revoked one's are not.
+    // Each change by the live token is in the audit log, with its name, and its reads are
+    // counted; the revoked one's are neither.
     let uses: Vec<(String, String)> = storelink::db_run!(&app.pool, c => sqlx::query_as(
         "SELECT user_email, detail FROM audit_log WHERE action = 'API request' ORDER BY id",
     ).fetch_all(&mut *c).await)
     .unwrap();
     assert!(uses.iter().all(|(who, _)| who == "API token “Label printer”"), "{uses:?}");
     assert!(uses.iter().any(|(_, detail)| detail == "POST /api/v1/shipments"));
+    assert!(uses.iter().all(|(_, detail)| !detail.starts_with("GET ")), "reads are counted, not audited: {uses:?}");
+    let reads: Vec<(String, i64)> = storelink::db_run!(&app.pool, c => sqlx::query_as(
+        "SELECT t.name, CAST(SUM(u.requests) AS BIGINT) FROM api_token_usage u JOIN api_tokens t ON t.id = u.token_id GROUP BY t.name",
+    ).fetch_all(&mut *c).await)
+    .unwrap();
+    assert!(matches!(reads.as_slice(), [(name, n)] if name == "Label printer" && *n > 0), "{reads:?}");
     let last_used: Option<i64> = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT last_used_at FROM api_tokens WHERE name = 'Old printer'").fetch_one(&mut *c).await).unwrap();
     assert_eq!(last_used, None, "a revoked token is never used");
 }
@@ -576,7 +583,7 @@ async fn the_openapi_description_matches_the_routes_and_the_answers() {
         .flat_map(|(path, methods)| methods.as_object().unwrap().keys().map(move |m| (m.to_uppercase(), path.clone())))
         .collect();
     let routed: BTreeSet<(String, String)> =
-        storelink::http_api::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        storelink::http_api::route_list().iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
     assert_eq!(described, routed);
     // Each described route answers (never 404 or 405 for its method), and a method it does not
     // describe is refused.

@@ -253,7 +253,8 @@ async fn only_disconnected_stores_can_be_removed_and_both_are_audited() {
     let left: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(synced).fetch_one(&mut *c).await).unwrap();
     assert_eq!(left, 0, "its synced records went with it");
 
-    let audit: Value = app.get(&admin, "/api/audit/list").await.json().await.unwrap();
+    let audit: Value = app.get(&admin, &format!("/api/audit/list?store={id}")).await.json().await.unwrap();
+    let audit = &audit["entries"];
     let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["Removed store", "Disconnected store", "Registered store"]);
     assert!(audit

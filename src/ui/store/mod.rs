@@ -20,7 +20,7 @@ pub use self::{
     lists::{CustomersTab, LocationsTab, PermissionsTab, ProductsTab},
     orders::OrdersTab,
     ship::ShipPage,
-    shipments::ShipmentsTab,
+    shipments::{CorrectTrackingPage, ShipmentsTab},
     sync::SyncTab,
 };
 use super::{error_view, live, progress_summary, stores::SyncNowButton};

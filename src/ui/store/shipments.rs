@@ -2,12 +2,14 @@
 //! the latest of all with their states, live.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
 use super::{store_context, StoreContext};
 use crate::{
-    api::shipments::{store_shipments, DismissShipment, RetryShipment, ShipmentRow},
-    shipments::{Shipment, ShipmentState},
-    ui::{error_view, format::format_utc},
+    api::shipments::{get_shipment, store_shipments, CorrectTracking, DismissShipment, RetryShipment, ShipmentRow},
+    ids::ShipmentId,
+    shipments::{Shipment, ShipmentState, MAX_TRACKING_NUMBER, MAX_TRACKING_URL},
+    ui::{error_view, form_error::FormError, format::format_utc, query_error},
 };
 
 #[component]
@@ -113,11 +115,17 @@ pub fn ShipmentTable(
                 }
                 .into_any()
             });
+            // A recorded shipment's tracking may be corrected (sent to Shopify once it is there).
+            let correct = matches!(s.state, ShipmentState::Pending | ShipmentState::Sent).then(|| {
+                let href = format!("/stores/{}/shipments/{}", id.get_untracked(), s.id);
+                let label = format!("Correct the tracking of {}", row.order_name);
+                view! { " " <a href=href aria-label=label>"Correct"</a> }
+            });
             // Erased: nested, the row's type grows past what the compiler lays out.
             let cells = view! {
                     <td data-label="Order">{row.order_name.clone()}</td>
                     <td data-label="Carrier">{s.carrier.clone()}</td>
-                    <td data-label="Tracking">{tracking}</td>
+                    <td data-label="Tracking">{tracking} {correct}</td>
             }
             .into_any();
             view! {
@@ -151,4 +159,70 @@ pub fn ShipmentTable(
         </div>
     }
     .into_any()
+}
+
+/// Correct a shipment's tracking number or link: the new one goes to Shopify once the shipment
+/// is there. Works before the page hydrates; each field's error shows beside it.
+#[component]
+pub fn CorrectTrackingPage() -> impl IntoView {
+    let StoreContext { id, .. } = store_context();
+    let params = use_params_map();
+    let shipment = move || params.read().get("shipment").and_then(|v| v.parse::<ShipmentId>().ok()).unwrap_or_default();
+    let row = Resource::new(move || (id.get(), shipment()), |(id, shipment)| get_shipment(id, shipment));
+    view! {
+        <Transition fallback=|| view! { <p>"Loading the shipment…"</p> }>
+            {move || Suspend::new(async move {
+                match row.await {
+                    Ok(row) => view! { <CorrectTrackingForm row /> }.into_any(),
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CorrectTrackingForm(row: ShipmentRow) -> impl IntoView {
+    let StoreContext { id, .. } = store_context();
+    let correct = ServerAction::<CorrectTracking>::new();
+    let from_query = query_error();
+    let errors = FormError::new(
+        move || correct.value().get().and_then(Result::err).or_else(from_query),
+        &["tracking_number", "tracking_url"],
+    );
+    let s = row.shipment;
+    view! {
+        <section aria-labelledby="correct-heading" class="card">
+            <h2 id="correct-heading">{format!("Correct the tracking of {}", row.order_name)}</h2>
+            <p>{format!("{} · {}", s.carrier, state_text(&s))}</p>
+            <ActionForm action=correct>
+                <input type="hidden" name="store_id" value=move || id.get().to_string() />
+                <input type="hidden" name="shipment_id" value=s.id.to_string() />
+                <label for="tracking-number">"Tracking number"</label>
+                <input
+                    id="tracking-number"
+                    name="tracking_number"
+                    required
+                    maxlength=MAX_TRACKING_NUMBER.to_string()
+                    autocomplete="off"
+                    value=s.tracking_number.clone()
+                />
+                {errors.beside("tracking_number")}
+                <label for="tracking-url">"Tracking URL (optional)"</label>
+                <input
+                    id="tracking-url"
+                    name="tracking_url"
+                    type="url"
+                    maxlength=MAX_TRACKING_URL.to_string()
+                    value=s.tracking_url.clone().unwrap_or_default()
+                />
+                {errors.beside("tracking_url")}
+                {errors.general()}
+                <div class="actions">
+                    <button type="submit" class="primary">"Save the tracking"</button>
+                    <a href=move || format!("/stores/{}/shipments", id.get())>"Cancel"</a>
+                </div>
+            </ActionForm>
+        </section>
+    }
 }

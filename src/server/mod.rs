@@ -1,5 +1,7 @@
 //! The HTTP server at the top of the layers: it builds the state, starts the sync engine, and
-//! routes pages, server functions and the webhook endpoint.
+//! routes pages, server functions and the webhook endpoint; `connections` serves them.
+
+mod connections;
 
 use std::{
     net::SocketAddr,
@@ -41,6 +43,9 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        if let Some((before, after)) = connections::raise_open_file_limit().filter(|(before, after)| after > before) {
+            tracing::info!(before, after, "raised the limit of open files");
+        }
         db::create_data_dir(&settings.data_dir)?;
         let pool = db::connect(&settings.database_url()).await?;
         let sealer = Sealer::load(settings.secret_key.as_ref(), &settings.data_dir)?;
@@ -101,9 +106,11 @@ impl Application {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// Serves until the process ends. The peer's address is what the sign-in throttle and the
+    /// connection limit count a client by.
     pub async fn run(self) -> std::io::Result<()> {
-        // The peer's address is what the sign-in throttle counts a client by.
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>()).await
+        let per_client = self.state.settings.max_connections_per_client;
+        connections::serve(self.listener, self.router, per_client).await
     }
 }
 

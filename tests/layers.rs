@@ -1,0 +1,157 @@
+//! The module layers README's Architecture table names, checked from the sources: each module
+//! uses only modules of its own layer or below, no two modules use each other (directly or round
+//! a longer loop), and SQL is written only in the repository modules. Reads `src/` as text, so it
+//! needs no feature and runs with a plain `cargo test`.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::{Path, PathBuf},
+};
+
+/// Layer by layer, bottom to top; a module of `shipments` that drives the others
+/// (`shipments::sender`) sits above its own module's layer and is named on its own.
+const LAYERS: &[&[&str]] = &[
+    &["error", "ids", "ndjson", "metrics", "secrets", "db", "shopify"],
+    &["users", "audit", "api_tokens", "auth", "records", "leases", "jobs", "stores", "shipments"],
+    &["progress", "webhooks", "sync", "shipments::sender"],
+    &["state", "api", "http_api", "ui"],
+    &["server", "cli"],
+];
+
+/// Files that may write SQL: the repositories, the pool (`db`) and the lease columns' own.
+fn may_write_sql(path: &Path) -> bool {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    name == "repo.rs" || path.ends_with("src/db.rs") || path.ends_with("src/leases.rs")
+}
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// The code of a file without its comments, so a doc link is not a use.
+fn code(text: &str) -> String {
+    text.lines().map(|line| line.split("//").next().unwrap()).collect::<Vec<_>>().join("\n")
+}
+
+/// The top-level modules `code` names: `crate::x` anywhere, and each item of a
+/// `use crate::{x, y::z}` group.
+fn used(code: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        let after = &rest[at + "crate::".len()..];
+        if let Some(group) = after.strip_prefix('{') {
+            // Items of the group at its top level: a name, then `::`, `,` or the group's end.
+            let (mut depth, mut start) = (0, 0);
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        names.extend(first_word(&group[start..i]));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        names.extend(first_word(&group[start..i]));
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            names.extend(first_word(after));
+        }
+        rest = after;
+    }
+    names.remove("self");
+    names
+}
+
+fn first_word(text: &str) -> Option<String> {
+    let word: String = text.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    (!word.is_empty()).then_some(word)
+}
+
+/// The module a file belongs to, as [`LAYERS`] names them.
+fn module_of(src: &Path, file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(src).unwrap();
+    let mut parts = relative.components().map(|c| c.as_os_str().to_str().unwrap().trim_end_matches(".rs").to_owned());
+    let top = parts.next()?;
+    if top == "lib" || top == "main" {
+        return None;
+    }
+    let sub = parts.next();
+    let named = sub.map(|sub| format!("{top}::{sub}")).filter(|name| layer_of(name).is_some());
+    Some(named.unwrap_or(top))
+}
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|layer| layer.contains(&module))
+}
+
+#[test]
+fn modules_use_only_their_own_layer_or_those_below_without_cycles_and_sql_stays_in_repositories() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for file in &files {
+        let text = code(&std::fs::read_to_string(file).unwrap());
+        if (text.contains("sqlx::query") || text.contains("QueryBuilder")) && !may_write_sql(file) {
+            problems.push(format!("{} writes SQL outside a repository module", file.display()));
+        }
+        let Some(module) = module_of(&src, file) else { continue };
+        let Some(layer) = layer_of(&module) else {
+            problems.push(format!("{module} ({}) is in no layer: add it to LAYERS and README", file.display()));
+            continue;
+        };
+        let top = module.split("::").next().unwrap().to_owned();
+        for dependency in used(&text) {
+            if dependency == top || dependency == "db_run" {
+                continue;
+            }
+            match layer_of(&dependency) {
+                Some(theirs) if theirs <= layer => {}
+                Some(theirs) => problems.push(format!(
+                    "{} (layer {}) uses {dependency} (layer {})",
+                    file.display(),
+                    layer + 1,
+                    theirs + 1
+                )),
+                None => problems.push(format!("{} uses {dependency}, which is in no layer", file.display())),
+            }
+            graph.entry(top.clone()).or_default().insert(dependency);
+        }
+    }
+    // A cycle: a module that reaches itself.
+    for start in graph.keys() {
+        let mut seen = BTreeSet::new();
+        let mut next: Vec<&String> = graph[start].iter().collect();
+        while let Some(module) = next.pop() {
+            if module == start {
+                problems.push(format!("{start} reaches itself through the modules it uses"));
+                break;
+            }
+            if seen.insert(module) {
+                next.extend(graph.get(module).into_iter().flatten());
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(graph.contains_key("server") && graph.len() > 15, "the sources were read: {graph:?}");
+}
+
+#[test]
+fn the_checker_reads_uses_as_the_compiler_does() {
+    let sample = "use crate::{a, b::{c, d}, e::f as g};\nlet x = crate::h::y(); // crate::not_this";
+    let found: Vec<String> = used(&code(sample)).into_iter().collect();
+    assert_eq!(found, ["a", "b", "e", "h"]);
+}

@@ -30,6 +30,10 @@ pub enum AppError {
     /// A form field is wrong; `field` names the input the message belongs beside.
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// Several form fields are wrong, each with its message (field, message): every error of
+    /// a form shows at once, each beside its field.
+    #[error("{}", .0.iter().map(|(_, message)| message.as_str()).collect::<Vec<_>>().join(" "))]
+    Fields(Vec<(String, String)>),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -121,6 +125,7 @@ const FIELDS: &[&str] = &[
     "tracking_url",
     "line_items",
     "name",
+    "carrier_other",
 ];
 
 impl AppError {
@@ -135,7 +140,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::TooLarge => 413,
-            AppError::Invalid { .. } => 422,
+            AppError::Invalid { .. } | AppError::Fields(_) => 422,
             AppError::Throttled { .. } | AppError::ThrottledClient { .. } => 429,
             AppError::Internal => 500,
             AppError::Upstream(_) => 502,
@@ -147,7 +152,31 @@ impl AppError {
     pub fn field_message(&self, name: &str) -> Option<String> {
         match self {
             AppError::Invalid { field, message } if field == name => Some(message.clone()),
+            AppError::Fields(fields) => {
+                let said: Vec<&str> = fields.iter().filter(|(f, _)| f == name).map(|(_, m)| m.as_str()).collect();
+                (!said.is_empty()).then(|| said.join(" "))
+            }
             _ => None,
+        }
+    }
+
+    /// The fields this error names.
+    pub fn fields(&self) -> Vec<&str> {
+        match self {
+            AppError::Invalid { field, .. } => vec![field.as_str()],
+            AppError::Fields(fields) => fields.iter().map(|(f, _)| f.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The form's errors, one field each; a single one as [`AppError::Invalid`].
+    pub fn fields_wrong(mut fields: Vec<(String, String)>) -> AppError {
+        match fields.len() {
+            1 => {
+                let (field, message) = fields.remove(0);
+                AppError::Invalid { field, message }
+            }
+            _ => AppError::Fields(fields),
         }
     }
 
@@ -158,7 +187,7 @@ impl AppError {
             AppError::InvalidCredentials => "credentials",
             AppError::Throttled { .. } => "throttled",
             AppError::ThrottledClient { .. } => "throttled_client",
-            AppError::Invalid { .. } => "invalid",
+            AppError::Invalid { .. } | AppError::Fields(_) => "invalid",
             AppError::Conflict(_) => "conflict",
             AppError::NotFound(_) => "not_found",
             AppError::Upstream(_) => "upstream",
@@ -173,10 +202,9 @@ impl AppError {
     /// of them) and the seconds to wait. Never any text.
     pub fn to_query(&self) -> String {
         let mut query = format!("error={}", self.kind());
-        if let AppError::Invalid { field, .. } = self {
-            if FIELDS.contains(&field.as_str()) {
-                query.push_str(&format!("&field={field}"));
-            }
+        let known: Vec<&str> = self.fields().into_iter().filter(|f| FIELDS.contains(f)).collect();
+        if !known.is_empty() {
+            query.push_str(&format!("&field={}", known.join(",")));
         }
         let message = self.to_string();
         if let Some(n) = text::ALL.iter().position(|t| *t == message) {
@@ -193,7 +221,10 @@ impl AppError {
     pub fn from_query(param: impl Fn(&str) -> Option<String>) -> Option<AppError> {
         let known = param("m").and_then(|m| m.parse::<usize>().ok()).and_then(|m| text::ALL.get(m).copied());
         let wait = param("wait").and_then(|w| w.parse::<u64>().ok()).unwrap_or(60).min(LONGEST_WAIT_SECS);
-        let field = param("field").filter(|f| FIELDS.contains(&f.as_str()));
+        let fields: Vec<String> = param("field")
+            .map(|f| f.split(',').filter(|f| FIELDS.contains(f)).map(str::to_owned).collect())
+            .unwrap_or_default();
+        let field = fields.first().cloned();
         let said = |general: &str| known.unwrap_or(general).to_owned();
         Some(match param("error")?.as_str() {
             "unauthorized" => AppError::Unauthorized,
@@ -201,6 +232,15 @@ impl AppError {
             "credentials" => AppError::InvalidCredentials,
             "throttled" => AppError::Throttled { retry_after_secs: wait },
             "throttled_client" => AppError::ThrottledClient { retry_after_secs: wait },
+            "invalid" if fields.len() > 1 => AppError::Fields(
+                fields
+                    .into_iter()
+                    .map(|f| {
+                        let message = general_field_message(&f).to_owned();
+                        (f, message)
+                    })
+                    .collect(),
+            ),
             "invalid" => {
                 let field = field.unwrap_or_else(|| "form".to_owned());
                 let message = said(general_field_message(&field));
@@ -225,6 +265,7 @@ fn general_field_message(field: &str) -> &'static str {
             "The app in Shopify lacks permissions storelink needs. Check its permissions in the Shopify admin."
         }
         "carrier" => "Choose the carrier, or Other and its name.",
+        "carrier_other" => "Enter the carrier's name: you chose Other.",
         "tracking_number" => "Enter the tracking number, without line breaks.",
         "tracking_url" => "Enter a web address starting with https://, or leave it empty.",
         "line_items" => "Check the quantities: at least one item, and no more than remains to ship.",

@@ -145,6 +145,7 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         api_key: "bench-key".into(),
         api_password: Secret::new(TOKEN.to_owned()),
         shared_secret: Secret::new(SECRET.to_owned()),
+        reconnect: false,
     };
     let store = register(&state.pool, &state.shopify, &state.sealer, &admin, form).await.unwrap();
     Bench { emulator, idle_memory, registering, state, engine, addr, admin, store, _dir: dir }

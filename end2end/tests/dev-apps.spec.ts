@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, open, signIn } from './helpers';
+import { admin, open, removeStoreIfLeft, signIn } from './helpers';
 
 const dev = {
   handle: 'devdash',
@@ -45,4 +45,9 @@ test('an administrator connects a store with a Client ID and secret and watches 
   await page.getByRole('link', { name: `Remove ${dev.name}` }).click();
   await page.getByRole('button', { name: `Remove ${dev.name}` }).click();
   await expect(page.getByRole('heading', { name: 'Stores' })).toBeVisible();
+});
+
+// Whatever failed above, leave no store behind for the specs that expect an empty list.
+test.afterAll(async ({ browser }, testInfo) => {
+  await removeStoreIfLeft(browser, 'devdash', testInfo);
 });

@@ -1,4 +1,4 @@
-import { expect, Page, TestInfo } from '@playwright/test';
+import { Browser, expect, Page, TestInfo } from '@playwright/test';
 
 /** The Shopify emulator the server under test talks to (started by playwright.config.ts). */
 export const emulatorURL = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 1}`;
@@ -25,4 +25,19 @@ export async function signIn(page: Page, who: { email: string; password: string 
 /** An email unique to this test and project, so runs never collide in the shared database. */
 export function uniqueEmail(prefix: string, testInfo: TestInfo) {
   return `${prefix}-${testInfo.project.name}-${Date.now()}@example.com`;
+}
+
+/** Disconnects and removes the store of `handle` if a spec that failed left it behind, so the
+ * specs after start from an empty list. */
+export async function removeStoreIfLeft(browser: Browser, handle: string, testInfo: TestInfo) {
+  const page = await browser.newPage();
+  await signIn(page, admin, testInfo);
+  const listed = await (await page.request.get('/api/stores/list')).json();
+  const store = listed.stores.find((s: { shop_domain: string }) => s.shop_domain === `${handle}.myshopify.com`);
+  if (store) {
+    const headers = { origin: new URL(page.url()).origin };
+    await page.request.post('/api/stores/disconnect', { form: { store_id: String(store.id) }, headers });
+    await page.request.post('/api/stores/remove', { form: { store_id: String(store.id) }, headers });
+  }
+  await page.close();
 }

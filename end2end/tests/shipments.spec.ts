@@ -113,11 +113,17 @@ test('an administrator creates an API token, sees it once, and revokes it', asyn
   await page.getByLabel('Name').fill(name);
   await page.getByRole('button', { name: 'Create token' }).click();
   await expect(page.getByRole('status')).toContainText(`Created “${name}”`);
+  await expect(page.getByRole('status')).toContainText('will not show it again');
   const token = await page.getByLabel('New API token').inputValue();
   expect(token).toMatch(/^slk_[0-9a-f]{64}$/);
+  // Copy puts it on the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await expect(page.getByRole('button', { name: 'Copied' })).toBeVisible();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
   const listed = page.getByRole('table', { name: 'API tokens' }).getByRole('row').filter({ hasText: name });
   await expect(listed).toContainText('Live');
-  await expect(listed).toContainText(token.slice(0, 12));
+  await expect(listed).toContainText(`starts with ${token.slice(0, 12)}`);
   await expect(listed).not.toContainText(token.slice(12));
 
   const orders = () => page.request.get('/api/v1/orders?awaiting_shipment=true', { headers: { authorization: `Bearer ${token}` } });
@@ -125,7 +131,14 @@ test('an administrator creates an API token, sees it once, and revokes it', asyn
   await open(page, '/tokens', testInfo);
   await expect(listed).not.toContainText('Never');
 
-  await page.getByRole('button', { name: `Revoke ${name}` }).click();
+  // Revoke asks first; keeping it changes nothing.
+  await page.getByRole('link', { name: `Revoke ${name}` }).click();
+  await expect(page.getByRole('heading', { name: `Revoke “${name}”?` })).toBeVisible();
+  await page.getByRole('link', { name: 'Keep it' }).click();
+  await expect(listed).toContainText('Live');
+  expect((await orders()).status()).toBe(200);
+  await page.getByRole('link', { name: `Revoke ${name}` }).click();
+  await page.getByRole('button', { name: `Revoke “${name}”` }).click();
   await expect(listed).toContainText('Revoked');
   expect((await orders()).status()).toBe(401);
   // Standard users do not see the page.

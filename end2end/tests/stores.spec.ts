@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test, TestInfo } from '@playwright/test';
-import { admin, emulatorURL, open, signIn, standard } from './helpers';
+import { admin, emulatorURL, open, removeStoreIfLeft, signIn, standard } from './helpers';
 
 const credentials = {
   key: 'e2ekey000000000000000000000000ac',
@@ -135,4 +135,12 @@ test('a missing optional permission registers with a warning, and a second REGIS
   await page.getByRole('link', { name: 'Remove Recent Only' }).click();
   await page.getByRole('button', { name: 'Remove Recent Only' }).click();
   await expect(page.getByRole('row').filter({ hasText: 'recent.myshopify.com' })).toHaveCount(0);
+});
+
+// Whatever failed above, leave no store behind for the specs that expect an empty list.
+test.afterAll(async ({ browser }, testInfo) => {
+  await removeStoreIfLeft(browser, 'acme', testInfo);
+  await removeStoreIfLeft(browser, 'nojs', testInfo);
+  await removeStoreIfLeft(browser, 'recent', testInfo);
+  await removeStoreIfLeft(browser, 'partial', testInfo);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, emulatorURL, open, signIn } from './helpers';
+import { admin, emulatorURL, open, removeStoreIfLeft, signIn } from './helpers';
 
 const hooks = { handle: 'hooks', name: 'Hook Street Goods' };
 
@@ -43,4 +43,9 @@ test('an order created in Shopify appears on the open store page within seconds,
   // Back on the Stores page, so the removal has finished before the next spec looks.
   await expect(page.getByRole('heading', { name: 'Stores', exact: true })).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: `${hooks.handle}.myshopify.com` })).toHaveCount(0);
+});
+
+// Whatever failed above, leave no store behind for the specs that expect an empty list.
+test.afterAll(async ({ browser }, testInfo) => {
+  await removeStoreIfLeft(browser, 'hooks', testInfo);
 });

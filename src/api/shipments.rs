@@ -71,6 +71,12 @@ pub struct ShipFormData {
 pub async fn ship_form(store_id: StoreId, fulfillment_order_id: i64) -> Result<ShipFormData, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
+        let store = crate::stores::repo::get(caller.pool(), store_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))?;
+        if let Some(why) = store.refuses_shipments() {
+            return Err(AppError::Conflict(why));
+        }
         let query =
             crate::records::AwaitingQuery { fulfillment_order: Some(fulfillment_order_id), ..Default::default() };
         let awaiting = crate::records::repo::awaiting(caller.pool(), store_id, &query).await?;
@@ -97,6 +103,7 @@ pub async fn record_shipment(
     notify_customer: Option<String>,
     lines: Option<Vec<FormLine>>,
     key: Option<String>,
+    back: Option<String>,
 ) -> Result<Shipment, AppError> {
     super::respond(async {
         use crate::shipments::{self, RecordError, Recorder, RequestedLine, ShipmentRequest};
@@ -104,10 +111,8 @@ pub async fn record_shipment(
         let store = crate::stores::repo::get(caller.pool(), store_id)
             .await?
             .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))?;
-        let carrier = match carrier.as_str() {
-            "Other" => carrier_other.unwrap_or_default(),
-            _ => carrier,
-        };
+        let other = carrier == "Other";
+        let carrier = if other { carrier_other.unwrap_or_default() } else { carrier };
         let line_items = match lines {
             None => None,
             Some(lines) => {
@@ -117,7 +122,7 @@ pub async fn record_shipment(
                     .map(|l| RequestedLine { id: l.id, quantity: l.quantity })
                     .collect();
                 if wanted.is_empty() {
-                    return Err(AppError::invalid("line_items", "Ship at least one item."));
+                    return Err(AppError::invalid("line_items", "Ship at least one item: every quantity is 0."));
                 }
                 Some(wanted)
             }
@@ -143,23 +148,39 @@ pub async fn record_shipment(
                     caller.state.shipments.wake();
                     caller.state.hub.store_changed(store_id);
                 }
-                // Back to the orders, where the shipment's state shows.
-                leptos_axum::redirect(&format!("/stores/{store_id}"));
+                // Back to the orders as they were (search and filters kept), where a line at
+                // the top says what was recorded and how its sending goes.
+                let kept = back.as_deref().map(kept_filters).unwrap_or_default();
+                leptos_axum::redirect(&format!("/stores/{store_id}?{kept}shipped={}", recorded.shipment.id));
                 Ok(recorded.shipment)
             }
             Err(RecordError::Invalid(errors)) => {
-                let first = errors.into_iter().next().ok_or(AppError::Internal)?;
-                // The form's fields: the lines' quantities are one field; the rest is the form's.
-                let field = match first.field.as_str() {
-                    "carrier" | "tracking_number" | "tracking_url" => first.field,
-                    f if f.starts_with("line_items") => "line_items".to_owned(),
-                    _ => "form".to_owned(),
-                };
-                Err(AppError::Invalid { field, message: first.message })
+                // Every error at once, each beside its field: the lines' quantities are one
+                // field, the carrier's name is Other's own, the rest is the form's.
+                let fields = errors
+                    .into_iter()
+                    .map(|e| {
+                        let field = match e.field.as_str() {
+                            "carrier" if other => "carrier_other",
+                            "carrier" | "tracking_number" | "tracking_url" => e.field.as_str(),
+                            f if f.starts_with("line_items") => "line_items",
+                            _ => "form",
+                        };
+                        let message = match (field, e.message.as_str()) {
+                            ("carrier_other", shipments::NO_CARRIER) => {
+                                "Enter the carrier's name: you chose Other.".to_owned()
+                            }
+                            _ => e.message,
+                        };
+                        (field.to_owned(), message)
+                    })
+                    .collect();
+                Err(AppError::fields_wrong(fields))
             }
             Err(RecordError::KeyReused) => {
                 Err(AppError::Conflict("This form was sent before with other values. Reload the page.".into()))
             }
+            Err(RecordError::NotConnected(why)) => Err(AppError::Conflict(why)),
             Err(RecordError::App(err)) => Err(err),
         }
     })
@@ -180,6 +201,25 @@ pub async fn store_shipments(store_id: StoreId) -> Result<ShipmentsTab, AppError
         })
     })
     .await
+}
+
+/// The orders tab's search and filters out of a query string (`q`, `location`, `from`, `to` and
+/// the page's cursor), for the way back to it; anything else is dropped.
+#[cfg(feature = "ssr")]
+fn kept_filters(query: &str) -> String {
+    const KEPT: [&str; 5] = ["q", "location", "from", "to", "after"];
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
+        if KEPT.contains(&name.as_ref()) && !value.is_empty() {
+            out.append_pair(&name, &value);
+        }
+    }
+    let kept = out.finish();
+    if kept.is_empty() {
+        kept
+    } else {
+        format!("{kept}&")
+    }
 }
 
 /// One shipment of the store, for the page that corrects its tracking.

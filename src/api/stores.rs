@@ -85,6 +85,8 @@ pub struct StoreHeading {
     pub viewer_is_admin: bool,
     pub progress: Option<StoreProgress>,
     pub now: i64,
+    /// Shopify's signed deliveries do not verify with the store's Shared Secret.
+    pub secret_looks_wrong: bool,
 }
 
 #[server(prefix = "/api", endpoint = "stores/header", input = GetUrl)]
@@ -94,6 +96,7 @@ pub async fn store_header(store_id: StoreId) -> Result<StoreHeading, AppError> {
         let pool = caller.pool();
         let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
         Ok(StoreHeading {
+            secret_looks_wrong: crate::webhooks::secret_looks_wrong(pool, store_id).await?,
             store,
             viewer_is_admin: caller.user.is_admin(),
             progress: crate::jobs::repo::latest(pool, Some(store_id)).await?.pop(),
@@ -115,6 +118,8 @@ pub struct OrdersTab {
     pub shipments: Vec<crate::shipments::Shipment>,
     /// The latest shipments of the store, with their orders' names.
     pub latest: Vec<crate::api::shipments::ShipmentRow>,
+    /// False when the store is not connected: nothing can be marked shipped.
+    pub takes_shipments: bool,
 }
 
 /// Every search and filter is optional; a page's own form sends them as query parameters.
@@ -126,13 +131,14 @@ pub async fn store_orders(
     from: Option<String>,
     to: Option<String>,
     after: Option<String>,
+    before: Option<String>,
 ) -> Result<OrdersTab, AppError> {
     super::respond(async {
-        let query = crate::records::AwaitingQuery { q, location, from, to, after, fulfillment_order: None };
+        let query = crate::records::AwaitingQuery { q, location, from, to, after, before, fulfillment_order: None };
         use crate::records::repo as records;
         let caller = super::require_user().await?;
         let pool = caller.pool();
-        crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
+        let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
         let mut per_day = records::orders_per_day(pool, Some(store_id), CHART_DAYS).await?;
         let awaiting = records::awaiting(pool, store_id, &query).await?;
         let shown: Vec<i64> = awaiting.rows.iter().map(|r| r.order_id).collect();
@@ -144,34 +150,38 @@ pub async fn store_orders(
             orders_per_day: per_day.remove(&store_id).expect("the store's own days are always there"),
             shipments,
             latest,
+            takes_shipments: store.refuses_shipments().is_none(),
         })
     })
     .await
 }
 
 #[server(prefix = "/api", endpoint = "stores/products", input = GetUrl)]
-pub async fn store_products(store_id: StoreId, page: i64) -> Result<Page<ProductRow>, AppError> {
+pub async fn store_products(store_id: StoreId, page: i64, q: Option<String>) -> Result<Page<ProductRow>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        crate::records::repo::products(caller.pool(), store_id, page).await
+        crate::records::repo::products(caller.pool(), store_id, page, q.as_deref()).await
     })
     .await
 }
 
 #[server(prefix = "/api", endpoint = "stores/customers", input = GetUrl)]
-pub async fn store_customers(store_id: StoreId, page: i64) -> Result<Page<CustomerRow>, AppError> {
+pub async fn store_customers(store_id: StoreId, page: i64, q: Option<String>) -> Result<Page<CustomerRow>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        crate::records::repo::customers(caller.pool(), store_id, page).await
+        crate::records::repo::customers(caller.pool(), store_id, page, q.as_deref()).await
     })
     .await
 }
 
 #[server(prefix = "/api", endpoint = "stores/locations", input = GetUrl)]
-pub async fn store_locations(store_id: StoreId) -> Result<Vec<String>, AppError> {
+pub async fn store_locations(store_id: StoreId, q: Option<String>) -> Result<Vec<String>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        crate::records::repo::locations(caller.pool(), store_id).await
+        match q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => crate::records::repo::locations_named(caller.pool(), store_id, q).await,
+            None => crate::records::repo::locations(caller.pool(), store_id).await,
+        }
     })
     .await
 }
@@ -222,6 +232,7 @@ pub async fn register_store(
     api_key: String,
     api_password: String,
     shared_secret: String,
+    reconnect: Option<String>,
 ) -> Result<(), AppError> {
     super::respond(async {
         use crate::{secrets::Secret, stores::register};
@@ -232,11 +243,13 @@ pub async fn register_store(
             api_key,
             api_password: Secret::new(api_password),
             shared_secret: Secret::new(shared_secret),
+            reconnect: reconnect.is_some_and(|r| !r.is_empty()),
         };
         let store_id = register::register(&state.pool, &state.shopify, &state.sealer, &caller.user, form).await?;
         state.sync.wake();
         state.hub.store_changed(store_id);
-        leptos_axum::redirect("/");
+        // Back to the stores, where a line says what happened.
+        leptos_axum::redirect(&format!("/?registered={store_id}"));
         Ok(())
     })
     .await
@@ -253,7 +266,7 @@ pub async fn disconnect_store(store_id: StoreId) -> Result<String, AppError> {
             crate::stores::disconnect::disconnect(&state.pool, &state.shopify, &state.tokens, &caller.user, store_id)
                 .await?;
         state.hub.store_changed(store_id);
-        leptos_axum::redirect("/");
+        leptos_axum::redirect(&format!("/?disconnected={store_id}"));
         Ok(report)
     })
     .await
@@ -266,7 +279,7 @@ pub async fn remove_store(store_id: StoreId) -> Result<(), AppError> {
         let caller = super::require_admin().await?;
         crate::stores::disconnect::remove(caller.pool(), &caller.user, store_id).await?;
         caller.state.hub.store_changed(store_id);
-        leptos_axum::redirect("/");
+        leptos_axum::redirect("/?removed=1");
         Ok(())
     })
     .await

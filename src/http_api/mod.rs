@@ -21,7 +21,7 @@ use crate::{
     audit,
     error::AppError,
     ids::{ShipmentId, StoreId},
-    records::repo as records,
+    records::{fields as records_fields, repo as records},
     shipments::{self, CorrectError, FieldError, RecordError, Recorder, Shipment, ShipmentRequest},
     state::AppState,
     stores::{self, StoreDto},
@@ -191,6 +191,7 @@ async fn store_named(state: &AppState, domain: &str) -> Result<StoreDto, ApiErro
 #[derive(Deserialize)]
 struct OrdersQuery {
     awaiting_shipment: Option<String>,
+    include_disconnected: Option<String>,
     store: Option<String>,
     updated_since: Option<String>,
     limit: Option<String>,
@@ -206,14 +207,16 @@ async fn orders(
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|e| invalid("query", e.body_text()))?;
     let mut errors = Vec::new();
-    let awaiting = match query.awaiting_shipment.as_deref() {
+    let mut flag = |name: &str, value: Option<&str>| match value {
         None | Some("false") => false,
         Some("true") => true,
         Some(_) => {
-            errors.push(FieldError::new("awaiting_shipment", "Write true or false."));
+            errors.push(FieldError::new(name, "Write true or false."));
             false
         }
     };
+    let awaiting = flag("awaiting_shipment", query.awaiting_shipment.as_deref());
+    let include_disconnected = flag("include_disconnected", query.include_disconnected.as_deref());
     let limit = match query.limit.as_deref().map(str::parse::<i64>) {
         None => DEFAULT_LIMIT,
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
@@ -261,6 +264,11 @@ async fn orders(
         None => stores::repo::list(&state.pool).await?,
     };
     all.sort_by_key(|s| s.id);
+    // A store that is not connected takes no shipments: its orders await nothing storelink can
+    // send, unless asked for.
+    if awaiting && !include_disconnected {
+        all.retain(|store| store.refuses_shipments().is_none());
+    }
     let (start, start_after) = cursor.unwrap_or((StoreId(i64::MIN), 0));
     let mut listed = Vec::new();
     let mut next = None;
@@ -340,8 +348,9 @@ async fn order_json(
                 "store": store.shop_domain,
                 "created_at": order.created_at_text,
                 "updated_at": iso(order.updated_at),
+                "store_connected": store.refuses_shipments().is_none(),
                 "customer": order.customer_name.as_ref().map(|name| json!({"name": name, "email": order.customer_email})),
-                "ship_to": raw.get("shippingAddress").cloned().unwrap_or(Value::Null),
+                "ship_to": records_fields::ship_to(&raw),
                 "total_weight_grams": weight,
                 "fulfillment_orders": fos,
             }))
@@ -438,6 +447,7 @@ async fn create_shipment(
                 "This Idempotency-Key was used for a different shipment; use a new key for a new shipment.".into(),
             ))
         }
+        Err(RecordError::NotConnected(why)) => return Err(ApiError::Conflict(why)),
         Err(RecordError::App(err)) => return Err(err.into()),
     };
     if recorded.created {

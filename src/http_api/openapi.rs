@@ -8,6 +8,131 @@ pub fn description() -> Value {
     let unauthorized = json!({"$ref": "#/components/responses/Unauthorized"});
     let shipment = json!({"application/json": {"schema": {"$ref": "#/components/schemas/Shipment"}}});
     let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
+    let ship_to = json!({
+        "type": "object",
+        "description": "Where the order goes, the same whatever the store's platform; any field may be null.",
+        "required": ["name", "company", "address1", "address2", "city", "province", "province_code", "postal_code", "country", "country_code", "phone"],
+        "properties": {
+            "name": {"type": ["string", "null"]},
+            "company": {"type": ["string", "null"]},
+            "address1": {"type": ["string", "null"]},
+            "address2": {"type": ["string", "null"]},
+            "city": {"type": ["string", "null"]},
+            "province": {"type": ["string", "null"]},
+            "province_code": {"type": ["string", "null"]},
+            "postal_code": {"type": ["string", "null"]},
+            "country": {"type": ["string", "null"]},
+            "country_code": {"type": ["string", "null"], "description": "ISO 3166-1 alpha-2."},
+            "phone": {"type": ["string", "null"]}
+        }
+    });
+    let schemas = json!({
+        "Error": {
+            "type": "object",
+            "required": ["error", "errors"],
+            "properties": {
+                "error": {"type": "string"},
+                "errors": {"type": "array", "items": {"type": "object", "required": ["field", "message"], "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}
+            }
+        },
+        "OrderPage": {
+            "type": "object",
+            "required": ["orders", "next_cursor"],
+            "properties": {
+                "orders": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
+                "next_cursor": {"type": ["string", "null"]}
+            }
+        },
+        "Order": {
+            "type": "object",
+            "required": ["id", "name", "store", "store_connected", "created_at", "updated_at", "customer", "ship_to", "total_weight_grams", "fulfillment_orders"],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": ["string", "null"]},
+                "store": {"type": "string"},
+                "created_at": {"type": ["string", "null"], "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"},
+                "customer": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "email": {"type": ["string", "null"]}}},
+                "store_connected": {"type": "boolean", "description": "False when the store is disconnected or refused storelink's credentials: a shipment for it is refused with 409."},
+                "ship_to": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/ShipTo"}]},
+                "total_weight_grams": {"type": "integer", "description": "Of what remains to ship."},
+                "fulfillment_orders": {"type": "array", "items": {"$ref": "#/components/schemas/FulfillmentOrder"}}
+            }
+        },
+        "ShipTo": ship_to,
+        "FulfillmentOrder": {
+            "type": "object",
+            "required": ["id", "status", "location", "line_items"],
+            "properties": {
+                "id": {"type": "integer"},
+                "status": {"type": "string"},
+                "location": {"type": "object", "properties": {"id": {"type": ["integer", "null"]}, "name": {"type": ["string", "null"]}}},
+                "line_items": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["id", "line_item_id", "title", "sku", "quantity", "remaining_quantity", "weight_grams"],
+                    "properties": {
+                        "id": {"type": "integer", "description": "The fulfillment order's line."},
+                        "line_item_id": {"type": ["integer", "null"], "description": "The order's line item: what a shipment names."},
+                        "title": {"type": ["string", "null"]},
+                        "sku": {"type": ["string", "null"]},
+                        "quantity": {"type": "integer"},
+                        "remaining_quantity": {"type": "integer"},
+                        "weight_grams": {"type": ["integer", "null"], "description": "Of one unit."}
+                    }
+                }}
+            }
+        },
+        "NewShipment": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["store", "order_id", "carrier", "tracking_number"],
+            "properties": {
+                "store": {"type": "string", "examples": ["acme.myshopify.com"]},
+                "order_id": {"type": "integer"},
+                "carrier": {"type": "string", "maxLength": 100, "examples": ["UPS"]},
+                "tracking_number": {"type": "string", "maxLength": 100},
+                "tracking_url": {"type": ["string", "null"], "format": "uri"},
+                "line_items": {"type": "array", "description": "Left out: everything still to ship (from one location).", "items": {
+                    "type": "object", "required": ["id", "quantity"],
+                    "properties": {"id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}}
+                }},
+                "notify_customer": {"type": "boolean", "default": false}
+            }
+        },
+        "TrackingChange": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "tracking_number": {"type": "string", "maxLength": 100},
+                "tracking_url": {"type": ["string", "null"], "format": "uri"}
+            }
+        },
+        "Shipment": {
+            "type": "object",
+            "required": ["id", "store", "order_id", "state", "reason", "carrier", "tracking_number", "tracking_url", "notify_customer", "line_items", "fulfillment_id", "tracking_update_pending", "recorded_by", "created_at", "updated_at"],
+            "properties": {
+                "id": {"type": "string"},
+                "store": {"type": "string"},
+                "order_id": {"type": "integer"},
+                "state": {"type": "string", "enum": ["pending", "sent", "failed", "dismissed"]},
+                "reason": {"type": ["string", "null"], "description": "Why it failed, or why it waits to be sent again."},
+                "carrier": {"type": "string"},
+                "tracking_number": {"type": "string"},
+                "tracking_url": {"type": ["string", "null"]},
+                "notify_customer": {"type": "boolean"},
+                "line_items": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["id", "quantity", "fulfillment_order_id", "fulfillment_order_line_item_id"],
+                    "properties": {"id": {"type": "integer"}, "quantity": {"type": "integer"}, "fulfillment_order_id": {"type": "integer"}, "fulfillment_order_line_item_id": {"type": "integer"}}
+                }},
+                "fulfillment_id": {"type": ["integer", "null"], "description": "The store's fulfillment, once sent."},
+                "tracking_update_pending": {"type": "boolean"},
+                "recorded_by": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "updated_at": {"type": "string", "format": "date-time"}
+            }
+        }
+    });
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -29,7 +154,8 @@ pub fn description() -> Value {
                 "get": {
                     "summary": "Orders with their fulfillment orders, ship-to address, items and weights, a page at a time.",
                     "parameters": [
-                        {"name": "awaiting_shipment", "in": "query", "schema": {"type": "boolean"}, "description": "Only orders with items left to ship from an open fulfillment order (and only those fulfillment orders)."},
+                        {"name": "awaiting_shipment", "in": "query", "schema": {"type": "boolean"}, "description": "Only orders with items left to ship from an open fulfillment order (and only those fulfillment orders), of connected stores."},
+                        {"name": "include_disconnected", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "With awaiting_shipment, also the orders of stores that are not connected (they take no shipments: store_connected is false)."},
                         {"name": "store", "in": "query", "schema": {"type": "string"}, "description": "The store's myshopify.com domain; all stores when left out."},
                         {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Only orders updated at or after this time."},
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 250, "default": 50}},
@@ -75,111 +201,7 @@ pub fn description() -> Value {
                 "Error": {"description": "Refused; nothing was changed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                 "Unauthorized": {"description": "No live API token: missing, wrong or revoked.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error", "errors"],
-                    "properties": {
-                        "error": {"type": "string"},
-                        "errors": {"type": "array", "items": {"type": "object", "required": ["field", "message"], "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}
-                    }
-                },
-                "OrderPage": {
-                    "type": "object",
-                    "required": ["orders", "next_cursor"],
-                    "properties": {
-                        "orders": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
-                        "next_cursor": {"type": ["string", "null"]}
-                    }
-                },
-                "Order": {
-                    "type": "object",
-                    "required": ["id", "name", "store", "created_at", "updated_at", "customer", "ship_to", "total_weight_grams", "fulfillment_orders"],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "name": {"type": ["string", "null"]},
-                        "store": {"type": "string"},
-                        "created_at": {"type": ["string", "null"], "format": "date-time"},
-                        "updated_at": {"type": "string", "format": "date-time"},
-                        "customer": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "email": {"type": ["string", "null"]}}},
-                        "ship_to": {"type": ["object", "null"], "description": "The order's shippingAddress as Shopify gives it."},
-                        "total_weight_grams": {"type": "integer", "description": "Of what remains to ship."},
-                        "fulfillment_orders": {"type": "array", "items": {"$ref": "#/components/schemas/FulfillmentOrder"}}
-                    }
-                },
-                "FulfillmentOrder": {
-                    "type": "object",
-                    "required": ["id", "status", "location", "line_items"],
-                    "properties": {
-                        "id": {"type": "integer"},
-                        "status": {"type": "string"},
-                        "location": {"type": "object", "properties": {"id": {"type": ["integer", "null"]}, "name": {"type": ["string", "null"]}}},
-                        "line_items": {"type": "array", "items": {
-                            "type": "object",
-                            "required": ["id", "line_item_id", "title", "sku", "quantity", "remaining_quantity", "weight_grams"],
-                            "properties": {
-                                "id": {"type": "integer", "description": "The fulfillment order's line."},
-                                "line_item_id": {"type": ["integer", "null"], "description": "The order's line item: what a shipment names."},
-                                "title": {"type": ["string", "null"]},
-                                "sku": {"type": ["string", "null"]},
-                                "quantity": {"type": "integer"},
-                                "remaining_quantity": {"type": "integer"},
-                                "weight_grams": {"type": ["integer", "null"], "description": "Of one unit."}
-                            }
-                        }}
-                    }
-                },
-                "NewShipment": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["store", "order_id", "carrier", "tracking_number"],
-                    "properties": {
-                        "store": {"type": "string", "examples": ["acme.myshopify.com"]},
-                        "order_id": {"type": "integer"},
-                        "carrier": {"type": "string", "maxLength": 100, "examples": ["UPS"]},
-                        "tracking_number": {"type": "string", "maxLength": 100},
-                        "tracking_url": {"type": ["string", "null"], "format": "uri"},
-                        "line_items": {"type": "array", "description": "Left out: everything still to ship (from one location).", "items": {
-                            "type": "object", "required": ["id", "quantity"],
-                            "properties": {"id": {"type": "integer"}, "quantity": {"type": "integer", "minimum": 1}}
-                        }},
-                        "notify_customer": {"type": "boolean", "default": false}
-                    }
-                },
-                "TrackingChange": {
-                    "type": "object",
-                    "additionalProperties": false,
-                    "properties": {
-                        "tracking_number": {"type": "string", "maxLength": 100},
-                        "tracking_url": {"type": ["string", "null"], "format": "uri"}
-                    }
-                },
-                "Shipment": {
-                    "type": "object",
-                    "required": ["id", "store", "order_id", "state", "reason", "carrier", "tracking_number", "tracking_url", "notify_customer", "line_items", "fulfillment_id", "tracking_update_pending", "recorded_by", "created_at", "updated_at"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "store": {"type": "string"},
-                        "order_id": {"type": "integer"},
-                        "state": {"type": "string", "enum": ["pending", "sent", "failed", "dismissed"]},
-                        "reason": {"type": ["string", "null"], "description": "Why it failed, or why it waits to be sent again."},
-                        "carrier": {"type": "string"},
-                        "tracking_number": {"type": "string"},
-                        "tracking_url": {"type": ["string", "null"]},
-                        "notify_customer": {"type": "boolean"},
-                        "line_items": {"type": "array", "items": {
-                            "type": "object",
-                            "required": ["id", "quantity", "fulfillment_order_id", "fulfillment_order_line_item_id"],
-                            "properties": {"id": {"type": "integer"}, "quantity": {"type": "integer"}, "fulfillment_order_id": {"type": "integer"}, "fulfillment_order_line_item_id": {"type": "integer"}}
-                        }},
-                        "fulfillment_id": {"type": ["integer", "null"], "description": "The store's fulfillment, once sent."},
-                        "tracking_update_pending": {"type": "boolean"},
-                        "recorded_by": {"type": "string"},
-                        "created_at": {"type": "string", "format": "date-time"},
-                        "updated_at": {"type": "string", "format": "date-time"}
-                    }
-                }
-            }
+            "schemas": schemas
         }
     })
 }

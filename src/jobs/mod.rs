@@ -194,6 +194,9 @@ pub enum Live {
     Store { store_changed: StoreId },
 }
 
+/// How long a rate is measured before it is shown: a sync's first seconds say little.
+pub const SETTLED_SECS: i64 = 10;
+
 /// The latest sync job of a store, as every browser watching sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreProgress {
@@ -222,20 +225,42 @@ impl StoreProgress {
         self.progress.resources.values().map(|c| c.done).sum()
     }
 
-    /// Records expected in all, once Shopify's counts are known.
-    pub fn total(&self) -> i64 {
-        self.progress.resources.values().map(|c| c.total.unwrap_or(c.done).max(c.done)).sum()
+    /// Records a full sync will store in all, once every part's count is known (each part
+    /// learns its own when Shopify's export of it is ready; a finished part's is what it
+    /// stored). `None` before, and for an incremental sync, whose changes are not counted ahead:
+    /// a bar or a time left drawn from a partial total would say what is not true.
+    pub fn total(&self) -> Option<i64> {
+        if self.kind != JobKind::Full {
+            return None;
+        }
+        crate::records::Part::ALL
+            .iter()
+            .map(|part| {
+                let count = self.progress.resources.get(part.key())?;
+                let known = if count.phase == Some(Phase::Done) { Some(count.done) } else { count.total };
+                known.map(|total| total.max(count.done))
+            })
+            .sum()
     }
 
-    /// Records stored per second since the job started.
+    /// Records stored per second since the job started, once it has run long enough for that
+    /// to mean something.
     pub fn rate(&self) -> Option<f64> {
         let elapsed = self.now - self.started_at?;
-        (elapsed > 0 && self.done() > 0).then(|| self.done() as f64 / elapsed as f64)
+        (elapsed >= SETTLED_SECS && self.done() > 0).then(|| self.done() as f64 / elapsed as f64)
     }
 
+    /// Seconds left, at the rate the part being stored now has kept for a while: only with
+    /// the total known and that rate settled (a sync's first seconds wait on Shopify's exports,
+    /// which says nothing about the rest).
     pub fn seconds_left(&self) -> Option<i64> {
-        let rate = self.rate()?;
-        Some(((self.total() - self.done()).max(0) as f64 / rate).ceil() as i64)
+        let total = self.total()?;
+        let importing = self.progress.resources.values().find(|c| c.phase == Some(Phase::Importing))?;
+        if self.now - importing.phase_since? < SETTLED_SECS {
+            return None;
+        }
+        let rate = importing.phase_rate(self.now)?;
+        Some(((total - self.done()).max(0) as f64 / rate).ceil() as i64)
     }
 }
 
@@ -243,11 +268,20 @@ impl StoreProgress {
 mod tests {
     use super::*;
 
-    #[test]
-    fn rate_and_time_left_follow_the_records_stored() {
+    /// A full sync's parts, each with what it stored and its count (`None`: not known yet),
+    /// orders being stored since `importing_since`.
+    fn full_sync(parts: &[(&str, i64, Option<i64>)], importing_since: i64, now: i64) -> StoreProgress {
         let mut resources = BTreeMap::new();
-        resources.insert("orders".to_owned(), Count { done: 1250, total: Some(5000), ..Count::default() });
-        let progress = StoreProgress {
+        for (key, done, total) in parts {
+            let mut count = Count { done: *done, total: *total, ..Count::default() };
+            if *key == "orders" {
+                count.done = 0;
+                count.enter(Phase::Importing, importing_since);
+                count.done = *done;
+            }
+            resources.insert((*key).to_owned(), count);
+        }
+        StoreProgress {
             store_id: StoreId(1),
             job_id: JobId(1),
             kind: JobKind::Full,
@@ -256,12 +290,47 @@ mod tests {
             progress: Progress { resources, events: vec![], phase: Some("orders".into()) },
             started_at: Some(100),
             finished_at: None,
-            now: 110,
+            now,
             deliveries: 0,
-        };
-        assert_eq!((progress.done(), progress.total()), (1250, 5000));
-        assert_eq!(progress.rate(), Some(125.0));
-        assert_eq!(progress.seconds_left(), Some(30));
+        }
+    }
+
+    const KNOWN: [(&str, i64, Option<i64>); 6] = [
+        ("locations", 2, Some(2)),
+        ("products", 10, Some(10)),
+        ("inventory_levels", 20, Some(20)),
+        ("customers", 18, Some(18)),
+        ("orders", 1200, Some(4950)),
+        ("fulfillment_orders", 0, Some(0)),
+    ];
+
+    #[test]
+    fn rate_and_time_left_follow_the_records_stored_once_they_mean_something() {
+        let progress = full_sync(&KNOWN, 102, 112);
+        assert_eq!((progress.done(), progress.total()), (1250, Some(5000)));
+        assert_eq!(progress.rate().map(f64::round), Some(104.0), "1,250 stored in the 12 s since the start");
+        // Orders are stored at 120 a second: 3,750 left take 32 s.
+        assert_eq!(progress.seconds_left(), Some(32));
         assert_eq!(serde_json::to_value(progress.state).unwrap(), "running");
+    }
+
+    #[test]
+    fn no_total_and_no_time_left_is_guessed_before_they_are_known() {
+        // Shopify is still exporting the customers: the total is not known.
+        let mut parts = KNOWN;
+        parts[3].2 = None;
+        let exporting = full_sync(&parts, 102, 112);
+        assert_eq!(exporting.total(), None);
+        assert_eq!(exporting.seconds_left(), None);
+        // Orders have been stored for five seconds only: their rate says little yet.
+        let early = full_sync(&KNOWN, 107, 112);
+        assert_eq!(early.total(), Some(5000));
+        assert_eq!(early.seconds_left(), None);
+        // A two-second sync has no rate worth a word.
+        let short = full_sync(&KNOWN, 100, 102);
+        assert_eq!(short.rate(), None);
+        // An incremental sync does not count its changes ahead.
+        let incremental = StoreProgress { kind: JobKind::Incremental, ..full_sync(&KNOWN, 102, 112) };
+        assert_eq!(incremental.total(), None);
     }
 }

@@ -14,6 +14,25 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{raw::RawJson, Part};
 
+/// An order's `shippingAddress` as Shopify's GraphQL gives it, in storelink's own shape.
+pub fn ship_to(raw: &serde_json::Value) -> Option<super::ShipTo> {
+    let address = raw.get("shippingAddress").filter(|a| a.is_object())?;
+    let text = |key: &str| address.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    Some(super::ShipTo {
+        name: text("name"),
+        company: text("company"),
+        address1: text("address1"),
+        address2: text("address2"),
+        city: text("city"),
+        province: text("province"),
+        province_code: text("provinceCode"),
+        postal_code: text("zip"),
+        country: text("country"),
+        country_code: text("countryCodeV2"),
+        phone: text("phone"),
+    })
+}
+
 /// Why a node cannot be stored, for the failed-items list.
 pub type Malformed = String;
 
@@ -188,6 +207,8 @@ struct Fields<'a> {
     customer: Option<&'a RawValue>,
     #[serde(borrow)]
     shipping_address: Option<&'a RawValue>,
+    #[serde(borrow)]
+    shipping_line: Option<&'a RawValue>,
     #[serde(borrow)]
     inventory_item: Option<&'a RawValue>,
     #[serde(borrow)]
@@ -448,6 +469,12 @@ pub fn node(line: &RawValue, now: i64) -> Result<Option<Node>, Refused> {
                 amount: Cow<'a, str>,
             }
             let price = read::<Money>(fields.total_price_set).and_then(|m| m.shop_money).map(|m| m.amount.into_owned());
+            #[derive(Deserialize)]
+            struct ShippingLine<'a> {
+                #[serde(borrow)]
+                title: Option<&'a RawValue>,
+            }
+            let shipping_method = read::<ShippingLine>(fields.shipping_line).and_then(|line| text(line.title));
             vec![
                 Cell::Int(Some(need_id()?)),
                 Cell::Text(Some(text(fields.name).unwrap_or_default())),
@@ -462,6 +489,7 @@ pub fn node(line: &RawValue, now: i64) -> Result<Option<Node>, Refused> {
                 Cell::Int(Some(0)),
                 Cell::Int(Some(int(fields.total_weight).unwrap_or(0))),
                 Cell::Text(Some(price.unwrap_or_else(|| "0.00".into()))),
+                Cell::Text(shipping_method),
                 Cell::Int(Some(now)),
                 raw(),
             ]

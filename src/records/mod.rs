@@ -66,6 +66,11 @@ impl Part {
         }
     }
 
+    /// The name in a sentence: "the fulfillment orders".
+    pub fn words(self) -> String {
+        self.label().to_lowercase()
+    }
+
     pub fn from_key(key: &str) -> Option<Part> {
         Part::ALL.into_iter().find(|p| p.key() == key)
     }
@@ -107,6 +112,9 @@ pub struct AwaitingQuery {
     pub to: Option<String>,
     /// Where the page starts: the cursor the page before ended with.
     pub after: Option<String>,
+    /// Where the page ends, going back: the cursor the page after began with.
+    #[serde(default)]
+    pub before: Option<String>,
     /// Only this fulfillment order (the Mark shipped form's).
     #[serde(default)]
     pub fulfillment_order: Option<i64>,
@@ -122,8 +130,28 @@ pub struct Awaiting {
     pub orders: i64,
     /// The cursor of the next page, when there is one.
     pub next: Option<String>,
+    /// The cursor of the page before, when there is one.
+    pub previous: Option<String>,
     /// The store's locations, to filter by.
     pub locations: Vec<String>,
+}
+
+/// Where an order goes, in storelink's own words whatever the platform (every field optional,
+/// as stores leave any of them out).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipTo {
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub province: Option<String>,
+    pub province_code: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country_code: Option<String>,
+    pub phone: Option<String>,
 }
 
 /// How many of something there were on each of a run of days, oldest first.
@@ -146,6 +174,8 @@ pub struct AwaitingRow {
     pub ship_to: Option<String>,
     /// The location that ships it.
     pub location: String,
+    /// How the customer chose to have it shipped.
+    pub shipping_method: Option<String>,
     /// Each item still to ship, and how many.
     pub items: Vec<AwaitingItem>,
     /// Of what is still to ship, in grams.
@@ -167,6 +197,12 @@ pub struct ProductRow {
     pub id: i64,
     pub title: String,
     pub variants: i64,
+    /// Its variants' SKUs.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub skus: Vec<String>,
+    /// Its variants' stock at every location, when the store tracks any.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub stock: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

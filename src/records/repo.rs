@@ -53,6 +53,7 @@ fn table(kind: Kind) -> (&'static str, &'static [&'static str], &'static [&'stat
                 "items",
                 "total_weight",
                 "total_price",
+                "shipping_method",
                 "synced_at",
                 "raw",
             ],
@@ -564,8 +565,8 @@ const AWAITING: &str = "fo.status IN ('OPEN', 'IN_PROGRESS')
     AND EXISTS (SELECT 1 FROM synced_fulfillment_order_lines l
                 WHERE l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id AND l.remaining_quantity > 0)";
 
-/// The order the awaiting list is read in, which its cursor follows.
-const AWAITING_ORDER: &str = "COALESCE(fo.location_name, ''), COALESCE(o.created_at, 0), fo.id";
+/// The order the awaiting list is read in, oldest order first, which its cursors follow.
+const AWAITING_ORDER: &str = "COALESCE(o.created_at, 0), fo.id";
 
 #[derive(sqlx::FromRow)]
 struct AwaitingFo {
@@ -577,6 +578,7 @@ struct AwaitingFo {
     created_at_text: Option<String>,
     customer_name: Option<String>,
     ship_to: Option<String>,
+    shipping_method: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -589,18 +591,21 @@ struct AwaitingLine {
     unit_weight_grams: Option<i64>,
 }
 
-/// Where a page of the awaiting list starts: just after this fulfillment order.
+/// Where a page of the awaiting list starts: just after (or, going back, just before) this
+/// fulfillment order.
 struct Cursor {
-    location: String,
     created_at: i64,
     id: i64,
 }
 
 impl Cursor {
+    fn of(row: &AwaitingFo) -> Cursor {
+        Cursor { created_at: row.created_at.unwrap_or(0), id: row.id }
+    }
+
     fn encode(&self) -> String {
         use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(format!("{}:{}:{}", self.created_at, self.id, self.location))
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{}", self.created_at, self.id))
     }
 
     /// `None` for anything that is not a cursor this function wrote: the list starts again.
@@ -608,10 +613,8 @@ impl Cursor {
         use base64::Engine;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?;
         let text = String::from_utf8(bytes).ok()?;
-        let mut parts = text.splitn(3, ':');
-        let created_at = parts.next()?.parse().ok()?;
-        let id = parts.next()?.parse().ok()?;
-        Some(Cursor { location: parts.next()?.to_owned(), created_at, id })
+        let (created_at, id) = text.split_once(':')?;
+        Some(Cursor { created_at: created_at.parse().ok()?, id: id.parse().ok()? })
     }
 }
 
@@ -660,35 +663,44 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
         push_filters(&mut count, store_id, query);
         count.build_query_as().fetch_one(&mut *c).await
     })?;
-    let cursor = query.after.as_deref().and_then(Cursor::decode);
+    // A page after `after` reads forward; a page before `before` reads backward and turns round.
+    let (cursor, backward) = match (query.after.as_deref().and_then(Cursor::decode), query.before.as_deref()) {
+        (Some(after), _) => (Some(after), false),
+        (None, Some(before)) => (Cursor::decode(before), true),
+        (None, None) => (None, false),
+    };
     let mut found: Vec<AwaitingFo> = db::run!(pool, c => {
         let mut select = QueryBuilder::new(format!(
-            "SELECT fo.id, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text, o.customer_name, o.ship_to{AWAITING_FROM}"
+            "SELECT fo.id, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text, o.customer_name, o.ship_to,
+                    o.shipping_method{AWAITING_FROM}"
         ));
         push_filters(&mut select, store_id, query);
         if let Some(cursor) = &cursor {
             select
-                .push(format!(" AND ({AWAITING_ORDER}) > ("))
-                .push_bind(cursor.location.clone())
-                .push(", ")
+                .push(format!(" AND ({AWAITING_ORDER}) {} (", if backward { "<" } else { ">" }))
                 .push_bind(cursor.created_at)
                 .push(", ")
                 .push_bind(cursor.id)
                 .push(")");
         }
-        select.push(format!(" ORDER BY {AWAITING_ORDER} LIMIT ")).push_bind(PER_PAGE + 1);
+        let direction = if backward { "DESC" } else { "ASC" };
+        select
+            .push(format!(" ORDER BY COALESCE(o.created_at, 0) {direction}, fo.id {direction} LIMIT "))
+            .push_bind(PER_PAGE + 1);
         select.build_query_as().fetch_all(&mut *c).await
     })?;
-    let next = (found.len() as i64 > PER_PAGE).then(|| {
-        found.truncate(PER_PAGE as usize);
-        let last = found.last().expect("a full page has a last row");
-        Cursor {
-            location: last.location_name.clone().unwrap_or_default(),
-            created_at: last.created_at.unwrap_or(0),
-            id: last.id,
-        }
-        .encode()
-    });
+    let more = found.len() as i64 > PER_PAGE;
+    found.truncate(PER_PAGE as usize);
+    if backward {
+        found.reverse();
+    }
+    // The way on from this page and the way back: each exists when rows lie that way.
+    let (first, last) = (found.first().map(Cursor::of), found.last().map(Cursor::of));
+    let (next, previous) = match (backward, cursor.is_some()) {
+        (false, had) => (last.filter(|_| more), first.filter(|_| had)),
+        (true, _) => (last, first.filter(|_| more)),
+    };
+    let (next, previous) = (next.map(|c| c.encode()), previous.map(|c| c.encode()));
 
     let mut lines_of: BTreeMap<i64, Vec<AwaitingLine>> = BTreeMap::new();
     if !found.is_empty() {
@@ -724,6 +736,7 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
                 customer: fo.customer_name,
                 ship_to: fo.ship_to,
                 location: fo.location_name.unwrap_or_else(|| "Unassigned location".into()),
+                shipping_method: fo.shipping_method,
                 items: lines
                     .into_iter()
                     .map(|l| AwaitingItem {
@@ -737,7 +750,7 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
             }
         })
         .collect();
-    Ok(Awaiting { rows, total, orders, next, locations: locations(pool, store_id).await? })
+    Ok(Awaiting { rows, total, orders, next, previous, locations: locations(pool, store_id).await? })
 }
 
 /// An order as the HTTP API lists it.
@@ -975,7 +988,28 @@ pub async fn orders_per_day(
     Ok(per_store)
 }
 
-/// One page of a store's rows of `table`, in `order`, with how many there are in all.
+/// What a list is searched by: a condition on the table's rows (written with `?` where the
+/// pattern goes, each `?` taking it again).
+struct Searched<'a> {
+    typed: &'a str,
+    condition: &'static str,
+}
+
+/// Pushes `condition` with each `?` bound to `pattern`.
+fn push_condition<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, condition: &str, pattern: &str)
+where
+    for<'t> String: sqlx::Encode<'t, DB>,
+    String: sqlx::Type<DB>,
+{
+    let mut parts = condition.split('?');
+    sql.push(parts.next().unwrap_or_default());
+    for part in parts {
+        sql.push_bind(pattern.to_owned()).push(part);
+    }
+}
+
+/// One page of a store's rows of `table`, in `order`, searched when `search` says so, with how
+/// many there are in all (that match).
 async fn list_page<T>(
     pool: &Pool,
     store_id: StoreId,
@@ -983,6 +1017,7 @@ async fn list_page<T>(
     table: &str,
     columns: &str,
     order: &str,
+    search: Option<Searched<'_>>,
 ) -> Result<Page<T>, AppError>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
@@ -991,26 +1026,89 @@ where
         + Unpin,
 {
     let page = super::check_page(page)?;
-    let count = format!("SELECT COUNT(*) FROM {table} WHERE store_id = $1");
-    let total: i64 =
-        db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count)).bind(store_id).fetch_one(&mut *c).await)?;
+    let search =
+        search.filter(|s| !s.typed.trim().is_empty()).map(|s| (db::contains_pattern(s.typed.trim()), s.condition));
+    let total: i64 = db::run!(pool, c => {
+        let mut count = QueryBuilder::new(format!("SELECT COUNT(*) FROM {table} WHERE store_id = "));
+        count.push_bind(store_id.0);
+        if let Some((pattern, condition)) = &search {
+            count.push(" AND ");
+            push_condition(&mut count, condition, pattern);
+        }
+        count.build_query_scalar().fetch_one(&mut *c).await
+    })?;
     // A page past the last shows the last, so the rows and the page they are called agree.
     let page = page.min(Page::<T>::pages_of(total));
-    let select = format!("SELECT {columns} FROM {table} WHERE store_id = $1 ORDER BY {order} LIMIT $2 OFFSET $3");
-    let rows = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(select))
-        .bind(store_id)
-        .bind(PER_PAGE)
-        .bind((page - 1) * PER_PAGE)
-        .fetch_all(&mut *c).await)?;
+    let rows = db::run!(pool, c => {
+        let mut select = QueryBuilder::new(format!("SELECT {columns} FROM {table} WHERE store_id = "));
+        select.push_bind(store_id.0);
+        if let Some((pattern, condition)) = &search {
+            select.push(" AND ");
+            push_condition(&mut select, condition, pattern);
+        }
+        select.push(format!(" ORDER BY {order} LIMIT ")).push_bind(PER_PAGE).push(" OFFSET ").push_bind((page - 1) * PER_PAGE);
+        select.build_query_as().fetch_all(&mut *c).await
+    })?;
     Ok(Page { rows, page, total })
 }
 
-pub async fn products(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<ProductRow>, AppError> {
-    list_page(pool, store_id, page, "synced_products", "id, title, variants", "title, id").await
+/// A page of the store's products by title, searched by title or a variant's SKU, each with
+/// its variants' SKUs and the stock of all its variants at every location.
+pub async fn products(
+    pool: &Pool,
+    store_id: StoreId,
+    page: i64,
+    q: Option<&str>,
+) -> Result<Page<ProductRow>, AppError> {
+    let search = q.map(|typed| Searched {
+        typed,
+        condition: "(LOWER(title) LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM synced_variants v
+                     WHERE v.store_id = synced_products.store_id AND v.product_id = synced_products.id
+                       AND LOWER(v.sku) LIKE ? ESCAPE '\\'))",
+    });
+    let mut page: Page<ProductRow> =
+        list_page(pool, store_id, page, "synced_products", "id, title, variants", "title, id", search).await?;
+    if page.rows.is_empty() {
+        return Ok(page);
+    }
+    let variants: Vec<(i64, Option<String>, Option<i64>)> = db::run!(pool, c => {
+        let mut sql = QueryBuilder::new(
+            "SELECT v.product_id, v.sku,
+                    (SELECT CAST(SUM(l.available) AS BIGINT) FROM synced_inventory_levels l
+                     WHERE l.store_id = v.store_id AND l.inventory_item_id = v.inventory_item_id)
+             FROM synced_variants v WHERE v.store_id = ",
+        );
+        sql.push_bind(store_id.0).push(" AND v.product_id IN (");
+        let mut ids = sql.separated(", ");
+        for row in &page.rows {
+            ids.push_bind(row.id);
+        }
+        sql.push(") ORDER BY v.product_id, v.id");
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?;
+    for row in &mut page.rows {
+        for (_, sku, stock) in variants.iter().filter(|(product, ..)| *product == row.id) {
+            row.skus.extend(sku.clone().filter(|s| !s.is_empty()));
+            if let Some(stock) = stock {
+                *row.stock.get_or_insert(0) += stock;
+            }
+        }
+    }
+    Ok(page)
 }
 
-pub async fn customers(pool: &Pool, store_id: StoreId, page: i64) -> Result<Page<CustomerRow>, AppError> {
-    list_page(pool, store_id, page, "synced_customers", "id, name, email", "name, id").await
+/// A page of the store's customers by name, searched by name or email.
+pub async fn customers(
+    pool: &Pool,
+    store_id: StoreId,
+    page: i64,
+    q: Option<&str>,
+) -> Result<Page<CustomerRow>, AppError> {
+    let search = q.map(|typed| Searched {
+        typed,
+        condition: "(LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(email) LIKE ? ESCAPE '\\')",
+    });
+    list_page(pool, store_id, page, "synced_customers", "id, name, email", "name, id", search).await
 }
 
 /// The names of the store's locations.
@@ -1018,6 +1116,17 @@ pub async fn locations(pool: &Pool, store_id: StoreId) -> Result<Vec<String>, Ap
     Ok(db::run!(pool, c => sqlx::query_scalar("SELECT name FROM synced_locations WHERE store_id = $1 ORDER BY name")
         .bind(store_id)
         .fetch_all(&mut *c).await)?)
+}
+
+/// The names of the store's locations that contain `typed`, whatever the case.
+pub async fn locations_named(pool: &Pool, store_id: StoreId, typed: &str) -> Result<Vec<String>, AppError> {
+    let pattern = db::contains_pattern(typed.trim());
+    Ok(db::run!(pool, c => sqlx::query_scalar(
+        "SELECT name FROM synced_locations WHERE store_id = $1 AND LOWER(name) LIKE $2 ESCAPE '\\' ORDER BY name",
+    )
+    .bind(store_id)
+    .bind(pattern)
+    .fetch_all(&mut *c).await)?)
 }
 
 #[cfg(test)]

@@ -75,6 +75,9 @@ pub const CARRIERS: &[&str] = &[
     "Deutsche Post",
 ];
 
+/// What a shipment without a carrier is told.
+pub const NO_CARRIER: &str = "Choose the carrier.";
+
 /// The longest carrier, tracking number and tracking URL storelink accepts.
 pub const MAX_CARRIER: usize = 100;
 pub const MAX_TRACKING_NUMBER: usize = 100;
@@ -159,7 +162,7 @@ pub fn check_fields(request: &ShipmentRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let carrier = request.carrier.trim();
     if carrier.is_empty() {
-        errors.push(FieldError::new("carrier", "Choose the carrier."));
+        errors.push(FieldError::new("carrier", NO_CARRIER));
     } else if carrier.chars().count() > MAX_CARRIER {
         errors.push(FieldError::new("carrier", format!("A carrier's name has at most {MAX_CARRIER} characters.")));
     }

@@ -12,7 +12,7 @@ use crate::{
     db::Pool,
     error::AppError,
     records::repo::{self as records, FulfillmentLine},
-    stores::{StoreDto, StoreState},
+    stores::StoreDto,
 };
 
 /// A shipment recorded, or found recorded under the same idempotency key.
@@ -29,6 +29,8 @@ pub enum RecordError {
     Invalid(Vec<FieldError>),
     /// The idempotency key was used before for a different request.
     KeyReused,
+    /// The store is not connected: storelink cannot send it anything. Why, in words.
+    NotConnected(String),
     App(AppError),
 }
 
@@ -62,10 +64,11 @@ pub async fn record(
     by: &Recorder<'_>,
     key: Option<&str>,
 ) -> Result<Recorded, RecordError> {
-    let errors = check_fields(request);
-    if !errors.is_empty() {
-        return Err(RecordError::Invalid(errors));
+    if let Some(why) = store.refuses_shipments() {
+        return Err(RecordError::NotConnected(why));
     }
+    // Every error of the request at once: its fields' and, when the order is there, its items'.
+    let mut errors = check_fields(request);
     let request = tidy(request);
     let hash = hex::encode(Sha256::digest(serde_json::to_vec(&(store.id, &request)).unwrap_or_default()));
     let mut tx = pool.begin().await?;
@@ -78,22 +81,24 @@ pub async fn record(
             return same_request(&mut tx, found, &hash).await;
         }
     }
-    if store.state != StoreState::Connected {
-        return Err(RecordError::Invalid(vec![FieldError::new(
-            "store",
-            format!("{} is not connected: reconnect it before recording shipments.", store.name),
-        )]));
-    }
     let Some(order_name) = order_name else {
-        return Err(RecordError::Invalid(vec![FieldError::new(
+        errors.push(FieldError::new(
             "order_id",
             format!("{} has no order {} (storelink has synced none with that id).", store.name, request.order_id),
-        )]));
+        ));
+        return Err(RecordError::Invalid(errors));
     };
     let lines = records::fulfillment_lines(&mut tx, store.id, request.order_id).await?;
     let items = records::order_line_items(&mut tx, store.id, request.order_id).await?;
     let reserved = repo::unsent_lines(&mut tx, store.id, request.order_id).await?;
-    let planned = plan(&request, &order_name, &lines, &items, &reserved).map_err(RecordError::Invalid)?;
+    let planned = match plan(&request, &order_name, &lines, &items, &reserved) {
+        Ok(planned) if errors.is_empty() => planned,
+        Ok(_) => return Err(RecordError::Invalid(errors)),
+        Err(more) => {
+            errors.extend(more.into_iter().filter(|e| !errors.contains(e)).collect::<Vec<_>>());
+            return Err(RecordError::Invalid(errors));
+        }
+    };
     let location_id = lines.iter().find(|l| l.id == planned[0].fulfillment_order_line_id).and_then(|l| l.location_id);
     let id = repo::insert(&mut tx, store.id, &request, location_id, &planned, by.name).await?;
     if let Some(key) = key {

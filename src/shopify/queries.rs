@@ -49,7 +49,8 @@ macro_rules! order_fields {
          closed closedAt displayFinancialStatus displayFulfillmentStatus tags note totalWeight
          totalPriceSet { shopMoney { amount currencyCode } }
          customer { id legacyResourceId firstName lastName displayName email }
-         shippingAddress { name firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 phone }"
+         shippingAddress { name firstName lastName company address1 address2 city province provinceCode zip country countryCodeV2 phone }
+         shippingLine { title }"
     };
 }
 

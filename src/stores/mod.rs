@@ -34,6 +34,23 @@ pub struct StoreDto {
     pub locations: i64,
 }
 
+impl StoreDto {
+    /// Why the store takes no shipments now, in words; `None` when it is connected.
+    pub fn refuses_shipments(&self) -> Option<String> {
+        match self.state {
+            StoreState::Connected => None,
+            StoreState::Refused => Some(format!(
+                "{} refused storelink's credentials, so no shipment can be sent to it. An administrator can reconnect it.",
+                self.name
+            )),
+            StoreState::Disconnected => Some(format!(
+                "{} is disconnected, so no shipment can be sent to it. An administrator can reconnect it.",
+                self.name
+            )),
+        }
+    }
+}
+
 /// The e-commerce platforms storelink connects to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,6 +62,13 @@ impl Platform {
     pub fn label(self) -> &'static str {
         match self {
             Platform::Shopify => "Shopify",
+        }
+    }
+
+    /// The platform's name in addresses (`/stores/new?platform=shopify`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Platform::Shopify => "shopify",
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct Form {
     pub api_key: String,
     pub api_password: Secret,
     pub shared_secret: Secret,
+    /// New credentials for a store storelink has, connected or not (its Shared Secret looked
+    /// wrong, say); otherwise a connected store is refused as already connected.
+    pub reconnect: bool,
 }
 
 /// A credential field: trimmed, present, no spaces inside, and of a sane length.
@@ -105,10 +108,11 @@ pub async fn register(
     user: &UserDto,
     form: Form,
 ) -> Result<StoreId, AppError> {
+    let reconnect = form.reconnect;
     let checked = validate(form)?;
     let domain = &checked.domain;
     let existing = repo::find_by_domain(pool, domain.as_str()).await?;
-    if let Some(store) = existing.as_ref().filter(|s| s.state == StoreState::Connected) {
+    if let Some(store) = existing.as_ref().filter(|s| s.state == StoreState::Connected && !reconnect) {
         return Err(already_connected(domain, &store.name));
     }
 
@@ -141,7 +145,7 @@ pub async fn register(
     let mut tx = pool.begin().await?;
     let saved = match &existing {
         None => repo::insert_connected(&mut tx, domain.as_str(), &details, user.id).await?,
-        Some(store) => repo::reconnect(&mut tx, store.id, &details).await?,
+        Some(store) => repo::reconnect(&mut tx, store.id, &details, reconnect).await?,
     };
     let Some(store_id) = saved else { return Err(already_connected(domain, &name)) };
     // Credentials Shopify refused are still there: the new ones take their place.

@@ -118,17 +118,25 @@ pub async fn insert_connected(
 
 /// Connects a disconnected store, or one whose credentials Shopify refused, again with new
 /// credentials; `None` unless it was still in that state, so two reconnects cannot both win.
-pub async fn reconnect(conn: &mut Conn, id: StoreId, shop: &ShopDetails<'_>) -> Result<Option<StoreId>, AppError> {
+/// Connects the store again with the shop's details as they are now; a store still connected
+/// only when `even_connected` (its credentials are being replaced). `None` when nothing changed.
+pub async fn reconnect(
+    conn: &mut Conn,
+    id: StoreId,
+    shop: &ShopDetails<'_>,
+    even_connected: bool,
+) -> Result<Option<StoreId>, AppError> {
     Ok(db::run!(&mut *conn, c => sqlx::query_scalar(
         "UPDATE stores SET state = 'connected', state_detail = NULL, name = $1, shop_json = $2, granted_scopes = $3,
-                           warnings = $4
-         WHERE id = $5 AND state IN ('disconnected', 'refused') RETURNING id",
+                           warnings = $4, secret_unverified = FALSE
+         WHERE id = $5 AND (state IN ('disconnected', 'refused') OR $6) RETURNING id",
     )
     .bind(shop.name)
     .bind(shop.shop_json)
     .bind(shop.granted_scopes.join(" "))
     .bind(shop.warnings.join("\n"))
     .bind(id)
+    .bind(even_connected)
     .fetch_optional(&mut *c).await)?)
 }
 
@@ -372,12 +380,30 @@ pub async fn replace_webhooks(
 /// Counts a delivery refused for its signature.
 pub async fn count_rejected_delivery(pool: &Pool, id: StoreId) -> Result<(), AppError> {
     db::run!(pool, c => sqlx::query(
-        "UPDATE stores SET webhooks_rejected = webhooks_rejected + 1, webhooks_last_rejected_at = $1 WHERE id = $2",
+        "UPDATE stores SET webhooks_rejected = webhooks_rejected + 1, webhooks_last_rejected_at = $1,
+                           secret_unverified = TRUE
+         WHERE id = $2",
     )
     .bind(db::now())
     .bind(id)
     .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
+}
+
+/// A delivery verified with the store's secret: it is right after all.
+pub async fn delivery_verified(pool: &Pool, id: StoreId) -> Result<(), AppError> {
+    db::run!(pool, c => sqlx::query("UPDATE stores SET secret_unverified = FALSE WHERE id = $1 AND secret_unverified")
+        .bind(id)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// Whether a signed delivery was refused since the last that verified.
+pub async fn secret_unverified(pool: &Pool, id: StoreId) -> Result<bool, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT secret_unverified FROM stores WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c).await)?
+    .unwrap_or(false))
 }
 
 /// Counts a verified delivery ignored as a replay: Shopify triggered it too long ago.

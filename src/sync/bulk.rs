@@ -142,16 +142,16 @@ impl Job<'_> {
                 if self.told_to_wait.insert(resource) {
                     self.progress.event(format!(
                         "Shopify runs as many exports at once as it allows; the {} waits its turn",
-                        resource.key().replace('_', " ")
+                        resource.words()
                     ));
                 }
                 return Ok(false);
             }
-            return Err(Stop::Fatal(format!("Shopify refused to export the {}: {}", resource.key(), error.message)));
+            return Err(Stop::Fatal(format!("Shopify refused to export the {}: {}", resource.words(), error.message)));
         }
         let operation =
             run.bulk_operation.ok_or_else(|| fatal(ShopifyError::BadResponse("no bulk operation".into())))?;
-        self.progress.event(format!("Shopify is exporting the {}", resource.key()));
+        self.progress.event(format!("Shopify is exporting the {}", resource.words()));
         let now = db::now();
         let count = self.progress.resources.entry(resource.key().into()).or_default();
         count.done = 0;
@@ -212,21 +212,22 @@ impl Job<'_> {
                             };
                             self.progress.event(format!(
                                 "Shopify's export of the {} stopped ({why}); storing what it wrote, then {then}",
-                                resource.key()
+                                resource.words()
                             ));
                             Step::Import { operation: operation.id, url, line: 0, partial: true }
                         }
                         None => {
                             self.progress.event(format!(
                                 "Shopify's export of the {} stopped ({why}) with nothing written; paging through them instead",
-                                resource.key()
+                                resource.words()
                             ));
                             Step::Pages { after: None, query: None }
                         }
                     })
                 }
                 _ => {
-                    self.progress.event(format!("Shopify's export of the {} expired; exporting again", resource.key()));
+                    self.progress
+                        .event(format!("Shopify's export of the {} expired; exporting again", resource.words()));
                     self.checkpoint.steps.remove(&resource);
                     moved = true;
                     None
@@ -246,8 +247,7 @@ impl Job<'_> {
     /// Streams the resource's file from the line reached, a batch per transaction.
     async fn import(&mut self, resource: Part) -> Result<(), Stop> {
         if let Some(Step::Import { line: 0, .. }) = self.checkpoint.steps.get(&resource) {
-            let count = self.progress.resources.get(resource.key()).and_then(|c| c.exported).unwrap_or(0);
-            self.progress.event(format!("Storing the {} from Shopify's export ({count} objects)", resource.key()));
+            self.progress.event(format!("Storing the {} from Shopify's export", resource.words()));
         }
         let mut attempts = 0;
         loop {
@@ -258,14 +258,14 @@ impl Job<'_> {
                 Ok(()) => break,
                 Err(ImportError::Stop(stop)) => return Err(stop),
                 Err(ImportError::Shopify(ShopifyError::Expired)) => {
-                    self.progress.event(format!("The {} file's address expired; exporting again", resource.key()));
+                    self.progress.event(format!("The {} file's address expired; exporting again", resource.words()));
                     self.checkpoint.steps.remove(&resource);
                     self.save_now().await?;
                     return Ok(());
                 }
                 Err(ImportError::Shopify(err)) if err.is_transient() && attempts < DOWNLOAD_ATTEMPTS => {
                     attempts += 1;
-                    self.progress.event(format!("Retried the {} file ({err}), attempt {attempts}", resource.key()));
+                    self.progress.event(format!("Retried the {} file ({err}), attempt {attempts}", resource.words()));
                     tokio::time::sleep(Duration::from_millis(500 << attempts)).await;
                 }
                 Err(ImportError::Shopify(err)) => return Err(fatal(err)),

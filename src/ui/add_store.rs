@@ -13,9 +13,15 @@ use crate::{
 pub fn AddStorePage() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
     let query = use_query_map();
+    // Reconnecting a store is this page with its address filled in.
+    let reconnecting = move || query.read().get("shop").filter(|shop| !shop.is_empty());
+    let heading = move || match reconnecting() {
+        Some(shop) => format!("Reconnect {shop}"),
+        None => "Add store".to_owned(),
+    };
     view! {
-        <Title text="Add store · storelink" />
-        <h1>"Add store"</h1>
+        <Title text=move || format!("{} · storelink", heading()) />
+        <h1>{heading}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match me.await {
@@ -31,12 +37,44 @@ pub fn AddStorePage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Ok(Some(_)) => error_view(AppError::Forbidden),
+                    Ok(Some(_)) => super::only_administrators("add or reconnect stores"),
                     Ok(None) => error_view(AppError::Unauthorized),
                     Err(err) => error_view(err),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// What the app needs granted: the permissions table the store's Permissions tab checks, named as
+/// the Shopify admin names them, each required or what stops working without it.
+#[component]
+fn PermissionsNeeded() -> impl IntoView {
+    let rows = crate::shopify::PERMISSIONS
+        .iter()
+        .map(|p| {
+            let need = match p.without_it {
+                None => "Required".to_owned(),
+                Some(without) => format!("Optional: without it {without}"),
+            };
+            view! {
+                <tr>
+                    <th scope="row">{p.admin_name}</th>
+                    <td>{need}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="permissions" aria-label="Permissions the app needs">
+            <thead>
+                <tr>
+                    <th scope="col">"Permission in the Shopify admin"</th>
+                    <th scope="col">"Needed"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }
 
@@ -75,10 +113,9 @@ fn ShopifyForm() -> impl IntoView {
         <h2>"Connect a Shopify store"</h2>
         <section class="help-kinds" aria-labelledby="kinds-heading">
             <h3 id="kinds-heading">"Which values go where"</h3>
-            <p class="note">
-                "storelink needs read access to Orders, Products, Customers, Locations, Inventory and Merchant-managed
-                fulfillment orders (and, to sync orders older than 60 days, All orders). Copy the values of your kind of app:"
-            </p>
+            <p class="note">"The app needs these permissions (the store's Permissions tab checks the same list):"</p>
+            <PermissionsNeeded />
+            <p class="note">"Copy the values of your kind of app:"</p>
             <div class="scroll">
             <table class="kinds">
                 <thead>
@@ -118,8 +155,9 @@ fn ShopifyForm() -> impl IntoView {
             </p>
         </section>
         <ActionForm action=register attr:class="card" attr:aria-label="Connect a Shopify store">
+            {(!shop.is_empty()).then(|| view! { <input type="hidden" name="reconnect" value="1" /> })}
             <label for="store_url">"Store URL"</label>
-            <input id="store_url" name="store_url" type="text" value=shop autocomplete="off" aria-describedby="store_url_help" required />
+            <input id="store_url" name="store_url" type="text" value=shop.clone() autocomplete="off" aria-describedby="store_url_help" required />
             <p class="help" id="store_url_help">
                 "Your store's myshopify.com address, such as mystore.myshopify.com. A private app's “Example URL” works too: its key and password fill the fields below."
             </p>
@@ -139,7 +177,7 @@ fn ShopifyForm() -> impl IntoView {
             <label for="shared_secret">"Shared Secret"</label>
             <input id="shared_secret" name="shared_secret" type="password" autocomplete="off" aria-describedby="shared_secret_help" required />
             <p class="help" id="shared_secret_help">
-                "The “Client secret” of a Dev Dashboard app, the “API secret key” of a custom app, or the “Shared secret” of a legacy private app. storelink uses it to check that webhooks really come from Shopify."
+                "The “Client secret” of a Dev Dashboard app, the “API secret key” of a custom app, or the “Shared secret” of a legacy private app. storelink uses it to check that webhooks really come from Shopify. Shopify cannot be asked whether it is right, so it is checked on the first webhook delivery: if that does not verify, the store's page says so."
             </p>
             {errors.beside("shared_secret")}
             {errors.general()}

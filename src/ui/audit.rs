@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::{error_view, format_utc};
+use super::format_utc;
 use crate::{api::audit::list_audit, audit::AuditPage};
 
 /// The filters' names, as the address carries them.
@@ -34,7 +34,7 @@ pub fn AuditPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <Log page /> }.into_any(),
-                    Err(err) => error_view(err),
+                    Err(err) => super::admin_page_error(err, "read the audit log"),
                 }
             })}
         </Transition>

@@ -50,18 +50,35 @@ pub fn BarChart(
         .iter()
         .map(|(label, value)| view! { <tr><th scope="row">{label.clone()}</th><td>{show(*value)}</td></tr> })
         .collect_view();
+    // The axes' labels are text beside the picture (the picture stretches to its box, which
+    // would stretch text drawn in it): the largest value and zero up the side, the first, middle
+    // and last bars' labels along the bottom.
+    let along = match bars.len() {
+        0 => Vec::new(),
+        1 | 2 => bars.iter().map(|(label, _)| label.clone()).collect(),
+        n => vec![bars[0].0.clone(), bars[n / 2].0.clone(), bars[n - 1].0.clone()],
+    };
+    let along = along.into_iter().map(|label| view! { <span>{label}</span> }).collect_view();
     view! {
         <figure class="chart">
-            <svg
-                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
-                preserveAspectRatio="none"
-                role="img"
-                aria-labelledby=labelled_by
-            >
-                <title id=title_id>{title.clone()}</title>
-                <line class="axis" x1="0" y1=HEIGHT.to_string() x2=WIDTH.to_string() y2=HEIGHT.to_string()></line>
-                {rects}
-            </svg>
+            <div class="plot">
+                <div class="y-axis" aria-hidden="true">
+                    <span class="axis-title">{value_heading}</span>
+                    <span>{show(most)}</span>
+                    <span>{show(0)}</span>
+                </div>
+                <svg
+                    viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                    preserveAspectRatio="none"
+                    role="img"
+                    aria-labelledby=labelled_by
+                >
+                    <title id=title_id>{title.clone()}</title>
+                    <line class="axis" x1="0" y1=HEIGHT.to_string() x2=WIDTH.to_string() y2=HEIGHT.to_string()></line>
+                    {rects}
+                </svg>
+            </div>
+            <div class="x-axis" aria-hidden="true">{along}</div>
             <figcaption>{title.clone()}</figcaption>
             <div class="visually-hidden">
             <table>

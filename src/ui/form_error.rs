@@ -32,12 +32,29 @@ where
         }
     }
 
-    /// Any other error, for above the form's button.
+    /// Whether `field` has an error, for its input's `aria-invalid`.
+    pub fn invalid(self, field: &'static str) -> impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static {
+        move || (self.error)().and_then(|err| err.field_message(field)).map(|_| "true")
+    }
+
+    /// Any other error, for above the form's button: one that names none of the form's fields,
+    /// or what of it names other fields.
     pub fn general(self) -> impl IntoView {
         move || {
-            (self.error)()
-                .filter(|err| !self.fields.iter().any(|field| err.field_message(field).is_some()))
-                .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
+            let err = (self.error)()?;
+            let words = match &err {
+                AppError::Fields(fields) => {
+                    let others: Vec<&str> = fields
+                        .iter()
+                        .filter(|(f, _)| !self.fields.contains(&f.as_str()))
+                        .map(|(_, m)| m.as_str())
+                        .collect();
+                    (!others.is_empty()).then(|| others.join(" "))?
+                }
+                err if self.fields.iter().any(|field| err.field_message(field).is_some()) => return None,
+                err => err.to_string(),
+            };
+            Some(view! { <p class="error" role="alert">{words}</p> })
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Times, durations and progress in words, the same on the server and in the browser.
 
 use crate::{
-    jobs::{Count, JobState, Phase, StoreProgress},
+    jobs::{Count, JobKind, JobState, Phase, StoreProgress},
     records::Part,
 };
 
@@ -40,16 +40,21 @@ pub fn thousands(n: i64) -> String {
 
 /// Where one resource's sync is, with its phase's rate and time left.
 pub fn phase_words(count: &Count, now: i64) -> String {
-    let rate =
-        count.phase_rate(now).map(|r| format!(", {} per second", thousands(r.round() as i64))).unwrap_or_default();
+    let settled = count.phase_since.is_some_and(|since| now - since >= crate::jobs::SETTLED_SECS);
+    let rate = count
+        .phase_rate(now)
+        .filter(|_| settled)
+        .map(|r| format!(", {} per second", thousands(r.round() as i64)))
+        .unwrap_or_default();
     match count.phase {
-        Some(Phase::Exporting) => {
-            format!("Shopify is exporting: {} objects so far{rate}", thousands(count.exported.unwrap_or(0)))
-        }
+        // Shopify counts every line it writes (an order and each of its items), not records:
+        // its count would read as records that are not there.
+        Some(Phase::Exporting) => "Shopify is preparing the records".into(),
         Some(Phase::Downloading) => "Downloading Shopify's export".into(),
         Some(Phase::Importing) => {
             let left = count
                 .phase_seconds_left(now)
+                .filter(|_| settled)
                 .map(|s| format!(", about {} left", duration_words(s)))
                 .unwrap_or_default();
             match count.total {
@@ -118,34 +123,61 @@ pub fn format_day(day: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// One sentence for screen readers and the page: where the sync is.
+/// One sentence for screen readers and the page: where the sync is, in records, with a total
+/// and a time left only once they are known.
 pub fn progress_summary(p: &StoreProgress) -> String {
     let phase = p.progress.phase.as_deref().and_then(Part::from_key).map(|r| r.label().to_lowercase());
-    match p.state {
-        JobState::Queued => "Synchronization is queued and starts in a moment.".into(),
-        JobState::Running => {
-            let mut text = format!("Synchronizing: {} of {} records", thousands(p.done()), thousands(p.total()));
-            if let Some(phase) = phase {
-                text.push_str(&format!(", now {phase}"));
-            }
-            let exporting: Vec<String> = Part::ALL
+    let now = phase.map(|phase| format!(", now {phase}")).unwrap_or_default();
+    match (p.state, p.kind) {
+        (JobState::Queued, _) => "Synchronization is queued and starts in a moment.".into(),
+        (JobState::Running, JobKind::Full) => {
+            let mut text = match p.total() {
+                Some(total) => format!("Synchronizing: {} of {} records{now}", thousands(p.done()), thousands(total)),
+                None => format!("Synchronizing: {} records so far{now}", thousands(p.done())),
+            };
+            let preparing: Vec<String> = Part::ALL
                 .iter()
                 .filter(|r| p.progress.resources.get(r.key()).is_some_and(|c| c.phase == Some(Phase::Exporting)))
                 .map(|r| r.label().to_lowercase())
                 .collect();
-            if !exporting.is_empty() {
-                text.push_str(&format!("; Shopify is exporting the {}", exporting.join(", ")));
+            if !preparing.is_empty() {
+                text.push_str(&format!("; Shopify is preparing the {}", preparing.join(", ")));
             }
-            if let (Some(rate), Some(left)) = (p.rate(), p.seconds_left()) {
-                text.push_str(&format!(" ({rate:.0} per second, about {} left)", duration_words(left)));
+            match (p.rate(), p.seconds_left()) {
+                (Some(rate), Some(left)) => text.push_str(&format!(
+                    " ({} per second, about {} left)",
+                    thousands(rate.round() as i64),
+                    duration_words(left)
+                )),
+                (Some(rate), None) => text.push_str(&format!(" ({} per second)", thousands(rate.round() as i64))),
+                _ => {}
             }
             text.push('.');
             text
         }
-        JobState::Done => format!("Synchronized {} records.", thousands(p.done())),
-        JobState::Failed => format!("Synchronization stopped: {}.", p.error.as_deref().unwrap_or("unknown error")),
-        JobState::Cancelled => "Synchronization was cancelled.".into(),
+        (JobState::Running, JobKind::Incremental) => {
+            format!("Looking for changes: {} changed records so far{now}.", thousands(p.done()))
+        }
+        (JobState::Done, JobKind::Full) => format!("Synchronized {} records.", thousands(p.done())),
+        (JobState::Done, JobKind::Incremental) => match changed_parts(p) {
+            None => "Up to date: nothing changed since the last sync.".into(),
+            Some(parts) => format!("Synchronized the changes: {} records ({parts}).", thousands(p.done())),
+        },
+        (JobState::Failed, _) => format!("Synchronization stopped: {}.", p.error.as_deref().unwrap_or("unknown error")),
+        (JobState::Cancelled, _) => "Synchronization was cancelled.".into(),
     }
+}
+
+/// "12 orders, 6 products": what a sync stored, part by part; `None` when nothing.
+fn changed_parts(p: &StoreProgress) -> Option<String> {
+    let parts: Vec<String> = Part::ALL
+        .iter()
+        .filter_map(|part| {
+            let done = p.progress.resources.get(part.key())?.done;
+            (done > 0).then(|| format!("{} {}", thousands(done), part.label().to_lowercase()))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 #[cfg(test)]
@@ -173,10 +205,11 @@ mod tests {
         count.enter(Phase::Importing, 100);
         count.done = 25_000;
         assert_eq!(phase_words(&count, 110), "Importing 25,000 of 100,000, 2,000 per second, about 38 seconds left");
+        assert_eq!(phase_words(&count, 104), "Importing 25,000 of 100,000", "no rate before it has settled");
         let mut exporting = Count { exported: Some(0), ..Count::default() };
         exporting.enter(Phase::Exporting, 0);
         exporting.exported = Some(12_345);
-        assert_eq!(phase_words(&exporting, 5), "Shopify is exporting: 12,345 objects so far, 2,469 per second");
+        assert_eq!(phase_words(&exporting, 5), "Shopify is preparing the records", "lines are not records");
     }
 
     #[cfg(feature = "ssr")]
@@ -208,30 +241,78 @@ mod tests {
         assert_eq!(format_iso(1_795_757_465), "2026-11-27T05:31:05Z");
     }
 
-    fn progress(state: JobState, done: i64, total: i64, started: i64, now: i64) -> StoreProgress {
+    /// A sync of `kind` with these parts stored (and counted, `None`: not known yet), orders being
+    /// stored since 100, seen at `now`.
+    fn progress(state: JobState, kind: JobKind, parts: &[(&str, i64, Option<i64>)], now: i64) -> StoreProgress {
         let mut resources = BTreeMap::new();
-        resources.insert("orders".to_owned(), Count { done, total: Some(total), ..Count::default() });
+        for (key, done, total) in parts {
+            let mut count = Count { done: 0, total: *total, ..Count::default() };
+            if *key == "orders" {
+                count.enter(Phase::Importing, 100);
+            }
+            count.done = *done;
+            resources.insert((*key).to_owned(), count);
+        }
         StoreProgress {
             store_id: StoreId(1),
             job_id: JobId(1),
-            kind: JobKind::Full,
+            kind,
             state,
             error: None,
             progress: Progress { resources, events: vec![], phase: Some("orders".into()) },
-            started_at: Some(started),
+            started_at: Some(100),
             finished_at: None,
             now,
             deliveries: 0,
         }
     }
 
+    /// Every part of a full sync counted, 1,250 of 5,000 records stored.
+    const COUNTED: [(&str, i64, Option<i64>); 6] = [
+        ("locations", 2, Some(2)),
+        ("products", 10, Some(10)),
+        ("inventory_levels", 20, Some(20)),
+        ("customers", 18, Some(18)),
+        ("orders", 1200, Some(4950)),
+        ("fulfillment_orders", 0, Some(0)),
+    ];
+
     #[test]
-    fn the_summary_says_where_the_sync_is_and_how_long_is_left() {
+    fn the_summary_says_where_the_sync_is_and_how_long_is_left_only_once_that_is_known() {
+        use JobKind::{Full, Incremental};
         assert_eq!(
-            progress_summary(&progress(JobState::Running, 1250, 5000, 100, 110)),
-            "Synchronizing: 1,250 of 5,000 records, now orders (125 per second, about 30 seconds left)."
+            progress_summary(&progress(JobState::Running, Full, &COUNTED, 110)),
+            "Synchronizing: 1,250 of 5,000 records, now orders (125 per second, about 32 seconds left)."
         );
-        assert_eq!(progress_summary(&progress(JobState::Done, 5000, 5000, 100, 200)), "Synchronized 5,000 records.");
+        // Shopify has not counted the customers yet: no total, no bar's end, no time left.
+        let mut exporting = COUNTED;
+        exporting[3].2 = None;
+        let mut early = progress(JobState::Running, Full, &exporting, 110);
+        early.progress.resources.get_mut("customers").unwrap().enter(Phase::Exporting, 100);
+        assert_eq!(
+            progress_summary(&early),
+            "Synchronizing: 1,250 records so far, now orders; Shopify is preparing the customers (125 per second)."
+        );
+        // A sync seconds old has no rate worth saying.
+        assert_eq!(
+            progress_summary(&progress(JobState::Running, Full, &COUNTED, 104)),
+            "Synchronizing: 1,250 of 5,000 records, now orders."
+        );
+        assert_eq!(progress_summary(&progress(JobState::Done, Full, &COUNTED, 200)), "Synchronized 1,250 records.");
+        // An incremental sync says what it changed.
+        let changes = [("orders", 12, None), ("products", 6, None), ("customers", 0, None)];
+        assert_eq!(
+            progress_summary(&progress(JobState::Running, Incremental, &changes, 105)),
+            "Looking for changes: 18 changed records so far, now orders."
+        );
+        assert_eq!(
+            progress_summary(&progress(JobState::Done, Incremental, &changes, 105)),
+            "Synchronized the changes: 18 records (6 products, 12 orders)."
+        );
+        assert_eq!(
+            progress_summary(&progress(JobState::Done, Incremental, &[("orders", 0, None)], 105)),
+            "Up to date: nothing changed since the last sync."
+        );
         assert_eq!(duration_words(7200), "2 hours");
         assert_eq!(duration_words(150), "3 minutes");
     }

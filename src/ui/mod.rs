@@ -202,6 +202,26 @@ fn query_error() -> impl Fn() -> Option<AppError> + Copy + Send + Sync + 'static
     }
 }
 
+/// What a page an administrator's work is on shows anyone else: what only administrators can
+/// do there, and nothing to click.
+fn only_administrators(what: &str) -> AnyView {
+    view! { <p class="note" role="status">{format!("Only administrators can {what}.")}</p> }.into_any()
+}
+
+/// A page's data, or what it shows instead: only administrators' work for anyone else (`what`
+/// they can do), sign-in for anonymous visitors, the message otherwise.
+fn admin_page_error(err: AppError, what: &str) -> AnyView {
+    match err {
+        AppError::Forbidden => only_administrators(what),
+        err => error_view(err),
+    }
+}
+
+/// Where an administrator enters a store's credentials again.
+fn reconnect_href(store: &crate::stores::StoreDto) -> String {
+    format!("/stores/new?platform={}&shop={}", store.platform.slug(), store.shop_domain)
+}
+
 /// What a page shows when its data could not be read: anonymous visitors go to sign-in,
 /// everyone else sees the message.
 fn error_view(err: AppError) -> AnyView {

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::error_view;
 use crate::{
-    api::stores::{get_store, DisconnectStore, RemoveStore},
+    api::stores::{store_header, DisconnectStore, RemoveStore},
     error::AppError,
     ids::StoreId,
     stores::StoreState,
@@ -49,14 +49,15 @@ fn confirmation(question: String, explanation: String, failure: impl IntoView, f
 #[component]
 pub fn DisconnectPage() -> impl IntoView {
     let id = store_id();
-    let store = Resource::new(move || id.get(), get_store);
+    let store = Resource::new(move || id.get(), store_header);
     let disconnect = ServerAction::<DisconnectStore>::new();
     view! {
         <Title text="Disconnect store · storelink" />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match store.await {
-                    Ok(store) => confirmation(
+                    Ok(heading) if !heading.viewer_is_admin => super::only_administrators("disconnect stores"),
+                    Ok(heading) => { let store = heading.store; confirmation(
                         format!("Disconnect {}?", store.name),
                         format!(
                             "storelink stops synchronizing {} ({}), deletes its stored credentials and removes the webhooks it created in Shopify. The synced data stays, and you can reconnect the store later by entering its credentials again.",
@@ -72,7 +73,7 @@ pub fn DisconnectPage() -> impl IntoView {
                                 </button>
                             </ActionForm>
                         },
-                    ),
+                    ) }
                     Err(err) => error_view(err),
                 }
             })}
@@ -83,14 +84,15 @@ pub fn DisconnectPage() -> impl IntoView {
 #[component]
 pub fn RemovePage() -> impl IntoView {
     let id = store_id();
-    let store = Resource::new(move || id.get(), get_store);
+    let store = Resource::new(move || id.get(), store_header);
     let remove = ServerAction::<RemoveStore>::new();
     view! {
         <Title text="Remove store · storelink" />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match store.await {
-                    Ok(store) if store.state == StoreState::Disconnected => confirmation(
+                match store.await.map(|heading| (heading.viewer_is_admin, heading.store)) {
+                    Ok((false, _)) => super::only_administrators("remove stores"),
+                    Ok((true, store)) if store.state == StoreState::Disconnected => confirmation(
                         format!("Remove {}?", store.name),
                         format!(
                             "This deletes {} ({}) and everything synchronized from it. It cannot be undone.",
@@ -107,7 +109,9 @@ pub fn RemovePage() -> impl IntoView {
                             </ActionForm>
                         },
                     ),
-                    Ok(store) => error_view(AppError::Conflict(format!("Disconnect {} before removing it.", store.name))),
+                    Ok((true, store)) => {
+                        error_view(AppError::Conflict(format!("Disconnect {} before removing it.", store.name)))
+                    }
                     Err(err) => error_view(err),
                 }
             })}

@@ -3,15 +3,17 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{chart::Sparkline, error_view, format::thousands, format_utc, live, progress_summary, relative_time};
+use super::{
+    chart::Sparkline, error_view, format::thousands, format_utc, live, progress_summary, reconnect_href, relative_time,
+};
 use crate::{
     api::{
         stores::{list_stores, StoresPage as Page},
         sync::SyncNow,
     },
     ids::StoreId,
-    jobs::{Live, StoreProgress},
-    records::Daily,
+    jobs::{JobKind, Live, StoreProgress},
+    records::{Daily, Part},
     stores::{StoreDto, StoreState},
 };
 
@@ -67,6 +69,7 @@ fn StoreList(page: Page, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> imp
             m.entry(progress.store_id).or_insert(progress);
         }
     });
+    let done = what_happened(&page.stores);
     let controls = if admin {
         view! {
             <a class="button primary" href="/stores/new">
@@ -120,9 +123,36 @@ fn StoreList(page: Page, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> imp
         .into_any()
     };
     view! {
+        {done}
         <div class="toolbar">{controls}</div>
         {body}
     }
+}
+
+/// The line that says what just happened, after a registration, a disconnection or a removal
+/// brought the administrator back here (`?registered=ID`, …: an id, never words, travels in the
+/// address, so a link cannot make the page say anything).
+fn what_happened(stores: &[StoreDto]) -> Option<impl IntoView> {
+    let query = leptos_router::hooks::use_query_map();
+    let query = query.read_untracked();
+    let named = |param: &str| {
+        let id: StoreId = query.get(param)?.parse().ok()?;
+        stores.iter().find(|s| s.id == id).map(|s| s.name.clone())
+    };
+    let words = if let Some(name) = named("registered") {
+        format!("Connected {name}. Its first synchronization has started; its progress shows below.")
+    } else if let Some(name) = named("disconnected") {
+        format!("Disconnected {name}. storelink stopped synchronizing it and deleted its credentials; its synced data stays until you remove it.")
+    } else if query.get("removed").is_some() {
+        "The store and everything synchronized from it were removed.".to_owned()
+    } else {
+        return None;
+    };
+    Some(view! {
+        <div class="banner done" role="status">
+            <p>{words}</p>
+        </div>
+    })
 }
 
 #[component]
@@ -146,28 +176,29 @@ fn StoreRow(
         let links = match store.state {
             StoreState::Connected => view! {
                 <SyncNowButton store_id=id name=name.clone() />
-                " "
-                <a href=format!("/stores/{id}/disconnect") aria-label=format!("Disconnect {name}")>"Disconnect"</a>
+                <a class="button" href=format!("/stores/{id}/disconnect") aria-label=format!("Disconnect {name}")>"Disconnect"</a>
             }
-                .into_any(),
+            .into_any(),
             StoreState::Refused => view! {
-                <a href=format!("/stores/new?platform=shopify&shop={}", store.shop_domain) aria-label=format!("Reconnect {name}")>
+                <a class="button" href=reconnect_href(&store) aria-label=format!("Reconnect {name}")>
                     "Reconnect"
                 </a>
-                " "
-                <a href=format!("/stores/{id}/disconnect") aria-label=format!("Disconnect {name}")>"Disconnect"</a>
+                <a class="button" href=format!("/stores/{id}/disconnect") aria-label=format!("Disconnect {name}")>"Disconnect"</a>
             }
-                .into_any(),
+            .into_any(),
             StoreState::Disconnected => view! {
-                <a href=format!("/stores/new?platform=shopify&shop={}", store.shop_domain) aria-label=format!("Reconnect {name}")>
+                <a class="button" href=reconnect_href(&store) aria-label=format!("Reconnect {name}")>
                     "Reconnect"
                 </a>
-                " "
-                <a href=format!("/stores/{id}/remove") aria-label=format!("Remove {name}")>"Remove"</a>
+                <a class="button" href=format!("/stores/{id}/remove") aria-label=format!("Remove {name}")>"Remove"</a>
             }
-                .into_any(),
+            .into_any(),
         };
-        view! { <td class="actions" data-label="Actions">{links}</td> }
+        view! {
+            <td data-label="Actions">
+                <div class="actions">{links}</div>
+            </td>
+        }
     });
     let warnings = (!store.warnings.is_empty()).then(|| {
         view! {
@@ -179,9 +210,15 @@ fn StoreRow(
     let (id, name) = (store.id, store.name.clone());
     let progress = move || {
         live.with(|m| m.get(&id).filter(|p| p.active()).cloned()).map(|p| {
+            let label = format!("Sync progress of {name}");
+            // Until the total is known the bar only says that the sync is moving.
+            let bar = match p.total() {
+                Some(total) => view! { <progress max=total.max(1).to_string() value=p.done().to_string() aria-label=label></progress> }.into_any(),
+                None => view! { <progress aria-label=label></progress> }.into_any(),
+            };
             view! {
                 <div class="live">
-                    <progress max=p.total().max(1).to_string() value=p.done().to_string() aria-label=format!("Sync progress of {name}")></progress>
+                    {bar}
                     <span class="note">{progress_summary(&p)}</span>
                 </div>
             }
@@ -210,12 +247,24 @@ fn StoreRow(
         </td>
     }
     .into_any();
+    // During a full sync the counts are what it has stored so far, rising as it goes; otherwise
+    // what the store holds.
+    let count = move |part: Part, stored: i64| {
+        move || {
+            let so_far = live.with(|m| {
+                m.get(&id)
+                    .filter(|p| p.active() && p.kind == JobKind::Full)
+                    .map(|p| p.progress.resources.get(part.key()).map_or(0, |c| c.done))
+            });
+            thousands(so_far.unwrap_or(stored))
+        }
+    };
     let figures = view! {
         <td data-label="Last synchronized">{synced}</td>
-        <td class="num" data-label="Orders">{thousands(store.orders)}</td>
-        <td class="num" data-label="Products">{thousands(store.products)}</td>
-        <td class="num" data-label="Customers">{thousands(store.customers)}</td>
-        <td class="num" data-label="Locations">{thousands(store.locations)}</td>
+        <td class="num" data-label="Orders">{count(Part::Orders, store.orders)}</td>
+        <td class="num" data-label="Products">{count(Part::Products, store.products)}</td>
+        <td class="num" data-label="Customers">{count(Part::Customers, store.customers)}</td>
+        <td class="num" data-label="Locations">{count(Part::Locations, store.locations)}</td>
         <td data-label="Orders per day">{days.map(|days| view! { <Sparkline days what=("order", "orders") /> })}</td>
     }
     .into_any();

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{error_view, form_error::FormError};
+use super::form_error::FormError;
 use crate::{
     api::users::{list_users, ChangeRole, CreateUser, DeactivateUser},
     error::AppError,
@@ -41,7 +41,7 @@ pub fn UsersPage() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Err(err) => error_view(err),
+                    Err(err) => super::admin_page_error(err, "manage users"),
                 }
             })}
         </Suspense>
@@ -55,7 +55,7 @@ fn UserTable(
     deactivate: ServerAction<DeactivateUser>,
 ) -> impl IntoView {
     view! {
-        <table>
+        <table class="cards" aria-label="Users">
             <thead>
                 <tr>
                     <th scope="col">"Email"</th>
@@ -73,10 +73,10 @@ fn UserTable(
                         let deactivate_label = format!("Deactivate {}", user.email);
                         view! {
                             <tr>
-                                <td>{user.email.clone()}</td>
-                                <td>{user.role.label()}</td>
-                                <td>{if user.active { "Active" } else { "Deactivated" }}</td>
-                                <td class="actions">
+                                <td data-label="Email" class="email">{user.email.clone()}</td>
+                                <td data-label="Role">{user.role.label()}</td>
+                                <td data-label="Status">{if user.active { "Active" } else { "Deactivated" }}</td>
+                                <td class="actions" data-label="Actions">
                                     <ActionForm action=change attr:class="inline">
                                         <input type="hidden" name="user_id" value=user.id.to_string() />
                                         <input type="hidden" name="role" value=other.as_str() />
@@ -127,10 +127,19 @@ fn CreateUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
             .and_then(Result::ok)
             .map(|user| view! { <p role="status">{format!("Created {}.", user.email)}</p> })
     };
+    // A user created, the form is cleared for the next one.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if matches!(create.value().get(), Some(Ok(_))) {
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+    });
     view! {
         <section class="card">
             <h2>"Create a user"</h2>
-            <ActionForm action=create>
+            <ActionForm action=create node_ref=form>
                 <label for="new-email">"Email"</label>
                 <input id="new-email" name="email" type="email" required />
                 {errors.beside("email")}

@@ -24,7 +24,7 @@ pub use receive::{receive, Receiver, MAX_BODY};
 #[cfg(feature = "ssr")]
 pub use refresh::Refresher;
 #[cfg(feature = "ssr")]
-pub use subscriptions::{ensure, health, ShopAccess};
+pub use subscriptions::{ensure, health, secret_looks_wrong, ShopAccess};
 
 /// The path Shopify delivers to, under the public URL.
 pub const PATH: &str = "/webhooks/shopify";
@@ -52,6 +52,34 @@ pub const TOPICS: &[&str] = &[
     "bulk_operations/finish",
     "app/uninstalled",
 ];
+
+/// A topic in words, for the pages: `orders/create` → "Orders created".
+pub fn topic_words(topic: &str) -> String {
+    let words = match topic {
+        "orders/create" => "Orders created",
+        "orders/updated" => "Orders changed",
+        "orders/cancelled" => "Orders cancelled",
+        "orders/fulfilled" => "Orders fulfilled",
+        "products/create" => "Products created",
+        "products/update" => "Products changed",
+        "products/delete" => "Products deleted",
+        "customers/create" => "Customers created",
+        "customers/update" => "Customers changed",
+        "inventory_levels/update" => "Stock changed",
+        "fulfillment_orders/moved" => "Shipments moved to another location",
+        "fulfillment_orders/placed_on_hold" => "Shipments put on hold",
+        "fulfillment_orders/hold_released" => "Shipments released from hold",
+        "fulfillment_orders/cancelled" => "Shipments cancelled",
+        "fulfillment_orders/split" => "Shipments split",
+        "fulfillment_orders/merged" => "Shipments merged",
+        "fulfillment_orders/rescheduled" => "Shipments rescheduled",
+        "fulfillment_orders/scheduled_fulfillment_order_ready" => "Scheduled shipments ready",
+        "bulk_operations/finish" => "Exports finished",
+        "app/uninstalled" => "App uninstalled",
+        other => return other.to_owned(),
+    };
+    words.to_owned()
+}
 
 /// A topic as GraphQL's `WebhookSubscriptionTopic` names it: `orders/create` → `ORDERS_CREATE`.
 pub fn graphql_topic(topic: &str) -> String {

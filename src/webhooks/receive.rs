@@ -165,6 +165,7 @@ async fn accept(receiver: &Receiver, delivery: Delivery<'_>, body: &[u8]) -> Res
         tracing::warn!(shop = domain, topic, "refused a webhook delivery with a wrong signature");
         return Err(AppError::Unauthorized);
     }
+    stores::repo::delivery_verified(&receiver.pool, store_id).await?;
     if triggered_at.is_some_and(|at| crate::db::now() - at > REPLAY_AFTER_SECS) {
         stores::repo::count_stale_delivery(&receiver.pool, store_id).await?;
         tracing::warn!(shop = domain, topic, event_id, "ignored a delivery triggered more than 48 hours ago");

@@ -152,6 +152,13 @@ pub async fn ensure(
 }
 
 /// The store page's webhook figures; `enabled` and `sync_interval_secs` are the server's.
+/// Whether the store's Shared Secret looks wrong: a signed delivery was refused and none has
+/// verified since (none ever did, or the secret was rotated in Shopify). Deliveries are checked
+/// only when they come, so registration cannot tell.
+pub async fn secret_looks_wrong(pool: &Pool, store_id: StoreId) -> Result<bool, AppError> {
+    stores::repo::secret_unverified(pool, store_id).await
+}
+
 pub async fn health(
     pool: &Pool,
     store_id: StoreId,

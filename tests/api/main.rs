@@ -15,6 +15,8 @@ mod dev_apps;
 #[cfg(feature = "ssr")]
 mod failover;
 #[cfg(feature = "ssr")]
+mod first_hour;
+#[cfg(feature = "ssr")]
 mod hardening;
 #[cfg(feature = "ssr")]
 mod helpers;

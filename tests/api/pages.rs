@@ -67,7 +67,7 @@ async fn the_users_page_is_refused_to_standard_users() {
     let app = spawn_app().await;
     let response = app.get(&app.signed_in(STANDARD_EMAIL).await, "/users").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(response.text().await.unwrap().contains("Only administrators can do this."));
+    assert!(response.text().await.unwrap().contains("Only administrators can manage users."));
 
     let admin = app.get(&app.signed_in(ADMIN_EMAIL).await, "/users").await;
     assert_eq!(admin.status(), StatusCode::OK);

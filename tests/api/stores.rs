@@ -16,9 +16,8 @@ async fn an_administrator_registers_a_store_and_its_first_sync_is_queued() {
     let admin = app.signed_in(ADMIN_EMAIL).await;
     let response = app.register(&admin, "https://ACME.myshopify.com/admin/orders", SHOP_TOKEN).await;
     assert_eq!(response.status(), StatusCode::OK, "{:?}", response.text().await);
-    assert_eq!(response.headers()[header::LOCATION], "/");
-
     let (id, name, state, warnings) = store_row(&app, "acme.myshopify.com").await.expect("the store is saved");
+    assert_eq!(response.headers()[header::LOCATION], format!("/?registered={id}"), "back to the stores, saying so");
     assert_eq!((name.as_str(), state.as_str(), warnings.as_str()), ("Acme Store", "connected", ""));
     let (key, password): (String, Vec<u8>) =
         storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT api_key, api_password FROM store_credentials WHERE store_id = $1")

@@ -1,7 +1,7 @@
 //! The store's products, customers and locations, a page at a time, and its permissions.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
+use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{store_context, StoreContext};
 use crate::{
@@ -47,38 +47,91 @@ where
     }
 }
 
+/// The `q` query parameter: what the list is searched for.
+fn searched() -> Memo<Option<String>> {
+    let query = use_query_map();
+    Memo::new(move |_| query.read().get("q").filter(|q| !q.trim().is_empty()))
+}
+
+/// `?page=N`, keeping the search.
+fn page_href(page: i64) -> String {
+    let query = use_query_map();
+    let q = query.read_untracked().get("q").filter(|q| !q.is_empty());
+    match q {
+        Some(q) => {
+            format!("?q={}&page={page}", percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC))
+        }
+        None => format!("?page={page}"),
+    }
+}
+
 /// Previous and next links for the `page` parameter.
 #[component]
 fn Pager(label: &'static str, page: i64, pages: i64) -> impl IntoView {
     view! {
-        <nav class="pager" aria-label=format!("{label} pages")>
-            {(page > 1).then(|| view! { <a href=format!("?page={}", page - 1)>"Previous"</a> })}
-            <span>{format!(" Page {page} of {pages} ")}</span>
-            {(page < pages).then(|| view! { <a href=format!("?page={}", page + 1)>"Next"</a> })}
+        <nav class="pager actions" aria-label=format!("{label} pages")>
+            {(page > 1).then(|| view! { <a class="button" href=page_href(page - 1)>"Previous"</a> })}
+            <span>{format!("Page {page} of {pages}")}</span>
+            {(page < pages).then(|| view! { <a class="button" href=page_href(page + 1)>"Next"</a> })}
         </nav>
     }
 }
 
-/// A titled, paginated two-column list.
-fn list(
+/// The list's search box, a form of its own so it works before the page hydrates.
+#[component]
+fn Search(placeholder: &'static str) -> impl IntoView {
+    let query = use_query_map();
+    let typed = move || query.read().get("q").unwrap_or_default();
+    view! {
+        <Form method="GET" action="">
+            <div class="filters">
+                <div>
+                    <label for="q">"Search"</label>
+                    <input id="q" type="search" name="q" value=typed placeholder=placeholder />
+                </div>
+                <button type="submit">"Search"</button>
+                {move || (!typed().is_empty()).then(|| view! { <a class="button" href="?">"Clear"</a> })}
+            </div>
+        </Form>
+    }
+}
+
+/// A titled, searched, paginated list: `columns` headings, each row's cells in their order
+/// (`nowrap` marks cells whose text must not break, such as SKUs).
+fn list<const N: usize>(
     id: &'static str,
     title: &'static str,
-    columns: [&'static str; 2],
-    page: Page<(String, String)>,
+    placeholder: &'static str,
+    columns: [(&'static str, bool); N],
+    page: Page<[String; N]>,
 ) -> impl IntoView {
     let pages = page.pages();
+    let found = if page.total == 0 { "Nothing matches.".to_owned() } else { String::new() };
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|cells| {
+            let cells = cells
+                .into_iter()
+                .zip(columns)
+                .map(|(text, (heading, nowrap))| {
+                    view! { <td data-label=heading class=nowrap.then_some("nowrap")>{text}</td> }
+                })
+                .collect_view();
+            view! { <tr>{cells}</tr> }
+        })
+        .collect_view();
     view! {
         <section aria-labelledby=id>
             <h2 id=id>{format!("{title} ({})", thousands(page.total))}</h2>
+            <Search placeholder />
+            {(!found.is_empty()).then(|| view! { <p role="status">{found}</p> })}
             <div class="scroll">
-                <table>
+                <table class="cards" aria-label=title>
                     <thead>
-                        <tr>
-                            <th scope="col">{columns[0]}</th>
-                            <th scope="col">{columns[1]}</th>
-                        </tr>
+                        <tr>{columns.map(|(heading, _)| view! { <th scope="col">{heading}</th> }).collect_view()}</tr>
                     </thead>
-                    <tbody>{page.rows.into_iter().map(|(a, b)| view! { <tr><td>{a}</td><td>{b}</td></tr> }).collect_view()}</tbody>
+                    <tbody>{rows}</tbody>
                 </table>
             </div>
             <Pager label=title page=page.page pages />
@@ -89,17 +142,30 @@ fn list(
 #[component]
 pub fn ProductsTab() -> impl IntoView {
     let StoreContext { id, changed, .. } = store_context();
-    let page = page_number();
+    let (page, q) = (page_number(), searched());
     tab(
-        move || (id.get(), changed.get(), page.get()),
-        |(id, _, page)| store_products(id, page),
+        move || (id.get(), changed.get(), page.get(), q.get()),
+        |(id, _, page, q)| store_products(id, page, q),
         |page| {
             let page = Page {
-                rows: page.rows.into_iter().map(|p| (p.title, thousands(p.variants))).collect(),
+                rows: page
+                    .rows
+                    .into_iter()
+                    .map(|p| {
+                        let stock = p.stock.map(thousands).unwrap_or_else(|| "Not tracked".into());
+                        [p.title, p.skus.join(", "), thousands(p.variants), stock]
+                    })
+                    .collect(),
                 page: page.page,
                 total: page.total,
             };
-            list("products-heading", "Products", ["Product", "Variants"], page)
+            list(
+                "products-heading",
+                "Products",
+                "Title or SKU",
+                [("Product", false), ("SKU", true), ("Variants", false), ("Stock", false)],
+                page,
+            )
         },
     )
 }
@@ -107,17 +173,17 @@ pub fn ProductsTab() -> impl IntoView {
 #[component]
 pub fn CustomersTab() -> impl IntoView {
     let StoreContext { id, changed, .. } = store_context();
-    let page = page_number();
+    let (page, q) = (page_number(), searched());
     tab(
-        move || (id.get(), changed.get(), page.get()),
-        |(id, _, page)| store_customers(id, page),
+        move || (id.get(), changed.get(), page.get(), q.get()),
+        |(id, _, page, q)| store_customers(id, page, q),
         |page| {
             let page = Page {
-                rows: page.rows.into_iter().map(|c| (c.name, c.email.unwrap_or_default())).collect(),
+                rows: page.rows.into_iter().map(|c| [c.name, c.email.unwrap_or_default()]).collect(),
                 page: page.page,
                 total: page.total,
             };
-            list("customers-heading", "Customers", ["Name", "Email"], page)
+            list("customers-heading", "Customers", "Name or email", [("Name", false), ("Email", false)], page)
         },
     )
 }
@@ -125,13 +191,17 @@ pub fn CustomersTab() -> impl IntoView {
 #[component]
 pub fn LocationsTab() -> impl IntoView {
     let StoreContext { id, changed, .. } = store_context();
+    let q = searched();
     tab(
-        move || (id.get(), changed.get()),
-        |(id, _)| store_locations(id),
+        move || (id.get(), changed.get(), q.get()),
+        |(id, _, q)| store_locations(id, q),
         |names: Vec<String>| {
+            let found = names.is_empty().then(|| view! { <p role="status">"Nothing matches."</p> });
             view! {
                 <section aria-labelledby="locations-heading">
                     <h2 id="locations-heading">{format!("Locations ({})", thousands(names.len() as i64))}</h2>
+                    <Search placeholder="Name" />
+                    {found}
                     <ul>{names.into_iter().map(|name| view! { <li>{name}</li> }).collect_view()}</ul>
                 </section>
             }

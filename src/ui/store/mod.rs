@@ -23,7 +23,7 @@ pub use self::{
     shipments::{CorrectTrackingPage, ShipmentsTab},
     sync::SyncTab,
 };
-use super::{error_view, live, progress_summary, stores::SyncNowButton};
+use super::{error_view, live, progress_summary, reconnect_href, stores::SyncNowButton};
 use crate::{
     api::stores::{store_header, StoreHeading},
     ids::StoreId,
@@ -118,6 +118,32 @@ fn Header(header: StoreHeading) -> impl IntoView {
                 store.state_detail.as_deref().map(|d| format!(" — {d}")).unwrap_or_default(),
             )}
         </p>
+        {store.refuses_shipments().map(|why| {
+            let reconnect = header.viewer_is_admin.then(|| {
+                view! { " " <a class="button" href=reconnect_href(&store)>"Reconnect"</a> }
+            });
+            view! {
+                <div class="banner" role="status">
+                    <p>{why}</p>
+                    {reconnect}
+                </div>
+            }
+        })}
+        {(header.secret_looks_wrong && store.refuses_shipments().is_none()).then(|| {
+            let reconnect = header.viewer_is_admin.then(|| {
+                view! { <a class="button" href=reconnect_href(&store)>"Reconnect with the right Shared Secret"</a> }
+            });
+            view! {
+                <div class="banner" role="status">
+                    <p>
+                        "The Shared Secret looks wrong: Shopify's webhook deliveries for this store do not verify with it, so
+                        changes arrive only by scheduled sync. Copy the app's “API secret key” (custom app), “Shared secret”
+                        (private app) or “Client secret” (Dev Dashboard app) again."
+                    </p>
+                    {reconnect}
+                </div>
+            }
+        })}
         <div class="toolbar">
             <p role="status" aria-live="polite">{summary}</p>
             {sync_now}

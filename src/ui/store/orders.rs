@@ -1,5 +1,7 @@
-//! The orders tab: what awaits shipping, searched and filtered, a table per location that ships
-//! it, a page at a time; and the store's orders per day.
+//! The orders tab: what awaits shipping, oldest first, in one list with the location that ships
+//! each as a column and a filter, searched and filtered, a page at a time both ways; the store's
+//! orders per day where the eye finds them; and, after Mark shipped, a line at the top naming
+//! the order and its tracking with its sending state, live.
 
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
@@ -10,7 +12,7 @@ use super::{
 };
 use crate::{
     api::{
-        shipments::RetryShipment,
+        shipments::{RetryShipment, ShipmentRow},
         stores::{store_orders, OrdersTab as Tab, CHART_DAYS},
     },
     records::{Awaiting, AwaitingRow},
@@ -18,15 +20,25 @@ use crate::{
     ui::{chart::DailyChart, error_view, format::thousands},
 };
 
+/// The address's parameters the tab reads: the search and filters, and where the page is.
+const FILTERS: [&str; 4] = ["q", "location", "from", "to"];
+
 #[component]
 pub fn OrdersTab() -> impl IntoView {
     let StoreContext { id, changed, .. } = store_context();
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
-    let key =
-        move || (id.get(), changed.get(), param("q"), param("location"), param("from"), param("to"), param("after"));
-    let tab =
-        Resource::new(key, |(id, _, q, location, from, to, after)| store_orders(id, q, location, from, to, after));
+    let key = move || {
+        (
+            id.get(),
+            changed.get(),
+            (param("q"), param("location"), param("from"), param("to")),
+            (param("after"), param("before")),
+        )
+    };
+    let tab = Resource::new(key, |(id, _, (q, location, from, to), (after, before))| {
+        store_orders(id, q, location, from, to, after, before)
+    });
     view! {
         <Transition fallback=|| view! { <p>"Loading the orders…"</p> }>
             {move || Suspend::new(async move {
@@ -39,13 +51,25 @@ pub fn OrdersTab() -> impl IntoView {
     }
 }
 
+/// This address with the search and filters kept, the page moved by `cursor` (`("after", c)`,
+/// `("before", c)`), or back to the first page.
+fn address(query: &leptos_router::params::ParamsMap, cursor: Option<(&str, &str)>) -> String {
+    let mut pairs: Vec<String> = FILTERS
+        .iter()
+        .filter_map(|name| query.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)))
+        .collect();
+    pairs.extend(cursor.map(|(direction, c)| format!("{direction}={c}")));
+    format!("?{}", pairs.join("&"))
+}
+
 #[component]
 fn Orders(tab: Tab) -> impl IntoView {
     let query = use_query_map();
     let value = move |name: &str| query.read().get(name).unwrap_or_default();
-    let Awaiting { rows, total, orders, next, locations } = tab.awaiting;
-    let (shipments, latest) = (tab.shipments, tab.latest);
-    let filtered = ["q", "location", "from", "to"].iter().any(|n| !value(n).is_empty());
+    let Awaiting { rows, total, orders, next, previous, locations } = tab.awaiting;
+    let (shipments, latest, takes_shipments) = (tab.shipments, tab.latest, tab.takes_shipments);
+    let filtered = FILTERS.iter().any(|n| !value(n).is_empty());
     let chosen = value("location");
     let options = locations
         .into_iter()
@@ -63,30 +87,12 @@ fn Orders(tab: Tab) -> impl IntoView {
             if orders == 1 { "order" } else { "orders" },
             if filtered { " match" } else { "" },
             thousands(total),
-            if total == 1 { "fulfillment order" } else { "fulfillment orders" },
+            if total == 1 { "parcel from one location" } else { "parcels, each from one location" },
         ),
     };
-    // The next page keeps the search and filters; a cursor says where it starts.
-    let page_link = move |after: Option<&str>| {
-        let mut pairs: Vec<String> = query
-            .get()
-            .into_iter()
-            .filter(|(k, v)| k != "after" && !v.is_empty())
-            .map(|(k, v)| {
-                format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
-            })
-            .collect();
-        if let Some(after) = after {
-            pairs.push(format!("after={after}"));
-        }
-        if pairs.is_empty() {
-            "?".to_owned()
-        } else {
-            format!("?{}", pairs.join("&"))
-        }
-    };
-    let on_later_page = !value("after").is_empty();
-    // The parts' types are erased: nested, they would grow past what the compiler lays out.
+    // Mark shipped comes back here with `shipped=ID`: the shipment, as it is now.
+    let shipped =
+        value("shipped").parse::<i64>().ok().and_then(|id| latest.iter().find(|r| r.shipment.id.0 == id).cloned());
     let chart = view! {
         <DailyChart
             id="orders-per-day"
@@ -96,44 +102,57 @@ fn Orders(tab: Tab) -> impl IntoView {
     }
     .into_any();
     let form = view! {
-            <Form method="GET" action="">
-                <div class="filters">
-                    <div>
-                        <label for="q">"Search"</label>
-                        <input id="q" type="search" name="q" value=value("q") placeholder="Order, customer or email" />
-                    </div>
-                    <div>
-                        <label for="location">"Location"</label>
-                        <select id="location" name="location">
-                            <option value="">"All locations"</option>
-                            {options}
-                        </select>
-                    </div>
-                    <div>
-                        <label for="from">"From"</label>
-                        <input id="from" type="date" name="from" value=value("from") />
-                    </div>
-                    <div>
-                        <label for="to">"To"</label>
-                        <input id="to" type="date" name="to" value=value("to") />
-                    </div>
-                    <button type="submit">"Search"</button>
-                    {filtered.then(|| view! { <a href="?">"Clear"</a> })}
+        <Form method="GET" action="">
+            <div class="filters">
+                <div>
+                    <label for="q">"Search"</label>
+                    <input id="q" type="search" name="q" value=value("q") placeholder="Order, customer or email" />
                 </div>
-            </Form>
+                <div>
+                    <label for="location">"Location"</label>
+                    <select id="location" name="location">
+                        <option value="">"All locations"</option>
+                        {options}
+                    </select>
+                </div>
+                <div>
+                    <label for="from">"From"</label>
+                    <input id="from" type="date" name="from" value=value("from") />
+                </div>
+                <div>
+                    <label for="to">"To"</label>
+                    <input id="to" type="date" name="to" value=value("to") />
+                </div>
+                <button type="submit">"Search"</button>
+                {filtered.then(|| view! { <a class="button" href="?">"Clear"</a> })}
+            </div>
+        </Form>
     }
     .into_any();
+    let pager = view! {
+        <nav class="pager actions" aria-label="Orders pages">
+            {previous.map(|c| view! { <a class="button" href=address(&query.read_untracked(), Some(("before", &c)))>"Previous"</a> })}
+            {next.map(|c| view! { <a class="button" href=address(&query.read_untracked(), Some(("after", &c)))>"Next"</a> })}
+        </nav>
+    }
+    .into_any();
+    let list = if rows.is_empty() {
+        ().into_any()
+    } else {
+        view! { <AwaitingTable rows shipments takes_shipments /> }.into_any()
+    };
     view! {
+        {shipped.map(|row| view! { <ShippedLine row /> })}
+        <section aria-labelledby="orders-per-day-heading">
+            <h2 id="orders-per-day-heading">"Orders per day"</h2>
+            {chart}
+        </section>
         <section aria-labelledby="orders-heading">
             <h2 id="orders-heading">"Orders awaiting shipping"</h2>
             {form}
             <p role="status">{found}</p>
-            {view! { <AwaitingTables rows shipments /> }.into_any()}
-            <nav class="pager" aria-label="Orders pages">
-                {on_later_page.then(|| view! { <a href=page_link(None)>"First page"</a> })}
-                " "
-                {next.map(|after| view! { <a href=page_link(Some(&after))>"Next page"</a> })}
-            </nav>
+            {list}
+            {pager}
         </section>
         {(!latest.is_empty())
             .then(|| {
@@ -145,67 +164,78 @@ fn Orders(tab: Tab) -> impl IntoView {
                 }
                     .into_any()
             })}
-        <section aria-labelledby="orders-per-day-heading">
-            <h2 id="orders-per-day-heading">"Orders per day"</h2>
-            {chart}
-        </section>
     }
 }
 
-/// One table per location, in the order the rows come (sorted by location).
+/// What Mark shipped just recorded, at the top of the list: the order, the tracking and how its
+/// sending goes (the tab reads its data again as that changes).
 #[component]
-fn AwaitingTables(rows: Vec<AwaitingRow>, shipments: Vec<Shipment>) -> impl IntoView {
-    let mut by_location: Vec<(String, Vec<AwaitingRow>)> = Vec::new();
-    for row in rows {
-        match by_location.last_mut() {
-            Some((location, rows)) if *location == row.location => rows.push(row),
-            _ => by_location.push((row.location.clone(), vec![row])),
-        }
+fn ShippedLine(row: ShipmentRow) -> impl IntoView {
+    let s = &row.shipment;
+    let class = if s.state == ShipmentState::Failed { "banner" } else { "banner done" };
+    let words = format!("Marked {} shipped: {} {}. {}", row.order_name, s.carrier, s.tracking_number, state_text(s));
+    view! {
+        <div class=class role="status">
+            <p>{words}</p>
+        </div>
     }
-    by_location
+}
+
+/// One list, oldest order first, each row with the location that ships it.
+#[component]
+fn AwaitingTable(rows: Vec<AwaitingRow>, shipments: Vec<Shipment>, takes_shipments: bool) -> impl IntoView {
+    let body = rows
         .into_iter()
-        .map(|(location, rows)| {
-            let title = format!("Shipped from {location}");
-            view! {
-                <h3>{title.clone()}</h3>
-                <div class="scroll">
-                    <table aria-label=title class="cards">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Order"</th>
-                                <th scope="col">"Date"</th>
-                                <th scope="col">"Customer"</th>
-                                <th scope="col">"Ship to"</th>
-                                <th scope="col">"Items to ship"</th>
-                                <th scope="col">"Total weight"</th>
-                                <th scope="col">"Shipping"</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {rows
-                                .into_iter()
-                                .map(|o| {
-                                    let on_way: Vec<Shipment> = shipments
-                                        .iter()
-                                        .filter(|s| s.lines.iter().any(|l| l.fulfillment_order_id == o.fulfillment_order_id))
-                                        .cloned()
-                                        .collect();
-                                    view! { <OrderRow o on_way /> }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            }
+        .map(|o| {
+            let on_way: Vec<Shipment> = shipments
+                .iter()
+                .filter(|s| s.lines.iter().any(|l| l.fulfillment_order_id == o.fulfillment_order_id))
+                .cloned()
+                .collect();
+            view! { <OrderRow o on_way takes_shipments /> }.into_any()
         })
-        .collect_view()
+        .collect_view();
+    view! {
+        <div class="scroll">
+            <table aria-label="Orders awaiting shipping" class="cards">
+                <thead>
+                    <tr>
+                        <th scope="col">"Order"</th>
+                        <th scope="col">"Date"</th>
+                        <th scope="col">"Customer"</th>
+                        <th scope="col">"Ship to"</th>
+                        <th scope="col">"Shipping method"</th>
+                        <th scope="col">"Location"</th>
+                        <th scope="col">"Items to ship"</th>
+                        <th scope="col">"Weight"</th>
+                        <th scope="col">"Shipping"</th>
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
 }
 
 #[component]
-fn OrderRow(o: AwaitingRow, on_way: Vec<Shipment>) -> impl IntoView {
+fn OrderRow(o: AwaitingRow, on_way: Vec<Shipment>, takes_shipments: bool) -> impl IntoView {
     let StoreContext { id, .. } = store_context();
+    let query = use_query_map();
     let ship_label = format!("Mark {} shipped", o.name);
-    let ship_href = move || format!("/stores/{}/ship/{}", id.get(), o.fulfillment_order_id);
+    // The form returns to this list as it is (search, filters, page).
+    let ship_href = move || {
+        let here = query.read();
+        let kept = ["q", "location", "from", "to", "after"]
+            .iter()
+            .filter_map(|name| here.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
+            .map(|(k, v)| {
+                format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        let kept = if kept.is_empty() { kept } else { format!("?{kept}") };
+        format!("/stores/{}/ship/{}{kept}", id.get(), o.fulfillment_order_id)
+    };
     let retry = ServerAction::<RetryShipment>::new();
     let states = on_way
         .into_iter()
@@ -228,24 +258,44 @@ fn OrderRow(o: AwaitingRow, on_way: Vec<Shipment>) -> impl IntoView {
         .items
         .iter()
         .map(|i| {
-            let sku = i.sku.as_deref().filter(|s| !s.is_empty()).map(|s| format!(" ({s})")).unwrap_or_default();
-            view! { <li>{format!("{} × {}{sku}", thousands(i.quantity), i.title)}</li> }
+            let sku = i
+                .sku
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| view! { " " <span class="nowrap">{format!("({s})")}</span> });
+            view! { <li>{format!("{} × {}", thousands(i.quantity), i.title)} {sku}</li> }
         })
         .collect_view();
+    // Erased: nested, the row's type grows past what the compiler lays out.
+    let who = view! {
+        <td data-label="Order" class="nowrap">{o.name}</td>
+        <td data-label="Date" class="nowrap">{o.date}</td>
+        <td data-label="Customer">{o.customer.unwrap_or_default()}</td>
+        <td data-label="Ship to">{o.ship_to.unwrap_or_else(|| "No shipping address".into())}</td>
+        <td data-label="Shipping method">{o.shipping_method.unwrap_or_default()}</td>
+    }
+    .into_any();
+    let what = view! {
+        <td data-label="Location">{o.location}</td>
+        <td data-label="Items to ship">
+            <ul class="items">{items}</ul>
+        </td>
+        <td class="num nowrap" data-label="Weight">{format!("{} g", thousands(o.total_weight))}</td>
+    }
+    .into_any();
+    let shipping = view! {
+        <td data-label="Shipping">
+            <ul class="items">{states}</ul>
+            {takes_shipments.then(|| view! { <a class="button" href=ship_href aria-label=ship_label>"Mark shipped"</a> })}
+        </td>
+    }
+    .into_any();
     view! {
         <tr>
-            <td data-label="Order">{o.name}</td>
-            <td data-label="Date">{o.date}</td>
-            <td data-label="Customer">{o.customer.unwrap_or_default()}</td>
-            <td data-label="Ship to">{o.ship_to.unwrap_or_else(|| "No shipping address".into())}</td>
-            <td data-label="Items to ship">
-                <ul class="items">{items}</ul>
-            </td>
-            <td class="num" data-label="Total weight">{format!("{} g", thousands(o.total_weight))}</td>
-            <td data-label="Shipping">
-                <ul class="items">{states}</ul>
-                <a href=ship_href aria-label=ship_label>"Mark shipped"</a>
-            </td>
+            {who}
+            {what}
+            {shipping}
         </tr>
     }
+    .into_any()
 }

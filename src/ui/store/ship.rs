@@ -37,8 +37,11 @@ fn Form(form: ShipFormData) -> impl IntoView {
     let from_query = query_error();
     let errors = FormError::new(
         move || record.value().get().and_then(Result::err).or_else(from_query),
-        &["carrier", "tracking_number", "tracking_url", "line_items"],
+        &["carrier", "carrier_other", "tracking_number", "tracking_url", "line_items"],
     );
+    // The orders tab's search and filters, to return to them.
+    let back = leptos_router::hooks::use_location().search.get_untracked().trim_start_matches('?').to_owned();
+    let cancel = if back.is_empty() { String::new() } else { format!("?{back}") };
     let row = form.row;
     let title = format!("Mark {} shipped", row.name);
     let destination = row.ship_to.clone().unwrap_or_else(|| "no shipping address".into());
@@ -57,8 +60,8 @@ fn Form(form: ShipFormData) -> impl IntoView {
                         name=format!("lines[{i}][quantity]")
                         type="number"
                         min="0"
-                        max=item.quantity.to_string()
                         value=item.quantity.to_string()
+                        aria-invalid=errors.invalid("line_items")
                         required
                     />
                 </div>
@@ -70,44 +73,61 @@ fn Form(form: ShipFormData) -> impl IntoView {
         <section aria-labelledby="ship-heading" class="card">
             <h2 id="ship-heading">{title}</h2>
             <p>{format!("From {} to {}.", row.location, destination)}</p>
-            <ActionForm action=record>
+            // No browser check of its own: every error comes back at once, beside its field.
+            <ActionForm action=record attr:novalidate=true>
                 <input type="hidden" name="store_id" value=move || id.get().to_string() />
                 <input type="hidden" name="order_id" value=row.order_id.to_string() />
                 <input type="hidden" name="fulfillment_order_id" value=row.fulfillment_order_id.to_string() />
                 <input type="hidden" name="key" value=form.key />
+                <input type="hidden" name="back" value=back />
                 <label for="carrier">"Carrier"</label>
-                <select id="carrier" name="carrier">
+                <select id="carrier" name="carrier" aria-invalid=errors.invalid("carrier")>
                     {carriers}
                     <option value="Other">"Other"</option>
                 </select>
                 {errors.beside("carrier")}
-                <label for="carrier-other">"Carrier's name, for Other"</label>
-                <input id="carrier-other" name="carrier_other" maxlength=MAX_CARRIER.to_string() autocomplete="off" />
+                <div class="carrier-other">
+                    <label for="carrier-other">"Carrier's name"</label>
+                    <input
+                        id="carrier-other"
+                        name="carrier_other"
+                        maxlength=MAX_CARRIER.to_string()
+                        autocomplete="off"
+                        aria-invalid=errors.invalid("carrier_other")
+                    />
+                    {errors.beside("carrier_other")}
+                </div>
                 <label for="tracking-number">"Tracking number"</label>
                 <input
                     id="tracking-number"
                     name="tracking_number"
-                    required
                     maxlength=MAX_TRACKING_NUMBER.to_string()
                     autocomplete="off"
+                    aria-invalid=errors.invalid("tracking_number")
                 />
                 {errors.beside("tracking_number")}
                 <label for="tracking-url">"Tracking URL (optional)"</label>
-                <input id="tracking-url" name="tracking_url" type="url" maxlength=MAX_TRACKING_URL.to_string() />
+                <input
+                    id="tracking-url"
+                    name="tracking_url"
+                    type="url"
+                    maxlength=MAX_TRACKING_URL.to_string()
+                    aria-invalid=errors.invalid("tracking_url")
+                />
                 {errors.beside("tracking_url")}
                 <fieldset>
                     <legend>"Items in this parcel"</legend>
                     {items}
+                    {errors.beside("line_items")}
                 </fieldset>
-                {errors.beside("line_items")}
                 <label class="check">
                     <input type="checkbox" name="notify_customer" value="on" />
-                    " Email the customer the tracking"
+                    "Email the customer the tracking"
                 </label>
                 {errors.general()}
                 <div class="actions">
                     <button type="submit" class="primary">"Mark shipped"</button>
-                    <a href=move || format!("/stores/{}", id.get())>"Cancel"</a>
+                    <a class="button" href=move || format!("/stores/{}{}", id.get(), cancel)>"Cancel"</a>
                 </div>
             </ActionForm>
         </section>

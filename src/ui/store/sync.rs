@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::{store_context, StoreContext};
 use crate::{
     api::stores::{store_sync, SyncTab as Tab, HISTORY_RUNS},
-    jobs::{JobKind, StoreProgress, SyncRun},
+    jobs::{JobKind, Phase, StoreProgress, SyncRun},
     records,
     ui::{
         chart::BarChart,
@@ -15,7 +15,7 @@ use crate::{
         format::{format_day, format_iso, thousands},
         format_utc, phase_words, relative_time,
     },
-    webhooks::{WebhookHealth, TOPICS},
+    webhooks::{topic_words, WebhookHealth, TOPICS},
 };
 
 #[component]
@@ -62,14 +62,25 @@ fn Parts(p: StoreProgress) -> impl IntoView {
         .map(|resource| {
             let label = resource.label();
             let count = p.progress.resources.get(resource.key()).copied().unwrap_or_default();
-            let total = count.total.unwrap_or(count.done).max(count.done);
+            // A part's total is known once Shopify has counted it, or once it is done.
+            let total = if count.phase == Some(Phase::Done) { Some(count.done) } else { count.total };
+            let bar_label = format!("{label} synchronized");
+            let (bar, figures) = match total.map(|t| t.max(count.done)) {
+                Some(total) => (
+                    view! { <progress max=total.max(1).to_string() value=count.done.to_string() aria-label=bar_label></progress> }
+                        .into_any(),
+                    format!("{} of {}", thousands(count.done), thousands(total)),
+                ),
+                None => (
+                    view! { <progress aria-label=bar_label></progress> }.into_any(),
+                    format!("{} so far", thousands(count.done)),
+                ),
+            };
             view! {
                 <tr>
                     <th scope="row">{label}</th>
-                    <td>
-                        <progress max=total.max(1).to_string() value=count.done.to_string() aria-label=format!("{label} synchronized")></progress>
-                    </td>
-                    <td class="num">{format!("{} of {}", thousands(count.done), thousands(total))}</td>
+                    <td>{bar}</td>
+                    <td class="num">{figures}</td>
                     <td class="note">{phase_words(&count, p.now)}</td>
                 </tr>
             }
@@ -161,7 +172,10 @@ fn Webhooks(health: WebhookHealth, now: i64) -> impl IntoView {
         view! {
             <dl class="facts">
                 <dt>"Subscribed topics"</dt>
-                <dd>{format!("{} of {}: {}", health.topics.len(), TOPICS.len(), health.topics.join(", "))}</dd>
+                <dd>
+                    {format!("{} of {}: ", health.topics.len(), TOPICS.len())}
+                    {health.topics.iter().map(|t| topic_words(t)).collect::<Vec<_>>().join(", ")}
+                </dd>
                 <dt>"Last delivery"</dt>
                 <dd>{when(health.last_delivery_at, "None yet")}</dd>
                 <dt>"Deliveries in the last 24 hours"</dt>

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, expect, Page, test, TestInfo } from '@playwright/test';
-import { admin, open, signIn, standard } from './helpers';
+import { admin, hydrated, open, signIn, standard } from './helpers';
 
 // One store for the whole file, registered by the first test and removed by the last.
 const desk = { handle: 'desk', name: 'Desk Supplies' };
@@ -31,12 +31,12 @@ function pages(isAdmin: boolean) {
 test('a standard user\'s open Stores page shows a store an administrator registers, with its progress, without a reload', async ({ page, browser }, testInfo) => {
   test.setTimeout(90_000);
   const watcher = await signedIn(browser, standard, testInfo);
-  await expect(watcher.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(watcher);
 
   await signIn(page, admin, testInfo);
   await page.getByRole('link', { name: 'ADD STORE' }).click();
   await page.getByRole('link', { name: 'Shopify' }).click();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   await page.getByLabel('Store URL').fill(desk.handle);
   await page.getByLabel('API Key').fill(credentials.key);
   await page.getByLabel('API Password').fill(credentials.password);
@@ -190,7 +190,7 @@ test('the WebAssembly arrives compressed', async ({ page }, testInfo) => {
 
 test('a standard user\'s open Stores page shows the store disconnected, then gone, without a reload', async ({ page, browser }, testInfo) => {
   const watcher = await signedIn(browser, standard, testInfo);
-  await expect(watcher.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(watcher);
   const row = watcher.getByRole('row').filter({ hasText: `${desk.handle}.myshopify.com` });
   await expect(row).toContainText('Connected');
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, open, removeStoreIfLeft, signIn } from './helpers';
+import { admin, hydrated, open, removeStoreIfLeft, signIn } from './helpers';
 
 const dev = {
   handle: 'devdash',
@@ -26,7 +26,7 @@ test('an administrator connects a store with a Client ID and secret and watches 
   await signIn(page, admin, testInfo);
   await page.getByRole('link', { name: 'ADD STORE' }).click();
   await page.getByRole('link', { name: 'Shopify' }).click();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   await page.getByLabel('Store URL').fill(dev.handle);
   await page.getByLabel('API Key').fill(dev.clientId);
   await page.getByLabel('Shared Secret').fill(dev.clientSecret);

@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, expect, Page, test, TestInfo } from '@playwright/test';
-import { admin, open, signIn, standard, uniqueEmail } from './helpers';
+import { admin, hydrated, open, signIn, standard, uniqueEmail } from './helpers';
 
 // A newcomer's first hour, as an administrator at a desk and a standard user on a phone: sign
 // in, register (wrong, then right), watch the sync, open every tab, ship an order, add a user
@@ -44,7 +44,7 @@ test('an administrator at a desk registers a store (wrong, then right) and watch
   await screen(p, 'desk-stores-empty', testInfo);
   await p.getByRole('link', { name: 'ADD STORE' }).click();
   await p.getByRole('link', { name: 'Shopify' }).click();
-  await expect(p.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(p);
   // One list of permissions, the same as the store's Permissions tab checks, write included.
   const needed = p.getByRole('table', { name: 'Permissions the app needs' });
   await expect(needed.getByRole('row').filter({ hasText: 'Merchant-managed fulfillment orders (write)' })).toContainText('Optional');
@@ -153,7 +153,7 @@ test('marking an order shipped shows every error at once beside its field, then 
   const order = (await mark.getAttribute('aria-label'))!.replace(/^Mark | shipped$/g, '');
   await mark.click();
   await expect(p.getByRole('heading', { name: `Mark ${order} shipped` })).toBeVisible();
-  await expect(p.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(p);
   // The carrier's name is asked for only for Other.
   await expect(p.getByLabel("Carrier's name")).toBeHidden();
   await p.getByLabel('Carrier', { exact: true }).selectOption('Other');

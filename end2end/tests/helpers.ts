@@ -10,8 +10,13 @@ export const standard = { email: 'standard@example.com', password: 'standard pas
 export async function open(page: Page, path: string, testInfo: TestInfo) {
   await page.goto(path);
   if (testInfo.project.use.javaScriptEnabled !== false) {
-    await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+    await hydrated(page);
   }
+}
+
+/** Waits until the WebAssembly has hydrated the page; a debug build on a busy machine can take a while. */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 30_000 });
 }
 
 export async function signIn(page: Page, who: { email: string; password: string }, testInfo: TestInfo) {

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, emulatorURL, open, signIn, standard } from './helpers';
+import { admin, emulatorURL, hydrated, open, signIn, standard } from './helpers';
 
 // A store whose app may write fulfillments back (emulator.json), registered by the first test.
 const ship = { handle: 'ship', name: 'Parcel Works' };
@@ -15,7 +15,7 @@ test('a standard user marks an order shipped from the store page, sees it pendin
   await signIn(registrar, admin, testInfo);
   await registrar.getByRole('link', { name: 'ADD STORE' }).click();
   await registrar.getByRole('link', { name: 'Shopify' }).click();
-  await expect(registrar.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(registrar);
   await registrar.getByLabel('Store URL').fill(ship.handle);
   await registrar.getByLabel('API Key').fill('e2ekey000000000000000000000000ac');
   await registrar.getByLabel('API Password').fill('shpat_e2e0000000000000000000000000acme');
@@ -28,7 +28,7 @@ test('a standard user marks an order shipped from the store page, sees it pendin
 
   await signIn(page, standard, testInfo);
   await page.getByRole('link', { name: ship.name, exact: true }).click();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   const links = page.getByRole('link', { name: /^Mark #\d+ shipped$/ });
   await expect(links.first()).toBeVisible();
   const label = (await links.first().getAttribute('aria-label'))!;
@@ -68,7 +68,7 @@ test('a shipment form with a bad field says so beside it and records nothing', a
   const label = (await link.getAttribute('aria-label'))!;
   await link.click();
   await expect(page.getByRole('heading', { name: label })).toBeVisible();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   // A tracking number of spaces only.
   const before = await page.request.get(`${emulatorURL}/_emulator/shops/${ship.handle}/fulfillments`);
   await page.getByLabel('Tracking number').fill('   ');
@@ -109,7 +109,7 @@ test('an administrator creates an API token, sees it once, and revokes it', asyn
   await signIn(page, admin, testInfo);
   await page.getByRole('link', { name: 'API tokens' }).click();
   await expect(page.getByRole('heading', { name: 'API tokens' })).toBeVisible();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   await page.getByLabel('Name').fill(name);
   await page.getByRole('button', { name: 'Create token' }).click();
   await expect(page.getByRole('status')).toContainText(`Created “${name}”`);

@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test, TestInfo } from '@playwright/test';
-import { admin, emulatorURL, open, removeStoreIfLeft, signIn, standard } from './helpers';
+import { admin, emulatorURL, hydrated, open, removeStoreIfLeft, signIn, standard } from './helpers';
 
 const credentials = {
   key: 'e2ekey000000000000000000000000ac',
@@ -29,7 +29,7 @@ async function openShopifyForm(page: Page, testInfo: TestInfo) {
   await page.getByRole('link', { name: 'Shopify' }).click();
   await expect(page.getByRole('heading', { name: 'Connect a Shopify store' })).toBeVisible();
   if (testInfo.project.use.javaScriptEnabled !== false) {
-    await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+    await hydrated(page);
   }
 }
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, emulatorURL, open, removeStoreIfLeft, signIn, standard } from './helpers';
+import { admin, emulatorURL, hydrated, open, removeStoreIfLeft, signIn, standard } from './helpers';
 
 const slow = { handle: 'slow', name: 'Slow Lane Goods' };
 
@@ -14,7 +14,7 @@ test('a new store synchronizes with live progress that every browser sees', asyn
   await signIn(page, admin, testInfo);
   await page.getByRole('link', { name: 'ADD STORE' }).click();
   await page.getByRole('link', { name: 'Shopify' }).click();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   await page.getByLabel('Store URL').fill(slow.handle);
   await page.getByLabel('API Key').fill('e2ekey000000000000000000000000ac');
   await page.getByLabel('API Password').fill('shpat_e2e0000000000000000000000000acme');
@@ -29,7 +29,7 @@ test('a new store synchronizes with live progress that every browser sees', asyn
   const watcher = await browser.newPage();
   await signIn(watcher, standard, testInfo);
   await watcher.getByRole('link', { name: slow.name, exact: true }).click();
-  await expect(watcher.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(watcher);
   await watcher.getByRole('link', { name: 'Sync and webhooks' }).click();
   const ordersPart = watcher.getByRole('region', { name: 'Synchronization' }).getByRole('row')
     .filter({ has: watcher.getByRole('rowheader', { name: 'Orders', exact: true }) });
@@ -39,7 +39,7 @@ test('a new store synchronizes with live progress that every browser sees', asyn
   const first = Number(await bar.getAttribute('value'));
   await expect.poll(async () => Number(await bar.getAttribute('value'))).toBeGreaterThan(first);
   await page.getByRole('link', { name: slow.name, exact: true }).click();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   await page.getByRole('link', { name: 'Sync and webhooks' }).click();
   const ordersRow = page.getByRole('region', { name: 'Synchronization' }).getByRole('row')
     .filter({ has: page.getByRole('rowheader', { name: 'Orders', exact: true }) });

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, emulatorURL, open, removeStoreIfLeft, signIn } from './helpers';
+import { admin, emulatorURL, hydrated, open, removeStoreIfLeft, signIn } from './helpers';
 
 const hooks = { handle: 'hooks', name: 'Hook Street Goods' };
 
@@ -7,7 +7,7 @@ test('an order created in Shopify appears on the open store page within seconds,
   await signIn(page, admin, testInfo);
   await page.getByRole('link', { name: 'ADD STORE' }).click();
   await page.getByRole('link', { name: 'Shopify' }).click();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   await page.getByLabel('Store URL').fill(hooks.handle);
   await page.getByLabel('API Key').fill('e2ekey000000000000000000000000ac');
   await page.getByLabel('API Password').fill('shpat_e2e0000000000000000000000000acme');
@@ -16,7 +16,7 @@ test('an order created in Shopify appears on the open store page within seconds,
 
   await page.getByRole('link', { name: hooks.name, exact: true }).click();
   await expect(page.getByRole('heading', { name: hooks.name })).toBeVisible();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await hydrated(page);
   await expect(page.getByRole('status').first()).toContainText('Synchronized');
   await page.getByRole('link', { name: 'Sync and webhooks' }).click();
   const webhooks = page.getByRole('region', { name: 'Webhooks' });

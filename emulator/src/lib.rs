@@ -7,6 +7,8 @@
 //! operations, whose result files are served like signed storage URLs under `/_storage/bulk/…`,
 //! on any host). The emulator's own control endpoint is under `/_emulator/…`, a path no real
 //! Shopify uses.
+//!
+//! WooCommerce sites (see [`woocommerce`]) are served by the same server, chosen by `Host` too.
 
 // Shopify's large order objects are rendered with `json!`, which recurses per key.
 #![recursion_limit = "256"]
@@ -21,6 +23,7 @@ mod graphql;
 mod rest;
 mod skeleton;
 pub mod webhooks;
+pub mod woocommerce;
 
 use std::{
     collections::{BTreeMap, HashMap, VecDeque},
@@ -116,6 +119,8 @@ pub struct EmulatorState {
     http: reqwest::Client,
     /// Where bulk result URLs point: configured, or the address the emulator listens on.
     storage_url: OnceLock<String>,
+    /// The WooCommerce sites, by host.
+    pub woocommerce: woocommerce::Sites,
 }
 
 const LOG_CAPACITY: usize = 10_000;
@@ -151,6 +156,8 @@ impl EmulatorState {
             .connect_timeout(Duration::from_secs(1))
             .timeout(Duration::from_millis(config.webhooks.timeout_ms))
             .build()?;
+        let woocommerce =
+            woocommerce::Sites::new(&config.woocommerce, now, Duration::from_millis(config.webhooks.timeout_ms))?;
         Ok(EmulatorState {
             shops,
             stats: Mutex::new(Stats::default()),
@@ -166,6 +173,7 @@ impl EmulatorState {
                 }
                 configured
             },
+            woocommerce,
         })
     }
 
@@ -203,9 +211,22 @@ pub fn unix_now() -> i64 {
 pub fn router(state: Arc<EmulatorState>) -> Router {
     Router::new()
         .merge(control::router())
+        .merge(woocommerce::control::router())
         .route("/_storage/bulk/{key}", axum::routing::get(graphql::bulk::download))
-        .fallback(rest::handle)
+        .fallback(by_host)
         .with_state(state)
+}
+
+/// A request for a WooCommerce site goes to its WordPress, any other to Shopify.
+async fn by_host(
+    axum::extract::State(emu): axum::extract::State<Arc<EmulatorState>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let host = req.headers().get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    match emu.woocommerce.site(host) {
+        Some(site) => woocommerce::handle(emu, site, req).await,
+        None => rest::handle(axum::extract::State(emu), req).await,
+    }
 }
 
 /// A running emulator; dropping it does not stop the server task.

@@ -607,7 +607,7 @@ fn orders(call: &Call<'_>) -> Result<Reply, WpError> {
         .orders
         .values()
         .filter(|order| wanted(order))
-        .map(|o| Row { id: o.id, created: o.created, modified: o.modified, name: o.id.to_string() })
+        .map(|o| Row { id: o.id, created: o.created, modified: o.modified, name: String::new() })
         .collect();
     let (ids, total) = listing.select(rows);
     let items = ids.iter().map(|id| render::order(call.site, &data, &data.orders[id])).collect();

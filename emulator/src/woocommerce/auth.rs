@@ -183,7 +183,10 @@ fn oauth(site: &Site, request: Incoming<'_>, params: PhpParams, now: i64) -> OAu
 fn check_signature(site: &Site, request: Incoming<'_>, params: &PhpParams) -> Result<(), WpError> {
     let given = params.scalar("oauth_signature").unwrap_or_default().replace(' ', "+");
     let given = percent_decode(&given);
-    let base_url = format!("{}/{}", site.home(), request.path.trim_start_matches('/'));
+    // `get_home_url(null, $path)` adds `/path` only for a non-empty path: `/?rest_route=…` is
+    // signed over the bare home URL, with no trailing slash.
+    let path = request.path.trim_start_matches('/');
+    let base_url = if path.is_empty() { site.home() } else { format!("{}/{path}", site.home()) };
     let string_to_sign =
         format!("{}&{}&{}", request.method.as_str().to_ascii_uppercase(), rawurlencode(&base_url), params.signed());
     let secret = format!("{}&", site.config.consumer_secret);

@@ -203,6 +203,9 @@ impl Sequences {
 
 pub struct SiteData {
     pub products: BTreeMap<u64, Product>,
+    /// The keys of `products` and `customers`, for picking one at random in constant time.
+    product_ids: Vec<u64>,
+    customer_ids: Vec<u64>,
     /// Variation id → its product's id.
     pub variation_parents: HashMap<u64, u64>,
     pub customers: BTreeMap<u64, Customer>,
@@ -239,6 +242,8 @@ impl SiteData {
         let ids = Sequences { post: 9, user: 1, comment: 0, meta: 0, order_item: 0 };
         let mut data = SiteData {
             products: BTreeMap::new(),
+            product_ids: Vec::new(),
+            customer_ids: Vec::new(),
             variation_parents: HashMap::new(),
             customers: BTreeMap::new(),
             orders: BTreeMap::new(),
@@ -331,6 +336,7 @@ impl SiteData {
         }
         product.image_id = self.ids.post();
         self.products.insert(id, product);
+        self.product_ids.push(id);
     }
 
     /// A new registered customer created at `created`; returns its id.
@@ -351,6 +357,7 @@ impl SiteData {
             paying: false,
         };
         self.customers.insert(id, customer);
+        self.customer_ids.push(id);
         id
     }
 
@@ -359,8 +366,7 @@ impl SiteData {
     pub fn add_order(&mut self, created: i64, status: &str, now: i64, tracking: bool) -> u64 {
         let id = self.ids.post() + u64::from(self.rng.gen_bool(0.2));
         self.ids.post = id;
-        let keys: Vec<u64> = self.customers.keys().copied().collect();
-        let customer_id = match keys.choose(&mut self.rng) {
+        let customer_id = match self.customer_ids.choose(&mut self.rng) {
             Some(&key) if self.rng.gen_bool(0.75) => key,
             _ => 0,
         };
@@ -499,10 +505,9 @@ impl SiteData {
     }
 
     fn random_lines(&mut self) -> Vec<Line> {
-        let keys: Vec<u64> = self.products.keys().copied().collect();
-        let count = self.rng.gen_range(1..=4.min(keys.len()));
+        let count = self.rng.gen_range(1..=4.min(self.product_ids.len()));
         let mut lines = Vec::with_capacity(count);
-        for product_id in keys.choose_multiple(&mut self.rng, count).copied().collect::<Vec<_>>() {
+        for product_id in self.product_ids.choose_multiple(&mut self.rng, count).copied().collect::<Vec<_>>() {
             let product = &self.products[&product_id];
             let quantity = if self.rng.gen_bool(0.7) { 1 } else { self.rng.gen_range(2..=3) };
             let line = match product.variations.choose(&mut self.rng) {

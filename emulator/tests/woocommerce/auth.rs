@@ -127,6 +127,18 @@ async fn oauth_signs_over_the_home_url_in_the_query_or_the_header() {
 }
 
 #[tokio::test]
+async fn without_pretty_permalinks_oauth_signs_the_bare_home_url_and_the_route() {
+    let woo = start_manual(vec![site(json!({"scheme": "http", "pretty_permalinks": false}))]).await;
+    let now = woo.now().await;
+    let route = [("rest_route", "/wc/v3/orders")];
+    for (base, nonce, status) in [("http://shop.example.com", "p1", 200), ("http://shop.example.com/", "p2", 401)] {
+        let params = oauth(KEY, SECRET, now, nonce).sign(base, &route);
+        let answer = reply(woo.request(Method::GET, HOST, &format!("/?{}", query_string(&params)))).await;
+        assert_eq!(answer.status, status, "signed over {base}: {}", answer.text);
+    }
+}
+
+#[tokio::test]
 async fn oauth_failures_each_have_their_own_answer() {
     let woo = start_manual(vec![http_site()]).await;
     let now = woo.now().await;

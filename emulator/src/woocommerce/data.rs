@@ -642,7 +642,7 @@ fn weight_in(unit: &str, grams: i64) -> String {
     }
 }
 
-pub fn random_address(rng: &mut StdRng, n: u64) -> Address {
+fn random_address(rng: &mut StdRng, n: u64) -> Address {
     let first = FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())];
     let last = LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())];
     let (city, _, state, _, country, postcode, _, _) = CITIES[rng.gen_range(0..CITIES.len())];
@@ -662,7 +662,7 @@ pub fn random_address(rng: &mut StdRng, n: u64) -> Address {
 }
 
 /// The shipping copy of a billing address: no email, no phone.
-pub fn shipping_of(billing: &Address) -> Address {
+fn shipping_of(billing: &Address) -> Address {
     Address { email: String::new(), phone: String::new(), ..billing.clone() }
 }
 

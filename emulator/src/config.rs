@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use axum::http::HeaderValue;
 use serde::{Deserialize, Serialize};
 
-pub use crate::clock::ClockMode;
+pub use crate::{bigcommerce::config::StoreConfig as BigCommerceStore, clock::ClockMode};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
@@ -15,6 +15,9 @@ pub struct Config {
     /// WooCommerce sites, chosen by `Host` like the shops; a config may have only these.
     #[serde(default)]
     pub woocommerce: Vec<WooSiteConfig>,
+    /// BigCommerce stores, chosen by the store hash in the API path; a config may have only these.
+    #[serde(default)]
+    pub bigcommerce: Vec<BigCommerceStore>,
     #[serde(default)]
     pub webhooks: WebhookTiming,
     /// `"real"` (the default) or `"manual"`: a clock that moves only through
@@ -51,6 +54,11 @@ impl Config {
             for host in site.hosts() {
                 anyhow::ensure!(hosts.insert(host.clone()), "the host {host:?} belongs to two sites or shops");
             }
+        }
+        let mut hashes = BTreeSet::new();
+        for store in &config.bigcommerce {
+            store.check().map_err(|err| anyhow::anyhow!("bigcommerce store {:?}: {err}", store.store_hash))?;
+            anyhow::ensure!(hashes.insert(&store.store_hash), "store hash {:?} appears twice", store.store_hash);
         }
         Ok(config)
     }
@@ -634,6 +642,25 @@ mod tests {
         let clash = r#"{"shops": [{"handle": "acme", "access_token": "t", "scopes": []}],
             "woocommerce": [{"site": "acme.myshopify.com", "consumer_key": "ck_1", "consumer_secret": "cs_1"}]}"#;
         assert!(Config::from_json(clash).is_err());
+    }
+
+    #[test]
+    fn a_config_may_have_only_bigcommerce_stores_and_they_are_checked() {
+        let config = Config::from_json(
+            r#"{"bigcommerce": [{"store_hash": "abc123", "access_token": "t", "client_id": "c",
+                "scopes": {"orders": "modify", "store_information": "read"}, "plan": "pro"}]}"#,
+        )
+        .unwrap();
+        assert!(config.shops.is_empty() && config.woocommerce.is_empty());
+        assert_eq!(config.bigcommerce[0].plan.quota(), 450);
+        let twice = r#"{"bigcommerce": [{"store_hash": "a1", "access_token": "t", "client_id": "c"},
+            {"store_hash": "a1", "access_token": "u", "client_id": "d"}]}"#;
+        assert!(Config::from_json(twice).unwrap_err().to_string().contains("twice"));
+        let bad = r#"{"bigcommerce": [{"store_hash": "a1", "access_token": "t", "client_id": "c", "plan": "gold"}]}"#;
+        assert!(Config::from_json(bad).is_err());
+        let unchecked =
+            r#"{"bigcommerce": [{"store_hash": "a1", "access_token": "t", "client_id": "c", "locations": 9}]}"#;
+        assert!(Config::from_json(unchecked).unwrap_err().to_string().contains("locations"));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 #![recursion_limit = "256"]
 
 pub mod apps;
+pub mod bigcommerce;
 pub mod bucket;
 pub mod clock;
 pub mod config;

@@ -6,11 +6,18 @@ use std::collections::BTreeSet;
 use axum::http::HeaderValue;
 use serde::{Deserialize, Serialize};
 
-pub use crate::clock::ClockMode;
+pub use crate::{bigcommerce::config::StoreConfig as BigCommerceStore, clock::ClockMode};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
+    #[serde(default)]
     pub shops: Vec<ShopConfig>,
+    /// WooCommerce sites, chosen by `Host` like the shops; a config may have only these.
+    #[serde(default)]
+    pub woocommerce: Vec<WooSiteConfig>,
+    /// BigCommerce stores, chosen by the store hash in the API path; a config may have only these.
+    #[serde(default)]
+    pub bigcommerce: Vec<BigCommerceStore>,
     #[serde(default)]
     pub webhooks: WebhookTiming,
     /// `"real"` (the default) or `"manual"`: a clock that moves only through
@@ -39,6 +46,19 @@ impl Config {
             shop.check_apps().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
             shop.graphql_limits().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
             shop.bulk.check().map_err(|err| anyhow::anyhow!("shop {:?}: {err}", shop.handle))?;
+        }
+        let mut hosts: BTreeSet<String> =
+            config.shops.iter().map(|shop| format!("{}.myshopify.com", shop.handle)).collect();
+        for site in &config.woocommerce {
+            site.check().map_err(|err| anyhow::anyhow!("woocommerce site {:?}: {err}", site.site))?;
+            for host in site.hosts() {
+                anyhow::ensure!(hosts.insert(host.clone()), "the host {host:?} belongs to two sites or shops");
+            }
+        }
+        let mut hashes = BTreeSet::new();
+        for store in &config.bigcommerce {
+            store.check().map_err(|err| anyhow::anyhow!("bigcommerce store {:?}: {err}", store.store_hash))?;
+            anyhow::ensure!(hashes.insert(&store.store_hash), "store hash {:?} appears twice", store.store_hash);
         }
         Ok(config)
     }
@@ -361,6 +381,174 @@ impl Faults {
     }
 }
 
+/// One WooCommerce site: a WordPress install at `site` whose WooCommerce the emulator plays.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WooSiteConfig {
+    /// The host, without scheme, port or `www.` (`shop.example.com`).
+    pub site: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The home URL's scheme. The emulator speaks plain HTTP but answers as a site of this
+    /// scheme would: Basic auth only on https, OAuth 1.0a signed for this scheme.
+    #[serde(default)]
+    pub scheme: WooScheme,
+    /// The home URL is `www.{site}`; both hosts reach the site, but OAuth signs the home URL.
+    #[serde(default)]
+    pub www: bool,
+    pub consumer_key: String,
+    pub consumer_secret: String,
+    #[serde(default)]
+    pub permissions: KeyPermissions,
+    /// The role of the key's WordPress user: `administrator` and `shop_manager` manage the shop;
+    /// any other role (`customer`, …) is refused by every route but the public ones.
+    #[serde(default = "administrator")]
+    pub user_role: String,
+    /// The site's timezone; local dates (`date_created`, filters without `dates_are_gmt`) are in it.
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
+    /// The Shipment Tracking extension is active: its namespace and routes exist.
+    #[serde(default)]
+    pub shipment_tracking: bool,
+    /// False: the address is not WordPress at all.
+    #[serde(default = "yes")]
+    pub wordpress: bool,
+    /// False: the REST API is switched off (as by a security plugin).
+    #[serde(default = "yes")]
+    pub rest_api: bool,
+    /// False: plain permalinks, so only `/?rest_route=/…` reaches the API.
+    #[serde(default = "yes")]
+    pub pretty_permalinks: bool,
+    /// False: WordPress without WooCommerce active.
+    #[serde(default = "yes")]
+    pub woocommerce: bool,
+    /// The unit of product weights (WooCommerce's `woocommerce_weight_unit`): kg, g, lbs or oz.
+    #[serde(default = "kilograms")]
+    pub weight_unit: String,
+    #[serde(default)]
+    pub orders: usize,
+    #[serde(default)]
+    pub products: usize,
+    #[serde(default)]
+    pub customers: usize,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub latency_ms: u64,
+    #[serde(default)]
+    pub faults: WooFaults,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WooScheme {
+    #[default]
+    Https,
+    Http,
+}
+
+/// What an API key may do, by HTTP method.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyPermissions {
+    Read,
+    Write,
+    #[default]
+    ReadWrite,
+}
+
+impl KeyPermissions {
+    pub fn can_read(self) -> bool {
+        self != KeyPermissions::Write
+    }
+
+    pub fn can_write(self) -> bool {
+        self != KeyPermissions::Read
+    }
+}
+
+fn administrator() -> String {
+    "administrator".into()
+}
+
+fn kilograms() -> String {
+    "kg".into()
+}
+
+impl WooSiteConfig {
+    /// The hosts that reach the site: the bare one and, when the home URL has it, `www.`.
+    pub fn hosts(&self) -> Vec<String> {
+        let bare = self.site.to_ascii_lowercase();
+        if self.www {
+            vec![format!("www.{bare}"), bare]
+        } else {
+            vec![bare]
+        }
+    }
+
+    /// Whether the key's user may manage the shop (WooCommerce's manager capabilities).
+    pub fn is_manager(&self) -> bool {
+        matches!(self.user_role.as_str(), "administrator" | "shop_manager")
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let host_like = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-';
+        if self.site.is_empty() || !self.site.chars().all(host_like) || self.site.starts_with('.') {
+            return Err("site must be a host name such as \"shop.example.com\" (no scheme, port or path)".into());
+        }
+        if self.www && self.site.to_ascii_lowercase().starts_with("www.") {
+            return Err("with \"www\": true the site is given without \"www.\"".into());
+        }
+        if !self.consumer_key.starts_with("ck_") || self.consumer_key.len() < 4 {
+            return Err("consumer_key must start with \"ck_\"".into());
+        }
+        if !self.consumer_secret.starts_with("cs_") || self.consumer_secret.len() < 4 {
+            return Err("consumer_secret must start with \"cs_\"".into());
+        }
+        if self.user_role.is_empty() || !self.user_role.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(format!("user_role {:?} must be a WordPress role such as \"shop_manager\"", self.user_role));
+        }
+        if !(-720..=840).contains(&self.utc_offset_minutes) {
+            return Err(format!("utc_offset_minutes {} is not a timezone's offset", self.utc_offset_minutes));
+        }
+        if !["kg", "g", "lbs", "oz"].contains(&self.weight_unit.as_str()) {
+            return Err(format!("weight_unit {:?} must be kg, g, lbs or oz", self.weight_unit));
+        }
+        Ok(())
+    }
+}
+
+/// Switches that make a WooCommerce site (or its host) misbehave.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WooFaults {
+    /// The next this many answers are server errors, alternately the host's 503 and WordPress's
+    /// 500; each counts the fault down until it is off.
+    pub status_5xx: u32,
+    /// Every this many requests the host answers 429 (0: never).
+    pub host_429_every: u32,
+    /// `Retry-After` on the host's 429s, in seconds (0: none, as some hosts send).
+    pub host_429_retry_after_secs: u64,
+    /// The host's bot protection answers every request with a 202 HTML captcha page.
+    pub captcha: bool,
+    /// Extra delay on every collection page, on top of the latency.
+    pub slow_pages_ms: u64,
+    /// The web server drops the `Authorization` header before WordPress sees it.
+    pub strip_authorization: bool,
+}
+
+impl Default for WooFaults {
+    fn default() -> Self {
+        WooFaults {
+            status_5xx: 0,
+            host_429_every: 0,
+            host_429_retry_after_secs: 30,
+            captcha: false,
+            slow_pages_ms: 0,
+            strip_authorization: false,
+        }
+    }
+}
+
 /// Webhook retry timing. Shopify retries 8 times over 4 hours; tests shorten the wait.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default)]
@@ -412,6 +600,67 @@ mod tests {
         assert_eq!(Config::from_json(custom).unwrap().shops[0].graphql_limits(), Ok((1000.0, 50.0)));
         let bad = r#"{"shops": [{"handle": "c", "access_token": "t", "scopes": [], "graphql": {"restore_rate": 0}}]}"#;
         assert!(Config::from_json(bad).is_err());
+    }
+
+    #[test]
+    fn a_config_may_have_only_woocommerce_sites_and_they_are_checked() {
+        let site = |extra: &str| {
+            format!(
+                r#"{{"woocommerce": [{{"site": "shop.example.com", "consumer_key": "ck_1", "consumer_secret": "cs_1"{extra}}}]}}"#
+            )
+        };
+        let config = Config::from_json(&site("")).unwrap();
+        assert!(config.shops.is_empty());
+        let woo = &config.woocommerce[0];
+        assert_eq!(
+            (woo.scheme, woo.permissions, woo.user_role.as_str()),
+            (WooScheme::Https, KeyPermissions::ReadWrite, "administrator")
+        );
+        assert!(woo.wordpress && woo.rest_api && woo.pretty_permalinks && woo.woocommerce && !woo.shipment_tracking);
+        assert_eq!(woo.faults, WooFaults::default());
+        assert_eq!(woo.hosts(), ["shop.example.com"]);
+        let www = Config::from_json(&site(r#", "www": true, "scheme": "http", "permissions": "read""#)).unwrap();
+        assert_eq!(www.woocommerce[0].hosts(), ["www.shop.example.com", "shop.example.com"]);
+        assert!(!www.woocommerce[0].permissions.can_write());
+
+        for bad in [
+            r#", "site": "https://shop.example.com""#,
+            r#", "consumer_key": "1234""#,
+            r#", "consumer_secret": "ck_1""#,
+            r#", "permissions": "admin""#,
+            r#", "utc_offset_minutes": 1000"#,
+            r#", "weight_unit": "stone""#,
+            r#", "user_role": "Shop Manager""#,
+            r#", "faults": {"captcha": true, "typo": 1}"#,
+        ] {
+            assert!(Config::from_json(&site(bad)).is_err(), "{bad}");
+        }
+        let twice = r#"{"woocommerce": [
+            {"site": "a.example.com", "consumer_key": "ck_1", "consumer_secret": "cs_1"},
+            {"site": "A.example.com", "consumer_key": "ck_2", "consumer_secret": "cs_2"}]}"#;
+        assert!(Config::from_json(twice).unwrap_err().to_string().contains("two sites"));
+        let clash = r#"{"shops": [{"handle": "acme", "access_token": "t", "scopes": []}],
+            "woocommerce": [{"site": "acme.myshopify.com", "consumer_key": "ck_1", "consumer_secret": "cs_1"}]}"#;
+        assert!(Config::from_json(clash).is_err());
+    }
+
+    #[test]
+    fn a_config_may_have_only_bigcommerce_stores_and_they_are_checked() {
+        let config = Config::from_json(
+            r#"{"bigcommerce": [{"store_hash": "abc123", "access_token": "t", "client_id": "c",
+                "scopes": {"orders": "modify", "store_information": "read"}, "plan": "pro"}]}"#,
+        )
+        .unwrap();
+        assert!(config.shops.is_empty() && config.woocommerce.is_empty());
+        assert_eq!(config.bigcommerce[0].plan.quota(), 450);
+        let twice = r#"{"bigcommerce": [{"store_hash": "a1", "access_token": "t", "client_id": "c"},
+            {"store_hash": "a1", "access_token": "u", "client_id": "d"}]}"#;
+        assert!(Config::from_json(twice).unwrap_err().to_string().contains("twice"));
+        let bad = r#"{"bigcommerce": [{"store_hash": "a1", "access_token": "t", "client_id": "c", "plan": "gold"}]}"#;
+        assert!(Config::from_json(bad).is_err());
+        let unchecked =
+            r#"{"bigcommerce": [{"store_hash": "a1", "access_token": "t", "client_id": "c", "locations": 9}]}"#;
+        assert!(Config::from_json(unchecked).unwrap_err().to_string().contains("locations"));
     }
 
     #[test]

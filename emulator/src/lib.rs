@@ -7,11 +7,15 @@
 //! operations, whose result files are served like signed storage URLs under `/_storage/bulk/…`,
 //! on any host). The emulator's own control endpoint is under `/_emulator/…`, a path no real
 //! Shopify uses.
+//!
+//! WooCommerce sites (see [`woocommerce`]) are served by the same server, chosen by `Host` too;
+//! BigCommerce stores (see [`bigcommerce`]) by the store hash in `/stores/{hash}/v2|v3/…`.
 
 // Shopify's large order objects are rendered with `json!`, which recurses per key.
 #![recursion_limit = "256"]
 
 pub mod apps;
+pub mod bigcommerce;
 pub mod bucket;
 pub mod clock;
 pub mod config;
@@ -21,6 +25,7 @@ mod graphql;
 mod rest;
 mod skeleton;
 pub mod webhooks;
+pub mod woocommerce;
 
 use std::{
     collections::{BTreeMap, HashMap, VecDeque},
@@ -101,6 +106,9 @@ pub struct Stats {
     pub by_endpoint: BTreeMap<String, u64>,
     /// GraphQL cost points charged (the actual cost of every admitted query).
     pub graphql_points: f64,
+    /// Each BigCommerce store's quota: requests it admitted and 429s it answered, by store hash.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub bigcommerce_quota: BTreeMap<String, bigcommerce::QuotaCounters>,
 }
 
 pub struct EmulatorState {
@@ -116,6 +124,10 @@ pub struct EmulatorState {
     http: reqwest::Client,
     /// Where bulk result URLs point: configured, or the address the emulator listens on.
     storage_url: OnceLock<String>,
+    /// The WooCommerce sites, by host.
+    pub woocommerce: woocommerce::Sites,
+    /// The BigCommerce stores, by store hash.
+    pub bigcommerce: bigcommerce::Stores,
 }
 
 const LOG_CAPACITY: usize = 10_000;
@@ -151,6 +163,10 @@ impl EmulatorState {
             .connect_timeout(Duration::from_secs(1))
             .timeout(Duration::from_millis(config.webhooks.timeout_ms))
             .build()?;
+        let woocommerce =
+            woocommerce::Sites::new(&config.woocommerce, now, Duration::from_millis(config.webhooks.timeout_ms))?;
+        let bigcommerce =
+            bigcommerce::Stores::new(&config.bigcommerce, now, Duration::from_millis(config.webhooks.timeout_ms))?;
         Ok(EmulatorState {
             shops,
             stats: Mutex::new(Stats::default()),
@@ -166,6 +182,8 @@ impl EmulatorState {
                 }
                 configured
             },
+            woocommerce,
+            bigcommerce,
         })
     }
 
@@ -203,9 +221,27 @@ pub fn unix_now() -> i64 {
 pub fn router(state: Arc<EmulatorState>) -> Router {
     Router::new()
         .merge(control::router())
+        .merge(woocommerce::control::router())
+        .merge(bigcommerce::control::router())
         .route("/_storage/bulk/{key}", axum::routing::get(graphql::bulk::download))
-        .fallback(rest::handle)
+        .fallback(by_host)
         .with_state(state)
+}
+
+/// An API request for a BigCommerce store goes to it; a request for a WooCommerce site goes to
+/// its WordPress, any other to Shopify.
+async fn by_host(
+    axum::extract::State(emu): axum::extract::State<Arc<EmulatorState>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    if let Some((store, malformed)) = emu.bigcommerce.route(req.uri().path()) {
+        return bigcommerce::handle(emu, store, malformed, req).await;
+    }
+    let host = req.headers().get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    match emu.woocommerce.site(host) {
+        Some(site) => woocommerce::handle(emu, site, req).await,
+        None => rest::handle(axum::extract::State(emu), req).await,
+    }
 }
 
 /// A running emulator; dropping it does not stop the server task.

@@ -1,7 +1,7 @@
 //! The pools generated records draw their text from: names, streets and cities with non-ASCII
 //! letters, product words, location names and tags, as real shops have them.
 
-pub(super) const FIRST_NAMES: &[&str] = &[
+pub(crate) const FIRST_NAMES: &[&str] = &[
     "Ada",
     "José",
     "Zoë",
@@ -23,7 +23,7 @@ pub(super) const FIRST_NAMES: &[&str] = &[
     "Sofía",
     "Emil",
 ];
-pub(super) const LAST_NAMES: &[&str] = &[
+pub(crate) const LAST_NAMES: &[&str] = &[
     "Lovelace",
     "García",
     "Müller",
@@ -58,9 +58,9 @@ pub(crate) const CITIES: &[City] = &[
     ("Austin", "Texas", "TX", "United States", "US", "73301", 30.27, -97.74),
     ("København", "Capital Region", "84", "Denmark", "DK", "1050", 55.68, 12.57),
 ];
-pub(super) const ADJECTIVES: &[&str] =
+pub(crate) const ADJECTIVES: &[&str] =
     &["Crème", "Nordic", "Ōsaka", "Zürich", "Classic", "Rugged", "Señor", "Smørrebrød", "Vintage", "Alpine", "Coastal"];
-pub(super) const NOUNS: &[&str] =
+pub(crate) const NOUNS: &[&str] =
     &["Mug", "Jacket", "Tea Set", "Backpack", "Lamp", "Scarf", "Bottle", "Notebook", "Candle", "Blanket"];
 pub(super) const LOCATION_NAMES: &[&str] =
     &["Main warehouse", "Lyon dépôt", "Østerbro shop", "Overflow storage", "Pop-up Ōsaka"];

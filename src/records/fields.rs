@@ -1,18 +1,15 @@
-//! Reading Shopify's GraphQL nodes into the columns the pages query. A node is one line of a
-//! bulk result file, or one node taken out of a page (`graphql::lines`): its `__typename` says
-//! which table it goes to and `__parentId` which record it belongs to. Each field is read
-//! leniently, so one odd field refuses that node with a reason, never the batch.
+//! Reading Shopify's GraphQL nodes into storelink's records. A node is one line of a bulk result
+//! file, or one node taken out of a page (`graphql::lines`): its `__typename` says which kind of
+//! record it is and `__parentId` which record it belongs to. Each field is read leniently, so one
+//! odd field refuses that node with a reason, never the batch.
 
-use std::{
-    borrow::Cow,
-    collections::{BTreeMap, BTreeSet},
-};
+use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::{raw::RawJson, Part};
+use super::model::{self, Batch, Gone, OrderStatus, Record, Refused};
 
 /// An order's `shippingAddress` as Shopify's GraphQL gives it, in storelink's own shape.
 pub fn ship_to(raw: &serde_json::Value) -> Option<super::ShipTo> {
@@ -33,133 +30,31 @@ pub fn ship_to(raw: &serde_json::Value) -> Option<super::ShipTo> {
     })
 }
 
-/// Why a node cannot be stored, for the failed-items list.
-pub type Malformed = String;
-
-/// A node that was not stored: its id when it has one, and why.
-#[derive(Debug)]
-pub struct Refused {
-    pub id: Option<i64>,
-    pub why: Malformed,
-}
-
-/// One column's value.
-pub enum Cell {
-    Int(Option<i64>),
-    Text(Option<String>),
-    Raw(Vec<u8>),
-}
-
-/// The kinds of node storelink keeps, each in its own table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    Location,
-    Product,
-    Variant,
-    Level,
-    Customer,
-    Order,
-    Line,
-    FulfillmentOrder,
-    FulfillmentOrderLine,
-}
-
-impl Kind {
-    fn from_typename(name: &str) -> Option<Kind> {
-        Some(match name {
-            "Location" => Kind::Location,
-            "Product" => Kind::Product,
-            "ProductVariant" => Kind::Variant,
-            "InventoryLevel" => Kind::Level,
-            "Customer" => Kind::Customer,
-            "Order" => Kind::Order,
-            "LineItem" => Kind::Line,
-            "FulfillmentOrder" => Kind::FulfillmentOrder,
-            "FulfillmentOrderLineItem" => Kind::FulfillmentOrderLine,
-            _ => return None,
-        })
-    }
-
-    /// The part of a sync whose progress counts this kind of node.
-    pub fn counted_in(self) -> Option<Part> {
-        match self {
-            Kind::Location => Some(Part::Locations),
-            Kind::Product => Some(Part::Products),
-            Kind::Level => Some(Part::InventoryLevels),
-            Kind::Customer => Some(Part::Customers),
-            Kind::Order => Some(Part::Orders),
-            Kind::FulfillmentOrder => Some(Part::FulfillmentOrders),
-            _ => None,
+/// Reads lines of a bulk file, or a page taken apart, into records; `now` stands in for a
+/// stock level's missing `updatedAt`.
+pub fn read_lines(lines: &[&RawValue], now: i64) -> Batch {
+    let mut batch = Batch::default();
+    for line in lines {
+        match node(line, now) {
+            Ok(Some(record)) => batch.records.push(record),
+            Ok(None) => {}
+            Err(refused) => batch.refused.push(refused),
         }
     }
+    batch
 }
 
-/// A node read into its table's columns (in `repo::table` order, the key's first).
-pub struct Node {
-    pub kind: Kind,
-    pub id: Option<i64>,
-    /// The parent record's id, for the aggregates of its columns.
-    pub parent: Option<i64>,
-    pub cells: Vec<Cell>,
-}
-
-/// Products and orders, by kind.
-pub type Parents = BTreeMap<Kind, BTreeSet<i64>>;
-
-/// Lines read into their tables' rows, for `repo::prepare`.
-#[derive(Default)]
-pub(super) struct Nodes {
-    pub(super) rows: BTreeMap<Kind, Vec<Vec<Cell>>>,
-    /// The products and orders among the nodes.
-    parents: Parents,
-    /// The products and orders the variants and line items among the nodes belong to.
-    children_of: Parents,
-    /// The nodes refused as malformed; nothing of theirs is written.
-    pub(super) refused: Vec<Refused>,
-    /// Nodes read, per part of a sync that counts them.
-    pub(super) counted: BTreeMap<Part, i64>,
-}
-
-impl Nodes {
-    /// Reads lines of a bulk file, or a page taken apart, all stamped `now` (their `synced_at`).
-    pub(super) fn read(lines: &[&RawValue], now: i64) -> Nodes {
-        let mut nodes = Nodes::default();
-        for line in lines {
-            match node(line, now) {
-                Ok(None) => {}
-                Ok(Some(node)) => {
-                    if let Some(part) = node.kind.counted_in() {
-                        *nodes.counted.entry(part).or_default() += 1;
-                    }
-                    match (node.kind, node.parent, node.id) {
-                        (Kind::Variant, Some(product), _) => {
-                            nodes.children_of.entry(Kind::Product).or_default().insert(product)
-                        }
-                        (Kind::Line, Some(order), _) => nodes.children_of.entry(Kind::Order).or_default().insert(order),
-                        (Kind::Product | Kind::Order, _, Some(id)) => {
-                            nodes.parents.entry(node.kind).or_default().insert(id)
-                        }
-                        _ => false,
-                    };
-                    nodes.rows.entry(node.kind).or_default().push(node.cells);
-                }
-                Err(refused) => nodes.refused.push(refused),
-            }
-        }
-        nodes
-    }
-
-    /// The products and orders whose variants or line items are among the nodes without them:
-    /// written before, they count their children again once these are written.
-    pub(super) fn uncounted(&self) -> Parents {
-        self.children_of
-            .iter()
-            .map(|(kind, ids)| {
-                let written = self.parents.get(kind);
-                (*kind, ids.iter().filter(|id| !written.is_some_and(|w| w.contains(id))).copied().collect())
-            })
-            .collect()
-    }
+/// The record a gid names, as deleted: `None` for a kind storelink does not keep.
+pub fn gone(gid: &str) -> Option<Gone> {
+    let id = gid_number(gid)?;
+    Some(match gid.trim_start_matches("gid://shopify/").split('/').next()? {
+        "Product" => Gone::Product(id),
+        "Order" => Gone::Order(id),
+        "FulfillmentOrder" => Gone::Unit(id),
+        "Customer" => Gone::Customer(id),
+        "InventoryItem" => Gone::InventoryItem(id),
+        _ => return None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -345,42 +240,50 @@ fn available(field: Option<&RawValue>) -> Option<i64> {
 /// Nodes that only carry others (an inventory item fetched for its levels): not stored.
 const CARRIERS: [&str; 1] = ["InventoryItem"];
 
-/// A node's columns (`None` for a carrier), or why it cannot be stored. The JSON is read once.
-pub fn node(line: &RawValue, now: i64) -> Result<Option<Node>, Refused> {
+/// The `__typename`s storelink keeps.
+const KEPT: [&str; 9] = [
+    "Location",
+    "Product",
+    "ProductVariant",
+    "InventoryLevel",
+    "Customer",
+    "Order",
+    "LineItem",
+    "FulfillmentOrder",
+    "FulfillmentOrderLineItem",
+];
+
+/// A node as a record (`None` for a carrier), or why it cannot be stored. The JSON is read once.
+pub fn node(line: &RawValue, now: i64) -> Result<Option<Record>, Refused> {
     let refused = |id, why: &str| Refused { id, why: why.to_owned() };
     let fields: Fields = serde_json::from_str(line.get()).map_err(|_| refused(None, "it is not a JSON object"))?;
     let id = fields.id.as_deref().and_then(gid_number);
-    if fields.typename.as_deref().is_some_and(|t| CARRIERS.contains(&t)) {
+    let typename = fields.typename.as_deref().unwrap_or_default();
+    if CARRIERS.contains(&typename) {
         return Ok(None);
     }
-    let kind = fields
-        .typename
-        .as_deref()
-        .and_then(Kind::from_typename)
-        .ok_or_else(|| refused(id, "its __typename is not one storelink keeps"))?;
+    if !KEPT.contains(&typename) {
+        return Err(refused(id, "its __typename is not one storelink keeps"));
+    }
     // A fulfillment order fetched by itself names its order instead of hanging from it.
     let parent = fields.parent_id.as_deref().or(fields.order_id.as_deref()).and_then(gid_number);
-    let raw = || Cell::Raw(RawJson::pack(line.get()));
+    let raw = || line.get().to_owned();
     let need_id = || id.ok_or_else(|| refused(None, "it has no id storelink can read"));
     let need_parent = || parent.ok_or_else(|| refused(id, "it names no parent record"));
     let updated = || timestamp(fields.updated_at).ok_or_else(|| refused(id, "its updatedAt is not a timestamp"));
-    let cells = match kind {
-        Kind::Location => vec![
-            Cell::Int(Some(need_id()?)),
-            Cell::Text(Some(text(fields.name).unwrap_or_default())),
-            Cell::Int(Some(now)),
-            Cell::Int(Some(now)),
-            raw(),
-        ],
-        Kind::Product => vec![
-            Cell::Int(Some(need_id()?)),
-            Cell::Text(Some(text(fields.title).unwrap_or_default())),
-            Cell::Int(Some(0)),
-            Cell::Int(Some(updated()?)),
-            Cell::Int(Some(now)),
-            raw(),
-        ],
-        Kind::Variant => {
+    let record = match typename {
+        "Location" => Record::Location(model::Location {
+            id: need_id()?,
+            name: text(fields.name).unwrap_or_default(),
+            raw: raw(),
+        }),
+        "Product" => Record::Product(model::Product {
+            id: need_id()?,
+            title: text(fields.title).unwrap_or_default(),
+            updated_at: updated()?,
+            raw: raw(),
+        }),
+        "ProductVariant" => {
             #[derive(Deserialize)]
             struct Item<'a> {
                 #[serde(borrow)]
@@ -398,32 +301,31 @@ pub fn node(line: &RawValue, now: i64) -> Result<Option<Node>, Refused> {
             let item: Option<Item> = read(fields.inventory_item);
             let weight = item.as_ref().and_then(|i| read::<Measurement>(i.measurement)).and_then(|m| grams(m.weight));
             let sku = text(fields.sku).or_else(|| item.as_ref().and_then(|i| text(i.sku)));
-            vec![
-                Cell::Int(Some(need_id()?)),
-                Cell::Int(Some(need_parent()?)),
-                Cell::Text(Some(text(fields.title).unwrap_or_default())),
-                Cell::Text(sku),
-                Cell::Int(item.as_ref().and_then(|i| gid_number(i.id.as_deref()?))),
-                Cell::Int(weight),
-                Cell::Int(Some(updated()?)),
-                Cell::Int(Some(now)),
-                raw(),
-            ]
+            Record::Variant(model::Variant {
+                id: need_id()?,
+                product_id: need_parent()?,
+                title: text(fields.title).unwrap_or_default(),
+                sku,
+                inventory_item_id: item.as_ref().and_then(|i| gid_number(i.id.as_deref()?)),
+                weight_grams: weight,
+                updated_at: updated()?,
+                raw: raw(),
+            })
         }
-        Kind::Level => {
-            let (Some(location), Some(item)) = (object_id(fields.location), object_id(fields.item)) else {
+        "InventoryLevel" => {
+            let (Some(location_id), Some(inventory_item_id)) = (object_id(fields.location), object_id(fields.item))
+            else {
                 return Err(refused(id, "it names no location or inventory item"));
             };
-            vec![
-                Cell::Int(Some(location)),
-                Cell::Int(Some(item)),
-                Cell::Int(available(fields.quantities)),
-                Cell::Int(Some(timestamp(fields.updated_at).unwrap_or(now))),
-                Cell::Int(Some(now)),
-                raw(),
-            ]
+            Record::Level(model::Level {
+                location_id,
+                inventory_item_id,
+                available: available(fields.quantities),
+                updated_at: timestamp(fields.updated_at).unwrap_or(now),
+                raw: raw(),
+            })
         }
-        Kind::Customer => {
+        "Customer" => {
             let person = Person {
                 id: None,
                 display_name: read(fields.display_name),
@@ -435,24 +337,23 @@ pub fn node(line: &RawValue, now: i64) -> Result<Option<Node>, Refused> {
                 zip: None,
                 country: None,
             };
-            vec![
-                Cell::Int(Some(need_id()?)),
-                Cell::Text(Some(person.full_name().unwrap_or_default())),
-                Cell::Text(text(fields.email)),
-                Cell::Int(Some(updated()?)),
-                Cell::Int(Some(now)),
-                raw(),
-            ]
+            Record::Customer(model::Customer {
+                id: need_id()?,
+                name: person.full_name().unwrap_or_default(),
+                email: text(fields.email),
+                updated_at: updated()?,
+                raw: raw(),
+            })
         }
-        Kind::Order => {
+        "Order" => {
             let created =
                 timestamp(fields.created_at).ok_or_else(|| refused(id, "its createdAt is not a timestamp"))?;
             let status = if !is_null(fields.cancelled_at) {
-                "cancelled"
+                OrderStatus::Cancelled
             } else if read::<bool>(fields.closed).unwrap_or(false) || !is_null(fields.closed_at) {
-                "closed"
+                OrderStatus::Closed
             } else {
-                "open"
+                OrderStatus::Open
             };
             let buyer: Option<Person> = read(fields.customer);
             let ship: Option<Person> = read(fields.shipping_address);
@@ -475,35 +376,32 @@ pub fn node(line: &RawValue, now: i64) -> Result<Option<Node>, Refused> {
                 title: Option<&'a RawValue>,
             }
             let shipping_method = read::<ShippingLine>(fields.shipping_line).and_then(|line| text(line.title));
-            vec![
-                Cell::Int(Some(need_id()?)),
-                Cell::Text(Some(text(fields.name).unwrap_or_default())),
-                Cell::Text(Some(read::<String>(fields.created_at).unwrap_or_default())),
-                Cell::Int(Some(created)),
-                Cell::Int(Some(updated()?)),
-                Cell::Text(Some(status.to_owned())),
-                Cell::Text(text(fields.display_fulfillment_status).map(|s| s.to_lowercase())),
-                Cell::Text(customer),
-                Cell::Int(buyer.as_ref().and_then(|b| gid_number(b.id.as_deref()?))),
-                Cell::Text(ship.as_ref().and_then(Person::one_line)),
-                Cell::Int(Some(0)),
-                Cell::Int(Some(int(fields.total_weight).unwrap_or(0))),
-                Cell::Text(Some(price.unwrap_or_else(|| "0.00".into()))),
-                Cell::Text(shipping_method),
-                Cell::Int(Some(now)),
-                raw(),
-            ]
+            Record::Order(model::Order {
+                id: need_id()?,
+                name: text(fields.name).unwrap_or_default(),
+                created_at_text: read::<String>(fields.created_at).unwrap_or_default(),
+                created_at: created,
+                updated_at: updated()?,
+                status,
+                platform_status: text(fields.display_fulfillment_status).map(|s| s.to_lowercase()),
+                customer_name: customer,
+                customer_id: buyer.as_ref().and_then(|b| gid_number(b.id.as_deref()?)),
+                ship_to: ship.as_ref().and_then(Person::one_line),
+                total_weight_grams: int(fields.total_weight).unwrap_or(0),
+                total_price: price.unwrap_or_else(|| "0.00".into()),
+                shipping_method,
+                raw: raw(),
+            })
         }
-        Kind::Line => vec![
-            Cell::Int(Some(need_id()?)),
-            Cell::Int(Some(need_parent()?)),
-            Cell::Text(Some(text(fields.title).or_else(|| text(fields.name)).unwrap_or_default())),
-            Cell::Text(text(fields.sku)),
-            Cell::Int(Some(int(fields.quantity).unwrap_or(0))),
-            Cell::Int(Some(now)),
-            raw(),
-        ],
-        Kind::FulfillmentOrder => {
+        "LineItem" => Record::Line(model::Line {
+            id: need_id()?,
+            order_id: need_parent()?,
+            title: text(fields.title).or_else(|| text(fields.name)).unwrap_or_default(),
+            sku: text(fields.sku),
+            quantity: int(fields.quantity).unwrap_or(0),
+            raw: raw(),
+        }),
+        "FulfillmentOrder" => {
             #[derive(Deserialize)]
             struct Assigned<'a> {
                 #[serde(borrow)]
@@ -512,29 +410,27 @@ pub fn node(line: &RawValue, now: i64) -> Result<Option<Node>, Refused> {
                 location: Option<&'a RawValue>,
             }
             let assigned: Option<Assigned> = read(fields.assigned_location);
-            vec![
-                Cell::Int(Some(need_id()?)),
-                Cell::Int(Some(need_parent()?)),
-                Cell::Text(Some(text(fields.status).unwrap_or_else(|| "OPEN".into()))),
-                Cell::Int(assigned.as_ref().and_then(|a| object_id(a.location))),
-                Cell::Text(assigned.and_then(|a| a.name.map(Cow::into_owned))),
-                Cell::Int(Some(updated()?)),
-                Cell::Int(Some(now)),
-                raw(),
-            ]
+            Record::Unit(model::Unit {
+                id: need_id()?,
+                order_id: need_parent()?,
+                status: text(fields.status).unwrap_or_else(|| "OPEN".into()),
+                location_id: assigned.as_ref().and_then(|a| object_id(a.location)),
+                location_name: assigned.and_then(|a| a.name.map(Cow::into_owned)),
+                updated_at: updated()?,
+                raw: raw(),
+            })
         }
-        Kind::FulfillmentOrderLine => vec![
-            Cell::Int(Some(need_id()?)),
-            Cell::Int(Some(need_parent()?)),
-            Cell::Int(object_id(fields.line_item)),
-            Cell::Int(Some(int(fields.total_quantity).unwrap_or(0))),
-            Cell::Int(Some(int(fields.remaining_quantity).unwrap_or(0))),
-            Cell::Int(grams(fields.weight)),
-            Cell::Int(Some(now)),
-            raw(),
-        ],
+        _ => Record::UnitLine(model::UnitLine {
+            id: need_id()?,
+            unit_id: need_parent()?,
+            line_item_id: object_id(fields.line_item),
+            total_quantity: int(fields.total_quantity).unwrap_or(0),
+            remaining_quantity: Some(int(fields.remaining_quantity).unwrap_or(0)),
+            unit_weight_grams: grams(fields.weight),
+            raw: raw(),
+        }),
     };
-    Ok(Some(Node { kind, id, parent, cells }))
+    Ok(Some(record))
 }
 
 #[cfg(test)]
@@ -563,11 +459,10 @@ mod tests {
                 "updatedAt":"2026-01-01T00:00:00Z","inventoryItem":{"id":"gid://shopify/InventoryItem/9","sku":"B-1",
                 "measurement":{"weight":{"unit":"KILOGRAMS","value":1.25}}},"__parentId":"gid://shopify/Product/3"}"#,
         );
-        let node = node(&variant, 100).unwrap().unwrap();
-        assert_eq!((node.kind, node.id, node.parent), (Kind::Variant, Some(7), Some(3)));
-        assert!(matches!(node.cells[3], Cell::Text(Some(ref sku)) if sku == "B-1"));
-        assert!(matches!(node.cells[4], Cell::Int(Some(9))));
-        assert!(matches!(node.cells[5], Cell::Int(Some(1250))));
+        let Some(Record::Variant(variant)) = node(&variant, 100).unwrap() else { panic!("not a variant") };
+        assert_eq!((variant.id, variant.product_id), (7, 3));
+        assert_eq!(variant.sku.as_deref(), Some("B-1"));
+        assert_eq!((variant.inventory_item_id, variant.weight_grams), (Some(9), Some(1250)));
     }
 
     #[test]
@@ -580,14 +475,13 @@ mod tests {
                 "customer":{"id":"gid://shopify/Customer/42","displayName":"Zoë Ng"},
                 "shippingAddress":{"name":"Zoë Ng","address1":"1 Main St","city":"Lyon","zip":"69001","country":"France"}}"##,
         );
-        let node = node(&order, 0).unwrap().unwrap();
-        assert!(matches!(node.cells[5], Cell::Text(Some(ref s)) if s == "open"));
-        assert!(matches!(node.cells[6], Cell::Text(Some(ref s)) if s == "unfulfilled"));
-        assert!(matches!(node.cells[7], Cell::Text(Some(ref s)) if s == "Zoë Ng"));
-        assert!(matches!(node.cells[8], Cell::Int(Some(42))));
-        assert!(matches!(node.cells[9], Cell::Text(Some(ref s)) if s == "Zoë Ng, 1 Main St, Lyon, 69001, France"));
-        assert!(matches!(node.cells[11], Cell::Int(Some(1200))));
-        assert!(matches!(node.cells[12], Cell::Text(Some(ref s)) if s == "50.00"));
+        let Some(Record::Order(order)) = node(&order, 0).unwrap() else { panic!("not an order") };
+        assert_eq!(order.status, OrderStatus::Open);
+        assert_eq!(order.platform_status.as_deref(), Some("unfulfilled"));
+        assert_eq!(order.customer_name.as_deref(), Some("Zoë Ng"));
+        assert_eq!(order.customer_id, Some(42));
+        assert_eq!(order.ship_to.as_deref(), Some("Zoë Ng, 1 Main St, Lyon, 69001, France"));
+        assert_eq!((order.total_weight_grams, order.total_price.as_str()), (1200, "50.00"));
     }
 
     #[test]

@@ -1,21 +1,26 @@
 //! What was synced from a store: its locations, products, customers, orders and inventory
 //! levels. Both sides share the resources and the rows the store page lists; on the server,
-//! `fields` reads Shopify's JSON into the queried columns, `raw` keeps the JSON itself, and
-//! `repo` is the only SQL on the `synced_*` tables.
+//! `model` is the platform-neutral record every platform's reader produces, `rows` turns records
+//! into columns, `raw` keeps the platform's JSON itself, and `repo` is the only SQL on the
+//! `synced_*` tables.
 
 #[cfg(feature = "ssr")]
 pub mod fields;
 #[cfg(feature = "ssr")]
 pub mod graphql;
 #[cfg(feature = "ssr")]
+pub mod model;
+#[cfg(feature = "ssr")]
 pub mod raw;
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+mod rows;
 
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-pub use fields::Refused;
+pub use model::Refused;
 #[cfg(feature = "ssr")]
 pub use raw::RawJson;
 

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::value::RawValue;
 use sqlx::{postgres::PgArguments, Arguments, QueryBuilder};
 
 use super::{
-    fields::{self, Cell, Kind, Nodes, Parents, Refused},
+    model::{Batch, Gone, Refused},
+    rows::{Cell, Kind, Parents, Rows},
     Awaiting, AwaitingItem, AwaitingQuery, AwaitingRow, Counts, CustomerRow, Daily, Page, Part, ProductRow, RawJson,
     PER_PAGE,
 };
@@ -76,6 +76,7 @@ fn table(kind: Kind) -> (&'static str, &'static [&'static str], &'static [&'stat
                 "line_item_id",
                 "total_quantity",
                 "remaining_quantity",
+                "counts_shipments_here",
                 "unit_weight_grams",
                 "synced_at",
                 "raw",
@@ -159,10 +160,10 @@ enum Statement {
     Sqlite(Kind, Vec<Vec<Cell>>),
 }
 
-/// Prepares lines (of a bulk file, or a page taken apart) for [`store`] on PostgreSQL or SQLite,
-/// all written at `now` (their `synced_at`).
-pub fn prepare(store_id: StoreId, lines: &[&RawValue], now: i64, postgres: bool) -> Result<Prepared, AppError> {
-    let nodes = Nodes::read(lines, now);
+/// Prepares a batch of records (of a bulk file, a page, a delivery) for [`store`] on PostgreSQL
+/// or SQLite, all written at `now` (their `synced_at`).
+pub fn prepare(store_id: StoreId, batch: Batch, now: i64, postgres: bool) -> Result<Prepared, AppError> {
+    let nodes = Rows::of(batch, now);
     let uncounted = nodes.uncounted();
     let (children, parents): (Vec<_>, Vec<_>) = nodes.rows.into_iter().partition(|(kind, _)| counted(*kind).is_none());
     let statements = children
@@ -232,7 +233,19 @@ impl Upsert {
         let (table, key, columns, newest_wins) = table(kind);
         let names: Vec<&str> = key.iter().chain(columns).copied().collect();
         let head = format!("INSERT INTO {table} (store_id, {}) ", names.join(", "));
-        let updates: Vec<String> = columns.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        let updates: Vec<String> = columns
+            .iter()
+            .map(|c| match *c {
+                // A platform that keeps no count of what remains: the total less what storelink
+                // has shipped of the line.
+                "remaining_quantity" if kind == Kind::FulfillmentOrderLine => format!(
+                    "{c} = CASE WHEN excluded.counts_shipments_here = 0 THEN excluded.{c}
+                     WHEN excluded.total_quantity > {table}.shipped_quantity
+                     THEN excluded.total_quantity - {table}.shipped_quantity ELSE 0 END"
+                ),
+                _ => format!("{c} = excluded.{c}"),
+            })
+            .collect();
         let mut tail = format!(" ON CONFLICT (store_id, {}) DO UPDATE SET {}", key.join(", "), updates.join(", "));
         if newest_wins {
             tail.push_str(&format!(" WHERE excluded.updated_at >= {table}.updated_at"));
@@ -449,29 +462,37 @@ pub async fn newest_updated_at(pool: &Pool, store_id: StoreId, part: Part) -> Re
     Ok(db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_one(&mut *c).await)?)
 }
 
-/// A record Shopify no longer has (its gid answered null), with what hangs from it.
-pub async fn delete_node(conn: &mut Conn, store_id: StoreId, gid: &str) -> Result<(), AppError> {
-    let Some(id) = fields::gid_number(gid) else { return Ok(()) };
-    let kind = gid.trim_start_matches("gid://shopify/").split('/').next().unwrap_or_default();
-    let statements: &[&str] = match kind {
-        "Product" => &[
-            "DELETE FROM synced_variants WHERE store_id = $1 AND product_id = $2",
-            "DELETE FROM synced_products WHERE store_id = $1 AND id = $2",
-        ],
-        "Order" => &[
-            "DELETE FROM synced_fulfillment_order_lines WHERE store_id = $1 AND fulfillment_order_id IN
-               (SELECT f.id FROM synced_fulfillment_orders f WHERE f.store_id = $1 AND f.order_id = $2)",
-            "DELETE FROM synced_fulfillment_orders WHERE store_id = $1 AND order_id = $2",
-            "DELETE FROM synced_order_lines WHERE store_id = $1 AND order_id = $2",
-            "DELETE FROM synced_orders WHERE store_id = $1 AND id = $2",
-        ],
-        "FulfillmentOrder" => &[
-            "DELETE FROM synced_fulfillment_order_lines WHERE store_id = $1 AND fulfillment_order_id = $2",
-            "DELETE FROM synced_fulfillment_orders WHERE store_id = $1 AND id = $2",
-        ],
-        "Customer" => &["DELETE FROM synced_customers WHERE store_id = $1 AND id = $2"],
-        "InventoryItem" => &["DELETE FROM synced_inventory_levels WHERE store_id = $1 AND inventory_item_id = $2"],
-        _ => &[],
+/// A record the platform no longer has, with what hangs from it.
+pub async fn delete(conn: &mut Conn, store_id: StoreId, gone: Gone) -> Result<(), AppError> {
+    let (id, statements): (i64, &[&str]) = match gone {
+        Gone::Product(id) => (
+            id,
+            &[
+                "DELETE FROM synced_variants WHERE store_id = $1 AND product_id = $2",
+                "DELETE FROM synced_products WHERE store_id = $1 AND id = $2",
+            ],
+        ),
+        Gone::Order(id) => (
+            id,
+            &[
+                "DELETE FROM synced_fulfillment_order_lines WHERE store_id = $1 AND fulfillment_order_id IN
+                   (SELECT f.id FROM synced_fulfillment_orders f WHERE f.store_id = $1 AND f.order_id = $2)",
+                "DELETE FROM synced_fulfillment_orders WHERE store_id = $1 AND order_id = $2",
+                "DELETE FROM synced_order_lines WHERE store_id = $1 AND order_id = $2",
+                "DELETE FROM synced_orders WHERE store_id = $1 AND id = $2",
+            ],
+        ),
+        Gone::Unit(id) => (
+            id,
+            &[
+                "DELETE FROM synced_fulfillment_order_lines WHERE store_id = $1 AND fulfillment_order_id = $2",
+                "DELETE FROM synced_fulfillment_orders WHERE store_id = $1 AND id = $2",
+            ],
+        ),
+        Gone::Customer(id) => (id, &["DELETE FROM synced_customers WHERE store_id = $1 AND id = $2"]),
+        Gone::InventoryItem(id) => {
+            (id, &["DELETE FROM synced_inventory_levels WHERE store_id = $1 AND inventory_item_id = $2"])
+        }
     };
     for sql in statements {
         db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(*sql)).bind(store_id).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
@@ -931,7 +952,8 @@ pub async fn shipped(conn: &mut Conn, store_id: StoreId, lines: &[(i64, i64)]) -
     for (line_id, quantity) in lines {
         db::run!(&mut *conn, c => sqlx::query(
             "UPDATE synced_fulfillment_order_lines
-             SET remaining_quantity = CASE WHEN remaining_quantity > $3 THEN remaining_quantity - $3 ELSE 0 END
+             SET remaining_quantity = CASE WHEN remaining_quantity > $3 THEN remaining_quantity - $3 ELSE 0 END,
+                 shipped_quantity = shipped_quantity + $3
              WHERE store_id = $1 AND id = $2",
         )
         .bind(store_id)
@@ -1131,7 +1153,7 @@ pub async fn locations_named(pool: &Pool, store_id: StoreId, typed: &str) -> Res
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{json, Value};
+    use serde_json::{json, value::RawValue, Value};
 
     use super::*;
     use crate::db::fixtures;
@@ -1150,7 +1172,8 @@ mod tests {
     async fn put(conn: &mut Conn, values: &[Value], now: i64) -> Stored {
         let lines = lines(values);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        let prepared = prepare(StoreId(1), &refs, now, conn.is_postgres()).unwrap();
+        let prepared =
+            prepare(StoreId(1), crate::records::fields::read_lines(&refs, now), now, conn.is_postgres()).unwrap();
         store(conn, prepared).await.unwrap()
     }
 
@@ -1271,7 +1294,7 @@ mod tests {
     async fn store_an_order(conn: &mut Conn, for_postgres: bool) -> Result<Stored, AppError> {
         let lines = lines(&[line_item(10, 1, 2), order(1, "2026-01-01T00:00:00Z", "")]);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        store(conn, prepare(StoreId(1), &refs, 1, for_postgres).unwrap()).await
+        store(conn, prepare(StoreId(1), crate::records::fields::read_lines(&refs, 1), 1, for_postgres).unwrap()).await
     }
 
     async fn orders_and_items(conn: &mut Conn) -> i64 {

@@ -405,7 +405,10 @@ impl FileReader {
                 read_line(text, number, &mut batch, &mut malformed);
             }
             let refs: Vec<&RawValue> = batch.iter().map(|l| l.as_ref()).collect();
-            let prepared = records::repo::prepare(store_id, &refs, db::now(), postgres);
+            let prepared = {
+                let now = db::now();
+                records::repo::prepare(store_id, records::fields::read_lines(&refs, now), now, postgres)
+            };
             ReadBatch { prepared, malformed, reached }
         });
         match read.await {

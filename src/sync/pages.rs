@@ -174,7 +174,9 @@ impl Job<'_> {
     /// Stores a page's nodes and moves the checkpoint, together.
     async fn store_page(&mut self, resource: Part, lines: &[Box<RawValue>], next: Step) -> Result<(), Stop> {
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        let prepared = records::repo::prepare(self.store_id, &refs, db::now(), self.engine.pool.is_postgres())?;
+        let now = db::now();
+        let batch = records::fields::read_lines(&refs, now);
+        let prepared = records::repo::prepare(self.store_id, batch, now, self.engine.pool.is_postgres())?;
         let mut tx = self.begin().await?;
         let stored = records::repo::store(&mut tx, prepared).await?;
         self.account(&mut tx, resource, &stored).await?;

@@ -251,14 +251,18 @@ impl Context {
         }
         lines.extend(finisher.lines);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        let prepared = records::repo::prepare(store_id, &refs, db::now(), self.pool.is_postgres())?;
+        let now = db::now();
+        let prepared =
+            records::repo::prepare(store_id, records::fields::read_lines(&refs, now), now, self.pool.is_postgres())?;
         let mut tx = self.pool.begin().await?;
         let stored = records::repo::store(&mut tx, prepared).await?;
         for refused in &stored.refused {
             tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
         }
         for gid in &gone {
-            records::repo::delete_node(&mut tx, store_id, gid).await?;
+            if let Some(gone) = records::fields::gone(gid) {
+                records::repo::delete(&mut tx, store_id, gone).await?;
+            }
         }
         let counts = records::repo::counts(&mut tx, store_id).await?;
         stores::repo::set_counts(&mut tx, store_id, counts).await?;

@@ -20,8 +20,8 @@ use serde_json::{json, value::RawValue};
 use storelink::{
     db,
     ids::StoreId,
+    platforms::shopify::{queries, reader},
     records::repo::{prepare, store},
-    shopify::queries,
 };
 
 mod common;
@@ -138,7 +138,16 @@ async fn round(lines: &[&[u8]], postgres: bool) -> (f64, f64) {
             let parsed: Vec<Box<RawValue>> =
                 batch.iter().map(|l| RawValue::from_string(String::from_utf8(l.clone()).unwrap()).unwrap()).collect();
             let refs: Vec<&RawValue> = parsed.iter().map(|l| l.as_ref()).collect();
-            if ahead.blocking_send(prepare(StoreId(1), &refs, db::now(), postgres).unwrap()).is_err() {
+            if ahead
+                .blocking_send(
+                    {
+                        let now = db::now();
+                        prepare(StoreId(1), reader::read_lines(&refs, now), now, postgres)
+                    }
+                    .unwrap(),
+                )
+                .is_err()
+            {
                 return;
             }
         }

@@ -35,10 +35,11 @@ fn shop(n: usize) -> Value {
 
 async fn register(http: &reqwest::Client, server: &ServerProcess, cookie: &str, n: usize) {
     let form = [
-        ("store_url", format!("s{n}.myshopify.com")),
-        ("api_key", "bench-key".to_owned()),
-        ("api_password", common::TOKEN.to_owned()),
-        ("shared_secret", common::SECRET.to_owned()),
+        ("platform", "shopify".to_owned()),
+        ("fields[store_url]", format!("s{n}.myshopify.com")),
+        ("fields[api_key]", "bench-key".to_owned()),
+        ("fields[api_password]", common::TOKEN.to_owned()),
+        ("fields[shared_secret]", common::SECRET.to_owned()),
     ];
     let answer = http
         .post(format!("{}/api/stores/register", server.url))

@@ -13,7 +13,6 @@ use crate::{
     secrets::{Sealer, Secret},
     server::Application,
     state::Settings,
-    stores,
     sync::Claims,
     users::{self, repo, Role},
 };
@@ -343,7 +342,7 @@ async fn rotate_key(current: Option<Secret>, db: &DbArgs) -> anyhow::Result<()> 
     let old = Sealer::load(current.as_ref(), &db.data_dir)?;
     let new_key = Secret::new(Sealer::random_key());
     let new = Sealer::load(Some(&new_key), &db.data_dir)?;
-    let count = stores::reseal_credentials(&pool, &old, &new).await?;
+    let count = crate::credentials::reseal_all(&pool, &old, &new).await?;
     match current {
         Some(_) => {
             println!(

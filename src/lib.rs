@@ -1,23 +1,25 @@
-//! storelink: connect online stores (Shopify first) to a shipping desk.
+//! storelink: connect online stores (Shopify, WooCommerce) to a shipping desk.
 //!
 //! Both builds compile this crate: `ssr` for the server, `hydrate` for the WebAssembly that
 //! brings the pages to life. The modules form layers, each using only those below it:
 //!
-//! 1. `error`, `ids`, `ndjson`, `secrets`, `db`, `shopify` (the Admin API client and its pacing):
-//!    no knowledge of the app.
-//! 2. The domain, each with its repository: `users`, `auth`, `audit`, `records` (what was
-//!    synced), `leases` (one server at a time holds a job or a shipment), `jobs`, `stores`,
-//!    `shipments` (recorded at the desk).
-//! 3. `progress` (what open pages hear), then the engines: `webhooks`, `sync`, and
-//!    `shipments::sender` (which writes shipments back to Shopify).
-//! 4. `state` (settings and the shared state), `api` (the server functions), `http_api` (the
+//! 1. `error`, `ids`, `ndjson`, `secrets`, `db`: no knowledge of the app.
+//! 2. The domain's foundations, each with its repository: `users`, `auth`, `audit`, `records`
+//!    (what was synced, in one platform-neutral model), `leases` (one server at a time holds a
+//!    job or a shipment), `jobs` (and a running job's checkpoint and writes), `credentials`.
+//! 3. `platforms`: the registry and, behind it, one module per platform (`platforms::shopify`,
+//!    …), each speaking its platform's API and writing the neutral records.
+//! 4. `stores`, `shipments` (recorded at the desk).
+//! 5. `progress` (what open pages hear), then the engines: `webhooks`, `sync`, and
+//!    `shipments::sender` (which has the store's platform write shipments back).
+//! 6. `state` (settings and the shared state), `api` (the server functions), `http_api` (the
 //!    label software's API), `ui` (the pages).
-//! 5. `server` (the router and `Application`) and `cli`.
+//! 7. `server` (the router and `Application`) and `cli`.
 
 pub mod error;
 pub mod ids;
 pub mod ndjson;
-pub mod shopify;
+pub mod platforms;
 
 pub mod api_tokens;
 pub mod audit;
@@ -35,6 +37,8 @@ pub mod ui;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod credentials;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

@@ -6,8 +6,8 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 
 use crate::{
-    db, error::AppError, progress::Hub, secrets::Sealer, secrets::Secret, shipments, shopify::client::ShopifyClient,
-    stores::tokens::Tokens, sync, webhooks,
+    db, error::AppError, platforms::Platforms, progress::Hub, secrets::Sealer, secrets::Secret, shipments, sync,
+    webhooks,
 };
 
 /// Everything the server needs to know, gathered from the command line and environment.
@@ -48,17 +48,17 @@ impl Settings {
         self.database_url.clone().unwrap_or_else(|| db::sqlite_url_in(&self.data_dir))
     }
 
-    /// Where Shopify should deliver webhooks: under the public URL when it is https. Against
-    /// the emulator (the Shopify base URL override is set), under any public URL, or else
-    /// under this server's own address.
-    pub fn webhook_address(&self, own: SocketAddr) -> Option<String> {
+    /// The address platforms deliver webhooks under (`{base}/webhooks/{platform}`): the public
+    /// URL when it is https. Against the emulator (the Shopify base URL override is set), any
+    /// public URL, or else this server's own address.
+    pub fn webhook_base(&self, own: SocketAddr) -> Option<String> {
         let base = match (&self.public_url, &self.shopify_base_url) {
             (Some(url), _) if url.starts_with("https://") => url.clone(),
             (Some(url), Some(_)) => url.clone(),
             (None, Some(_)) => format!("http://{own}"),
             (_, None) => return None,
         };
-        Some(format!("{}{}", base.trim_end_matches('/'), webhooks::PATH))
+        Some(base.trim_end_matches('/').to_owned())
     }
 
     /// Cookies are marked Secure when browsers reach the server over HTTPS.
@@ -74,16 +74,13 @@ pub struct AppState {
     pub pool: db::Pool,
     pub settings: Arc<Settings>,
     pub sealer: Sealer,
-    pub shopify: ShopifyClient,
-    /// The token each call to a store's shop is made with, renewed when due.
-    pub tokens: Arc<Tokens>,
+    /// Every platform's client, behind one interface.
+    pub platforms: Arc<Platforms>,
     pub hub: Hub,
-    /// Fetches the records webhook deliveries say changed.
-    pub refresher: webhooks::Refresher,
     pub sync: sync::Handle,
     /// Wakes the sender of shipments when one is recorded here.
     pub shipments: shipments::sender::Wake,
-    /// Whether Shopify can deliver webhooks to this server.
+    /// Whether platforms can deliver webhooks to this server.
     pub webhooks_enabled: bool,
 }
 
@@ -103,7 +100,7 @@ impl FromRef<AppState> for webhooks::Receiver {
             pool: state.pool.clone(),
             sealer: state.sealer.clone(),
             hub: state.hub.clone(),
-            refresher: state.refresher.clone(),
+            platforms: state.platforms.clone(),
         }
     }
 }
@@ -136,10 +133,10 @@ mod tests {
     fn webhooks_need_an_https_public_url_except_against_the_emulator() {
         let own: SocketAddr = "127.0.0.1:3000".parse().unwrap();
         let https = settings(Some("https://ship.example.com/"), None);
-        assert_eq!(https.webhook_address(own).as_deref(), Some("https://ship.example.com/webhooks/shopify"));
-        assert_eq!(settings(Some("http://ship.example.com"), None).webhook_address(own), None);
-        assert_eq!(settings(None, None).webhook_address(own), None);
+        assert_eq!(https.webhook_base(own).as_deref(), Some("https://ship.example.com"));
+        assert_eq!(settings(Some("http://ship.example.com"), None).webhook_base(own), None);
+        assert_eq!(settings(None, None).webhook_base(own), None);
         let emulated = settings(None, Some("http://127.0.0.1:3001"));
-        assert_eq!(emulated.webhook_address(own).as_deref(), Some("http://127.0.0.1:3000/webhooks/shopify"));
+        assert_eq!(emulated.webhook_base(own).as_deref(), Some("http://127.0.0.1:3000"));
     }
 }

@@ -11,8 +11,10 @@ use std::{
 /// Layer by layer, bottom to top; a module of `shipments` that drives the others
 /// (`shipments::sender`) sits above its own module's layer and is named on its own.
 const LAYERS: &[&[&str]] = &[
-    &["error", "ids", "ndjson", "metrics", "secrets", "db", "shopify"],
-    &["users", "audit", "api_tokens", "auth", "records", "leases", "jobs", "stores", "shipments"],
+    &["error", "ids", "ndjson", "metrics", "secrets", "db"],
+    &["users", "audit", "api_tokens", "auth", "records", "leases", "jobs", "credentials"],
+    &["platforms"],
+    &["stores", "shipments"],
     &["progress", "webhooks", "sync", "shipments::sender"],
     &["state", "api", "http_api", "ui"],
     &["server", "cli"],
@@ -154,4 +156,38 @@ fn the_checker_reads_uses_as_the_compiler_does() {
     let sample = "use crate::{a, b::{c, d}, e::f as g};\nlet x = crate::h::y(); // crate::not_this";
     let found: Vec<String> = used(&code(sample)).into_iter().collect();
     assert_eq!(found, ["a", "b", "e", "h"]);
+}
+
+/// Each platform is one module behind the registry (`src/platforms/mod.rs` and its own files):
+/// no other module, and no other platform, names a platform's module.
+#[test]
+fn only_the_registry_reaches_a_platforms_module() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let platforms_dir = src.join("platforms");
+    let platforms: Vec<String> = std::fs::read_dir(&platforms_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .map(|path| path.file_name().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    assert!(platforms.contains(&"shopify".to_owned()), "the platforms were found: {platforms:?}");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut problems = Vec::new();
+    for file in &files {
+        let text = code(&std::fs::read_to_string(file).unwrap());
+        let own = platforms.iter().find(|p| file.starts_with(platforms_dir.join(p)));
+        let registry = file.parent() == Some(platforms_dir.as_path());
+        for platform in &platforms {
+            let named =
+                [format!("platforms::{platform}"), format!("platforms::{{{platform}"), format!("super::{platform}")]
+                    .iter()
+                    .any(|path| text.contains(path.as_str()));
+            let mentions = named || (text.contains("platforms::{") && text.contains(&format!(" {platform},")));
+            if mentions && !registry && own != Some(platform) {
+                problems.push(format!("{} reaches the {platform} module", file.display()));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

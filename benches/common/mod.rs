@@ -14,10 +14,10 @@ use std::{
 use serde_json::{json, Value};
 use storelink::{
     ids::{JobId, StoreId},
-    secrets::Secret,
+    platforms::{Platform, Typed},
     server::Application,
     state::{AppState, Settings},
-    stores::register::{register, Form},
+    stores::register::register,
     sync::Engine,
     users::{repo, Role, UserDto},
 };
@@ -140,14 +140,14 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
     let idle_memory = memory().0;
     reset_peak_memory();
     let registering = Instant::now();
-    let form = Form {
-        store_url: format!("{handle}.myshopify.com"),
-        api_key: "bench-key".into(),
-        api_password: Secret::new(TOKEN.to_owned()),
-        shared_secret: Secret::new(SECRET.to_owned()),
-        reconnect: false,
-    };
-    let store = register(&state.pool, &state.shopify, &state.sealer, &admin, form).await.unwrap();
+    let fields = [
+        ("store_url", format!("{handle}.myshopify.com")),
+        ("api_key", "bench-key".to_owned()),
+        ("api_password", TOKEN.to_owned()),
+        ("shared_secret", SECRET.to_owned()),
+    ];
+    let typed = Typed { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), reconnect: false };
+    let store = register(&state.pool, &state.platforms, &state.sealer, &admin, Platform::Shopify, typed).await.unwrap();
     Bench { emulator, idle_memory, registering, state, engine, addr, admin, store, _dir: dir }
 }
 
@@ -184,7 +184,11 @@ pub async fn bulk_file(emulator: &Emulator, handle: &str, query: &str) -> Vec<u8
         let http = &http;
         async move {
             let answer: Value = http
-                .post(format!("{}/admin/api/{}/graphql.json", emulator.url(), storelink::shopify::client::API_VERSION))
+                .post(format!(
+                    "{}/admin/api/{}/graphql.json",
+                    emulator.url(),
+                    storelink::platforms::shopify::API_VERSION
+                ))
                 .header("host", format!("{handle}.myshopify.com"))
                 .header("x-shopify-access-token", TOKEN)
                 .json(&body)
@@ -197,10 +201,12 @@ pub async fn bulk_file(emulator: &Emulator, handle: &str, query: &str) -> Vec<u8
             answer["data"].clone()
         }
     };
-    let started = ask(json!({"query": storelink::shopify::queries::RUN_BULK, "variables": {"query": query}})).await;
+    let started =
+        ask(json!({"query": storelink::platforms::shopify::queries::RUN_BULK, "variables": {"query": query}})).await;
     let id = started["bulkOperationRunQuery"]["bulkOperation"]["id"].as_str().expect("the export started").to_owned();
     loop {
-        let polled = ask(json!({"query": storelink::shopify::queries::POLL_BULK, "variables": {"id": id}})).await;
+        let polled =
+            ask(json!({"query": storelink::platforms::shopify::queries::POLL_BULK, "variables": {"id": id}})).await;
         let operation = &polled["bulkOperation"];
         match operation["status"].as_str() {
             Some("COMPLETED") => {

@@ -182,7 +182,7 @@ test('marking an order shipped shows every error at once beside its field, then 
   await expect(line).toBeVisible();
   await expect(line).toBeInViewport();
   await expect(p.getByLabel('Location')).toHaveValue(location);
-  await expect(line).toContainText('Sent to Shopify', { timeout: 20_000 });
+  await expect(line).toContainText('Sent to the store', { timeout: 20_000 });
   await screen(p, 'desk-shipped', testInfo);
   await p.close();
 });

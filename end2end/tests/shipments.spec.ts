@@ -50,7 +50,7 @@ test('a standard user marks an order shipped from the store page, sees it pendin
   await expect(shipment).toContainText('Pending');
   await expect(shipment).toContainText(order);
   await page.request.post(`${emulatorURL}/_emulator/shops/${ship.handle}/faults`, { data: { latency_ms: 0 } });
-  await expect(shipment).toContainText('Sent to Shopify', { timeout: 20_000 });
+  await expect(shipment).toContainText('Sent to the store', { timeout: 20_000 });
   await expect(page.getByRole('link', { name: label, exact: true })).toHaveCount(parts - 1);
 
   // Shopify has it, with the tracking.
@@ -98,7 +98,7 @@ test('a standard user corrects a shipment\'s tracking number and Shopify gets th
   await page.getByRole('button', { name: 'Save the tracking' }).click();
   const row = page.getByRole('table', { name: 'Latest shipments' }).getByRole('row').filter({ hasText: 'JD014600006281230705' });
   await expect(row).toBeVisible();
-  await expect(row).toHaveText(/Sent to Shopify(?!; new tracking)/, { timeout: 20_000 });
+  await expect(row).toHaveText(/Sent to the store(?!; new tracking)/, { timeout: 20_000 });
   const made = async () => (await (await page.request.get(`${emulatorURL}/_emulator/shops/${ship.handle}/fulfillments`)).json()).fulfillments;
   await expect.poll(async () => (await made())[0].tracking.number).toBe('JD014600006281230705');
   expect(await made()).toHaveLength(1);

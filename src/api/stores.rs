@@ -8,8 +8,9 @@ use crate::{
     error::AppError,
     ids::StoreId,
     jobs::{StoreProgress, SyncRun},
+    platforms::PermissionRow,
     records::{Awaiting, CustomerRow, Daily, Page, ProductRow},
-    stores::{PermissionRow, StoreDto},
+    stores::StoreDto,
     users::UserDto,
     webhooks::WebhookHealth,
 };
@@ -205,10 +206,12 @@ pub async fn store_sync(store_id: StoreId) -> Result<SyncTab, AppError> {
         let caller = super::require_user().await?;
         let pool = caller.pool();
         let interval = caller.state.settings.sync_interval.as_secs();
+        let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
+        let enabled = caller.state.webhooks_enabled;
         Ok(SyncTab {
             progress: crate::jobs::repo::latest(pool, Some(store_id)).await?.pop(),
             history: crate::jobs::repo::history(pool, store_id, HISTORY_RUNS).await?,
-            webhooks: crate::webhooks::health(pool, store_id, caller.state.webhooks_enabled, interval).await?,
+            webhooks: crate::webhooks::health(pool, store.platform, store_id, enabled, interval).await?,
             now: crate::db::now(),
         })
     })
@@ -219,33 +222,35 @@ pub async fn store_sync(store_id: StoreId) -> Result<SyncTab, AppError> {
 pub async fn store_permissions(store_id: StoreId) -> Result<Vec<PermissionRow>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        crate::stores::permissions(caller.pool(), store_id).await
+        let pool = caller.pool();
+        let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
+        let granted = crate::stores::repo::granted_scopes(pool, store_id).await?;
+        Ok(store.platform.permission_rows(&granted))
     })
     .await
 }
 
-/// Checks the credentials and permissions with Shopify, then saves the store, its sealed
-/// credentials and the first sync job, and returns to the Stores page.
+/// Checks what was typed into a platform's form with that platform, then saves the store, its
+/// sealed credentials and the first sync job, and returns to the Stores page. The fields are the
+/// platform's own (`fields[store_url]`, …).
 #[server(prefix = "/api", endpoint = "stores/register", input = PostUrl)]
 pub async fn register_store(
-    store_url: String,
-    api_key: String,
-    api_password: String,
-    shared_secret: String,
+    platform: String,
+    fields: std::collections::BTreeMap<String, String>,
     reconnect: Option<String>,
 ) -> Result<(), AppError> {
     super::respond(async {
-        use crate::{secrets::Secret, stores::register};
+        use crate::{
+            platforms::{Platform, Typed},
+            stores::register,
+        };
         let caller = super::require_admin().await?;
         let state = &caller.state;
-        let form = register::Form {
-            store_url,
-            api_key,
-            api_password: Secret::new(api_password),
-            shared_secret: Secret::new(shared_secret),
-            reconnect: reconnect.is_some_and(|r| !r.is_empty()),
-        };
-        let store_id = register::register(&state.pool, &state.shopify, &state.sealer, &caller.user, form).await?;
+        let platform = Platform::from_slug(&platform)
+            .ok_or_else(|| AppError::invalid("platform", "Choose one of the platforms storelink connects to."))?;
+        let typed = Typed { fields, reconnect: reconnect.is_some_and(|r| !r.is_empty()) };
+        let store_id =
+            register::register(&state.pool, &state.platforms, &state.sealer, &caller.user, platform, typed).await?;
         state.sync.wake();
         state.hub.store_changed(store_id);
         // Back to the stores, where a line says what happened.
@@ -255,16 +260,15 @@ pub async fn register_store(
     .await
 }
 
-/// Stops synchronization, removes storelink's webhooks from Shopify (best effort), deletes
-/// the credentials and keeps the synced data. Returns what happened, in words.
+/// Stops synchronization, removes storelink's webhooks from the store's platform (best effort),
+/// deletes the credentials and keeps the synced data. Returns what happened, in words.
 #[server(prefix = "/api", endpoint = "stores/disconnect", input = PostUrl)]
 pub async fn disconnect_store(store_id: StoreId) -> Result<String, AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
         let state = &caller.state;
         let report =
-            crate::stores::disconnect::disconnect(&state.pool, &state.shopify, &state.tokens, &caller.user, store_id)
-                .await?;
+            crate::stores::disconnect::disconnect(&state.pool, &state.platforms, &caller.user, store_id).await?;
         state.hub.store_changed(store_id);
         leptos_axum::redirect(&format!("/?disconnected={store_id}"));
         Ok(report)

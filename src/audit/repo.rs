@@ -9,18 +9,8 @@ use crate::{
     ids::{StoreId, UserId},
 };
 
-/// An entry for what Shopify asked for (a webhook), which no user of storelink did.
-pub async fn record_for_shopify(
-    conn: &mut Conn,
-    action: &str,
-    store: Option<(StoreId, &str)>,
-    detail: &str,
-) -> Result<(), AppError> {
-    record_by(conn, None, "Shopify", action, store, detail).await
-}
-
-/// Records an action, by name: a user's email (with their id), an API token's name or the
-/// command line (without); takes a connection so it joins the caller's transaction.
+/// Records an action, by name: a user's email (with their id), an API token's name, the
+/// command line or a platform (without); takes a connection so it joins the caller's transaction.
 pub async fn record_by(
     conn: &mut Conn,
     user_id: Option<UserId>,

@@ -21,7 +21,7 @@ use crate::{
     audit,
     error::AppError,
     ids::{ShipmentId, StoreId},
-    records::{fields as records_fields, repo as records},
+    records::repo as records,
     shipments::{self, CorrectError, FieldError, RecordError, Recorder, Shipment, ShipmentRequest},
     state::AppState,
     stores::{self, StoreDto},
@@ -180,11 +180,16 @@ fn iso(unix: i64) -> String {
 }
 
 async fn store_named(state: &AppState, domain: &str) -> Result<StoreDto, ApiError> {
-    let normalized = crate::shopify::normalize_store_url(domain).map(|url| url.domain.as_str().to_owned());
-    let found = match normalized {
-        Ok(domain) => stores::repo::find_by_domain(&state.pool, &domain).await?,
-        Err(_) => None,
-    };
+    // The address as any platform would keep it; the first that finds a store wins.
+    let mut found = None;
+    for platform in crate::platforms::Platform::ALL {
+        if let Ok(address) = platform.store_address(domain) {
+            found = stores::repo::find_by_domain(&state.pool, &address).await?;
+            if found.is_some() {
+                break;
+            }
+        }
+    }
     found.ok_or_else(|| invalid("store", format!("No store {domain} is connected to storelink.")))
 }
 
@@ -350,7 +355,7 @@ async fn order_json(
                 "updated_at": iso(order.updated_at),
                 "store_connected": store.refuses_shipments().is_none(),
                 "customer": order.customer_name.as_ref().map(|name| json!({"name": name, "email": order.customer_email})),
-                "ship_to": records_fields::ship_to(&raw),
+                "ship_to": crate::platforms::Platforms::ship_to(store.platform, &raw),
                 "total_weight_grams": weight,
                 "fulfillment_orders": fos,
             }))

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod run;
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,7 @@
 //! The `sync_jobs` and `sync_failed_items` tables.
 
+use sqlx::QueryBuilder;
+
 use super::{JobKind, JobState, Progress, StoreProgress, SyncRun};
 use crate::{
     db::{self, Conn, Pool},
@@ -327,26 +329,29 @@ pub async fn history(pool: &Pool, store_id: StoreId, limit: i64) -> Result<Vec<S
 }
 
 /// The connected stores with credentials and no job under way whose last job ended before
-/// `cutoff`, or before `stretched_cutoff` when they hold at least `all_topics` webhook
-/// subscriptions (webhooks bring their changes, so the schedule only catches what was missed).
+/// `cutoff`, or before `stretched_cutoff` when they hold as many webhook subscriptions as
+/// `all_topics` gives their platform (by its slug): webhooks bring their changes, so the schedule
+/// only catches what was missed.
 pub async fn due_for_schedule(
     pool: &Pool,
     cutoff: i64,
     stretched_cutoff: i64,
-    all_topics: i64,
+    all_topics: &[(&str, i64)],
 ) -> Result<Vec<StoreId>, AppError> {
-    Ok(db::run!(pool, c => sqlx::query_scalar(
-        "SELECT s.id FROM stores s JOIN store_credentials c ON c.store_id = s.id
-         WHERE s.state = 'connected'
-           AND NOT EXISTS (SELECT 1 FROM sync_jobs j WHERE j.store_id = s.id
-                           AND (j.state IN ('queued', 'running') OR COALESCE(j.finished_at, j.created_at) >
-                                CASE WHEN (SELECT COUNT(*) FROM store_webhooks w WHERE w.store_id = s.id) >= $1
-                                     THEN $2 ELSE $3 END))",
-    )
-    .bind(all_topics)
-    .bind(stretched_cutoff)
-    .bind(cutoff)
-    .fetch_all(&mut *c).await)?)
+    Ok(db::run!(pool, c => {
+        let mut sql = QueryBuilder::new(
+            "SELECT s.id FROM stores s JOIN store_credentials c ON c.store_id = s.id
+             WHERE s.state = 'connected'
+               AND NOT EXISTS (SELECT 1 FROM sync_jobs j WHERE j.store_id = s.id
+                               AND (j.state IN ('queued', 'running') OR COALESCE(j.finished_at, j.created_at) >
+                                    CASE WHEN (SELECT COUNT(*) FROM store_webhooks w WHERE w.store_id = s.id) >= CASE s.platform",
+        );
+        for (platform, topics) in all_topics {
+            sql.push(" WHEN ").push_bind(platform.to_string()).push(" THEN ").push_bind(*topics);
+        }
+        sql.push(" END THEN ").push_bind(stretched_cutoff).push(" ELSE ").push_bind(cutoff).push(" END))");
+        sql.build_query_scalar().fetch_all(&mut *c).await
+    })?)
 }
 
 #[cfg(test)]
@@ -380,7 +385,10 @@ mod tests {
                 .unwrap();
         }
         // Due every ten minutes, or every thirty with all three topics subscribed.
-        let due = |all_topics| due_for_schedule(&pool, now - 600, now - 1800, all_topics);
+        let due = |all_topics: i64| {
+            let pool = pool.clone();
+            async move { due_for_schedule(&pool, now - 600, now - 1800, &[("shopify", all_topics)]).await }
+        };
         assert_eq!(due(3).await.unwrap(), vec![], "subscribed to every topic: not yet");
         assert_eq!(due(4).await.unwrap(), vec![store], "a topic missing: due");
         assert!(queue(&mut conn, store, JobKind::Incremental).await.unwrap());

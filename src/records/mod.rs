@@ -5,10 +5,6 @@
 //! `synced_*` tables.
 
 #[cfg(feature = "ssr")]
-pub mod fields;
-#[cfg(feature = "ssr")]
-pub mod graphql;
-#[cfg(feature = "ssr")]
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod raw;

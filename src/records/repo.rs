@@ -568,6 +568,22 @@ pub async fn erase(conn: &mut Conn, store_id: StoreId) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Counts the store's records again for the Stores page (kept on the store's row).
+pub async fn recount(conn: &mut Conn, store_id: StoreId) -> Result<(), AppError> {
+    let counts = counts(conn, store_id).await?;
+    db::run!(&mut *conn, c => sqlx::query(
+        "UPDATE stores SET orders_count = $1, products_count = $2, customers_count = $3, locations_count = $4
+         WHERE id = $5",
+    )
+    .bind(counts.orders)
+    .bind(counts.products)
+    .bind(counts.customers)
+    .bind(counts.locations)
+    .bind(store_id)
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
 /// How many records of each kind the store has.
 pub async fn counts(conn: &mut Conn, store_id: StoreId) -> Result<Counts, AppError> {
     let (orders, products, customers, locations) = db::run!(&mut *conn, c => sqlx::query_as(
@@ -1153,10 +1169,13 @@ pub async fn locations_named(pool: &Pool, store_id: StoreId, typed: &str) -> Res
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{json, value::RawValue, Value};
+    use serde_json::{json, Value};
 
     use super::*;
-    use crate::db::fixtures;
+    use crate::{
+        db::fixtures,
+        records::model::{self, OrderStatus, Record},
+    };
 
     /// A database whose one store is store 1.
     async fn store_one(dir: &tempfile::TempDir) -> Pool {
@@ -1165,23 +1184,53 @@ mod tests {
         pool
     }
 
-    fn lines(values: &[Value]) -> Vec<Box<RawValue>> {
-        values.iter().map(|v| serde_json::value::to_raw_value(v).unwrap()).collect()
+    async fn put(conn: &mut Conn, records: &[Record], now: i64) -> Stored {
+        let batch = Batch { records: records.to_vec(), refused: Vec::new() };
+        store(conn, prepare(StoreId(1), batch, now, conn.is_postgres()).unwrap()).await.unwrap()
     }
 
-    async fn put(conn: &mut Conn, values: &[Value], now: i64) -> Stored {
-        let lines = lines(values);
-        let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        let prepared =
-            prepare(StoreId(1), crate::records::fields::read_lines(&refs, now), now, conn.is_postgres()).unwrap();
-        store(conn, prepared).await.unwrap()
+    /// Order `id`, changed at `updated` (Unix seconds), its JSON carrying `note`.
+    fn order(id: i64, updated: i64, note: &str) -> Record {
+        Record::Order(model::Order {
+            id,
+            name: format!("#{id}"),
+            created_at_text: "2026-01-01T00:00:00Z".into(),
+            created_at: 1_767_225_600,
+            updated_at: updated,
+            status: OrderStatus::Open,
+            platform_status: Some("unfulfilled".into()),
+            customer_name: Some("Ada".into()),
+            customer_id: None,
+            ship_to: Some("Ada, Paris".into()),
+            total_weight_grams: 500,
+            total_price: "9.50".into(),
+            shipping_method: None,
+            raw: json!({"id": id, "updated": updated, "note": note}).to_string(),
+        })
     }
 
-    fn order(id: i64, updated: &str, note: &str) -> Value {
-        json!({"__typename": "Order", "id": format!("gid://shopify/Order/{id}"), "name": format!("#{id}"),
-               "createdAt": "2026-01-01T00:00:00Z", "updatedAt": updated, "note": note, "closed": false,
-               "cancelledAt": null, "totalWeight": "500", "totalPriceSet": {"shopMoney": {"amount": "9.50"}},
-               "shippingAddress": {"name": "Ada", "city": "Paris"}})
+    fn unit(id: i64, order: i64) -> Record {
+        Record::Unit(model::Unit {
+            id,
+            order_id: order,
+            status: model::unit_status::OPEN.into(),
+            location_id: Some(5),
+            location_name: Some("Depot".into()),
+            updated_at: 1,
+            raw: "{}".into(),
+        })
+    }
+
+    fn unit_line(id: i64, unit: i64, line_item: i64, total: i64, remaining: Option<i64>) -> Record {
+        Record::UnitLine(model::UnitLine {
+            id,
+            unit_id: unit,
+            line_item_id: Some(line_item),
+            total_quantity: total,
+            remaining_quantity: remaining,
+            unit_weight_grams: Some(250),
+            raw: "{}".into(),
+        })
     }
 
     #[tokio::test]
@@ -1190,16 +1239,11 @@ mod tests {
         let pool = store_one(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
         // A child before its parent, and the parent's other child far after it.
-        let file = [
-            json!({"__typename": "LineItem", "id": "gid://shopify/LineItem/11", "title": "Mug", "sku": "M", "quantity": 2, "__parentId": "gid://shopify/Order/1"}),
-            order(1, "2026-01-02T00:00:00Z", "first"),
-            json!({"__typename": "FulfillmentOrder", "id": "gid://shopify/FulfillmentOrder/21", "status": "OPEN", "updatedAt": "2026-01-02T00:00:00Z",
-                   "assignedLocation": {"name": "Depot", "location": {"id": "gid://shopify/Location/5"}}, "__parentId": "gid://shopify/Order/1"}),
-            json!({"__typename": "FulfillmentOrderLineItem", "id": "gid://shopify/FulfillmentOrderLineItem/31", "totalQuantity": 2,
-                   "remainingQuantity": 2, "weight": {"unit": "GRAMS", "value": 250.0}, "lineItem": {"id": "gid://shopify/LineItem/11"},
-                   "__parentId": "gid://shopify/FulfillmentOrder/21"}),
-            json!({"__typename": "LineItem", "id": "gid://shopify/LineItem/12", "title": "Cup", "quantity": 1, "__parentId": "gid://shopify/Order/1"}),
-        ];
+        let mut mug = line_item(11, 1, 2);
+        if let Record::Line(line) = &mut mug {
+            line.sku = Some("M".into());
+        }
+        let file = [mug, order(1, 2, "first"), unit(21, 1), unit_line(31, 21, 11, 2, Some(2)), line_item(12, 1, 1)];
         let stored = put(&mut conn, &file, 100).await;
         assert!(stored.refused.is_empty(), "{:?}", stored.refused);
         assert_eq!(stored.counted.get(&Part::Orders), Some(&1));
@@ -1218,19 +1262,25 @@ mod tests {
         assert_eq!(row.ship_to.as_deref(), Some("Ada, Paris"));
     }
 
-    fn line_item(id: i64, order: i64, quantity: i64) -> Value {
-        json!({"__typename": "LineItem", "id": format!("gid://shopify/LineItem/{id}"), "title": "Mug", "quantity": quantity,
-               "__parentId": format!("gid://shopify/Order/{order}")})
+    fn line_item(id: i64, order: i64, quantity: i64) -> Record {
+        Record::Line(model::Line { id, order_id: order, title: "Mug".into(), sku: None, quantity, raw: "{}".into() })
     }
 
-    fn product(id: i64) -> Value {
-        json!({"__typename": "Product", "id": format!("gid://shopify/Product/{id}"), "title": "Mug",
-               "updatedAt": "2026-01-01T00:00:00Z"})
+    fn product(id: i64) -> Record {
+        Record::Product(model::Product { id, title: "Mug".into(), updated_at: 1, raw: "{}".into() })
     }
 
-    fn variant(id: i64, product: i64) -> Value {
-        json!({"__typename": "ProductVariant", "id": format!("gid://shopify/ProductVariant/{id}"), "title": "Blue",
-               "updatedAt": "2026-01-01T00:00:00Z", "__parentId": format!("gid://shopify/Product/{product}")})
+    fn variant(id: i64, product: i64) -> Record {
+        Record::Variant(model::Variant {
+            id,
+            product_id: product,
+            title: "Blue".into(),
+            sku: None,
+            inventory_item_id: None,
+            weight_grams: None,
+            updated_at: 1,
+            raw: "{}".into(),
+        })
     }
 
     async fn counted(conn: &mut Conn, sql: &'static str) -> Vec<(i64, i64)> {
@@ -1244,15 +1294,15 @@ mod tests {
         let mut conn = pool.acquire().await.unwrap();
         // Order 1's items in the next call (a page boundary); order 2's more than SQLite's
         // statement takes; order 3 alone, with nothing to count.
-        put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", "")], 1).await;
-        let mut file = vec![line_item(10, 1, 2), line_item(11, 1, 1), order(2, "2026-01-01T00:00:00Z", "")];
+        put(&mut conn, &[order(1, 1, "")], 1).await;
+        let mut file = vec![line_item(10, 1, 2), line_item(11, 1, 1), order(2, 1, "")];
         file.extend((0..600).map(|i| line_item(100 + i, 2, 1)));
-        file.push(order(3, "2026-01-01T00:00:00Z", ""));
+        file.push(order(3, 1, ""));
         put(&mut conn, &file, 2).await;
         let items = "SELECT id, items FROM synced_orders ORDER BY id";
         assert_eq!(counted(&mut conn, items).await, [(1, 3), (2, 600), (3, 0)]);
         // A newer version of an order keeps the count of the items stored before it.
-        put(&mut conn, &[order(2, "2026-02-01T00:00:00Z", "")], 3).await;
+        put(&mut conn, &[order(2, 2, "")], 3).await;
         assert_eq!(counted(&mut conn, items).await, [(1, 3), (2, 600), (3, 0)]);
     }
 
@@ -1261,17 +1311,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = store_one(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
-        let before = [
-            product(5),
-            variant(50, 5),
-            variant(51, 5),
-            order(1, "2026-01-01T00:00:00Z", ""),
-            line_item(10, 1, 2),
-            line_item(11, 1, 1),
-        ];
+        let before =
+            [product(5), variant(50, 5), variant(51, 5), order(1, 1, ""), line_item(10, 1, 2), line_item(11, 1, 1)];
         put(&mut conn, &before, 10).await;
-        put(&mut conn, &[product(5), variant(50, 5), order(1, "2026-01-01T00:00:00Z", ""), line_item(11, 1, 1)], 20)
-            .await;
+        put(&mut conn, &[product(5), variant(50, 5), order(1, 1, ""), line_item(11, 1, 1)], 20).await;
         assert_eq!(counted(&mut conn, "SELECT id, variants FROM synced_products").await, [(5, 2)], "not swept yet");
         sweep(&mut conn, StoreId(1), 20).await.unwrap();
         assert_eq!(counted(&mut conn, "SELECT id, variants FROM synced_products").await, [(5, 1)]);
@@ -1292,9 +1335,8 @@ mod tests {
 
     /// Stores order 1 with one line item, prepared for PostgreSQL or for SQLite.
     async fn store_an_order(conn: &mut Conn, for_postgres: bool) -> Result<Stored, AppError> {
-        let lines = lines(&[line_item(10, 1, 2), order(1, "2026-01-01T00:00:00Z", "")]);
-        let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        store(conn, prepare(StoreId(1), crate::records::fields::read_lines(&refs, 1), 1, for_postgres).unwrap()).await
+        let batch = Batch { records: vec![line_item(10, 1, 2), order(1, 1, "")], refused: Vec::new() };
+        store(conn, prepare(StoreId(1), batch, 1, for_postgres).unwrap()).await
     }
 
     async fn orders_and_items(conn: &mut Conn) -> i64 {
@@ -1325,22 +1367,29 @@ mod tests {
                 crate::db::run!(&pool, c => sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = 7").fetch_one(&mut *c).await).unwrap();
             serde_json::from_str::<Value>(&raw.0).unwrap()["note"].clone()
         };
-        put(&mut conn, &[order(7, "2026-02-01T00:00:00Z", "new")], 1).await;
-        put(&mut conn, &[order(7, "2026-01-01T00:00:00Z", "old")], 2).await;
+        put(&mut conn, &[order(7, 20, "new")], 1).await;
+        put(&mut conn, &[order(7, 10, "old")], 2).await;
         assert_eq!(note().await, "new");
-        put(&mut conn, &[order(7, "2026-03-01T00:00:00Z", "newer")], 3).await;
+        put(&mut conn, &[order(7, 30, "newer")], 3).await;
         assert_eq!(note().await, "newer");
         let raw: RawJson =
             crate::db::run!(&pool, c => sqlx::query_scalar("SELECT raw FROM synced_orders WHERE id = 7").fetch_one(&mut *c).await).unwrap();
-        assert_eq!(raw.0, serde_json::to_string(&order(7, "2026-03-01T00:00:00Z", "newer")).unwrap());
+        let Record::Order(newer) = order(7, 30, "newer") else { unreachable!() };
+        assert_eq!(raw.0, newer.raw);
     }
 
     #[tokio::test]
-    async fn malformed_nodes_are_refused_and_the_rest_of_the_batch_is_stored() {
+    async fn refused_records_are_reported_and_the_rest_of_the_batch_is_stored() {
         let dir = tempfile::tempdir().unwrap();
         let pool = store_one(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
-        let stored = put(&mut conn, &[json!([1]), order(1, "soon", ""), order(2, "2026-01-01T00:00:00Z", "")], 1).await;
+        let refused = vec![
+            Refused { id: None, why: "it is not a JSON object".into() },
+            Refused { id: Some(1), why: "its updatedAt is not a timestamp".into() },
+        ];
+        let batch = Batch { records: vec![order(2, 1, "")], refused };
+        let postgres = conn.is_postgres();
+        let stored = store(&mut conn, prepare(StoreId(1), batch, 1, postgres).unwrap()).await.unwrap();
         assert_eq!(stored.refused.len(), 2);
         assert_eq!(stored.refused[1].id, Some(1));
         let orders: i64 = crate::db::run!(&mut conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM synced_orders").fetch_one(&mut *c).await).unwrap();
@@ -1352,11 +1401,31 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = store_one(&dir).await;
         let mut conn = pool.acquire().await.unwrap();
-        put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", ""), order(2, "2026-01-01T00:00:00Z", "")], 10).await;
-        put(&mut conn, &[order(1, "2026-01-01T00:00:00Z", "")], 20).await;
+        put(&mut conn, &[order(1, 1, ""), order(2, 1, "")], 10).await;
+        put(&mut conn, &[order(1, 1, "")], 20).await;
         sweep(&mut conn, StoreId(1), 20).await.unwrap();
         let left: Vec<i64> = crate::db::run!(&mut conn, c => sqlx::query_scalar("SELECT id FROM synced_orders").fetch_all(&mut *c).await).unwrap();
-        assert_eq!(left, vec![1], "order 2 is gone from Shopify");
+        assert_eq!(left, vec![1], "order 2 is gone from its store");
+    }
+
+    #[tokio::test]
+    async fn a_line_its_platform_does_not_count_keeps_storelinks_shipments_off_when_synced_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let remaining = "SELECT id, remaining_quantity FROM synced_fulfillment_order_lines ORDER BY id";
+        // Line 31 is counted here (no platform count); line 32 by its platform.
+        let file = || [order(1, 1, ""), unit(21, 1), unit_line(31, 21, 11, 3, None), unit_line(32, 21, 12, 2, Some(2))];
+        put(&mut conn, &file(), 1).await;
+        assert_eq!(counted(&mut conn, remaining).await, [(31, 3), (32, 2)]);
+        shipped(&mut conn, StoreId(1), &[(31, 1), (32, 1)]).await.unwrap();
+        assert_eq!(counted(&mut conn, remaining).await, [(31, 2), (32, 1)]);
+        // Synced again: the platform's count stands where it has one; storelink's otherwise.
+        put(&mut conn, &file(), 2).await;
+        assert_eq!(counted(&mut conn, remaining).await, [(31, 2), (32, 2)]);
+        shipped(&mut conn, StoreId(1), &[(31, 5)]).await.unwrap();
+        put(&mut conn, &file(), 3).await;
+        assert_eq!(counted(&mut conn, remaining).await, [(31, 0), (32, 2)], "never below nothing");
     }
 
     #[tokio::test]

@@ -21,12 +21,11 @@ use tokio::net::TcpListener;
 
 use crate::{
     db,
+    platforms::{self, Platforms},
     progress::Hub,
     secrets::Sealer,
     shipments::sender::Sender,
-    shopify::client::ShopifyClient,
     state::{AppState, Settings},
-    stores::tokens::Tokens,
     sync, ui, webhooks,
 };
 
@@ -37,7 +36,7 @@ pub struct Application {
     pub state: AppState,
     /// The sync engine, for tests that run jobs themselves.
     pub engine: Arc<sync::Engine>,
-    /// Writes recorded shipments back to Shopify.
+    /// Writes recorded shipments back to their stores.
     pub sender: Arc<Sender>,
 }
 
@@ -50,7 +49,15 @@ impl Application {
         let pool = db::connect(&settings.database_url()).await?;
         let sealer = Sealer::load(settings.secret_key.as_ref(), &settings.data_dir)?;
         check_key(&pool, &sealer).await?;
-        let shopify = ShopifyClient::new(settings.shopify_base_url.clone(), settings.shopify_timeout)?;
+        let platforms = Platforms::start(
+            &platforms::Settings {
+                shopify_base_url: settings.shopify_base_url.clone(),
+                timeout: settings.shopify_timeout,
+                refresh_window: std::time::Duration::from_millis(500),
+            },
+            pool.clone(),
+            sealer.clone(),
+        )?;
         let listener = TcpListener::bind(settings.addr).await?;
         let leptos_options = LeptosOptions::builder()
             .output_name("storelink")
@@ -59,39 +66,28 @@ impl Application {
             .env(leptos::config::Env::PROD)
             .site_addr(listener.local_addr()?)
             .build();
-        let webhook_address = settings.webhook_address(listener.local_addr()?);
+        let webhook_base = settings.webhook_base(listener.local_addr()?);
         let hub = Hub::start(pool.clone());
-        let webhooks_enabled = webhook_address.is_some();
-        let tokens = Tokens::new(pool.clone(), sealer.clone(), shopify.clone());
+        let webhooks_enabled = webhook_base.is_some();
         let engine = sync::Engine::new(
             pool.clone(),
-            shopify.clone(),
-            tokens.clone(),
+            platforms.clone(),
             hub.clone(),
             settings.sync_interval,
-            webhook_address,
+            webhook_base,
             settings.sync_claims,
         );
         if settings.run_sync {
             engine.spawn();
         }
-        let refresher = webhooks::Refresher::start(
-            pool.clone(),
-            shopify.clone(),
-            tokens.clone(),
-            hub.clone(),
-            std::time::Duration::from_millis(500),
-        );
-        let sender = Sender::new(pool.clone(), shopify.clone(), tokens.clone(), hub.clone(), settings.shopify_timeout);
+        let sender = Sender::new(pool.clone(), platforms.clone(), hub.clone(), settings.shopify_timeout);
         sender.spawn();
         let state = AppState {
             leptos_options,
             pool,
             settings: Arc::new(settings),
             sealer,
-            refresher,
-            shopify,
-            tokens,
+            platforms,
             hub,
             sync: engine.handle(),
             shipments: sender.waker(),
@@ -117,7 +113,7 @@ impl Application {
 /// Refuses to start with a key that cannot open the stored credentials (a server given another
 /// server's key, or none), rather than failing every store's sync later.
 async fn check_key(pool: &db::Pool, sealer: &Sealer) -> anyhow::Result<()> {
-    let Some(sealed) = crate::stores::repo::one_sealed_secret(pool).await? else { return Ok(()) };
+    let Some(sealed) = crate::credentials::repo::one_sealed_secret(pool).await? else { return Ok(()) };
     if sealer.open(&sealed).is_err() {
         anyhow::bail!(
             "the secret key cannot open the stored credentials: start storelink with the key that sealed them \
@@ -170,7 +166,7 @@ fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readiness))
         .route(
-            webhooks::PATH,
+            "/webhooks/{platform}",
             axum::routing::post(webhooks::receive).layer(axum::extract::DefaultBodyLimit::max(webhooks::MAX_BODY)),
         )
         .merge(crate::http_api::router())
@@ -236,7 +232,7 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
         state.hub.streams() as f64,
     );
     let points: Vec<(String, f64)> =
-        state.shopify.points_available().await.into_iter().map(|(shop, n)| (format!("shop=\"{shop}\""), n)).collect();
+        state.platforms.budgets().await.into_iter().map(|(shop, n)| (format!("shop=\"{shop}\""), n)).collect();
     out.metric(
         "storelink_shopify_points_available",
         "gauge",

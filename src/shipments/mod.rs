@@ -1,8 +1,8 @@
 //! Shipments recorded at the desk (on the store page, or posted by label software to the HTTP
-//! API) and written back to Shopify as fulfillments with their tracking, once. A shipment is
-//! checked against the synced fulfillment orders and stored first, with its idempotency key, in
-//! one transaction (the outbox); the [`sender`] then writes it to Shopify. (Server only) the
-//! `shipments` and `shipment_keys` tables.
+//! API) and written back to their store with their tracking, once. A shipment is checked against
+//! the synced units of shipping (Shopify's fulfillment orders, or the order itself) and stored
+//! first, with its idempotency key, in one transaction (the outbox); the [`sender`] then has the
+//! store's platform write it back. (Server only) the `shipments` and `shipment_keys` tables.
 
 #[cfg(feature = "ssr")]
 mod correct;
@@ -22,15 +22,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ShipmentId, StoreId};
 
-/// Where a shipment is on its way to Shopify.
+/// Where a shipment is on its way to its store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ShipmentState {
-    /// Stored; not yet confirmed by Shopify.
+    /// Stored; not yet confirmed by the store's platform.
     Pending,
-    /// Shopify created the fulfillment.
+    /// The platform has it (Shopify created the fulfillment).
     Sent,
-    /// Shopify refused it; `reason` says why.
+    /// The platform refused it; `reason` says why.
     Failed,
     /// A failed shipment someone chose to leave.
     Dismissed,
@@ -49,7 +49,7 @@ impl ShipmentState {
     pub fn label(self) -> &'static str {
         match self {
             ShipmentState::Pending => "Pending",
-            ShipmentState::Sent => "Sent to Shopify",
+            ShipmentState::Sent => "Sent to the store",
             ShipmentState::Failed => "Failed",
             ShipmentState::Dismissed => "Dismissed",
         }
@@ -103,7 +103,7 @@ pub struct ShipmentRequest {
     pub notify_customer: bool,
 }
 
-/// An order's line item (its Shopify id) and how many of it to ship.
+/// An order's line item (its id on the store's platform) and how many of it to ship.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestedLine {
     pub id: i64,
@@ -133,9 +133,11 @@ pub struct Shipment {
     pub state: ShipmentState,
     /// Why it failed, in words.
     pub reason: Option<String>,
-    /// Shopify's fulfillment, once sent.
+    /// Shopify's fulfillment, once sent there.
     pub fulfillment_id: Option<i64>,
-    /// A new tracking number or URL waits to be sent to Shopify.
+    /// What the store's platform knows it by, once sent (a fulfillment, a tracking item, a note).
+    pub reference: Option<String>,
+    /// A new tracking number or URL waits to be written back.
     pub tracking_changed: bool,
     /// Who recorded it: a user's email, or "API token “name”".
     pub recorded_by: String,

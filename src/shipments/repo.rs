@@ -12,9 +12,9 @@ use crate::{
 };
 
 const COLUMNS: &str = "id, store_id, order_id, carrier, tracking_number, tracking_url, notify_customer, lines, state,
-    reason, fulfillment_id, tracking_changed, recorded_by, created_at, updated_at";
+    reason, fulfillment_id, reference, tracking_changed, recorded_by, created_at, updated_at";
 
-/// What still needs Shopify: not yet sent, or sent with tracking changed since.
+/// What still needs writing back: not yet sent, or sent with tracking changed since.
 const DUE: &str = "(state = 'pending' OR (state = 'sent' AND tracking_changed))";
 
 #[derive(sqlx::FromRow)]
@@ -30,6 +30,7 @@ struct Row {
     state: ShipmentState,
     reason: Option<String>,
     fulfillment_id: Option<i64>,
+    reference: Option<String>,
     tracking_changed: bool,
     recorded_by: String,
     created_at: i64,
@@ -50,6 +51,7 @@ impl From<Row> for Shipment {
             state: row.state,
             reason: row.reason,
             fulfillment_id: row.fulfillment_id,
+            reference: row.reference,
             tracking_changed: row.tracking_changed,
             recorded_by: row.recorded_by,
             created_at: row.created_at,
@@ -264,9 +266,9 @@ pub async fn claim_next(pool: &Pool, owner: &str, lease_ms: i64) -> Result<Optio
 
 /// How a send ended.
 pub enum Outcome<'a> {
-    /// Shopify has the fulfillment, with this tracking.
-    Sent { fulfillment_id: i64, number: &'a str, url: Option<&'a str> },
-    /// Shopify refused; never sent again unless someone retries.
+    /// The platform has it, with this tracking: what it knows it by (and Shopify's fulfillment).
+    Sent { reference: &'a str, fulfillment_id: Option<i64>, number: &'a str, url: Option<&'a str> },
+    /// The platform refused; never sent again unless someone retries.
     Failed { reason: &'a str },
     /// Try again after `delay_ms`; `reason` is shown meanwhile.
     Later { reason: &'a str, delay_ms: i64 },
@@ -276,7 +278,7 @@ pub enum Outcome<'a> {
 /// when the claim no longer holds (see [`leases`]).
 pub async fn finish(conn: &mut Conn, claim: &Claim, outcome: Outcome<'_>) -> Result<bool, AppError> {
     enum Bind {
-        Int(i64),
+        Int(Option<i64>),
         Text(String),
     }
     let now = conn.clock_ms();
@@ -284,18 +286,20 @@ pub async fn finish(conn: &mut Conn, claim: &Claim, outcome: Outcome<'_>) -> Res
     let release = "owner = NULL, lease_until = NULL, updated_at = $4";
     let (sql, binds) = match outcome {
         // Tracking changed while it was on its way is sent next, as a change.
-        Outcome::Sent { fulfillment_id, number, url } => (
+        Outcome::Sent { reference, fulfillment_id, number, url } => (
             format!(
-                "UPDATE shipments SET state = 'sent', reason = NULL, fulfillment_id = $5,
+                "UPDATE shipments SET state = 'sent', reason = NULL, fulfillment_id = COALESCE($5, fulfillment_id),
+                     reference = $8,
                      tracking_changed = (tracking_number <> $6 OR COALESCE(tracking_url, '') <> $7), {release} {fence}"
             ),
             vec![
                 Bind::Int(fulfillment_id),
                 Bind::Text(number.to_owned()),
                 Bind::Text(url.unwrap_or_default().to_owned()),
+                Bind::Text(reference.to_owned()),
             ],
         ),
-        // A change of tracking Shopify refused leaves the shipment sent, with the reason.
+        // A change of tracking the platform refused leaves the shipment sent, with the reason.
         Outcome::Failed { reason } if claim.shipment.state == ShipmentState::Sent => (
             format!("UPDATE shipments SET reason = $5, tracking_changed = FALSE, {release} {fence}"),
             vec![Bind::Text(reason.to_owned())],
@@ -306,7 +310,7 @@ pub async fn finish(conn: &mut Conn, claim: &Claim, outcome: Outcome<'_>) -> Res
         ),
         Outcome::Later { reason, delay_ms } => (
             format!("UPDATE shipments SET reason = $5, next_attempt_at = {now} + $6, {release} {fence}"),
-            vec![Bind::Text(reason.to_owned()), Bind::Int(delay_ms)],
+            vec![Bind::Text(reason.to_owned()), Bind::Int(Some(delay_ms))],
         ),
     };
     let done = db::run!(&mut *conn, c => {

@@ -1,30 +1,24 @@
 //! The outbox's sender: claims each due shipment (one server at a time, each store's in the
-//! order they were recorded) and writes it to Shopify, paced by the store's budget like every
-//! other call. `fulfillmentCreate` takes no idempotency key, so before sending again a shipment
-//! whose earlier send may have reached Shopify (its answer lost to a timeout, a dropped
-//! connection, a server that died), the sender reads the fulfillment order's fulfillments and
-//! takes one with the same tracking number and lines as this shipment, sent.
+//! order they were recorded) and has the store's platform write it back
+//! (`platforms::Platforms::write`). No platform takes an idempotency key, so a shipment whose
+//! earlier attempt may have reached the platform (its answer lost to a timeout, a dropped
+//! connection, a server that died) is written with `look_first`: the platform looks for the
+//! earlier write before writing again.
 
-use std::{collections::BTreeMap, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use tokio::{sync::Notify, task::JoinSet};
 
 use super::{
     repo::{self, Claim, Outcome},
-    ShipmentLine, ShipmentState,
+    ShipmentState,
 };
 use crate::{
     db::Pool,
     error::AppError,
+    platforms::{Platforms, ShipmentWrite, WriteLine, Written},
     progress::Hub,
-    records,
-    shopify::{
-        self,
-        client::{ShopifyClient, ShopifyError},
-        fulfillment::{FulfillmentOrderLines, Tracking, Written},
-        pacing::backoff,
-    },
-    stores::tokens::{TokenError, Tokens},
+    records, stores,
 };
 
 /// How many shipments (of different stores) are on their way at once.
@@ -34,11 +28,10 @@ const POLL: Duration = Duration::from_secs(1);
 
 pub struct Sender {
     pool: Pool,
-    shopify: ShopifyClient,
-    tokens: Arc<Tokens>,
+    platforms: Arc<Platforms>,
     hub: Hub,
     owner: String,
-    /// Outlasts any one send: a send is bounded by the Shopify timeout.
+    /// Outlasts any one send: a send is bounded by the platforms' timeout.
     lease_ms: i64,
     wake: Arc<Notify>,
 }
@@ -54,18 +47,11 @@ impl Wake {
 }
 
 impl Sender {
-    pub fn new(
-        pool: Pool,
-        shopify: ShopifyClient,
-        tokens: Arc<Tokens>,
-        hub: Hub,
-        shopify_timeout: Duration,
-    ) -> Arc<Sender> {
-        let lease = (shopify_timeout * 3).max(Duration::from_secs(30));
+    pub fn new(pool: Pool, platforms: Arc<Platforms>, hub: Hub, timeout: Duration) -> Arc<Sender> {
+        let lease = (timeout * 3).max(Duration::from_secs(30));
         Arc::new(Sender {
             pool,
-            shopify,
-            tokens,
+            platforms,
             hub,
             owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             lease_ms: lease.as_millis() as i64,
@@ -116,7 +102,8 @@ impl Sender {
         let shipment = &claim.shipment;
         let attempt = self.attempt(&claim).await;
         let outcome = match &attempt {
-            Attempt::Sent(fulfillment_id) => Outcome::Sent {
+            Attempt::Sent { reference, fulfillment_id } => Outcome::Sent {
+                reference,
                 fulfillment_id: *fulfillment_id,
                 number: &shipment.tracking_number,
                 url: shipment.tracking_url.as_deref(),
@@ -128,7 +115,7 @@ impl Sender {
             let mut tx = self.pool.begin().await?;
             let done = repo::finish(&mut tx, &claim, outcome).await?;
             // A new fulfillment takes its items off what remains; a tracking change takes nothing.
-            if done && matches!(attempt, Attempt::Sent(_)) && shipment.state == ShipmentState::Pending {
+            if done && matches!(attempt, Attempt::Sent { .. }) && shipment.state == ShipmentState::Pending {
                 let lines: Vec<(i64, i64)> =
                     shipment.lines.iter().map(|l| (l.fulfillment_order_line_id, l.quantity)).collect();
                 records::repo::shipped(&mut tx, shipment.store_id, &lines).await?;
@@ -140,13 +127,13 @@ impl Sender {
         match written {
             Ok(true) => {
                 match &attempt {
-                    Attempt::Sent(id) => {
+                    Attempt::Sent { reference, .. } => {
                         crate::metrics::SHIPMENTS_SENT.inc();
-                        tracing::info!(shipment = %shipment.id, fulfillment = id, "shipment sent to Shopify")
+                        tracing::info!(shipment = %shipment.id, reference, "shipment written back to its store")
                     }
                     Attempt::Failed(reason) => {
                         crate::metrics::SHIPMENTS_FAILED.inc();
-                        tracing::warn!(shipment = %shipment.id, %reason, "Shopify refused a shipment")
+                        tracing::warn!(shipment = %shipment.id, %reason, "the store's platform refused a shipment")
                     }
                     Attempt::Later(reason, _) => {
                         crate::metrics::SHIPMENTS_RETRIED.inc();
@@ -164,165 +151,75 @@ impl Sender {
 
     async fn attempt(&self, claim: &Claim) -> Attempt {
         let shipment = &claim.shipment;
-        let tracking = Tracking {
-            company: &shipment.carrier,
-            number: &shipment.tracking_number,
-            url: shipment.tracking_url.as_deref(),
+        let store = match stores::repo::get(&self.pool, shipment.store_id).await {
+            Ok(Some(store)) => store,
+            Ok(None) => return Attempt::Failed("The store was removed.".into()),
+            Err(err) => {
+                return Attempt::Later(format!("storelink could not send it yet ({err})"), backoff(claim.attempts))
+            }
         };
         let changing = shipment.state == ShipmentState::Sent;
-        let fulfillment_orders = by_fulfillment_order(&shipment.lines);
-        let result = self
-            .tokens
-            .call(shipment.store_id, |access| {
-                let (tracking, fulfillment_orders) = (&tracking, &fulfillment_orders);
-                async move {
-                    if changing {
-                        let id = shipment.fulfillment_id.unwrap_or_default();
-                        return self.shopify.update_tracking(&access.domain, &access.token, id, tracking, shipment.notify_customer).await;
-                    }
-                    if claim.attempts > 1 {
-                        // An earlier send may have been applied: look before sending again.
-                        let ids: Vec<i64> = fulfillment_orders.iter().map(|fo| fo.fulfillment_order_id).collect();
-                        let found = self.shopify.fulfillments(&access.domain, &access.token, &ids).await?;
-                        let ours = by_line_item(&shipment.lines);
-                        let same = found.iter().find(|f| {
-                            f.numbers.contains(&shipment.tracking_number) && by_pairs(&f.lines) == ours
-                        });
-                        if let Some(sent) = same {
-                            tracing::info!(shipment = %shipment.id, fulfillment = sent.id, "an earlier send had reached Shopify");
-                            return Ok(Written::Done(sent.id));
-                        }
-                    }
-                    // The claim must outlast the send, so no other server sends it meanwhile.
-                    match repo::renew(&self.pool, claim, self.lease_ms).await {
-                        Ok(true) => {}
-                        _ => return Err(ShopifyError::Network("the claim on this shipment was lost".into())),
-                    }
-                    self.shopify
-                        .create_fulfillment(&access.domain, &access.token, fulfillment_orders, tracking, shipment.notify_customer)
-                        .await
-                }
+        let lines: Vec<WriteLine> = shipment
+            .lines
+            .iter()
+            .map(|l| WriteLine {
+                unit_id: l.fulfillment_order_id,
+                unit_line_id: l.fulfillment_order_line_id,
+                line_item_id: l.line_item_id,
+                quantity: l.quantity,
             })
-            .await;
-        match result {
-            Ok(Written::Done(id)) => Attempt::Sent(id),
-            Ok(Written::Refused(messages)) => Attempt::Failed(refusal(&messages, changing)),
-            Err(TokenError::NoCredentials) => {
-                Attempt::Failed("The store is disconnected: reconnect it, then retry this shipment.".into())
+            .collect();
+        let completes_order = match self.completes_order(shipment).await {
+            Ok(completes) => completes,
+            Err(err) => {
+                return Attempt::Later(format!("storelink could not send it yet ({err})"), backoff(claim.attempts))
             }
-            Err(TokenError::Internal(err)) => Attempt::Later(format!("storelink could not send it yet ({err})"), backoff(claim.attempts as u32)),
-            Err(TokenError::Shopify(err)) if err.is_transient() => {
-                Attempt::Later(format!("Waiting to send it again: {err}."), backoff(claim.attempts as u32))
-            }
-            Err(TokenError::Shopify(ShopifyError::Forbidden { scope })) => Attempt::Failed(missing_permission(&scope)),
-            Err(TokenError::Shopify(ShopifyError::Unauthorized)) => Attempt::Failed(
-                "Shopify rejected the store's credentials. Enter new credentials for the store, then retry this shipment."
-                    .into(),
-            ),
-            Err(TokenError::Shopify(err)) => Attempt::Failed(format!("Shopify could not take it: {err}.")),
+        };
+        // The claim must outlast the write, so no other server writes it meanwhile.
+        if !matches!(repo::renew(&self.pool, claim, self.lease_ms).await, Ok(true)) {
+            return Attempt::Later("the claim on this shipment was lost".into(), backoff(claim.attempts));
+        }
+        let write = ShipmentWrite {
+            store_id: shipment.store_id,
+            shipment_id: shipment.id.0,
+            order_id: shipment.order_id,
+            lines: &lines,
+            carrier: &shipment.carrier,
+            number: &shipment.tracking_number,
+            url: shipment.tracking_url.as_deref(),
+            notify_customer: shipment.notify_customer,
+            look_first: claim.attempts > 1,
+            completes_order,
+            changing: changing.then_some(shipment.reference.as_deref()).flatten(),
+        };
+        match self.platforms.write(store.platform, &write).await {
+            Written::Done { reference, fulfillment_id } => Attempt::Sent { reference, fulfillment_id },
+            Written::Refused(reason) => Attempt::Failed(reason),
+            Written::Later(reason) => Attempt::Later(reason, backoff(claim.attempts)),
         }
     }
+
+    /// Whether nothing of the order is left to ship once this shipment is: what remains of its
+    /// units' lines, less what this shipment takes.
+    async fn completes_order(&self, shipment: &super::Shipment) -> Result<bool, AppError> {
+        let mut conn = self.pool.acquire().await?;
+        let lines = records::repo::fulfillment_lines(&mut conn, shipment.store_id, shipment.order_id).await?;
+        Ok(lines.iter().all(|line| {
+            let taken: i64 =
+                shipment.lines.iter().filter(|l| l.fulfillment_order_line_id == line.id).map(|l| l.quantity).sum();
+            line.remaining_quantity <= taken
+        }))
+    }
+}
+
+/// How long to wait before the next attempt, after `attempts` so far.
+fn backoff(attempts: i64) -> Duration {
+    crate::platforms::net::backoff(attempts.clamp(0, 32) as u32)
 }
 
 /// What one attempt came to.
 enum Attempt {
-    Sent(i64),
+    Sent { reference: String, fulfillment_id: Option<i64> },
     Failed(String),
     Later(String, Duration),
-}
-
-/// The shipment's lines grouped by fulfillment order, as `fulfillmentCreate` takes them.
-fn by_fulfillment_order(lines: &[ShipmentLine]) -> Vec<FulfillmentOrderLines> {
-    let mut grouped: BTreeMap<i64, Vec<(i64, i64)>> = BTreeMap::new();
-    for line in lines {
-        grouped.entry(line.fulfillment_order_id).or_default().push((line.fulfillment_order_line_id, line.quantity));
-    }
-    grouped
-        .into_iter()
-        .map(|(fulfillment_order_id, lines)| FulfillmentOrderLines { fulfillment_order_id, lines })
-        .collect()
-}
-
-/// How many of each line item the shipment holds.
-fn by_line_item(lines: &[ShipmentLine]) -> BTreeMap<i64, i64> {
-    by_pairs(&lines.iter().map(|l| (l.line_item_id, l.quantity)).collect::<Vec<_>>())
-}
-
-fn by_pairs(pairs: &[(i64, i64)]) -> BTreeMap<i64, i64> {
-    let mut counted = BTreeMap::new();
-    for (item, quantity) in pairs {
-        *counted.entry(*item).or_default() += quantity;
-    }
-    counted
-}
-
-/// Shopify's `userErrors`, in words the desk can act on. Shopify documents only the first
-/// message below; the others are matched by their key words.
-fn refusal(messages: &[String], changing: bool) -> String {
-    let message = messages.join(" ");
-    let lower = message.to_lowercase();
-    let what = if changing { "the new tracking" } else { "this shipment" };
-    if lower.contains("does not have access to the fulfillment order") {
-        return missing_permission(shopify::WRITE_BACK_SCOPE);
-    }
-    if let Some(status) = lower.split("unfulfillable status=").nth(1) {
-        let status = status.trim().trim_end_matches('.');
-        return match status {
-            "closed" => "Shopify refused it: these items were already shipped or cancelled in Shopify.".into(),
-            "on_hold" => {
-                "Shopify refused it: the order is on hold in Shopify. Release the hold there, then retry.".into()
-            }
-            "scheduled" => "Shopify refused it: the order is scheduled and cannot ship before its date.".into(),
-            other => format!("Shopify refused it: the order's fulfillment is {}.", other.replace('_', " ")),
-        };
-    }
-    if lower.contains("quantity") {
-        return "Shopify refused it: fewer of these items remain to ship than it names (some were shipped elsewhere)."
-            .into();
-    }
-    if lower.contains("does not exist") {
-        return format!("Shopify refused {what}: the order's fulfillment changed in Shopify ({message})");
-    }
-    format!("Shopify refused {what}: {message}")
-}
-
-/// What to grant, in the Shopify admin's words.
-fn missing_permission(scope: &str) -> String {
-    let admin_name = shopify::PERMISSIONS.iter().find(|p| p.scope == scope).map_or(scope, |p| p.admin_name);
-    format!(
-        "storelink may not fulfil this store's orders: in the Shopify admin, give the app the “{admin_name}” permission ({scope}), then retry."
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn refusals_say_what_to_do() {
-        let scope = refusal(&["The api_client does not have access to the fulfillment order.".into()], false);
-        assert!(scope.contains("“Merchant-managed fulfillment orders (write)”"), "{scope}");
-        assert!(
-            refusal(&["Fulfillment order 5 has an unfulfillable status= on_hold.".into()], false).contains("on hold")
-        );
-        assert!(refusal(&["Fulfillment order 5 has an unfulfillable status= closed.".into()], false)
-            .contains("already shipped"));
-        assert!(refusal(&["Invalid fulfillment order line item quantity requested.".into()], false).contains("fewer"));
-        assert_eq!(refusal(&["Something new.".into()], true), "Shopify refused the new tracking: Something new.");
-    }
-
-    #[test]
-    fn lines_are_grouped_as_shopify_takes_them_and_compared_by_item() {
-        let line = |fo, id, item, quantity| ShipmentLine {
-            fulfillment_order_id: fo,
-            fulfillment_order_line_id: id,
-            line_item_id: item,
-            quantity,
-        };
-        let lines = [line(1, 11, 100, 2), line(2, 21, 200, 1), line(1, 12, 100, 1)];
-        let grouped = by_fulfillment_order(&lines);
-        assert_eq!(grouped.len(), 2);
-        assert_eq!(grouped[0].lines, [(11, 2), (12, 1)]);
-        assert_eq!(by_line_item(&lines), BTreeMap::from([(100, 3), (200, 1)]));
-    }
 }

@@ -1,27 +1,23 @@
-//! Ending a store's connection: disconnecting it (by an administrator, or by Shopify when the
-//! app is uninstalled) and removing a disconnected store with its data.
+//! Ending a store's connection: disconnecting it (by an administrator, or by its platform when
+//! storelink's app is removed from the store) and removing a disconnected store with its data.
 
-use super::{
-    repo,
-    tokens::{TokenError, Tokens},
-    StoreState,
-};
+use super::{repo, StoreState};
 use crate::{
-    audit,
+    audit, credentials,
     db::Pool,
     error::AppError,
     ids::StoreId,
-    jobs, records,
-    shopify::{client::ShopifyClient, graphql::Query, queries},
+    jobs,
+    platforms::{Platform, Platforms},
+    records,
     users::UserDto,
 };
 
-/// Stops synchronization, removes storelink's webhooks from Shopify (best effort), deletes the
-/// credentials and keeps the synced data. Says what happened, in words.
+/// Stops synchronization, removes storelink's webhooks from the store's platform (best effort),
+/// deletes the credentials and keeps the synced data. Says what happened, in words.
 pub async fn disconnect(
     pool: &Pool,
-    shopify: &ShopifyClient,
-    tokens: &Tokens,
+    platforms: &Platforms,
     user: &UserDto,
     store_id: StoreId,
 ) -> Result<String, AppError> {
@@ -29,10 +25,15 @@ pub async fn disconnect(
     if store.state == StoreState::Disconnected {
         return Err(AppError::Conflict(format!("{} is already disconnected.", store.name)));
     }
-    let detail = remove_webhooks(pool, shopify, tokens, store_id).await?;
+    let ids = repo::webhook_ids(pool, store_id).await?;
+    let detail = match (ids.len(), platforms.remove_webhooks(store.platform, store_id, &ids).await) {
+        (0, _) => "no webhook subscriptions to remove".to_owned(),
+        (all, removed) if removed == all => format!("{all} webhook subscriptions removed"),
+        (all, removed) => format!("{removed} webhook subscriptions removed, {} could not be removed", all - removed),
+    };
     let mut tx = pool.begin().await?;
     repo::mark_disconnected(&mut tx, store_id, None).await?;
-    repo::delete_credentials(&mut tx, store_id).await?;
+    credentials::repo::delete(&mut tx, store_id).await?;
     jobs::repo::cancel_active(&mut tx, store_id).await?;
     audit::repo::record_by(
         &mut tx,
@@ -51,58 +52,23 @@ fn not_found() -> AppError {
     AppError::NotFound(crate::error::text::NO_SUCH_STORE.into())
 }
 
-/// Deletes the webhook subscriptions storelink created, as far as Shopify lets it.
-async fn remove_webhooks(
-    pool: &Pool,
-    shopify: &ShopifyClient,
-    tokens: &Tokens,
-    store_id: StoreId,
-) -> Result<String, AppError> {
-    let ids = repo::webhook_ids(pool, store_id).await?;
-    if ids.is_empty() {
-        return Ok("no webhook subscriptions to remove".into());
-    }
-    let mut failed = 0;
-    for id in &ids {
-        let query = Query {
-            text: queries::UNSUBSCRIBE,
-            variables: serde_json::json!({"id": format!("gid://shopify/WebhookSubscription/{id}")}),
-            cost: 10.0,
-        };
-        let deleted = tokens
-            .call(store_id, |access| {
-                let query = &query;
-                // One Shopify no longer has (a userError) is as good as removed.
-                async move { shopify.graphql(&access.domain, &access.token, query, &mut |_| {}).await.map(drop) }
-            })
-            .await;
-        match deleted {
-            Ok(()) => {}
-            Err(TokenError::NoCredentials) => {
-                return Ok(format!("{} webhook subscriptions could not be removed (no credentials)", ids.len()));
-            }
-            Err(TokenError::Internal(err)) => return Err(err),
-            Err(TokenError::Shopify(err)) => {
-                tracing::warn!(%store_id, webhook_id = id, error = %err, "could not remove a webhook subscription");
-                failed += 1;
-            }
-        }
-    }
-    Ok(match failed {
-        0 => format!("{} webhook subscriptions removed", ids.len()),
-        n => format!("{} webhook subscriptions removed, {n} could not be removed", ids.len() - n),
-    })
-}
-
-/// Shopify says the app was uninstalled: the credentials no longer work, so they go, and the
-/// store waits for an administrator to reconnect it.
-pub async fn uninstalled(pool: &Pool, store_id: StoreId) -> Result<(), AppError> {
+/// The platform says storelink's app was removed from the store (and it refuses the
+/// credentials): they go, and the store waits for an administrator to reconnect it.
+pub async fn uninstalled(pool: &Pool, platform: Platform, store_id: StoreId) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    let detail = "App uninstalled in Shopify — reconnect";
-    let Some(name) = repo::mark_disconnected(&mut tx, store_id, Some(detail)).await? else { return Ok(()) };
-    repo::delete_credentials(&mut tx, store_id).await?;
+    let detail = format!("App uninstalled in {} — reconnect", platform.label());
+    let Some(name) = repo::mark_disconnected(&mut tx, store_id, Some(&detail)).await? else { return Ok(()) };
+    credentials::repo::delete(&mut tx, store_id).await?;
     jobs::repo::cancel_active(&mut tx, store_id).await?;
-    audit::repo::record_for_shopify(&mut tx, "App uninstalled", Some((store_id, &name)), "credentials deleted").await?;
+    audit::repo::record_by(
+        &mut tx,
+        None,
+        platform.label(),
+        "App uninstalled",
+        Some((store_id, &name)),
+        "credentials deleted",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,12 +7,10 @@ pub mod disconnect;
 pub mod register;
 #[cfg(feature = "ssr")]
 pub mod repo;
-#[cfg(feature = "ssr")]
-pub mod tokens;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::StoreId;
+use crate::{ids::StoreId, platforms::Platform};
 
 /// One store as the browser sees it: never its credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,7 +22,7 @@ pub struct StoreDto {
     pub state: StoreState,
     /// Why the store is in its state, in words, when that needs saying.
     pub state_detail: Option<String>,
-    /// What will not work because of permissions Shopify did not grant.
+    /// What will not work because of permissions the store did not grant.
     pub warnings: Vec<String>,
     /// Unix seconds of the last completed synchronization.
     pub last_synced_at: Option<i64>,
@@ -51,54 +49,18 @@ impl StoreDto {
     }
 }
 
-/// The e-commerce platforms storelink connects to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    Shopify,
-}
-
-impl Platform {
-    pub fn label(self) -> &'static str {
-        match self {
-            Platform::Shopify => "Shopify",
-        }
-    }
-
-    /// The platform's name in addresses (`/stores/new?platform=shopify`).
-    pub fn slug(self) -> &'static str {
-        match self {
-            Platform::Shopify => "shopify",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreState {
     Connected,
-    /// Shopify refused the credentials (a revoked token, a rotated Client secret): nothing syncs
-    /// until an administrator enters new ones.
+    /// The platform refused the credentials (a revoked token, a rotated secret, a deleted key):
+    /// nothing syncs until an administrator enters new ones.
     Refused,
     Disconnected,
 }
 
-/// How a store's credentials reach Shopify.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialKind {
-    /// An Admin API access token that does not expire (custom and private apps).
-    Token,
-    /// A Dev Dashboard app's Client ID and secret, exchanged for tokens that expire.
-    ClientCredentials,
-}
-
-#[cfg(feature = "ssr")]
-crate::db::text_column!(Platform { Shopify => "shopify" });
 #[cfg(feature = "ssr")]
 crate::db::text_column!(StoreState { Connected => "connected", Refused => "refused", Disconnected => "disconnected" });
-#[cfg(feature = "ssr")]
-crate::db::text_column!(CredentialKind { Token => "token", ClientCredentials => "client_credentials" });
 
 impl StoreState {
     pub fn label(self) -> &'static str {
@@ -108,49 +70,4 @@ impl StoreState {
             StoreState::Disconnected => "Disconnected",
         }
     }
-}
-
-/// A permission storelink checks, and whether the store granted it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PermissionRow {
-    pub admin_name: String,
-    pub required: bool,
-    /// Writing shipments back to Shopify needs it.
-    pub shipping: bool,
-    pub granted: bool,
-}
-
-/// The permissions table against the scopes the store granted.
-#[cfg(feature = "ssr")]
-pub async fn permissions(
-    pool: &crate::db::Pool,
-    store_id: StoreId,
-) -> Result<Vec<PermissionRow>, crate::error::AppError> {
-    let granted = repo::granted_scopes(pool, store_id).await?;
-    Ok(crate::shopify::PERMISSIONS
-        .iter()
-        .map(|p| PermissionRow {
-            admin_name: p.admin_name.to_owned(),
-            required: p.without_it.is_none(),
-            shipping: p.scope == crate::shopify::WRITE_BACK_SCOPE,
-            granted: crate::shopify::has_scope(&granted, p.scope),
-        })
-        .collect())
-}
-
-/// Opens every stored credential with `old` and seals it again with `new`, in one transaction;
-/// returns how many stores' credentials were re-sealed.
-#[cfg(feature = "ssr")]
-pub async fn reseal_credentials(
-    pool: &crate::db::Pool,
-    old: &crate::secrets::Sealer,
-    new: &crate::secrets::Sealer,
-) -> anyhow::Result<usize> {
-    let sealed = repo::all_sealed_credentials(pool).await?;
-    let mut tx = pool.begin().await?;
-    for (store_id, password, secret) in &sealed {
-        repo::reseal(&mut tx, *store_id, &new.seal(&old.open(password)?), &new.seal(&old.open(secret)?)).await?;
-    }
-    tx.commit().await?;
-    Ok(sealed.len())
 }

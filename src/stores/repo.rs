@@ -1,11 +1,10 @@
-//! The `stores`, `store_credentials` and `store_webhooks` tables.
+//! The `stores` and `store_webhooks` tables.
 
-use super::{CredentialKind, Platform, StoreDto, StoreState};
+use super::{Platform, StoreDto, StoreState};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
     ids::{StoreId, UserId},
-    records::Counts,
 };
 
 const COLUMNS: &str = "id, platform, name, shop_domain, state, state_detail, warnings, last_synced_at,
@@ -78,8 +77,9 @@ pub async fn name(conn: &mut Conn, id: StoreId) -> Result<Option<String>, AppErr
     )
 }
 
-/// What Shopify said about a shop when it was registered.
+/// What the platform said about a store when it was registered.
 pub struct ShopDetails<'a> {
+    pub platform: Platform,
     pub name: &'a str,
     pub shop_json: &'a str,
     pub granted_scopes: &'a [String],
@@ -95,7 +95,7 @@ pub async fn insert_connected(
 ) -> Result<Option<StoreId>, AppError> {
     let inserted = db::run!(&mut *conn, c => sqlx::query_scalar(
         "INSERT INTO stores (platform, name, shop_domain, state, shop_json, granted_scopes, warnings, registered_by, created_at)
-         VALUES ('shopify', $1, $2, 'connected', $3, $4, $5, $6, $7) RETURNING id",
+         VALUES ($8, $1, $2, 'connected', $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(shop.name)
     .bind(domain)
@@ -104,6 +104,7 @@ pub async fn insert_connected(
     .bind(shop.warnings.join("\n"))
     .bind(registered_by)
     .bind(db::now())
+    .bind(shop.platform)
     .fetch_one(&mut *c).await);
     match inserted {
         Ok(id) => Ok(Some(id)),
@@ -116,7 +117,7 @@ pub async fn insert_connected(
     }
 }
 
-/// Connects a disconnected store, or one whose credentials Shopify refused, again with new
+/// Connects a disconnected store, or one whose credentials its platform refused, again with new
 /// credentials; `None` unless it was still in that state, so two reconnects cannot both win.
 /// Connects the store again with the shop's details as they are now; a store still connected
 /// only when `even_connected` (its credentials are being replaced). `None` when nothing changed.
@@ -140,118 +141,7 @@ pub async fn reconnect(
     .fetch_optional(&mut *c).await)?)
 }
 
-/// A store's credentials as stored: the token (the API password, or the latest token from the
-/// client credentials grant) and the shared secret (or Client secret) sealed.
-#[derive(sqlx::FromRow)]
-pub struct Credentials {
-    pub kind: CredentialKind,
-    /// The API key, or the Client ID.
-    pub api_key: String,
-    #[sqlx(rename = "api_password")]
-    pub sealed_token: Vec<u8>,
-    #[sqlx(rename = "shared_secret")]
-    pub sealed_secret: Vec<u8>,
-    pub token_expires_at: Option<i64>,
-    /// From when an expiring token is renewed.
-    pub token_renew_at: Option<i64>,
-}
-
-/// Saves the store's credentials.
-pub async fn insert_credentials(conn: &mut Conn, id: StoreId, credentials: &Credentials) -> Result<(), AppError> {
-    db::run!(&mut *conn, c => sqlx::query(
-        "INSERT INTO store_credentials (store_id, kind, api_key, api_password, shared_secret, token_expires_at,
-                                        token_renew_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(id)
-    .bind(credentials.kind)
-    .bind(&credentials.api_key)
-    .bind(&credentials.sealed_token)
-    .bind(&credentials.sealed_secret)
-    .bind(credentials.token_expires_at)
-    .bind(credentials.token_renew_at)
-    .bind(db::now())
-    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(())
-}
-
-/// The shop's domain and the store's credentials, when it has them.
-pub async fn connection(pool: &Pool, id: StoreId) -> Result<Option<(String, Credentials)>, AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        shop_domain: String,
-        #[sqlx(flatten)]
-        credentials: Credentials,
-    }
-    let row: Option<Row> = db::run!(pool, c => sqlx::query_as(
-        "SELECT s.shop_domain, c.kind, c.api_key, c.api_password, c.shared_secret, c.token_expires_at, c.token_renew_at
-         FROM stores s JOIN store_credentials c ON c.store_id = s.id
-         WHERE s.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *c).await)?;
-    Ok(row.map(|row| (row.shop_domain, row.credentials)))
-}
-
-/// Keeps a renewed token, sealed, and when it expires and is to be renewed.
-pub async fn update_token(
-    pool: &Pool,
-    id: StoreId,
-    sealed_token: &[u8],
-    expires_at: i64,
-    renew_at: i64,
-) -> Result<(), AppError> {
-    db::run!(pool, c => sqlx::query(
-        "UPDATE store_credentials SET api_password = $1, token_expires_at = $2, token_renew_at = $3 WHERE store_id = $4",
-    )
-    .bind(sealed_token)
-    .bind(expires_at)
-    .bind(renew_at)
-    .bind(id)
-    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(())
-}
-
-/// The store with this domain and its sealed shared secret, when it has credentials: what a
-/// webhook delivery is verified with.
-pub async fn signing_secret(pool: &Pool, domain: &str) -> Result<Option<(StoreId, Vec<u8>)>, AppError> {
-    Ok(db::run!(pool, c => sqlx::query_as(
-        "SELECT s.id, c.shared_secret FROM stores s JOIN store_credentials c ON c.store_id = s.id
-         WHERE s.shop_domain = $1",
-    )
-    .bind(domain)
-    .fetch_optional(&mut *c).await)?)
-}
-
-/// Every store's sealed API password and shared secret, for re-sealing under a new key.
-pub async fn all_sealed_credentials(pool: &Pool) -> Result<Vec<(StoreId, Vec<u8>, Vec<u8>)>, AppError> {
-    Ok(
-        db::run!(pool, c => sqlx::query_as("SELECT store_id, api_password, shared_secret FROM store_credentials").fetch_all(&mut *c).await)?,
-    )
-}
-
-/// One store's sealed shared secret, if any store has credentials: enough to tell whether a key
-/// opens what is stored.
-pub async fn one_sealed_secret(pool: &Pool) -> Result<Option<Vec<u8>>, AppError> {
-    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT shared_secret FROM store_credentials ORDER BY store_id LIMIT 1")
-        .fetch_optional(&mut *c).await)?)
-}
-
-pub async fn reseal(
-    conn: &mut Conn,
-    id: StoreId,
-    sealed_password: &[u8],
-    sealed_secret: &[u8],
-) -> Result<(), AppError> {
-    db::run!(&mut *conn, c => sqlx::query("UPDATE store_credentials SET api_password = $1, shared_secret = $2 WHERE store_id = $3")
-        .bind(sealed_password)
-        .bind(sealed_secret)
-        .bind(id)
-        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(())
-}
-
-/// Marks the store disconnected, with why when Shopify did it; returns its name, or `None`
+/// Marks the store disconnected, with why when its platform did it; returns its name, or `None`
 /// when there is no such store.
 pub async fn mark_disconnected(conn: &mut Conn, id: StoreId, detail: Option<&str>) -> Result<Option<String>, AppError> {
     Ok(
@@ -260,13 +150,6 @@ pub async fn mark_disconnected(conn: &mut Conn, id: StoreId, detail: Option<&str
         .bind(id)
         .fetch_optional(&mut *c).await)?,
     )
-}
-
-/// Deletes the store's credentials and its record of webhook subscriptions.
-pub async fn delete_credentials(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
-    db::run!(&mut *conn, c => sqlx::query("DELETE FROM store_credentials WHERE store_id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    db::run!(&mut *conn, c => sqlx::query("DELETE FROM store_webhooks WHERE store_id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(())
 }
 
 /// Deletes a disconnected store (its synced records are `records::repo::erase`'s); returns its
@@ -289,21 +172,6 @@ pub async fn update_shop(conn: &mut Conn, id: StoreId, shop_json: &str, name: Op
     Ok(())
 }
 
-/// The Stores page's counts.
-pub async fn set_counts(conn: &mut Conn, id: StoreId, counts: Counts) -> Result<(), AppError> {
-    db::run!(&mut *conn, c => sqlx::query(
-        "UPDATE stores SET orders_count = $1, products_count = $2, customers_count = $3, locations_count = $4
-         WHERE id = $5",
-    )
-    .bind(counts.orders)
-    .bind(counts.products)
-    .bind(counts.customers)
-    .bind(counts.locations)
-    .bind(id)
-    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
-    Ok(())
-}
-
 /// A sync finished: when, and no state to explain any more.
 pub async fn mark_synced(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
     db::run!(&mut *conn, c => sqlx::query("UPDATE stores SET last_synced_at = $1, state_detail = NULL WHERE id = $2")
@@ -313,7 +181,7 @@ pub async fn mark_synced(conn: &mut Conn, id: StoreId) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Shopify refused the store's credentials: it waits for new ones, and says why.
+/// The platform refused the store's credentials: it waits for new ones, and says why.
 pub async fn mark_refused(conn: &mut Conn, id: StoreId, detail: &str) -> Result<(), AppError> {
     db::run!(&mut *conn, c => sqlx::query("UPDATE stores SET state = 'refused', state_detail = $1 WHERE id = $2 AND state = 'connected'")
         .bind(detail)
@@ -348,8 +216,8 @@ pub async fn webhook_topics(pool: &Pool, id: StoreId) -> Result<Vec<String>, App
         .fetch_all(&mut *c).await)?)
 }
 
-/// Records the subscriptions Shopify holds for the store now, and when some had to be made
-/// again because Shopify had dropped them.
+/// Records the subscriptions the platform holds for the store now, and when some had to be made
+/// again because the platform had dropped them.
 pub async fn replace_webhooks(
     pool: &Pool,
     id: StoreId,
@@ -406,7 +274,7 @@ pub async fn secret_unverified(pool: &Pool, id: StoreId) -> Result<bool, AppErro
     .unwrap_or(false))
 }
 
-/// Counts a verified delivery ignored as a replay: Shopify triggered it too long ago.
+/// Counts a verified delivery ignored as a replay: the platform made it too long ago.
 pub async fn count_stale_delivery(pool: &Pool, id: StoreId) -> Result<(), AppError> {
     db::run!(pool, c => sqlx::query("UPDATE stores SET webhooks_stale = webhooks_stale + 1 WHERE id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())

@@ -17,10 +17,10 @@ use crate::{
     db::Pool,
     error::AppError,
     ids::{JobId, StoreId},
-    jobs::{self, repo::Claim, JobKind, JobState},
+    jobs::{self, repo::Claim, run::Run, JobKind, JobState},
+    platforms::{Platform, Platforms},
     progress::Hub,
-    shopify::client::ShopifyClient,
-    stores::{self, tokens::Tokens},
+    stores,
 };
 
 /// A store subscribed to every webhook topic gets its scheduled sync this many times less
@@ -55,14 +55,13 @@ impl Default for Claims {
 /// Runs sync jobs in the server process.
 pub struct Engine {
     pub(super) pool: Pool,
-    pub(super) shopify: ShopifyClient,
-    /// The token of each call, renewed when due.
-    pub(super) tokens: Arc<Tokens>,
+    pub(super) platforms: Arc<Platforms>,
     pub(super) hub: Hub,
     /// How often each connected store gets an incremental sync.
     interval: Duration,
-    /// Where Shopify delivers webhooks; `None` when storelink cannot be reached from outside.
-    pub(super) webhook_address: Option<String>,
+    /// The address webhooks are delivered under (`{base}/webhooks/{platform}`); `None` when
+    /// storelink cannot be reached from outside.
+    pub(super) webhook_base: Option<String>,
     /// The stores with a job running in this process.
     active: Arc<Mutex<HashSet<StoreId>>>,
     /// This server, as the jobs it claims name it.
@@ -108,20 +107,18 @@ impl Drop for Running {
 impl Engine {
     pub fn new(
         pool: Pool,
-        shopify: ShopifyClient,
-        tokens: Arc<Tokens>,
+        platforms: Arc<Platforms>,
         hub: Hub,
         interval: Duration,
-        webhook_address: Option<String>,
+        webhook_base: Option<String>,
         claims: Claims,
     ) -> Arc<Engine> {
         Arc::new(Engine {
             pool,
-            shopify,
-            tokens,
+            platforms,
             hub,
             interval,
-            webhook_address,
+            webhook_base,
             active: Arc::default(),
             owner: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             claims,
@@ -160,8 +157,8 @@ impl Engine {
         let now = crate::db::now();
         let interval = self.interval.as_secs() as i64;
         let stretched = (self.interval.as_secs() * WEBHOOKS_STRETCH) as i64;
-        let all_topics = crate::webhooks::TOPICS.len() as i64;
-        for store_id in jobs::repo::due_for_schedule(&self.pool, now - interval, now - stretched, all_topics).await? {
+        let all_topics: Vec<(&str, i64)> = Platform::ALL.iter().map(|p| (p.slug(), p.topics().len() as i64)).collect();
+        for store_id in jobs::repo::due_for_schedule(&self.pool, now - interval, now - stretched, &all_topics).await? {
             let mut conn = self.pool.acquire().await?;
             if jobs::repo::queue(&mut conn, store_id, JobKind::Incremental).await? {
                 self.hub.changed(store_id);
@@ -266,8 +263,12 @@ impl Engine {
             return Ok(());
         }
         let resumed = row.state == JobState::Running;
-        let mut job = Job::resume(self, claim, &row);
-        job.progress.event(if resumed { "Resumed after an interruption".into() } else { "Started".into() });
+        let Some(store) = stores::repo::get(&self.pool, row.store_id).await? else { return Ok(()) };
+        let hub = self.hub.clone();
+        let changed = Arc::new(move |store_id| hub.changed(store_id));
+        let run = Run::resume(self.pool.clone(), changed, self.hub.bulk_finishes(), claim, &row);
+        let mut job = Job { engine: self, platform: store.platform, run };
+        job.run.progress.event(if resumed { "Resumed after an interruption".into() } else { "Started".into() });
         let outcome = tokio::select! {
             // A job that just ended wins over the renewal that finds it ended.
             biased;
@@ -309,10 +310,14 @@ mod tests {
 
     async fn engine(dir: &tempfile::TempDir) -> Arc<Engine> {
         let pool = fixtures::pool(dir).await;
-        let shopify = ShopifyClient::new(None, Duration::from_secs(1)).unwrap();
         let sealer = crate::secrets::Sealer::load(None, dir.path()).unwrap();
-        let tokens = Tokens::new(pool.clone(), sealer, shopify.clone());
-        Engine::new(pool.clone(), shopify, tokens, Hub::start(pool), Duration::from_secs(600), None, Claims::default())
+        let settings = crate::platforms::Settings {
+            shopify_base_url: None,
+            timeout: Duration::from_secs(1),
+            refresh_window: Duration::from_millis(10),
+        };
+        let platforms = Platforms::start(&settings, pool.clone(), sealer).unwrap();
+        Engine::new(pool.clone(), platforms, Hub::start(pool), Duration::from_secs(600), None, Claims::default())
     }
 
     #[tokio::test]

@@ -1,13 +1,10 @@
 //! Synchronization: the engine that runs each store's jobs (`engine`), one job's walk through a
-//! store (`job`: a full sync by bulk operations in `bulk`, an incremental one by pages in
-//! `pages`), and "Sync now". Jobs, their checkpoints and progress are in the database
-//! (`jobs::repo`), so a job interrupted at any instant resumes without loss and without
-//! duplicates.
+//! store (`job`: its platform does the platform's part, `platforms::Platforms::sync`), and "Sync
+//! now". Jobs, their checkpoints and progress are in the database (`jobs::repo`), so a job
+//! interrupted at any instant resumes without loss and without duplicates.
 
-mod bulk;
 mod engine;
 mod job;
-mod pages;
 
 pub use engine::{Claims, Engine, Handle};
 
@@ -30,10 +27,11 @@ pub async fn queue_now(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result
     let name = store.name;
     if store.state == StoreState::Refused {
         return Err(AppError::Conflict(format!(
-            "Shopify refused {name}'s credentials: reconnect it with new ones before synchronizing."
+            "{} refused {name}'s credentials: reconnect it with new ones before synchronizing.",
+            store.platform.label()
         )));
     }
-    if store.state != StoreState::Connected || stores::repo::connection(pool, store_id).await?.is_none() {
+    if store.state != StoreState::Connected || crate::credentials::repo::connection(pool, store_id).await?.is_none() {
         return Err(AppError::Conflict(format!("{name} is disconnected: reconnect it before synchronizing.")));
     }
     let mut tx = pool.begin().await?;

@@ -1,94 +1,23 @@
-//! Webhooks: each store subscribed (through GraphQL) to the topics storelink applies, Shopify's
-//! signed deliveries received on one endpoint and verified before anything is read. A delivery
-//! about an order, product, customer, fulfillment order or inventory level is a notice of a
-//! change: notices are gathered per store for a moment and the records fetched as they are now
-//! in one `nodes` query (`refresh`), so every record is stored in one shape, GraphQL's, whatever
-//! told storelink of it. Deletions, uninstalls and the compliance topics apply at once. The
-//! scheduled sync keeps running beside them and repairs lost subscriptions.
+//! Webhooks: each platform's signed deliveries, received at `/webhooks/{platform}`, verified on
+//! their exact bytes before anything is read, recorded once, answered at once and applied
+//! afterwards by the store's platform (`platforms::Platforms::apply`). The scheduled sync keeps
+//! running beside them, fills every gap, and repairs lost subscriptions.
 
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-mod apply;
-#[cfg(feature = "ssr")]
 mod receive;
 #[cfg(feature = "ssr")]
-mod refresh;
-#[cfg(feature = "ssr")]
 pub mod repo;
-#[cfg(feature = "ssr")]
-mod subscriptions;
 
 #[cfg(feature = "ssr")]
 pub use receive::{receive, Receiver, MAX_BODY};
-#[cfg(feature = "ssr")]
-pub use refresh::Refresher;
-#[cfg(feature = "ssr")]
-pub use subscriptions::{ensure, health, secret_looks_wrong, ShopAccess};
-
-/// The path Shopify delivers to, under the public URL.
-pub const PATH: &str = "/webhooks/shopify";
-
-/// The topics storelink subscribes each store to, as deliveries name them.
-pub const TOPICS: &[&str] = &[
-    "orders/create",
-    "orders/updated",
-    "orders/cancelled",
-    "orders/fulfilled",
-    "products/create",
-    "products/update",
-    "products/delete",
-    "customers/create",
-    "customers/update",
-    "inventory_levels/update",
-    "fulfillment_orders/moved",
-    "fulfillment_orders/placed_on_hold",
-    "fulfillment_orders/hold_released",
-    "fulfillment_orders/cancelled",
-    "fulfillment_orders/split",
-    "fulfillment_orders/merged",
-    "fulfillment_orders/rescheduled",
-    "fulfillment_orders/scheduled_fulfillment_order_ready",
-    "bulk_operations/finish",
-    "app/uninstalled",
-];
-
-/// A topic in words, for the pages: `orders/create` → "Orders created".
-pub fn topic_words(topic: &str) -> String {
-    let words = match topic {
-        "orders/create" => "Orders created",
-        "orders/updated" => "Orders changed",
-        "orders/cancelled" => "Orders cancelled",
-        "orders/fulfilled" => "Orders fulfilled",
-        "products/create" => "Products created",
-        "products/update" => "Products changed",
-        "products/delete" => "Products deleted",
-        "customers/create" => "Customers created",
-        "customers/update" => "Customers changed",
-        "inventory_levels/update" => "Stock changed",
-        "fulfillment_orders/moved" => "Shipments moved to another location",
-        "fulfillment_orders/placed_on_hold" => "Shipments put on hold",
-        "fulfillment_orders/hold_released" => "Shipments released from hold",
-        "fulfillment_orders/cancelled" => "Shipments cancelled",
-        "fulfillment_orders/split" => "Shipments split",
-        "fulfillment_orders/merged" => "Shipments merged",
-        "fulfillment_orders/rescheduled" => "Shipments rescheduled",
-        "fulfillment_orders/scheduled_fulfillment_order_ready" => "Scheduled shipments ready",
-        "bulk_operations/finish" => "Exports finished",
-        "app/uninstalled" => "App uninstalled",
-        other => return other.to_owned(),
-    };
-    words.to_owned()
-}
-
-/// A topic as GraphQL's `WebhookSubscriptionTopic` names it: `orders/create` → `ORDERS_CREATE`.
-pub fn graphql_topic(topic: &str) -> String {
-    topic.replace('/', "_").to_uppercase()
-}
 
 /// How a store's webhooks are doing, for its page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookHealth {
+    /// The store's platform, whose topics these are.
+    pub platform: crate::platforms::Platform,
     /// False when no public URL is set: updates then arrive by scheduled sync only.
     pub enabled: bool,
     /// How often the scheduled sync runs, in seconds.
@@ -98,7 +27,45 @@ pub struct WebhookHealth {
     pub deliveries_24h: i64,
     pub rejected: i64,
     pub last_rejected_at: Option<i64>,
-    /// Genuinely signed deliveries ignored because Shopify triggered them over 48 hours ago.
+    /// Genuinely signed deliveries ignored because the platform made them too long ago.
     pub stale: i64,
     pub last_repair_at: Option<i64>,
+}
+
+/// Whether the store's webhook secret looks wrong: a signed delivery was refused and none has
+/// verified since (none ever did, or the secret was rotated). Deliveries are checked only when
+/// they come, so registration cannot tell.
+#[cfg(feature = "ssr")]
+pub async fn secret_looks_wrong(
+    pool: &crate::db::Pool,
+    store_id: crate::ids::StoreId,
+) -> Result<bool, crate::error::AppError> {
+    crate::stores::repo::secret_unverified(pool, store_id).await
+}
+
+/// The store page's webhook figures; `enabled` and `sync_interval_secs` are the server's.
+#[cfg(feature = "ssr")]
+pub async fn health(
+    pool: &crate::db::Pool,
+    platform: crate::platforms::Platform,
+    store_id: crate::ids::StoreId,
+    enabled: bool,
+    sync_interval_secs: u64,
+) -> Result<WebhookHealth, crate::error::AppError> {
+    use crate::stores;
+    let topics = stores::repo::webhook_topics(pool, store_id).await?;
+    let (last_delivery_at, deliveries_24h) = repo::recent(pool, store_id, crate::db::now() - 86_400).await?;
+    let (rejected, last_rejected_at, last_repair_at, stale) = stores::repo::webhook_figures(pool, store_id).await?;
+    Ok(WebhookHealth {
+        platform,
+        enabled,
+        sync_interval_secs,
+        topics,
+        last_delivery_at,
+        deliveries_24h,
+        rejected,
+        last_rejected_at,
+        stale,
+        last_repair_at,
+    })
 }

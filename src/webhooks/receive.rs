@@ -1,102 +1,58 @@
-//! The endpoint Shopify delivers to. A delivery is verified against its store's Shared Secret
-//! before any of it is parsed, recorded, answered at once, and applied afterwards.
+//! The endpoint every platform delivers to, `/webhooks/{platform}`. A delivery is verified
+//! against its store's secret before any of it is parsed, recorded once, answered at once, and
+//! applied afterwards by the store's platform.
+
+use std::sync::Arc;
 
 use axum::{
     body::Bytes,
-    extract::State,
+    extract::{Path, State},
     http::{HeaderMap, StatusCode},
 };
-use base64::{engine::general_purpose::STANDARD, Engine};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
-use super::{
-    apply::{self, Action},
-    repo, Refresher,
+use super::repo;
+use crate::{
+    credentials,
+    db::Pool,
+    error::AppError,
+    ids::StoreId,
+    metrics,
+    platforms::{Delivery, Effect, Platform, Platforms, StoreRef},
+    progress::Hub,
+    records,
+    secrets::Sealer,
+    stores,
 };
-use crate::{db::Pool, error::AppError, ids::StoreId, metrics, progress::Hub, secrets::Sealer, stores};
 
-/// Shopify's largest payloads (orders with hundreds of lines) stay well under this.
+/// The largest payloads (orders with hundreds of lines) stay well under this.
 pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
-/// Shopify retries a delivery for 48 hours; one triggered longer ago than that is not Shopify
-/// retrying but someone replaying an old body (signed, so genuine) under a new event id.
-const REPLAY_AFTER_SECS: i64 = 48 * 3600;
-
 /// What the endpoint needs: the database, the key that opens the stores' secrets, the hub that
-/// tells open pages a store's data changed, and the refresher that fetches changed records.
+/// tells open pages a store's data changed, and the platforms that apply deliveries.
 #[derive(Clone)]
 pub struct Receiver {
     pub pool: Pool,
     pub sealer: Sealer,
     pub hub: Hub,
-    pub refresher: Refresher,
+    pub platforms: Arc<Platforms>,
 }
 
-/// Whether `signature` is the base64 HMAC-SHA256 of `body` keyed with `secret`, compared in
-/// constant time.
-fn verify(secret: &str, body: &[u8], signature: &str) -> bool {
-    let Ok(expected) = STANDARD.decode(signature.trim()) else { return false };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(body);
-    mac.verify_slice(&expected).is_ok()
-}
-
-/// `POST /webhooks/shopify`: 200 once a verified delivery is recorded (or recognised as a
-/// repeat), 401 for anything unsigned, forged or for a shop storelink does not hold.
-pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
-    let (Some(topic), Some(signature), Some(domain)) =
-        (header("x-shopify-topic"), header("x-shopify-hmac-sha256"), header("x-shopify-shop-domain"))
-    else {
+/// `POST /webhooks/{platform}`: 200 once a verified delivery is recorded (or recognised as a
+/// repeat), 401 for anything unsigned, forged or for a store storelink does not hold.
+pub async fn receive(
+    State(receiver): State<Receiver>,
+    Path(platform): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> StatusCode {
+    let Some(platform) = Platform::from_slug(&platform) else { return StatusCode::NOT_FOUND };
+    let Some(delivery) = Platforms::delivery(platform, &headers) else {
         metrics::WEBHOOKS_REJECTED.inc();
         return StatusCode::UNAUTHORIZED;
     };
-    let Some(event_id) = header("x-shopify-event-id").or_else(|| header("x-shopify-webhook-id")) else {
-        metrics::WEBHOOKS_REJECTED.inc();
-        return StatusCode::UNAUTHORIZED;
-    };
-    let triggered_at = header("x-shopify-triggered-at").and_then(|at| {
-        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
-    });
-    let delivery = Delivery { domain, topic, signature, event_id, triggered_at };
-    match accept(&receiver, delivery, &body).await {
+    match accept(&receiver, platform, &delivery, &body).await {
         Ok(Some(store_id)) => {
-            let (topic, event_id) = (topic.to_owned(), event_id.to_owned());
-            tokio::spawn(async move {
-                let applied = match apply::apply(&receiver.pool, store_id, &topic, &body).await {
-                    Ok(Action::Refresh(gid)) => {
-                        receiver.refresher.notice(store_id, gid, event_id);
-                        return;
-                    }
-                    Ok(Action::BulkFinished) => {
-                        receiver.hub.bulk_finished(store_id);
-                        Ok(())
-                    }
-                    Ok(Action::AppGone { erase }) => match receiver.refresher.uninstall_confirmed(store_id).await {
-                        true => {
-                            let gone = apply::apply_gone(&receiver.pool, store_id, erase).await;
-                            receiver.hub.store_changed(store_id);
-                            gone
-                        }
-                        false => Ok(()),
-                    },
-                    Ok(Action::Redact { customer, orders }) => {
-                        redact_once_shopify_confirms(&receiver, store_id, customer, &orders).await
-                    }
-                    Ok(Action::Applied) => Ok(()),
-                    Err(err) => Err(err),
-                };
-                match applied {
-                    Ok(()) => {
-                        if let Err(err) = repo::mark_applied(&receiver.pool, store_id, &event_id).await {
-                            tracing::warn!(%store_id, topic, error = %err, "could not note a delivery as applied");
-                        }
-                    }
-                    Err(err) => tracing::warn!(%store_id, topic, error = %err, "could not apply a webhook delivery"),
-                }
-                receiver.hub.changed(store_id);
-            });
+            tokio::spawn(apply(receiver, platform, store_id, delivery, body));
             StatusCode::OK
         }
         Ok(None) => StatusCode::OK,
@@ -106,71 +62,48 @@ pub async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body:
         }
         Err(err) => {
             tracing::error!(error = %err, "could not record a webhook delivery");
-            // Shopify retries what was not answered with a 2xx.
+            // Platforms that retry do so for what was not answered with a 2xx.
             StatusCode::INTERNAL_SERVER_ERROR
         }
     }
 }
 
-/// A `customers/redact` is applied only once Shopify no longer has the customer: a captured
-/// genuine body replayed later (Shopify signs the body, not the time or the topic) then finds the
-/// customer gone anyway, and one about a customer Shopify still has erases nothing. When Shopify
-/// cannot be asked, it is asked again for a few minutes; after that, the request is left for
-/// Shopify's next one.
-async fn redact_once_shopify_confirms(
+/// Verifies and records the delivery: the store it is for, or `None` for a repeat, a replay or
+/// a ping.
+async fn accept(
     receiver: &Receiver,
-    store_id: StoreId,
-    customer: i64,
-    orders: &[i64],
-) -> Result<(), AppError> {
-    for wait in [0, 2, 10, 60, 240] {
-        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
-        match receiver.refresher.customer_gone(store_id, customer).await {
-            Some(true) => {
-                apply::redact(&receiver.pool, store_id, customer, orders).await?;
-                receiver.hub.store_changed(store_id);
-                return Ok(());
-            }
-            Some(false) => {
-                tracing::warn!(%store_id, customer, "ignored a customers/redact: Shopify still has the customer");
-                return Ok(());
-            }
-            None => continue,
-        }
-    }
-    Err(AppError::Upstream("Shopify could not be asked whether the customer is gone".into()))
-}
-
-/// What a delivery's headers say.
-struct Delivery<'a> {
-    domain: &'a str,
-    topic: &'a str,
-    signature: &'a str,
-    event_id: &'a str,
-    /// `X-Shopify-Triggered-At`, in Unix seconds.
-    triggered_at: Option<i64>,
-}
-
-/// Verifies and records the delivery: the store it is for, or `None` for a repeat or a replay.
-async fn accept(receiver: &Receiver, delivery: Delivery<'_>, body: &[u8]) -> Result<Option<StoreId>, AppError> {
-    let Delivery { domain, topic, signature, event_id, triggered_at } = delivery;
-    let Some((store_id, sealed)) = stores::repo::signing_secret(&receiver.pool, &domain.to_ascii_lowercase()).await?
-    else {
-        tracing::info!(shop = domain, topic, "refused a webhook delivery for a shop storelink does not hold");
+    platform: Platform,
+    delivery: &Delivery,
+    body: &[u8],
+) -> Result<Option<StoreId>, AppError> {
+    let Delivery { address, topic, event_id, triggered_at, .. } = delivery;
+    let Some((store_id, sealed)) = credentials::repo::signing_secret(&receiver.pool, address).await? else {
+        tracing::info!(store = address, topic, "refused a webhook delivery for a store storelink does not hold");
         return Err(AppError::Unauthorized);
     };
     let secret = receiver.sealer.open(&sealed).map_err(|_| AppError::Internal)?;
-    if !verify(secret.expose(), body, signature) {
+    if !Platforms::verify(platform, delivery, body, &secret) {
         stores::repo::count_rejected_delivery(&receiver.pool, store_id).await?;
-        tracing::warn!(shop = domain, topic, "refused a webhook delivery with a wrong signature");
+        tracing::warn!(store = address, topic, "refused a webhook delivery with a wrong signature");
         return Err(AppError::Unauthorized);
     }
     stores::repo::delivery_verified(&receiver.pool, store_id).await?;
-    if triggered_at.is_some_and(|at| crate::db::now() - at > REPLAY_AFTER_SECS) {
-        stores::repo::count_stale_delivery(&receiver.pool, store_id).await?;
-        tracing::warn!(shop = domain, topic, event_id, "ignored a delivery triggered more than 48 hours ago");
-        metrics::WEBHOOKS_DEDUPLICATED.inc();
+    if delivery.ping {
         return Ok(None);
+    }
+    let replay_after = Platforms::replay_after_secs(platform);
+    if let (Some(at), Some(after)) = (triggered_at, replay_after) {
+        if crate::db::now() - at > after {
+            stores::repo::count_stale_delivery(&receiver.pool, store_id).await?;
+            tracing::warn!(
+                store = address,
+                topic,
+                event_id,
+                "ignored a delivery made longer ago than the platform retries"
+            );
+            metrics::WEBHOOKS_DEDUPLICATED.inc();
+            return Ok(None);
+        }
     }
     let recorded = repo::record(&receiver.pool, store_id, event_id, topic).await?;
     if recorded {
@@ -181,16 +114,83 @@ async fn accept(receiver: &Receiver, delivery: Delivery<'_>, body: &[u8]) -> Res
     Ok(recorded.then_some(store_id))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::verify;
-
-    #[test]
-    fn shopifys_test_vector_verifies_and_a_changed_byte_does_not() {
-        let signature = "B23tXN681gZ0qIWNRrgtzBE9XSDo5yaUu6wfmhu3a7g=";
-        assert!(verify("test_secret_key", br#"{"foo": "bar"}"#, signature));
-        assert!(!verify("test_secret_key", br#"{"foo": "baz"}"#, signature));
-        assert!(!verify("other_key", br#"{"foo": "bar"}"#, signature));
-        assert!(!verify("test_secret_key", br#"{"foo": "bar"}"#, "not base64!"));
+/// Applies a recorded delivery, and notes it applied once it is.
+async fn apply(receiver: Receiver, platform: Platform, store_id: StoreId, delivery: Delivery, body: Bytes) {
+    let Delivery { address, topic, event_id, .. } = delivery;
+    let name = stores::repo::get(&receiver.pool, store_id).await.ok().flatten().map(|s| s.name).unwrap_or_default();
+    let store = StoreRef { id: store_id, address: &address, name: &name };
+    let applied = match receiver.platforms.apply(platform, store, &topic, &body).await {
+        Ok(Effect::Applied) => Ok(()),
+        Ok(Effect::ExportFinished) => {
+            receiver.hub.bulk_finished(store_id);
+            Ok(())
+        }
+        Ok(Effect::Gone { erase }) => gone(&receiver, platform, store_id, erase).await,
+        Ok(Effect::Redact { customer, orders }) => redact(&receiver, platform, store_id, customer, &orders).await,
+        Err(err) => Err(err),
+    };
+    match applied {
+        Ok(()) => {
+            if let Err(err) = repo::mark_applied(&receiver.pool, store_id, &event_id).await {
+                tracing::warn!(%store_id, topic, error = %err, "could not note a delivery as applied");
+            }
+        }
+        Err(err) => tracing::warn!(%store_id, topic, error = %err, "could not apply a webhook delivery"),
     }
+    receiver.hub.changed(store_id);
+}
+
+/// The app is gone from the store, once the platform confirms it (it refuses the credentials;
+/// a signed body could be a replay): the credentials go, and with `erase` everything synced.
+async fn gone(receiver: &Receiver, platform: Platform, store_id: StoreId, erase: bool) -> Result<(), AppError> {
+    match receiver.platforms.still_connected(platform, store_id).await {
+        Some(false) => {}
+        Some(true) => {
+            tracing::warn!(%store_id, "ignored a delivery saying the app was removed: the platform still accepts it");
+            return Ok(());
+        }
+        None => return Ok(()),
+    }
+    stores::disconnect::uninstalled(&receiver.pool, platform, store_id).await?;
+    if erase {
+        let mut tx = receiver.pool.begin().await?;
+        records::repo::erase(&mut tx, store_id).await?;
+        records::repo::recount(&mut tx, store_id).await?;
+        tx.commit().await?;
+    }
+    receiver.hub.store_changed(store_id);
+    Ok(())
+}
+
+/// A customer's redaction is applied only once the platform no longer has the customer: a
+/// captured genuine body replayed later (the body is signed, not the time or the topic) then
+/// finds the customer gone anyway, and one about a customer the platform still has erases
+/// nothing. When the platform cannot be asked, it is asked again for a few minutes; after that,
+/// the request is left for the platform's next one.
+async fn redact(
+    receiver: &Receiver,
+    platform: Platform,
+    store_id: StoreId,
+    customer: i64,
+    orders: &[i64],
+) -> Result<(), AppError> {
+    for wait in [0, 2, 10, 60, 240] {
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        match receiver.platforms.customer_gone(platform, store_id, customer).await {
+            Some(true) => {
+                let mut tx = receiver.pool.begin().await?;
+                records::repo::redact_customer(&mut tx, store_id, customer, orders).await?;
+                records::repo::recount(&mut tx, store_id).await?;
+                tx.commit().await?;
+                receiver.hub.store_changed(store_id);
+                return Ok(());
+            }
+            Some(false) => {
+                tracing::warn!(%store_id, customer, "ignored a redaction: the platform still has the customer");
+                return Ok(());
+            }
+            None => continue,
+        }
+    }
+    Err(AppError::Upstream("the platform could not be asked whether the customer is gone".into()))
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use storelink::{
     error::text,
     ids::{JobId, StoreId},
-    stores::tokens::TokenError,
+    platforms::shopify::tokens::TokenError,
 };
 
 use crate::{
@@ -67,7 +67,7 @@ async fn each_way_a_dev_app_is_refused_has_its_message_and_saves_nothing() {
     // A wrong Client ID is the same refusal as a wrong secret: Shopify does not say which.
     let wrong_id =
         [("store_url", "dev"), ("api_key", "0000"), ("api_password", ""), ("shared_secret", DEV_CLIENT_SECRET)];
-    let body = error_body(app.post(&admin, "/api/stores/register", &wrong_id).await).await;
+    let body = error_body(app.register_with(&admin, "shopify", &wrong_id).await).await;
     assert_eq!(body, invalid("shared_secret", text::CLIENT_REJECTED));
     app.shop_faults("dev", json!({"error_rate": 1.0})).await;
     assert_eq!(refused("dev", DEV_CLIENT_SECRET).await, json!({"Upstream": text::SHOPIFY_UNAVAILABLE}));
@@ -108,9 +108,10 @@ async fn a_token_shopify_stops_accepting_is_renewed_once_for_all_callers() {
     let before = grants(&app).await;
     app.emulator_post("/shops/dev/tokens/expire", json!({})).await;
     let shopify =
-        storelink::shopify::client::ShopifyClient::new(Some(app.emulator.url()), Duration::from_secs(5)).unwrap();
-    let query = storelink::shopify::graphql::Query {
-        text: storelink::shopify::queries::REGISTRATION,
+        storelink::platforms::shopify::client::ShopifyClient::new(Some(app.emulator.url()), Duration::from_secs(5))
+            .unwrap();
+    let query = storelink::platforms::shopify::graphql::Query {
+        text: storelink::platforms::shopify::queries::REGISTRATION,
         variables: Value::Null,
         cost: 2.0,
     };
@@ -190,7 +191,7 @@ async fn a_disconnect_after_the_token_expired_still_removes_the_subscriptions() 
     app.emulator_post("/shops/dev/tokens/expire", json!({})).await;
     let response = app.post(&admin, "/api/stores/disconnect", &[("store_id", &store.to_string())]).await;
     let report: String = response.json().await.unwrap();
-    let removed = format!("{} webhook subscriptions removed", storelink::webhooks::TOPICS.len());
+    let removed = format!("{} webhook subscriptions removed", storelink::platforms::shopify::TOPICS.len());
     assert!(report.contains(&removed), "{report}");
     assert!(matches!(app.tokens.access(store).await, Err(TokenError::NoCredentials)));
 }
@@ -209,9 +210,10 @@ async fn a_renewal_that_meets_a_passing_failure_is_tried_again() {
     // Shopify answers 5xx to everything for a moment, just as the token is due.
     app.shop_faults("dev", json!({"error_rate": 1.0})).await;
     let shopify =
-        storelink::shopify::client::ShopifyClient::new(Some(app.emulator.url()), Duration::from_secs(5)).unwrap();
-    let query = storelink::shopify::graphql::Query {
-        text: storelink::shopify::queries::REGISTRATION,
+        storelink::platforms::shopify::client::ShopifyClient::new(Some(app.emulator.url()), Duration::from_secs(5))
+            .unwrap();
+    let query = storelink::platforms::shopify::graphql::Query {
+        text: storelink::platforms::shopify::queries::REGISTRATION,
         variables: Value::Null,
         cost: 2.0,
     };
@@ -250,5 +252,5 @@ async fn subscribing_with_a_token_shopify_stopped_accepting_renews_it_and_subscr
         .json()
         .await
         .unwrap();
-    assert_eq!(listed["webhooks"].as_array().unwrap().len(), storelink::webhooks::TOPICS.len());
+    assert_eq!(listed["webhooks"].as_array().unwrap().len(), storelink::platforms::shopify::TOPICS.len());
 }

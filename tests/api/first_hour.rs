@@ -171,11 +171,11 @@ async fn a_shared_secret_that_does_not_verify_is_said_to_look_wrong_until_a_deli
         ("shared_secret", SHOP_SECRET),
         ("reconnect", "1"),
     ];
-    let reconnected = app.post(&admin, "/api/stores/register", &form).await;
+    let reconnected = app.register_with(&admin, "shopify", &form).await;
     assert_eq!(reconnected.status(), StatusCode::OK);
     assert_eq!(reconnected.headers()[header::LOCATION], format!("/?registered={store}"));
     assert!(!header_says().await, "new credentials start with a clean slate");
     let without = &form[..4];
-    let again = app.post(&admin, "/api/stores/register", without).await;
+    let again = app.register_with(&admin, "shopify", without).await;
     assert_eq!(again.status(), StatusCode::CONFLICT, "ADD STORE still refuses a connected store");
 }

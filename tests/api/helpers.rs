@@ -95,7 +95,7 @@ pub struct TestApp {
     /// The sync engine, for tests that run jobs themselves.
     pub engine: std::sync::Arc<Engine>,
     /// The server's tokens, for tests that call a shop as the server does.
-    pub tokens: std::sync::Arc<storelink::stores::tokens::Tokens>,
+    pub tokens: std::sync::Arc<storelink::platforms::shopify::Tokens>,
     /// Kept alive so the database outlives the test.
     pub _dir: tempfile::TempDir,
 }
@@ -182,7 +182,7 @@ async fn spawn_app_in(
     let addr = app.local_addr();
     let pool = app.state.pool.clone();
     let engine = app.engine.clone();
-    let tokens = app.state.tokens.clone();
+    let tokens = app.state.platforms.shopify_tokens();
     tokio::spawn(app.run());
     let mut conn = pool.acquire().await.unwrap();
     for (email, role) in [(ADMIN_EMAIL, Role::Admin), (STANDARD_EMAIL, Role::Standard)] {
@@ -305,23 +305,30 @@ impl TestApp {
 
     /// Registers `store_url` as a Dev Dashboard app: Client ID and secret, API Password empty.
     pub async fn register_dev_app(&self, client: &Client, store_url: &str, client_secret: &str) -> Response {
-        let form = [
+        let fields = [
             ("store_url", store_url),
             ("api_key", DEV_CLIENT_ID),
             ("api_password", ""),
             ("shared_secret", client_secret),
         ];
-        self.post(client, "/api/stores/register", &form).await
+        self.register_with(client, "shopify", &fields).await
     }
 
     pub async fn register(&self, client: &Client, store_url: &str, password: &str) -> Response {
-        let form = [
+        let fields = [
             ("store_url", store_url),
             ("api_key", SHOP_KEY),
             ("api_password", password),
             ("shared_secret", SHOP_SECRET),
         ];
-        self.post(client, "/api/stores/register", &form).await
+        self.register_with(client, "shopify", &fields).await
+    }
+
+    /// Posts the registration form of `platform` with these fields (`reconnect` among them is the
+    /// form's own flag).
+    pub async fn register_with(&self, client: &Client, platform: &str, fields: &[(&str, &str)]) -> Response {
+        let form = store_form(platform, fields);
+        client.post(self.url("/api/stores/register")).form(&form).send().await.unwrap()
     }
 
     /// A synced order's JSON as storelink keeps it, if the order is stored.
@@ -362,9 +369,11 @@ pub async fn emulator_nodes(
     app: &TestApp,
     store: storelink::ids::StoreId,
 ) -> (std::collections::BTreeMap<String, Value>, std::collections::BTreeMap<String, String>) {
-    use storelink::{
-        records::graphql::{lines, Finisher},
-        shopify::{client::ShopifyClient, graphql::Query, queries},
+    use storelink::platforms::shopify::{
+        client::ShopifyClient,
+        graphql::Query,
+        nodes::{lines, Finisher},
+        queries,
     };
     let shopify = ShopifyClient::new(Some(app.emulator.url()), std::time::Duration::from_secs(30)).unwrap();
     // Each query with a token renewed when due, as the server's own calls are.
@@ -398,7 +407,7 @@ pub async fn emulator_nodes(
             let (data, requested) =
                 ask(text.to_owned(), json!({"first": first as i64, "after": after, "query": null})).await;
             if let Some(requested) = requested {
-                first = (800.0 / (requested / first).max(1.0)).floor().clamp(1.0, 250.0);
+                first = (800.0_f64 / (requested / first).max(1.0)).floor().clamp(1.0, 250.0);
             }
             let nodes = data[key]["nodes"].as_array().cloned().unwrap_or_default();
             let (found, unfinished) = lines(nodes, None);
@@ -511,4 +520,15 @@ pub async fn wait_for_count(app: &TestApp, what: &str, count_sql: &str, done: im
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     panic!("timed out waiting for {what}");
+}
+
+/// A registration form as the page posts it: the platform, each field as `fields[name]`, and
+/// `reconnect` as itself.
+pub fn store_form(platform: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut form = vec![("platform".to_owned(), platform.to_owned())];
+    for (name, value) in fields {
+        let key = if *name == "reconnect" { (*name).to_owned() } else { format!("fields[{name}]") };
+        form.push((key, (*value).to_owned()));
+    }
+    form
 }

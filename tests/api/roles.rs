@@ -17,10 +17,11 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
         "/api/users/change-role" => vec![("user_id", user_id.into()), ("role", "admin".into())],
         "/api/users/deactivate" => vec![("user_id", user_id.into())],
         "/api/stores/register" => vec![
-            ("store_url", "recent".into()),
-            ("api_key", SHOP_KEY.into()),
-            ("api_password", SHOP_TOKEN.into()),
-            ("shared_secret", SHOP_SECRET.into()),
+            ("platform", "shopify".into()),
+            ("fields[store_url]", "recent".into()),
+            ("fields[api_key]", SHOP_KEY.into()),
+            ("fields[api_password]", SHOP_TOKEN.into()),
+            ("fields[shared_secret]", SHOP_SECRET.into()),
         ],
         "/api/stores/disconnect"
         | "/api/stores/remove"

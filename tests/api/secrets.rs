@@ -61,7 +61,12 @@ async fn registered_credentials_are_in_no_file_log_or_response() {
         ("api_password", &password),
         ("shared_secret", &secret),
     ];
-    let registered = client.post(format!("{base}/api/stores/register")).form(&form).send().await.unwrap();
+    let registered = client
+        .post(format!("{base}/api/stores/register"))
+        .form(&crate::helpers::store_form("shopify", &form))
+        .send()
+        .await
+        .unwrap();
     assert!(registered.status().is_success(), "{:?}", registered.text().await);
     seen.push_str(&format!("{:?}", registered.headers()));
     seen.push_str(&registered.text().await.unwrap());
@@ -89,7 +94,12 @@ async fn registered_credentials_are_in_no_file_log_or_response() {
     let client_secret = value_after(&lines, "Client secret:").split_whitespace().next().unwrap().to_owned();
     let form =
         [("store_url", "demo"), ("api_key", &client_id), ("api_password", ""), ("shared_secret", &client_secret)];
-    let registered = client.post(format!("{base}/api/stores/register")).form(&form).send().await.unwrap();
+    let registered = client
+        .post(format!("{base}/api/stores/register"))
+        .form(&crate::helpers::store_form("shopify", &form))
+        .send()
+        .await
+        .unwrap();
     assert!(registered.status().is_success(), "{:?}", registered.text().await);
     seen.push_str(&registered.text().await.unwrap());
     for path in

@@ -49,7 +49,7 @@ async fn the_private_apps_example_url_fills_the_key_and_password() {
     let admin = app.signed_in(ADMIN_EMAIL).await;
     let example = format!("https://{SHOP_KEY}:{SHOP_TOKEN}@acme.myshopify.com/admin/api/2020-04/orders.json");
     let form = [("store_url", example.as_str()), ("api_key", ""), ("api_password", ""), ("shared_secret", SHOP_SECRET)];
-    let response = app.post(&admin, "/api/stores/register", &form).await;
+    let response = app.register_with(&admin, "shopify", &form).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(store_row(&app, "acme.myshopify.com").await.is_some());
 }

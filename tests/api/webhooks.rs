@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use storelink::webhooks::TOPICS;
+use storelink::platforms::shopify::TOPICS;
 use storelink_emulator::webhooks::sign;
 
 use crate::helpers::*;

@@ -7,8 +7,8 @@ use super::{store_context, StoreContext};
 use crate::{
     api::stores::{store_customers, store_locations, store_permissions, store_products},
     error::AppError,
+    platforms::PermissionRow,
     records::Page,
-    stores::PermissionRow,
     ui::{error_view, format::thousands},
 };
 

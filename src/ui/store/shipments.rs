@@ -34,7 +34,7 @@ pub fn ShipmentsTab() -> impl IntoView {
                 match tab.await {
                     Ok(tab) => {
                         let failed = if tab.failed.is_empty() {
-                            view! { <p>"No write-back to Shopify has failed."</p> }.into_any()
+                            view! { <p>"No write-back to the store has failed."</p> }.into_any()
                         } else {
                             view! { <ShipmentTable rows=tab.failed label="Failed write-backs" actions=Some((retry, dismiss)) /> }
                                 .into_any()
@@ -67,8 +67,8 @@ pub fn ShipmentsTab() -> impl IntoView {
 /// A shipment's state in words, with why it failed or waits.
 pub fn state_text(s: &Shipment) -> String {
     match (s.state, s.reason.as_deref()) {
-        (ShipmentState::Sent, _) if s.tracking_changed => "Sent to Shopify; new tracking on its way".into(),
-        (ShipmentState::Sent, Some(reason)) => format!("Sent to Shopify; the new tracking was refused: {reason}"),
+        (ShipmentState::Sent, _) if s.tracking_changed => "Sent to the store; new tracking on its way".into(),
+        (ShipmentState::Sent, Some(reason)) => format!("Sent to the store; the new tracking was refused: {reason}"),
         (ShipmentState::Pending, Some(reason)) => format!("Pending: {reason}"),
         (ShipmentState::Failed, Some(reason)) => format!("Failed: {reason}"),
         (state, _) => state.label().into(),
@@ -115,7 +115,7 @@ pub fn ShipmentTable(
                 }
                 .into_any()
             });
-            // A recorded shipment's tracking may be corrected (sent to Shopify once it is there).
+            // A recorded shipment's tracking may be corrected (written back to the store once it is there).
             let correct = matches!(s.state, ShipmentState::Pending | ShipmentState::Sent).then(|| {
                 let href = format!("/stores/{}/shipments/{}", id.get_untracked(), s.id);
                 let label = format!("Correct the tracking of {}", row.order_name);

@@ -15,7 +15,7 @@ use crate::{
         format::{format_day, format_iso, thousands},
         format_utc, phase_words, relative_time,
     },
-    webhooks::{topic_words, WebhookHealth, TOPICS},
+    webhooks::WebhookHealth,
 };
 
 #[component]
@@ -173,8 +173,8 @@ fn Webhooks(health: WebhookHealth, now: i64) -> impl IntoView {
             <dl class="facts">
                 <dt>"Subscribed topics"</dt>
                 <dd>
-                    {format!("{} of {}: ", health.topics.len(), TOPICS.len())}
-                    {health.topics.iter().map(|t| topic_words(t)).collect::<Vec<_>>().join(", ")}
+                    {format!("{} of {}: ", health.topics.len(), health.platform.topics().len())}
+                    {health.topics.iter().map(|t| health.platform.topic_words(t)).collect::<Vec<_>>().join(", ")}
                 </dd>
                 <dt>"Last delivery"</dt>
                 <dd>{when(health.last_delivery_at, "None yet")}</dd>

@@ -1,16 +1,74 @@
-//! Shopify: what a Store URL may be, which permissions storelink needs, and (server only) the
-//! Admin API client with the per-store pacing every caller shares.
+//! Shopify: what a Store URL may be, the registration form, which permissions storelink needs,
+//! the webhook topics, and (server only) the Admin API client with the per-store pacing every
+//! caller shares, and Shopify's side of registering, syncing, webhooks and shipments.
 
 #[cfg(feature = "ssr")]
 pub mod client;
 #[cfg(feature = "ssr")]
-pub mod fulfillment;
+mod fulfillment;
 #[cfg(feature = "ssr")]
 pub mod graphql;
 #[cfg(feature = "ssr")]
-pub mod pacing;
+pub mod nodes;
+#[cfg(feature = "ssr")]
+mod pacing;
 #[cfg(feature = "ssr")]
 pub mod queries;
+#[cfg(feature = "ssr")]
+pub mod reader;
+#[cfg(feature = "ssr")]
+pub(super) mod register;
+#[cfg(feature = "ssr")]
+mod ship;
+#[cfg(feature = "ssr")]
+pub(super) mod sync;
+#[cfg(feature = "ssr")]
+pub mod tokens;
+#[cfg(feature = "ssr")]
+pub(super) mod webhooks;
+
+#[cfg(feature = "ssr")]
+pub use self::client::API_VERSION;
+#[cfg(feature = "ssr")]
+pub use self::tokens::Tokens;
+#[cfg(feature = "ssr")]
+pub(super) use self::{client::ShopifyClient, webhooks::refresh::Refresher};
+use super::{Field, Form, Help, Permission};
+
+/// Shopify's side of storelink: the Admin API client, each store's token, and the refresher of
+/// records webhooks name.
+#[cfg(feature = "ssr")]
+pub(super) struct Shopify {
+    pool: crate::db::Pool,
+    client: ShopifyClient,
+    tokens: std::sync::Arc<Tokens>,
+    refresher: Refresher,
+}
+
+#[cfg(feature = "ssr")]
+impl Shopify {
+    pub(super) fn start(
+        settings: &super::Settings,
+        pool: crate::db::Pool,
+        sealer: crate::secrets::Sealer,
+    ) -> anyhow::Result<Shopify> {
+        let client = ShopifyClient::new(settings.shopify_base_url.clone(), settings.timeout)?;
+        let tokens = Tokens::new(pool.clone(), sealer, client.clone());
+        let refresher = Refresher::start(pool.clone(), client.clone(), tokens.clone(), settings.refresh_window);
+        Ok(Shopify { pool, client, tokens, refresher })
+    }
+
+    /// The token every call to a store is made with: for tests that call a shop as the server
+    /// does.
+    pub(super) fn tokens(&self) -> std::sync::Arc<Tokens> {
+        self.tokens.clone()
+    }
+
+    /// Each shop's cost points available now, as far as this server knows (for `/metrics`).
+    pub(super) async fn points_available(&self) -> Vec<(String, f64)> {
+        self.client.points_available().await
+    }
+}
 
 /// A shop's permanent `{handle}.myshopify.com` domain: the only address storelink calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,12 +193,121 @@ fn check_handle(handle: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A permission storelink checks, by the name the Shopify admin shows.
-pub struct Permission {
-    pub scope: &'static str,
-    pub admin_name: &'static str,
-    /// For optional permissions: what will not work without it.
-    pub without_it: Option<&'static str>,
+/// The Shopify registration form.
+pub static FORM: Form = Form {
+    heading: "Connect a Shopify store",
+    names: &["store_url", "api_key", "api_password", "shared_secret"],
+    fields: &[
+        Field {
+            name: "store_url",
+            label: "Store URL",
+            help: "Your store's myshopify.com address, such as mystore.myshopify.com. A private app's “Example URL” works too: its key and password fill the fields below.",
+            secret: false,
+            required: true,
+        },
+        Field {
+            name: "api_key",
+            label: "API Key",
+            help: "The “Client ID” of a Dev Dashboard app, or the “API key” of a custom or legacy private app.",
+            secret: false,
+            required: false,
+        },
+        Field {
+            name: "api_password",
+            label: "API Password",
+            help: "The “Admin API access token” of a custom app (starts with shpat_), or the “Password” of a legacy private app. Leave it empty for a Dev Dashboard app.",
+            secret: true,
+            required: false,
+        },
+        Field {
+            name: "shared_secret",
+            label: "Shared Secret",
+            help: "The “Client secret” of a Dev Dashboard app, the “API secret key” of a custom app, or the “Shared secret” of a legacy private app. storelink uses it to check that webhooks really come from Shopify. Shopify cannot be asked whether it is right, so it is checked on the first webhook delivery: if that does not verify, the store's page says so.",
+            secret: true,
+            required: true,
+        },
+    ],
+    help: &[
+        Help::Note("The app needs these permissions (the store's Permissions tab checks the same list):"),
+        Help::Permissions,
+        Help::Note("Copy the values of your kind of app:"),
+        Help::Table {
+            caption: "Values by kind of app",
+            head: &[
+                "Field",
+                "Dev Dashboard app (stores created since 2026)",
+                "Custom app made in the Shopify admin before 2026",
+                "Legacy private app",
+            ],
+            rows: &[
+                &["API Key", "Client ID", "API key", "API key"],
+                &[
+                    "API Password",
+                    "Leave empty: storelink gets its own token, and renews it",
+                    "Admin API access token",
+                    "Password",
+                ],
+                &["Shared Secret", "Client secret", "API secret key", "Shared secret"],
+            ],
+        },
+        Help::Note(
+            "A Dev Dashboard app must be created in the store's own organization and installed on the store; its \
+             values are on the app's Settings page. A custom app's values are under Settings → Apps and sales \
+             channels → Develop apps → API credentials. A private app's Example URL can go in Store URL.",
+        ),
+    ],
+};
+
+/// The topics storelink subscribes each store to, as deliveries name them.
+pub const TOPICS: &[&str] = &[
+    "orders/create",
+    "orders/updated",
+    "orders/cancelled",
+    "orders/fulfilled",
+    "products/create",
+    "products/update",
+    "products/delete",
+    "customers/create",
+    "customers/update",
+    "inventory_levels/update",
+    "fulfillment_orders/moved",
+    "fulfillment_orders/placed_on_hold",
+    "fulfillment_orders/hold_released",
+    "fulfillment_orders/cancelled",
+    "fulfillment_orders/split",
+    "fulfillment_orders/merged",
+    "fulfillment_orders/rescheduled",
+    "fulfillment_orders/scheduled_fulfillment_order_ready",
+    "bulk_operations/finish",
+    "app/uninstalled",
+];
+
+/// A topic in words, for the pages: `orders/create` → "Orders created".
+pub fn topic_words(topic: &str) -> String {
+    let words = match topic {
+        "orders/create" => "Orders created",
+        "orders/updated" => "Orders changed",
+        "orders/cancelled" => "Orders cancelled",
+        "orders/fulfilled" => "Orders fulfilled",
+        "products/create" => "Products created",
+        "products/update" => "Products changed",
+        "products/delete" => "Products deleted",
+        "customers/create" => "Customers created",
+        "customers/update" => "Customers changed",
+        "inventory_levels/update" => "Stock changed",
+        "fulfillment_orders/moved" => "Shipments moved to another location",
+        "fulfillment_orders/placed_on_hold" => "Shipments put on hold",
+        "fulfillment_orders/hold_released" => "Shipments released from hold",
+        "fulfillment_orders/cancelled" => "Shipments cancelled",
+        "fulfillment_orders/split" => "Shipments split",
+        "fulfillment_orders/merged" => "Shipments merged",
+        "fulfillment_orders/rescheduled" => "Shipments rescheduled",
+        "fulfillment_orders/scheduled_fulfillment_order_ready" => "Scheduled shipments ready",
+        "bulk_operations/finish" => "Exports finished",
+        "app/uninstalled" => "App uninstalled",
+        other => return other.to_owned(),
+    };
+    words.to_owned()
 }
 
 /// The permission writing shipments back to Shopify (`fulfillmentCreate`) needs.
@@ -148,40 +315,46 @@ pub const WRITE_BACK_SCOPE: &str = "write_merchant_managed_fulfillment_orders";
 
 /// The permissions storelink needs (required) and can use (optional).
 pub const PERMISSIONS: &[Permission] = &[
-    Permission { scope: "read_orders", admin_name: "Orders", without_it: None },
-    Permission { scope: "read_products", admin_name: "Products", without_it: None },
-    Permission { scope: "read_customers", admin_name: "Customers", without_it: None },
-    Permission { scope: "read_locations", admin_name: "Locations", without_it: None },
-    Permission { scope: "read_inventory", admin_name: "Inventory", without_it: None },
+    Permission { scope: "read_orders", admin_name: "Orders", without_it: None, writes_shipments: false },
+    Permission { scope: "read_products", admin_name: "Products", without_it: None, writes_shipments: false },
+    Permission { scope: "read_customers", admin_name: "Customers", without_it: None, writes_shipments: false },
+    Permission { scope: "read_locations", admin_name: "Locations", without_it: None, writes_shipments: false },
+    Permission { scope: "read_inventory", admin_name: "Inventory", without_it: None, writes_shipments: false },
     Permission {
         scope: "read_merchant_managed_fulfillment_orders",
         admin_name: "Merchant-managed fulfillment orders",
         without_it: None,
+        writes_shipments: false,
     },
     Permission {
         scope: "read_all_orders",
         admin_name: "All orders",
         without_it: Some("only the last 60 days of orders will sync"),
+        writes_shipments: false,
     },
     Permission {
         scope: "read_assigned_fulfillment_orders",
         admin_name: "Assigned fulfillment orders",
         without_it: Some("orders assigned to fulfillment services will not show"),
+        writes_shipments: false,
     },
     Permission {
         scope: "read_third_party_fulfillment_orders",
         admin_name: "Third-party fulfillment orders",
         without_it: Some("orders fulfilled by third parties will not show"),
+        writes_shipments: false,
     },
     Permission {
         scope: "read_shipping",
         admin_name: "Shipping",
         without_it: Some("shipping zones and carrier services will not show"),
+        writes_shipments: false,
     },
     Permission {
         scope: "write_merchant_managed_fulfillment_orders",
         admin_name: "Merchant-managed fulfillment orders (write)",
         without_it: Some("shipments recorded in storelink cannot be written back to Shopify"),
+        writes_shipments: true,
     },
 ];
 

@@ -12,24 +12,20 @@ use std::{
 
 use serde::Deserialize;
 use serde_json::{json, value::RawValue, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-use super::repo;
+use super::super::{
+    client::{ShopifyClient, ShopifyError},
+    graphql::{Answer, Query},
+    nodes::{self, Finisher},
+    queries, reader,
+    tokens::{TokenError, Tokens},
+};
 use crate::{
     db::{self, Pool},
     error::AppError,
     ids::StoreId,
-    progress::Hub,
-    records::{self, graphql::Finisher},
-    shopify::{
-        client::{ShopifyClient, ShopifyError},
-        graphql::{Answer, Query},
-        queries,
-    },
-    stores::{
-        self,
-        tokens::{TokenError, Tokens},
-    },
+    records,
 };
 
 /// What a query of `nodes` may ask for: Shopify takes at most 250 ids.
@@ -47,11 +43,11 @@ fn batch_size(per_node: f64) -> usize {
     ((QUERY_COST / per_node).floor() as usize).clamp(1, MAX_IDS)
 }
 
-/// One notice: the record's gid, and the delivery that named it.
+/// One notice: the record's gid, and who waits for it to be refreshed.
 struct Notice {
     store_id: StoreId,
     gid: String,
-    event_id: String,
+    done: oneshot::Sender<Result<(), String>>,
 }
 
 /// Gathers notices and refreshes their records; cheap to clone.
@@ -66,31 +62,27 @@ struct Context {
     pool: Pool,
     shopify: ShopifyClient,
     tokens: Arc<Tokens>,
-    hub: Hub,
 }
 
 impl Refresher {
     /// Starts the task that gathers notices for `window` and refreshes what they name.
-    pub fn start(pool: Pool, shopify: ShopifyClient, tokens: Arc<Tokens>, hub: Hub, window: Duration) -> Refresher {
+    pub fn start(pool: Pool, shopify: ShopifyClient, tokens: Arc<Tokens>, window: Duration) -> Refresher {
         let (notices, received) = mpsc::unbounded_channel();
-        let context = Arc::new(Context { pool, shopify, tokens, hub });
+        let context = Arc::new(Context { pool, shopify, tokens });
         tokio::spawn(gather(received, context.clone(), window));
         Refresher { notices, context }
     }
 
-    /// Whether Shopify confirms the app was uninstalled from the store: its credentials are
-    /// refused. A signed `app/uninstalled` body can be replayed under a new event id, so the
-    /// delivery alone is not believed; when Shopify cannot be asked, the next sync finds out.
-    pub async fn uninstall_confirmed(&self, store_id: StoreId) -> bool {
+    /// Whether Shopify still accepts the app on the store: a signed `app/uninstalled` body can be
+    /// replayed under a new event id, so the delivery alone is not believed. `None` when Shopify
+    /// cannot be asked (the next sync finds out).
+    pub async fn still_connected(&self, store_id: StoreId) -> Option<bool> {
         match self.context.query(store_id, queries::REGISTRATION, Value::Null, 2.0).await {
-            Err(Failure::Shopify(ShopifyError::Unauthorized | ShopifyError::GrantRefused(_))) => true,
-            Ok(_) => {
-                tracing::warn!(%store_id, "ignored an app/uninstalled delivery: Shopify still accepts the app");
-                false
-            }
+            Err(Failure::Shopify(ShopifyError::Unauthorized | ShopifyError::GrantRefused(_))) => Some(false),
+            Ok(_) => Some(true),
             Err(err) => {
-                tracing::warn!(%store_id, error = %err, "could not confirm an app/uninstalled delivery; the next sync will");
-                false
+                tracing::warn!(%store_id, error = %err, "could not ask Shopify whether it still accepts the app");
+                None
             }
         }
     }
@@ -114,16 +106,21 @@ impl Refresher {
         }
     }
 
-    /// The record `gid` of the store changed, as the delivery `event_id` says.
-    pub fn notice(&self, store_id: StoreId, gid: String, event_id: String) {
-        let _ = self.notices.send(Notice { store_id, gid, event_id });
+    /// The record `gid` of the store changed: done once it is stored as it is now (or the
+    /// failure, in words, after which the next sync fetches it).
+    pub async fn refresh(&self, store_id: StoreId, gid: String) -> Result<(), String> {
+        let (done, refreshed) = oneshot::channel();
+        if self.notices.send(Notice { store_id, gid, done }).is_err() {
+            return Err("storelink is stopping".into());
+        }
+        refreshed.await.unwrap_or_else(|_| Err("storelink is stopping".into()))
     }
 }
 
 #[derive(Default)]
 struct Pending {
     gids: BTreeSet<String>,
-    events: Vec<String>,
+    waiting: Vec<oneshot::Sender<Result<(), String>>>,
 }
 
 async fn gather(mut received: mpsc::UnboundedReceiver<Notice>, context: Arc<Context>, window: Duration) {
@@ -134,7 +131,7 @@ async fn gather(mut received: mpsc::UnboundedReceiver<Notice>, context: Arc<Cont
         let mut add = |notice: Notice| {
             let entry = pending.entry(notice.store_id).or_default();
             entry.gids.insert(notice.gid);
-            entry.events.push(notice.event_id);
+            entry.waiting.push(notice.done);
         };
         add(first);
         let deadline = tokio::time::sleep(window);
@@ -149,8 +146,12 @@ async fn gather(mut received: mpsc::UnboundedReceiver<Notice>, context: Arc<Cont
             }
         }
         for (store_id, pending) in pending {
-            if let Err(err) = context.refresh(store_id, &pending, &mut per_node).await {
+            let refreshed = context.refresh(store_id, &pending, &mut per_node).await.map_err(|err| {
                 tracing::warn!(%store_id, error = %err, "could not refresh records webhooks named; the next sync will");
+                err.to_string()
+            });
+            for waiting in pending.waiting {
+                let _ = waiting.send(refreshed.clone());
             }
         }
     }
@@ -239,7 +240,7 @@ impl Context {
                         None => gone.push((**gid).clone()),
                     }
                 }
-                let (more, open) = records::graphql::lines(found, None);
+                let (more, open) = nodes::lines(found, None);
                 lines.extend(more);
                 unfinished.extend(open);
             }
@@ -252,25 +253,19 @@ impl Context {
         lines.extend(finisher.lines);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
         let now = db::now();
-        let prepared =
-            records::repo::prepare(store_id, records::fields::read_lines(&refs, now), now, self.pool.is_postgres())?;
+        let prepared = records::repo::prepare(store_id, reader::read_lines(&refs, now), now, self.pool.is_postgres())?;
         let mut tx = self.pool.begin().await?;
         let stored = records::repo::store(&mut tx, prepared).await?;
         for refused in &stored.refused {
             tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
         }
         for gid in &gone {
-            if let Some(gone) = records::fields::gone(gid) {
+            if let Some(gone) = reader::gone(gid) {
                 records::repo::delete(&mut tx, store_id, gone).await?;
             }
         }
-        let counts = records::repo::counts(&mut tx, store_id).await?;
-        stores::repo::set_counts(&mut tx, store_id, counts).await?;
+        records::repo::recount(&mut tx, store_id).await?;
         tx.commit().await?;
-        for event in &pending.events {
-            repo::mark_applied(&self.pool, store_id, event).await?;
-        }
-        self.hub.changed(store_id);
         Ok(())
     }
 }

@@ -22,8 +22,6 @@ use super::{
 };
 use crate::secrets::Secret;
 
-/// Shopify's ceiling for one query's requested cost; storelink sizes its queries well below.
-pub const MAX_QUERY_COST: f64 = 1000.0;
 const MAX_THROTTLED_WAITS: u32 = 30;
 
 /// A query and what storelink expects it to cost (its requested cost, in points).

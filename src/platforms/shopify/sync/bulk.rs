@@ -15,14 +15,16 @@ use serde::Deserialize;
 use serde_json::{json, value::RawValue};
 use tokio::sync::mpsc::{self, Sender};
 
-use super::job::{fatal, Job, Step, Stop};
+use super::{
+    super::{client::ShopifyError, queries},
+    fatal, ShopifySync, Step,
+};
 use crate::{
     db,
     error::AppError,
     ids::StoreId,
-    jobs::Phase,
+    jobs::{run::Stop, Phase},
     records::{self, Part},
-    shopify::{client::ShopifyError, queries},
 };
 
 /// Lines stored in one transaction.
@@ -86,9 +88,9 @@ fn number(text: &Option<String>) -> Option<i64> {
     text.as_deref()?.parse().ok()
 }
 
-impl Job<'_> {
+impl ShopifySync<'_> {
     pub(super) async fn full(&mut self) -> Result<(), Stop> {
-        let mut finishes = self.engine.hub.bulk_finishes();
+        let mut finishes = self.run.exports_ready();
         loop {
             self.check_cancelled().await?;
             let mut waiting_for_room = false;
@@ -111,7 +113,7 @@ impl Job<'_> {
                 return Ok(());
             }
             if !self.poll().await? {
-                let store = self.store_id;
+                let store = self.run.store_id;
                 let finished = async {
                     while let Ok(finished) = finishes.recv().await {
                         if finished == store {
@@ -140,7 +142,7 @@ impl Job<'_> {
             let busy = error.code.as_deref() == Some("OPERATION_IN_PROGRESS") || error.message.contains("in progress");
             if busy {
                 if self.told_to_wait.insert(resource) {
-                    self.progress.event(format!(
+                    self.run.progress.event(format!(
                         "Shopify runs as many exports at once as it allows; the {} waits its turn",
                         resource.words()
                     ));
@@ -151,9 +153,9 @@ impl Job<'_> {
         }
         let operation =
             run.bulk_operation.ok_or_else(|| fatal(ShopifyError::BadResponse("no bulk operation".into())))?;
-        self.progress.event(format!("Shopify is exporting the {}", resource.words()));
+        self.run.progress.event(format!("Shopify is exporting the {}", resource.words()));
         let now = db::now();
-        let count = self.progress.resources.entry(resource.key().into()).or_default();
+        let count = self.run.progress.resources.entry(resource.key().into()).or_default();
         count.done = 0;
         count.exported = Some(0);
         count.enter(Phase::Exporting, now);
@@ -178,7 +180,7 @@ impl Job<'_> {
             let answer = self.query(queries::POLL_BULK, json!({"id": id}), 1.0).await?;
             let polled: Polled = answer.read().map_err(fatal)?;
             let now = db::now();
-            let count = self.progress.resources.entry(resource.key().into()).or_default();
+            let count = self.run.progress.resources.entry(resource.key().into()).or_default();
             let Some(operation) = polled.operation else {
                 // Shopify no longer knows it: export again.
                 self.checkpoint.steps.remove(&resource);
@@ -210,14 +212,14 @@ impl Job<'_> {
                                 true => "paging through the rest",
                                 false => "exporting them again",
                             };
-                            self.progress.event(format!(
+                            self.run.progress.event(format!(
                                 "Shopify's export of the {} stopped ({why}); storing what it wrote, then {then}",
                                 resource.words()
                             ));
                             Step::Import { operation: operation.id, url, line: 0, partial: true }
                         }
                         None => {
-                            self.progress.event(format!(
+                            self.run.progress.event(format!(
                                 "Shopify's export of the {} stopped ({why}) with nothing written; paging through them instead",
                                 resource.words()
                             ));
@@ -226,7 +228,8 @@ impl Job<'_> {
                     })
                 }
                 _ => {
-                    self.progress
+                    self.run
+                        .progress
                         .event(format!("Shopify's export of the {} expired; exporting again", resource.words()));
                     self.checkpoint.steps.remove(&resource);
                     moved = true;
@@ -234,7 +237,7 @@ impl Job<'_> {
                 }
             };
             if let Some(step) = next {
-                let count = self.progress.resources.entry(resource.key().into()).or_default();
+                let count = self.run.progress.resources.entry(resource.key().into()).or_default();
                 count.enter(if step == Step::Done { Phase::Done } else { Phase::Downloading }, now);
                 self.checkpoint.steps.insert(resource, step);
                 moved = true;
@@ -247,7 +250,7 @@ impl Job<'_> {
     /// Streams the resource's file from the line reached, a batch per transaction.
     async fn import(&mut self, resource: Part) -> Result<(), Stop> {
         if let Some(Step::Import { line: 0, .. }) = self.checkpoint.steps.get(&resource) {
-            self.progress.event(format!("Storing the {} from Shopify's export", resource.words()));
+            self.run.progress.event(format!("Storing the {} from Shopify's export", resource.words()));
         }
         let mut attempts = 0;
         loop {
@@ -258,14 +261,18 @@ impl Job<'_> {
                 Ok(()) => break,
                 Err(ImportError::Stop(stop)) => return Err(stop),
                 Err(ImportError::Shopify(ShopifyError::Expired)) => {
-                    self.progress.event(format!("The {} file's address expired; exporting again", resource.words()));
+                    self.run
+                        .progress
+                        .event(format!("The {} file's address expired; exporting again", resource.words()));
                     self.checkpoint.steps.remove(&resource);
                     self.save_now().await?;
                     return Ok(());
                 }
                 Err(ImportError::Shopify(err)) if err.is_transient() && attempts < DOWNLOAD_ATTEMPTS => {
                     attempts += 1;
-                    self.progress.event(format!("Retried the {} file ({err}), attempt {attempts}", resource.words()));
+                    self.run
+                        .progress
+                        .event(format!("Retried the {} file ({err}), attempt {attempts}", resource.words()));
                     tokio::time::sleep(Duration::from_millis(500 << attempts)).await;
                 }
                 Err(ImportError::Shopify(err)) => return Err(fatal(err)),
@@ -273,7 +280,7 @@ impl Job<'_> {
         }
         let partial = matches!(self.checkpoint.steps.get(&resource), Some(Step::Import { partial: true, .. }));
         let mut tx = self.begin().await?;
-        let count = self.progress.resources.entry(resource.key().into()).or_default();
+        let count = self.run.progress.resources.entry(resource.key().into()).or_default();
         if !partial {
             count.enter(Phase::Done, db::now());
             self.checkpoint.steps.insert(resource, Step::Done);
@@ -285,16 +292,17 @@ impl Job<'_> {
         }
         self.save(&mut tx).await?;
         tx.commit().await?;
-        self.engine.hub.changed(self.store_id);
+        self.run.changed();
         Ok(())
     }
 
     /// Stores the file from line `from` on while it is read a batch ahead: the next batch is
     /// downloaded and read into rows while the last is written.
     async fn import_from(&mut self, resource: Part, url: &str, from: u64) -> Result<(), ImportError> {
-        let response = self.engine.shopify.download(url).await?;
+        let response = self.shopify.client.download(url).await?;
         let (ahead, mut batches) = mpsc::channel(1);
-        let reader = FileReader { store_id: self.store_id, postgres: self.engine.pool.is_postgres(), batches: ahead };
+        let reader =
+            FileReader { store_id: self.run.store_id, postgres: self.run.pool().is_postgres(), batches: ahead };
         let storing = async move {
             while let Some(batch) = batches.recv().await {
                 self.store_batch(resource, batch?).await?;
@@ -319,7 +327,7 @@ impl Job<'_> {
         for line in malformed {
             crate::jobs::repo::record_failed_item(
                 &mut tx,
-                self.id,
+                self.run.id,
                 resource.key(),
                 None,
                 &format!("line {line} is not JSON"),
@@ -330,11 +338,11 @@ impl Job<'_> {
         if let Some(Step::Import { line, .. }) = self.checkpoint.steps.get_mut(&resource) {
             *line = reached;
         }
-        let count = self.progress.resources.entry(resource.key().into()).or_default();
+        let count = self.run.progress.resources.entry(resource.key().into()).or_default();
         count.enter(Phase::Importing, db::now());
         self.save(&mut tx).await?;
         tx.commit().await?;
-        self.engine.hub.changed(self.store_id);
+        self.run.changed();
         Ok(())
     }
 }
@@ -366,7 +374,7 @@ impl FileReader {
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(err) => {
-                    let _ = self.batches.send(Err(crate::shopify::client::transport(err))).await;
+                    let _ = self.batches.send(Err(super::super::client::transport(err))).await;
                     return;
                 }
             };
@@ -407,7 +415,7 @@ impl FileReader {
             let refs: Vec<&RawValue> = batch.iter().map(|l| l.as_ref()).collect();
             let prepared = {
                 let now = db::now();
-                records::repo::prepare(store_id, records::fields::read_lines(&refs, now), now, postgres)
+                records::repo::prepare(store_id, super::super::reader::read_lines(&refs, now), now, postgres)
             };
             ReadBatch { prepared, malformed, reached }
         });

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use serde_json::{json, value::RawValue, Map, Value};
 
-use crate::shopify::queries;
+use super::queries;
 
 /// A connection of one node that has more than the page held: the rest is asked for by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]

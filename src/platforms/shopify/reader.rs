@@ -9,13 +9,16 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::model::{self, Batch, Gone, OrderStatus, Record, Refused};
+use crate::records::{
+    model::{self, Batch, Gone, OrderStatus, Record, Refused},
+    ShipTo,
+};
 
 /// An order's `shippingAddress` as Shopify's GraphQL gives it, in storelink's own shape.
-pub fn ship_to(raw: &serde_json::Value) -> Option<super::ShipTo> {
+pub fn ship_to(raw: &serde_json::Value) -> Option<ShipTo> {
     let address = raw.get("shippingAddress").filter(|a| a.is_object())?;
     let text = |key: &str| address.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-    Some(super::ShipTo {
+    Some(ShipTo {
         name: text("name"),
         company: text("company"),
         address1: text("address1"),

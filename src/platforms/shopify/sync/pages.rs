@@ -9,16 +9,18 @@ use serde::Deserialize;
 use serde_json::{json, value::RawValue, Value};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::job::{fatal, Job, Step, Stop};
+use super::{
+    super::{
+        client::ShopifyError,
+        nodes::{self, Finisher, Unfinished},
+        queries, reader,
+    },
+    fatal, ShopifySync, Step,
+};
 use crate::{
     db,
-    jobs::Phase,
-    records::{
-        self,
-        graphql::{Finisher, Unfinished},
-        Part,
-    },
-    shopify::{client::ShopifyError, queries},
+    jobs::{run::Stop, Phase},
+    records::{self, Part},
 };
 
 /// Incremental syncs look back this far past the newest record stored, so a record updated
@@ -80,7 +82,7 @@ fn rfc3339(secs: i64) -> String {
     OffsetDateTime::from_unix_timestamp(secs).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
-impl Job<'_> {
+impl ShopifySync<'_> {
     pub(super) async fn incremental(&mut self) -> Result<(), Stop> {
         let until = match &self.checkpoint.until {
             Some(until) => until.clone(),
@@ -98,7 +100,7 @@ impl Job<'_> {
                 let query = match part {
                     Part::Locations => None,
                     _ => {
-                        let newest = records::repo::newest_updated_at(&self.engine.pool, self.store_id, part).await?;
+                        let newest = records::repo::newest_updated_at(self.run.pool(), self.run.store_id, part).await?;
                         let since = rfc3339((newest - OVERLAP_SECS).max(0));
                         Some(format!("updated_at:>='{since}' AND updated_at:<='{until}'"))
                     }
@@ -123,8 +125,8 @@ impl Job<'_> {
             return Ok(());
         };
         let now = db::now();
-        self.progress.phase = Some(resource.key().into());
-        self.progress.resources.entry(resource.key().into()).or_default().enter(Phase::Importing, now);
+        self.run.progress.phase = Some(resource.key().into());
+        self.run.progress.resources.entry(resource.key().into()).or_default().enter(Phase::Importing, now);
         let mut per_node = first_guess(resource);
         loop {
             self.check_cancelled().await?;
@@ -144,7 +146,7 @@ impl Job<'_> {
                 .cloned()
                 .and_then(|c| serde_json::from_value(c).ok())
                 .ok_or_else(|| fatal(ShopifyError::BadResponse(format!("the page has no {key}"))))?;
-            let (mut lines, unfinished) = records::graphql::lines(connection.nodes, None);
+            let (mut lines, unfinished) = nodes::lines(connection.nodes, None);
             lines.extend(self.finish_connections(unfinished).await?);
             let next = match (connection.page_info.has_next_page, connection.page_info.end_cursor) {
                 (true, Some(cursor)) => Step::Pages { after: Some(cursor), query },
@@ -166,7 +168,7 @@ impl Job<'_> {
             finisher.answered(part, data).map_err(|why| fatal(ShopifyError::BadResponse(why)))?;
         }
         for part in &finisher.skipped {
-            self.progress.event(format!("Left out more {} of a {} (not kept)", part.connection, part.typename));
+            self.run.progress.event(format!("Left out more {} of a {} (not kept)", part.connection, part.typename));
         }
         Ok(finisher.lines)
     }
@@ -174,19 +176,10 @@ impl Job<'_> {
     /// Stores a page's nodes and moves the checkpoint, together.
     async fn store_page(&mut self, resource: Part, lines: &[Box<RawValue>], next: Step) -> Result<(), Stop> {
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        let now = db::now();
-        let batch = records::fields::read_lines(&refs, now);
-        let prepared = records::repo::prepare(self.store_id, batch, now, self.engine.pool.is_postgres())?;
-        let mut tx = self.begin().await?;
-        let stored = records::repo::store(&mut tx, prepared).await?;
-        self.account(&mut tx, resource, &stored).await?;
-        if next == Step::Done {
-            self.progress.resources.entry(resource.key().into()).or_default().enter(Phase::Done, db::now());
-        }
+        let batch = reader::read_lines(&refs, db::now());
+        let last = next == Step::Done;
         self.checkpoint.steps.insert(resource, next);
-        self.save(&mut tx).await?;
-        tx.commit().await?;
-        self.engine.hub.changed(self.store_id);
-        Ok(())
+        self.run.set_platform_checkpoint(&self.checkpoint);
+        self.run.store_page(resource, batch, last).await
     }
 }

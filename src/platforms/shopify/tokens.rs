@@ -10,17 +10,17 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use super::{repo, CredentialKind};
+use super::{
+    client::{ShopifyClient, ShopifyError},
+    pacing::{backoff, MAX_TRANSIENT_RETRIES},
+    ShopDomain,
+};
 use crate::{
+    credentials::{repo, CredentialKind},
     db::{self, Pool},
     error::AppError,
     ids::StoreId,
     secrets::{Sealer, Secret},
-    shopify::{
-        client::{ShopifyClient, ShopifyError},
-        pacing::{backoff, MAX_TRANSIENT_RETRIES},
-        ShopDomain,
-    },
 };
 
 /// How a store's shop is called right now.

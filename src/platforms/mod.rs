@@ -1,0 +1,170 @@
+//! The platforms storelink connects stores on, behind one interface. Each platform is one module
+//! (`shopify`, …) that knows its own API: the registration form's fields and help, what an
+//! address typed into it means, checking credentials and permissions, a full and an incremental
+//! sync resumable from a checkpoint, its webhooks (subscribing, verifying, applying), and writing
+//! a shipment back exactly once. This module is the registry: the list of platforms and the one
+//! place that calls into them. Everything else (stores, sync, webhooks, shipments, the pages and
+//! the API) asks it, and reads the platform-neutral records (`records::model`) the platforms
+//! write; nothing else imports a platform's module.
+
+#[cfg(feature = "ssr")]
+pub mod net;
+pub mod shopify;
+
+use serde::{Deserialize, Serialize};
+
+/// The e-commerce platforms storelink connects to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Shopify,
+}
+
+#[cfg(feature = "ssr")]
+crate::db::text_column!(Platform { Shopify => "shopify" });
+
+impl Platform {
+    /// Every platform, in the order ADD STORE lists them.
+    pub const ALL: [Platform; 1] = [Platform::Shopify];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Shopify => "Shopify",
+        }
+    }
+
+    /// The platform's name in addresses (`/stores/new?platform=shopify`, `/webhooks/shopify`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Platform::Shopify => "shopify",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.slug() == slug)
+    }
+
+    /// The registration form.
+    pub fn form(self) -> &'static Form {
+        match self {
+            Platform::Shopify => &shopify::FORM,
+        }
+    }
+
+    /// The webhook topics storelink subscribes a store to, as the platform names them.
+    pub fn topics(self) -> &'static [&'static str] {
+        match self {
+            Platform::Shopify => shopify::TOPICS,
+        }
+    }
+
+    /// A topic in words, for the pages: `orders/create` → "Orders created".
+    pub fn topic_words(self, topic: &str) -> String {
+        match self {
+            Platform::Shopify => shopify::topic_words(topic),
+        }
+    }
+
+    /// The permissions storelink checks, as the platform's admin names them.
+    pub fn permissions(self) -> &'static [Permission] {
+        match self {
+            Platform::Shopify => shopify::PERMISSIONS,
+        }
+    }
+
+    /// The permissions table of a store's Permissions tab, against what the store granted.
+    pub fn permission_rows(self, granted: &[String]) -> Vec<PermissionRow> {
+        self.permissions()
+            .iter()
+            .map(|p| PermissionRow {
+                admin_name: p.admin_name.to_owned(),
+                required: p.without_it.is_none(),
+                shipping: p.writes_shipments,
+                granted: match self {
+                    Platform::Shopify => shopify::has_scope(granted, p.scope),
+                },
+            })
+            .collect()
+    }
+
+    /// What an administrator typed as a store's address, as storelink keeps it (the store's
+    /// identity on its platform), or why it is not one.
+    pub fn store_address(self, typed: &str) -> Result<String, String> {
+        match self {
+            Platform::Shopify => shopify::normalize_store_url(typed).map(|url| url.domain.as_str().to_owned()),
+        }
+    }
+}
+
+/// A platform's registration form: the fields, each with its label and help, and what goes above
+/// them.
+pub struct Form {
+    pub heading: &'static str,
+    pub fields: &'static [Field],
+    /// The fields' names, in order (what their errors are reported under).
+    pub names: &'static [&'static str],
+    /// Tables and notes that say where each value is found in the platform's admin.
+    pub help: &'static [Help],
+}
+
+/// One field of a registration form. Its `name` is the key its errors are reported under.
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub help: &'static str,
+    /// A secret: typed into a password field, never shown again.
+    pub secret: bool,
+    pub required: bool,
+}
+
+/// Help above a registration form.
+pub enum Help {
+    Note(&'static str),
+    /// The permissions the platform must grant, as its admin names them.
+    Permissions,
+    Table {
+        caption: &'static str,
+        head: &'static [&'static str],
+        rows: &'static [&'static [&'static str]],
+    },
+}
+
+/// A permission storelink checks, by the name the platform's admin shows.
+pub struct Permission {
+    pub scope: &'static str,
+    pub admin_name: &'static str,
+    /// For optional permissions: what will not work without it.
+    pub without_it: Option<&'static str>,
+    /// Writing shipments back needs it.
+    pub writes_shipments: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_form_names_its_fields_in_order() {
+        for platform in Platform::ALL {
+            let form = platform.form();
+            let names: Vec<&str> = form.fields.iter().map(|f| f.name).collect();
+            assert_eq!(names, form.names, "{}", platform.label());
+            assert_eq!(form.names.first(), Some(&"store_url"), "every form starts with the store's address");
+        }
+    }
+}
+
+/// A permission storelink checks, and whether the store granted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionRow {
+    pub admin_name: String,
+    pub required: bool,
+    /// Writing shipments back needs it.
+    pub shipping: bool,
+    pub granted: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod seam;
+#[cfg(feature = "ssr")]
+pub use seam::*;

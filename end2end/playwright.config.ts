@@ -48,7 +48,8 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   reporter: [['list']],
-  timeout: 30_000,
+  // A hydration wait alone may take 30 s on a busy machine (helpers.ts): room for it and the test.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   use: { baseURL, launchOptions: chromium, trace: 'retain-on-failure' },
   projects: [

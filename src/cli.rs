@@ -9,7 +9,7 @@ use storelink_emulator::{config::Config, Emulator};
 
 use crate::{
     auth::password,
-    db,
+    db, platforms,
     secrets::{Sealer, Secret},
     server::Application,
     state::Settings,
@@ -141,6 +141,20 @@ struct ServeArgs {
     /// Seconds a Shopify call may take.
     #[arg(long, env = "STORELINK_SHOPIFY_TIMEOUT_SECS", default_value_t = 15)]
     shopify_timeout_secs: u64,
+    /// Send every WooCommerce call to this base URL (the emulator) instead of the site's own
+    /// address, keeping the site's host in `Host`.
+    #[arg(long, env = "STORELINK_WOOCOMMERCE_BASE_URL")]
+    woocommerce_base_url: Option<String>,
+    /// Seconds a WooCommerce call may take (big stores answer slowly).
+    #[arg(long, env = "STORELINK_WOOCOMMERCE_TIMEOUT_SECS", default_value_t = 30)]
+    woocommerce_timeout_secs: u64,
+    /// Requests each WooCommerce site is sent at once, at most (halved while its host pushes back).
+    #[arg(long, env = "STORELINK_WOOCOMMERCE_REQUESTS_AT_ONCE", default_value_t = 4)]
+    woocommerce_requests_at_once: usize,
+    /// Allow stores on loopback and private addresses (a WooCommerce on the company's own
+    /// network). Off, storelink dials only public addresses.
+    #[arg(long, env = "STORELINK_ALLOW_PRIVATE_STORE_ADDRESSES")]
+    allow_private_store_addresses: bool,
     /// Seconds between the scheduled incremental syncs of each store.
     #[arg(long, env = "STORELINK_SYNC_INTERVAL_SECS", default_value_t = 600)]
     sync_interval_secs: u64,
@@ -180,6 +194,9 @@ const DEMO_SECRET: &str = "shpss_d3m0s3cr3td3m0s3cr3td3m0s3cr3t";
 /// The demo store's Dev Dashboard app: a Client ID and secret, no password.
 const DEMO_CLIENT_ID: &str = "d3m0c11e4t1dd3m0c11e4t1dd3m0c1d0";
 const DEMO_CLIENT_SECRET: &str = "d3m0c11e4t5ecretd3m0c11e4t5ecret";
+/// The demo WooCommerce site's API key.
+const DEMO_WOO_KEY: &str = "ck_d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0";
+const DEMO_WOO_SECRET: &str = "cs_d3m0s3cr3td3m0s3cr3td3m0s3cr3td3m0s3cr3";
 
 #[derive(Args)]
 struct EmulatorArgs {
@@ -215,10 +232,11 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let mut shopify_base_url = args.shopify_base_url;
+    let (mut shopify_base_url, mut woocommerce_base_url) = (args.shopify_base_url, args.woocommerce_base_url);
     let demo = if args.demo {
         let emulator = start_demo_emulator().await?;
         shopify_base_url = Some(emulator.url());
+        woocommerce_base_url = Some(emulator.url());
         Some(emulator)
     } else {
         None
@@ -233,8 +251,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         site_root: args.site_root,
         public_url: args.public_url,
         secret_key: args.secret_key.map(Secret::new),
-        shopify_base_url,
-        shopify_timeout: Duration::from_secs(args.shopify_timeout_secs),
+        platforms: platforms::Settings {
+            shopify_base_url,
+            shopify_timeout: Duration::from_secs(args.shopify_timeout_secs),
+            woocommerce_base_url,
+            woocommerce_timeout: Duration::from_secs(args.woocommerce_timeout_secs),
+            woocommerce_at_once: args.woocommerce_requests_at_once.max(1),
+            allow_private_addresses: args.allow_private_store_addresses,
+            refresh_window: Duration::from_millis(500),
+        },
         run_sync: true,
         sync_interval: Duration::from_secs(args.sync_interval_secs.max(1)),
         sync_claims: Claims {
@@ -262,6 +287,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("Or connect it as a Dev Dashboard app: Store URL as above, API Password left empty, and");
         println!("  Client ID:     {DEMO_CLIENT_ID}   (into API Key)");
         println!("  Client secret: {DEMO_CLIENT_SECRET}   (into Shared Secret)");
+        println!("Demo WooCommerce store (ADD STORE, then WooCommerce):");
+        println!("  Store URL:       shop.demo-outfitters.example\n  Consumer key:    {DEMO_WOO_KEY}");
+        println!("  Consumer secret: {DEMO_WOO_SECRET}");
     }
     let (engine, sender) = (app.engine.clone(), app.sender.clone());
     tokio::select! {
@@ -298,6 +326,11 @@ async fn start_demo_emulator() -> anyhow::Result<Emulator> {
                        "read_inventory", "read_merchant_managed_fulfillment_orders", "read_shipping",
                        "read_assigned_fulfillment_orders", "read_third_party_fulfillment_orders",
                        "write_merchant_managed_fulfillment_orders"]
+        }],
+        "woocommerce": [{
+            "site": "shop.demo-outfitters.example", "name": "Demo Outfitters (WooCommerce)",
+            "consumer_key": DEMO_WOO_KEY, "consumer_secret": DEMO_WOO_SECRET, "shipment_tracking": true,
+            "products": 120, "customers": 300, "orders": 1000, "seed": 42, "latency_ms": 50
         }]})
         .to_string(),
     )?;

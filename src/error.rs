@@ -118,6 +118,8 @@ const FIELDS: &[&str] = &[
     "api_key",
     "api_password",
     "shared_secret",
+    "consumer_key",
+    "consumer_secret",
     "permissions",
     "form",
     "carrier",
@@ -261,6 +263,7 @@ fn general_field_message(field: &str) -> &'static str {
     match field {
         "store_url" => "Check the Store URL: use the store's myshopify.com address, such as mystore.myshopify.com.",
         "api_key" | "api_password" | "shared_secret" => "Check the app's credentials and copy them again.",
+        "consumer_key" | "consumer_secret" => "Check the API key: copy its consumer key and secret again.",
         "permissions" => {
             "The app in Shopify lacks permissions storelink needs. Check its permissions in the Shopify admin."
         }

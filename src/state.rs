@@ -23,10 +23,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The key that seals store credentials; without it, `secret.key` in `data_dir`.
     pub secret_key: Option<Secret>,
-    /// Sends every Shopify call here instead of `https://{shop}.myshopify.com` (the emulator).
-    pub shopify_base_url: Option<String>,
-    /// How long a Shopify call may take before it counts as "too slow".
-    pub shopify_timeout: Duration,
+    /// Where each platform's calls go, how long they may take, and which addresses may be dialled.
+    pub platforms: crate::platforms::Settings,
     /// Run sync jobs in the background (tests that drive the engine themselves turn it off).
     pub run_sync: bool,
     /// How often each connected store gets an incremental sync.
@@ -49,10 +47,11 @@ impl Settings {
     }
 
     /// The address platforms deliver webhooks under (`{base}/webhooks/{platform}`): the public
-    /// URL when it is https. Against the emulator (the Shopify base URL override is set), any
+    /// URL when it is https. Against the emulator (a platform's base URL override is set), any
     /// public URL, or else this server's own address.
     pub fn webhook_base(&self, own: SocketAddr) -> Option<String> {
-        let base = match (&self.public_url, &self.shopify_base_url) {
+        let emulated = self.platforms.shopify_base_url.as_ref().or(self.platforms.woocommerce_base_url.as_ref());
+        let base = match (&self.public_url, emulated) {
             (Some(url), _) if url.starts_with("https://") => url.clone(),
             (Some(url), Some(_)) => url.clone(),
             (None, Some(_)) => format!("http://{own}"),
@@ -117,8 +116,7 @@ mod tests {
             site_root: "target/site".into(),
             public_url: public_url.map(str::to_owned),
             secret_key: None,
-            shopify_base_url: shopify_base_url.map(str::to_owned),
-            shopify_timeout: Duration::from_secs(1),
+            platforms: crate::platforms::Settings::new(shopify_base_url.map(str::to_owned), Duration::from_secs(1)),
             run_sync: false,
             sync_interval: Duration::from_secs(600),
             sync_claims: Default::default(),

@@ -10,6 +10,9 @@
 #[cfg(feature = "ssr")]
 pub mod net;
 pub mod shopify;
+#[cfg(feature = "ssr")]
+pub mod signature;
+pub mod woocommerce;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,18 +21,20 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Shopify,
+    WooCommerce,
 }
 
 #[cfg(feature = "ssr")]
-crate::db::text_column!(Platform { Shopify => "shopify" });
+crate::db::text_column!(Platform { Shopify => "shopify", WooCommerce => "woocommerce" });
 
 impl Platform {
     /// Every platform, in the order ADD STORE lists them.
-    pub const ALL: [Platform; 1] = [Platform::Shopify];
+    pub const ALL: [Platform; 2] = [Platform::Shopify, Platform::WooCommerce];
 
     pub fn label(self) -> &'static str {
         match self {
             Platform::Shopify => "Shopify",
+            Platform::WooCommerce => "WooCommerce",
         }
     }
 
@@ -37,6 +42,7 @@ impl Platform {
     pub fn slug(self) -> &'static str {
         match self {
             Platform::Shopify => "shopify",
+            Platform::WooCommerce => "woocommerce",
         }
     }
 
@@ -48,6 +54,7 @@ impl Platform {
     pub fn form(self) -> &'static Form {
         match self {
             Platform::Shopify => &shopify::FORM,
+            Platform::WooCommerce => &woocommerce::FORM,
         }
     }
 
@@ -55,6 +62,7 @@ impl Platform {
     pub fn topics(self) -> &'static [&'static str] {
         match self {
             Platform::Shopify => shopify::TOPICS,
+            Platform::WooCommerce => woocommerce::TOPICS,
         }
     }
 
@@ -62,6 +70,7 @@ impl Platform {
     pub fn topic_words(self, topic: &str) -> String {
         match self {
             Platform::Shopify => shopify::topic_words(topic),
+            Platform::WooCommerce => woocommerce::topic_words(topic),
         }
     }
 
@@ -69,6 +78,7 @@ impl Platform {
     pub fn permissions(self) -> &'static [Permission] {
         match self {
             Platform::Shopify => shopify::PERMISSIONS,
+            Platform::WooCommerce => woocommerce::PERMISSIONS,
         }
     }
 
@@ -82,6 +92,7 @@ impl Platform {
                 shipping: p.writes_shipments,
                 granted: match self {
                     Platform::Shopify => shopify::has_scope(granted, p.scope),
+                    Platform::WooCommerce => woocommerce::has_scope(granted, p.scope),
                 },
             })
             .collect()
@@ -89,9 +100,11 @@ impl Platform {
 
     /// What an administrator typed as a store's address, as storelink keeps it (the store's
     /// identity on its platform), or why it is not one.
+    #[cfg(feature = "ssr")]
     pub fn store_address(self, typed: &str) -> Result<String, String> {
         match self {
             Platform::Shopify => shopify::normalize_store_url(typed).map(|url| url.domain.as_str().to_owned()),
+            Platform::WooCommerce => woocommerce::normalize_store_url(typed).map(|site| site.home()),
         }
     }
 }

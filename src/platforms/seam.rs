@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use axum::http::HeaderMap;
 
-use super::{shopify, Platform};
+use super::{shopify, signature, woocommerce, Platform};
 use crate::{
     credentials::CredentialKind,
     db::Pool,
@@ -24,10 +24,39 @@ use crate::{
 pub struct Settings {
     /// Sends every Shopify call here instead of `https://{shop}.myshopify.com` (the emulator).
     pub shopify_base_url: Option<String>,
-    /// How long a call to a platform may take before it counts as "too slow".
-    pub timeout: Duration,
+    /// How long a Shopify call may take before it counts as "too slow".
+    pub shopify_timeout: Duration,
+    /// Sends every WooCommerce call here instead of the site's own address (the emulator).
+    pub woocommerce_base_url: Option<String>,
+    /// How long a WooCommerce call may take: big stores answer slowly.
+    pub woocommerce_timeout: Duration,
+    /// How many requests each WooCommerce site is sent at once, at most.
+    pub woocommerce_at_once: usize,
+    /// Stores may be on loopback or private addresses (a WooCommerce on the company's own
+    /// network); off, storelink dials only public addresses.
+    pub allow_private_addresses: bool,
     /// How long webhook notices are gathered before the records they name are fetched.
     pub refresh_window: Duration,
+}
+
+impl Settings {
+    /// Every platform's calls sent to `base` (the emulator), or to the platforms themselves.
+    pub fn new(base: Option<String>, timeout: Duration) -> Settings {
+        Settings {
+            shopify_base_url: base.clone(),
+            shopify_timeout: timeout,
+            woocommerce_base_url: base,
+            woocommerce_timeout: timeout,
+            woocommerce_at_once: 4,
+            allow_private_addresses: false,
+            refresh_window: Duration::from_millis(500),
+        }
+    }
+
+    /// The longest a call to any platform may take.
+    pub fn longest_timeout(&self) -> Duration {
+        self.shopify_timeout.max(self.woocommerce_timeout)
+    }
 }
 
 /// What an administrator typed into a registration form, by field name.
@@ -166,11 +195,15 @@ pub enum Written {
 /// Every platform's client, and the one door to them.
 pub struct Platforms {
     shopify: shopify::Shopify,
+    woocommerce: woocommerce::WooCommerce,
 }
 
 impl Platforms {
     pub fn start(settings: &Settings, pool: Pool, sealer: Sealer) -> anyhow::Result<Arc<Platforms>> {
-        Ok(Arc::new(Platforms { shopify: shopify::Shopify::start(settings, pool, sealer)? }))
+        Ok(Arc::new(Platforms {
+            shopify: shopify::Shopify::start(settings, pool.clone(), sealer.clone())?,
+            woocommerce: woocommerce::WooCommerce::start(settings, pool, sealer)?,
+        }))
     }
 
     /// Checks what was typed into the platform's form without asking the platform: the store's
@@ -178,6 +211,7 @@ impl Platforms {
     pub fn validate(platform: Platform, typed: &Typed) -> Result<String, AppError> {
         match platform {
             Platform::Shopify => shopify::register::validate(typed).map(|valid| valid.domain.as_str().to_owned()),
+            Platform::WooCommerce => woocommerce::register::validate(typed).map(|valid| valid.site.home()),
         }
     }
 
@@ -186,6 +220,7 @@ impl Platforms {
     pub async fn check(&self, platform: Platform, typed: &Typed) -> Result<Checked, AppError> {
         match platform {
             Platform::Shopify => self.shopify.check(typed).await,
+            Platform::WooCommerce => self.woocommerce.check(typed).await,
         }
     }
 
@@ -198,6 +233,7 @@ impl Platforms {
     ) -> Result<Option<Described>, Stop> {
         match platform {
             Platform::Shopify => self.shopify.describe(store_id, progress).await,
+            Platform::WooCommerce => self.woocommerce.describe(store_id, progress).await,
         }
     }
 
@@ -213,6 +249,7 @@ impl Platforms {
     ) -> Result<Ensured, Stop> {
         match platform {
             Platform::Shopify => self.shopify.ensure_webhooks(store_id, address, recorded, progress).await,
+            Platform::WooCommerce => self.woocommerce.ensure_webhooks(store_id, address, recorded, progress).await,
         }
     }
 
@@ -220,6 +257,7 @@ impl Platforms {
     pub async fn remove_webhooks(&self, platform: Platform, store_id: StoreId, ids: &[i64]) -> usize {
         match platform {
             Platform::Shopify => self.shopify.remove_webhooks(store_id, ids).await,
+            Platform::WooCommerce => self.woocommerce.remove_webhooks(store_id, ids).await,
         }
     }
 
@@ -227,6 +265,7 @@ impl Platforms {
     pub async fn sync(&self, platform: Platform, run: &mut Run) -> Result<(), Stop> {
         match platform {
             Platform::Shopify => shopify::sync::run(&self.shopify, run).await,
+            Platform::WooCommerce => woocommerce::sync::run(&self.woocommerce, run).await,
         }
     }
 
@@ -234,13 +273,16 @@ impl Platforms {
     pub fn delivery(platform: Platform, headers: &HeaderMap) -> Option<Delivery> {
         match platform {
             Platform::Shopify => shopify::webhooks::delivery(headers),
+            Platform::WooCommerce => woocommerce::webhooks::delivery(headers),
         }
     }
 
     /// Whether the body is signed with the store's secret, on its exact bytes.
     pub fn verify(platform: Platform, delivery: &Delivery, body: &[u8], secret: &Secret) -> bool {
         match platform {
-            Platform::Shopify => shopify::webhooks::verify(secret.expose(), body, &delivery.signature),
+            Platform::Shopify | Platform::WooCommerce => {
+                signature::base64_hmac_sha256_matches(secret.expose().as_bytes(), body, &delivery.signature)
+            }
         }
     }
 
@@ -248,6 +290,7 @@ impl Platforms {
     pub fn replay_after_secs(platform: Platform) -> Option<i64> {
         match platform {
             Platform::Shopify => Some(shopify::webhooks::REPLAY_AFTER_SECS),
+            Platform::WooCommerce => None,
         }
     }
 
@@ -261,6 +304,7 @@ impl Platforms {
     ) -> Result<Effect, AppError> {
         match platform {
             Platform::Shopify => self.shopify.apply(store, topic, body).await,
+            Platform::WooCommerce => self.woocommerce.apply(store, topic, body).await,
         }
     }
 
@@ -269,6 +313,7 @@ impl Platforms {
     pub async fn still_connected(&self, platform: Platform, store_id: StoreId) -> Option<bool> {
         match platform {
             Platform::Shopify => self.shopify.still_connected(store_id).await,
+            Platform::WooCommerce => self.woocommerce.still_connected(store_id).await,
         }
     }
 
@@ -276,6 +321,7 @@ impl Platforms {
     pub async fn customer_gone(&self, platform: Platform, store_id: StoreId, customer: i64) -> Option<bool> {
         match platform {
             Platform::Shopify => self.shopify.customer_gone(store_id, customer).await,
+            Platform::WooCommerce => self.woocommerce.customer_gone(store_id, customer).await,
         }
     }
 
@@ -283,6 +329,7 @@ impl Platforms {
     pub async fn write(&self, platform: Platform, shipment: &ShipmentWrite<'_>) -> Written {
         match platform {
             Platform::Shopify => self.shopify.write(shipment).await,
+            Platform::WooCommerce => self.woocommerce.write(shipment).await,
         }
     }
 
@@ -290,6 +337,7 @@ impl Platforms {
     pub fn ship_to(platform: Platform, raw: &serde_json::Value) -> Option<ShipTo> {
         match platform {
             Platform::Shopify => shopify::reader::ship_to(raw),
+            Platform::WooCommerce => woocommerce::reader::ship_to(&raw.to_string()),
         }
     }
 

@@ -21,7 +21,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     db,
-    platforms::{self, Platforms},
+    platforms::Platforms,
     progress::Hub,
     secrets::Sealer,
     shipments::sender::Sender,
@@ -49,15 +49,7 @@ impl Application {
         let pool = db::connect(&settings.database_url()).await?;
         let sealer = Sealer::load(settings.secret_key.as_ref(), &settings.data_dir)?;
         check_key(&pool, &sealer).await?;
-        let platforms = Platforms::start(
-            &platforms::Settings {
-                shopify_base_url: settings.shopify_base_url.clone(),
-                timeout: settings.shopify_timeout,
-                refresh_window: std::time::Duration::from_millis(500),
-            },
-            pool.clone(),
-            sealer.clone(),
-        )?;
+        let platforms = Platforms::start(&settings.platforms, pool.clone(), sealer.clone())?;
         let listener = TcpListener::bind(settings.addr).await?;
         let leptos_options = LeptosOptions::builder()
             .output_name("storelink")
@@ -80,7 +72,7 @@ impl Application {
         if settings.run_sync {
             engine.spawn();
         }
-        let sender = Sender::new(pool.clone(), platforms.clone(), hub.clone(), settings.shopify_timeout);
+        let sender = Sender::new(pool.clone(), platforms.clone(), hub.clone(), settings.platforms.longest_timeout());
         sender.spawn();
         let state = AppState {
             leptos_options,

@@ -311,11 +311,7 @@ mod tests {
     async fn engine(dir: &tempfile::TempDir) -> Arc<Engine> {
         let pool = fixtures::pool(dir).await;
         let sealer = crate::secrets::Sealer::load(None, dir.path()).unwrap();
-        let settings = crate::platforms::Settings {
-            shopify_base_url: None,
-            timeout: Duration::from_secs(1),
-            refresh_window: Duration::from_millis(10),
-        };
+        let settings = crate::platforms::Settings::new(None, Duration::from_secs(1));
         let platforms = Platforms::start(&settings, pool.clone(), sealer).unwrap();
         Engine::new(pool.clone(), platforms, Hub::start(pool), Duration::from_secs(600), None, Claims::default())
     }

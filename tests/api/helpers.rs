@@ -79,6 +79,7 @@ fn emulator_config() -> Config {
                "scopes": all, "plan": "plus", "locations": 1, "products": 200, "customers": 5, "orders": 5, "seed": 4}),
     ]});
     let mut config = config;
+    config["woocommerce"] = crate::woocommerce::sites();
     // A fleet of small shops, for several servers sharing many stores.
     for n in 0..FLEET {
         config["shops"].as_array_mut().unwrap().push(shop(&format!("fleet{n}"), &all));
@@ -167,8 +168,10 @@ async fn spawn_app_in(
         site_root: "target/site".into(),
         public_url: public_url.map(str::to_owned),
         secret_key: None,
-        shopify_base_url: emulated.then(|| emulator.url()),
-        shopify_timeout: std::time::Duration::from_secs(2),
+        platforms: storelink::platforms::Settings::new(
+            emulated.then(|| emulator.url()),
+            std::time::Duration::from_secs(2),
+        ),
         run_sync,
         sync_interval: std::time::Duration::from_secs(sync_secs),
         sync_claims: Default::default(),

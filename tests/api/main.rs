@@ -42,6 +42,10 @@ mod upgrade;
 mod users;
 #[cfg(feature = "ssr")]
 mod webhooks;
+#[cfg(feature = "ssr")]
+mod woocommerce;
+#[cfg(feature = "ssr")]
+mod woocommerce_client;
 
 /// A plain `cargo test` builds the crate without the server; it lists this instead of the suite.
 #[cfg(not(feature = "ssr"))]

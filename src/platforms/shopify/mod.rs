@@ -52,7 +52,7 @@ impl Shopify {
         pool: crate::db::Pool,
         sealer: crate::secrets::Sealer,
     ) -> anyhow::Result<Shopify> {
-        let client = ShopifyClient::new(settings.shopify_base_url.clone(), settings.timeout)?;
+        let client = ShopifyClient::new(settings.shopify_base_url.clone(), settings.shopify_timeout)?;
         let tokens = Tokens::new(pool.clone(), sealer, client.clone());
         let refresher = Refresher::start(pool.clone(), client.clone(), tokens.clone(), settings.refresh_window);
         Ok(Shopify { pool, client, tokens, refresher })

@@ -110,7 +110,40 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         config[key] = value.clone();
     }
     let emulator = Emulator::start(&json!({ "shops": [config] }));
+    let fields = [
+        ("store_url", format!("{handle}.myshopify.com")),
+        ("api_key", "bench-key".to_owned()),
+        ("api_password", TOKEN.to_owned()),
+        ("shared_secret", SECRET.to_owned()),
+    ];
+    start_on(emulator, Platform::Shopify, &fields, 4).await
+}
+
+pub const WOO_KEY: &str = "ck_bench0000000000000000000000000000000000";
+pub const WOO_SECRET: &str = "cs_bench0000000000000000000000000000000000";
+
+/// Starts the emulator with one WooCommerce site `host` (the keys of `site` added to its
+/// config), a server sending each site `at_once` requests at most, and registers the site.
+pub async fn start_woocommerce(host: &str, site: Value, at_once: usize) -> Bench {
+    let mut config = json!({"site": host, "consumer_key": WOO_KEY, "consumer_secret": WOO_SECRET});
+    for (key, value) in site.as_object().expect("site settings are an object") {
+        config[key] = value.clone();
+    }
+    let emulator = Emulator::start(&json!({ "woocommerce": [config] }));
+    let fields = [
+        ("store_url", host.to_owned()),
+        ("consumer_key", WOO_KEY.to_owned()),
+        ("consumer_secret", WOO_SECRET.to_owned()),
+    ];
+    start_on(emulator, Platform::WooCommerce, &fields, at_once).await
+}
+
+/// A server on a free port talking to `emulator`, not running sync jobs by itself, and the
+/// store registered from `fields` by an administrator.
+async fn start_on(emulator: Emulator, platform: Platform, fields: &[(&str, String)], at_once: usize) -> Bench {
     let dir = tempfile::tempdir().unwrap();
+    let mut platforms = storelink::platforms::Settings::new(Some(emulator.url()), Duration::from_secs(30));
+    platforms.woocommerce_at_once = at_once;
     let app = Application::build(Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
         database_url: None,
@@ -118,7 +151,7 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
         site_root: "target/site".into(),
         public_url: None,
         secret_key: None,
-        platforms: storelink::platforms::Settings::new(Some(emulator.url()), Duration::from_secs(30)),
+        platforms,
         run_sync: false,
         sync_interval: Duration::from_secs(3600),
         sync_claims: Default::default(),
@@ -139,14 +172,8 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
     let idle_memory = memory().0;
     reset_peak_memory();
     let registering = Instant::now();
-    let fields = [
-        ("store_url", format!("{handle}.myshopify.com")),
-        ("api_key", "bench-key".to_owned()),
-        ("api_password", TOKEN.to_owned()),
-        ("shared_secret", SECRET.to_owned()),
-    ];
-    let typed = Typed { fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(), reconnect: false };
-    let store = register(&state.pool, &state.platforms, &state.sealer, &admin, Platform::Shopify, typed).await.unwrap();
+    let typed = Typed { fields: fields.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(), reconnect: false };
+    let store = register(&state.pool, &state.platforms, &state.sealer, &admin, platform, typed).await.unwrap();
     Bench { emulator, idle_memory, registering, state, engine, addr, admin, store, _dir: dir }
 }
 

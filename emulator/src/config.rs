@@ -534,6 +534,10 @@ pub struct WooFaults {
     pub slow_pages_ms: u64,
     /// The web server drops the `Authorization` header before WordPress sees it.
     pub strip_authorization: bool,
+    /// The next this many writes (POST, PUT, DELETE) are applied, then answered
+    /// `slow_writes_ms` late: a client that gives up first has written anyway.
+    pub slow_writes: u32,
+    pub slow_writes_ms: u64,
 }
 
 impl Default for WooFaults {
@@ -545,6 +549,8 @@ impl Default for WooFaults {
             captcha: false,
             slow_pages_ms: 0,
             strip_authorization: false,
+            slow_writes: 0,
+            slow_writes_ms: 10_000,
         }
     }
 }

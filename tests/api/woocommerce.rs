@@ -405,3 +405,134 @@ async fn without_the_tracking_extension_a_shipment_is_a_note_the_customer_sees()
     assert_eq!(notes[0]["customer_note"], true);
     assert_eq!(held["order"]["status"], "completed");
 }
+
+#[tokio::test]
+async fn a_partial_shipment_leaves_the_order_open_and_the_rest_completes_it() {
+    let app = spawn_app_without_sync().await;
+    synced(&app, "shop.example.com").await;
+    let token = token(&app).await;
+    let path = "/api/v1/orders?awaiting_shipment=true&store=https://shop.example.com&limit=50";
+    let page: Value =
+        reqwest::Client::new().get(app.url(path)).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let units = |o: &Value| -> i64 {
+        o["fulfillment_orders"][0]["line_items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["remaining_quantity"].as_i64().unwrap())
+            .sum()
+    };
+    let order =
+        page["orders"].as_array().unwrap().iter().find(|o| units(o) >= 2).expect("an order of two units or more");
+    let (id, total) = (order["id"].as_i64().unwrap(), units(order));
+    let first_line = order["fulfillment_orders"][0]["line_items"][0]["line_item_id"].as_i64().unwrap();
+    let home = "https://shop.example.com";
+    let first = post_shipment(
+        &app,
+        &token,
+        None,
+        json!({
+            "store": home, "order_id": id, "carrier": "dhl express", "tracking_number": "JD0001",
+            "line_items": [{"id": first_line, "quantity": 1}],
+        }),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::ACCEPTED, "{}", first.text().await.unwrap());
+    let first = first.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    wait_for_state(&app, &token, &first, "sent").await;
+    let held = order_state(&app, "shop.example.com", id).await;
+    assert_ne!(held["order"]["status"], "completed", "something is left to ship");
+
+    let rest = post_shipment(
+        &app,
+        &token,
+        None,
+        json!({
+            "store": home, "order_id": id, "carrier": "DHL", "tracking_number": "JD0002",
+        }),
+    )
+    .await;
+    let rest: Value = rest.json().await.unwrap();
+    let quantity: i64 = rest["line_items"].as_array().unwrap().iter().map(|l| l["quantity"].as_i64().unwrap()).sum();
+    assert_eq!(quantity, total - 1, "the second parcel holds the rest");
+    wait_for_state(&app, &token, rest["id"].as_str().unwrap(), "sent").await;
+    let held = order_state(&app, "shop.example.com", id).await;
+    assert_eq!(held["order"]["status"], "completed");
+    let numbers: Vec<&str> =
+        held["tracking"].as_array().unwrap().iter().map(|t| t["tracking_number"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["JD0001", "JD0002"]);
+    // A carrier the extension lists is its provider, with its own tracking link; another is custom.
+    assert_eq!(held["tracking"][0]["tracking_provider"], "DHL Express");
+    assert!(held["tracking"][0]["tracking_link"].as_str().unwrap().contains("dhl.com"), "{held}");
+    assert_eq!(held["tracking"][1]["tracking_provider"], "DHL");
+}
+
+#[tokio::test]
+async fn a_standard_user_cannot_register_a_woocommerce_store() {
+    let app = spawn_app_without_sync().await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let response = app.register_with(&standard, "woocommerce", &fields("shop.example.com", KEY, SECRET)).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let anonymous = app.client();
+    let response = app.register_with(&anonymous, "woocommerce", &fields("shop.example.com", KEY, SECRET)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM stores").await, 0);
+    assert_eq!(app.emulator_get("/stats").await["requests"], 0, "nothing was asked of the site");
+}
+
+#[tokio::test]
+async fn a_delivery_sent_twice_is_applied_once_and_applies_what_the_site_has_now() {
+    let app = spawn_app().await;
+    let (store, job) = register(&app, "shop.example.com").await;
+    assert_eq!(wait_until_finished(&app, job).await, "done");
+    let hooks = app.emulator_get("/woocommerce/shop.example.com/webhooks").await;
+    let held = hooks.as_array().cloned().or_else(|| hooks["webhooks"].as_array().cloned()).unwrap();
+    let secret = held[0]["secret"].as_str().unwrap().to_owned();
+    let order: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT MIN(id) FROM synced_orders WHERE store_id = $1").bind(store).fetch_one(&mut *c).await).unwrap();
+    // A body that says something the site does not: storelink reads the order from the site.
+    let body = json!({"id": order, "status": "cancelled", "billing": {"first_name": "Mallory"}}).to_string();
+    let headers = vec![
+        ("x-wc-webhook-source", "https://shop.example.com/".to_owned()),
+        ("x-wc-webhook-topic", "order.updated".to_owned()),
+        ("x-wc-webhook-delivery-id", "replayed-1".to_owned()),
+        ("x-wc-webhook-signature", sign(&secret, body.as_bytes())),
+    ];
+    assert_eq!(deliver(&app, &headers, body.as_bytes()).await, StatusCode::OK);
+    assert_eq!(deliver(&app, &headers, body.as_bytes()).await, StatusCode::OK);
+    wait_for(
+        &app,
+        "the delivery applied",
+        "SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = 'replayed-1' AND applied_at IS NOT NULL",
+    )
+    .await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = 'replayed-1'").await, 1);
+    let stored = app.synced_order(order).await.unwrap();
+    assert_ne!(stored["status"], "cancelled", "the site's order, not the body's");
+    assert!(!stored.to_string().contains("Mallory"));
+}
+
+#[tokio::test]
+async fn a_write_that_timed_out_after_the_site_applied_it_is_not_written_twice() {
+    let app = spawn_app_without_sync().await;
+    synced(&app, "shop.example.com").await;
+    let token = token(&app).await;
+    let order = awaiting_order(&app, &token, "https://shop.example.com").await;
+    // The tracking item is stored, but its answer comes after storelink stopped waiting (2 s).
+    app.emulator_post("/woocommerce/shop.example.com/faults", json!({"slow_writes": 1, "slow_writes_ms": 3000})).await;
+    let body = json!({"store": "https://shop.example.com", "order_id": order, "carrier": "UPS",
+                      "tracking_number": "1Z999AA10123456799"});
+    let posted = post_shipment(&app, &token, None, body).await;
+    assert_eq!(posted.status(), StatusCode::ACCEPTED);
+    let id = posted.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    wait_for_state(&app, &token, &id, "sent").await;
+    let held = order_state(&app, "shop.example.com", order).await;
+    assert_eq!(held["tracking"].as_array().unwrap().len(), 1, "one tracking item: {held}");
+    let notes = held["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["note"].as_str().unwrap().contains("storelink shipment"))
+        .count();
+    assert_eq!(notes, 1, "{held}");
+    assert_eq!(held["order"]["status"], "completed");
+}

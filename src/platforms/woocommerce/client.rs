@@ -351,6 +351,12 @@ impl WooClient {
         answer(self.send(site, &call).await?)
     }
 
+    /// A GET of a public route, sent without the key.
+    pub async fn public_get(&self, site: &SiteUrl, route: &str) -> Result<Answer, WooError> {
+        let call = Call { method: Method::GET, route, query: &[], body: None, keys: None };
+        answer(self.send(site, &call).await?)
+    }
+
     /// A POST of a JSON body. Never retried: WooCommerce has no idempotency keys.
     pub async fn post(&self, site: &SiteUrl, keys: &Keys, route: &str, body: &Value) -> Result<Answer, WooError> {
         let call = Call { method: Method::POST, route, query: &[], body: Some(body), keys: Some(keys) };

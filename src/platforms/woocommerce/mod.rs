@@ -161,6 +161,8 @@ pub const READ: &str = "read";
 pub const WRITE: &str = "write";
 /// The key's user may manage webhooks (an Administrator or a Shop Manager), and the key may write.
 pub const WEBHOOKS: &str = "webhooks";
+/// The Shipment Tracking extension is active on the site (`wc-shipment-tracking/v3`).
+pub const SHIPMENT_TRACKING: &str = "shipment_tracking";
 
 /// What storelink checks a key for, named as WooCommerce's key and user settings name it.
 pub const PERMISSIONS: &[Permission] = &[
@@ -181,6 +183,12 @@ pub const PERMISSIONS: &[Permission] = &[
         admin_name: "Webhooks (a Read/Write key of an Administrator or a Shop Manager)",
         without_it: Some("changes in WooCommerce reach storelink only with each scheduled sync, not within seconds"),
         writes_shipments: false,
+    },
+    Permission {
+        scope: SHIPMENT_TRACKING,
+        admin_name: "Shipment Tracking extension (optional)",
+        without_it: Some("shipments are written back as order notes rather than tracking items"),
+        writes_shipments: true,
     },
 ];
 

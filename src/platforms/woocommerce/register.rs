@@ -9,7 +9,7 @@ use super::{
     client::{Index, Keys, WooClient, WooError},
     normalize_store_url,
     reader::{Site, WeightUnit, LOCATION_ID},
-    SiteUrl, WooCommerce, PERMISSIONS, READ, WEBHOOKS, WRITE,
+    SiteUrl, WooCommerce, PERMISSIONS, READ, SHIPMENT_TRACKING, WEBHOOKS, WRITE,
 };
 use crate::{
     credentials::CredentialKind,
@@ -129,11 +129,15 @@ impl WooCommerce {
                 granted.push(WEBHOOKS.to_owned());
             }
         }
+        // An extension the site may not have is shown on the Permissions tab, not warned about.
         let warnings = PERMISSIONS
             .iter()
-            .filter(|p| !granted.iter().any(|g| g == p.scope))
+            .filter(|p| p.scope != SHIPMENT_TRACKING && !granted.iter().any(|g| g == p.scope))
             .filter_map(|p| p.without_it.map(|effect| format!("Without {}, {effect}.", p.admin_name)))
             .collect();
+        if index.has_shipment_tracking() {
+            granted.push(SHIPMENT_TRACKING.to_owned());
+        }
         let weight_unit = weight_unit(&client, &site, keys).await;
         let shop = shop_json(&index, &client, &site, weight_unit);
         Ok(Checked {

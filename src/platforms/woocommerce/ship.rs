@@ -81,10 +81,11 @@ impl WooCommerce {
                     Err(err) => return Err(err),
                 }
             }
-            let mut item = json!({
-                "tracking_number": shipment.number,
-                "custom_tracking_provider": shipment.carrier,
-            });
+            // A provider the extension knows links the tracking itself; any other is custom.
+            let mut item = match self.known_provider(site, shipment.carrier).await {
+                Some(provider) => json!({"tracking_number": shipment.number, "tracking_provider": provider}),
+                None => json!({"tracking_number": shipment.number, "custom_tracking_provider": shipment.carrier}),
+            };
             if let Some(url) = shipment.url {
                 item["custom_tracking_link"] = url.into();
             }
@@ -114,5 +115,15 @@ impl WooCommerce {
             self.client.put(site, keys, &route, &json!({"status": "completed"})).await?;
         }
         Ok(tracked.unwrap_or_else(|| format!("note:{}", noted.unwrap_or_default())))
+    }
+
+    /// The extension's own name for `carrier`, when it lists it (its providers list is public).
+    async fn known_provider(&self, site: &SiteUrl, carrier: &str) -> Option<String> {
+        let answer =
+            self.client.public_get(site, "/wc-shipment-tracking/v3/shipment-trackings/providers").await.ok()?;
+        let regions: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>> =
+            answer.json().ok()?;
+        let wanted = carrier.trim().to_lowercase();
+        regions.into_values().flat_map(|providers| providers.into_keys()).find(|name| name.to_lowercase() == wanted)
     }
 }

@@ -38,6 +38,8 @@ use crate::{
 const PER_PAGE: i64 = 100;
 /// How far each page reaches back into the one before it.
 const PAGE_OVERLAP: i64 = 5;
+/// How far each page starts past the one before it.
+const STEP: i64 = PER_PAGE - PAGE_OVERLAP;
 /// Incremental syncs look back this far past the newest record stored.
 const OVERLAP_SECS: i64 = 300;
 /// The window's end is a little past storelink's now, for a site whose clock runs ahead.
@@ -195,48 +197,53 @@ impl WooSync<'_> {
         query
     }
 
-    /// Reads `part` from `offset` to its end, several pages in flight, each stored in order.
+    /// Reads `part` from `offset` to its end, several pages in flight, each stored in order;
+    /// the next pages are fetched while the last ones are stored.
     async fn pages(&mut self, part: Part, mut offset: i64, since: Option<i64>) -> Result<(), Stop> {
-        let at_once = self.client.limit(&self.site).max(1);
-        let mut known_total: Option<i64> = None;
+        let at_once = self.client.limit(&self.site).max(1) as i64;
+        // The first page says how many there are.
+        let first = vec![self.query(part, offset, since)];
+        let mut batch =
+            fetch_all(self.client.clone(), self.site.clone(), self.keys.clone(), part, first).await.map_err(fatal)?;
+        let total = batch.first().and_then(|page| page.total);
+        if let Some(total) = total {
+            let count = self.run.progress.resources.entry(part.key().into()).or_default();
+            count.total = Some(count.done + total - offset.min(total));
+        }
         loop {
             self.run.check_cancelled().await?;
-            // The first page says how many there are; then as many pages as may be in flight.
-            let offsets: Vec<i64> = match known_total {
-                Some(total) => (0..at_once as i64)
-                    .map(|i| offset + i * (PER_PAGE - PAGE_OVERLAP))
-                    .filter(|o| *o == offset || *o < total)
-                    .collect(),
-                None => vec![offset],
-            };
-            let queries: Vec<Vec<(String, String)>> = offsets.iter().map(|o| self.query(part, *o, since)).collect();
-            let (client, site, keys) = (&self.client, &self.site, &self.keys);
-            // All at once: the client keeps the site to its limit, and they come back in order.
-            let pages: Vec<_> = queries.iter().map(|query| fetch(client, site, keys, part, query)).collect();
-            let fetched = try_join_all(pages).await.map_err(fatal)?;
             self.heard();
-            for page in fetched {
-                if known_total.is_none() {
-                    known_total = page.total;
-                    if let Some(total) = page.total {
-                        let count = self.run.progress.resources.entry(part.key().into()).or_default();
-                        count.total = Some(count.done + total - offset.min(total));
+            let ends = batch.iter().position(|page| ends_part(part, since, page));
+            let next_offset = offset + batch.len() as i64 * STEP;
+            let queries: Vec<Vec<(String, String)>> = match ends {
+                Some(_) => Vec::new(),
+                None => (0..at_once)
+                    .map(|i| next_offset + i * STEP)
+                    .filter(|o| *o == next_offset || total.is_none_or(|total| *o < total))
+                    .map(|o| self.query(part, o, since))
+                    .collect(),
+            };
+            let next = fetch_all(self.client.clone(), self.site.clone(), self.keys.clone(), part, queries);
+            let stored = async {
+                for (n, page) in batch.iter().enumerate() {
+                    let last = ends == Some(n);
+                    let records = self.read(part, page);
+                    offset += STEP;
+                    let step = if last { Step::Done } else { Step::Pages { offset, since } };
+                    self.steps.parts.insert(part, step);
+                    self.store(part, records, last).await?;
+                    if last {
+                        break;
                     }
                 }
-                let stop_here = match (part, since) {
-                    (Part::Customers, Some(since)) => page.oldest_registered.is_none_or(|oldest| oldest < since),
-                    _ => false,
-                };
-                let last = page.count < PER_PAGE || stop_here;
-                let batch = self.read(part, &page);
-                offset += PER_PAGE - PAGE_OVERLAP;
-                let next = if last { Step::Done } else { Step::Pages { offset, since } };
-                self.steps.parts.insert(part, next);
-                self.store(part, batch, last).await?;
-                if last {
-                    return Ok(());
-                }
+                Ok::<(), Stop>(())
+            };
+            let (stored, next) = tokio::join!(stored, next);
+            stored?;
+            if ends.is_some() {
+                return Ok(());
             }
+            batch = next.map_err(fatal)?;
         }
     }
 
@@ -278,6 +285,27 @@ pub(super) fn tell(progress: &mut Progress, events: Vec<PaceEvent>) {
             PaceEvent::Retried { attempt, why } => progress.event(format!("Retried ({why}), attempt {attempt}")),
         }
     }
+}
+
+/// Whether `page` is the last of the part: short, or (an incremental sync's customers, newest
+/// first) reaching back past the window's start.
+fn ends_part(part: Part, since: Option<i64>, page: &Fetched) -> bool {
+    let past_window = match (part, since) {
+        (Part::Customers, Some(since)) => page.oldest_registered.is_none_or(|oldest| oldest < since),
+        _ => false,
+    };
+    page.count < PER_PAGE || past_window
+}
+
+/// The pages `queries` ask for, all at once (the client keeps the site to its limit), in order.
+async fn fetch_all(
+    client: WooClient,
+    site: SiteUrl,
+    keys: Keys,
+    part: Part,
+    queries: Vec<Vec<(String, String)>>,
+) -> Result<Vec<Fetched>, WooError> {
+    try_join_all(queries.iter().map(|query| fetch(&client, &site, &keys, part, query))).await
 }
 
 /// One page of `part`, and for products the variations of its variable products.

@@ -37,7 +37,7 @@ enum LogFormat {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the Shopify Admin API emulator (for the demo, tests and benchmarks).
     Emulator(EmulatorArgs),
     /// Re-seal every stored credential under a new secret key (see the README).
@@ -151,6 +151,13 @@ struct ServeArgs {
     /// Requests each WooCommerce site is sent at once, at most (halved while its host pushes back).
     #[arg(long, env = "STORELINK_WOOCOMMERCE_REQUESTS_AT_ONCE", default_value_t = 4)]
     woocommerce_requests_at_once: usize,
+    /// Send every BigCommerce call to this base URL (the emulator) instead of
+    /// https://api.bigcommerce.com.
+    #[arg(long, env = "STORELINK_BIGCOMMERCE_BASE_URL")]
+    bigcommerce_base_url: Option<String>,
+    /// Seconds a BigCommerce call may take.
+    #[arg(long, env = "STORELINK_BIGCOMMERCE_TIMEOUT_SECS", default_value_t = 30)]
+    bigcommerce_timeout_secs: u64,
     /// Allow stores on loopback and private addresses (a WooCommerce on the company's own
     /// network). Off, storelink dials only public addresses.
     #[arg(long, env = "STORELINK_ALLOW_PRIVATE_STORE_ADDRESSES")]
@@ -220,7 +227,7 @@ pub async fn run() -> anyhow::Result<()> {
         LogFormat::Json => logs.json().init(),
     }
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Emulator(args) => emulator(args).await,
         Command::RotateKey { secret_key, db } => rotate_key(secret_key.map(Secret::new), &db).await,
         Command::User { command: UserCommand::Add { email, role, db } } => add_user(&db, &email, &role).await,
@@ -232,11 +239,13 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let (mut shopify_base_url, mut woocommerce_base_url) = (args.shopify_base_url, args.woocommerce_base_url);
+    let (mut shopify_base_url, mut woocommerce_base_url, mut bigcommerce_base_url) =
+        (args.shopify_base_url, args.woocommerce_base_url, args.bigcommerce_base_url);
     let demo = if args.demo {
         let emulator = start_demo_emulator().await?;
         shopify_base_url = Some(emulator.url());
         woocommerce_base_url = Some(emulator.url());
+        bigcommerce_base_url = Some(emulator.url());
         Some(emulator)
     } else {
         None
@@ -257,6 +266,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             woocommerce_base_url,
             woocommerce_timeout: Duration::from_secs(args.woocommerce_timeout_secs),
             woocommerce_at_once: args.woocommerce_requests_at_once.max(1),
+            bigcommerce_base_url,
+            bigcommerce_timeout: Duration::from_secs(args.bigcommerce_timeout_secs),
             allow_private_addresses: args.allow_private_store_addresses,
             refresh_window: Duration::from_millis(500),
         },

@@ -120,6 +120,10 @@ const FIELDS: &[&str] = &[
     "shared_secret",
     "consumer_key",
     "consumer_secret",
+    "access_token",
+    "client_id",
+    "api_context",
+    "client_secret",
     "permissions",
     "form",
     "carrier",
@@ -264,6 +268,10 @@ fn general_field_message(field: &str) -> &'static str {
         "store_url" => "Check the Store URL: use the store's myshopify.com address, such as mystore.myshopify.com.",
         "api_key" | "api_password" | "shared_secret" => "Check the app's credentials and copy them again.",
         "consumer_key" | "consumer_secret" => "Check the API key: copy its consumer key and secret again.",
+        "access_token" | "client_id" | "client_secret" => {
+            "Check the API account's values: copy them again from where BigCommerce showed them."
+        }
+        "api_context" => "Check the API Context: it reads stores/ and the store hash, such as stores/abc123.",
         "permissions" => {
             "The app in Shopify lacks permissions storelink needs. Check its permissions in the Shopify admin."
         }

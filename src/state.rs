@@ -50,12 +50,11 @@ impl Settings {
     /// URL when it is https. Against the emulator (a platform's base URL override is set), any
     /// public URL, or else this server's own address.
     pub fn webhook_base(&self, own: SocketAddr) -> Option<String> {
-        let emulated = self.platforms.shopify_base_url.as_ref().or(self.platforms.woocommerce_base_url.as_ref());
-        let base = match (&self.public_url, emulated) {
+        let base = match (&self.public_url, self.platforms.emulated()) {
             (Some(url), _) if url.starts_with("https://") => url.clone(),
-            (Some(url), Some(_)) => url.clone(),
-            (None, Some(_)) => format!("http://{own}"),
-            (_, None) => return None,
+            (Some(url), true) => url.clone(),
+            (None, true) => format!("http://{own}"),
+            (_, false) => return None,
         };
         Some(base.trim_end_matches('/').to_owned())
     }

@@ -7,6 +7,7 @@
 //! the API) asks it, and reads the platform-neutral records (`records::model`) the platforms
 //! write; nothing else imports a platform's module.
 
+pub mod bigcommerce;
 #[cfg(feature = "ssr")]
 pub mod net;
 pub mod shopify;
@@ -22,19 +23,21 @@ use serde::{Deserialize, Serialize};
 pub enum Platform {
     Shopify,
     WooCommerce,
+    BigCommerce,
 }
 
 #[cfg(feature = "ssr")]
-crate::db::text_column!(Platform { Shopify => "shopify", WooCommerce => "woocommerce" });
+crate::db::text_column!(Platform { Shopify => "shopify", WooCommerce => "woocommerce", BigCommerce => "bigcommerce" });
 
 impl Platform {
     /// Every platform, in the order ADD STORE lists them.
-    pub const ALL: [Platform; 2] = [Platform::Shopify, Platform::WooCommerce];
+    pub const ALL: [Platform; 3] = [Platform::Shopify, Platform::WooCommerce, Platform::BigCommerce];
 
     pub fn label(self) -> &'static str {
         match self {
             Platform::Shopify => "Shopify",
             Platform::WooCommerce => "WooCommerce",
+            Platform::BigCommerce => "BigCommerce",
         }
     }
 
@@ -43,6 +46,7 @@ impl Platform {
         match self {
             Platform::Shopify => "shopify",
             Platform::WooCommerce => "woocommerce",
+            Platform::BigCommerce => "bigcommerce",
         }
     }
 
@@ -55,6 +59,7 @@ impl Platform {
         match self {
             Platform::Shopify => &shopify::FORM,
             Platform::WooCommerce => &woocommerce::FORM,
+            Platform::BigCommerce => &bigcommerce::FORM,
         }
     }
 
@@ -63,6 +68,7 @@ impl Platform {
         match self {
             Platform::Shopify => shopify::TOPICS,
             Platform::WooCommerce => woocommerce::TOPICS,
+            Platform::BigCommerce => bigcommerce::TOPICS,
         }
     }
 
@@ -71,6 +77,7 @@ impl Platform {
         match self {
             Platform::Shopify => shopify::topic_words(topic),
             Platform::WooCommerce => woocommerce::topic_words(topic),
+            Platform::BigCommerce => bigcommerce::topic_words(topic),
         }
     }
 
@@ -79,6 +86,7 @@ impl Platform {
         match self {
             Platform::Shopify => shopify::PERMISSIONS,
             Platform::WooCommerce => woocommerce::PERMISSIONS,
+            Platform::BigCommerce => bigcommerce::PERMISSIONS,
         }
     }
 
@@ -93,6 +101,7 @@ impl Platform {
                 granted: match self {
                     Platform::Shopify => shopify::has_scope(granted, p.scope),
                     Platform::WooCommerce => woocommerce::has_scope(granted, p.scope),
+                    Platform::BigCommerce => bigcommerce::has_scope(granted, p.scope),
                 },
             })
             .collect()
@@ -105,6 +114,7 @@ impl Platform {
         match self {
             Platform::Shopify => shopify::normalize_store_url(typed).map(|url| url.domain.as_str().to_owned()),
             Platform::WooCommerce => woocommerce::normalize_store_url(typed).map(|site| site.home()),
+            Platform::BigCommerce => bigcommerce::normalize_store_address(typed),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use axum::http::HeaderMap;
 
-use super::{shopify, signature, woocommerce, Platform};
+use super::{bigcommerce, shopify, signature, woocommerce, Platform};
 use crate::{
     credentials::CredentialKind,
     db::Pool,
@@ -32,6 +32,10 @@ pub struct Settings {
     pub woocommerce_timeout: Duration,
     /// How many requests each WooCommerce site is sent at once, at most.
     pub woocommerce_at_once: usize,
+    /// Sends every BigCommerce call here instead of `https://api.bigcommerce.com` (the emulator).
+    pub bigcommerce_base_url: Option<String>,
+    /// How long a BigCommerce call may take before it counts as "too slow".
+    pub bigcommerce_timeout: Duration,
     /// Stores may be on loopback or private addresses (a WooCommerce on the company's own
     /// network); off, storelink dials only public addresses.
     pub allow_private_addresses: bool,
@@ -45,9 +49,11 @@ impl Settings {
         Settings {
             shopify_base_url: base.clone(),
             shopify_timeout: timeout,
-            woocommerce_base_url: base,
+            woocommerce_base_url: base.clone(),
             woocommerce_timeout: timeout,
             woocommerce_at_once: 4,
+            bigcommerce_base_url: base,
+            bigcommerce_timeout: timeout,
             allow_private_addresses: false,
             refresh_window: Duration::from_millis(500),
         }
@@ -55,7 +61,12 @@ impl Settings {
 
     /// The longest a call to any platform may take.
     pub fn longest_timeout(&self) -> Duration {
-        self.shopify_timeout.max(self.woocommerce_timeout)
+        self.shopify_timeout.max(self.woocommerce_timeout).max(self.bigcommerce_timeout)
+    }
+
+    /// Some platform's calls go to an emulator instead of the platform.
+    pub fn emulated(&self) -> bool {
+        [&self.shopify_base_url, &self.woocommerce_base_url, &self.bigcommerce_base_url].iter().any(|b| b.is_some())
     }
 }
 
@@ -196,13 +207,15 @@ pub enum Written {
 pub struct Platforms {
     shopify: shopify::Shopify,
     woocommerce: woocommerce::WooCommerce,
+    bigcommerce: bigcommerce::BigCommerce,
 }
 
 impl Platforms {
     pub fn start(settings: &Settings, pool: Pool, sealer: Sealer) -> anyhow::Result<Arc<Platforms>> {
         Ok(Arc::new(Platforms {
             shopify: shopify::Shopify::start(settings, pool.clone(), sealer.clone())?,
-            woocommerce: woocommerce::WooCommerce::start(settings, pool, sealer)?,
+            woocommerce: woocommerce::WooCommerce::start(settings, pool.clone(), sealer.clone())?,
+            bigcommerce: bigcommerce::BigCommerce::start(settings, pool, sealer)?,
         }))
     }
 
@@ -212,6 +225,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => shopify::register::validate(typed).map(|valid| valid.domain.as_str().to_owned()),
             Platform::WooCommerce => woocommerce::register::validate(typed).map(|valid| valid.site.home()),
+            Platform::BigCommerce => bigcommerce::register::validate(typed).map(|valid| valid.hash.address()),
         }
     }
 
@@ -221,6 +235,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => self.shopify.check(typed).await,
             Platform::WooCommerce => self.woocommerce.check(typed).await,
+            Platform::BigCommerce => self.bigcommerce.check(typed).await,
         }
     }
 
@@ -234,6 +249,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => self.shopify.describe(store_id, progress).await,
             Platform::WooCommerce => self.woocommerce.describe(store_id, progress).await,
+            Platform::BigCommerce => self.bigcommerce.describe(store_id, progress).await,
         }
     }
 
@@ -250,6 +266,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => self.shopify.ensure_webhooks(store_id, address, recorded, progress).await,
             Platform::WooCommerce => self.woocommerce.ensure_webhooks(store_id, address, recorded, progress).await,
+            Platform::BigCommerce => self.bigcommerce.ensure_webhooks(store_id, address, recorded, progress).await,
         }
     }
 
@@ -258,6 +275,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => self.shopify.remove_webhooks(store_id, ids).await,
             Platform::WooCommerce => self.woocommerce.remove_webhooks(store_id, ids).await,
+            Platform::BigCommerce => self.bigcommerce.remove_webhooks(store_id, ids).await,
         }
     }
 
@@ -266,14 +284,18 @@ impl Platforms {
         match platform {
             Platform::Shopify => shopify::sync::run(&self.shopify, run).await,
             Platform::WooCommerce => woocommerce::sync::run(&self.woocommerce, run).await,
+            Platform::BigCommerce => bigcommerce::sync::run(&self.bigcommerce, run).await,
         }
     }
 
-    /// What a delivery's headers say, or `None` when they are not the platform's.
-    pub fn delivery(platform: Platform, headers: &HeaderMap) -> Option<Delivery> {
+    /// What a delivery's headers say, or `None` when they are not the platform's. A platform
+    /// whose headers name no event may tell deliveries apart by a digest of the exact `body`
+    /// (which is not read before it is verified).
+    pub fn delivery(platform: Platform, headers: &HeaderMap, body: &[u8]) -> Option<Delivery> {
         match platform {
             Platform::Shopify => shopify::webhooks::delivery(headers),
             Platform::WooCommerce => woocommerce::webhooks::delivery(headers),
+            Platform::BigCommerce => bigcommerce::webhooks::delivery(headers, body),
         }
     }
 
@@ -283,6 +305,7 @@ impl Platforms {
             Platform::Shopify | Platform::WooCommerce => {
                 signature::base64_hmac_sha256_matches(secret.expose().as_bytes(), body, &delivery.signature)
             }
+            Platform::BigCommerce => bigcommerce::webhooks::verify(delivery, body, secret),
         }
     }
 
@@ -291,6 +314,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => Some(shopify::webhooks::REPLAY_AFTER_SECS),
             Platform::WooCommerce => None,
+            Platform::BigCommerce => Some(bigcommerce::webhooks::REPLAY_AFTER_SECS),
         }
     }
 
@@ -305,6 +329,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => self.shopify.apply(store, topic, body).await,
             Platform::WooCommerce => self.woocommerce.apply(store, topic, body).await,
+            Platform::BigCommerce => self.bigcommerce.apply(store, topic, body).await,
         }
     }
 
@@ -314,6 +339,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => self.shopify.still_connected(store_id).await,
             Platform::WooCommerce => self.woocommerce.still_connected(store_id).await,
+            Platform::BigCommerce => self.bigcommerce.still_connected(store_id).await,
         }
     }
 
@@ -322,6 +348,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => self.shopify.customer_gone(store_id, customer).await,
             Platform::WooCommerce => self.woocommerce.customer_gone(store_id, customer).await,
+            Platform::BigCommerce => self.bigcommerce.customer_gone(store_id, customer).await,
         }
     }
 
@@ -330,6 +357,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => self.shopify.write(shipment).await,
             Platform::WooCommerce => self.woocommerce.write(shipment).await,
+            Platform::BigCommerce => self.bigcommerce.write(shipment).await,
         }
     }
 
@@ -338,6 +366,7 @@ impl Platforms {
         match platform {
             Platform::Shopify => shopify::reader::ship_to(raw),
             Platform::WooCommerce => woocommerce::reader::ship_to(&raw.to_string()),
+            Platform::BigCommerce => bigcommerce::reader::ship_to(raw),
         }
     }
 

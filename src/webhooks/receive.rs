@@ -46,7 +46,7 @@ pub async fn receive(
     body: Bytes,
 ) -> StatusCode {
     let Some(platform) = Platform::from_slug(&platform) else { return StatusCode::NOT_FOUND };
-    let Some(delivery) = Platforms::delivery(platform, &headers) else {
+    let Some(delivery) = Platforms::delivery(platform, &headers, &body) else {
         metrics::WEBHOOKS_REJECTED.inc();
         return StatusCode::UNAUTHORIZED;
     };

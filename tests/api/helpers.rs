@@ -80,6 +80,7 @@ fn emulator_config() -> Config {
     ]});
     let mut config = config;
     config["woocommerce"] = crate::woocommerce::sites();
+    config["bigcommerce"] = crate::bigcommerce::stores();
     // A fleet of small shops, for several servers sharing many stores.
     for n in 0..FLEET {
         config["shops"].as_array_mut().unwrap().push(shop(&format!("fleet{n}"), &all));

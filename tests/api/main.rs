@@ -5,6 +5,8 @@
 #[cfg(feature = "ssr")]
 mod auth;
 #[cfg(feature = "ssr")]
+mod bigcommerce;
+#[cfg(feature = "ssr")]
 mod bulk;
 #[cfg(feature = "ssr")]
 mod cli;

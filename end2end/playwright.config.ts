@@ -33,6 +33,7 @@ export function webServers(port: number, serve: string) {
         E2E_PORT: String(port),
         STORELINK_SHOPIFY_BASE_URL: `http://127.0.0.1:${emulatorPort}`,
         STORELINK_WOOCOMMERCE_BASE_URL: `http://127.0.0.1:${emulatorPort}`,
+        STORELINK_BIGCOMMERCE_BASE_URL: `http://127.0.0.1:${emulatorPort}`,
         // Short, so the "too slow" spec waits seconds rather than the default 15.
         STORELINK_SHOPIFY_TIMEOUT_SECS: '3',
       },

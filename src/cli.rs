@@ -204,6 +204,10 @@ const DEMO_CLIENT_SECRET: &str = "d3m0c11e4t5ecretd3m0c11e4t5ecret";
 /// The demo WooCommerce site's API key.
 const DEMO_WOO_KEY: &str = "ck_d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0d3m0";
 const DEMO_WOO_SECRET: &str = "cs_d3m0s3cr3td3m0s3cr3td3m0s3cr3td3m0s3cr3";
+/// The demo BigCommerce store's store-level API account.
+const DEMO_BC_TOKEN: &str = "d3m0bct0k3nd3m0bct0k3nd3m0bct0k";
+const DEMO_BC_CLIENT_ID: &str = "d3m0bcc113nt1dd3m0bcc113";
+const DEMO_BC_CLIENT_SECRET: &str = "d3m0bcc113nts3cr3td3m0bc";
 
 #[derive(Args)]
 struct EmulatorArgs {
@@ -301,6 +305,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("Demo WooCommerce store (ADD STORE, then WooCommerce):");
         println!("  Store URL:       shop.demo-outfitters.example\n  Consumer key:    {DEMO_WOO_KEY}");
         println!("  Consumer secret: {DEMO_WOO_SECRET}");
+        println!("Demo BigCommerce store (ADD STORE, then BigCommerce):");
+        println!("  Store URL:     shop.demo-outfitters-bc.example\n  Access Token:  {DEMO_BC_TOKEN}");
+        println!("  Client ID:     {DEMO_BC_CLIENT_ID}\n  API Context:   stores/d3m0bc1");
+        println!("  Client secret: {DEMO_BC_CLIENT_SECRET}");
     }
     let (engine, sender) = (app.engine.clone(), app.sender.clone());
     tokio::select! {
@@ -342,6 +350,14 @@ async fn start_demo_emulator() -> anyhow::Result<Emulator> {
             "site": "shop.demo-outfitters.example", "name": "Demo Outfitters (WooCommerce)",
             "consumer_key": DEMO_WOO_KEY, "consumer_secret": DEMO_WOO_SECRET, "shipment_tracking": true,
             "products": 120, "customers": 300, "orders": 1000, "seed": 42, "latency_ms": 50
+        }],
+        "bigcommerce": [{
+            "store_hash": "d3m0bc1", "name": "Demo Outfitters (BigCommerce)", "domain": "shop.demo-outfitters-bc.example",
+            "access_token": DEMO_BC_TOKEN, "client_id": DEMO_BC_CLIENT_ID, "client_secret": DEMO_BC_CLIENT_SECRET,
+            "scopes": {"store_information": "read", "orders": "modify", "products": "read", "customers": "read",
+                       "inventory": "read", "locations": "read"},
+            "products": 120, "customers": 300, "orders": 1000, "locations": 2, "seed": 42, "latency_ms": 50,
+            "allow_any_destination": true
         }]})
         .to_string(),
     )?;

@@ -138,6 +138,30 @@ pub async fn start_woocommerce(host: &str, site: Value, at_once: usize) -> Bench
     start_on(emulator, Platform::WooCommerce, &fields, at_once).await
 }
 
+pub const BC_TOKEN: &str = "benchbctoken00000000000000000000";
+pub const BC_CLIENT_ID: &str = "benchbcclient000000000000";
+
+/// Starts the emulator with one BigCommerce store `hash` (the keys of `store` added to its
+/// config), a server, and registers the store.
+pub async fn start_bigcommerce(hash: &str, store: Value) -> Bench {
+    let mut config = json!({
+        "store_hash": hash, "access_token": BC_TOKEN, "client_id": BC_CLIENT_ID,
+        "scopes": {"store_information": "read", "orders": "modify", "products": "read", "customers": "read",
+                   "inventory": "read", "locations": "read"},
+    });
+    for (key, value) in store.as_object().expect("store settings are an object") {
+        config[key] = value.clone();
+    }
+    let emulator = Emulator::start(&json!({ "bigcommerce": [config] }));
+    let fields = [
+        ("store_url", format!("store-{hash}.mybigcommerce.com")),
+        ("access_token", BC_TOKEN.to_owned()),
+        ("client_id", BC_CLIENT_ID.to_owned()),
+        ("api_context", format!("stores/{hash}")),
+    ];
+    start_on(emulator, Platform::BigCommerce, &fields, 4).await
+}
+
 /// A server on a free port talking to `emulator`, not running sync jobs by itself, and the
 /// store registered from `fields` by an administrator.
 async fn start_on(emulator: Emulator, platform: Platform, fields: &[(&str, String)], at_once: usize) -> Bench {

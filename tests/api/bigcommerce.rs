@@ -493,3 +493,90 @@ async fn a_shipment_is_written_once_per_address_and_a_partial_one_then_the_rest(
         held["products"].as_array().unwrap().iter().map(|p| p["quantity_shipped"].as_i64().unwrap()).sum();
     assert_eq!(shipped, total);
 }
+
+#[tokio::test]
+async fn many_order_notices_at_once_are_read_from_one_listing_not_one_call_each() {
+    let app = spawn_app().await;
+    let (store, job) = register(&app, "bcmain1").await;
+    assert_eq!(wait_until_finished(&app, job).await, "done", "{:?}", job_state(&app, job).await);
+    let ids: Vec<i64> = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM synced_orders WHERE store_id = $1 ORDER BY id LIMIT 8")
+        .bind(store)
+        .fetch_all(&mut *c).await)
+        .unwrap();
+    for id in &ids {
+        app.emulator_post(&format!("/bigcommerce/bcmain1/orders/{id}/status"), json!({"status_id": 5})).await;
+    }
+    for id in &ids {
+        for _ in 0..300 {
+            if app.synced_order(*id).await.is_some_and(|o| o["status_id"] == 5) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(app.synced_order(*id).await.unwrap()["status_id"], 5, "order {id} is current");
+    }
+    let log = app.emulator_get("/requests?limit=1000").await;
+    let paths: Vec<String> =
+        log["requests"].as_array().unwrap().iter().map(|r| r["path"].as_str().unwrap_or_default().to_owned()).collect();
+    let one_by_one = paths
+        .iter()
+        .filter(|p| ids.iter().any(|id| p.split('?').next().unwrap().ends_with(&format!("/v2/orders/{id}"))))
+        .count();
+    let listings = paths.iter().filter(|p| p.contains("/v2/orders?") && p.contains("min_date_modified")).count();
+    assert!(listings >= 1, "{paths:?}");
+    assert!(one_by_one < ids.len(), "{one_by_one} orders read one by one: {paths:?}");
+}
+
+#[tokio::test]
+async fn a_shipment_that_timed_out_after_bigcommerce_applied_it_is_not_sent_twice() {
+    let app = spawn_app_without_sync().await;
+    let store = synced(&app, "bcmain1").await;
+    let token = token(&app).await;
+    let (order, _) = order_with(&app, store, 1).await;
+    // The shipment is made, but its answer comes after storelink stopped waiting (2 s).
+    app.emulator_post("/bigcommerce/bcmain1/faults", json!({"slow_writes": 1, "slow_writes_ms": 3000})).await;
+    let body = json!({"store": address("bcmain1"), "order_id": order, "carrier": "UPS",
+                      "tracking_number": "1Z999AA10123456711"});
+    let posted = post_shipment(&app, &token, None, body).await;
+    assert_eq!(posted.status(), StatusCode::ACCEPTED);
+    let id = posted.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    wait_for_state(&app, &token, &id, "sent").await;
+    let held = order_state(&app, "bcmain1", order).await;
+    let shipments = held["shipments"].as_array().unwrap();
+    assert_eq!(shipments.len(), 1, "one shipment: {held}");
+    assert_eq!(shipments[0]["tracking_number"], "1Z999AA10123456711");
+}
+
+#[tokio::test]
+async fn a_delivery_sent_twice_with_the_same_hash_is_applied_once() {
+    let app = spawn_app().await;
+    let (store, job) = register(&app, "bcmain1").await;
+    assert_eq!(wait_until_finished(&app, job).await, "done", "{:?}", job_state(&app, job).await);
+    let hooks = app.emulator_get("/bigcommerce/bcmain1/hooks").await;
+    let secret = hooks["hooks"][0]["headers"]["x-storelink-secret"].as_str().unwrap().to_owned();
+    let order: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT MIN(id) FROM synced_orders WHERE store_id = $1").bind(store).fetch_one(&mut *c).await).unwrap();
+    let body = json!({"scope": "store/order/updated", "store_id": "1", "data": {"type": "order", "id": order},
+                      "hash": "0c8d2ecf0bd6e8cd5d7ffb7a45e2a9a3c6ecd3a1", "created_at": storelink::db::now(),
+                      "producer": "stores/bcmain1"})
+    .to_string();
+    let at = storelink::db::now();
+    let signature =
+        storelink_emulator::bigcommerce::webhooks::sign(CLIENT_SECRET.as_bytes(), "msg_twice", at, body.as_bytes());
+    let headers = vec![
+        ("x-storelink-store", address("bcmain1")),
+        ("x-storelink-topic", "store/order/*".to_owned()),
+        ("x-storelink-secret", secret),
+        ("webhook-id", "msg_twice".to_owned()),
+        ("webhook-timestamp", at.to_string()),
+        ("webhook-signature", signature),
+    ];
+    assert_eq!(deliver(&app, &headers, body.as_bytes()).await, StatusCode::OK);
+    assert_eq!(deliver(&app, &headers, body.as_bytes()).await, StatusCode::OK);
+    wait_for(&app, "the delivery applied", &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store} AND applied_at IS NOT NULL AND topic = 'store/order/*'")).await;
+    let recorded = count(
+        &app,
+        &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store} AND topic = 'store/order/*'"),
+    )
+    .await;
+    assert_eq!(recorded, 1, "the second copy is a duplicate");
+}

@@ -187,6 +187,10 @@ pub struct Faults {
     pub other_app_requests_per_second: f64,
     /// The requests a window allows, instead of the plan's.
     pub quota: Option<u32>,
+    /// The next this many writes (POST, PUT, DELETE) are applied, then answered
+    /// `slow_writes_ms` late: a client that gives up first has written anyway.
+    pub slow_writes: u32,
+    pub slow_writes_ms: u64,
 }
 
 impl Faults {

@@ -39,6 +39,9 @@ pub(super) struct BigCommerce {
     client: BcClient,
     /// Each store's weight unit and default location, by hash, as last read.
     sites: std::sync::Mutex<std::collections::HashMap<String, reader::Site>>,
+    /// Order notices gathered per store for `window`, then read together (`webhooks.rs`).
+    gathering: std::sync::Mutex<std::collections::HashMap<crate::ids::StoreId, webhooks::Gathering>>,
+    window: std::time::Duration,
 }
 
 #[cfg(feature = "ssr")]
@@ -55,7 +58,14 @@ impl BigCommerce {
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let client = BcClient::new(http, settings.bigcommerce_base_url.clone());
-        Ok(BigCommerce { pool, sealer, client, sites: Default::default() })
+        Ok(BigCommerce {
+            pool,
+            sealer,
+            client,
+            sites: Default::default(),
+            gathering: Default::default(),
+            window: settings.refresh_window,
+        })
     }
 
     /// The client, keeping what it hears (waits, retries) for a job's progress: see [`told`].

@@ -10,12 +10,15 @@
 //! makes storelink read the store again, and a record is deleted only when BigCommerce no longer
 //! has it (or, for an order, has archived it).
 
+use std::collections::BTreeSet;
+
 use axum::http::HeaderMap;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use tokio::sync::watch;
 
 use super::{
     client::{BcClient, BcError},
@@ -49,6 +52,21 @@ enum Named {
     Order(i64),
     Product(i64),
     Customer(i64),
+}
+
+/// More order notices than this in one gathering are read from one listing of what changed.
+const FEW_ORDERS: usize = 3;
+/// The listing reaches back this far before the first notice, for clocks that disagree.
+const LISTING_MARGIN_SECS: i64 = 300;
+/// A gathering's listing stops after this many pages; what it has not met is read one by one.
+const MAX_LISTING_PAGES: u32 = 8;
+
+/// Order notices of one store gathered for a moment: the orders, when the first came, and
+/// where the gathering's outcome is told to the notices that wait on it.
+pub(super) struct Gathering {
+    orders: BTreeSet<i64>,
+    since: i64,
+    done: watch::Sender<Option<Result<(), String>>>,
 }
 
 /// What a delivery's headers say; `None` without storelink's headers (not a hook it made).
@@ -212,7 +230,10 @@ impl BigCommerce {
             None
         };
         let now = match named {
-            Some(Named::Order(id)) => self.order_now(&hash, &token, id).await,
+            Some(Named::Order(id)) => {
+                self.gather_order(store_id, &hash, &token, id).await?;
+                return Ok(Effect::Applied);
+            }
             Some(Named::Product(id)) => self.product_now(&hash, &token, id).await,
             Some(Named::Customer(id)) => self.customer_now(&hash, &token, id).await,
             None => {
@@ -235,6 +256,111 @@ impl BigCommerce {
         records::repo::recount(&mut tx, store_id).await?;
         tx.commit().await?;
         Ok(Effect::Applied)
+    }
+
+    /// Gathers an order notice with the store's others for a moment, then reads them together;
+    /// done once the order is stored as BigCommerce has it now. The first notice of a gathering
+    /// reads for all of them; the others wait for it.
+    async fn gather_order(&self, store_id: StoreId, hash: &StoreHash, token: &Secret, id: i64) -> Result<(), AppError> {
+        let (leader, mut done) = {
+            let mut all = self.gathering.lock().unwrap_or_else(|p| p.into_inner());
+            match all.get_mut(&store_id) {
+                Some(gathering) => {
+                    gathering.orders.insert(id);
+                    (None, gathering.done.subscribe())
+                }
+                None => {
+                    let (done, waiting) = watch::channel(None);
+                    let gathering = Gathering { orders: BTreeSet::from([id]), since: db::now(), done };
+                    all.insert(store_id, gathering);
+                    (Some(()), waiting)
+                }
+            }
+        };
+        if leader.is_some() {
+            tokio::time::sleep(self.window).await;
+            let gathering = self.gathering.lock().unwrap_or_else(|p| p.into_inner()).remove(&store_id);
+            let Some(gathering) = gathering else { return Ok(()) };
+            let result = self.orders_now(store_id, hash, token, &gathering.orders, gathering.since).await;
+            let _ = gathering.done.send(Some(result.as_ref().map(|_| ()).map_err(|e| e.to_string())));
+            return result;
+        }
+        let outcome = done.wait_for(Option::is_some).await.map(|o| o.clone().unwrap_or(Ok(())));
+        match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => Err(AppError::Upstream(why)),
+            Err(_) => Err(AppError::Upstream("the read of the gathered orders stopped".into())),
+        }
+    }
+
+    /// Stores the gathered orders as they are now: a few read one by one, more from one listing
+    /// of what was modified since the first notice (less a margin), and any the listing lacks
+    /// (archived, deleted) one by one.
+    async fn orders_now(
+        &self,
+        store_id: StoreId,
+        hash: &StoreHash,
+        token: &Secret,
+        ids: &BTreeSet<i64>,
+        since: i64,
+    ) -> Result<(), AppError> {
+        let upstream = |err: BcError| AppError::Upstream(format!("BigCommerce could not be read: {err}"));
+        let mut batch = Batch::default();
+        let mut gone = Vec::new();
+        let mut missing: Vec<i64> = ids.iter().copied().collect();
+        if ids.len() > FEW_ORDERS {
+            let site = self.site(hash, token).await.map_err(upstream)?;
+            let since = super::sync::bc_date(since - LISTING_MARGIN_SECS);
+            for page in 1..=MAX_LISTING_PAGES {
+                let page_text = page.to_string();
+                let query = [
+                    ("limit", "250"),
+                    ("page", page_text.as_str()),
+                    ("min_date_modified", since.as_str()),
+                    ("include", "consignments.line_items"),
+                    ("consignment_structure", "object"),
+                ];
+                let answer = self.client.get(hash, token, "/v2/orders", &query).await.map_err(upstream)?;
+                let orders: Vec<Value> =
+                    if answer.is_empty() { Vec::new() } else { answer.json().map_err(upstream)? };
+                let mut products = std::collections::BTreeMap::new();
+                for order in orders.iter().filter(|o| reader::needs_products(o)) {
+                    if let Some(id) = order["id"].as_i64() {
+                        products.insert(id, products_of(&self.client, hash, token, id).await.map_err(upstream)?);
+                    }
+                }
+                if !orders.is_empty() {
+                    let more = reader::orders(answer.text().map_err(upstream)?, &products, &site);
+                    batch.records.extend(more.records);
+                    batch.refused.extend(more.refused);
+                }
+                let listed: BTreeSet<i64> = orders.iter().filter_map(|o| o["id"].as_i64()).collect();
+                missing.retain(|id| !listed.contains(id));
+                if orders.len() < 250 || missing.is_empty() {
+                    break;
+                }
+            }
+        }
+        for id in missing {
+            let (found, lost) = self.order_now(hash, token, id).await.map_err(upstream)?;
+            if let Some(found) = found {
+                batch.records.extend(found.records);
+                batch.refused.extend(found.refused);
+            }
+            gone.extend(lost);
+        }
+        let mut tx = self.pool.begin().await?;
+        let prepared = records::repo::prepare(store_id, batch, db::now(), self.pool.is_postgres())?;
+        let stored = records::repo::store(&mut tx, prepared).await?;
+        for refused in &stored.refused {
+            tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
+        }
+        for gone in gone {
+            records::repo::delete(&mut tx, store_id, gone).await?;
+        }
+        records::repo::recount(&mut tx, store_id).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// An order as it is now: its records, or gone when BigCommerce no longer lists it.

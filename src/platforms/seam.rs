@@ -141,7 +141,8 @@ pub struct Delivery {
     pub triggered_at: Option<i64>,
     /// The signature to verify the body with.
     pub signature: String,
-    /// A test delivery (WooCommerce's ping): verified and answered, nothing to apply.
+    /// A test delivery (WooCommerce's unsigned ping when a webhook is made): answered, and
+    /// nothing is looked up, recorded or applied.
     pub ping: bool,
 }
 
@@ -294,7 +295,7 @@ impl Platforms {
     pub fn delivery(platform: Platform, headers: &HeaderMap, body: &[u8]) -> Option<Delivery> {
         match platform {
             Platform::Shopify => shopify::webhooks::delivery(headers),
-            Platform::WooCommerce => woocommerce::webhooks::delivery(headers),
+            Platform::WooCommerce => woocommerce::webhooks::delivery(headers, body),
             Platform::BigCommerce => bigcommerce::webhooks::delivery(headers, body),
         }
     }

@@ -77,6 +77,9 @@ async fn accept(
     body: &[u8],
 ) -> Result<Option<StoreId>, AppError> {
     let Delivery { address, topic, event_id, triggered_at, .. } = delivery;
+    if delivery.ping {
+        return Ok(None);
+    }
     let Some((store_id, sealed)) = credentials::repo::signing_secret(&receiver.pool, address).await? else {
         tracing::info!(store = address, topic, "refused a webhook delivery for a store storelink does not hold");
         return Err(AppError::Unauthorized);
@@ -88,9 +91,6 @@ async fn accept(
         return Err(AppError::Unauthorized);
     }
     stores::repo::delivery_verified(&receiver.pool, store_id).await?;
-    if delivery.ping {
-        return Ok(None);
-    }
     let replay_after = Platforms::replay_after_secs(platform);
     if let (Some(at), Some(after)) = (triggered_at, replay_after) {
         if crate::db::now() - at > after {

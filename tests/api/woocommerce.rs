@@ -270,6 +270,30 @@ async fn orders_made_and_deleted_in_woocommerce_arrive_by_webhook_and_forgeries_
     let held = hooks.as_array().cloned().or_else(|| hooks["webhooks"].as_array().cloned()).unwrap();
     assert_eq!(held.len(), storelink::platforms::woocommerce::TOPICS.len(), "{hooks}");
     assert!(held.iter().all(|w| w["delivery_url"] == app.url("/webhooks/woocommerce")), "{hooks}");
+    // WooCommerce pinged each new webhook (unsigned) and was answered 200.
+    let sent = app.emulator_get("/woocommerce/shop.example.com/deliveries").await;
+    let pings: Vec<&Value> = sent
+        .as_array()
+        .or_else(|| sent["deliveries"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|d| d["topic"] == "ping")
+        .collect();
+    assert_eq!(pings.len(), held.len(), "{sent}");
+    assert!(pings.iter().all(|p| p["status"] == 200), "{sent}");
+    let ping = reqwest::Client::new()
+        .post(app.url("/webhooks/woocommerce"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("webhook_id=12")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ping.status(), StatusCode::OK);
+    assert_eq!(
+        count(&app, &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store}")).await,
+        0,
+        "a ping records nothing"
+    );
 
     let created = app.emulator_post("/woocommerce/shop.example.com/orders", json!({})).await;
     let id = created["id"].as_i64().or_else(|| created["order"]["id"].as_i64()).unwrap();

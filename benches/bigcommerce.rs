@@ -56,21 +56,25 @@ async fn main() {
             path.split('?').next().unwrap_or_default().ends_with("/products") && path.contains("/v2/orders/")
         })
         .count() as u64;
-    // The fewest the facts allow: every list 250 a page (products with their variants, the
-    // inventory of every variant at every location), the store's details and locations, and
-    // one `/products` call for each order cut at 50 lines.
-    let fewest =
-        pages(orders) + pages(products) + pages(products * variants * locations) + pages(customers) + 2 + cut_short;
+    // The fewest the facts allow: every list 250 a page (products with their variants, every
+    // variant's inventory item with its levels at each location), the store's details and
+    // locations, and one `/products` call for each order cut at 50 lines.
+    let fewest = pages(orders) + pages(products) + pages(products * variants) + pages(customers) + 2 + cut_short;
     let rate = QUOTA / WINDOW_SECS;
     let floor = (fewest as f64 - QUOTA).max(0.0) / rate;
+    // Against the quota less the reserve storelink leaves the store's other apps, too.
+    let usable = QUOTA - (QUOTA / 10.0).max(3.0);
+    let floor_reserved = (fewest as f64 - usable).max(0.0) / (usable / WINDOW_SECS);
     let naive = (fewest - cut_short + orders) as f64 - QUOTA;
     println!(
         "full sync of {orders} orders, {products} products of {variants} variants, {customers} customers, {locations} locations \
          at 150 requests per 30 s and 100 ms an answer: {seconds:.1} s; {} requests against the fewest {fewest} \
-         ({cut_short} orders cut at 50 lines); floor {floor:.1} s → {:.2}× (goal ≤ 1.1×); {throttled} answered 429; \
+         ({cut_short} orders cut at 50 lines); floor {floor:.1} s → {:.2}× (goal ≤ 1.1×), {:.2}× the floor of the \
+         quota less the reserve left to other apps ({floor_reserved:.1} s); {throttled} answered 429; \
          peak memory {above_idle:.0} MB above idle; job {state}",
         made.len(),
         seconds / floor.max(1.0),
+        seconds / floor_reserved.max(1.0),
     );
     println!(
         "a naive walk (one /products call per order) needs {} requests: {:.0} s at the same rate ({:.1}× this sync)",

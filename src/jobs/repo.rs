@@ -142,6 +142,13 @@ async fn claim_where(pool: &Pool, owner: &str, lease_ms: i64, id: Option<JobId>)
 /// Ends every lease `owner` holds, so other servers may claim its jobs at once.
 pub async fn release(pool: &Pool, owner: &str) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
+    if pool.is_postgres() {
+        // The jobs' rows first, then their claims': the order a running job's writes take them
+        // (the fence, then its claim's count), so a hand-over and a job never wait on each other.
+        let sql = "SELECT id FROM sync_jobs WHERE owner = $1 AND lease_until IS NOT NULL
+                     AND state IN ('queued', 'running') ORDER BY id FOR UPDATE";
+        db::run!(&mut tx, c => sqlx::query(sql).bind(owner).execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    }
     // The history: those claims end now.
     let sql = format!(
         "UPDATE sync_claims SET lease_until = {now} WHERE (job_id, epoch) IN

@@ -194,8 +194,20 @@ impl Engine {
     /// Gives up this server's claims as it stops: its jobs are anyone's to take at once, and
     /// what its tasks would still write is fenced off.
     pub async fn release(&self) {
-        if let Err(err) = jobs::repo::release(&self.pool, &self.owner).await {
-            tracing::warn!(error = %err, "could not hand over this server's sync jobs; they move when their leases run out");
+        // A job still running here may be writing its own claim's rows as the hand-over does
+        // (PostgreSQL then ends one of the two transactions): the hand-over is tried again.
+        for attempt in 1..=5u64 {
+            match jobs::repo::release(&self.pool, &self.owner).await {
+                Ok(()) => return,
+                Err(err) if attempt < 5 => {
+                    tracing::info!(error = %err, attempt, "handing this server's sync jobs over again");
+                    tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+                }
+                Err(err) => tracing::warn!(
+                    error = %err,
+                    "could not hand over this server's sync jobs; they move when their leases run out"
+                ),
+            }
         }
     }
 

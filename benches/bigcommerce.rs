@@ -3,7 +3,8 @@
 //! variants, 5,000 customers and 4 locations, on the Standard plan (150 requests per 30 s shared
 //! by every app), every answer 100 ms late. The floor is the fewest requests the facts allow for
 //! that data (each list read 250 a page, plus one `/products` call for each order whose
-//! consignments are cut at 50 lines) at the quota's rate, less the window the store starts with.
+//! consignments are cut at 50 lines) at the quota's rate; a stricter one is reported too, less
+//! the whole window a sync may begin with.
 //! Reported: the time against that floor, the requests made against the fewest, 429s met, the
 //! peak memory above the idle server, and what a naive walk (one `/products` call per order)
 //! would take at the same rate.
@@ -61,19 +62,24 @@ async fn main() {
     // locations, and one `/products` call for each order cut at 50 lines.
     let fewest = pages(orders) + pages(products) + pages(products * variants) + pages(customers) + 2 + cut_short;
     let rate = QUOTA / WINDOW_SECS;
-    let floor = (fewest as f64 - QUOTA).max(0.0) / rate;
+    // The issue's floor: the fewest requests at the quota's rate. Stricter: a sync that begins
+    // with a whole window spends it at once, so only the rest waits for the rate.
+    let floor = fewest as f64 / rate;
+    let floor_strict = (fewest as f64 - QUOTA).max(0.0) / rate;
     // Against the quota less the reserve storelink leaves the store's other apps, too.
-    let usable = QUOTA - (QUOTA / 10.0).max(3.0);
+    let usable = QUOTA - (QUOTA / 30.0).max(3.0);
     let floor_reserved = (fewest as f64 - usable).max(0.0) / (usable / WINDOW_SECS);
     let naive = (fewest - cut_short + orders) as f64 - QUOTA;
     println!(
         "full sync of {orders} orders, {products} products of {variants} variants, {customers} customers, {locations} locations \
          at 150 requests per 30 s and 100 ms an answer: {seconds:.1} s; {} requests against the fewest {fewest} \
-         ({cut_short} orders cut at 50 lines); floor {floor:.1} s → {:.2}× (goal ≤ 1.1×), {:.2}× the floor of the \
-         quota less the reserve left to other apps ({floor_reserved:.1} s); {throttled} answered 429; \
+         ({cut_short} orders cut at 50 lines); floor {floor:.1} s → {:.2}× (goal ≤ 1.1×); {:.2}× the stricter floor of a sync that \
+         begins with a whole window ({floor_strict:.1} s), {:.2}× that of the quota less the reserve left to \
+         other apps ({floor_reserved:.1} s); {throttled} answered 429; \
          peak memory {above_idle:.0} MB above idle; job {state}",
         made.len(),
         seconds / floor.max(1.0),
+        seconds / floor_strict.max(1.0),
         seconds / floor_reserved.max(1.0),
     );
     println!(

@@ -52,6 +52,8 @@ pub fn stores() -> Value {
         store("bclack1", json!({"scopes": lacking})),
         store("bcslow1", json!({"latency_ms": 4000})),
         store("bcstorm1", json!({"client_secret": null})),
+        // Its failed deliveries are retried within a few seconds, not 48 hours.
+        store("bchook1", json!({"webhooks": {"retry_delay_ms": 1}})),
     ])
 }
 
@@ -276,14 +278,7 @@ async fn an_incremental_sync_brings_a_new_order_takes_an_archived_one_away_and_s
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(app.synced_order(new).await.is_none(), "no hook told of it");
 
-    let admin = app.signed_in(ADMIN_EMAIL).await;
-    let said: String =
-        app.post(&admin, "/api/sync/now", &[("store_id", &store.to_string())]).await.json().await.unwrap();
-    assert!(said.starts_with("Synchronizing"), "{said}");
-    let job: JobId = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = $1 AND state = 'queued'")
-        .bind(store).fetch_one(&mut *c).await).unwrap();
-    app.engine.run_job(job).await.unwrap();
-    assert_eq!(wait_until_finished(&app, job).await, "done", "{:?}", job_state(&app, job).await);
+    let job = sync_now(&app, store).await;
     assert!(app.synced_order(new).await.is_some(), "the order made after the first sync arrived");
     assert!(app.synced_order(archived).await.is_none(), "the archived order left the desk");
     assert_exact_copy(&app, store, "bcmain1").await;
@@ -294,6 +289,102 @@ async fn an_incremental_sync_brings_a_new_order_takes_an_archived_one_away_and_s
     assert!(events.contains("Subscribed again"), "{events}");
     let hooks = app.emulator_get("/bigcommerce/bcmain1/hooks").await;
     assert!(hooks["hooks"].as_array().unwrap().iter().all(|h| h["is_active"] == true), "{hooks}");
+}
+
+/// Runs the store's incremental sync to its end, as an administrator's Sync now queues it.
+async fn sync_now(app: &TestApp, store: StoreId) -> JobId {
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let said: String =
+        app.post(&admin, "/api/sync/now", &[("store_id", &store.to_string())]).await.json().await.unwrap();
+    assert!(said.starts_with("Synchronizing"), "{said}");
+    let job: JobId = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = $1 AND state = 'queued'")
+        .bind(store).fetch_one(&mut *c).await).unwrap();
+    app.engine.run_job(job).await.unwrap();
+    assert_eq!(wait_until_finished(app, job).await, "done", "{:?}", job_state(app, job).await);
+    job
+}
+
+#[tokio::test]
+async fn an_incremental_sync_misses_nothing_at_its_windows_edges() {
+    let app = spawn_app_without_sync().await;
+    let store = synced(&app, "bcmain1").await;
+    switch_hooks_off(&app, "bcmain1").await;
+    let newest: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT MAX(updated_at) FROM synced_orders WHERE store_id = $1")
+        .bind(store).fetch_one(&mut *c).await).unwrap();
+    // Orders last changed well before the window, changed again while the first sync read the
+    // store but stamped before the newest record it read (BigCommerce stamps a change when it is
+    // made, not when it is committed): at the window's very start, 300 s before the newest
+    // record, and in the newest record's own second; one archived in the window; one new.
+    let older: Vec<i64> = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT id FROM synced_orders WHERE store_id = $1 AND updated_at < $2 AND status = 'open' ORDER BY id LIMIT 3")
+        .bind(store).bind(newest - 400).fetch_all(&mut *c).await).unwrap();
+    assert_eq!(older.len(), 3, "the store has orders last changed before the window");
+    let change = |id: i64, change: &str, at: i64| {
+        let app = &app;
+        let path = format!("/bigcommerce/bcmain1/orders/{id}/{change}");
+        async move { app.emulator_post(&path, json!({"at": at})).await }
+    };
+    change(older[0], "add_line", newest - 300).await;
+    change(older[1], "add_line", newest).await;
+    change(older[2], "archive", newest - 1).await;
+    let new = app.emulator_post("/bigcommerce/bcmain1/orders", json!({})).await["order"]["id"].as_i64().unwrap();
+
+    sync_now(&app, store).await;
+    assert!(app.synced_order(older[2]).await.is_none(), "the order archived in the window left the desk");
+    assert!(app.synced_order(new).await.is_some(), "the new order arrived");
+    // Every line of every order, the two added ones among them.
+    assert_exact_copy(&app, store, "bcmain1").await;
+}
+
+#[tokio::test]
+async fn hooks_bigcommerce_deactivated_for_failures_or_idleness_are_switched_on_again_and_the_gap_filled() {
+    let app = spawn_app_without_sync().await;
+    let store = synced(&app, "bchook1").await;
+    let hooks = app.emulator_get("/bigcommerce/bchook1/hooks").await;
+    let hook = |scope: &str| hooks["hooks"].as_array().unwrap().iter().find(|h| h["scope"] == scope).unwrap().clone();
+    let (orders, products) = (hook("store/order/*"), hook("store/product/*"));
+    // Ninety days without an event switch the products' hook off.
+    let aged = app.emulator_post(&format!("/bigcommerce/bchook1/hooks/{}/age", products["id"]), json!({})).await;
+    assert_eq!((aged["hook"]["is_active"].clone(), aged["hook"]["deactivated"].clone()), (json!(false), json!("idle")));
+    // The orders' hook carries a secret storelink does not know: every retry of its deliveries
+    // is refused, and BigCommerce switches it off.
+    let mut wrong = orders["headers"].clone();
+    wrong["x-storelink-secret"] = json!("not-the-secret");
+    let path = format!("/v3/hooks/{}", orders["id"]);
+    bc(&app).put(&hash("bchook1"), &Secret::new(TOKEN), &path, &json!({"headers": wrong})).await.unwrap();
+    let created = app.emulator_post("/bigcommerce/bchook1/orders", json!({})).await;
+    let new = created["order"]["id"].as_i64().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = app.emulator_get("/bigcommerce/bchook1/hooks").await;
+        let stopped = now["hooks"].as_array().unwrap().iter().find(|h| h["id"] == orders["id"]).unwrap().clone();
+        if stopped["deactivated"] == "failures" {
+            assert_eq!(stopped["is_active"], false);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the orders' hook was never switched off: {stopped}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(app.synced_order(new).await.is_none(), "no delivery was accepted");
+
+    let job = sync_now(&app, store).await;
+    assert!(app.synced_order(new).await.is_some(), "the incremental sync filled the gap");
+    let progress: String =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT progress FROM sync_jobs WHERE id = $1")
+        .bind(job).fetch_one(&mut *c).await)
+        .unwrap();
+    assert!(progress.contains("Subscribed again"), "the store page says so: {progress}");
+    let after = app.emulator_get("/bigcommerce/bchook1/hooks").await;
+    for hook in after["hooks"].as_array().unwrap() {
+        assert_eq!(hook["is_active"], true, "{hook}");
+        assert_eq!(hook["headers"]["x-storelink-secret"], orders["headers"]["x-storelink-secret"], "{hook}");
+    }
+    // Kept current again: the next order arrives by its webhook.
+    let next = app.emulator_post("/bigcommerce/bchook1/orders", json!({})).await["order"]["id"].as_i64().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while app.synced_order(next).await.is_none() {
+        assert!(std::time::Instant::now() < deadline, "the order made after the repair never arrived");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
@@ -555,28 +646,50 @@ async fn a_delivery_sent_twice_with_the_same_hash_is_applied_once() {
     let hooks = app.emulator_get("/bigcommerce/bcmain1/hooks").await;
     let secret = hooks["hooks"][0]["headers"]["x-storelink-secret"].as_str().unwrap().to_owned();
     let order: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT MIN(id) FROM synced_orders WHERE store_id = $1").bind(store).fetch_one(&mut *c).await).unwrap();
-    let body = json!({"scope": "store/order/updated", "store_id": "1", "data": {"type": "order", "id": order},
-                      "hash": "0c8d2ecf0bd6e8cd5d7ffb7a45e2a9a3c6ecd3a1", "created_at": storelink::db::now(),
-                      "producer": "stores/bcmain1"})
-    .to_string();
-    let at = storelink::db::now();
-    let signature =
-        storelink_emulator::bigcommerce::webhooks::sign(CLIENT_SECRET.as_bytes(), "msg_twice", at, body.as_bytes());
-    let headers = vec![
-        ("x-storelink-store", address("bcmain1")),
-        ("x-storelink-topic", "store/order/*".to_owned()),
-        ("x-storelink-secret", secret),
-        ("webhook-id", "msg_twice".to_owned()),
-        ("webhook-timestamp", at.to_string()),
-        ("webhook-signature", signature),
-    ];
+    let created_at = storelink::db::now();
+    let event = |created_at: i64, pretty: bool| {
+        let payload = json!({"scope": "store/order/updated", "store_id": "1", "data": {"type": "order", "id": order},
+                             "hash": "0c8d2ecf0bd6e8cd5d7ffb7a45e2a9a3c6ecd3a1", "created_at": created_at,
+                             "producer": "stores/bcmain1"});
+        if pretty {
+            serde_json::to_string_pretty(&payload).unwrap()
+        } else {
+            payload.to_string()
+        }
+    };
+    let signed = |id: &str, body: &str| {
+        let at = storelink::db::now();
+        vec![
+            ("x-storelink-store", address("bcmain1")),
+            ("x-storelink-topic", "store/order/*".to_owned()),
+            ("x-storelink-secret", secret.clone()),
+            ("webhook-id", id.to_owned()),
+            ("webhook-timestamp", at.to_string()),
+            (
+                "webhook-signature",
+                storelink_emulator::bigcommerce::webhooks::sign(CLIENT_SECRET.as_bytes(), id, at, body.as_bytes()),
+            ),
+        ]
+    };
+    let recorded = || async {
+        count(
+            &app,
+            &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store} AND topic = 'store/order/*'"),
+        )
+        .await
+    };
+    let body = event(created_at, false);
+    let headers = signed("msg_twice", &body);
     assert_eq!(deliver(&app, &headers, body.as_bytes()).await, StatusCode::OK);
     assert_eq!(deliver(&app, &headers, body.as_bytes()).await, StatusCode::OK);
+    // The same event sent anew, its bytes laid out otherwise: the same `hash` and `created_at`.
+    let again = event(created_at, true);
+    assert_eq!(deliver(&app, &signed("msg_again", &again), again.as_bytes()).await, StatusCode::OK);
     wait_for(&app, "the delivery applied", &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store} AND applied_at IS NOT NULL AND topic = 'store/order/*'")).await;
-    let recorded = count(
-        &app,
-        &format!("SELECT COUNT(*) FROM webhook_deliveries WHERE store_id = {store} AND topic = 'store/order/*'"),
-    )
-    .await;
-    assert_eq!(recorded, 1, "the second copy is a duplicate");
+    assert_eq!(recorded().await, 1, "the second and third copies are duplicates");
+    // A later change of the same order has the same `hash` (it covers only the order's type
+    // and id) but a later `created_at`: a new event, read again.
+    let later = event(created_at + 5, false);
+    assert_eq!(deliver(&app, &signed("msg_later", &later), later.as_bytes()).await, StatusCode::OK);
+    assert_eq!(recorded().await, 2, "a later event of the same order is not a duplicate");
 }

@@ -167,12 +167,15 @@ struct OrderChange {
     /// For `add_line`: the product (random unless given) and quantity (1 unless given).
     product_id: Option<u64>,
     quantity: Option<i64>,
+    /// When the change is stamped (Unix seconds), instead of now: a change made while a sync
+    /// read the store, stamped before the newest record that sync read.
+    at: Option<i64>,
 }
 
 /// The merchant changes an order: `status` (`status_id`; fires `store/order/statusUpdated` and
 /// `store/order/updated`), `add_line` (fires `store/order/updated`), `archive` (fires
 /// `store/order/archived`), or `delete` (removed from the archive for good: gone from the API,
-/// and no webhook tells of it).
+/// and no webhook tells of it). `at` stamps the change with another time than now.
 async fn change_order(
     State(emu): AppState,
     Path((hash, id, change)): Path<(String, u64, String)>,
@@ -183,7 +186,7 @@ async fn change_order(
         Ok(request) => request,
         Err(refused) => return bad_request(refused),
     };
-    let now = emu.clock.unix_now();
+    let now = request.at.unwrap_or_else(|| emu.clock.unix_now());
     let mut data = store.data.write().expect("data lock");
     if !data.orders.contains_key(&id) {
         return not_found("order");

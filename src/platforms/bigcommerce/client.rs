@@ -191,9 +191,11 @@ impl Pace {
     }
 }
 
-/// Requests left for other apps on the store: a tenth of the quota, at least a few.
+/// Requests left for other apps on the store: a second's worth of the 30-second quota (5 of
+/// Standard's 150, 15 of Pro's 450), at least 3 — room for another app's next few calls without
+/// costing this store's sync more than a thirtieth of its pace.
 fn reserve(quota: Option<i64>) -> i64 {
-    (quota.unwrap_or(150) / 10).max(3)
+    (quota.unwrap_or(150) / 30).max(3)
 }
 
 fn number(headers: &header::HeaderMap, name: &str) -> Option<i64> {
@@ -454,13 +456,13 @@ mod tests {
         assert!(pace.wait(now).is_none(), "nothing heard yet: go");
         pace.heard(
             &headers(&[
-                ("x-rate-limit-requests-left", "16"),
+                ("x-rate-limit-requests-left", "6"),
                 ("x-rate-limit-time-reset-ms", "12000"),
                 ("x-rate-limit-requests-quota", "150"),
             ]),
             now,
         );
-        assert!(pace.wait(now).is_none(), "16 left, 15 kept: one more");
+        assert!(pace.wait(now).is_none(), "6 left, 5 kept: one more");
         let (until, _) = pace.wait(now).expect("the reserve is reached");
         assert_eq!(until - now, Duration::from_secs(12));
         assert!(pace.wait(now + Duration::from_secs(12)).is_none(), "a new window");

@@ -59,13 +59,18 @@ pub struct Site {
 }
 
 /// Each element of a v3 `data` list, a bare v2 list, or the one resource, read by `read`.
-fn read_each(json: &str, read: impl Fn(&Value, &mut Batch) -> Result<(), Refused>) -> Batch {
-    let mut batch = Batch::default();
-    let Ok(value) = serde_json::from_str::<Value>(json) else {
-        batch.refused.push(Refused { id: None, why: "the answer is not JSON".into() });
-        return batch;
-    };
-    let elements = match value {
+fn read_each(json: &str, read: impl Fn(Value, &mut Batch) -> Result<(), Refused>) -> Batch {
+    match serde_json::from_str::<Value>(json) {
+        Ok(value) => read_all(elements(value), read),
+        Err(_) => {
+            Batch { refused: vec![Refused { id: None, why: "the answer is not JSON".into() }], ..Batch::default() }
+        }
+    }
+}
+
+/// The elements of an answer: a v3 `data` list, a bare v2 list, or the one resource.
+fn elements(value: Value) -> Vec<Value> {
+    match value {
         Value::Array(items) => items,
         Value::Object(mut object) => match object.remove("data") {
             Some(Value::Array(items)) => items,
@@ -73,8 +78,13 @@ fn read_each(json: &str, read: impl Fn(&Value, &mut Batch) -> Result<(), Refused
             _ => vec![Value::Object(object)],
         },
         _ => Vec::new(),
-    };
-    for element in &elements {
+    }
+}
+
+/// Each element read by `read`, and let go of once read.
+fn read_all(elements: Vec<Value>, mut read: impl FnMut(Value, &mut Batch) -> Result<(), Refused>) -> Batch {
+    let mut batch = Batch::default();
+    for element in elements {
         let mut one = Batch::default();
         match read(element, &mut one) {
             Ok(()) => {
@@ -177,17 +187,16 @@ pub fn products(json: &str, site: &Site) -> Batch {
     read_each(json, |element, batch| product(element, site, batch))
 }
 
-fn product(element: &Value, site: &Site, batch: &mut Batch) -> Result<(), Refused> {
+fn product(mut element: Value, site: &Site, batch: &mut Batch) -> Result<(), Refused> {
     let product_id = id(&element["id"]).ok_or_else(|| Refused { id: None, why: "a product without an id".into() })?;
     let title = text(&element["name"]).unwrap_or_default();
     let updated_at = unix(&element["date_modified"]).or_else(|| unix(&element["date_created"])).unwrap_or(0);
-    let mut raw = element.clone();
-    let variants = raw.as_object_mut().and_then(|o| o.remove("variants"));
+    let variants = element.as_object_mut().and_then(|o| o.remove("variants"));
     batch.records.push(Record::Product(model::Product {
         id: product_id,
         title: title.clone(),
         updated_at,
-        raw: raw.to_string(),
+        raw: element.to_string(),
     }));
     for variant in variants.as_ref().and_then(Value::as_array).into_iter().flatten() {
         let Some(variant_id) = id(&variant["id"]) else {
@@ -241,7 +250,7 @@ pub fn customers(json: &str) -> Batch {
             id(&element["id"]).ok_or_else(|| Refused { id: None, why: "a customer without an id".into() })?;
         batch.records.push(Record::Customer(model::Customer {
             id: customer_id,
-            name: person(element).unwrap_or_default(),
+            name: person(&element).unwrap_or_default(),
             email: text(&element["email"]),
             updated_at: unix(&element["date_modified"]).or_else(|| unix(&element["date_created"])).unwrap_or(0),
             raw: element.to_string(),
@@ -294,49 +303,61 @@ fn unit_state(status_id: i64, total: i64, remaining: i64) -> &'static str {
 }
 
 /// Orders of a v2 page (or one order), each with its lines from its consignments, or from
-/// `products` (its `/v2/orders/{id}/products`, by order) where they were cut short.
-pub fn orders(json: &str, products: &BTreeMap<i64, Vec<Value>>, site: &Site) -> Batch {
-    read_each(json, |element, batch| order(element, products.get(&id(&element["id"]).unwrap_or(0)), site, batch))
+/// `products` (its `/v2/orders/{id}/products`, by order) where they were cut short. Each order
+/// is let go of once read: a page of them is the most a sync holds.
+pub fn orders(orders: Vec<Value>, mut products: BTreeMap<i64, Vec<Value>>, site: &Site) -> Batch {
+    read_all(orders, |element, batch| {
+        let all = products.remove(&id(&element["id"]).unwrap_or(0));
+        order(element, all, site, batch)
+    })
 }
 
-fn order(element: &Value, all_products: Option<&Vec<Value>>, site: &Site, batch: &mut Batch) -> Result<(), Refused> {
+/// The shipping consignments of an order, to change.
+fn consignments_mut(order: &mut Value) -> Vec<&mut Value> {
+    match order.get_mut("consignments") {
+        Some(Value::Array(list)) => {
+            list.iter_mut().flat_map(|c| c["shipping"].as_array_mut().into_iter().flatten()).collect()
+        }
+        Some(object @ Value::Object(_)) => {
+            object["shipping"].as_array_mut().map(|s| s.iter_mut().collect()).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn order(mut element: Value, all_products: Option<Vec<Value>>, site: &Site, batch: &mut Batch) -> Result<(), Refused> {
     let order_id = id(&element["id"]).ok_or_else(|| Refused { id: None, why: "an order without an id".into() })?;
     let created = date(&element["date_created"])
         .ok_or_else(|| Refused { id: Some(order_id), why: "its date_created is not a date".into() })?;
     let updated = unix(&element["date_modified"]).unwrap_or(created.unix_timestamp());
     let status_id = element["status_id"].as_i64().unwrap_or(0);
-    let shipping = consignments(element);
-    // Every line once: from the whole product list when the consignments were cut short.
+    // The lines leave the consignments (the order keeps its addresses, the lines are kept as
+    // lines), and are taken from the whole product list when the consignments were cut short.
+    let embedded: Vec<Value> = consignments_mut(&mut element)
+        .into_iter()
+        .filter_map(|c| c.as_object_mut()?.remove("line_items"))
+        .flat_map(|items| match items {
+            Value::Array(list) => list,
+            _ => Vec::new(),
+        })
+        .collect();
+    // Every line once.
     let mut lines: BTreeMap<i64, Value> = BTreeMap::new();
-    let embedded = shipping.iter().flat_map(|c| c["line_items"].as_array().into_iter().flatten());
-    for line in all_products.map(|all| all.iter().collect::<Vec<_>>()).unwrap_or_else(|| embedded.collect()) {
+    for line in all_products.unwrap_or(embedded) {
         match id(&line["id"]) {
             Some(line_id) => {
-                lines.insert(line_id, line.clone());
+                lines.insert(line_id, line);
             }
             None => batch.refused.push(Refused { id: Some(order_id), why: "a line item without an id".into() }),
         }
     }
+    let shipping = consignments(&element);
     let billing = &element["billing_address"];
     let first = shipping.first().copied();
     let weight: i64 = lines
         .values()
         .map(|l| grams(&l["weight"], site.weight_unit).unwrap_or(0) * l["quantity"].as_i64().unwrap_or(0))
         .sum();
-    let mut raw = element.clone();
-    if let Some(object) = raw.as_object_mut() {
-        // The lines are kept as lines; the order keeps its addresses.
-        for consignment in object.get_mut("consignments").into_iter().flat_map(|c| match c {
-            Value::Array(list) => {
-                list.iter_mut().flat_map(|c| c["shipping"].as_array_mut().into_iter().flatten()).collect::<Vec<_>>()
-            }
-            object => object["shipping"].as_array_mut().map(|s| s.iter_mut().collect()).unwrap_or_default(),
-        }) {
-            if let Some(c) = consignment.as_object_mut() {
-                c.remove("line_items");
-            }
-        }
-    }
     batch.records.push(Record::Order(model::Order {
         id: order_id,
         name: format!("#{order_id}"),
@@ -351,7 +372,7 @@ fn order(element: &Value, all_products: Option<&Vec<Value>>, site: &Site, batch:
         total_weight_grams: weight,
         total_price: money(&element["total_inc_tax"]),
         shipping_method: first.and_then(|c| text(&c["shipping_method"])),
-        raw: raw.to_string(),
+        raw: element.to_string(),
     }));
     for line in lines.values() {
         let line_id = id(&line["id"]).unwrap_or_default();
@@ -380,7 +401,6 @@ fn order(element: &Value, all_products: Option<&Vec<Value>>, site: &Site, batch:
         let shipped: i64 = mine.iter().map(|l| l["quantity_shipped"].as_i64().unwrap_or(0)).sum();
         let mut unit_raw = consignment;
         if let Some(object) = unit_raw.as_object_mut() {
-            object.remove("line_items");
             object.insert("order_id".into(), json!(order_id));
         }
         batch.records.push(Record::Unit(model::Unit {
@@ -460,7 +480,7 @@ mod tests {
         addresses[1]["line_items"] = json!([products[1]]);
         order["status_id"] = json!(3);
         order["consignments"] = json!({"shipping": addresses});
-        let batch = orders(&order.to_string(), &BTreeMap::new(), &site());
+        let batch = orders(vec![order.clone()], BTreeMap::new(), &site());
         assert!(batch.refused.is_empty(), "{:?}", batch.refused);
         let Record::Order(read) = &batch.records[0] else { panic!("an order first") };
         assert_eq!((read.id, read.name.as_str(), read.total_price.as_str()), (218, "#218", "69.84"));
@@ -498,7 +518,7 @@ mod tests {
             json!({"shipping": [{"id": 51, "line_items": [products[0]], "__warning__": {"message": "…"}}]});
         assert!(needs_products(&order));
         let all = BTreeMap::from([(218, products.clone())]);
-        let batch = orders(&order.to_string(), &all, &site());
+        let batch = orders(vec![order.clone()], all, &site());
         let lines = batch.records.iter().filter(|r| matches!(r, Record::Line(_))).count();
         assert_eq!(lines, 2);
         order["consignments"]["shipping"][0].as_object_mut().unwrap().remove("__warning__");

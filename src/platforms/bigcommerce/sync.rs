@@ -97,6 +97,13 @@ pub(super) fn bc_date(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
 }
 
+/// The lower bound sent for a window that starts at `since`: a second early, so the window's
+/// first second is in it whether BigCommerce takes `min` bounds as inclusive or not (its
+/// documentation does not say).
+fn from(since: i64) -> i64 {
+    since - 1
+}
+
 /// Runs BigCommerce's part of the job to its end, from its checkpoint.
 pub(in crate::platforms) async fn run(bc: &BigCommerce, run: &mut Run) -> Result<(), Stop> {
     let Some((hash, token)) = bc.connection(run.store_id).await? else { return Err(Stop::Cancelled) };
@@ -197,7 +204,7 @@ impl BcSync<'_> {
                 query.push(("sort".into(), "id".into()));
                 if let Some(since) = since {
                     // With its time: a date alone would mean today at the request's time.
-                    query.push(("date_modified:min".into(), bc_date(since)));
+                    query.push(("date_modified:min".into(), bc_date(from(since))));
                     query.push(("date_modified:max".into(), bc_date(self.until())));
                 }
             }
@@ -236,7 +243,7 @@ impl BcSync<'_> {
                 query.push(("after".into(), after.clone()));
             }
             if let Some(since) = since {
-                query.push(("date_modified:min".into(), bc_date(since)));
+                query.push(("date_modified:min".into(), bc_date(from(since))));
                 query.push(("date_modified:max".into(), bc_date(self.until())));
             }
             let answer = self.get("/v3/customers", &query).await?;
@@ -282,14 +289,10 @@ impl BcSync<'_> {
             ];
             self.window(&mut query, since);
             let answer = self.get("/v2/orders", &query).await?;
-            let orders: Vec<Value> = if answer.is_empty() { Vec::new() } else { answer.json().map_err(fatal)? };
-            let products = self.cut_short(&orders).await?;
-            let batch = match orders.is_empty() {
-                true => records::model::Batch::default(),
-                false => reader::orders(answer.text().map_err(fatal)?, &products, &self.site),
-            };
-            let last = orders.len() < PER_PAGE;
-            if let Some(newest) = orders.iter().filter_map(|o| o["id"].as_i64()).max() {
+            let (batch, ids) =
+                read_orders(&self.client, &self.hash, &self.token, answer, &self.site).await.map_err(fatal)?;
+            let last = ids.len() < PER_PAGE;
+            if let Some(newest) = ids.iter().max() {
                 min_id = newest + 1;
             }
             let next = match (last, since) {
@@ -312,19 +315,9 @@ impl BcSync<'_> {
     /// An incremental window on a v2 order query.
     fn window(&self, query: &mut Vec<(String, String)>, since: Option<i64>) {
         if let Some(since) = since {
-            query.push(("min_date_modified".into(), bc_date(since)));
+            query.push(("min_date_modified".into(), bc_date(from(since))));
             query.push(("max_date_modified".into(), bc_date(self.until())));
         }
-    }
-
-    /// The whole product list of each order whose consignments were cut at 50 lines.
-    async fn cut_short(&self, orders: &[Value]) -> Result<BTreeMap<i64, Vec<Value>>, Stop> {
-        let ids: Vec<i64> =
-            orders.iter().filter(|o| reader::needs_products(o)).filter_map(|o| o["id"].as_i64()).collect();
-        let lists = try_join_all(ids.iter().map(|id| products_of(&self.client, &self.hash, &self.token, *id)))
-            .await
-            .map_err(fatal)?;
-        Ok(ids.into_iter().zip(lists).collect())
     }
 
     /// The orders archived in the window leave the desk.
@@ -358,6 +351,24 @@ impl BcSync<'_> {
             }
         }
     }
+}
+
+/// The orders of a v2 answer (a page) as records, each with every line: its whole product list
+/// is read where its consignments were cut at 50 lines. With the ids the page listed.
+pub(super) async fn read_orders(
+    client: &BcClient,
+    hash: &StoreHash,
+    token: &Secret,
+    answer: super::Answer,
+    site: &Site,
+) -> Result<(records::model::Batch, Vec<i64>), BcError> {
+    let orders: Vec<Value> = if answer.is_empty() { Vec::new() } else { answer.json()? };
+    // The text is not needed again: a page is held once, as it is read.
+    drop(answer);
+    let ids: Vec<i64> = orders.iter().filter_map(|o| o["id"].as_i64()).collect();
+    let cut: Vec<i64> = orders.iter().filter(|o| reader::needs_products(o)).filter_map(|o| o["id"].as_i64()).collect();
+    let lists = try_join_all(cut.iter().map(|id| products_of(client, hash, token, *id))).await?;
+    Ok((reader::orders(orders, cut.into_iter().zip(lists).collect(), site), ids))
 }
 
 /// Every product of an order (`/v2/orders/{id}/products`), 250 a page until an empty one.

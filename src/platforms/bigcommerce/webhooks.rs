@@ -23,7 +23,7 @@ use tokio::sync::watch;
 use super::{
     client::{BcClient, BcError},
     reader::{self, Site},
-    sync::{fatal, products_of},
+    sync::{fatal, products_of, read_orders},
     BigCommerce, StoreHash, TOPICS,
 };
 use crate::{
@@ -70,9 +70,10 @@ pub(super) struct Gathering {
 }
 
 /// What a delivery's headers say; `None` without storelink's headers (not a hook it made).
-/// Deliveries are told apart by their exact bytes: a retry of one is the same body, while the
-/// payload's `hash` alone is the same for every event of an order (it covers only
-/// `{type, id}`), which would lose every change after the first.
+/// Deliveries are told apart by the payload's `hash` with its `created_at`: every copy of an
+/// event carries both, while the `hash` alone is the same for every event of an order (it
+/// covers only `{type, id}`), which would lose every change after the first. A body without
+/// them is told apart by its exact bytes.
 pub fn delivery(headers: &HeaderMap, body: &[u8]) -> Option<Delivery> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty());
     let address = StoreHash::from_address(header(STORE_HEADER)?)?.address();
@@ -86,12 +87,27 @@ pub fn delivery(headers: &HeaderMap, body: &[u8]) -> Option<Delivery> {
     .join("\n");
     Some(Delivery {
         address,
-        event_id: format!("sha256:{}", hex::encode(Sha256::digest(body))),
+        event_id: event_id(body),
         topic,
         triggered_at: header("webhook-timestamp").and_then(|t| t.parse().ok()),
         signature,
         ping: false,
     })
+}
+
+/// Which event a delivery is: its payload's `hash` and `created_at`, else its bytes' digest.
+fn event_id(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct Event {
+        hash: String,
+        created_at: i64,
+    }
+    match serde_json::from_slice::<Event>(body) {
+        Ok(event) if !event.hash.trim().is_empty() && event.hash.len() <= 128 => {
+            format!("hash:{}@{}", event.hash.trim(), event.created_at)
+        }
+        _ => format!("sha256:{}", hex::encode(Sha256::digest(body))),
+    }
 }
 
 /// The secrets a store's deliveries are checked with: storelink's header secret, and the Client
@@ -321,22 +337,13 @@ impl BigCommerce {
                     ("consignment_structure", "object"),
                 ];
                 let answer = self.client.get(hash, token, "/v2/orders", &query).await.map_err(upstream)?;
-                let orders: Vec<Value> =
-                    if answer.is_empty() { Vec::new() } else { answer.json().map_err(upstream)? };
-                let mut products = std::collections::BTreeMap::new();
-                for order in orders.iter().filter(|o| reader::needs_products(o)) {
-                    if let Some(id) = order["id"].as_i64() {
-                        products.insert(id, products_of(&self.client, hash, token, id).await.map_err(upstream)?);
-                    }
-                }
-                if !orders.is_empty() {
-                    let more = reader::orders(answer.text().map_err(upstream)?, &products, &site);
-                    batch.records.extend(more.records);
-                    batch.refused.extend(more.refused);
-                }
-                let listed: BTreeSet<i64> = orders.iter().filter_map(|o| o["id"].as_i64()).collect();
+                let (more, listed) = read_orders(&self.client, hash, token, answer, &site).await.map_err(upstream)?;
+                let full = listed.len() == 250;
+                batch.records.extend(more.records);
+                batch.refused.extend(more.refused);
+                let listed: BTreeSet<i64> = listed.into_iter().collect();
                 missing.retain(|id| !listed.contains(id));
-                if orders.len() < 250 || missing.is_empty() {
+                if !full || missing.is_empty() {
                     break;
                 }
             }
@@ -385,7 +392,7 @@ impl BigCommerce {
             products.insert(id, products_of(&self.client, hash, token, id).await?);
         }
         let site = self.site(hash, token).await?;
-        Ok((Some(reader::orders(&order.to_string(), &products, &site)), Vec::new()))
+        Ok((Some(reader::orders(vec![order], products, &site)), Vec::new()))
     }
 
     /// A product with its variants and their stock at every location, as they are now.
@@ -537,7 +544,11 @@ mod tests {
         ];
         let plain = delivery(&headers(&ours), body).unwrap();
         assert_eq!((plain.address.as_str(), plain.topic.as_str()), ("store-abc123.mybigcommerce.com", "store/order/*"));
-        assert!(plain.event_id.starts_with("sha256:"));
+        let event = serde_json::from_slice::<Value>(body).unwrap();
+        let expected = format!("hash:{}@{}", event["hash"].as_str().unwrap(), event["created_at"]);
+        assert_eq!(plain.event_id, expected, "the event is its payload's hash and time");
+        let bare = delivery(&headers(&ours), br#"{"scope":"store/order/created","data":{"type":"order","id":1}}"#);
+        assert!(bare.unwrap().event_id.starts_with("sha256:"), "without them, its bytes");
         assert!(verify(&plain, body, &Secret::new("s3cret")));
         assert!(!verify(&plain, body, &Secret::new("other")));
         assert!(delivery(&headers(&ours[..2]), body).is_none(), "without the secret header it is not ours");

@@ -74,6 +74,10 @@ pub mod text {
     pub const PASSWORD_REJECTED: &str = "Shopify rejected the API password. Copy the Admin API access token (custom app) or the Password (private app) again.";
     pub const SHOPIFY_UNAVAILABLE: &str =
         "Shopify is unavailable or too slow right now. Nothing was saved; try again in a minute.";
+    /// What any platform's unavailability says when its own sentence (naming the platform and
+    /// the store) cannot travel.
+    pub const PLATFORM_UNAVAILABLE: &str =
+        "The store's platform is unavailable or too slow right now. Nothing was saved; try again in a minute.";
     pub const FORM_UNREADABLE: &str = "The form could not be read. Reload the page and try again.";
     pub const CLIENT_REJECTED: &str = "Shopify refused the Client ID or the Client secret. Copy both again from the app's Settings in the Dev Dashboard.";
     pub const SHOP_NOT_PERMITTED: &str = "This store does not belong to the Dev Dashboard organization the app was created in, so Shopify gives the app no token for it. Create the app in the store's own organization, install it on the store, and use that app's Client ID and secret.";
@@ -101,6 +105,7 @@ pub mod text {
         NOT_A_CREDENTIAL,
         PASSWORD_REJECTED,
         SHOPIFY_UNAVAILABLE,
+        PLATFORM_UNAVAILABLE,
         FORM_UNREADABLE,
         CLIENT_REJECTED,
         SHOP_NOT_PERMITTED,
@@ -254,7 +259,7 @@ impl AppError {
             }
             "conflict" => AppError::Conflict(said("That cannot be done now. Reload the page to see why.")),
             "not_found" => AppError::NotFound(said("That no longer exists. Reload the page.")),
-            "upstream" => AppError::Upstream(said(text::SHOPIFY_UNAVAILABLE)),
+            "upstream" => AppError::Upstream(said(text::PLATFORM_UNAVAILABLE)),
             "request" => AppError::Transport("the form could not be read".into()),
             "too_large" => AppError::TooLarge,
             _ => AppError::Internal,
@@ -265,7 +270,8 @@ impl AppError {
 /// What a field's error says when its own sentence cannot travel (it names a shop or a store).
 fn general_field_message(field: &str) -> &'static str {
     match field {
-        "store_url" => "Check the Store URL: use the store's myshopify.com address, such as mystore.myshopify.com.",
+        // Every platform's form has a Store URL: the general sentence names none of them.
+        "store_url" => "Check the Store URL: copy the store's address from its admin, such as mystore.myshopify.com or shop.example.com.",
         "api_key" | "api_password" | "shared_secret" => "Check the app's credentials and copy them again.",
         "consumer_key" | "consumer_secret" => "Check the API key: copy its consumer key and secret again.",
         "access_token" | "client_id" | "client_secret" => {
@@ -338,6 +344,10 @@ mod tests {
         // A sentence naming a shop does not travel; the field's general sentence comes back.
         let named = AppError::invalid("store_url", "No Shopify store answers at acme.myshopify.com.");
         assert_eq!(round_trip(&named).field_message("store_url").unwrap(), general_field_message("store_url"));
+        // Nor one naming another platform: what comes back names no platform.
+        let woo = AppError::Upstream("WooCommerce at shop.example.com did not answer in time.".into());
+        assert_eq!(round_trip(&woo), AppError::Upstream(text::PLATFORM_UNAVAILABLE.into()));
+        assert!(!general_field_message("store_url").contains("myshopify.com address"));
     }
 
     #[test]

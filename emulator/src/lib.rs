@@ -21,6 +21,7 @@ pub mod clock;
 pub mod config;
 mod control;
 pub mod data;
+mod faults;
 mod graphql;
 mod rest;
 mod skeleton;

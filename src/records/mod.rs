@@ -20,6 +20,30 @@ pub use model::Refused;
 #[cfg(feature = "ssr")]
 pub use raw::RawJson;
 
+/// Stores what a delivery told of, as the platform has it now, in one transaction: the records
+/// read (a record storelink cannot take is logged and skipped, never the rest), those `gone`
+/// deleted with what hangs from them, and the store's counts made right.
+#[cfg(feature = "ssr")]
+pub async fn apply(
+    pool: &crate::db::Pool,
+    store_id: crate::ids::StoreId,
+    batch: model::Batch,
+    gone: impl IntoIterator<Item = model::Gone>,
+) -> Result<(), crate::error::AppError> {
+    let prepared = repo::prepare(store_id, batch, crate::db::now(), pool.is_postgres())?;
+    let mut tx = pool.begin().await?;
+    let stored = repo::store(&mut tx, prepared).await?;
+    for refused in &stored.refused {
+        tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
+    }
+    for gone in gone {
+        repo::delete(&mut tx, store_id, gone).await?;
+    }
+    repo::recount(&mut tx, store_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The parts a sync takes a store in: each family's records, and, since a bulk export nests at
 /// most two connections, the inventory levels and the fulfillment orders by themselves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -324,20 +324,12 @@ pub async fn handle(emu: Arc<EmulatorState>, store: Arc<Store>, malformed: bool,
     }
     let incoming = Incoming { method: &parts.method, headers: &parts.headers, path: &path, query: &query, body: &body };
     let (reply, endpoint) = answer(&emu, &store, malformed, incoming);
-    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        let late = {
-            let mut faults = store.faults.lock().expect("faults lock");
-            match faults.slow_writes {
-                0 => 0,
-                _ => {
-                    faults.slow_writes -= 1;
-                    faults.slow_writes_ms
-                }
-            }
-        };
-        if late > 0 {
-            tokio::time::sleep(Duration::from_millis(late)).await;
-        }
+    let late = {
+        let faults = &mut *store.faults.lock().expect("faults lock");
+        crate::faults::slow_write(&parts.method, &mut faults.slow_writes, faults.slow_writes_ms)
+    };
+    if !late.is_zero() {
+        tokio::time::sleep(late).await;
     }
     let logged_path = if query.is_empty() { path } else { format!("{path}?{query}") };
     let entry = LoggedRequest {

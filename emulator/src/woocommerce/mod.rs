@@ -252,20 +252,12 @@ pub async fn handle(emu: Arc<EmulatorState>, site: Arc<Site>, req: Request) -> R
             tokio::time::sleep(Duration::from_millis(slow)).await;
         }
     }
-    if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        let late = {
-            let mut faults = site.faults.lock().expect("faults lock");
-            match faults.slow_writes {
-                0 => 0,
-                _ => {
-                    faults.slow_writes -= 1;
-                    faults.slow_writes_ms
-                }
-            }
-        };
-        if late > 0 {
-            tokio::time::sleep(Duration::from_millis(late)).await;
-        }
+    let late = {
+        let faults = &mut *site.faults.lock().expect("faults lock");
+        crate::faults::slow_write(&parts.method, &mut faults.slow_writes, faults.slow_writes_ms)
+    };
+    if !late.is_zero() {
+        tokio::time::sleep(late).await;
     }
     let logged_path = if query.is_empty() { path } else { format!("{path}?{query}") };
     let entry = LoggedRequest {

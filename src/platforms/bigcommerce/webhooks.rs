@@ -258,19 +258,7 @@ impl BigCommerce {
             }
         };
         let (batch, gone) = now.map_err(upstream)?;
-        let mut tx = self.pool.begin().await?;
-        if let Some(batch) = batch {
-            let prepared = records::repo::prepare(store_id, batch, db::now(), self.pool.is_postgres())?;
-            let stored = records::repo::store(&mut tx, prepared).await?;
-            for refused in &stored.refused {
-                tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
-            }
-        }
-        for gone in gone {
-            records::repo::delete(&mut tx, store_id, gone).await?;
-        }
-        records::repo::recount(&mut tx, store_id).await?;
-        tx.commit().await?;
+        records::apply(&self.pool, store_id, batch.unwrap_or_default(), gone).await?;
         Ok(Effect::Applied)
     }
 
@@ -356,18 +344,7 @@ impl BigCommerce {
             }
             gone.extend(lost);
         }
-        let mut tx = self.pool.begin().await?;
-        let prepared = records::repo::prepare(store_id, batch, db::now(), self.pool.is_postgres())?;
-        let stored = records::repo::store(&mut tx, prepared).await?;
-        for refused in &stored.refused {
-            tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
-        }
-        for gone in gone {
-            records::repo::delete(&mut tx, store_id, gone).await?;
-        }
-        records::repo::recount(&mut tx, store_id).await?;
-        tx.commit().await?;
-        Ok(())
+        records::apply(&self.pool, store_id, batch, gone).await
     }
 
     /// An order as it is now: its records, or gone when BigCommerce no longer lists it.

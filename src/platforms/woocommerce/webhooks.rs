@@ -17,7 +17,6 @@ use super::{
     SiteUrl, WooCommerce, TOPICS,
 };
 use crate::{
-    db,
     error::AppError,
     ids::StoreId,
     jobs::{run::Stop, Progress},
@@ -220,20 +219,8 @@ impl WooCommerce {
             }
             (Some(text), _) => Some(reader::customers(text)),
         };
-        let now = db::now();
-        let mut tx = self.pool.begin().await?;
-        match batch {
-            Some(batch) => {
-                let prepared = records::repo::prepare(store_id, batch, now, self.pool.is_postgres())?;
-                let stored = records::repo::store(&mut tx, prepared).await?;
-                for refused in &stored.refused {
-                    tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
-                }
-            }
-            None => records::repo::delete(&mut tx, store_id, gone).await?,
-        }
-        records::repo::recount(&mut tx, store_id).await?;
-        tx.commit().await?;
+        let gone = batch.is_none().then_some(gone);
+        records::apply(&self.pool, store_id, batch.unwrap_or_default(), gone).await?;
         Ok(Effect::Applied)
     }
 

@@ -252,20 +252,9 @@ impl Context {
         }
         lines.extend(finisher.lines);
         let refs: Vec<&RawValue> = lines.iter().map(|l| l.as_ref()).collect();
-        let now = db::now();
-        let prepared = records::repo::prepare(store_id, reader::read_lines(&refs, now), now, self.pool.is_postgres())?;
-        let mut tx = self.pool.begin().await?;
-        let stored = records::repo::store(&mut tx, prepared).await?;
-        for refused in &stored.refused {
-            tracing::warn!(%store_id, why = refused.why, "skipped a record a webhook named");
-        }
-        for gid in &gone {
-            if let Some(gone) = reader::gone(gid) {
-                records::repo::delete(&mut tx, store_id, gone).await?;
-            }
-        }
-        records::repo::recount(&mut tx, store_id).await?;
-        tx.commit().await?;
+        let batch = reader::read_lines(&refs, db::now());
+        let gone: Vec<_> = gone.iter().filter_map(|gid| reader::gone(gid)).collect();
+        records::apply(&self.pool, store_id, batch, gone).await?;
         Ok(())
     }
 }

@@ -25,7 +25,7 @@ async function signedIn(browser: Browser, who: { email: string; password: string
 function pages(isAdmin: boolean) {
   const store = [storePath, `${storePath}/products`, `${storePath}/customers`, `${storePath}/locations`,
     `${storePath}/shipments`, `${storePath}/sync`, `${storePath}/permissions`];
-  return isAdmin ? ['/', ...store, '/stores/new', '/stores/new?platform=shopify', '/stores/new?platform=woocommerce', '/stores/new?platform=bigcommerce', '/users', '/tokens', '/audit'] : ['/', ...store];
+  return isAdmin ? ['/', '/orders', ...store, '/stores/new', '/stores/new?platform=shopify', '/stores/new?platform=woocommerce', '/stores/new?platform=bigcommerce', '/users', '/tokens', '/audit'] : ['/', '/orders', ...store];
 }
 
 test('a standard user\'s open Stores page shows a store an administrator registers, with its progress, without a reload', async ({ page, browser }, testInfo) => {

@@ -26,7 +26,7 @@ test('an order created in Shopify appears on the open store page within seconds,
   await expect(deliveries).toHaveText('5');
 
   // The merchant takes an order in Shopify; the orders tab shows it without being reloaded.
-  await page.getByRole('link', { name: 'Orders', exact: true }).click();
+  await page.getByRole('navigation', { name: 'Store' }).getByRole('link', { name: 'Orders', exact: true }).click();
   const created = await page.request.post(`${emulatorURL}/_emulator/shops/${hooks.handle}/orders`, { data: {} });
   const order = (await created.json()).order;
   const orders = page.getByRole('region', { name: /Orders awaiting shipping/ });

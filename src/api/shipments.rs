@@ -79,7 +79,7 @@ pub async fn ship_form(store_id: StoreId, fulfillment_order_id: i64) -> Result<S
         }
         let query =
             crate::records::AwaitingQuery { fulfillment_order: Some(fulfillment_order_id), ..Default::default() };
-        let awaiting = crate::records::repo::awaiting(caller.pool(), store_id, &query).await?;
+        let awaiting = crate::records::repo::awaiting(caller.pool(), &[store_id], &query).await?;
         let row = awaiting.rows.into_iter().next().ok_or_else(|| {
             AppError::NotFound("Nothing remains to ship there: it was shipped, cancelled or moved.".into())
         })?;
@@ -150,8 +150,12 @@ pub async fn record_shipment(
                 }
                 // Back to the orders as they were (search and filters kept), where a line at
                 // the top says what was recorded and how its sending goes.
-                let kept = back.as_deref().map(kept_filters).unwrap_or_default();
-                leptos_axum::redirect(&format!("/stores/{store_id}?{kept}shipped={}", recorded.shipment.id));
+                let (page, kept) = back.as_deref().map(way_back).unwrap_or_else(|| ("", String::new()));
+                let here = if page.is_empty() { format!("/stores/{store_id}") } else { page.to_owned() };
+                leptos_axum::redirect(&format!(
+                    "{here}?{kept}shipped={}&shipped_store={store_id}",
+                    recorded.shipment.id
+                ));
                 Ok(recorded.shipment)
             }
             Err(RecordError::Invalid(errors)) => {
@@ -203,23 +207,27 @@ pub async fn store_shipments(store_id: StoreId) -> Result<ShipmentsTab, AppError
     .await
 }
 
-/// The orders tab's search and filters out of a query string (`q`, `location`, `from`, `to` and
-/// the page's cursor), for the way back to it; anything else is dropped.
+/// Where Mark shipped returns to, out of the query string it was opened with: the queue
+/// (`queue=1`, with its filters) or else the store's orders tab (`""`, with its search and
+/// filters), and the page's cursor; anything else is dropped.
 #[cfg(feature = "ssr")]
-fn kept_filters(query: &str) -> String {
-    const KEPT: [&str; 5] = ["q", "location", "from", "to", "after"];
+fn way_back(query: &str) -> (&'static str, String) {
+    const TAB: [&str; 5] = ["q", "location", "from", "to", "after"];
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(query.trim_start_matches('?').as_bytes()).into_owned().collect();
+    let queue = pairs.iter().any(|(name, value)| name == "queue" && value == "1");
+    let (page, kept): (&str, Vec<&str>) = match queue {
+        true => ("/orders", super::queue::FILTERS.iter().copied().chain(["after"]).collect()),
+        false => ("", TAB.to_vec()),
+    };
     let mut out = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in form_urlencoded::parse(query.trim_start_matches('?').as_bytes()) {
-        if KEPT.contains(&name.as_ref()) && !value.is_empty() {
-            out.append_pair(&name, &value);
+    for (name, value) in &pairs {
+        if kept.contains(&name.as_str()) && !value.is_empty() {
+            out.append_pair(name, value);
         }
     }
     let kept = out.finish();
-    if kept.is_empty() {
-        kept
-    } else {
-        format!("{kept}&")
-    }
+    (page, if kept.is_empty() { kept } else { format!("{kept}&") })
 }
 
 /// One shipment of the store, for the page that corrects its tracking.

@@ -135,13 +135,13 @@ pub async fn store_orders(
     before: Option<String>,
 ) -> Result<OrdersTab, AppError> {
     super::respond(async {
-        let query = crate::records::AwaitingQuery { q, location, from, to, after, before, fulfillment_order: None };
+        let query = crate::records::AwaitingQuery { q, location, from, to, after, before, ..Default::default() };
         use crate::records::repo as records;
         let caller = super::require_user().await?;
         let pool = caller.pool();
         let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
         let mut per_day = records::orders_per_day(pool, Some(store_id), CHART_DAYS).await?;
-        let awaiting = records::awaiting(pool, store_id, &query).await?;
+        let awaiting = records::awaiting(pool, &[store_id], &query).await?;
         let shown: Vec<i64> = awaiting.rows.iter().map(|r| r.order_id).collect();
         let shipments = crate::shipments::repo::unsettled_of_orders(pool, store_id, &shown).await?;
         let latest = crate::shipments::repo::of_store(pool, store_id, &[], LATEST).await?;
@@ -181,7 +181,7 @@ pub async fn store_locations(store_id: StoreId, q: Option<String>) -> Result<Vec
         let caller = super::require_user().await?;
         match q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => crate::records::repo::locations_named(caller.pool(), store_id, q).await,
-            None => crate::records::repo::locations(caller.pool(), store_id).await,
+            None => crate::records::repo::locations(caller.pool(), &[store_id]).await,
         }
     })
     .await

@@ -143,10 +143,58 @@ pub struct AwaitingQuery {
     /// Only this fulfillment order (the Mark shipped form's).
     #[serde(default)]
     pub fulfillment_order: Option<i64>,
+    /// Only orders at least this many days old.
+    #[serde(default)]
+    pub older_than_days: Option<i64>,
+    /// Only those not yet begun, or only those partly shipped.
+    #[serde(default)]
+    pub state: Option<QueueState>,
+}
+
+/// Where an order awaiting shipping stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueState {
+    /// Nothing of it shipped yet.
+    Awaiting,
+    /// Some of it shipped, the rest waits.
+    PartlyShipped,
+}
+
+impl QueueState {
+    pub const ALL: [QueueState; 2] = [QueueState::Awaiting, QueueState::PartlyShipped];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            QueueState::Awaiting => "awaiting",
+            QueueState::PartlyShipped => "partly_shipped",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<QueueState> {
+        QueueState::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueState::Awaiting => "Awaiting",
+            QueueState::PartlyShipped => "Partly shipped",
+        }
+    }
+}
+
+/// How long what awaits shipping has waited: what a desk manager watches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ages {
+    /// When the oldest order awaiting shipping was created (Unix seconds).
+    pub oldest: Option<i64>,
+    pub older_than_1_day: i64,
+    pub older_than_2_days: i64,
+    pub older_than_5_days: i64,
 }
 
 /// One page of what awaits shipping.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Awaiting {
     pub rows: Vec<AwaitingRow>,
     /// Fulfillment orders matching, on every page.
@@ -157,7 +205,7 @@ pub struct Awaiting {
     pub next: Option<String>,
     /// The cursor of the page before, when there is one.
     pub previous: Option<String>,
-    /// The store's locations, to filter by.
+    /// The stores' locations, to filter by.
     pub locations: Vec<String>,
 }
 
@@ -190,11 +238,16 @@ pub struct Daily {
 /// A fulfillment order that still has items to ship: what a location must send for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AwaitingRow {
+    pub store_id: crate::ids::StoreId,
     pub fulfillment_order_id: i64,
     pub order_id: i64,
     /// The order's name, "#1001".
     pub name: String,
     pub date: String,
+    /// When the order was created (Unix seconds), for its age.
+    pub created_at: Option<i64>,
+    /// Whether any of it has shipped yet.
+    pub state: QueueState,
     pub customer: Option<String>,
     pub ship_to: Option<String>,
     /// The location that ships it.

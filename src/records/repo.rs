@@ -9,8 +9,8 @@ use sqlx::{postgres::PgArguments, Arguments, QueryBuilder};
 use super::{
     model::{Batch, Gone, Refused},
     rows::{Cell, Kind, Parents, Rows},
-    Awaiting, AwaitingItem, AwaitingQuery, AwaitingRow, Counts, CustomerRow, Daily, Page, Part, ProductRow, RawJson,
-    PER_PAGE,
+    Ages, Awaiting, AwaitingItem, AwaitingQuery, AwaitingRow, Counts, CustomerRow, Daily, Page, Part, ProductRow,
+    QueueState, RawJson, PER_PAGE,
 };
 use crate::{
     db::{self, Conn, Pool},
@@ -603,11 +603,13 @@ const AWAITING: &str = "fo.status IN ('OPEN', 'IN_PROGRESS')
                 WHERE l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id AND l.remaining_quantity > 0)";
 
 /// The order the awaiting list is read in, oldest order first, which its cursors follow.
-const AWAITING_ORDER: &str = "COALESCE(o.created_at, 0), fo.id";
+const AWAITING_ORDER: &str = "COALESCE(o.created_at, 0), fo.store_id, fo.id";
 
 #[derive(sqlx::FromRow)]
 struct AwaitingFo {
+    store_id: i64,
     id: i64,
+    status: String,
     order_id: i64,
     location_name: Option<String>,
     name: Option<String>,
@@ -620,6 +622,7 @@ struct AwaitingFo {
 
 #[derive(sqlx::FromRow)]
 struct AwaitingLine {
+    store_id: i64,
     fulfillment_order_id: i64,
     line_item_id: Option<i64>,
     title: Option<String>,
@@ -629,20 +632,22 @@ struct AwaitingLine {
 }
 
 /// Where a page of the awaiting list starts: just after (or, going back, just before) this
-/// fulfillment order.
+/// fulfillment order of this store.
 struct Cursor {
     created_at: i64,
+    store: i64,
     id: i64,
 }
 
 impl Cursor {
     fn of(row: &AwaitingFo) -> Cursor {
-        Cursor { created_at: row.created_at.unwrap_or(0), id: row.id }
+        Cursor { created_at: row.created_at.unwrap_or(0), store: row.store_id, id: row.id }
     }
 
     fn encode(&self) -> String {
         use base64::Engine;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}:{}", self.created_at, self.id))
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!("{}:{}:{}", self.created_at, self.store, self.id))
     }
 
     /// `None` for anything that is not a cursor this function wrote: the list starts again.
@@ -650,20 +655,26 @@ impl Cursor {
         use base64::Engine;
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()?;
         let text = String::from_utf8(bytes).ok()?;
-        let (created_at, id) = text.split_once(':')?;
-        Some(Cursor { created_at: created_at.parse().ok()?, id: id.parse().ok()? })
+        let mut parts = text.split(':').map(str::parse::<i64>);
+        let cursor = Cursor { created_at: parts.next()?.ok()?, store: parts.next()?.ok()?, id: parts.next()?.ok()? };
+        parts.next().is_none().then_some(cursor)
     }
 }
 
 /// The filters of `query` (not its cursor), after a `WHERE` that already has a condition.
-fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, store_id: StoreId, query: &AwaitingQuery)
+fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, stores: &[StoreId], query: &AwaitingQuery, now: i64)
 where
     for<'t> i64: sqlx::Encode<'t, DB>,
     i64: sqlx::Type<DB>,
     for<'t> String: sqlx::Encode<'t, DB>,
     String: sqlx::Type<DB>,
 {
-    sql.push(" fo.store_id = ").push_bind(store_id.0).push(" AND ").push(AWAITING);
+    sql.push(" fo.store_id IN (");
+    let mut ids = sql.separated(", ");
+    for store in stores {
+        ids.push_bind(store.0);
+    }
+    sql.push(") AND ").push(AWAITING);
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // Matched anywhere, whatever the case; % and _ typed are themselves.
         let pattern = db::contains_pattern(q);
@@ -671,7 +682,15 @@ where
             sql.push(if column == "o.name" { " AND (" } else { " OR " });
             sql.push(format!("LOWER({column}) LIKE ")).push_bind(pattern.clone()).push(" ESCAPE '\\'");
         }
-        sql.push(")");
+        // Or the SKU of an item still to ship.
+        sql.push(
+            " OR EXISTS (SELECT 1 FROM synced_fulfillment_order_lines sl
+                JOIN synced_order_lines sol ON sol.store_id = sl.store_id AND sol.id = sl.line_item_id
+                WHERE sl.store_id = fo.store_id AND sl.fulfillment_order_id = fo.id AND sl.remaining_quantity > 0
+                  AND LOWER(sol.sku) LIKE ",
+        )
+        .push_bind(pattern)
+        .push(" ESCAPE '\\'))");
     }
     if let Some(fulfillment_order) = query.fulfillment_order {
         sql.push(" AND fo.id = ").push_bind(fulfillment_order);
@@ -685,6 +704,18 @@ where
     if let Some(to) = query.to.as_deref().and_then(db::day_start) {
         sql.push(" AND o.created_at < ").push_bind(to + 86_400);
     }
+    if let Some(days) = query.older_than_days.filter(|d| *d > 0) {
+        sql.push(" AND o.created_at <= ").push_bind(now - days * 86_400);
+    }
+    match query.state {
+        Some(QueueState::Awaiting) => {
+            sql.push(" AND fo.status = 'OPEN'");
+        }
+        Some(QueueState::PartlyShipped) => {
+            sql.push(" AND fo.status = 'IN_PROGRESS'");
+        }
+        None => {}
+    }
 }
 
 const AWAITING_FROM: &str = " FROM synced_fulfillment_orders fo
@@ -692,12 +723,19 @@ const AWAITING_FROM: &str = " FROM synced_fulfillment_orders fo
     LEFT JOIN synced_customers c ON c.store_id = fo.store_id AND c.id = o.customer_id
     WHERE";
 
-/// What awaits shipping: open fulfillment orders with items left, by the location that ships
-/// them, oldest order first; searched, filtered, and read a page at a time from a cursor.
-pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> Result<Awaiting, AppError> {
+/// What awaits shipping in `stores`: open fulfillment orders with items left, by the location
+/// that ships them, oldest order first; searched, filtered, and read a page at a time from a
+/// cursor.
+pub async fn awaiting(pool: &Pool, stores: &[StoreId], query: &AwaitingQuery) -> Result<Awaiting, AppError> {
+    if stores.is_empty() {
+        return Ok(Awaiting::default());
+    }
+    let now = db::now();
     let (total, orders): (i64, i64) = db::run!(pool, c => {
-        let mut count = QueryBuilder::new(format!("SELECT COUNT(*), COUNT(DISTINCT fo.order_id){AWAITING_FROM}"));
-        push_filters(&mut count, store_id, query);
+        let mut count = QueryBuilder::new(format!(
+            "SELECT COUNT(*), COUNT(DISTINCT fo.store_id || ':' || fo.order_id){AWAITING_FROM}"
+        ));
+        push_filters(&mut count, stores, query, now);
         count.build_query_as().fetch_one(&mut *c).await
     })?;
     // A page after `after` reads forward; a page before `before` reads backward and turns round.
@@ -708,21 +746,25 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
     };
     let mut found: Vec<AwaitingFo> = db::run!(pool, c => {
         let mut select = QueryBuilder::new(format!(
-            "SELECT fo.id, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text, o.customer_name, o.ship_to,
-                    o.shipping_method{AWAITING_FROM}"
+            "SELECT fo.store_id, fo.id, fo.status, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text,
+                    o.customer_name, o.ship_to, o.shipping_method{AWAITING_FROM}"
         ));
-        push_filters(&mut select, store_id, query);
+        push_filters(&mut select, stores, query, now);
         if let Some(cursor) = &cursor {
             select
                 .push(format!(" AND ({AWAITING_ORDER}) {} (", if backward { "<" } else { ">" }))
                 .push_bind(cursor.created_at)
+                .push(", ")
+                .push_bind(cursor.store)
                 .push(", ")
                 .push_bind(cursor.id)
                 .push(")");
         }
         let direction = if backward { "DESC" } else { "ASC" };
         select
-            .push(format!(" ORDER BY COALESCE(o.created_at, 0) {direction}, fo.id {direction} LIMIT "))
+            .push(format!(
+                " ORDER BY COALESCE(o.created_at, 0) {direction}, fo.store_id {direction}, fo.id {direction} LIMIT "
+            ))
             .push_bind(PER_PAGE + 1);
         select.build_query_as().fetch_all(&mut *c).await
     })?;
@@ -739,16 +781,21 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
     };
     let (next, previous) = (next.map(|c| c.encode()), previous.map(|c| c.encode()));
 
-    let mut lines_of: BTreeMap<i64, Vec<AwaitingLine>> = BTreeMap::new();
+    let mut lines_of: BTreeMap<(i64, i64), Vec<AwaitingLine>> = BTreeMap::new();
     if !found.is_empty() {
         let lines: Vec<AwaitingLine> = db::run!(pool, c => {
             let mut sql = QueryBuilder::new(
-                "SELECT l.fulfillment_order_id, l.line_item_id, ol.title, ol.sku, l.remaining_quantity, l.unit_weight_grams
+                "SELECT l.store_id, l.fulfillment_order_id, l.line_item_id, ol.title, ol.sku, l.remaining_quantity,
+                        l.unit_weight_grams
                  FROM synced_fulfillment_order_lines l
                  LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
-                 WHERE l.remaining_quantity > 0 AND l.store_id = ",
+                 WHERE l.remaining_quantity > 0 AND l.store_id IN (",
             );
-            sql.push_bind(store_id.0).push(" AND l.fulfillment_order_id IN (");
+            let mut ids = sql.separated(", ");
+            for store in found.iter().map(|f| f.store_id).collect::<std::collections::BTreeSet<_>>() {
+                ids.push_bind(store);
+            }
+            sql.push(") AND l.fulfillment_order_id IN (");
             let mut ids = sql.separated(", ");
             for row in &found {
                 ids.push_bind(row.id);
@@ -757,19 +804,25 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
             sql.build_query_as().fetch_all(&mut *c).await
         })?;
         for line in lines {
-            lines_of.entry(line.fulfillment_order_id).or_default().push(line);
+            lines_of.entry((line.store_id, line.fulfillment_order_id)).or_default().push(line);
         }
     }
     let rows = found
         .into_iter()
         .map(|fo| {
-            let lines = lines_of.remove(&fo.id).unwrap_or_default();
+            let lines = lines_of.remove(&(fo.store_id, fo.id)).unwrap_or_default();
             let total_weight = lines.iter().map(|l| l.remaining_quantity * l.unit_weight_grams.unwrap_or(0)).sum();
             AwaitingRow {
+                store_id: StoreId(fo.store_id),
                 fulfillment_order_id: fo.id,
                 order_id: fo.order_id,
                 name: fo.name.unwrap_or_default(),
                 date: fo.created_at_text.unwrap_or_default().split('T').next().unwrap_or_default().to_owned(),
+                created_at: fo.created_at,
+                state: match fo.status.as_str() {
+                    "IN_PROGRESS" => QueueState::PartlyShipped,
+                    _ => QueueState::Awaiting,
+                },
                 customer: fo.customer_name,
                 ship_to: fo.ship_to,
                 location: fo.location_name.unwrap_or_else(|| "Unassigned location".into()),
@@ -787,7 +840,30 @@ pub async fn awaiting(pool: &Pool, store_id: StoreId, query: &AwaitingQuery) -> 
             }
         })
         .collect();
-    Ok(Awaiting { rows, total, orders, next, previous, locations: locations(pool, store_id).await? })
+    Ok(Awaiting { rows, total, orders, next, previous, locations: locations(pool, stores).await? })
+}
+
+/// How long what awaits shipping in `stores` has waited: the oldest order's creation, and how
+/// many orders are older than one, two and five days, as of `now`.
+pub async fn ages(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Ages, AppError> {
+    if stores.is_empty() {
+        return Ok(Ages::default());
+    }
+    let (oldest, day, two, five): (Option<i64>, i64, i64, i64) = db::run!(pool, c => {
+        let mut sql = QueryBuilder::new("SELECT MIN(created_at), ");
+        for (n, days) in [1, 2, 5].into_iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.push("COUNT(CASE WHEN created_at <= ").push_bind(now - days * 86_400).push(" THEN 1 END)");
+        }
+        sql.push(" FROM (SELECT DISTINCT fo.store_id, fo.order_id, o.created_at");
+        sql.push(AWAITING_FROM);
+        push_filters(&mut sql, stores, &AwaitingQuery::default(), now);
+        sql.push(") waiting");
+        sql.build_query_as().fetch_one(&mut *c).await
+    })?;
+    Ok(Ages { oldest, older_than_1_day: day, older_than_2_days: two, older_than_5_days: five })
 }
 
 /// An order as the HTTP API lists it.
@@ -1150,10 +1226,20 @@ pub async fn customers(
 }
 
 /// The names of the store's locations.
-pub async fn locations(pool: &Pool, store_id: StoreId) -> Result<Vec<String>, AppError> {
-    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT name FROM synced_locations WHERE store_id = $1 ORDER BY name")
-        .bind(store_id)
-        .fetch_all(&mut *c).await)?)
+/// The names of the locations of `stores`, each once.
+pub async fn locations(pool: &Pool, stores: &[StoreId]) -> Result<Vec<String>, AppError> {
+    if stores.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db::run!(pool, c => {
+        let mut sql = QueryBuilder::new("SELECT DISTINCT name FROM synced_locations WHERE store_id IN (");
+        let mut ids = sql.separated(", ");
+        for store in stores {
+            ids.push_bind(store.0);
+        }
+        sql.push(") ORDER BY name");
+        sql.build_query_scalar().fetch_all(&mut *c).await
+    })?)
 }
 
 /// The names of the store's locations that contain `typed`, whatever the case.
@@ -1251,7 +1337,7 @@ mod tests {
             crate::db::run!(&mut conn, c => sqlx::query_scalar("SELECT items FROM synced_orders WHERE id = 1").fetch_one(&mut *c).await).unwrap();
         assert_eq!(items, 3);
         drop(conn);
-        let awaiting = awaiting(&pool, StoreId(1), &AwaitingQuery::default()).await.unwrap();
+        let awaiting = awaiting(&pool, &[StoreId(1)], &AwaitingQuery::default()).await.unwrap();
         assert_eq!(awaiting.total, 1);
         let row = &awaiting.rows[0];
         assert_eq!((row.name.as_str(), row.location.as_str(), row.total_weight), ("#1", "Depot", 500));

@@ -7,6 +7,7 @@ mod chart;
 mod form_error;
 mod format;
 mod live;
+mod queue;
 mod signin;
 mod store;
 mod store_actions;
@@ -82,6 +83,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("sync") view={Lazy::<SyncTab>::new()} ssr=SsrMode::Async />
                         <Route path=path!("permissions") view={Lazy::<Permissions>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
+                    <Route path=path!("/orders") view=queue::QueuePage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view={Lazy::<Tokens>::new()} ssr=SsrMode::Async />
                 </Routes>
@@ -176,6 +178,7 @@ fn Header() -> impl IntoView {
                             view! {
                                 <nav aria-label="Main">
                                     <a href="/">"Stores"</a>
+                                    <a href="/orders">"Orders"</a>
                                     {me.is_admin().then(|| view! { <a href="/users">"Users"</a> <a href="/tokens">"API tokens"</a> <a href="/audit">"Audit"</a> })}
                                 </nav>
                                 <span class="who">{me.email.clone()} " · " {me.role.label()}</span>

@@ -89,7 +89,7 @@ async fn register(app: &TestApp, hash: &str) -> (StoreId, JobId) {
 }
 
 /// Registers the store and runs its first sync to the end.
-async fn synced(app: &TestApp, hash: &str) -> StoreId {
+pub(crate) async fn synced(app: &TestApp, hash: &str) -> StoreId {
     let (store, job) = register(app, hash).await;
     app.engine.run_job(job).await.unwrap();
     assert_eq!(wait_until_finished(app, job).await, "done", "{:?}", job_state(app, job).await);

@@ -57,7 +57,12 @@ async fn awaiting(app: &TestApp, client: &reqwest::Client, store: StoreId, param
 }
 
 /// Every row of every page, following the cursors.
-async fn every_page(app: &TestApp, client: &reqwest::Client, store: StoreId, params: &[(&str, &str)]) -> Vec<Value> {
+pub(crate) async fn every_page(
+    app: &TestApp,
+    client: &reqwest::Client,
+    store: StoreId,
+    params: &[(&str, &str)],
+) -> Vec<Value> {
     let mut rows = Vec::new();
     let mut after: Option<String> = None;
     loop {

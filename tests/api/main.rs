@@ -29,6 +29,8 @@ mod pages;
 #[cfg(feature = "ssr")]
 mod probe;
 #[cfg(feature = "ssr")]
+mod queue;
+#[cfg(feature = "ssr")]
 mod roles;
 #[cfg(feature = "ssr")]
 mod secrets;

@@ -69,7 +69,7 @@ async fn register(app: &TestApp, host: &str) -> (StoreId, JobId) {
 }
 
 /// Registers the site and runs its first sync to the end.
-async fn synced(app: &TestApp, host: &str) -> StoreId {
+pub(crate) async fn synced(app: &TestApp, host: &str) -> StoreId {
     let (store, job) = register(app, host).await;
     app.engine.run_job(job).await.unwrap();
     assert_eq!(wait_until_finished(app, job).await, "done", "{:?}", job_state(app, job).await);

@@ -20,7 +20,7 @@ pub use self::{
     lists::{CustomersTab, LocationsTab, PermissionsTab, ProductsTab},
     orders::OrdersTab,
     ship::ShipPage,
-    shipments::{CorrectTrackingPage, ShipmentsTab},
+    shipments::{state_text, CorrectTrackingPage, ShipmentsTab},
     sync::SyncTab,
 };
 use super::{error_view, live, progress_summary, reconnect_href, stores::SyncNowButton};

@@ -42,6 +42,8 @@ fn Form(form: ShipFormData) -> impl IntoView {
     // The orders tab's search and filters, to return to them.
     let back = leptos_router::hooks::use_location().search.get_untracked().trim_start_matches('?').to_owned();
     let cancel = if back.is_empty() { String::new() } else { format!("?{back}") };
+    // Opened from the queue (`queue=1`), the way back is the queue, as it was.
+    let from_queue = back.split('&').any(|pair| pair == "queue=1");
     let row = form.row;
     let title = format!("Mark {} shipped", row.name);
     let destination = row.ship_to.clone().unwrap_or_else(|| "no shipping address".into());
@@ -127,7 +129,10 @@ fn Form(form: ShipFormData) -> impl IntoView {
                 {errors.general()}
                 <div class="actions">
                     <button type="submit" class="primary">"Mark shipped"</button>
-                    <a class="button" href=move || format!("/stores/{}{}", id.get(), cancel)>"Cancel"</a>
+                    <a class="button" href=move || match from_queue {
+                        true => format!("/orders{cancel}"),
+                        false => format!("/stores/{}{}", id.get(), cancel),
+                    }>"Cancel"</a>
                 </div>
             </ActionForm>
         </section>

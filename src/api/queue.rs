@@ -1,0 +1,121 @@
+//! The desk's queue: every connected store's orders awaiting shipping in one list, oldest first,
+//! whatever their platform (the list reads the platform-neutral records), filtered and searched
+//! by what the address says, with how long the oldest have waited. Every signed-in user works it.
+
+// The queue's filters are the server function's arguments, one each.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::server;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::GetUrl;
+
+use crate::{
+    error::AppError,
+    ids::StoreId,
+    platforms::Platform,
+    records::{Ages, Awaiting},
+    shipments::Shipment,
+};
+
+/// The address's parameters the queue page reads: its filters and search.
+pub const FILTERS: [&str; 6] = ["store", "platform", "location", "older_than", "state", "q"];
+
+/// A store the queue lists orders of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueStore {
+    pub id: StoreId,
+    pub name: String,
+    pub platform: Platform,
+}
+
+/// A page of the queue, with what the page around it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub awaiting: Awaiting,
+    /// How long the whole queue (not only what matches) has waited.
+    pub ages: Ages,
+    /// Every connected store, by name: the store filter's choices and each row's label.
+    pub stores: Vec<QueueStore>,
+    /// The shown orders' shipments not yet settled (being sent, or failed and why).
+    pub shipments: Vec<(StoreId, Shipment)>,
+    /// What Mark shipped just recorded, when the page was opened from it, as it is now.
+    pub shipped: Option<crate::api::shipments::ShipmentRow>,
+    /// Server time the ages are counted from, so they render the same everywhere.
+    pub now: i64,
+}
+
+/// Every filter is optional; the queue page's own form sends them as query parameters.
+#[server(prefix = "/api", endpoint = "queue", input = GetUrl)]
+pub async fn queue(
+    store: Option<StoreId>,
+    platform: Option<String>,
+    q: Option<String>,
+    location: Option<String>,
+    older_than: Option<i64>,
+    state: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+    shipped: Option<crate::ids::ShipmentId>,
+    shipped_store: Option<StoreId>,
+) -> Result<QueueView, AppError> {
+    super::respond(async {
+        use crate::records::{repo as records, AwaitingQuery, QueueState};
+        let caller = super::require_user().await?;
+        let pool = caller.pool();
+        let platform = match platform.as_deref().filter(|p| !p.is_empty()) {
+            None => None,
+            Some(slug) => Some(
+                Platform::from_slug(slug)
+                    .ok_or_else(|| AppError::invalid("platform", "Choose a platform from the list."))?,
+            ),
+        };
+        let state = match state.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(key) => Some(
+                QueueState::from_key(key).ok_or_else(|| AppError::invalid("state", "Choose a state from the list."))?,
+            ),
+        };
+        let older_than_days = match older_than {
+            None | Some(0) => None,
+            Some(days @ 1..=3650) => Some(days),
+            Some(_) => return Err(AppError::invalid("older_than", "Choose an age from the list.")),
+        };
+        // Only connected stores: a disconnected store's orders await nothing storelink can send.
+        let mut stores: Vec<QueueStore> = crate::stores::repo::list(pool)
+            .await?
+            .into_iter()
+            .filter(|s| s.refuses_shipments().is_none())
+            .map(|s| QueueStore { id: s.id, name: s.name, platform: s.platform })
+            .collect();
+        stores.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+        let all: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
+        let shown: Vec<StoreId> = stores
+            .iter()
+            .filter(|s| store.is_none_or(|id| s.id == id) && platform.is_none_or(|p| s.platform == p))
+            .map(|s| s.id)
+            .collect();
+        let query = AwaitingQuery { q, location, after, before, older_than_days, state, ..Default::default() };
+        let now = crate::db::now();
+        let awaiting = records::awaiting(pool, &shown, &query).await?;
+        let ages = records::ages(pool, &all, now).await?;
+        let mut shipments = Vec::new();
+        for id in &shown {
+            let orders: Vec<i64> = awaiting.rows.iter().filter(|r| r.store_id == *id).map(|r| r.order_id).collect();
+            if !orders.is_empty() {
+                let unsettled = crate::shipments::repo::unsettled_of_orders(pool, *id, &orders).await?;
+                shipments.extend(unsettled.into_iter().map(|s| (*id, s)));
+            }
+        }
+        let shipped = match (shipped, shipped_store) {
+            (Some(id), Some(store)) => match crate::shipments::repo::get(pool, id).await? {
+                Some(shipment) if shipment.store_id == store => {
+                    crate::api::shipments::with_order_names(pool, store, vec![shipment]).await?.pop()
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        Ok(QueueView { awaiting, ages, stores, shipments, shipped, now })
+    })
+    .await
+}

@@ -1,0 +1,366 @@
+//! The desk's queue at `/orders`: every connected store's orders awaiting shipping in one list,
+//! oldest first, each labelled with its store and platform; filtered by store, platform,
+//! location, age and state and searched by order, customer, email or SKU, all in the address so
+//! a view can be bookmarked and shared; a page at a time both ways; and live: an order that
+//! arrives or leaves shows without a reload, in every browser watching.
+
+use std::{cell::RefCell, collections::HashMap};
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map, params::ParamsMap};
+
+use super::{error_view, format::thousands, live, store::state_text};
+use crate::{
+    api::queue::{queue, QueueStore, QueueView, FILTERS},
+    ids::{ShipmentId, StoreId},
+    jobs::Live,
+    platforms::Platform,
+    records::{AwaitingRow, QueueState},
+    shipments::{Shipment, ShipmentState},
+};
+
+/// The ages a desk filters by, in days.
+const AGES: [(i64, &str); 3] = [(1, "Older than 1 day"), (2, "Older than 2 days"), (5, "Older than 5 days")];
+
+#[component]
+pub fn QueuePage() -> impl IntoView {
+    let query = use_query_map();
+    let changed = RwSignal::new(0u64);
+    watch_changes(changed);
+    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let key = move || {
+        (
+            changed.get(),
+            (param("store").and_then(|s| s.parse::<i64>().ok()).map(StoreId), param("platform"), param("q")),
+            (param("location"), param("older_than").and_then(|d| d.parse::<i64>().ok()), param("state")),
+            (param("after"), param("before")),
+            (
+                param("shipped").and_then(|s| s.parse::<i64>().ok()).map(ShipmentId),
+                param("shipped_store").and_then(|s| s.parse::<i64>().ok()).map(StoreId),
+            ),
+        )
+    };
+    let page = Resource::new(
+        key,
+        |(_, (store, platform, q), (location, older_than, state), (after, before), (shipped, shipped_store))| {
+            queue(store, platform, q, location, older_than, state, after, before, shipped, shipped_store)
+        },
+    );
+    view! {
+        <Title text="Orders · storelink" />
+        <h1>"Orders"</h1>
+        <Transition fallback=|| view! { <p>"Loading the orders…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(view) => view! { <Queue view /> }.into_any(),
+                    Err(err) => error_view(err),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Moves `changed` whenever what awaits shipping may have changed in any store: a sync ended,
+/// a webhook delivered, a shipment was recorded, a store changed.
+fn watch_changes(changed: RwSignal<u64>) {
+    let seen: RefCell<HashMap<StoreId, (bool, i64)>> = RefCell::default();
+    live::watch(None, move |line| match line {
+        Live::Progress(update) => {
+            let now = (update.active(), update.deliveries);
+            let before = seen.borrow_mut().insert(update.store_id, now);
+            let moved = match before {
+                // The first word of a store: the page was read with it already.
+                None => false,
+                Some((was_active, deliveries)) => (was_active && !now.0) || deliveries != now.1,
+            };
+            if moved {
+                changed.update(|n| *n += 1);
+            }
+        }
+        Live::Store { .. } => changed.update(|n| *n += 1),
+    });
+}
+
+/// This address with the filters kept and the page moved by `cursor`, or back to the first.
+fn address(query: &ParamsMap, cursor: Option<(&str, &str)>) -> String {
+    let mut pairs: Vec<String> = FILTERS
+        .iter()
+        .filter_map(|name| query.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)))
+        .collect();
+    pairs.extend(cursor.map(|(direction, c)| format!("{direction}={c}")));
+    format!("?{}", pairs.join("&"))
+}
+
+/// "3 days", "5 hours", "under an hour": how long an order has waited.
+fn age(created_at: Option<i64>, now: i64) -> String {
+    let Some(created_at) = created_at else { return "Unknown".into() };
+    let secs = (now - created_at).max(0);
+    let (n, unit) = match secs {
+        0..=3599 => return "Under an hour".into(),
+        3600..=86_399 => (secs / 3600, "hour"),
+        _ => (secs / 86_400, "day"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
+#[component]
+fn Queue(view: QueueView) -> impl IntoView {
+    let query = use_query_map();
+    let value = move |name: &str| query.read().get(name).unwrap_or_default();
+    let QueueView { awaiting, ages, stores, shipments, shipped, now } = view;
+    // Mark shipped came back here: what it recorded, and how its sending goes.
+    let shipped = shipped.map(|row| {
+        let s = &row.shipment;
+        let class = if s.state == ShipmentState::Failed { "banner" } else { "banner done" };
+        let words =
+            format!("Marked {} shipped: {} {}. {}", row.order_name, s.carrier, s.tracking_number, state_text(s));
+        view! {
+            <div class=class role="status">
+                <p>{words}</p>
+            </div>
+        }
+    });
+    let filtered = FILTERS.iter().any(|n| !value(n).is_empty());
+    let waited = match ages.oldest {
+        None => "Nothing awaits shipping in any store.".to_owned(),
+        Some(oldest) => format!(
+            "The oldest order has waited {}. Older than 1 day: {}; 2 days: {}; 5 days: {}.",
+            age(Some(oldest), now).to_lowercase(),
+            thousands(ages.older_than_1_day),
+            thousands(ages.older_than_2_days),
+            thousands(ages.older_than_5_days),
+        ),
+    };
+    let found = match (awaiting.total, filtered) {
+        (0, true) => "No order awaiting shipping matches.".to_owned(),
+        (0, false) => "Nothing awaits shipping.".to_owned(),
+        _ => format!(
+            "{} {} awaiting shipping{}, in {} {}.",
+            thousands(awaiting.orders),
+            if awaiting.orders == 1 { "order" } else { "orders" },
+            if filtered { " match" } else { "" },
+            thousands(awaiting.total),
+            if awaiting.total == 1 { "parcel from one location" } else { "parcels, each from one location" },
+        ),
+    };
+    let form = filters(&stores, awaiting.locations.clone(), value, filtered);
+    let pager = view! {
+        <nav class="pager actions" aria-label="Orders pages">
+            {awaiting.previous.map(|c| view! { <a class="button" href=address(&query.read_untracked(), Some(("before", &c)))>"Previous"</a> })}
+            {awaiting.next.map(|c| view! { <a class="button" href=address(&query.read_untracked(), Some(("after", &c)))>"Next"</a> })}
+        </nav>
+    }
+    .into_any();
+    let list = if awaiting.rows.is_empty() {
+        ().into_any()
+    } else {
+        view! { <QueueTable rows=awaiting.rows stores shipments now /> }.into_any()
+    };
+    view! {
+        {shipped}
+        <p class="lead">{waited}</p>
+        <section aria-labelledby="queue-heading">
+            <h2 id="queue-heading">"Orders awaiting shipping in every store"</h2>
+            {form}
+            <p role="status">{found}</p>
+            {list}
+            {pager}
+        </section>
+    }
+}
+
+/// The filters and the search, sent as the address's query.
+fn filters(
+    stores: &[QueueStore],
+    locations: Vec<String>,
+    value: impl Fn(&str) -> String + Copy + Send + Sync + 'static,
+    filtered: bool,
+) -> AnyView {
+    let option = |key: String, label: String, chosen: &str| {
+        let selected = key == chosen;
+        view! { <option value=key selected=selected>{label}</option> }
+    };
+    let store_options = stores
+        .iter()
+        .map(|s| option(s.id.to_string(), format!("{} ({})", s.name, s.platform.label()), &value("store")))
+        .collect_view();
+    let platform_options = Platform::ALL
+        .into_iter()
+        .filter(|p| stores.iter().any(|s| s.platform == *p))
+        .map(|p| option(p.slug().to_owned(), p.label().to_owned(), &value("platform")))
+        .collect_view();
+    let location_options = locations.into_iter().map(|l| option(l.clone(), l, &value("location"))).collect_view();
+    let age_options = AGES
+        .into_iter()
+        .map(|(days, label)| option(days.to_string(), label.to_owned(), &value("older_than")))
+        .collect_view();
+    let state_options = QueueState::ALL
+        .into_iter()
+        .map(|s| option(s.key().to_owned(), s.label().to_owned(), &value("state")))
+        .collect_view();
+    view! {
+        <Form method="GET" action="">
+            <div class="filters">
+                <div>
+                    <label for="q">"Search"</label>
+                    <input id="q" type="search" name="q" value=value("q") placeholder="Order, customer, email or SKU" />
+                </div>
+                <div>
+                    <label for="store">"Store"</label>
+                    <select id="store" name="store">
+                        <option value="">"All stores"</option>
+                        {store_options}
+                    </select>
+                </div>
+                <div>
+                    <label for="platform">"Platform"</label>
+                    <select id="platform" name="platform">
+                        <option value="">"All platforms"</option>
+                        {platform_options}
+                    </select>
+                </div>
+                <div>
+                    <label for="location">"Location"</label>
+                    <select id="location" name="location">
+                        <option value="">"All locations"</option>
+                        {location_options}
+                    </select>
+                </div>
+                <div>
+                    <label for="older_than">"Age"</label>
+                    <select id="older_than" name="older_than">
+                        <option value="">"Any age"</option>
+                        {age_options}
+                    </select>
+                </div>
+                <div>
+                    <label for="state">"State"</label>
+                    <select id="state" name="state">
+                        <option value="">"Any state"</option>
+                        {state_options}
+                    </select>
+                </div>
+                <button type="submit">"Search"</button>
+                {filtered.then(|| view! { <a class="button" href="?">"Clear"</a> })}
+            </div>
+        </Form>
+    }
+    .into_any()
+}
+
+#[component]
+fn QueueTable(
+    rows: Vec<AwaitingRow>,
+    stores: Vec<QueueStore>,
+    shipments: Vec<(StoreId, Shipment)>,
+    now: i64,
+) -> impl IntoView {
+    let body = rows
+        .into_iter()
+        .map(|o| {
+            let store = stores.iter().find(|s| s.id == o.store_id).cloned();
+            let on_way: Vec<Shipment> = shipments
+                .iter()
+                .filter(|(store, s)| {
+                    *store == o.store_id && s.lines.iter().any(|l| l.fulfillment_order_id == o.fulfillment_order_id)
+                })
+                .map(|(_, s)| s.clone())
+                .collect();
+            view! { <QueueRow o store on_way now /> }.into_any()
+        })
+        .collect_view();
+    view! {
+        <div class="scroll">
+            <table aria-label="Orders awaiting shipping" class="cards">
+                <thead>
+                    <tr>
+                        <th scope="col">"Store"</th>
+                        <th scope="col">"Order"</th>
+                        <th scope="col">"Age"</th>
+                        <th scope="col">"Customer"</th>
+                        <th scope="col">"Ship to"</th>
+                        <th scope="col">"Location"</th>
+                        <th scope="col">"Items to ship"</th>
+                        <th scope="col">"Weight"</th>
+                        <th scope="col">"Shipping"</th>
+                    </tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn QueueRow(o: AwaitingRow, store: Option<QueueStore>, on_way: Vec<Shipment>, now: i64) -> impl IntoView {
+    let query = use_query_map();
+    let ship_label = format!("Mark {} shipped", o.name);
+    let (store_id, fo) = (o.store_id, o.fulfillment_order_id);
+    // The form returns to the queue as it is (filters, page).
+    let ship_href = move || {
+        let here = query.read();
+        let mut kept = vec!["queue=1".to_owned()];
+        kept.extend(FILTERS.iter().chain(&["after"]).filter_map(|name| {
+            here.get(name).filter(|v| !v.is_empty()).map(|v| {
+                format!("{name}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
+            })
+        }));
+        format!("/stores/{store_id}/ship/{fo}?{}", kept.join("&"))
+    };
+    let (store_name, platform) =
+        store.map_or_else(|| (format!("Store {store_id}"), String::new()), |s| (s.name, s.platform.label().to_owned()));
+    let states = on_way
+        .into_iter()
+        .map(|s| view! { <li>{format!("{} {}: {}", s.carrier, s.tracking_number, state_text(&s))}</li> })
+        .collect_view();
+    let state = o.state.label();
+    let items = o
+        .items
+        .iter()
+        .map(|i| {
+            let sku = i
+                .sku
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| view! { " " <span class="nowrap">{format!("({s})")}</span> });
+            view! { <li>{format!("{} × {}", thousands(i.quantity), i.title)} {sku}</li> }
+        })
+        .collect_view();
+    // Erased: nested, the row's type grows past what the compiler lays out.
+    let who = view! {
+        <td data-label="Store">
+            {store_name} <span class="platform-label">{platform}</span>
+        </td>
+        <td data-label="Order" class="nowrap">{o.name}</td>
+        <td data-label="Age" class="nowrap">{age(o.created_at, now)}</td>
+        <td data-label="Customer">{o.customer.unwrap_or_default()}</td>
+        <td data-label="Ship to">{o.ship_to.unwrap_or_else(|| "No shipping address".into())}</td>
+    }
+    .into_any();
+    let what = view! {
+        <td data-label="Location">{o.location}</td>
+        <td data-label="Items to ship">
+            <ul class="items">{items}</ul>
+        </td>
+        <td class="num nowrap" data-label="Weight">{format!("{} g", thousands(o.total_weight))}</td>
+    }
+    .into_any();
+    let shipping = view! {
+        <td data-label="Shipping">
+            <p>{state}</p>
+            <ul class="items">{states}</ul>
+            <a class="button" href=ship_href aria-label=ship_label>"Mark shipped"</a>
+        </td>
+    }
+    .into_any();
+    view! {
+        <tr>
+            {who}
+            {what}
+            {shipping}
+        </tr>
+    }
+    .into_any()
+}

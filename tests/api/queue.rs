@@ -1,0 +1,197 @@
+//! The desk's queue: every connected store's orders awaiting shipping in one list, whatever the
+//! platform, exactly what each store's own list holds; its filters and search; who may read it.
+
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use storelink::ids::StoreId;
+
+use crate::{desk::every_page, helpers::*};
+
+/// What the queue's server function answers for these parameters.
+async fn queue(app: &TestApp, client: &reqwest::Client, params: &[(&str, &str)]) -> Value {
+    let response = client.get(app.url("/api/queue")).query(params).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// Every row of the queue, following its cursors.
+async fn whole_queue(app: &TestApp, client: &reqwest::Client, params: &[(&str, &str)]) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut with = params.to_vec();
+        if let Some(after) = &after {
+            with.push(("after", after));
+        }
+        let page = queue(app, client, &with).await;
+        rows.extend(page["awaiting"]["rows"].as_array().unwrap().iter().cloned());
+        match page["awaiting"]["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return rows,
+        }
+    }
+}
+
+/// A row as (store, fulfillment order).
+fn key(row: &Value) -> (i64, i64) {
+    (row["store_id"].as_i64().unwrap(), row["fulfillment_order_id"].as_i64().unwrap())
+}
+
+/// Two Shopify stores (one of 600 orders), a WooCommerce and a BigCommerce store, synced.
+async fn three_platforms(app: &TestApp) -> [StoreId; 4] {
+    [
+        crate::desk::synced(app, "acme").await,
+        crate::desk::synced(app, "big").await,
+        crate::woocommerce::synced(app, "shop.example.com").await,
+        crate::bigcommerce::synced(app, "bcmain1").await,
+    ]
+}
+
+#[tokio::test]
+async fn the_queue_holds_exactly_what_every_store_awaits_oldest_first() {
+    let app = spawn_app_without_sync().await;
+    let stores = three_platforms(&app).await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let rows = whole_queue(&app, &standard, &[]).await;
+    let mut expected = BTreeSet::new();
+    for store in stores {
+        let own = every_page(&app, &standard, store, &[]).await;
+        assert!(!own.is_empty(), "store {store} has orders awaiting shipping");
+        expected.extend(own.iter().map(|r| (store.0, r["fulfillment_order_id"].as_i64().unwrap())));
+    }
+    let listed: Vec<(i64, i64)> = rows.iter().map(key).collect();
+    assert_eq!(listed.iter().copied().collect::<BTreeSet<_>>(), expected, "every store's orders, none other");
+    assert_eq!(listed.len(), expected.len(), "each once");
+    let created: Vec<i64> = rows.iter().map(|r| r["created_at"].as_i64().unwrap_or(0)).collect();
+    assert!(created.windows(2).all(|w| w[0] <= w[1]), "oldest first across the stores");
+    // The first page says how many in all, and how long the oldest waited.
+    let first = queue(&app, &standard, &[]).await;
+    assert_eq!(first["awaiting"]["total"].as_u64().unwrap() as usize, expected.len());
+    assert_eq!(first["ages"]["oldest"].as_i64(), created.first().copied());
+    assert_eq!(first["stores"].as_array().unwrap().len(), 4);
+    // Back from the second page to the first.
+    let second = queue(&app, &standard, &[("after", first["awaiting"]["next"].as_str().unwrap())]).await;
+    let back = queue(&app, &standard, &[("before", second["awaiting"]["previous"].as_str().unwrap())]).await;
+    assert_eq!(back["awaiting"]["rows"], first["awaiting"]["rows"]);
+}
+
+#[tokio::test]
+async fn filters_and_search_narrow_the_queue_exactly() {
+    let app = spawn_app_without_sync().await;
+    let [acme, _, woo, bc] = three_platforms(&app).await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let all = whole_queue(&app, &standard, &[]).await;
+    let only = |f: &dyn Fn(&Value) -> bool| all.iter().filter(|r| f(r)).map(key).collect::<Vec<_>>();
+    let keys = |rows: Vec<Value>| rows.iter().map(key).collect::<Vec<_>>();
+
+    let acme_text = acme.to_string();
+    assert_eq!(keys(whole_queue(&app, &standard, &[("store", &acme_text)]).await), only(&|r| r["store_id"] == acme.0));
+    assert_eq!(
+        keys(whole_queue(&app, &standard, &[("platform", "bigcommerce")]).await),
+        only(&|r| r["store_id"] == bc.0)
+    );
+    assert_eq!(
+        keys(whole_queue(&app, &standard, &[("platform", "woocommerce")]).await),
+        only(&|r| r["store_id"] == woo.0)
+    );
+    let location = all[0]["location"].as_str().unwrap().to_owned();
+    assert_eq!(
+        keys(whole_queue(&app, &standard, &[("location", &location)]).await),
+        only(&|r| r["location"] == location.as_str())
+    );
+    let partly = only(&|r| r["state"] == "partly_shipped");
+    assert_eq!(keys(whole_queue(&app, &standard, &[("state", "partly_shipped")]).await), partly);
+    assert_eq!(keys(whole_queue(&app, &standard, &[("state", "awaiting")]).await), only(&|r| r["state"] == "awaiting"));
+    let now = storelink::db::now();
+    assert_eq!(
+        keys(whole_queue(&app, &standard, &[("older_than", "2")]).await),
+        only(&|r| r["created_at"].as_i64().unwrap_or(0) <= now - 2 * 86_400)
+    );
+    // A SKU of an item still to ship finds its orders, in any store, whatever the case.
+    let sku = all
+        .iter()
+        .find_map(|r| r["items"].as_array().unwrap().iter().find_map(|i| i["sku"].as_str().filter(|s| !s.is_empty())))
+        .unwrap()
+        .to_owned();
+    let found = whole_queue(&app, &standard, &[("q", &sku.to_lowercase())]).await;
+    assert!(!found.is_empty());
+    let with_sku = only(&|r| {
+        r["items"].as_array().unwrap().iter().any(|i| i["sku"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(&sku)))
+    });
+    assert!(with_sku.iter().all(|k| found.iter().any(|r| key(r) == *k)), "every order with {sku} is found");
+    // An order's number finds it; % and _ are themselves.
+    let name = all[3]["name"].as_str().unwrap().to_owned();
+    assert!(whole_queue(&app, &standard, &[("q", &name)]).await.iter().any(|r| key(r) == key(&all[3])));
+    assert!(whole_queue(&app, &standard, &[("q", "%")]).await.is_empty());
+    assert!(whole_queue(&app, &standard, &[("q", "_")]).await.is_empty());
+
+    // A platform or state not on the list is refused beside its field, in words.
+    for (name, value) in [("platform", "magento"), ("state", "lost"), ("older_than", "-3")] {
+        let response = standard.get(app.url("/api/queue")).query(&[(name, value)]).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name}={value}");
+        let body = error_body(response).await;
+        assert_eq!(body["Invalid"]["field"], name, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn every_signed_in_user_reads_the_queue_and_no_one_else() {
+    let app = spawn_app_without_sync().await;
+    crate::desk::synced(&app, "acme").await;
+    let anonymous = app.client();
+    let response = anonymous.get(app.url("/api/queue")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    for email in [ADMIN_EMAIL, STANDARD_EMAIL] {
+        let client = app.signed_in(email).await;
+        assert!(!whole_queue(&app, &client, &[]).await.is_empty(), "{email}");
+        // The page itself renders on the server, with the queue's heading and a link to it in the bar.
+        let html = app.get(&client, "/orders").await.text().await.unwrap();
+        assert!(html.contains("Orders awaiting shipping in every store"), "{email}: {html}");
+        assert!(html.contains(r#"<a href="/orders">Orders</a>"#), "{email}");
+        assert!(html.contains("Mark #"), "{email}: rows with Mark shipped");
+    }
+    let page = app.get(&anonymous, "/orders").await.text().await.unwrap();
+    assert!(!page.contains("Orders awaiting shipping in every store"), "nothing for a visitor");
+}
+
+#[tokio::test]
+async fn mark_shipped_from_the_queue_comes_back_to_it_as_it_was_and_the_order_has_left() {
+    let app = spawn_app_without_sync().await;
+    let store = crate::desk::synced(&app, "acme").await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let rows = whole_queue(&app, &standard, &[("platform", "shopify")]).await;
+    let row = &rows[0];
+    let item = &row["items"][0];
+    let form = [
+        ("store_id", store.to_string()),
+        ("order_id", row["order_id"].to_string()),
+        ("fulfillment_order_id", row["fulfillment_order_id"].to_string()),
+        ("carrier", "UPS".to_owned()),
+        ("tracking_number", "1Z999AA10123456784".to_owned()),
+        ("lines[0][id]", item["line_item_id"].to_string()),
+        ("lines[0][quantity]", item["quantity"].to_string()),
+        ("key", "queue-k1".to_owned()),
+        // What the Mark shipped page was opened with from the queue.
+        ("back", "queue=1&platform=shopify&q=&after=".to_owned()),
+    ];
+    let recorded = standard
+        .post(app.url("/api/shipments/record"))
+        .header("accept", "text/html")
+        .header("referer", app.url("/orders"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recorded.status(), StatusCode::FOUND);
+    let back = recorded.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.starts_with("/orders?platform=shopify&shipped="), "{back}");
+    assert!(back.ends_with(&format!("&shipped_store={store}")), "{back}");
+    let html = app.get(&standard, &back).await.text().await.unwrap();
+    let name = row["name"].as_str().unwrap();
+    assert!(html.contains(&format!("Marked {name} shipped: UPS 1Z999AA10123456784.")), "{html}");
+    let after = whole_queue(&app, &standard, &[]).await;
+    let left = after.iter().find(|r| key(r) == key(row));
+    assert!(left.is_none_or(|r| r["items"] != row["items"]), "what was shipped is no longer awaited: {left:?}");
+}

@@ -843,6 +843,22 @@ pub async fn awaiting(pool: &Pool, stores: &[StoreId], query: &AwaitingQuery) ->
     Ok(Awaiting { rows, total, orders, next, previous, locations: locations(pool, stores).await? })
 }
 
+/// When the oldest order awaiting shipping in each of `stores` that has one was created.
+pub async fn oldest_by_store(pool: &Pool, stores: &[StoreId]) -> Result<Vec<(StoreId, i64)>, AppError> {
+    if stores.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = db::now();
+    let rows: Vec<(i64, Option<i64>)> = db::run!(pool, c => {
+        let mut sql = QueryBuilder::new("SELECT fo.store_id, MIN(o.created_at)");
+        sql.push(AWAITING_FROM);
+        push_filters(&mut sql, stores, &AwaitingQuery::default(), now);
+        sql.push(" GROUP BY fo.store_id ORDER BY fo.store_id");
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?;
+    Ok(rows.into_iter().filter_map(|(store, oldest)| Some((StoreId(store), oldest?))).collect())
+}
+
 /// How long what awaits shipping in `stores` has waited: the oldest order's creation, and how
 /// many orders are older than one, two and five days, as of `now`.
 pub async fn ages(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Ages, AppError> {

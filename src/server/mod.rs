@@ -223,6 +223,9 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
         "Progress streams open on this server.",
         state.hub.streams() as f64,
     );
+    if let Err(err) = queue_metrics(&state.pool, &mut out).await {
+        tracing::warn!(error = %err, "could not measure the queue for /metrics");
+    }
     let points: Vec<(String, f64)> =
         state.platforms.budgets().await.into_iter().map(|(shop, n)| (format!("shop=\"{shop}\""), n)).collect();
     out.metric(
@@ -232,6 +235,49 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
         &points,
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out.finish()).into_response()
+}
+
+/// What a desk manager watches: how long the oldest order awaiting shipping has waited, in each
+/// connected store and in all, and how many have waited more than one, two and five days.
+async fn queue_metrics(
+    pool: &crate::db::Pool,
+    out: &mut crate::metrics::Exposition,
+) -> Result<(), crate::error::AppError> {
+    let stores: Vec<crate::stores::StoreDto> =
+        crate::stores::repo::list(pool).await?.into_iter().filter(|s| s.refuses_shipments().is_none()).collect();
+    let ids: Vec<crate::ids::StoreId> = stores.iter().map(|s| s.id).collect();
+    let now = crate::db::now();
+    let oldest = crate::records::repo::oldest_by_store(pool, &ids).await?;
+    let samples: Vec<(String, f64)> = oldest
+        .iter()
+        .filter_map(|(id, created)| {
+            let store = stores.iter().find(|s| s.id == *id)?;
+            let label = store.shop_domain.replace('\\', "\\\\").replace('"', "\\\"");
+            Some((format!("store=\"{label}\""), (now - created).max(0) as f64))
+        })
+        .collect();
+    out.metric(
+        "storelink_queue_oldest_seconds",
+        "gauge",
+        "How long the oldest order awaiting shipping in each connected store has waited.",
+        &samples,
+    );
+    let ages = crate::records::repo::ages(pool, &ids, now).await?;
+    out.single(
+        "storelink_queue_oldest_all_seconds",
+        "gauge",
+        "How long the oldest order awaiting shipping in any connected store has waited.",
+        ages.oldest.map_or(0.0, |oldest| (now - oldest).max(0) as f64),
+    );
+    let older = [(1, ages.older_than_1_day), (2, ages.older_than_2_days), (5, ages.older_than_5_days)];
+    let samples: Vec<(String, f64)> = older.iter().map(|(days, n)| (format!("days=\"{days}\""), *n as f64)).collect();
+    out.metric(
+        "storelink_queue_older_than",
+        "gauge",
+        "Orders awaiting shipping in connected stores that have waited more than this many days.",
+        &samples,
+    );
+    Ok(())
 }
 
 /// Responses sent as they are made (the progress stream says so with `X-Accel-Buffering: no`,

@@ -106,61 +106,75 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(None).await
 }
 
+/// How a test's server is set up.
+#[derive(Debug, Clone, Copy)]
+struct Options {
+    run_sync: bool,
+    sync_secs: u64,
+    /// Platforms reached at the emulator (otherwise at their real addresses, never reached).
+    emulated: bool,
+    trust_forwarded_for: bool,
+    metrics: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { run_sync: false, sync_secs: 3600, emulated: true, trust_forwarded_for: false, metrics: false }
+    }
+}
+
 /// An app whose sync jobs run only when a test runs them.
 pub async fn spawn_app_without_sync() -> TestApp {
-    spawn_app_configured(None, false, 3600, true, false).await
+    spawn_app_configured(None, Options::default()).await
 }
 
 /// An app that syncs every store every `seconds`.
 pub async fn spawn_app_syncing_every(seconds: u64) -> TestApp {
-    spawn_app_configured(None, true, seconds, true, false).await
+    spawn_app_configured(None, Options { run_sync: true, sync_secs: seconds, ..Options::default() }).await
 }
 
 /// Starts the real server on a free port with a fresh database holding one administrator and
 /// one standard user, both with [`PASSWORD`].
 pub async fn spawn_app_with(public_url: Option<&str>) -> TestApp {
-    spawn_app_configured(public_url, true, 3600, true, false).await
+    spawn_app_configured(public_url, Options { run_sync: true, ..Options::default() }).await
 }
 
 /// A server set up as in production without a public URL: it would talk to Shopify itself
 /// (which tests never reach), so Shopify cannot deliver webhooks to it.
 pub async fn spawn_app_without_webhooks() -> TestApp {
-    spawn_app_configured(None, false, 3600, false, false).await
+    spawn_app_configured(None, Options { emulated: false, ..Options::default() }).await
 }
 
 /// A server behind a load balancer: it takes each client's address from `X-Forwarded-For`, so
 /// tests can be many clients.
 pub async fn spawn_app_trusting_forwarded_for() -> TestApp {
-    spawn_app_configured(None, false, 3600, true, true).await
+    spawn_app_configured(None, Options { trust_forwarded_for: true, ..Options::default() }).await
 }
 
-async fn spawn_app_configured(
-    public_url: Option<&str>,
-    run_sync: bool,
-    sync_secs: u64,
-    emulated: bool,
-    trust_forwarded_for: bool,
-) -> TestApp {
+/// An app whose sync jobs run only when a test runs them, serving `/metrics`.
+pub async fn spawn_app_with_metrics() -> TestApp {
+    spawn_app_configured(None, Options { metrics: true, ..Options::default() }).await
+}
+
+async fn spawn_app_configured(public_url: Option<&str>, options: Options) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = storelink::db::scratch_url(dir.path()).await;
-    spawn_app_in(dir, url, public_url, run_sync, sync_secs, emulated, trust_forwarded_for).await
+    spawn_app_in(dir, url, public_url, options).await
 }
 
 /// An app whose data directory (and SQLite database) a test prepared, syncing or not.
 pub async fn spawn_app_on(dir: tempfile::TempDir, run_sync: bool) -> TestApp {
     let url = storelink::db::sqlite_url_in(dir.path());
-    spawn_app_in(dir, url, None, run_sync, 3600, true, false).await
+    spawn_app_in(dir, url, None, Options { run_sync, ..Options::default() }).await
 }
 
 async fn spawn_app_in(
     dir: tempfile::TempDir,
     database_url: String,
     public_url: Option<&str>,
-    run_sync: bool,
-    sync_secs: u64,
-    emulated: bool,
-    trust_forwarded_for: bool,
+    options: Options,
 ) -> TestApp {
+    let Options { run_sync, sync_secs, emulated, trust_forwarded_for, metrics } = options;
     let emulator = Emulator::start(&emulator_config(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let settings = Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -179,7 +193,7 @@ async fn spawn_app_in(
         trust_forwarded_for,
         // Often, so a test sees the schedule at work.
         housekeeping_interval: std::time::Duration::from_millis(200),
-        metrics: false,
+        metrics,
         max_connections_per_client: 256,
     };
     let app = Application::build(settings).await.expect("the server starts");

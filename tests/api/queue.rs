@@ -51,7 +51,7 @@ async fn three_platforms(app: &TestApp) -> [StoreId; 4] {
 
 #[tokio::test]
 async fn the_queue_holds_exactly_what_every_store_awaits_oldest_first() {
-    let app = spawn_app_without_sync().await;
+    let app = spawn_app_with_metrics().await;
     let stores = three_platforms(&app).await;
     let standard = app.signed_in(STANDARD_EMAIL).await;
     let rows = whole_queue(&app, &standard, &[]).await;
@@ -71,6 +71,23 @@ async fn the_queue_holds_exactly_what_every_store_awaits_oldest_first() {
     assert_eq!(first["awaiting"]["total"].as_u64().unwrap() as usize, expected.len());
     assert_eq!(first["ages"]["oldest"].as_i64(), created.first().copied());
     assert_eq!(first["stores"].as_array().unwrap().len(), 4);
+    // What a desk manager watches is in /metrics too, per store and in all.
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let metrics = app.get(&admin, "/metrics").await.text().await.unwrap();
+    let older = format!("storelink_queue_older_than{{days=\"1\"}} {}", first["ages"]["older_than_1_day"]);
+    assert!(metrics.contains(&older), "{older} in {metrics}");
+    for domain in
+        ["acme.myshopify.com", "big.myshopify.com", "https://shop.example.com", "store-bcmain1.mybigcommerce.com"]
+    {
+        assert!(
+            metrics.contains(&format!("storelink_queue_oldest_seconds{{store=\"{domain}\"}} ")),
+            "{domain}: {metrics}"
+        );
+    }
+    let oldest = first["ages"]["oldest"].as_i64().unwrap();
+    let line = metrics.lines().find(|l| l.starts_with("storelink_queue_oldest_all_seconds ")).unwrap();
+    let seconds: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((seconds - (storelink::db::now() - oldest) as f64).abs() <= 5.0, "{line}");
     // Back from the second page to the first.
     let second = queue(&app, &standard, &[("after", first["awaiting"]["next"].as_str().unwrap())]).await;
     let back = queue(&app, &standard, &[("before", second["awaiting"]["previous"].as_str().unwrap())]).await;

@@ -330,6 +330,11 @@ pub fn day_start(date: &str) -> Option<i64> {
     Some(time::Date::parse(date.trim(), &format).ok()?.midnight().assume_utc().unix_timestamp())
 }
 
+/// The day (`YYYY-MM-DD`, UTC) of Unix seconds.
+pub fn day_text(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs).map(|t| t.date().to_string()).unwrap_or_default()
+}
+
 /// A `LIKE` pattern (with `ESCAPE '\'`) matching text that contains `typed`, lower-cased: `%`
 /// and `_` typed are themselves, not wildcards.
 pub fn contains_pattern(typed: &str) -> String {

@@ -24,6 +24,7 @@ pub mod platforms;
 pub mod api_tokens;
 pub mod audit;
 pub mod jobs;
+pub mod queue;
 pub mod records;
 pub mod shipments;
 pub mod stores;

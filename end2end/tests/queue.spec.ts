@@ -77,6 +77,47 @@ test('a standard user filters the queue, marks an order shipped from it, and a s
   await watcher.close();
 });
 
+test('a standard user claims one order and holds another; an administrator sees who has the first and lets it go, live for the user', async ({ page, browser }, testInfo) => {
+  test.setTimeout(90_000);
+  await signIn(page, standard, testInfo);
+  await open(page, `/orders?store=${storeId}`, testInfo);
+  const table = page.getByRole('table', { name: 'Orders awaiting shipping' });
+  const claims = table.getByRole('button', { name: /^Claim #\d+$/ });
+  const claimed = (await claims.first().getAttribute('aria-label'))!.replace(/^Claim /, '');
+  await claims.first().click();
+  // Claims and holds are the order's: each of its parcels (one per location) shows them.
+  const claimedRow = table.getByRole('row').filter({ has: page.getByRole('button', { name: `Release the claim on ${claimed}` }) }).first();
+  await expect(claimedRow).toContainText('Claimed by you');
+
+  // Held with a reason: it says so, and the State filter finds it.
+  const other = table.getByRole('row').filter({ has: page.getByRole('button', { name: /^Claim #\d+$/ }) }).first();
+  const held = (await other.getByRole('button', { name: /^Claim #\d+$/ }).getAttribute('aria-label'))!.replace(/^Claim /, '');
+  await other.getByText(`Hold ${held}…`).click();
+  await other.getByLabel('Reason').fill('Address check with the customer');
+  await other.getByRole('button', { name: `Hold ${held}`, exact: true }).click();
+  const heldRow = table.getByRole('row').filter({ has: page.getByRole('button', { name: `Release the hold on ${held}` }) }).first();
+  await expect(heldRow).toContainText('On hold: Address check with the customer (by standard@example.com)');
+  await page.getByLabel('State').selectOption({ label: 'On hold' });
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/state=on_hold/);
+  await expect(table.getByRole('link', { name: /^Mark #\d+ shipped$/ })).toHaveCount(await table.getByRole('link', { name: `Mark ${held} shipped` }).count());
+  await open(page, `/orders?store=${storeId}`, testInfo);
+
+  // An administrator sees who has the claimed one, and lets it go.
+  const manager = await signedIn(browser, admin, testInfo);
+  await open(manager, `/orders?store=${storeId}`, testInfo);
+  const seen = manager.getByRole('row').filter({ has: manager.getByRole('button', { name: `Release the claim on ${claimed}` }) }).first();
+  await expect(seen).toContainText(`Claimed by ${standard.email}`);
+  await seen.getByRole('button', { name: `Release the claim on ${claimed}` }).click();
+  await expect(manager.getByRole('button', { name: `Claim ${claimed}`, exact: true }).first()).toBeVisible();
+  // The user's open queue shows it free again, without a reload.
+  await expect(page.getByRole('button', { name: `Claim ${claimed}`, exact: true }).first()).toBeVisible({ timeout: 15_000 });
+  // Released, the held one is back among the rest.
+  await heldRow.getByRole('button', { name: `Release the hold on ${held}` }).click();
+  await expect(page.getByRole('button', { name: `Release the hold on ${held}` })).toHaveCount(0);
+  await manager.close();
+});
+
 test('on a phone the queue is a list of cards, and axe finds nothing serious on it', async ({ browser }, testInfo) => {
   const page = await signedIn(browser, standard, testInfo, { width: 390, height: 844 });
   await open(page, '/orders', testInfo);

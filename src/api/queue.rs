@@ -7,12 +7,13 @@
 
 use leptos::server;
 use serde::{Deserialize, Serialize};
-use server_fn::codec::GetUrl;
+use server_fn::codec::{GetUrl, PostUrl};
 
 use crate::{
     error::AppError,
     ids::StoreId,
     platforms::Platform,
+    queue::Marks,
     records::{Ages, Awaiting},
     shipments::Shipment,
 };
@@ -38,6 +39,10 @@ pub struct QueueView {
     pub stores: Vec<QueueStore>,
     /// The shown orders' shipments not yet settled (being sent, or failed and why).
     pub shipments: Vec<(StoreId, Shipment)>,
+    /// The holds and claims of the shown orders.
+    pub marks: Vec<Marks>,
+    /// Who is looking: their claims are theirs to release, and an administrator's are all.
+    pub viewer: crate::users::UserDto,
     /// What Mark shipped just recorded, when the page was opened from it, as it is now.
     pub shipped: Option<crate::api::shipments::ShipmentRow>,
     /// Server time the ages are counted from, so they render the same everywhere.
@@ -115,7 +120,75 @@ pub async fn queue(
             },
             _ => None,
         };
-        Ok(QueueView { awaiting, ages, stores, shipments, shipped, now })
+        let shown_orders: Vec<(StoreId, i64)> = awaiting.rows.iter().map(|r| (r.store_id, r.order_id)).collect();
+        let marks = crate::queue::repo::marks(pool, &shown_orders, now).await?;
+        Ok(QueueView { awaiting, ages, stores, shipments, marks, viewer: caller.user.clone(), shipped, now })
+    })
+    .await
+}
+
+/// The store, if storelink has it.
+#[cfg(feature = "ssr")]
+async fn store(caller: &super::Caller, store_id: StoreId) -> Result<crate::stores::StoreDto, AppError> {
+    crate::stores::repo::get(caller.pool(), store_id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))
+}
+
+/// Holds an order back from the queue with a reason, until the end of `until` (a day) or until
+/// released. Every signed-in user may.
+#[server(prefix = "/api", endpoint = "queue/hold", input = PostUrl)]
+pub async fn hold_order(
+    store_id: StoreId,
+    order_id: i64,
+    reason: String,
+    until: Option<String>,
+) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        let store = store(&caller, store_id).await?;
+        crate::queue::hold(caller.pool(), &store, order_id, &reason, until.as_deref(), &caller.user).await?;
+        caller.state.hub.store_changed(store_id);
+        Ok(())
+    })
+    .await
+}
+
+/// Returns a held order to the queue.
+#[server(prefix = "/api", endpoint = "queue/release", input = PostUrl)]
+pub async fn release_order(store_id: StoreId, order_id: i64) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        let store = store(&caller, store_id).await?;
+        crate::queue::release_hold(caller.pool(), &store, order_id, &caller.user).await?;
+        caller.state.hub.store_changed(store_id);
+        Ok(())
+    })
+    .await
+}
+
+/// Claims an order for the caller, so no one else packs it.
+#[server(prefix = "/api", endpoint = "queue/claim", input = PostUrl)]
+pub async fn claim_order(store_id: StoreId, order_id: i64) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        let store = store(&caller, store_id).await?;
+        crate::queue::claim(caller.pool(), &store, order_id, &caller.user).await?;
+        caller.state.hub.store_changed(store_id);
+        Ok(())
+    })
+    .await
+}
+
+/// Lets a claimed order go: the caller's own claim, or anyone's for an administrator.
+#[server(prefix = "/api", endpoint = "queue/unclaim", input = PostUrl)]
+pub async fn unclaim_order(store_id: StoreId, order_id: i64) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        let store = store(&caller, store_id).await?;
+        crate::queue::release_claim(caller.pool(), &store, order_id, &caller.user).await?;
+        caller.state.hub.store_changed(store_id);
+        Ok(())
     })
     .await
 }

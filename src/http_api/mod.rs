@@ -197,6 +197,7 @@ async fn store_named(state: &AppState, domain: &str) -> Result<StoreDto, ApiErro
 struct OrdersQuery {
     awaiting_shipment: Option<String>,
     include_disconnected: Option<String>,
+    include_held: Option<String>,
     store: Option<String>,
     updated_since: Option<String>,
     limit: Option<String>,
@@ -222,6 +223,7 @@ async fn orders(
     };
     let awaiting = flag("awaiting_shipment", query.awaiting_shipment.as_deref());
     let include_disconnected = flag("include_disconnected", query.include_disconnected.as_deref());
+    let include_held = flag("include_held", query.include_held.as_deref());
     let limit = match query.limit.as_deref().map(str::parse::<i64>) {
         None => DEFAULT_LIMIT,
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
@@ -281,7 +283,9 @@ async fn orders(
         // The cursor's store resumes after its order; the stores after it start at the first.
         let after = if store.id == start { start_after } else { 0 };
         let wanted = limit - listed.len() as i64;
-        let page = records::orders_after(&state.pool, store.id, awaiting, updated_since, after, wanted + 1).await?;
+        let page =
+            records::orders_after(&state.pool, store.id, awaiting, include_held, updated_since, after, wanted + 1)
+                .await?;
         let more = page.len() as i64 > wanted;
         let page: Vec<_> = page.into_iter().take(wanted as usize).collect();
         let last = page.last().map(|o| o.id);

@@ -156,6 +156,7 @@ pub fn description() -> Value {
                     "parameters": [
                         {"name": "awaiting_shipment", "in": "query", "schema": {"type": "boolean"}, "description": "Only orders with items left to ship from an open fulfillment order (and only those fulfillment orders), of connected stores."},
                         {"name": "include_disconnected", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "With awaiting_shipment, also the orders of stores that are not connected (they take no shipments: store_connected is false)."},
+                        {"name": "include_held", "in": "query", "schema": {"type": "boolean", "default": false}, "description": "With awaiting_shipment, also the orders the desk put on hold (held orders do not await shipment until their hold is released or runs out)."},
                         {"name": "store", "in": "query", "schema": {"type": "string"}, "description": "The store's myshopify.com domain; all stores when left out."},
                         {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}, "description": "Only orders updated at or after this time."},
                         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 250, "default": 50}},

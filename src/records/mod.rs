@@ -159,15 +159,18 @@ pub enum QueueState {
     Awaiting,
     /// Some of it shipped, the rest waits.
     PartlyShipped,
+    /// Held back by the desk, with a reason.
+    OnHold,
 }
 
 impl QueueState {
-    pub const ALL: [QueueState; 2] = [QueueState::Awaiting, QueueState::PartlyShipped];
+    pub const ALL: [QueueState; 3] = [QueueState::Awaiting, QueueState::PartlyShipped, QueueState::OnHold];
 
     pub fn key(self) -> &'static str {
         match self {
             QueueState::Awaiting => "awaiting",
             QueueState::PartlyShipped => "partly_shipped",
+            QueueState::OnHold => "on_hold",
         }
     }
 
@@ -179,6 +182,7 @@ impl QueueState {
         match self {
             QueueState::Awaiting => "Awaiting",
             QueueState::PartlyShipped => "Partly shipped",
+            QueueState::OnHold => "On hold",
         }
     }
 }

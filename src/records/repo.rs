@@ -707,16 +707,26 @@ where
     if let Some(days) = query.older_than_days.filter(|d| *d > 0) {
         sql.push(" AND o.created_at <= ").push_bind(now - days * 86_400);
     }
+    let held = |sql: &mut QueryBuilder<DB>, not: &str| {
+        sql.push(format!(" AND {not}EXISTS (SELECT 1 FROM order_holds h {HELD} "));
+        sql.push_bind(now).push("))");
+    };
     match query.state {
         Some(QueueState::Awaiting) => {
             sql.push(" AND fo.status = 'OPEN'");
+            held(sql, "NOT ");
         }
         Some(QueueState::PartlyShipped) => {
             sql.push(" AND fo.status = 'IN_PROGRESS'");
+            held(sql, "NOT ");
         }
+        Some(QueueState::OnHold) => held(sql, ""),
         None => {}
     }
 }
+
+/// An order's hold that has not run out: `… WHERE` it is this order's, followed by the time now.
+const HELD: &str = "WHERE h.store_id = fo.store_id AND h.order_id = fo.order_id AND (h.until IS NULL OR h.until >";
 
 const AWAITING_FROM: &str = " FROM synced_fulfillment_orders fo
     LEFT JOIN synced_orders o ON o.store_id = fo.store_id AND o.id = fo.order_id
@@ -923,14 +933,22 @@ pub async fn orders_after(
     pool: &Pool,
     store_id: StoreId,
     awaiting: bool,
+    include_held: bool,
     updated_since: Option<i64>,
     after: i64,
     limit: i64,
 ) -> Result<Vec<OrderRecord>, AppError> {
-    let waiting = if awaiting {
-        format!(" AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id AND {AWAITING})")
-    } else {
-        String::new()
+    let waiting = match (awaiting, include_held) {
+        (false, _) => String::new(),
+        (true, true) => format!(
+            " AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id AND {AWAITING})"
+        ),
+        // A held order does not await shipping until its hold ends.
+        (true, false) => format!(
+            " AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id AND {AWAITING}
+                AND NOT EXISTS (SELECT 1 FROM order_holds h {HELD} {})))",
+            db::now()
+        ),
     };
     let sql = format!(
         "SELECT o.id, o.name, o.created_at_text, o.updated_at, o.customer_name, c.email AS customer_email, o.raw

@@ -10,14 +10,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Form, hooks::use_query_map, params::ParamsMap};
 
-use super::{error_view, format::thousands, live, store::state_text};
+use super::{
+    error_view,
+    format::{format_day, thousands},
+    live,
+    store::state_text,
+};
 use crate::{
-    api::queue::{queue, QueueStore, QueueView, FILTERS},
+    api::queue::{queue, ClaimOrder, HoldOrder, QueueStore, QueueView, ReleaseOrder, UnclaimOrder, FILTERS},
     ids::{ShipmentId, StoreId},
     jobs::Live,
     platforms::Platform,
+    queue::Marks,
     records::{AwaitingRow, QueueState},
     shipments::{Shipment, ShipmentState},
+    users::UserDto,
 };
 
 /// The ages a desk filters by, in days.
@@ -27,6 +34,7 @@ const AGES: [(i64, &str); 3] = [(1, "Older than 1 day"), (2, "Older than 2 days"
 pub fn QueuePage() -> impl IntoView {
     let query = use_query_map();
     let changed = RwSignal::new(0u64);
+    provide_context(Changed(changed));
     watch_changes(changed);
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let key = move || {
@@ -60,6 +68,10 @@ pub fn QueuePage() -> impl IntoView {
         </Transition>
     }
 }
+
+/// Moved to read the queue again (an action on a row succeeded, or the stream said so).
+#[derive(Clone, Copy)]
+struct Changed(RwSignal<u64>);
 
 /// Moves `changed` whenever what awaits shipping may have changed in any store: a sync ended,
 /// a webhook delivered, a shipment was recorded, a store changed.
@@ -109,7 +121,7 @@ fn age(created_at: Option<i64>, now: i64) -> String {
 fn Queue(view: QueueView) -> impl IntoView {
     let query = use_query_map();
     let value = move |name: &str| query.read().get(name).unwrap_or_default();
-    let QueueView { awaiting, ages, stores, shipments, shipped, now } = view;
+    let QueueView { awaiting, ages, stores, shipments, marks, viewer, shipped, now } = view;
     // Mark shipped came back here: what it recorded, and how its sending goes.
     let shipped = shipped.map(|row| {
         let s = &row.shipment;
@@ -156,7 +168,7 @@ fn Queue(view: QueueView) -> impl IntoView {
     let list = if awaiting.rows.is_empty() {
         ().into_any()
     } else {
-        view! { <QueueTable rows=awaiting.rows stores shipments now /> }.into_any()
+        view! { <QueueTable rows=awaiting.rows stores shipments marks viewer now /> }.into_any()
     };
     view! {
         {shipped}
@@ -255,6 +267,8 @@ fn QueueTable(
     rows: Vec<AwaitingRow>,
     stores: Vec<QueueStore>,
     shipments: Vec<(StoreId, Shipment)>,
+    marks: Vec<Marks>,
+    viewer: UserDto,
     now: i64,
 ) -> impl IntoView {
     let body = rows
@@ -268,7 +282,8 @@ fn QueueTable(
                 })
                 .map(|(_, s)| s.clone())
                 .collect();
-            view! { <QueueRow o store on_way now /> }.into_any()
+            let marks = marks.iter().find(|m| m.store_id == o.store_id && m.order_id == o.order_id).cloned();
+            view! { <QueueRow o store on_way marks viewer=viewer.clone() now /> }.into_any()
         })
         .collect_view();
     view! {
@@ -294,7 +309,14 @@ fn QueueTable(
 }
 
 #[component]
-fn QueueRow(o: AwaitingRow, store: Option<QueueStore>, on_way: Vec<Shipment>, now: i64) -> impl IntoView {
+fn QueueRow(
+    o: AwaitingRow,
+    store: Option<QueueStore>,
+    on_way: Vec<Shipment>,
+    marks: Option<Marks>,
+    viewer: UserDto,
+    now: i64,
+) -> impl IntoView {
     let query = use_query_map();
     let ship_label = format!("Mark {} shipped", o.name);
     let (store_id, fo) = (o.store_id, o.fulfillment_order_id);
@@ -315,7 +337,20 @@ fn QueueRow(o: AwaitingRow, store: Option<QueueStore>, on_way: Vec<Shipment>, no
         .into_iter()
         .map(|s| view! { <li>{format!("{} {}: {}", s.carrier, s.tracking_number, state_text(&s))}</li> })
         .collect_view();
-    let state = o.state.label();
+    let hold = marks.as_ref().and_then(|m| m.hold.clone());
+    let claim = marks.and_then(|m| m.claim);
+    let state = match &hold {
+        Some(hold) => {
+            let until = hold
+                .until
+                .map(|u| format!(" until {}", format_day((u - 86_400).div_euclid(86_400))))
+                .unwrap_or_default();
+            format!("On hold{until}: {} (by {})", hold.reason, hold.by)
+        }
+        None => o.state.label().to_owned(),
+    };
+    let desk =
+        view! { <DeskActions store_id name=o.name.clone() order_id=o.order_id held=hold.is_some() claim viewer /> };
     let items = o
         .items
         .iter()
@@ -352,6 +387,7 @@ fn QueueRow(o: AwaitingRow, store: Option<QueueStore>, on_way: Vec<Shipment>, no
             <p>{state}</p>
             <ul class="items">{states}</ul>
             <a class="button" href=ship_href aria-label=ship_label>"Mark shipped"</a>
+            {desk}
         </td>
     }
     .into_any();
@@ -363,4 +399,102 @@ fn QueueRow(o: AwaitingRow, store: Option<QueueStore>, on_way: Vec<Shipment>, no
         </tr>
     }
     .into_any()
+}
+
+/// Claim or let go of an order, hold it back or release it; each reads the queue again once done.
+#[component]
+fn DeskActions(
+    store_id: StoreId,
+    name: String,
+    order_id: i64,
+    held: bool,
+    claim: Option<crate::queue::Claim>,
+    viewer: UserDto,
+) -> impl IntoView {
+    let Changed(changed) = expect_context::<Changed>();
+    let (claim_action, unclaim, hold, release) = (
+        ServerAction::<ClaimOrder>::new(),
+        ServerAction::<UnclaimOrder>::new(),
+        ServerAction::<HoldOrder>::new(),
+        ServerAction::<ReleaseOrder>::new(),
+    );
+    Effect::new(move |_| {
+        let done =
+            claim_action.version().get() + unclaim.version().get() + hold.version().get() + release.version().get();
+        if done > 0 {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let error = move || {
+        [claim_action.value().get(), unclaim.value().get(), hold.value().get(), release.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(Result::err)
+            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
+    };
+    let ids = move || {
+        view! {
+            <input type="hidden" name="store_id" value=store_id.to_string() />
+            <input type="hidden" name="order_id" value=order_id.to_string() />
+        }
+    };
+    let (release_claim_label, claim_label) = (format!("Release the claim on {name}"), format!("Claim {name}"));
+    let claimed = match claim {
+        Some(claim) => {
+            let may_release = claim.user_id == viewer.id || viewer.is_admin();
+            let words = if claim.user_id == viewer.id {
+                "Claimed by you".to_owned()
+            } else {
+                format!("Claimed by {}", claim.email)
+            };
+            view! {
+                <p>{words}</p>
+                {may_release.then(|| view! {
+                    <ActionForm action=unclaim attr:class="inline">
+                        {ids()}
+                        <button type="submit" aria-label=release_claim_label>"Release claim"</button>
+                    </ActionForm>
+                })}
+            }
+            .into_any()
+        }
+        None => view! {
+            <ActionForm action=claim_action attr:class="inline">
+                {ids()}
+                <button type="submit" aria-label=claim_label>"Claim"</button>
+            </ActionForm>
+        }
+        .into_any(),
+    };
+    let field = format!("{store_id}-{order_id}");
+    let held_view = match held {
+        true => view! {
+            <ActionForm action=release attr:class="inline">
+                {ids()}
+                <button type="submit" aria-label=format!("Release the hold on {name}")>"Release hold"</button>
+            </ActionForm>
+        }
+        .into_any(),
+        false => view! {
+            <details class="hold">
+                <summary>{format!("Hold {name}…")}</summary>
+                <ActionForm action=hold>
+                    {ids()}
+                    <label for=format!("reason-{field}")>"Reason"</label>
+                    <input id=format!("reason-{field}") name="reason" required maxlength="500" />
+                    <label for=format!("until-{field}")>"Until (optional)"</label>
+                    <input id=format!("until-{field}") name="until" type="date" />
+                    <button type="submit">{format!("Hold {name}")}</button>
+                </ActionForm>
+            </details>
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="desk-actions">
+            {claimed}
+            {held_view}
+            {error}
+        </div>
+    }
 }

@@ -212,3 +212,122 @@ async fn mark_shipped_from_the_queue_comes_back_to_it_as_it_was_and_the_order_ha
     let left = after.iter().find(|r| key(r) == key(row));
     assert!(left.is_none_or(|r| r["items"] != row["items"]), "what was shipped is no longer awaited: {left:?}");
 }
+
+/// Posts a queue action's form; its status.
+async fn act(app: &TestApp, client: &reqwest::Client, action: &str, form: &[(&str, String)]) -> reqwest::Response {
+    client.post(app.url(&format!("/api/queue/{action}"))).form(form).send().await.unwrap()
+}
+
+/// The order ids the label software's API lists as awaiting shipment.
+async fn api_awaiting(app: &TestApp, token: &str, extra: &str) -> Vec<i64> {
+    let listed: Value = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/orders?awaiting_shipment=true&limit=250{extra}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    listed["orders"].as_array().unwrap().iter().map(|o| o["id"].as_i64().unwrap()).collect()
+}
+
+async fn audit_count(app: &TestApp, action: &str) -> i64 {
+    storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = $1").bind(action).fetch_one(&mut *c).await)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_held_order_leaves_the_queue_with_its_reason_until_released_or_its_day_has_passed() {
+    let app = spawn_app_without_sync().await;
+    let store = crate::desk::synced(&app, "acme").await;
+    let token = crate::shipments::token(&app).await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let rows = whole_queue(&app, &standard, &[]).await;
+    let order = rows[0]["order_id"].as_i64().unwrap();
+    let ids = |reason: &str, until: &str| {
+        vec![
+            ("store_id", store.to_string()),
+            ("order_id", order.to_string()),
+            ("reason", reason.to_owned()),
+            ("until", until.to_owned()),
+        ]
+    };
+    let held = |rows: &[Value]| rows.iter().any(|r| r["order_id"] == order);
+
+    // Refused, each beside its field, and nothing held.
+    for (reason, until, field) in [("", "", "reason"), ("Address check", "2020-01-01", "until"), ("x", "soon", "until")]
+    {
+        let response = act(&app, &standard, "hold", &ids(reason, until)).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{reason:?} {until:?}");
+        assert_eq!(error_body(response).await["Invalid"]["field"], field);
+    }
+    assert!(whole_queue(&app, &standard, &[("state", "on_hold")]).await.is_empty(), "nothing was held");
+    let anonymous = act(&app, &app.client(), "hold", &ids("Address check", "")).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    let tomorrow = storelink::db::day_text(storelink::db::now() + 86_400);
+    assert_eq!(act(&app, &standard, "hold", &ids("Address check", &tomorrow)).await.status(), StatusCode::OK);
+    let on_hold = whole_queue(&app, &standard, &[("state", "on_hold")]).await;
+    assert!(held(&on_hold) && on_hold.iter().all(|r| r["order_id"] == order), "only the held order: {on_hold:?}");
+    assert!(!held(&whole_queue(&app, &standard, &[("state", "awaiting")]).await), "not awaiting while held");
+    let page = queue(&app, &standard, &[("state", "on_hold")]).await;
+    let hold = &page["marks"][0]["hold"];
+    assert_eq!((hold["reason"].as_str(), hold["by"].as_str()), (Some("Address check"), Some(STANDARD_EMAIL)));
+    // The label software does not see it awaiting shipment, unless it asks for held orders too.
+    assert!(!api_awaiting(&app, &token, "").await.contains(&order));
+    assert!(api_awaiting(&app, &token, "&include_held=true").await.contains(&order));
+    assert_eq!(audit_count(&app, "hold order").await, 1);
+
+    // Released: back in the queue and the API.
+    let release = [("store_id", store.to_string()), ("order_id", order.to_string())];
+    assert_eq!(act(&app, &standard, "release", &release).await.status(), StatusCode::OK);
+    assert!(held(&whole_queue(&app, &standard, &[]).await), "back in the queue");
+    assert!(whole_queue(&app, &standard, &[("state", "on_hold")]).await.is_empty());
+    assert!(api_awaiting(&app, &token, "").await.contains(&order));
+    assert_eq!(audit_count(&app, "release hold").await, 1);
+
+    // Held until a day that has passed: it returns by itself.
+    assert_eq!(act(&app, &standard, "hold", &ids("Customer asked to wait", &tomorrow)).await.status(), StatusCode::OK);
+    assert!(!api_awaiting(&app, &token, "").await.contains(&order));
+    storelink::db_run!(&app.pool, c => sqlx::query("UPDATE order_holds SET until = $1").bind(storelink::db::now() - 1).execute(&mut *c).await.map(|done| done.rows_affected()))
+        .unwrap();
+    assert!(api_awaiting(&app, &token, "").await.contains(&order), "the hold ran out");
+    assert!(whole_queue(&app, &standard, &[("state", "on_hold")]).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_claimed_order_is_no_one_elses_until_its_claimer_or_an_administrator_lets_it_go() {
+    let app = spawn_app_without_sync().await;
+    let store = crate::desk::synced(&app, "acme").await;
+    let (standard, admin) = (app.signed_in(STANDARD_EMAIL).await, app.signed_in(ADMIN_EMAIL).await);
+    let order = whole_queue(&app, &standard, &[]).await[0]["order_id"].as_i64().unwrap();
+    let form = [("store_id", store.to_string()), ("order_id", order.to_string())];
+    assert_eq!(act(&app, &standard, "claim", &form).await.status(), StatusCode::OK);
+    assert_eq!(act(&app, &standard, "claim", &form).await.status(), StatusCode::OK, "claiming one's own again is fine");
+    // Everyone sees who has it; no one else can take it.
+    let page = queue(&app, &admin, &[]).await;
+    let marks = page["marks"].as_array().unwrap();
+    let mark = marks.iter().find(|m| m["order_id"] == order).unwrap();
+    assert_eq!(mark["claim"]["email"], STANDARD_EMAIL);
+    let taken = act(&app, &admin, "claim", &form).await;
+    assert_eq!(taken.status(), StatusCode::CONFLICT);
+    assert!(error_body(taken).await.to_string().contains(&format!("claimed by {STANDARD_EMAIL}")));
+    assert_eq!(audit_count(&app, "claim order").await, 1);
+
+    // Its claimer lets it go; an administrator may let anyone's go, a standard user only theirs.
+    assert_eq!(act(&app, &standard, "unclaim", &form).await.status(), StatusCode::OK);
+    assert_eq!(act(&app, &admin, "claim", &form).await.status(), StatusCode::OK);
+    assert_eq!(act(&app, &standard, "unclaim", &form).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(act(&app, &standard, "claim", &form).await.status(), StatusCode::CONFLICT);
+    assert_eq!(act(&app, &admin, "unclaim", &form).await.status(), StatusCode::OK);
+    assert_eq!(act(&app, &standard, "claim", &form).await.status(), StatusCode::OK);
+    assert_eq!(act(&app, &admin, "unclaim", &form).await.status(), StatusCode::OK, "an administrator releases it");
+    let detail: String = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'release claim' ORDER BY id DESC LIMIT 1").fetch_one(&mut *c).await)
+        .unwrap();
+    assert!(detail.contains(&format!("claimed by {STANDARD_EMAIL}")), "{detail}");
+    assert_eq!(act(&app, &app.client(), "claim", &form).await.status(), StatusCode::UNAUTHORIZED);
+    // An order storelink does not hold.
+    let unknown = [("store_id", store.to_string()), ("order_id", "999999999".to_owned())];
+    assert_eq!(act(&app, &standard, "claim", &unknown).await.status(), StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,171 @@
+//! The desk's own marks on orders awaiting shipping: a hold (why, and optionally until a date,
+//! after which the order returns to the queue by itself) and a claim (who is packing it, so two
+//! people do not pack the same order). Neither is the platform's: a sync never touches them.
+//! Both are written to the audit log.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{StoreId, UserId};
+
+#[cfg(feature = "ssr")]
+pub mod repo;
+
+/// An order held back from the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hold {
+    pub reason: String,
+    /// Unix seconds when it returns to the queue by itself; `None`: until released.
+    pub until: Option<i64>,
+    /// Who held it.
+    pub by: String,
+}
+
+/// An order someone is packing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub user_id: UserId,
+    pub email: String,
+}
+
+/// What the desk marked an order with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marks {
+    pub store_id: StoreId,
+    pub order_id: i64,
+    pub hold: Option<Hold>,
+    pub claim: Option<Claim>,
+}
+
+/// The longest reason a hold keeps.
+pub const MAX_REASON: usize = 500;
+
+#[cfg(feature = "ssr")]
+pub use self::desk::{claim, hold, release_claim, release_hold};
+
+#[cfg(feature = "ssr")]
+mod desk {
+    use super::{repo, MAX_REASON};
+    use crate::{audit, db::Pool, error::AppError, stores::StoreDto, users::UserDto};
+
+    /// The order's name as the store shows it, or `NotFound` when storelink does not hold it.
+    async fn order_name(pool: &Pool, store: &StoreDto, order_id: i64) -> Result<String, AppError> {
+        crate::records::repo::order_names(pool, store.id, &[order_id])
+            .await?
+            .remove(&order_id)
+            .ok_or_else(|| AppError::NotFound("That order is not in the store as storelink holds it.".into()))
+    }
+
+    /// Holds the order back with `reason`, until the end of `until` (a day, `YYYY-MM-DD`, UTC)
+    /// or until released; a hold already there is replaced.
+    pub async fn hold(
+        pool: &Pool,
+        store: &StoreDto,
+        order_id: i64,
+        reason: &str,
+        until: Option<&str>,
+        by: &UserDto,
+    ) -> Result<(), AppError> {
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > MAX_REASON || reason.contains(['\n', '\r']) {
+            return Err(AppError::invalid(
+                "reason",
+                format!("Say why, in one line of at most {MAX_REASON} characters."),
+            ));
+        }
+        let now = crate::db::now();
+        let until = match until.map(str::trim).filter(|u| !u.is_empty()) {
+            None => None,
+            Some(day) => match crate::db::day_start(day) {
+                // Held through that day: back at the start of the next.
+                Some(start) if start + 86_400 > now => Some(start + 86_400),
+                Some(_) => return Err(AppError::invalid("until", "Choose today or a later day, or leave it empty.")),
+                None => return Err(AppError::invalid("until", "Write a day such as 2026-12-24, or leave it empty.")),
+            },
+        };
+        let name = order_name(pool, store, order_id).await?;
+        let mut tx = pool.begin().await?;
+        repo::hold(&mut tx, store.id, order_id, reason, until, &by.email, now).await?;
+        let detail = match until {
+            Some(until) => format!("{name}: {reason} (until {})", crate::db::day_text(until - 86_400)),
+            None => format!("{name}: {reason}"),
+        };
+        audit::repo::record_by(&mut tx, Some(by.id), &by.email, "hold order", Some((store.id, &store.name)), &detail)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Returns a held order to the queue.
+    pub async fn release_hold(pool: &Pool, store: &StoreDto, order_id: i64, by: &UserDto) -> Result<(), AppError> {
+        let name = order_name(pool, store, order_id).await?;
+        let mut tx = pool.begin().await?;
+        if repo::release_hold(&mut tx, store.id, order_id).await? {
+            audit::repo::record_by(
+                &mut tx,
+                Some(by.id),
+                &by.email,
+                "release hold",
+                Some((store.id, &store.name)),
+                &name,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims the order for `by`; refused while someone else has it.
+    pub async fn claim(pool: &Pool, store: &StoreDto, order_id: i64, by: &UserDto) -> Result<(), AppError> {
+        let name = order_name(pool, store, order_id).await?;
+        let mut tx = pool.begin().await?;
+        match repo::claim(&mut tx, store.id, order_id, by.id, crate::db::now()).await? {
+            None => {
+                audit::repo::record_by(
+                    &mut tx,
+                    Some(by.id),
+                    &by.email,
+                    "claim order",
+                    Some((store.id, &store.name)),
+                    &name,
+                )
+                .await?;
+            }
+            Some(holder) if holder == by.id => {}
+            Some(holder) => {
+                let email = crate::users::repo::get(pool, holder).await?.map_or_else(|| "someone".into(), |u| u.email);
+                return Err(AppError::Conflict(format!("{name} is claimed by {email}.")));
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Lets the order go: its own claimer may, and an administrator may release anyone's.
+    pub async fn release_claim(pool: &Pool, store: &StoreDto, order_id: i64, by: &UserDto) -> Result<(), AppError> {
+        let name = order_name(pool, store, order_id).await?;
+        let mut tx = pool.begin().await?;
+        let Some(holder) = repo::claimer(&mut tx, store.id, order_id).await? else { return Ok(()) };
+        if holder != by.id && !by.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        repo::release_claim(&mut tx, store.id, order_id).await?;
+        let detail = match holder == by.id {
+            true => name,
+            false => {
+                let email = crate::users::repo::get(pool, holder).await?.map_or_else(|| "someone".into(), |u| u.email);
+                format!("{name}, claimed by {email}")
+            }
+        };
+        audit::repo::record_by(
+            &mut tx,
+            Some(by.id),
+            &by.email,
+            "release claim",
+            Some((store.id, &store.name)),
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -51,6 +51,12 @@ test('a standard user filters the queue, marks an order shipped from it, and a s
   for (const text of await rows.allTextContents()) {
     expect(text).toContain(shop.name);
   }
+  // Saved by name, with what it finds now.
+  await page.getByLabel('Save this view as').fill('Queue Corner orders');
+  await page.getByRole('button', { name: 'Save view' }).click();
+  const views = page.getByRole('navigation', { name: 'Saved views' });
+  await expect(views.getByRole('link', { name: 'Queue Corner orders' })).toHaveAttribute('href', `/orders?store=${storeId}&platform=shopify`);
+  await expect(views.getByRole('listitem').filter({ hasText: 'Queue Corner orders' })).toContainText(/\(\d+\)/);
 
   // A second browser watches the same view, bookmarked by its address.
   const watcher = await signedIn(browser, standard, testInfo);

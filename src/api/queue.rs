@@ -13,7 +13,7 @@ use crate::{
     error::AppError,
     ids::StoreId,
     platforms::Platform,
-    queue::Marks,
+    queue::{Marks, SavedView},
     records::{Ages, Awaiting},
     shipments::Shipment,
 };
@@ -41,6 +41,8 @@ pub struct QueueView {
     pub shipments: Vec<(StoreId, Shipment)>,
     /// The holds and claims of the shown orders.
     pub marks: Vec<Marks>,
+    /// The viewer's saved views and those shared with everyone, each with its count now.
+    pub views: Vec<SavedView>,
     /// Who is looking: their claims are theirs to release, and an administrator's are all.
     pub viewer: crate::users::UserDto,
     /// What Mark shipped just recorded, when the page was opened from it, as it is now.
@@ -64,42 +66,14 @@ pub async fn queue(
     shipped_store: Option<StoreId>,
 ) -> Result<QueueView, AppError> {
     super::respond(async {
-        use crate::records::{repo as records, AwaitingQuery, QueueState};
+        use crate::records::repo as records;
         let caller = super::require_user().await?;
         let pool = caller.pool();
-        let platform = match platform.as_deref().filter(|p| !p.is_empty()) {
-            None => None,
-            Some(slug) => Some(
-                Platform::from_slug(slug)
-                    .ok_or_else(|| AppError::invalid("platform", "Choose a platform from the list."))?,
-            ),
-        };
-        let state = match state.as_deref().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(key) => Some(
-                QueueState::from_key(key).ok_or_else(|| AppError::invalid("state", "Choose a state from the list."))?,
-            ),
-        };
-        let older_than_days = match older_than {
-            None | Some(0) => None,
-            Some(days @ 1..=3650) => Some(days),
-            Some(_) => return Err(AppError::invalid("older_than", "Choose an age from the list.")),
-        };
-        // Only connected stores: a disconnected store's orders await nothing storelink can send.
-        let mut stores: Vec<QueueStore> = crate::stores::repo::list(pool)
-            .await?
-            .into_iter()
-            .filter(|s| s.refuses_shipments().is_none())
-            .map(|s| QueueStore { id: s.id, name: s.name, platform: s.platform })
-            .collect();
-        stores.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+        let stores = connected(pool).await?;
         let all: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
-        let shown: Vec<StoreId> = stores
-            .iter()
-            .filter(|s| store.is_none_or(|id| s.id == id) && platform.is_none_or(|p| s.platform == p))
-            .map(|s| s.id)
-            .collect();
-        let query = AwaitingQuery { q, location, after, before, older_than_days, state, ..Default::default() };
+        let filters = Filters { store, platform, q, location, older_than, state };
+        let (shown, mut query) = filters.scope(&stores)?;
+        (query.after, query.before) = (after, before);
         let now = crate::db::now();
         let awaiting = records::awaiting(pool, &shown, &query).await?;
         let ages = records::ages(pool, &all, now).await?;
@@ -122,9 +96,92 @@ pub async fn queue(
         };
         let shown_orders: Vec<(StoreId, i64)> = awaiting.rows.iter().map(|r| (r.store_id, r.order_id)).collect();
         let marks = crate::queue::repo::marks(pool, &shown_orders, now).await?;
-        Ok(QueueView { awaiting, ages, stores, shipments, marks, viewer: caller.user.clone(), shipped, now })
+        // Each saved view with what it finds now; one whose filters no longer hold finds none.
+        let mut views = crate::queue::repo::views_for(pool, caller.user.id).await?;
+        for view in &mut views {
+            if let Ok((shown, query)) = Filters::parse(&view.filters).scope(&stores) {
+                view.count = Some(records::count_awaiting(pool, &shown, &query, now).await?.1);
+            }
+        }
+        Ok(QueueView { awaiting, ages, stores, shipments, marks, views, viewer: caller.user.clone(), shipped, now })
     })
     .await
+}
+
+/// The queue's filters, as the address (or a saved view) carries them.
+#[cfg(feature = "ssr")]
+#[derive(Default)]
+struct Filters {
+    store: Option<StoreId>,
+    platform: Option<String>,
+    q: Option<String>,
+    location: Option<String>,
+    older_than: Option<i64>,
+    state: Option<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl Filters {
+    /// From a saved view's `store=3&state=on_hold`; what does not parse is left out.
+    fn parse(text: &str) -> Filters {
+        let mut filters = Filters::default();
+        for (name, value) in form_urlencoded::parse(text.as_bytes()) {
+            let value = value.into_owned();
+            match name.as_ref() {
+                "store" => filters.store = value.parse().ok().map(StoreId),
+                "platform" => filters.platform = Some(value),
+                "q" => filters.q = Some(value),
+                "location" => filters.location = Some(value),
+                "older_than" => filters.older_than = value.parse().ok(),
+                "state" => filters.state = Some(value),
+                _ => {}
+            }
+        }
+        filters
+    }
+
+    /// The stores (of `stores`) they show, and the search and filters within them; a value not
+    /// on its list is refused beside its field.
+    fn scope(self, stores: &[QueueStore]) -> Result<(Vec<StoreId>, crate::records::AwaitingQuery), AppError> {
+        use crate::records::{AwaitingQuery, QueueState};
+        let platform = match self.platform.as_deref().filter(|p| !p.is_empty()) {
+            None => None,
+            Some(slug) => Some(
+                Platform::from_slug(slug)
+                    .ok_or_else(|| AppError::invalid("platform", "Choose a platform from the list."))?,
+            ),
+        };
+        let state = match self.state.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(key) => Some(
+                QueueState::from_key(key).ok_or_else(|| AppError::invalid("state", "Choose a state from the list."))?,
+            ),
+        };
+        let older_than_days = match self.older_than {
+            None | Some(0) => None,
+            Some(days @ 1..=3650) => Some(days),
+            Some(_) => return Err(AppError::invalid("older_than", "Choose an age from the list.")),
+        };
+        let shown = stores
+            .iter()
+            .filter(|s| self.store.is_none_or(|id| s.id == id) && platform.is_none_or(|p| s.platform == p))
+            .map(|s| s.id)
+            .collect();
+        Ok((shown, AwaitingQuery { q: self.q, location: self.location, older_than_days, state, ..Default::default() }))
+    }
+}
+
+/// The connected stores, by name: a disconnected store's orders await nothing storelink can send.
+#[cfg(feature = "ssr")]
+async fn connected(pool: &crate::db::Pool) -> Result<Vec<QueueStore>, AppError> {
+    let mut stores: Vec<QueueStore> = crate::stores::repo::list(pool)
+        .await?
+        .into_iter()
+        .filter(|s| s.refuses_shipments().is_none())
+        .map(|s| QueueStore { id: s.id, name: s.name, platform: s.platform })
+        .collect();
+    stores.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
+    Ok(stores)
 }
 
 /// The store, if storelink has it.
@@ -189,6 +246,44 @@ pub async fn unclaim_order(store_id: StoreId, order_id: i64) -> Result<(), AppEr
         crate::queue::release_claim(caller.pool(), &store, order_id, &caller.user).await?;
         caller.state.hub.store_changed(store_id);
         Ok(())
+    })
+    .await
+}
+
+/// Saves the queue's filters (as its address carries them) under a name: the caller's own view,
+/// or, by an administrator with `shared`, everyone's.
+#[server(prefix = "/api", endpoint = "queue/views/save", input = PostUrl)]
+pub async fn save_view(name: String, filters: String, shared: Option<String>) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        // Only the queue's own filters are kept, in its order.
+        let given: Vec<(String, String)> = form_urlencoded::parse(filters.trim_start_matches('?').as_bytes())
+            .into_owned()
+            .filter(|(name, value)| FILTERS.contains(&name.as_str()) && !value.is_empty())
+            .collect();
+        let filters = {
+            let mut kept = form_urlencoded::Serializer::new(String::new());
+            for name in FILTERS {
+                for (_, value) in given.iter().filter(|(n, _)| n == name) {
+                    kept.append_pair(name, value);
+                }
+            }
+            kept.finish()
+        };
+        // A view whose filters do not hold is refused now, not found empty later.
+        Filters::parse(&filters).scope(&connected(caller.pool()).await?)?;
+        let shared = shared.is_some_and(|s| s == "on" || s == "true");
+        crate::queue::save_view(caller.pool(), &caller.user, &name, &filters, shared).await
+    })
+    .await
+}
+
+/// Deletes a saved view: one's own, or a shared one by an administrator.
+#[server(prefix = "/api", endpoint = "queue/views/delete", input = PostUrl)]
+pub async fn delete_view(id: i64) -> Result<(), AppError> {
+    super::respond(async {
+        let caller = super::require_user().await?;
+        crate::queue::delete_view(caller.pool(), &caller.user, id).await
     })
     .await
 }

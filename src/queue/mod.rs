@@ -36,15 +36,34 @@ pub struct Marks {
     pub claim: Option<Claim>,
 }
 
+/// A view of the queue saved by name: its filters as the queue's address carries them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct SavedView {
+    pub id: i64,
+    pub name: String,
+    /// `store=3&state=on_hold`.
+    pub filters: String,
+    /// Shared by an administrator with everyone.
+    pub shared: bool,
+    pub user_id: UserId,
+    /// Orders awaiting shipping the view finds now (filled in by whoever shows it).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub count: Option<i64>,
+}
+
+/// The longest name a saved view takes.
+pub const MAX_VIEW_NAME: usize = 80;
+
 /// The longest reason a hold keeps.
 pub const MAX_REASON: usize = 500;
 
 #[cfg(feature = "ssr")]
-pub use self::desk::{claim, hold, release_claim, release_hold};
+pub use self::desk::{claim, delete_view, hold, release_claim, release_hold, save_view};
 
 #[cfg(feature = "ssr")]
 mod desk {
-    use super::{repo, MAX_REASON};
+    use super::{repo, MAX_REASON, MAX_VIEW_NAME};
     use crate::{audit, db::Pool, error::AppError, stores::StoreDto, users::UserDto};
 
     /// The order's name as the store shows it, or `NotFound` when storelink does not hold it.
@@ -165,6 +184,48 @@ mod desk {
             &detail,
         )
         .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Saves the queue's `filters` under `name`, the caller's own or, by an administrator,
+    /// shared with everyone; a view of the same name of the caller's is replaced.
+    pub async fn save_view(pool: &Pool, by: &UserDto, name: &str, filters: &str, shared: bool) -> Result<(), AppError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > MAX_VIEW_NAME || name.contains(['\n', '\r']) {
+            return Err(AppError::invalid(
+                "name",
+                format!("Name the view in one line of at most {MAX_VIEW_NAME} characters."),
+            ));
+        }
+        if filters.trim().is_empty() {
+            return Err(AppError::invalid("name", "Choose a filter or a search first: this view is the whole queue."));
+        }
+        if shared && !by.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        let mut tx = pool.begin().await?;
+        repo::save_view(&mut tx, by.id, name, filters, shared, crate::db::now()).await?;
+        if shared {
+            audit::repo::record_by(&mut tx, Some(by.id), &by.email, "share view", None, &format!("{name}: {filters}"))
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes a view: one's own, or a shared one by an administrator.
+    pub async fn delete_view(pool: &Pool, by: &UserDto, id: i64) -> Result<(), AppError> {
+        let view = repo::view(pool, id).await?.filter(|v| v.shared || v.user_id == by.id);
+        let Some(view) = view else { return Err(AppError::NotFound("That view no longer exists.".into())) };
+        if view.user_id != by.id && !by.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        let mut tx = pool.begin().await?;
+        repo::delete_view(&mut tx, id).await?;
+        if view.shared {
+            audit::repo::record_by(&mut tx, Some(by.id), &by.email, "delete shared view", None, &view.name).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use sqlx::QueryBuilder;
 
-use super::{Claim, Hold, Marks};
+use super::{Claim, Hold, Marks, SavedView};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
@@ -151,4 +151,53 @@ where
         }
         sql.push("(store_id = ").push_bind(store.0).push(" AND order_id = ").push_bind(*order).push(")");
     }
+}
+
+/// The user's own views and those shared with everyone, shared first, by name.
+pub async fn views_for(pool: &Pool, user: UserId) -> Result<Vec<SavedView>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_as(
+        "SELECT id, name, filters, shared, user_id FROM saved_views WHERE user_id = $1 OR shared
+         ORDER BY shared DESC, LOWER(name), id",
+    )
+    .bind(user)
+    .fetch_all(&mut *c).await)?)
+}
+
+pub async fn view(pool: &Pool, id: i64) -> Result<Option<SavedView>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_as("SELECT id, name, filters, shared, user_id FROM saved_views WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c).await)?)
+}
+
+/// Saves a view; the user's view of the same name and sharing is replaced.
+pub async fn save_view(
+    conn: &mut Conn,
+    user: UserId,
+    name: &str,
+    filters: &str,
+    shared: bool,
+    now: i64,
+) -> Result<(), AppError> {
+    db::run!(&mut *conn, c => sqlx::query("DELETE FROM saved_views WHERE user_id = $1 AND name = $2 AND shared = $3")
+        .bind(user)
+        .bind(name)
+        .bind(shared)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    db::run!(&mut *conn, c => sqlx::query(
+        "INSERT INTO saved_views (user_id, name, filters, shared, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user)
+    .bind(name)
+    .bind(filters)
+    .bind(shared)
+    .bind(now)
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn delete_view(conn: &mut Conn, id: i64) -> Result<(), AppError> {
+    db::run!(&mut *conn, c => sqlx::query("DELETE FROM saved_views WHERE id = $1")
+        .bind(id)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(())
 }

@@ -733,6 +733,26 @@ const AWAITING_FROM: &str = " FROM synced_fulfillment_orders fo
     LEFT JOIN synced_customers c ON c.store_id = fo.store_id AND c.id = o.customer_id
     WHERE";
 
+/// How many parcels (fulfillment orders) and orders await shipping in `stores` that `query`
+/// finds, as of `now`.
+pub async fn count_awaiting(
+    pool: &Pool,
+    stores: &[StoreId],
+    query: &AwaitingQuery,
+    now: i64,
+) -> Result<(i64, i64), AppError> {
+    if stores.is_empty() {
+        return Ok((0, 0));
+    }
+    Ok(db::run!(pool, c => {
+        let mut count = QueryBuilder::new(format!(
+            "SELECT COUNT(*), COUNT(DISTINCT fo.store_id || ':' || fo.order_id){AWAITING_FROM}"
+        ));
+        push_filters(&mut count, stores, query, now);
+        count.build_query_as().fetch_one(&mut *c).await
+    })?)
+}
+
 /// What awaits shipping in `stores`: open fulfillment orders with items left, by the location
 /// that ships them, oldest order first; searched, filtered, and read a page at a time from a
 /// cursor.
@@ -741,13 +761,7 @@ pub async fn awaiting(pool: &Pool, stores: &[StoreId], query: &AwaitingQuery) ->
         return Ok(Awaiting::default());
     }
     let now = db::now();
-    let (total, orders): (i64, i64) = db::run!(pool, c => {
-        let mut count = QueryBuilder::new(format!(
-            "SELECT COUNT(*), COUNT(DISTINCT fo.store_id || ':' || fo.order_id){AWAITING_FROM}"
-        ));
-        push_filters(&mut count, stores, query, now);
-        count.build_query_as().fetch_one(&mut *c).await
-    })?;
+    let (total, orders) = count_awaiting(pool, stores, query, now).await?;
     // A page after `after` reads forward; a page before `before` reads backward and turns round.
     let (cursor, backward) = match (query.after.as_deref().and_then(Cursor::decode), query.before.as_deref()) {
         (Some(after), _) => (Some(after), false),

@@ -17,11 +17,13 @@ use super::{
     store::state_text,
 };
 use crate::{
-    api::queue::{queue, ClaimOrder, HoldOrder, QueueStore, QueueView, ReleaseOrder, UnclaimOrder, FILTERS},
+    api::queue::{
+        queue, ClaimOrder, DeleteView, HoldOrder, QueueStore, QueueView, ReleaseOrder, SaveView, UnclaimOrder, FILTERS,
+    },
     ids::{ShipmentId, StoreId},
     jobs::Live,
     platforms::Platform,
-    queue::Marks,
+    queue::{Marks, SavedView},
     records::{AwaitingRow, QueueState},
     shipments::{Shipment, ShipmentState},
     users::UserDto,
@@ -121,7 +123,7 @@ fn age(created_at: Option<i64>, now: i64) -> String {
 fn Queue(view: QueueView) -> impl IntoView {
     let query = use_query_map();
     let value = move |name: &str| query.read().get(name).unwrap_or_default();
-    let QueueView { awaiting, ages, stores, shipments, marks, viewer, shipped, now } = view;
+    let QueueView { awaiting, ages, stores, shipments, marks, views, viewer, shipped, now } = view;
     // Mark shipped came back here: what it recorded, and how its sending goes.
     let shipped = shipped.map(|row| {
         let s = &row.shipment;
@@ -135,6 +137,7 @@ fn Queue(view: QueueView) -> impl IntoView {
         }
     });
     let filtered = FILTERS.iter().any(|n| !value(n).is_empty());
+    let saved = view! { <SavedViews views viewer=viewer.clone() filtered /> };
     let waited = match ages.oldest {
         None => "Nothing awaits shipping in any store.".to_owned(),
         Some(oldest) => format!(
@@ -175,6 +178,7 @@ fn Queue(view: QueueView) -> impl IntoView {
         <p class="lead">{waited}</p>
         <section aria-labelledby="queue-heading">
             <h2 id="queue-heading">"Orders awaiting shipping in every store"</h2>
+            {saved}
             {form}
             <p role="status">{found}</p>
             {list}
@@ -496,5 +500,81 @@ fn DeskActions(
             {held_view}
             {error}
         </div>
+    }
+}
+
+/// The saved views, each a link with what it finds now; and, for a filtered queue, a form that
+/// saves it under a name (an administrator may share it with everyone).
+#[component]
+fn SavedViews(views: Vec<SavedView>, viewer: UserDto, filtered: bool) -> impl IntoView {
+    let Changed(changed) = expect_context::<Changed>();
+    let (save, delete) = (ServerAction::<SaveView>::new(), ServerAction::<DeleteView>::new());
+    Effect::new(move |_| {
+        if save.version().get() + delete.version().get() > 0 {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let query = use_query_map();
+    let current = move || {
+        let here = query.read();
+        FILTERS
+            .iter()
+            .filter_map(|name| here.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
+            .map(|(k, v)| {
+                format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let admin = viewer.is_admin();
+    let list = views
+        .into_iter()
+        .map(|v| {
+            let count = v.count.map_or_else(|| "its filters no longer hold".to_owned(), thousands);
+            let mine = v.user_id == viewer.id;
+            let may_delete = mine || (v.shared && admin);
+            let label = format!("Delete the view {}", v.name);
+            view! {
+                <li>
+                    <a href=format!("/orders?{}", v.filters)>{v.name.clone()}</a>
+                    " "
+                    <span class="count">{format!("({count})")}</span>
+                    {v.shared.then(|| view! { " " <span class="note">"shared"</span> })}
+                    {may_delete.then(|| view! {
+                        <ActionForm action=delete attr:class="inline">
+                            <input type="hidden" name="id" value=v.id.to_string() />
+                            <button type="submit" aria-label=label>"Delete"</button>
+                        </ActionForm>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    let error = move || {
+        [save.value().get(), delete.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(Result::err)
+            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
+    };
+    let form = filtered.then(|| {
+        view! {
+            <ActionForm action=save attr:class="save-view">
+                <input type="hidden" name="filters" value=current />
+                <label for="view-name">"Save this view as"</label>
+                <input id="view-name" name="name" required maxlength="80" />
+                {admin.then(|| view! {
+                    <label class="check"><input type="checkbox" name="shared" value="on" /> " Share with everyone"</label>
+                })}
+                <button type="submit">"Save view"</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <nav aria-label="Saved views" class="saved-views">
+            <ul>{list}</ul>
+            {form}
+            {error}
+        </nav>
     }
 }

@@ -331,3 +331,72 @@ async fn a_claimed_order_is_no_one_elses_until_its_claimer_or_an_administrator_l
     let unknown = [("store_id", store.to_string()), ("order_id", "999999999".to_owned())];
     assert_eq!(act(&app, &standard, "claim", &unknown).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn saved_views_are_their_users_own_or_shared_by_an_administrator_each_with_its_count() {
+    let app = spawn_app_without_sync().await;
+    crate::desk::synced(&app, "acme").await;
+    let (standard, admin) = (app.signed_in(STANDARD_EMAIL).await, app.signed_in(ADMIN_EMAIL).await);
+    let save = |name: &str, filters: &str, shared: bool| {
+        let mut form = vec![("name", name.to_owned()), ("filters", filters.to_owned())];
+        if shared {
+            form.push(("shared", "on".to_owned()));
+        }
+        form
+    };
+    let views = |page: &Value| page["views"].as_array().unwrap().clone();
+
+    // Refused, each beside its field, and nothing saved.
+    for (name, filters, field) in
+        [("", "state=awaiting", "name"), ("Empty", "", "name"), ("Odd", "platform=magento", "platform")]
+    {
+        let response = act(&app, &standard, "views/save", &save(name, filters, false)).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?} {filters:?}");
+        assert_eq!(error_body(response).await["Invalid"]["field"], field);
+    }
+    assert_eq!(
+        act(&app, &standard, "views/save", &save("Everyone's", "state=awaiting", true)).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(views(&queue(&app, &standard, &[]).await).is_empty());
+
+    // A user's own view keeps only the queue's filters, and counts what it finds now.
+    let saved =
+        act(&app, &standard, "views/save", &save("Partly shipped", "?state=partly_shipped&junk=1&q=", false)).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let mine = views(&queue(&app, &standard, &[]).await);
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        (mine[0]["name"].as_str(), mine[0]["filters"].as_str()),
+        (Some("Partly shipped"), Some("state=partly_shipped"))
+    );
+    let partly: BTreeSet<i64> = whole_queue(&app, &standard, &[("state", "partly_shipped")])
+        .await
+        .iter()
+        .map(|r| r["order_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(mine[0]["count"].as_u64().unwrap() as usize, partly.len());
+    assert!(views(&queue(&app, &admin, &[]).await).is_empty(), "another user's view is theirs alone");
+
+    // An administrator shares one with everyone; only an administrator deletes it.
+    assert_eq!(
+        act(&app, &admin, "views/save", &save("Waiting 2 days", "older_than=2", true)).await.status(),
+        StatusCode::OK
+    );
+    let seen = views(&queue(&app, &standard, &[]).await);
+    let shared = seen.iter().find(|v| v["name"] == "Waiting 2 days").unwrap();
+    assert_eq!(shared["shared"], true);
+    let id = [("id", shared["id"].to_string())];
+    assert_eq!(act(&app, &standard, "views/delete", &id).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(audit_count(&app, "share view").await, 1);
+    assert_eq!(act(&app, &admin, "views/delete", &id).await.status(), StatusCode::OK);
+    assert_eq!(views(&queue(&app, &standard, &[]).await).len(), 1, "the shared view is gone, the user's own stays");
+    let own = [("id", mine[0]["id"].to_string())];
+    assert_eq!(
+        act(&app, &admin, "views/delete", &own).await.status(),
+        StatusCode::NOT_FOUND,
+        "not the administrator's to see"
+    );
+    assert_eq!(act(&app, &standard, "views/delete", &own).await.status(), StatusCode::OK);
+    assert!(views(&queue(&app, &standard, &[]).await).is_empty());
+}

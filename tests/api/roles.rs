@@ -55,6 +55,13 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
         "/api/shipments/correct" => {
             vec![("store_id", store_id.into()), ("shipment_id", "1".into()), ("tracking_number", "1Z".into())]
         }
+        "/api/queue" => vec![],
+        "/api/queue/hold" => vec![("store_id", store_id.into()), ("order_id", "1".into()), ("reason", "Wait".into())],
+        "/api/queue/release" | "/api/queue/claim" | "/api/queue/unclaim" => {
+            vec![("store_id", store_id.into()), ("order_id", "1".into())]
+        }
+        "/api/queue/views/save" => vec![("name", "Mine".into()), ("filters", String::new())],
+        "/api/queue/views/delete" => vec![("id", "1".into())],
         _ => return None,
     };
     Some(args)
@@ -73,10 +80,12 @@ const READ_ONLY: &[&str] = &[
     "/api/stores/permissions",
     "/api/sync/progress",
     "/api/shipments/list",
+    "/api/queue",
 ];
 
 /// The desk's work, which standard users do too: past the guard, these sample calls fail on
-/// what they name (no such order, shipment or fulfillment order here), changing nothing.
+/// what they name (no such order, shipment, fulfillment order or view here, a view of nothing),
+/// changing nothing.
 const DESK_WORK: &[&str] = &[
     "/api/shipments/record",
     "/api/shipments/retry",
@@ -84,6 +93,12 @@ const DESK_WORK: &[&str] = &[
     "/api/shipments/form",
     "/api/shipments/get",
     "/api/shipments/correct",
+    "/api/queue/hold",
+    "/api/queue/release",
+    "/api/queue/claim",
+    "/api/queue/unclaim",
+    "/api/queue/views/save",
+    "/api/queue/views/delete",
 ];
 
 async fn everything(app: &TestApp) -> (Vec<(String, String, bool)>, Vec<i64>, Vec<(i64, String)>) {

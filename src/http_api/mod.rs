@@ -199,6 +199,11 @@ struct OrdersQuery {
     include_disconnected: Option<String>,
     include_held: Option<String>,
     store: Option<String>,
+    platform: Option<String>,
+    location: Option<String>,
+    q: Option<String>,
+    older_than: Option<String>,
+    state: Option<String>,
     updated_since: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
@@ -263,6 +268,55 @@ async fn orders(
         },
         None => None,
     };
+    // The queue's filters, for the orders awaiting shipment.
+    let platform = match query.platform.as_deref() {
+        None => None,
+        Some(slug) => {
+            let found = crate::platforms::Platform::from_slug(slug);
+            if found.is_none() {
+                errors.push(FieldError::new("platform", "Write shopify, woocommerce or bigcommerce."));
+            }
+            found
+        }
+    };
+    let older_than_days = match query.older_than.as_deref().map(str::parse::<i64>) {
+        None => None,
+        Some(Ok(days @ 1..=3650)) => Some(days),
+        Some(_) => {
+            errors.push(FieldError::new("older_than", "Write a number of days from 1 to 3650."));
+            None
+        }
+    };
+    let queue_state = match query.state.as_deref() {
+        None => None,
+        Some(key) => {
+            let found = crate::records::QueueState::from_key(key);
+            if found.is_none() {
+                errors.push(FieldError::new("state", "Write awaiting, partly_shipped or on_hold."));
+            }
+            found
+        }
+    };
+    let filters = crate::records::AwaitingQuery {
+        q: query.q.clone(),
+        location: query.location.clone(),
+        older_than_days,
+        state: queue_state,
+        ..Default::default()
+    };
+    for (name, given) in [
+        ("location", query.location.is_some()),
+        ("q", query.q.is_some()),
+        ("older_than", query.older_than.is_some()),
+        ("state", query.state.is_some()),
+    ] {
+        if given && !awaiting {
+            errors.push(FieldError::new(
+                name,
+                "Use it with awaiting_shipment=true: it filters the orders awaiting shipment.",
+            ));
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
@@ -271,6 +325,7 @@ async fn orders(
         None => stores::repo::list(&state.pool).await?,
     };
     all.sort_by_key(|s| s.id);
+    all.retain(|store| platform.is_none_or(|p| store.platform == p));
     // A store that is not connected takes no shipments: its orders await nothing storelink can
     // send, unless asked for.
     if awaiting && !include_disconnected {
@@ -283,9 +338,15 @@ async fn orders(
         // The cursor's store resumes after its order; the stores after it start at the first.
         let after = if store.id == start { start_after } else { 0 };
         let wanted = limit - listed.len() as i64;
-        let page =
-            records::orders_after(&state.pool, store.id, awaiting, include_held, updated_since, after, wanted + 1)
-                .await?;
+        let page = records::orders_after(
+            &state.pool,
+            store.id,
+            awaiting.then_some((&filters, include_held)),
+            updated_since,
+            after,
+            wanted + 1,
+        )
+        .await?;
         let more = page.len() as i64 > wanted;
         let page: Vec<_> = page.into_iter().take(wanted as usize).collect();
         let last = page.last().map(|o| o.id);

@@ -946,36 +946,33 @@ pub struct FulfillmentLineRecord {
 pub async fn orders_after(
     pool: &Pool,
     store_id: StoreId,
-    awaiting: bool,
-    include_held: bool,
+    awaiting: Option<(&AwaitingQuery, bool)>,
     updated_since: Option<i64>,
     after: i64,
     limit: i64,
 ) -> Result<Vec<OrderRecord>, AppError> {
-    let waiting = match (awaiting, include_held) {
-        (false, _) => String::new(),
-        (true, true) => format!(
-            " AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id AND {AWAITING})"
-        ),
-        // A held order does not await shipping until its hold ends.
-        (true, false) => format!(
-            " AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id AND {AWAITING}
-                AND NOT EXISTS (SELECT 1 FROM order_holds h {HELD} {})))",
-            db::now()
-        ),
-    };
-    let sql = format!(
-        "SELECT o.id, o.name, o.created_at_text, o.updated_at, o.customer_name, c.email AS customer_email, o.raw
-         FROM synced_orders o LEFT JOIN synced_customers c ON c.store_id = o.store_id AND c.id = o.customer_id
-         WHERE o.store_id = $1 AND o.id > $2 AND o.updated_at >= $3{waiting}
-         ORDER BY o.id LIMIT $4"
-    );
-    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(store_id)
-        .bind(after)
-        .bind(updated_since.unwrap_or(i64::MIN))
-        .bind(limit)
-        .fetch_all(&mut *c).await)?)
+    let now = db::now();
+    Ok(db::run!(pool, c => {
+        let mut sql = QueryBuilder::new(
+            "SELECT o.id, o.name, o.created_at_text, o.updated_at, o.customer_name, c.email AS customer_email, o.raw
+             FROM synced_orders o LEFT JOIN synced_customers c ON c.store_id = o.store_id AND c.id = o.customer_id
+             WHERE o.store_id = ",
+        );
+        sql.push_bind(store_id.0).push(" AND o.id > ").push_bind(after);
+        sql.push(" AND o.updated_at >= ").push_bind(updated_since.unwrap_or(i64::MIN));
+        // Awaiting shipping: a parcel of it the queue's filters find.
+        if let Some((query, include_held)) = awaiting {
+            sql.push(" AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.order_id = o.id AND");
+            push_filters(&mut sql, &[store_id], query, now);
+            // A held order does not await shipping until its hold ends, unless asked for.
+            if !include_held && query.state.is_none() {
+                sql.push(format!(" AND NOT EXISTS (SELECT 1 FROM order_holds h {HELD} ")).push_bind(now).push("))");
+            }
+            sql.push(")");
+        }
+        sql.push(" ORDER BY o.id LIMIT ").push_bind(limit);
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?)
 }
 
 /// The fulfillment orders of these orders (only the open ones with items left, when

@@ -400,3 +400,91 @@ async fn saved_views_are_their_users_own_or_shared_by_an_administrator_each_with
     assert_eq!(act(&app, &standard, "views/delete", &own).await.status(), StatusCode::OK);
     assert!(views(&queue(&app, &standard, &[]).await).is_empty());
 }
+
+/// Every order the label software's API lists as awaiting shipment with these filters, as
+/// (store's address, order id), following its cursors.
+async fn api_queue(app: &TestApp, token: &str, params: &[(&str, &str)]) -> BTreeSet<(String, i64)> {
+    let mut found = BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query: Vec<(&str, &str)> = vec![("awaiting_shipment", "true"), ("limit", "250")];
+        query.extend(params);
+        if let Some(cursor) = &cursor {
+            query.push(("cursor", cursor));
+        }
+        let response = reqwest::Client::new()
+            .get(app.url("/api/v1/orders"))
+            .query(&query)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{params:?}");
+        let page: Value = response.json().await.unwrap();
+        found.extend(
+            page["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| (o["store"].as_str().unwrap().to_owned(), o["id"].as_i64().unwrap())),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return found,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_label_software_reads_the_queue_with_the_same_filters() {
+    let app = spawn_app_without_sync().await;
+    three_platforms(&app).await;
+    let token = crate::shipments::token(&app).await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let page = queue(&app, &standard, &[]).await;
+    let domains: Vec<(i64, String)> = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT id, shop_domain FROM stores").fetch_all(&mut *c).await)
+        .unwrap();
+    let domain = |store: i64| domains.iter().find(|(id, _)| *id == store).unwrap().1.clone();
+    let all = whole_queue(&app, &standard, &[]).await;
+    let location = page["awaiting"]["rows"][0]["location"].as_str().unwrap().to_owned();
+    let sku = all
+        .iter()
+        .find_map(|r| r["items"].as_array().unwrap().iter().find_map(|i| i["sku"].as_str().filter(|s| !s.is_empty())))
+        .unwrap()
+        .to_owned();
+    for params in [
+        vec![],
+        vec![("platform", "bigcommerce")],
+        vec![("platform", "woocommerce"), ("older_than", "2")],
+        vec![("state", "partly_shipped")],
+        vec![("location", location.as_str())],
+        vec![("q", sku.as_str())],
+    ] {
+        let in_queue: BTreeSet<(String, i64)> = whole_queue(&app, &standard, &params)
+            .await
+            .iter()
+            .map(|r| (domain(r["store_id"].as_i64().unwrap()), r["order_id"].as_i64().unwrap()))
+            .collect();
+        // Ages and states depend on the generated data; the rest find orders here.
+        let may_be_empty = params.iter().any(|(k, _)| *k == "older_than" || *k == "state");
+        assert!(!in_queue.is_empty() || may_be_empty, "{params:?} finds orders");
+        assert_eq!(api_queue(&app, &token, &params).await, in_queue, "{params:?}");
+    }
+    // Values not on their lists, and a queue filter without awaiting_shipment, are refused by name.
+    for (query, field) in [
+        ("awaiting_shipment=true&platform=magento", "platform"),
+        ("awaiting_shipment=true&state=lost", "state"),
+        ("awaiting_shipment=true&older_than=ever", "older_than"),
+        ("location=Main", "location"),
+    ] {
+        let response = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/orders?{query}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body.to_string().contains(field), "{query}: {body}");
+    }
+}

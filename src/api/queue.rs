@@ -13,7 +13,7 @@ use crate::{
     error::AppError,
     ids::StoreId,
     platforms::Platform,
-    queue::{Marks, SavedView},
+    queue::{Marks, SavedView, Whereabouts},
     records::{Ages, Awaiting},
     shipments::Shipment,
 };
@@ -43,6 +43,8 @@ pub struct QueueView {
     pub marks: Vec<Marks>,
     /// The viewer's saved views and those shared with everyone, each with its count now.
     pub views: Vec<SavedView>,
+    /// For a search: every order of that name in any store, and why it is or is not here.
+    pub whereabouts: Vec<Whereabouts>,
     /// Who is looking: their claims are theirs to release, and an administrator's are all.
     pub viewer: crate::users::UserDto,
     /// What Mark shipped just recorded, when the page was opened from it, as it is now.
@@ -71,6 +73,7 @@ pub async fn queue(
         let pool = caller.pool();
         let stores = connected(pool).await?;
         let all: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
+        let searched = q.clone().filter(|q| !q.trim().is_empty());
         let filters = Filters { store, platform, q, location, older_than, state };
         let (shown, mut query) = filters.scope(&stores)?;
         (query.after, query.before) = (after, before);
@@ -103,7 +106,22 @@ pub async fn queue(
                 view.count = Some(records::count_awaiting(pool, &shown, &query, now).await?.1);
             }
         }
-        Ok(QueueView { awaiting, ages, stores, shipments, marks, views, viewer: caller.user.clone(), shipped, now })
+        let whereabouts = match searched {
+            Some(name) => crate::queue::whereabouts(pool, &name, now).await?,
+            None => Vec::new(),
+        };
+        Ok(QueueView {
+            awaiting,
+            ages,
+            stores,
+            shipments,
+            marks,
+            views,
+            whereabouts,
+            viewer: caller.user.clone(),
+            shipped,
+            now,
+        })
     })
     .await
 }

@@ -52,6 +52,15 @@ pub struct SavedView {
     pub count: Option<i64>,
 }
 
+/// Where an order searched by its name stands, and why it is or is not in the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Whereabouts {
+    pub store_name: String,
+    pub order_name: String,
+    pub in_queue: bool,
+    pub why: String,
+}
+
 /// The longest name a saved view takes.
 pub const MAX_VIEW_NAME: usize = 80;
 
@@ -59,7 +68,7 @@ pub const MAX_VIEW_NAME: usize = 80;
 pub const MAX_REASON: usize = 500;
 
 #[cfg(feature = "ssr")]
-pub use self::desk::{claim, delete_view, hold, release_claim, release_hold, save_view};
+pub use self::desk::{claim, delete_view, hold, release_claim, release_hold, save_view, whereabouts};
 
 #[cfg(feature = "ssr")]
 mod desk {
@@ -228,5 +237,60 @@ mod desk {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Every order of every store (connected or not) named `name`, and why it is or is not in
+    /// the queue: "where is order #1234?" answered in one search.
+    pub async fn whereabouts(pool: &Pool, name: &str, now: i64) -> Result<Vec<super::Whereabouts>, AppError> {
+        use crate::records::model::unit_status;
+        let stores = crate::stores::repo::list(pool).await?;
+        let ids: Vec<crate::ids::StoreId> = stores.iter().map(|s| s.id).collect();
+        let found = crate::records::repo::orders_named(pool, &ids, name).await?;
+        let pairs: Vec<(crate::ids::StoreId, i64)> =
+            found.iter().map(|(o, _)| (crate::ids::StoreId(o.store_id), o.id)).collect();
+        let marks = repo::marks(pool, &pairs, now).await?;
+        let mut all = Vec::new();
+        for (order, parcels) in found {
+            let store_id = crate::ids::StoreId(order.store_id);
+            let Some(store) = stores.iter().find(|s| s.id == store_id) else { continue };
+            let hold =
+                marks.iter().find(|m| m.store_id == store_id && m.order_id == order.id).and_then(|m| m.hold.clone());
+            let waiting = parcels.iter().any(|(status, remaining)| {
+                *remaining && (status == unit_status::OPEN || status == unit_status::IN_PROGRESS)
+            });
+            let platform = order.fulfillment_status.clone().unwrap_or_else(|| order.status.clone());
+            let (in_queue, why) = if let Some(why) = store.refuses_shipments() {
+                (false, format!("Not in the queue: {why}"))
+            } else if let Some(hold) = hold {
+                let until =
+                    hold.until.map(|u| format!(" until {}", crate::db::day_text(u - 86_400))).unwrap_or_default();
+                (false, format!("Not in the queue: on hold{until} by {}: {}.", hold.by, hold.reason))
+            } else if waiting {
+                (true, "In the queue: awaiting shipping.".to_owned())
+            } else if order.status == "cancelled" {
+                (false, format!("Not in the queue: cancelled in the store ({platform})."))
+            } else if parcels.iter().any(|(status, remaining)| *remaining && status == unit_status::SCHEDULED) {
+                (false, format!("Not in the queue: not ready to ship in the store yet, such as not paid ({platform})."))
+            } else if parcels.iter().any(|(status, remaining)| *remaining && status == unit_status::ON_HOLD) {
+                (false, format!("Not in the queue: held in the store ({platform})."))
+            } else {
+                let sent = crate::shipments::repo::sent_of_order(pool, store_id, order.id).await?;
+                match sent {
+                    Some(s) => (
+                        false,
+                        format!(
+                            "Not in the queue: shipped on {} ({} {}), nothing is left to ship.",
+                            crate::db::day_text(s.updated_at),
+                            s.carrier,
+                            s.tracking_number
+                        ),
+                    ),
+                    None => (false, format!("Not in the queue: nothing is left to ship ({platform}).")),
+                }
+            };
+            let order_name = order.name.unwrap_or_else(|| format!("Order {}", order.id));
+            all.push(super::Whereabouts { store_name: store.name.clone(), order_name, in_queue, why });
+        }
+        Ok(all)
     }
 }

@@ -906,6 +906,57 @@ pub async fn ages(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Ages, App
     Ok(Ages { oldest, older_than_1_day: day, older_than_2_days: two, older_than_5_days: five })
 }
 
+/// An order found by its name, and where each of its parcels stands.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NamedOrder {
+    pub store_id: i64,
+    pub id: i64,
+    pub name: Option<String>,
+    /// open | closed | cancelled
+    pub status: String,
+    /// The platform's own word for it.
+    pub fulfillment_status: Option<String>,
+}
+
+/// The orders of `stores` named `name` (`1234` finds `#1234` too), at most ten, and each one's
+/// parcels: their status and whether items remain to ship from them.
+pub async fn orders_named(
+    pool: &Pool,
+    stores: &[StoreId],
+    name: &str,
+) -> Result<Vec<(NamedOrder, Vec<(String, bool)>)>, AppError> {
+    let name = name.trim().to_lowercase();
+    if stores.is_empty() || name.is_empty() {
+        return Ok(Vec::new());
+    }
+    let bare = name.trim_start_matches('#').to_owned();
+    let orders: Vec<NamedOrder> = db::run!(pool, c => {
+        let mut sql = QueryBuilder::new(
+            "SELECT store_id, id, name, status, fulfillment_status FROM synced_orders WHERE store_id IN (",
+        );
+        let mut ids = sql.separated(", ");
+        for store in stores {
+            ids.push_bind(store.0);
+        }
+        sql.push(") AND LOWER(name) IN (").push_bind(bare.clone()).push(", ").push_bind(format!("#{bare}"));
+        sql.push(") ORDER BY store_id, id LIMIT 10");
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?;
+    let mut found = Vec::new();
+    for order in orders {
+        let parcels: Vec<(String, bool)> = db::run!(pool, c => sqlx::query_as(
+            "SELECT fo.status, EXISTS (SELECT 1 FROM synced_fulfillment_order_lines l
+                 WHERE l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id AND l.remaining_quantity > 0)
+             FROM synced_fulfillment_orders fo WHERE fo.store_id = $1 AND fo.order_id = $2 ORDER BY fo.id",
+        )
+        .bind(order.store_id)
+        .bind(order.id)
+        .fetch_all(&mut *c).await)?;
+        found.push((order, parcels));
+    }
+    Ok(found)
+}
+
 /// An order as the HTTP API lists it.
 #[derive(Debug, sqlx::FromRow)]
 pub struct OrderRecord {

@@ -163,6 +163,15 @@ pub async fn of_store(
     Ok(rows.into_iter().map(Shipment::from).collect())
 }
 
+/// The latest shipment of the order that reached its store.
+pub async fn sent_of_order(pool: &Pool, store_id: StoreId, order_id: i64) -> Result<Option<Shipment>, AppError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM shipments WHERE store_id = $1 AND order_id = $2 AND state = 'sent' ORDER BY id DESC LIMIT 1"
+    );
+    let row: Option<Row> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(order_id).fetch_optional(&mut *c).await)?;
+    Ok(row.map(Shipment::from))
+}
+
 /// The shipments of these orders that are not settled (pending or failed), oldest first.
 pub async fn unsettled_of_orders(pool: &Pool, store_id: StoreId, order_ids: &[i64]) -> Result<Vec<Shipment>, AppError> {
     if order_ids.is_empty() {

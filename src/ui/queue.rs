@@ -123,7 +123,9 @@ fn age(created_at: Option<i64>, now: i64) -> String {
 fn Queue(view: QueueView) -> impl IntoView {
     let query = use_query_map();
     let value = move |name: &str| query.read().get(name).unwrap_or_default();
-    let QueueView { awaiting, ages, stores, shipments, marks, views, viewer, shipped, now } = view;
+    let QueueView { awaiting, ages, stores, shipments, marks, views, whereabouts, viewer, shipped, now } = view;
+    let searched = value("q").trim().to_owned();
+    let where_is = where_is(&searched, whereabouts);
     // Mark shipped came back here: what it recorded, and how its sending goes.
     let shipped = shipped.map(|row| {
         let s = &row.shipment;
@@ -181,10 +183,42 @@ fn Queue(view: QueueView) -> impl IntoView {
             {saved}
             {form}
             <p role="status">{found}</p>
+            {where_is}
             {list}
             {pager}
         </section>
     }
+}
+
+/// For a search: every order of that name in any store, and why it is or is not in the queue;
+/// for an order number no store has, that.
+fn where_is(searched: &str, whereabouts: Vec<crate::queue::Whereabouts>) -> Option<AnyView> {
+    let order_like = {
+        let bare = searched.trim_start_matches('#');
+        !bare.is_empty()
+            && bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && bare.chars().any(|c| c.is_ascii_digit())
+    };
+    if whereabouts.is_empty() && !order_like {
+        return None;
+    }
+    let items = match whereabouts.is_empty() {
+        true => view! { <li>{format!("No store storelink holds has an order {searched}.")}</li> }.into_any(),
+        false => whereabouts
+            .into_iter()
+            .map(|w| view! { <li><strong>{w.order_name}</strong> {format!(" in {}: {}", w.store_name, w.why)}</li> })
+            .collect_view()
+            .into_any(),
+    };
+    Some(
+        view! {
+            <section aria-labelledby="where-heading" class="where">
+                <h3 id="where-heading">{format!("Where is {searched}?")}</h3>
+                <ul>{items}</ul>
+            </section>
+        }
+        .into_any(),
+    )
 }
 
 /// The filters and the search, sent as the address's query.

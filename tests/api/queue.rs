@@ -488,3 +488,110 @@ async fn the_label_software_reads_the_queue_with_the_same_filters() {
         assert!(body.to_string().contains(field), "{query}: {body}");
     }
 }
+
+/// What the queue says of the orders named `name`: (store, order, in the queue, why).
+async fn where_is(app: &TestApp, client: &reqwest::Client, name: &str) -> Vec<(String, String, bool, String)> {
+    let page = queue(app, client, &[("q", name)]).await;
+    page["whereabouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["store_name"].as_str().unwrap().to_owned(),
+                w["order_name"].as_str().unwrap().to_owned(),
+                w["in_queue"].as_bool().unwrap(),
+                w["why"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_order_searched_by_its_number_says_why_it_is_or_is_not_in_the_queue() {
+    let app = spawn_app_without_sync().await;
+    let store = crate::desk::synced(&app, "acme").await;
+    let other = crate::desk::synced(&app, "fleet0").await;
+    let token = crate::shipments::token(&app).await;
+    let (standard, admin) = (app.signed_in(STANDARD_EMAIL).await, app.signed_in(ADMIN_EMAIL).await);
+    let name_of = |id: i64, store: StoreId| {
+        let app = &app;
+        async move {
+            let name: String = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT name FROM synced_orders WHERE store_id = $1 AND id = $2").bind(store).bind(id).fetch_one(&mut *c).await)
+                .unwrap();
+            name
+        }
+    };
+
+    // In the queue; "1001" finds "#1001" too.
+    let fos = crate::shipments::open_fos(&app, store, 1).await;
+    let waiting = name_of(fos[0].order_id, store).await;
+    let said = where_is(&app, &standard, waiting.trim_start_matches('#')).await;
+    assert!(
+        said.iter().any(|(s, o, in_queue, why)| s == "Acme Store"
+            && *o == waiting
+            && *in_queue
+            && why == "In the queue: awaiting shipping."),
+        "{said:?}"
+    );
+
+    // Held by someone, with why.
+    let held = name_of(fos[1].order_id, store).await;
+    let form = vec![
+        ("store_id", store.to_string()),
+        ("order_id", fos[1].order_id.to_string()),
+        ("reason", "Address check".to_owned()),
+    ];
+    assert_eq!(act(&app, &standard, "hold", &form).await.status(), StatusCode::OK);
+    let said = where_is(&app, &standard, &held).await;
+    let acme_held = said.iter().find(|(s, ..)| s == "Acme Store").unwrap();
+    assert_eq!(acme_held.3, format!("Not in the queue: on hold by {STANDARD_EMAIL}: Address check."));
+
+    // Shipped through storelink: when, with its tracking.
+    let shipped = name_of(fos[2].order_id, store).await;
+    let response = crate::shipments::post_shipment(&app, &token, None, serde_json::json!({
+        "store": "acme.myshopify.com", "order_id": fos[2].order_id, "carrier": "UPS", "tracking_number": "1Z999AA10123456784",
+    }))
+    .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let posted: Value = response.json().await.unwrap();
+    crate::shipments::wait_for_state(&app, &token, posted["id"].as_str().unwrap(), "sent").await;
+    let today = storelink::db::day_text(storelink::db::now());
+    let said = where_is(&app, &standard, &shipped).await;
+    let acme_shipped = said.iter().find(|(s, ..)| s == "Acme Store").unwrap();
+    assert_eq!(
+        acme_shipped.3,
+        format!("Not in the queue: shipped on {today} (UPS 1Z999AA10123456784), nothing is left to ship.")
+    );
+
+    // Cancelled or fulfilled in the store.
+    let (closed, status): (String, String) = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT name, status FROM synced_orders WHERE store_id = $1 AND status <> 'open' ORDER BY id LIMIT 1").bind(store).fetch_one(&mut *c).await)
+        .unwrap();
+    let said = where_is(&app, &standard, &closed).await;
+    let why = &said.iter().find(|(s, ..)| s == "Acme Store").unwrap().3;
+    assert!(!said.iter().find(|(s, ..)| s == "Acme Store").unwrap().2);
+    match status.as_str() {
+        "cancelled" => assert!(why.starts_with("Not in the queue: cancelled in the store"), "{why}"),
+        _ => assert!(why.starts_with("Not in the queue: nothing is left to ship"), "{why}"),
+    }
+
+    // Its store disconnected: the other store's order of the same number says so.
+    assert!(app
+        .post(&admin, "/api/stores/disconnect", &[("store_id", &other.to_string())])
+        .await
+        .status()
+        .is_success());
+    let said = where_is(&app, &standard, &waiting).await;
+    let elsewhere = said.iter().find(|(s, ..)| s != "Acme Store").expect("the other store has an order of that number");
+    assert!(
+        !elsewhere.2 && elsewhere.3.starts_with("Not in the queue: ") && elsewhere.3.contains("disconnected"),
+        "{elsewhere:?}"
+    );
+
+    // A number no store has, on the page itself.
+    let html = app.get(&standard, "/orders?q=%2399999").await.text().await.unwrap();
+    assert!(
+        html.contains("Where is #99999?") && html.contains("No store storelink holds has an order #99999."),
+        "{html}"
+    );
+}

@@ -34,6 +34,9 @@ const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 250;
 /// The longest `Idempotency-Key` taken.
 const MAX_KEY: usize = 255;
+/// Shipments a batch may hold, and the largest body it may send.
+const MAX_BATCH: usize = 1_000;
+const MAX_BATCH_BODY: usize = 2 * 1024 * 1024;
 
 /// The API's routes, to be merged into the server's router.
 pub fn router() -> Router<AppState> {
@@ -71,6 +74,11 @@ fn routes() -> Routes {
         .route(Method::GET, "/api/v1/openapi.json", get(openapi_json))
         .route(Method::GET, "/api/v1/orders", get(orders))
         .route(Method::POST, "/api/v1/shipments", post(create_shipment))
+        .route(
+            Method::POST,
+            "/api/v1/shipments/batch",
+            post(create_batch).layer(axum::extract::DefaultBodyLimit::max(MAX_BATCH_BODY)),
+        )
         .route(Method::GET, "/api/v1/shipments/{id}", get(shipment))
         .route(Method::PATCH, "/api/v1/shipments/{id}", patch(change_shipment))
 }
@@ -82,7 +90,8 @@ pub enum ApiError {
     NotFound(String),
     Invalid(Vec<FieldError>),
     Conflict(String),
-    TooLarge,
+    /// Over the limit (bytes) the route takes.
+    TooLarge(usize),
     Internal,
 }
 
@@ -110,9 +119,9 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "The request is not valid; nothing was changed.".to_owned(), errors)
             }
             ApiError::Conflict(message) => (StatusCode::CONFLICT, message, Vec::new()),
-            ApiError::TooLarge => (
+            ApiError::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                format!("The body is larger than the {} KiB storelink accepts; nothing was changed.", MAX_BODY / 1024),
+                format!("The body is larger than the {} KiB storelink accepts; nothing was changed.", limit / 1024),
                 Vec::new(),
             ),
             ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, AppError::Internal.to_string(), Vec::new()),
@@ -471,7 +480,7 @@ struct PostedShipment {
 /// the size limit: 413.
 fn unreadable(rejection: JsonRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::TooLarge;
+        return ApiError::TooLarge(MAX_BODY);
     }
     invalid("body", rejection.body_text())
 }
@@ -497,7 +506,23 @@ async fn create_shipment(
             }
         },
     };
-    let store = store_named(&state, &posted.store).await?;
+    let (recorded, store) = record_one(&state, &caller, posted, key.as_deref()).await?;
+    let mut response =
+        (StatusCode::ACCEPTED, Json(shipment_json(&recorded.shipment, &store.shop_domain))).into_response();
+    if !recorded.created {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// Records one shipment of the label software under its key; wakes the sender when it is new.
+async fn record_one(
+    state: &AppState,
+    caller: &Caller,
+    posted: PostedShipment,
+    key: Option<&str>,
+) -> Result<(shipments::Recorded, StoreDto), ApiError> {
+    let store = store_named(state, &posted.store).await?;
     let request = ShipmentRequest {
         order_id: posted.order_id,
         fulfillment_order_id: None,
@@ -509,7 +534,7 @@ async fn create_shipment(
     };
     let name = caller.name();
     let by = Recorder { user_id: None, name: &name, scope: format!("token:{}", caller.token.id) };
-    let recorded = match shipments::record(&state.pool, &store, &request, &by, key.as_deref()).await {
+    let recorded = match shipments::record(&state.pool, &store, &request, &by, key).await {
         Ok(recorded) => recorded,
         Err(RecordError::Invalid(errors)) => return Err(ApiError::Invalid(errors)),
         Err(RecordError::KeyReused) => {
@@ -524,12 +549,67 @@ async fn create_shipment(
         state.shipments.wake();
         state.hub.store_changed(store.id);
     }
-    let mut response =
-        (StatusCode::ACCEPTED, Json(shipment_json(&recorded.shipment, &store.shop_domain))).into_response();
-    if !recorded.created {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    Ok((recorded, store))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PostedBatch {
+    shipments: Vec<Value>,
+}
+
+/// `POST /api/v1/shipments/batch`: up to 1,000 shipments, each with its own `key` (its
+/// idempotency key) and its own result, in order: 202 recorded, 200 recorded before under that
+/// key (nothing recorded twice when a batch is sent again), or the refusal in words (404, 409,
+/// 422). One row's refusal never stops the others.
+async fn create_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Result<Json<PostedBatch>, JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Json(batch) = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::TooLarge(MAX_BATCH_BODY),
+        _ => invalid("body", rejection.body_text()),
+    })?;
+    if batch.shipments.is_empty() || batch.shipments.len() > MAX_BATCH {
+        return Err(invalid("shipments", format!("Send 1 to {MAX_BATCH} shipments in a batch.")));
     }
-    Ok(response)
+    let mut keys = std::collections::BTreeSet::new();
+    let mut results = Vec::with_capacity(batch.shipments.len());
+    let (mut recorded, mut replayed, mut refused) = (0, 0, 0);
+    for mut row in batch.shipments {
+        let key = row.as_object_mut().and_then(|r| r.remove("key")).and_then(|k| k.as_str().map(str::to_owned));
+        let outcome = match key.as_deref().map(str::trim) {
+            Some(key) if !key.is_empty() && key.len() <= MAX_KEY => match keys.insert(key.to_owned()) {
+                false => Err(invalid("key", "Another shipment of this batch has this key; give each its own.")),
+                true => match serde_json::from_value::<PostedShipment>(row) {
+                    Err(err) => Err(invalid("body", err.to_string())),
+                    Ok(posted) => record_one(&state, &caller, posted, Some(key)).await,
+                },
+            },
+            _ => Err(invalid("key", format!("Give each shipment a key of 1 to {MAX_KEY} visible characters."))),
+        };
+        results.push(match outcome {
+            Ok((done, store)) => {
+                let status = if done.created { 202 } else { 200 };
+                if done.created {
+                    recorded += 1;
+                } else {
+                    replayed += 1;
+                }
+                json!({"key": key, "status": status, "shipment": shipment_json(&done.shipment, &store.shop_domain)})
+            }
+            Err(err) => {
+                refused += 1;
+                let response = err.into_response();
+                let status = response.status().as_u16();
+                let body = axum::body::to_bytes(response.into_body(), MAX_BODY).await.unwrap_or_default();
+                let said: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                json!({"key": key, "status": status, "error": said["error"], "errors": said["errors"]})
+            }
+        });
+    }
+    Ok(Json(json!({"results": results, "recorded": recorded, "replayed": replayed, "refused": refused})))
 }
 
 async fn find_shipment(state: &AppState, id: &str) -> Result<(Shipment, StoreDto), ApiError> {

@@ -187,6 +187,35 @@ pub fn description() -> Value {
                     }
                 }
             },
+            "/api/v1/shipments/batch": {
+                "post": {
+                    "summary": "Record up to 1,000 shipments at once, each with its own key (its idempotency key) and its own result, in order; one refusal never stops the others.",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "additionalProperties": false, "required": ["shipments"],
+                        "properties": {"shipments": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {
+                            "description": "A NewShipment with its key: {\"key\": \"label-1\", \"store\": …}.",
+                            "allOf": [{"$ref": "#/components/schemas/NewShipment"}],
+                            "properties": {"key": {"type": "string", "maxLength": 255}}, "required": ["key"]
+                        }}}
+                    }}}},
+                    "responses": {
+                        "200": {"description": "Each shipment's result: status 202 recorded, 200 recorded before under its key, or 404, 409 or 422 with the refusal in words; and how many were recorded, replayed and refused.", "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["results", "recorded", "replayed", "refused"],
+                            "properties": {
+                                "results": {"type": "array", "items": {"type": "object", "required": ["key", "status"], "properties": {
+                                    "key": {"type": ["string", "null"]}, "status": {"type": "integer"},
+                                    "shipment": {"$ref": "#/components/schemas/Shipment"},
+                                    "error": {"type": "string"}, "errors": {"type": "array"}
+                                }}},
+                                "recorded": {"type": "integer"}, "replayed": {"type": "integer"}, "refused": {"type": "integer"}
+                            }
+                        }}}},
+                        "401": unauthorized,
+                        "413": error.clone(),
+                        "422": error.clone()
+                    }
+                }
+            },
             "/api/v1/shipments/{id}": {
                 "get": {
                     "summary": "A shipment and its state.",

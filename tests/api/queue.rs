@@ -1,7 +1,7 @@
 //! The desk's queue: every connected store's orders awaiting shipping in one list, whatever the
 //! platform, exactly what each store's own list holds; its filters and search; who may read it.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, time::Duration};
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -594,4 +594,141 @@ async fn an_order_searched_by_its_number_says_why_it_is_or_is_not_in_the_queue()
         html.contains("Where is #99999?") && html.contains("No store storelink holds has an order #99999."),
         "{html}"
     );
+}
+
+/// Posts a batch of shipments to the label software's API.
+async fn post_batch(app: &TestApp, token: &str, rows: &[Value]) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url("/api/v1/shipments/batch"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({ "shipments": rows }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_of_500_records_each_good_row_once_and_refuses_each_bad_one_in_words() {
+    let app = spawn_app_without_sync().await;
+    for shop in ["big", "acme", "fleet0", "fleet1", "fleet2", "fleet3"] {
+        crate::desk::synced(&app, shop).await;
+    }
+    let token = crate::shipments::token(&app).await;
+    // 490 units still to ship, one a row, across four stores.
+    let lines: Vec<(String, i64, i64, i64)> = storelink::db_run!(&app.pool, c => sqlx::query_as(
+        "SELECT s.shop_domain, fo.order_id, l.line_item_id, l.remaining_quantity FROM synced_fulfillment_orders fo
+         JOIN synced_fulfillment_order_lines l ON l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id
+         JOIN stores s ON s.id = fo.store_id
+         WHERE fo.status IN ('OPEN', 'IN_PROGRESS') AND l.remaining_quantity > 0 ORDER BY s.id, l.id")
+        .fetch_all(&mut *c).await)
+    .unwrap();
+    let units: Vec<(String, i64, i64)> = lines
+        .iter()
+        .flat_map(|(shop, order, line, left)| (0..*left).map(move |_| (shop.clone(), *order, *line)))
+        .take(490)
+        .collect();
+    assert_eq!(units.len(), 490, "the stores have enough to ship");
+    let good = |n: usize, (shop, order, line): &(String, i64, i64)| {
+        serde_json::json!({"key": format!("row-{n}"), "store": shop, "order_id": order, "carrier": "UPS",
+                           "tracking_number": format!("1ZBATCH{n:05}"), "line_items": [{"id": line, "quantity": 1}]})
+    };
+    let mut rows: Vec<Value> = units.iter().enumerate().map(|(n, u)| good(n, u)).collect();
+    let (_, order, line, left) = lines[0].clone();
+    let bad = [
+        (
+            serde_json::json!({"key": "bad-order", "store": "big.myshopify.com", "order_id": 987654321, "carrier": "UPS", "tracking_number": "X1"}),
+            422,
+        ),
+        (
+            serde_json::json!({"key": "bad-store", "store": "nowhere.myshopify.com", "order_id": order, "carrier": "UPS", "tracking_number": "X2"}),
+            422,
+        ),
+        (
+            serde_json::json!({"key": "no-tracking", "store": "big.myshopify.com", "order_id": order, "carrier": "UPS", "tracking_number": ""}),
+            422,
+        ),
+        (
+            serde_json::json!({"key": "no-carrier", "store": "big.myshopify.com", "order_id": order, "carrier": "", "tracking_number": "X3"}),
+            422,
+        ),
+        (
+            serde_json::json!({"key": "too-many", "store": "big.myshopify.com", "order_id": order, "carrier": "UPS", "tracking_number": "X4",
+                            "line_items": [{"id": line, "quantity": left + 50}]}),
+            422,
+        ),
+        (
+            serde_json::json!({"key": "row-0", "store": "big.myshopify.com", "order_id": order, "carrier": "UPS", "tracking_number": "X5"}),
+            422,
+        ),
+        (
+            serde_json::json!({"store": "big.myshopify.com", "order_id": order, "carrier": "UPS", "tracking_number": "X6"}),
+            422,
+        ),
+        (
+            serde_json::json!({"key": "odd-field", "store": "big.myshopify.com", "order_id": order, "carrier": "UPS", "tracking_number": "X7", "colour": "red"}),
+            422,
+        ),
+        (
+            serde_json::json!({"key": "not-a-number", "store": "big.myshopify.com", "order_id": "ten", "carrier": "UPS", "tracking_number": "X8"}),
+            422,
+        ),
+        (
+            serde_json::json!({"key": "bad-url", "store": "big.myshopify.com", "order_id": order, "carrier": "UPS", "tracking_number": "X9", "tracking_url": "javascript:alert(1)"}),
+            422,
+        ),
+    ];
+    for (n, (row, _)) in bad.iter().enumerate() {
+        rows.insert(n * 49, row.clone());
+    }
+    assert_eq!(rows.len(), 500);
+    let started = std::time::Instant::now();
+    let response = post_batch(&app, &token, &rows).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.unwrap();
+    eprintln!("a batch of 500 answered in {:?}", started.elapsed());
+    assert_eq!(
+        (answer["recorded"].as_u64(), answer["replayed"].as_u64(), answer["refused"].as_u64()),
+        (Some(490), Some(0), Some(10)),
+        "{}",
+        answer["results"]
+    );
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results.len(), 500, "one result a row, in order");
+    for (n, (row, status)) in bad.iter().enumerate() {
+        let result = &results[n * 49];
+        assert_eq!(result["key"], row["key"], "row {}", n * 49);
+        assert_eq!(result["status"], *status, "{result}");
+        let words = format!("{} {}", result["error"], result["errors"]);
+        assert!(words.len() > 20, "refused in words: {result}");
+    }
+    let shipments = || async {
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM shipments").fetch_one(&mut *c).await).unwrap()
+    };
+    assert_eq!(shipments().await, 490);
+
+    // Sent again, whole: nothing is recorded twice, each good row says it was recorded before.
+    let again: Value = post_batch(&app, &token, &rows).await.json().await.unwrap();
+    assert_eq!(
+        (again["recorded"].as_u64(), again["replayed"].as_u64(), again["refused"].as_u64()),
+        (Some(0), Some(490), Some(10))
+    );
+    assert_eq!(shipments().await, 490);
+    // Every good one reaches its store once.
+    let deadline = std::time::Instant::now() + Duration::from_secs(240);
+    loop {
+        let mut made = 0;
+        for shop in ["big", "acme", "fleet0", "fleet1", "fleet2", "fleet3"] {
+            made += crate::shipments::fulfillments(&app, shop).await.len();
+        }
+        if made >= 490 {
+            assert_eq!(made, 490, "each sent once");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "only {made} of 490 reached their stores");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // A batch of nothing, or of more than 1,000, is refused whole.
+    assert_eq!(post_batch(&app, &token, &[]).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let many = vec![rows[1].clone(); 1001];
+    assert_eq!(post_batch(&app, &token, &many).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

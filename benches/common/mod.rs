@@ -119,6 +119,36 @@ pub async fn start(handle: &str, shop: Value) -> Bench {
     start_on(emulator, Platform::Shopify, &fields, 4).await
 }
 
+/// Starts the emulator with every shop of `shops` (the keys of each added to the config `start`
+/// gives a shop), a server, and registers the first; register the rest with [`Bench::register`].
+pub async fn start_shops(shops: &[(String, Value)]) -> Bench {
+    let configs: Vec<Value> = shops
+        .iter()
+        .map(|(handle, shop)| {
+            let mut config = json!({
+                "handle": handle, "access_token": TOKEN, "api_key": "bench-key", "shared_secret": SECRET,
+                "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
+                           "read_inventory", "read_merchant_managed_fulfillment_orders"],
+            });
+            for (key, value) in shop.as_object().expect("shop settings are an object") {
+                config[key] = value.clone();
+            }
+            config
+        })
+        .collect();
+    let emulator = Emulator::start(&json!({ "shops": configs }));
+    start_on(emulator, Platform::Shopify, &shopify_fields(&shops[0].0), 4).await
+}
+
+fn shopify_fields(handle: &str) -> [(&'static str, String); 4] {
+    [
+        ("store_url", format!("{handle}.myshopify.com")),
+        ("api_key", "bench-key".to_owned()),
+        ("api_password", TOKEN.to_owned()),
+        ("shared_secret", SECRET.to_owned()),
+    ]
+}
+
 pub const WOO_KEY: &str = "ck_bench0000000000000000000000000000000000";
 pub const WOO_SECRET: &str = "cs_bench0000000000000000000000000000000000";
 
@@ -202,6 +232,15 @@ async fn start_on(emulator: Emulator, platform: Platform, fields: &[(&str, Strin
 }
 
 impl Bench {
+    /// Registers another shop of the emulator's as a store, and returns it.
+    pub async fn register(&self, handle: &str) -> StoreId {
+        let fields = shopify_fields(handle);
+        let typed =
+            Typed { fields: fields.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(), reconnect: false };
+        let state = &self.state;
+        register(&state.pool, &state.platforms, &state.sealer, &self.admin, Platform::Shopify, typed).await.unwrap()
+    }
+
     /// The store's first sync job, queued by registering.
     pub async fn first_job(&self) -> JobId {
         storelink::db_run!(&self.state.pool, c => sqlx::query_scalar("SELECT id FROM sync_jobs WHERE store_id = $1 ORDER BY id LIMIT 1")

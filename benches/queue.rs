@@ -1,0 +1,117 @@
+//! The desk's queue over many stores: 20 Shopify stores of 7,000 orders each (about 100,000
+//! awaiting shipping), synced; then 32 signed-in users load, each as fast as answers come, the
+//! queue's first page rendered on the server (`/orders`), a filtered page
+//! (`/orders?platform=shopify&older_than=2`), and, as the baseline measured in the same run, one
+//! store's page with its orders (`/stores/{id}`). Reported: pages a second and p50/p99 of each,
+//! and each against the baseline.
+//!
+//! `cargo bench --bench queue --features ssr [-- STORES ORDERS_EACH]`
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use storelink::{api::auth::COOKIE_NAME, auth::session};
+
+const USERS: usize = 32;
+const PAGES_EACH: usize = 10;
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| !a.starts_with("--"));
+    let stores: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(20);
+    let orders: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(7_000);
+    let shops: Vec<(String, serde_json::Value)> = (0..stores)
+        .map(|n| {
+            (
+                format!("q{n}"),
+                json!({"plan": "plus", "locations": 2, "products": 50, "customers": 200,
+                                     "orders": orders, "seed": n + 1}),
+            )
+        })
+        .collect();
+    let bench = common::start_shops(&shops).await;
+    let mut ids = vec![bench.store];
+    for (handle, _) in &shops[1..] {
+        ids.push(bench.register(handle).await);
+    }
+    let syncing = Instant::now();
+    let jobs: Vec<i64> =
+        storelink::db_run!(&bench.state.pool, c => sqlx::query_scalar("SELECT id FROM sync_jobs ORDER BY id")
+        .fetch_all(&mut *c).await)
+        .unwrap();
+    for job in jobs {
+        bench.engine.run_job(storelink::ids::JobId(job)).await.unwrap();
+    }
+    let awaiting = storelink::records::repo::count_awaiting(
+        &bench.state.pool,
+        &ids,
+        &storelink::records::AwaitingQuery::default(),
+        storelink::db::now(),
+    )
+    .await
+    .unwrap();
+    println!(
+        "{stores} stores of {orders} orders synced in {:.1} s: {} orders ({} parcels) await shipping",
+        syncing.elapsed().as_secs_f64(),
+        awaiting.1,
+        awaiting.0
+    );
+    let cookie = format!("{}={}", COOKIE_NAME, session::create(&bench.state.pool, bench.admin.id).await.unwrap());
+    let base = format!("http://{}", bench.addr);
+    let pages = [
+        ("one store's page (baseline)", format!("{base}/stores/{}", bench.store)),
+        ("the queue's first page", format!("{base}/orders")),
+        ("a filtered queue page", format!("{base}/orders?platform=shopify&older_than=2")),
+    ];
+    let mut baseline = None;
+    for (name, url) in pages {
+        let (rate, p50, p99, bytes) = load(&url, &cookie).await;
+        let against = baseline
+            .map_or(String::new(), |(_, base99): (f64, f64)| format!(", {:.2}× the baseline's p99", p99 / base99));
+        println!(
+            "{name}: {rate:.0} pages a second, p50 {:.1} ms, p99 {:.1} ms under {USERS} users ({} KB){against}",
+            p50 * 1e3,
+            p99 * 1e3,
+            bytes / 1024
+        );
+        if baseline.is_none() {
+            baseline = Some((rate, p99));
+        }
+    }
+}
+
+/// `USERS` clients load `url` `PAGES_EACH` times each, as fast as answers come: pages a second,
+/// p50 and p99 in seconds, and a page's size.
+async fn load(url: &str, cookie: &str) -> (f64, f64, f64, usize) {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(USERS).build().unwrap();
+    // Once first, so the first timings do not pay for a cold cache.
+    let first = client.get(url).header("cookie", cookie).send().await.unwrap();
+    assert!(first.status().is_success(), "{url}: {}", first.status());
+    let bytes = first.bytes().await.unwrap().len();
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..USERS {
+        let (client, url, cookie) = (client.clone(), url.to_owned(), cookie.to_owned());
+        handles.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            for _ in 0..PAGES_EACH {
+                let asked = Instant::now();
+                let response = client.get(&url).header("cookie", &cookie).send().await.unwrap();
+                assert!(response.status().is_success());
+                response.bytes().await.unwrap();
+                times.push(asked.elapsed());
+            }
+            times
+        }));
+    }
+    let mut times: Vec<Duration> = Vec::new();
+    for handle in handles {
+        times.extend(handle.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1].as_secs_f64();
+    (times.len() as f64 / elapsed, at(0.5), at(0.99), bytes)
+}

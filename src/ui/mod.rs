@@ -196,6 +196,23 @@ fn Header() -> impl IntoView {
     }
 }
 
+/// The non-empty values of `names` in the address's query, each as an encoded `name=value`.
+fn kept_params(query: &leptos_router::params::ParamsMap, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .filter_map(|name| query.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
+        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)))
+        .collect()
+}
+
+/// This address with `names` kept and the page moved by `cursor` (`("after", c)`,
+/// `("before", c)`), or back to the first page.
+fn paged_address(query: &leptos_router::params::ParamsMap, names: &[&str], cursor: Option<(&str, &str)>) -> String {
+    let mut pairs = kept_params(query, names);
+    pairs.extend(cursor.map(|(direction, c)| format!("{direction}={c}")));
+    format!("?{}", pairs.join("&"))
+}
+
 /// The error a form posted without JavaScript came back with, from the page's query string.
 fn query_error() -> impl Fn() -> Option<AppError> + Copy + Send + Sync + 'static {
     let query = leptos_router::hooks::use_query_map();

@@ -8,12 +8,12 @@ use std::{cell::RefCell, collections::HashMap};
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_query_map, params::ParamsMap};
+use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::{
     error_view,
     format::{format_day, thousands},
-    live,
+    kept_params, live, paged_address,
     store::state_text,
 };
 use crate::{
@@ -96,17 +96,6 @@ fn watch_changes(changed: RwSignal<u64>) {
     });
 }
 
-/// This address with the filters kept and the page moved by `cursor`, or back to the first.
-fn address(query: &ParamsMap, cursor: Option<(&str, &str)>) -> String {
-    let mut pairs: Vec<String> = FILTERS
-        .iter()
-        .filter_map(|name| query.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
-        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)))
-        .collect();
-    pairs.extend(cursor.map(|(direction, c)| format!("{direction}={c}")));
-    format!("?{}", pairs.join("&"))
-}
-
 /// "3 days", "5 hours", "under an hour": how long an order has waited.
 fn age(created_at: Option<i64>, now: i64) -> String {
     let Some(created_at) = created_at else { return "Unknown".into() };
@@ -165,8 +154,8 @@ fn Queue(view: QueueView) -> impl IntoView {
     let form = filters(&stores, awaiting.locations.clone(), value, filtered);
     let pager = view! {
         <nav class="pager actions" aria-label="Orders pages">
-            {awaiting.previous.map(|c| view! { <a class="button" href=address(&query.read_untracked(), Some(("before", &c)))>"Previous"</a> })}
-            {awaiting.next.map(|c| view! { <a class="button" href=address(&query.read_untracked(), Some(("after", &c)))>"Next"</a> })}
+            {awaiting.previous.map(|c| view! { <a class="button" href=paged_address(&query.read_untracked(), &FILTERS, Some(("before", &c)))>"Previous"</a> })}
+            {awaiting.next.map(|c| view! { <a class="button" href=paged_address(&query.read_untracked(), &FILTERS, Some(("after", &c)))>"Next"</a> })}
         </nav>
     }
     .into_any();
@@ -360,13 +349,9 @@ fn QueueRow(
     let (store_id, fo) = (o.store_id, o.fulfillment_order_id);
     // The form returns to the queue as it is (filters, page).
     let ship_href = move || {
-        let here = query.read();
+        let names: Vec<&str> = FILTERS.iter().copied().chain(["after"]).collect();
         let mut kept = vec!["queue=1".to_owned()];
-        kept.extend(FILTERS.iter().chain(&["after"]).filter_map(|name| {
-            here.get(name).filter(|v| !v.is_empty()).map(|v| {
-                format!("{name}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
-            })
-        }));
+        kept.extend(kept_params(&query.read(), &names));
         format!("/stores/{store_id}/ship/{fo}?{}", kept.join("&"))
     };
     let (store_name, platform) =
@@ -549,17 +534,7 @@ fn SavedViews(views: Vec<SavedView>, viewer: UserDto, filtered: bool) -> impl In
         }
     });
     let query = use_query_map();
-    let current = move || {
-        let here = query.read();
-        FILTERS
-            .iter()
-            .filter_map(|name| here.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
-            .map(|(k, v)| {
-                format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
-            })
-            .collect::<Vec<_>>()
-            .join("&")
-    };
+    let current = move || kept_params(&query.read(), &FILTERS).join("&");
     let admin = viewer.is_admin();
     let list = views
         .into_iter()

@@ -17,7 +17,7 @@ use crate::{
     },
     records::{Awaiting, AwaitingRow},
     shipments::{Shipment, ShipmentState},
-    ui::{chart::DailyChart, error_view, format::thousands},
+    ui::{chart::DailyChart, error_view, format::thousands, kept_params, paged_address},
 };
 
 /// The address's parameters the tab reads: the search and filters, and where the page is.
@@ -49,18 +49,6 @@ pub fn OrdersTab() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// This address with the search and filters kept, the page moved by `cursor` (`("after", c)`,
-/// `("before", c)`), or back to the first page.
-fn address(query: &leptos_router::params::ParamsMap, cursor: Option<(&str, &str)>) -> String {
-    let mut pairs: Vec<String> = FILTERS
-        .iter()
-        .filter_map(|name| query.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
-        .map(|(k, v)| format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC)))
-        .collect();
-    pairs.extend(cursor.map(|(direction, c)| format!("{direction}={c}")));
-    format!("?{}", pairs.join("&"))
 }
 
 #[component]
@@ -131,8 +119,8 @@ fn Orders(tab: Tab) -> impl IntoView {
     .into_any();
     let pager = view! {
         <nav class="pager actions" aria-label="Orders pages">
-            {previous.map(|c| view! { <a class="button" href=address(&query.read_untracked(), Some(("before", &c)))>"Previous"</a> })}
-            {next.map(|c| view! { <a class="button" href=address(&query.read_untracked(), Some(("after", &c)))>"Next"</a> })}
+            {previous.map(|c| view! { <a class="button" href=paged_address(&query.read_untracked(), &FILTERS, Some(("before", &c)))>"Previous"</a> })}
+            {next.map(|c| view! { <a class="button" href=paged_address(&query.read_untracked(), &FILTERS, Some(("after", &c)))>"Next"</a> })}
         </nav>
     }
     .into_any();
@@ -224,15 +212,7 @@ fn OrderRow(o: AwaitingRow, on_way: Vec<Shipment>, takes_shipments: bool) -> imp
     let ship_label = format!("Mark {} shipped", o.name);
     // The form returns to this list as it is (search, filters, page).
     let ship_href = move || {
-        let here = query.read();
-        let kept = ["q", "location", "from", "to", "after"]
-            .iter()
-            .filter_map(|name| here.get(name).filter(|v| !v.is_empty()).map(|v| (name, v)))
-            .map(|(k, v)| {
-                format!("{k}={}", percent_encoding::utf8_percent_encode(&v, percent_encoding::NON_ALPHANUMERIC))
-            })
-            .collect::<Vec<_>>()
-            .join("&");
+        let kept = kept_params(&query.read(), &["q", "location", "from", "to", "after"]).join("&");
         let kept = if kept.is_empty() { kept } else { format!("?{kept}") };
         format!("/stores/{}/ship/{}{kept}", id.get(), o.fulfillment_order_id)
     };

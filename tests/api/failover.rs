@@ -217,7 +217,13 @@ async fn a_server_stopped_on_purpose_hands_its_sync_over_at_once() {
     // Handed over, not left to expire: the stopping server released its claim (usually a few
     // hundred ms; a machine running both test passes at once can take seconds to stop a process,
     // so the time alone cannot tell a handover from an expiry).
-    let log = syncing.owner().log();
+    // It logs the handover just after releasing the claim, so the takeover can be seen first.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut log = syncing.owner().log();
+    while !log.contains("handed over") && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        log = syncing.owner().log();
+    }
     assert!(log.contains("handed over") && !log.contains("could not hand over"), "it handed its jobs over: {log}");
     assert!(takeover < LEASE * 2, "handed over, not left to expire: {takeover:?}");
     syncing.finishes_exact().await;

@@ -1133,20 +1133,31 @@ pub async fn order_line_items(
     .fetch_all(&mut *c).await)?)
 }
 
-/// What Shopify confirmed shipped, until the records are fetched again: `lines` (fulfillment
-/// order line, quantity) leave what remains, and a fulfillment order with nothing left closes
-/// (else it is in progress).
-pub async fn shipped(conn: &mut Conn, store_id: StoreId, lines: &[(i64, i64)]) -> Result<(), AppError> {
-    for (line_id, quantity) in lines {
+/// A line of a shipment the platform accepted, and what remained of it before the write.
+pub struct ShippedLine {
+    pub id: i64,
+    pub quantity: i64,
+    /// A line no longer at this count was fetched again since, with the shipment in it.
+    pub seen: i64,
+}
+
+/// What the platform confirmed shipped, until the records are fetched again: `lines` leave what
+/// remains, and a fulfillment order with nothing left closes (else it is in progress).
+pub async fn shipped(conn: &mut Conn, store_id: StoreId, lines: &[ShippedLine]) -> Result<(), AppError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    for line in lines {
         db::run!(&mut *conn, c => sqlx::query(
             "UPDATE synced_fulfillment_order_lines
              SET remaining_quantity = CASE WHEN remaining_quantity > $3 THEN remaining_quantity - $3 ELSE 0 END,
                  shipped_quantity = shipped_quantity + $3
-             WHERE store_id = $1 AND id = $2",
+             WHERE store_id = $1 AND id = $2 AND remaining_quantity = $4",
         )
         .bind(store_id)
-        .bind(line_id)
-        .bind(quantity)
+        .bind(line.id)
+        .bind(line.quantity)
+        .bind(line.seen)
         .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     }
     db::run!(&mut *conn, c => {
@@ -1160,8 +1171,8 @@ pub async fn shipped(conn: &mut Conn, store_id: StoreId, lines: &[(i64, i64)]) -
         sql.push_bind(store_id.0).push(" AND id IN (SELECT fulfillment_order_id FROM synced_fulfillment_order_lines WHERE store_id = ");
         sql.push_bind(store_id.0).push(" AND id IN (");
         let mut ids = sql.separated(", ");
-        for (line_id, _) in lines {
-            ids.push_bind(*line_id);
+        for line in lines {
+            ids.push_bind(line.id);
         }
         sql.push("))");
         sql.build().execute(&mut *c).await.map(|done| done.rows_affected())

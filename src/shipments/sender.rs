@@ -100,7 +100,7 @@ impl Sender {
 
     async fn send(&self, claim: Claim) {
         let shipment = &claim.shipment;
-        let attempt = self.attempt(&claim).await;
+        let (attempt, seen) = self.attempt(&claim).await;
         let outcome = match &attempt {
             Attempt::Sent { reference, fulfillment_id } => Outcome::Sent {
                 reference,
@@ -115,9 +115,17 @@ impl Sender {
             let mut tx = self.pool.begin().await?;
             let done = repo::finish(&mut tx, &claim, outcome).await?;
             // A new fulfillment takes its items off what remains; a tracking change takes nothing.
+            // Only off lines still as they were before the write: a webhook may have brought the
+            // platform's own count (with this shipment in it) meanwhile, and must not lose it twice.
             if done && matches!(attempt, Attempt::Sent { .. }) && shipment.state == ShipmentState::Pending {
-                let lines: Vec<(i64, i64)> =
-                    shipment.lines.iter().map(|l| (l.fulfillment_order_line_id, l.quantity)).collect();
+                let lines: Vec<records::repo::ShippedLine> = shipment
+                    .lines
+                    .iter()
+                    .filter_map(|l| {
+                        let (_, seen) = seen.iter().find(|(id, _)| *id == l.fulfillment_order_line_id)?;
+                        Some(records::repo::ShippedLine { id: l.fulfillment_order_line_id, quantity: l.quantity, seen: *seen })
+                    })
+                    .collect();
                 records::repo::shipped(&mut tx, shipment.store_id, &lines).await?;
             }
             tx.commit().await?;
@@ -149,15 +157,22 @@ impl Sender {
         }
     }
 
-    async fn attempt(&self, claim: &Claim) -> Attempt {
+    /// The attempt, and what remained of the order's lines just before it (line id, remaining).
+    async fn attempt(&self, claim: &Claim) -> (Attempt, Vec<(i64, i64)>) {
         let shipment = &claim.shipment;
+        let later = |err: AppError| {
+            (Attempt::Later(format!("storelink could not send it yet ({err})"), backoff(claim.attempts)), Vec::new())
+        };
         let store = match stores::repo::get(&self.pool, shipment.store_id).await {
             Ok(Some(store)) => store,
-            Ok(None) => return Attempt::Failed("The store was removed.".into()),
-            Err(err) => {
-                return Attempt::Later(format!("storelink could not send it yet ({err})"), backoff(claim.attempts))
-            }
+            Ok(None) => return (Attempt::Failed("The store was removed.".into()), Vec::new()),
+            Err(err) => return later(err),
         };
+        let order_lines = match self.order_lines(shipment).await {
+            Ok(lines) => lines,
+            Err(err) => return later(err),
+        };
+        let seen: Vec<(i64, i64)> = order_lines.iter().map(|l| (l.id, l.remaining_quantity)).collect();
         let changing = shipment.state == ShipmentState::Sent;
         let lines: Vec<WriteLine> = shipment
             .lines
@@ -169,15 +184,9 @@ impl Sender {
                 quantity: l.quantity,
             })
             .collect();
-        let completes_order = match self.completes_order(shipment).await {
-            Ok(completes) => completes,
-            Err(err) => {
-                return Attempt::Later(format!("storelink could not send it yet ({err})"), backoff(claim.attempts))
-            }
-        };
         // The claim must outlast the write, so no other server writes it meanwhile.
         if !matches!(repo::renew(&self.pool, claim, self.lease_ms).await, Ok(true)) {
-            return Attempt::Later("the claim on this shipment was lost".into(), backoff(claim.attempts));
+            return (Attempt::Later("the claim on this shipment was lost".into(), backoff(claim.attempts)), seen);
         }
         let write = ShipmentWrite {
             store_id: shipment.store_id,
@@ -189,27 +198,31 @@ impl Sender {
             url: shipment.tracking_url.as_deref(),
             notify_customer: shipment.notify_customer,
             look_first: claim.attempts > 1,
-            completes_order,
+            completes_order: completes_order(shipment, &order_lines),
             changing: changing.then_some(shipment.reference.as_deref()).flatten(),
         };
-        match self.platforms.write(store.platform, &write).await {
+        let attempt = match self.platforms.write(store.platform, &write).await {
             Written::Done { reference, fulfillment_id } => Attempt::Sent { reference, fulfillment_id },
             Written::Refused(reason) => Attempt::Failed(reason),
             Written::Later(reason) => Attempt::Later(reason, backoff(claim.attempts)),
-        }
+        };
+        (attempt, seen)
     }
 
-    /// Whether nothing of the order is left to ship once this shipment is: what remains of its
-    /// units' lines, less what this shipment takes.
-    async fn completes_order(&self, shipment: &super::Shipment) -> Result<bool, AppError> {
+    async fn order_lines(&self, shipment: &super::Shipment) -> Result<Vec<records::repo::FulfillmentLine>, AppError> {
         let mut conn = self.pool.acquire().await?;
-        let lines = records::repo::fulfillment_lines(&mut conn, shipment.store_id, shipment.order_id).await?;
-        Ok(lines.iter().all(|line| {
-            let taken: i64 =
-                shipment.lines.iter().filter(|l| l.fulfillment_order_line_id == line.id).map(|l| l.quantity).sum();
-            line.remaining_quantity <= taken
-        }))
+        records::repo::fulfillment_lines(&mut conn, shipment.store_id, shipment.order_id).await
     }
+}
+
+/// Whether nothing of the order is left to ship once this shipment is: what remains of its
+/// units' lines, less what this shipment takes.
+fn completes_order(shipment: &super::Shipment, lines: &[records::repo::FulfillmentLine]) -> bool {
+    lines.iter().all(|line| {
+        let taken: i64 =
+            shipment.lines.iter().filter(|l| l.fulfillment_order_line_id == line.id).map(|l| l.quantity).sum();
+        line.remaining_quantity <= taken
+    })
 }
 
 /// How long to wait before the next attempt, after `attempts` so far.

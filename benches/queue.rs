@@ -26,7 +26,7 @@ async fn main() {
         .map(|n| {
             (
                 format!("q{n}"),
-                json!({"plan": "plus", "locations": 2, "products": 50, "customers": 200,
+                json!({"plan": "plus", "locations": 2, "products": 50, "customers": 200, "order_days": 14,
                                      "orders": orders, "seed": n + 1}),
             )
         })

@@ -11,7 +11,14 @@
 //! that had to reconnect, makes it read every snapshot again, and so does a slow poll, so a
 //! page never keeps a stale bar.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use futures::{stream, StreamExt};
 use server_fn::codec::TextStream;
@@ -92,6 +99,9 @@ pub struct Hub {
     stores: broadcast::Sender<StoreId>,
     /// Users some of whose sessions ended (`None`: anyone's might have).
     sessions_ended: broadcast::Sender<Option<UserId>>,
+    /// Counts every change heard to any store's data: what was computed from the data at one
+    /// count holds until the next.
+    generation: Arc<AtomicU64>,
 }
 
 /// Who watches a stream: it lasts only as long as their session.
@@ -114,7 +124,16 @@ impl Hub {
         let (stores, _) = broadcast::channel(256);
         let (sessions_ended, _) = broadcast::channel(256);
         tokio::spawn(publish(pool.clone(), changes.subscribe(), snapshots.clone()));
-        let mut hub = Hub { pool, outbox: None, changes, snapshots, bulk_finished, stores, sessions_ended };
+        let mut hub = Hub {
+            pool,
+            outbox: None,
+            changes,
+            snapshots,
+            bulk_finished,
+            stores,
+            sessions_ended,
+            generation: Arc::default(),
+        };
         if let Pool::Postgres(pg) = &hub.pool {
             let (outbox, notices) = mpsc::unbounded_channel();
             let server = format!("{}-{:08x}", std::process::id(), rand::random::<u32>());
@@ -136,6 +155,9 @@ impl Hub {
 
     /// Hands an announcement to this server's streams (nobody watching is fine).
     fn hear(&self, notice: Notice) {
+        if matches!(notice, Notice::Job(_) | Notice::Store(_)) {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+        }
         match notice {
             Notice::Job(id) => {
                 let _ = self.changes.send(Some(id));
@@ -155,6 +177,7 @@ impl Hub {
 
     /// Reads everything again: every store might have changed unheard.
     async fn hear_everything(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         match stores::repo::ids(&self.pool).await {
             Ok(ids) => {
                 for id in ids {
@@ -190,6 +213,12 @@ impl Hub {
     /// Some of the user's sessions ended (on any server): their streams look whether theirs did.
     pub fn sessions_ended(&self, user_id: UserId) {
         self.announce(Notice::SessionsEnded(user_id));
+    }
+
+    /// How many changes to stores' data this server has heard: read it before computing from
+    /// the data, and what was computed holds while it stays the same.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Progress streams open on this server now.
@@ -353,6 +382,7 @@ async fn listen(pool: sqlx::PgPool, hub: Hub) {
                     }
                 },
                 _ = backstop.tick() => {
+                    hub.generation.fetch_add(1, Ordering::SeqCst);
                     if hub.snapshots.receiver_count() > 0 {
                         let _ = hub.changes.send(None);
                     }

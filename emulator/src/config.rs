@@ -94,6 +94,10 @@ pub struct ShopConfig {
     pub customers: usize,
     #[serde(default)]
     pub orders: usize,
+    /// Every order created within this many days (most of them still to ship, as a busy desk's
+    /// queue); left out, a third within 60 days and the rest up to two years old.
+    #[serde(default)]
+    pub order_days: Option<i64>,
     #[serde(default)]
     pub seed: u64,
     #[serde(default)]

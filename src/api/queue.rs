@@ -78,8 +78,12 @@ pub async fn queue(
         let (shown, mut query) = filters.scope(&stores)?;
         (query.after, query.before) = (after, before);
         let now = crate::db::now();
-        let awaiting = records::awaiting(pool, &shown, &query).await?;
-        let ages = records::ages(pool, &all, now).await?;
+        let state = &caller.state;
+        // Read before counting: a change heard meanwhile makes the next page count again.
+        let generation = state.hub.generation();
+        let counts = count(state, &shown, &query, generation, now).await?;
+        let awaiting = records::awaiting_page(pool, &shown, &query, counts).await?;
+        let ages = state.queue_ages.get(format!("{all:?}"), generation, now, || records::ages(pool, &all, now)).await?;
         let mut shipments = Vec::new();
         for id in &shown {
             let orders: Vec<i64> = awaiting.rows.iter().filter(|r| r.store_id == *id).map(|r| r.order_id).collect();
@@ -103,7 +107,7 @@ pub async fn queue(
         let mut views = crate::queue::repo::views_for(pool, caller.user.id).await?;
         for view in &mut views {
             if let Ok((shown, query)) = Filters::parse(&view.filters).scope(&stores) {
-                view.count = Some(records::count_awaiting(pool, &shown, &query, now).await?.1);
+                view.count = Some(count(state, &shown, &query, generation, now).await?.1);
             }
         }
         let whereabouts = match searched {
@@ -187,6 +191,25 @@ impl Filters {
             .collect();
         Ok((shown, AwaitingQuery { q: self.q, location: self.location, older_than_days, state, ..Default::default() }))
     }
+}
+
+/// How many parcels and orders of `stores` `query` finds: counted once between changes.
+#[cfg(feature = "ssr")]
+async fn count(
+    state: &crate::state::AppState,
+    stores: &[StoreId],
+    query: &crate::records::AwaitingQuery,
+    generation: u64,
+    now: i64,
+) -> Result<(i64, i64), AppError> {
+    // The filters only: every page of them counts the same.
+    let filters = crate::records::AwaitingQuery { after: None, before: None, ..query.clone() };
+    let key = format!("{stores:?} {filters:?}");
+    let pool = &state.pool;
+    state
+        .queue_counts
+        .get(key, generation, now, || crate::records::repo::count_awaiting(pool, stores, query, now))
+        .await
 }
 
 /// The connected stores, by name: a disconnected store's orders await nothing storelink can send.

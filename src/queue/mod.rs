@@ -9,6 +9,8 @@ use crate::ids::{StoreId, UserId};
 
 #[cfg(feature = "ssr")]
 pub mod repo;
+#[cfg(feature = "ssr")]
+pub mod tally;
 
 /// An order held back from the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -603,7 +603,9 @@ const AWAITING: &str = "fo.status IN ('OPEN', 'IN_PROGRESS')
                 WHERE l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id AND l.remaining_quantity > 0)";
 
 /// The order the awaiting list is read in, oldest order first, which its cursors follow.
-const AWAITING_ORDER: &str = "COALESCE(o.created_at, 0), fo.store_id, fo.id";
+/// (`order_created_at` is the order's `created_at`, kept on its fulfillment orders so that this
+/// order is an index's.)
+const AWAITING_ORDER: &str = "fo.order_created_at, fo.store_id, fo.id";
 
 #[derive(sqlx::FromRow)]
 struct AwaitingFo {
@@ -669,7 +671,9 @@ where
     for<'t> String: sqlx::Encode<'t, DB>,
     String: sqlx::Type<DB>,
 {
-    sql.push(" fo.store_id IN (");
+    // Over several stores, `+` keeps SQLite from reading them store by store and sorting: the
+    // queue's index, in age order across every store, is the one to walk.
+    sql.push(if stores.len() > 1 { " +fo.store_id IN (" } else { " fo.store_id IN (" });
     let mut ids = sql.separated(", ");
     for store in stores {
         ids.push_bind(store.0);
@@ -699,13 +703,13 @@ where
         sql.push(" AND fo.location_name = ").push_bind(location.to_owned());
     }
     if let Some(from) = query.from.as_deref().and_then(db::day_start) {
-        sql.push(" AND o.created_at >= ").push_bind(from);
+        sql.push(" AND fo.order_created_at >= ").push_bind(from);
     }
     if let Some(to) = query.to.as_deref().and_then(db::day_start) {
-        sql.push(" AND o.created_at < ").push_bind(to + 86_400);
+        sql.push(" AND fo.order_created_at < ").push_bind(to + 86_400);
     }
     if let Some(days) = query.older_than_days.filter(|d| *d > 0) {
-        sql.push(" AND o.created_at <= ").push_bind(now - days * 86_400);
+        sql.push(" AND fo.order_created_at <= ").push_bind(now - days * 86_400);
     }
     let held = |sql: &mut QueryBuilder<DB>, not: &str| {
         sql.push(format!(" AND {not}EXISTS (SELECT 1 FROM order_holds h {HELD} "));
@@ -728,8 +732,9 @@ where
 /// An order's hold that has not run out: `… WHERE` it is this order's, followed by the time now.
 const HELD: &str = "WHERE h.store_id = fo.store_id AND h.order_id = fo.order_id AND (h.until IS NULL OR h.until >";
 
+/// (A fulfillment order whose order is not stored cannot be shipped: it is not listed.)
 const AWAITING_FROM: &str = " FROM synced_fulfillment_orders fo
-    LEFT JOIN synced_orders o ON o.store_id = fo.store_id AND o.id = fo.order_id
+    JOIN synced_orders o ON o.store_id = fo.store_id AND o.id = fo.order_id
     LEFT JOIN synced_customers c ON c.store_id = fo.store_id AND c.id = o.customer_id
     WHERE";
 
@@ -757,11 +762,21 @@ pub async fn count_awaiting(
 /// that ships them, oldest order first; searched, filtered, and read a page at a time from a
 /// cursor.
 pub async fn awaiting(pool: &Pool, stores: &[StoreId], query: &AwaitingQuery) -> Result<Awaiting, AppError> {
+    let counts = count_awaiting(pool, stores, query, db::now()).await?;
+    awaiting_page(pool, stores, query, counts).await
+}
+
+/// [`awaiting`] with its counts (parcels, orders) already known.
+pub async fn awaiting_page(
+    pool: &Pool,
+    stores: &[StoreId],
+    query: &AwaitingQuery,
+    (total, orders): (i64, i64),
+) -> Result<Awaiting, AppError> {
     if stores.is_empty() {
         return Ok(Awaiting::default());
     }
     let now = db::now();
-    let (total, orders) = count_awaiting(pool, stores, query, now).await?;
     // A page after `after` reads forward; a page before `before` reads backward and turns round.
     let (cursor, backward) = match (query.after.as_deref().and_then(Cursor::decode), query.before.as_deref()) {
         (Some(after), _) => (Some(after), false),
@@ -775,7 +790,10 @@ pub async fn awaiting(pool: &Pool, stores: &[StoreId], query: &AwaitingQuery) ->
         ));
         push_filters(&mut select, stores, query, now);
         if let Some(cursor) = &cursor {
+            // The first column alone too, so the index's range starts there.
             select
+                .push(format!(" AND fo.order_created_at {} ", if backward { "<=" } else { ">=" }))
+                .push_bind(cursor.created_at)
                 .push(format!(" AND ({AWAITING_ORDER}) {} (", if backward { "<" } else { ">" }))
                 .push_bind(cursor.created_at)
                 .push(", ")
@@ -787,7 +805,7 @@ pub async fn awaiting(pool: &Pool, stores: &[StoreId], query: &AwaitingQuery) ->
         let direction = if backward { "DESC" } else { "ASC" };
         select
             .push(format!(
-                " ORDER BY COALESCE(o.created_at, 0) {direction}, fo.store_id {direction}, fo.id {direction} LIMIT "
+                " ORDER BY fo.order_created_at {direction}, fo.store_id {direction}, fo.id {direction} LIMIT "
             ))
             .push_bind(PER_PAGE + 1);
         select.build_query_as().fetch_all(&mut *c).await
@@ -1137,7 +1155,8 @@ pub async fn order_line_items(
 pub struct ShippedLine {
     pub id: i64,
     pub quantity: i64,
-    /// A line no longer at this count was fetched again since, with the shipment in it.
+    /// A line the platform counts, no longer at this count, was fetched again since with the
+    /// shipment in it (a line only storelink counts takes it whatever).
     pub seen: i64,
 }
 
@@ -1152,7 +1171,7 @@ pub async fn shipped(conn: &mut Conn, store_id: StoreId, lines: &[ShippedLine]) 
             "UPDATE synced_fulfillment_order_lines
              SET remaining_quantity = CASE WHEN remaining_quantity > $3 THEN remaining_quantity - $3 ELSE 0 END,
                  shipped_quantity = shipped_quantity + $3
-             WHERE store_id = $1 AND id = $2 AND remaining_quantity = $4",
+             WHERE store_id = $1 AND id = $2 AND (counts_shipments_here <> 0 OR remaining_quantity = $4)",
         )
         .bind(store_id)
         .bind(line.id)
@@ -1611,14 +1630,41 @@ mod tests {
         let file = || [order(1, 1, ""), unit(21, 1), unit_line(31, 21, 11, 3, None), unit_line(32, 21, 12, 2, Some(2))];
         put(&mut conn, &file(), 1).await;
         assert_eq!(counted(&mut conn, remaining).await, [(31, 3), (32, 2)]);
-        shipped(&mut conn, StoreId(1), &[(31, 1), (32, 1)]).await.unwrap();
+        let line = |id, quantity, seen| ShippedLine { id, quantity, seen };
+        shipped(&mut conn, StoreId(1), &[line(31, 1, 3), line(32, 1, 2)]).await.unwrap();
         assert_eq!(counted(&mut conn, remaining).await, [(31, 2), (32, 1)]);
         // Synced again: the platform's count stands where it has one; storelink's otherwise.
         put(&mut conn, &file(), 2).await;
         assert_eq!(counted(&mut conn, remaining).await, [(31, 2), (32, 2)]);
-        shipped(&mut conn, StoreId(1), &[(31, 5)]).await.unwrap();
+        shipped(&mut conn, StoreId(1), &[line(31, 5, 0)]).await.unwrap();
         put(&mut conn, &file(), 3).await;
         assert_eq!(counted(&mut conn, remaining).await, [(31, 0), (32, 2)], "never below nothing");
+        // The platform's count, fetched since the write began, already has the shipment in it.
+        shipped(&mut conn, StoreId(1), &[line(32, 1, 3)]).await.unwrap();
+        assert_eq!(counted(&mut conn, remaining).await, [(31, 0), (32, 2)], "not taken twice");
+    }
+
+    #[tokio::test]
+    async fn a_parcel_knows_its_orders_age_whichever_arrives_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let ages = "SELECT id, COALESCE(order_created_at, -1) FROM synced_fulfillment_orders ORDER BY id";
+        // A parcel before its order (another page of the sync, a webhook), then the order.
+        put(&mut conn, &[unit(21, 1), unit_line(31, 21, 11, 1, None)], 1).await;
+        assert_eq!(counted(&mut conn, ages).await, [(21, -1)]);
+        put(&mut conn, &[order(1, 1, "")], 1).await;
+        put(&mut conn, &[unit(22, 1), unit_line(32, 22, 12, 1, None)], 1).await;
+        assert_eq!(counted(&mut conn, ages).await, [(21, 1_767_225_600), (22, 1_767_225_600)]);
+        // Stored again, or its order's date corrected: still the order's.
+        let mut moved = order(1, 2, "");
+        if let Record::Order(o) = &mut moved {
+            o.created_at += 60;
+        }
+        put(&mut conn, &[unit(21, 1), moved], 2).await;
+        assert_eq!(counted(&mut conn, ages).await, [(21, 1_767_225_660), (22, 1_767_225_660)]);
+        let listed = awaiting(&pool, &[StoreId(1)], &AwaitingQuery::default()).await.unwrap();
+        assert_eq!(listed.rows.iter().map(|r| r.fulfillment_order_id).collect::<Vec<_>>(), [21, 22]);
     }
 
     #[tokio::test]

@@ -84,6 +84,8 @@ impl Application {
             sync: engine.handle(),
             shipments: sender.waker(),
             webhooks_enabled,
+            queue_counts: Default::default(),
+            queue_ages: Default::default(),
         };
         tokio::spawn(housekeeping(state.pool.clone(), state.settings.housekeeping_interval));
         let router = router(state.clone());

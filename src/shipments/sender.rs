@@ -123,7 +123,11 @@ impl Sender {
                     .iter()
                     .filter_map(|l| {
                         let (_, seen) = seen.iter().find(|(id, _)| *id == l.fulfillment_order_line_id)?;
-                        Some(records::repo::ShippedLine { id: l.fulfillment_order_line_id, quantity: l.quantity, seen: *seen })
+                        Some(records::repo::ShippedLine {
+                            id: l.fulfillment_order_line_id,
+                            quantity: l.quantity,
+                            seen: *seen,
+                        })
                     })
                     .collect();
                 records::repo::shipped(&mut tx, shipment.store_id, &lines).await?;

@@ -149,7 +149,9 @@ impl ShopData {
         // Order ages: a third within the last 60 days, the rest up to two years old.
         let mut created: Vec<i64> = (0..config.orders)
             .map(|_| {
-                let age = if rng.gen_ratio(1, 3) {
+                let age = if let Some(days) = config.order_days {
+                    rng.gen_range(3600..days.max(1) * DAY)
+                } else if rng.gen_ratio(1, 3) {
                     rng.gen_range(3600..60 * DAY)
                 } else {
                     rng.gen_range(61 * DAY..730 * DAY)

@@ -80,9 +80,11 @@ pub struct AppState {
     pub shipments: shipments::sender::Wake,
     /// Whether platforms can deliver webhooks to this server.
     pub webhooks_enabled: bool,
-    /// The queue's counts (parcels and orders a filter finds) and ages, kept between changes.
+    /// The queue's counts (parcels and orders a filter finds), ages and countries shipped to,
+    /// kept between changes.
     pub queue_counts: crate::queue::tally::Tally<(i64, i64)>,
     pub queue_ages: crate::queue::tally::Tally<crate::records::Ages>,
+    pub queue_countries: crate::queue::tally::Tally<Vec<String>>,
 }
 
 impl AppState {

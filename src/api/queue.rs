@@ -19,7 +19,7 @@ use crate::{
 };
 
 /// The address's parameters the queue page reads: its filters and search.
-pub const FILTERS: [&str; 6] = ["store", "platform", "location", "older_than", "state", "q"];
+pub const FILTERS: [&str; 7] = ["store", "platform", "location", "country", "older_than", "state", "q"];
 
 /// A store the queue lists orders of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +37,9 @@ pub struct QueueView {
     pub ages: Ages,
     /// Every connected store, by name: the store filter's choices and each row's label.
     pub stores: Vec<QueueStore>,
+    /// The countries (ISO 3166-1 alpha-2) that orders awaiting shipping in the shown stores go
+    /// to: the country filter's choices.
+    pub countries: Vec<String>,
     /// The shown orders' shipments not yet settled (being sent, or failed and why).
     pub shipments: Vec<(StoreId, Shipment)>,
     /// The holds and claims of the shown orders.
@@ -60,6 +63,7 @@ pub async fn queue(
     platform: Option<String>,
     q: Option<String>,
     location: Option<String>,
+    country: Option<String>,
     older_than: Option<i64>,
     state: Option<String>,
     after: Option<String>,
@@ -74,7 +78,7 @@ pub async fn queue(
         let stores = connected(pool).await?;
         let all: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
         let searched = q.clone().filter(|q| !q.trim().is_empty());
-        let filters = Filters { store, platform, q, location, older_than, state };
+        let filters = Filters { store, platform, q, location, country, older_than, state };
         let (shown, mut query) = filters.scope(&stores)?;
         (query.after, query.before) = (after, before);
         let now = crate::db::now();
@@ -84,6 +88,10 @@ pub async fn queue(
         let counts = count(state, &shown, &query, generation, now).await?;
         let awaiting = records::awaiting_page(pool, &shown, &query, counts).await?;
         let ages = state.queue_ages.get(format!("{all:?}"), generation, now, || records::ages(pool, &all, now)).await?;
+        let countries = state
+            .queue_countries
+            .get(format!("{shown:?}"), generation, now, || records::awaiting_countries(pool, &shown, now))
+            .await?;
         let mut shipments = Vec::new();
         for id in &shown {
             let orders: Vec<i64> = awaiting.rows.iter().filter(|r| r.store_id == *id).map(|r| r.order_id).collect();
@@ -118,6 +126,7 @@ pub async fn queue(
             awaiting,
             ages,
             stores,
+            countries,
             shipments,
             marks,
             views,
@@ -138,6 +147,7 @@ struct Filters {
     platform: Option<String>,
     q: Option<String>,
     location: Option<String>,
+    country: Option<String>,
     older_than: Option<i64>,
     state: Option<String>,
 }
@@ -154,6 +164,7 @@ impl Filters {
                 "platform" => filters.platform = Some(value),
                 "q" => filters.q = Some(value),
                 "location" => filters.location = Some(value),
+                "country" => filters.country = Some(value),
                 "older_than" => filters.older_than = value.parse().ok(),
                 "state" => filters.state = Some(value),
                 _ => {}
@@ -179,6 +190,13 @@ impl Filters {
                 QueueState::from_key(key).ok_or_else(|| AppError::invalid("state", "Choose a state from the list."))?,
             ),
         };
+        let country = match self.country.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => Some(
+                crate::records::model::country_code(text)
+                    .ok_or_else(|| AppError::invalid("country", "Choose a country from the list."))?,
+            ),
+        };
         let older_than_days = match self.older_than {
             None | Some(0) => None,
             Some(days @ 1..=3650) => Some(days),
@@ -189,7 +207,9 @@ impl Filters {
             .filter(|s| self.store.is_none_or(|id| s.id == id) && platform.is_none_or(|p| s.platform == p))
             .map(|s| s.id)
             .collect();
-        Ok((shown, AwaitingQuery { q: self.q, location: self.location, older_than_days, state, ..Default::default() }))
+        let query =
+            AwaitingQuery { q: self.q, location: self.location, country, older_than_days, state, ..Default::default() };
+        Ok((shown, query))
     }
 }
 

@@ -210,6 +210,7 @@ struct OrdersQuery {
     store: Option<String>,
     platform: Option<String>,
     location: Option<String>,
+    country: Option<String>,
     q: Option<String>,
     older_than: Option<String>,
     state: Option<String>,
@@ -288,6 +289,16 @@ async fn orders(
             found
         }
     };
+    let country = match query.country.as_deref() {
+        None => None,
+        Some(text) => {
+            let found = crate::records::model::country_code(text);
+            if found.is_none() {
+                errors.push(FieldError::new("country", "Write a country's two-letter code, such as US or FR."));
+            }
+            found
+        }
+    };
     let older_than_days = match query.older_than.as_deref().map(str::parse::<i64>) {
         None => None,
         Some(Ok(days @ 1..=3650)) => Some(days),
@@ -309,12 +320,14 @@ async fn orders(
     let filters = crate::records::AwaitingQuery {
         q: query.q.clone(),
         location: query.location.clone(),
+        country,
         older_than_days,
         state: queue_state,
         ..Default::default()
     };
     for (name, given) in [
         ("location", query.location.is_some()),
+        ("country", query.country.is_some()),
         ("q", query.q.is_some()),
         ("older_than", query.older_than.is_some()),
         ("state", query.state.is_some()),

@@ -132,6 +132,9 @@ pub struct AwaitingQuery {
     pub q: Option<String>,
     /// The location that ships it.
     pub location: Option<String>,
+    /// The country it ships to (ISO 3166-1 alpha-2, whatever the case).
+    #[serde(default)]
+    pub country: Option<String>,
     /// The first and the last day of the orders' dates, `YYYY-MM-DD` (UTC).
     pub from: Option<String>,
     pub to: Option<String>,
@@ -254,6 +257,8 @@ pub struct AwaitingRow {
     pub state: QueueState,
     pub customer: Option<String>,
     pub ship_to: Option<String>,
+    /// The country it ships to (ISO 3166-1 alpha-2), when the platform said.
+    pub ship_to_country: Option<String>,
     /// The location that ships it.
     pub location: String,
     /// How the customer chose to have it shipped.

@@ -102,11 +102,20 @@ pub struct Order {
     pub customer_id: Option<i64>,
     /// Where it ships, on one line.
     pub ship_to: Option<String>,
+    /// The country it ships to (ISO 3166-1 alpha-2, upper case), for the queue's filter.
+    pub ship_to_country: Option<String>,
     pub total_weight_grams: i64,
     /// The total as the store's currency writes it: "50.00".
     pub total_price: String,
     pub shipping_method: Option<String>,
     pub raw: String,
+}
+
+/// An ISO 3166-1 alpha-2 country code as storelink keeps it (`FR`), from text a platform or a
+/// person wrote (` fr`); `None` for anything else, such as a country's name.
+pub fn country_code(text: &str) -> Option<String> {
+    let text = text.trim();
+    (text.len() == 2 && text.bytes().all(|b| b.is_ascii_alphabetic())).then(|| text.to_ascii_uppercase())
 }
 
 /// One line of an order.

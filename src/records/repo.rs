@@ -50,6 +50,7 @@ fn table(kind: Kind) -> (&'static str, &'static [&'static str], &'static [&'stat
                 "customer_name",
                 "customer_id",
                 "ship_to",
+                "ship_to_country",
                 "items",
                 "total_weight",
                 "total_price",
@@ -548,7 +549,8 @@ pub async fn redact_customer(
         }
         let redacted = serde_json::to_string(&order).map_err(|_| AppError::Internal)?;
         db::run!(&mut *conn, c => sqlx::query(
-            "UPDATE synced_orders SET customer_name = NULL, customer_id = NULL, ship_to = NULL, raw = $1
+            "UPDATE synced_orders SET customer_name = NULL, customer_id = NULL, ship_to = NULL, ship_to_country = NULL,
+                 raw = $1
              WHERE store_id = $2 AND id = $3",
         )
         .bind(RawJson::pack(&redacted))
@@ -619,6 +621,7 @@ struct AwaitingFo {
     created_at_text: Option<String>,
     customer_name: Option<String>,
     ship_to: Option<String>,
+    ship_to_country: Option<String>,
     shipping_method: Option<String>,
 }
 
@@ -701,6 +704,9 @@ where
     }
     if let Some(location) = query.location.as_deref().filter(|l| !l.is_empty()) {
         sql.push(" AND fo.location_name = ").push_bind(location.to_owned());
+    }
+    if let Some(country) = query.country.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        sql.push(" AND o.ship_to_country = ").push_bind(country.to_ascii_uppercase());
     }
     if let Some(from) = query.from.as_deref().and_then(db::day_start) {
         sql.push(" AND fo.order_created_at >= ").push_bind(from);
@@ -786,7 +792,7 @@ pub async fn awaiting_page(
     let mut found: Vec<AwaitingFo> = db::run!(pool, c => {
         let mut select = QueryBuilder::new(format!(
             "SELECT fo.store_id, fo.id, fo.status, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text,
-                    o.customer_name, o.ship_to, o.shipping_method{AWAITING_FROM}"
+                    o.customer_name, o.ship_to, o.ship_to_country, o.shipping_method{AWAITING_FROM}"
         ));
         push_filters(&mut select, stores, query, now);
         if let Some(cursor) = &cursor {
@@ -867,6 +873,7 @@ pub async fn awaiting_page(
                 },
                 customer: fo.customer_name,
                 ship_to: fo.ship_to,
+                ship_to_country: fo.ship_to_country,
                 location: fo.location_name.unwrap_or_else(|| "Unassigned location".into()),
                 shipping_method: fo.shipping_method,
                 items: lines
@@ -922,6 +929,19 @@ pub async fn ages(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Ages, App
         sql.build_query_as().fetch_one(&mut *c).await
     })?;
     Ok(Ages { oldest, older_than_1_day: day, older_than_2_days: two, older_than_5_days: five })
+}
+
+/// The countries the orders awaiting shipping in `stores` ship to, each once, as of `now`.
+pub async fn awaiting_countries(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Vec<String>, AppError> {
+    if stores.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db::run!(pool, c => {
+        let mut sql = QueryBuilder::new(format!("SELECT DISTINCT o.ship_to_country{AWAITING_FROM}"));
+        push_filters(&mut sql, stores, &AwaitingQuery::default(), now);
+        sql.push(" AND o.ship_to_country IS NOT NULL ORDER BY o.ship_to_country");
+        sql.build_query_scalar().fetch_all(&mut *c).await
+    })?)
 }
 
 /// An order found by its name, and where each of its parcels stands.
@@ -1414,6 +1434,7 @@ mod tests {
             customer_name: Some("Ada".into()),
             customer_id: None,
             ship_to: Some("Ada, Paris".into()),
+            ship_to_country: Some("FR".into()),
             total_weight_grams: 500,
             total_price: "9.50".into(),
             shipping_method: None,
@@ -1471,7 +1492,47 @@ mod tests {
             row.items,
             vec![AwaitingItem { line_item_id: Some(11), title: "Mug".into(), sku: Some("M".into()), quantity: 2 }]
         );
-        assert_eq!(row.ship_to.as_deref(), Some("Ada, Paris"));
+        assert_eq!((row.ship_to.as_deref(), row.ship_to_country.as_deref()), (Some("Ada, Paris"), Some("FR")));
+    }
+
+    /// Order `id` shipping to `country`, with one parcel of one item (`left` of it to ship).
+    fn shipping_to(id: i64, country: Option<&str>, left: i64) -> [Record; 3] {
+        let mut order = order(id, 1, "");
+        if let Record::Order(o) = &mut order {
+            o.ship_to_country = country.map(str::to_owned);
+        }
+        [order, unit(20 + id, id), unit_line(30 + id, 20 + id, 10 + id, 1, Some(left))]
+    }
+
+    /// The parcels the queue lists for orders shipping to `country`.
+    async fn going_to(pool: &Pool, country: &str) -> Vec<i64> {
+        let query = AwaitingQuery { country: Some(country.into()), ..AwaitingQuery::default() };
+        awaiting(pool, &[StoreId(1)], &query).await.unwrap().rows.iter().map(|r| r.fulfillment_order_id).collect()
+    }
+
+    #[tokio::test]
+    async fn the_queue_finds_orders_by_the_country_they_ship_to_and_lists_the_countries_awaited() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = store_one(&dir).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let records: Vec<Record> = [
+            shipping_to(1, Some("FR"), 1),
+            shipping_to(2, Some("DE"), 1),
+            shipping_to(3, None, 1),
+            // Shipped already: its country awaits nothing.
+            shipping_to(4, Some("US"), 0),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        put(&mut conn, &records, 1).await;
+        drop(conn);
+        assert_eq!(going_to(&pool, "FR").await, [21]);
+        assert_eq!(going_to(&pool, "de").await, [22], "whatever the case");
+        assert!(going_to(&pool, "US").await.is_empty());
+        let countries = awaiting_countries(&pool, &[StoreId(1)], db::now()).await.unwrap();
+        assert_eq!(countries, ["DE", "FR"]);
+        assert!(awaiting_countries(&pool, &[], db::now()).await.unwrap().is_empty());
     }
 
     fn line_item(id: i64, order: i64, quantity: i64) -> Record {

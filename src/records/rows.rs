@@ -116,6 +116,7 @@ impl Rows {
                         Cell::Text(o.customer_name),
                         Cell::Int(o.customer_id),
                         Cell::Text(o.ship_to),
+                        Cell::Text(o.ship_to_country),
                         int(0),
                         int(o.total_weight_grams),
                         text(o.total_price),

@@ -86,6 +86,7 @@ impl Application {
             webhooks_enabled,
             queue_counts: Default::default(),
             queue_ages: Default::default(),
+            queue_countries: Default::default(),
         };
         tokio::spawn(housekeeping(state.pool.clone(), state.settings.housekeeping_interval));
         let router = router(state.clone());

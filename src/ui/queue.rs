@@ -1,6 +1,6 @@
 //! The desk's queue at `/orders`: every connected store's orders awaiting shipping in one list,
 //! oldest first, each labelled with its store and platform; filtered by store, platform,
-//! location, age and state and searched by order, customer, email or SKU, all in the address so
+//! location, ship-to country, age and state and searched by order, customer, email or SKU, all in the address so
 //! a view can be bookmarked and shared; a page at a time both ways; and live: an order that
 //! arrives or leaves shows without a reload, in every browser watching.
 
@@ -43,7 +43,12 @@ pub fn QueuePage() -> impl IntoView {
         (
             changed.get(),
             (param("store").and_then(|s| s.parse::<i64>().ok()).map(StoreId), param("platform"), param("q")),
-            (param("location"), param("older_than").and_then(|d| d.parse::<i64>().ok()), param("state")),
+            (
+                param("location"),
+                param("country"),
+                param("older_than").and_then(|d| d.parse::<i64>().ok()),
+                param("state"),
+            ),
             (param("after"), param("before")),
             (
                 param("shipped").and_then(|s| s.parse::<i64>().ok()).map(ShipmentId),
@@ -53,8 +58,14 @@ pub fn QueuePage() -> impl IntoView {
     };
     let page = Resource::new(
         key,
-        |(_, (store, platform, q), (location, older_than, state), (after, before), (shipped, shipped_store))| {
-            queue(store, platform, q, location, older_than, state, after, before, shipped, shipped_store)
+        |(
+            _,
+            (store, platform, q),
+            (location, country, older_than, state),
+            (after, before),
+            (shipped, shipped_store),
+        )| {
+            queue(store, platform, q, location, country, older_than, state, after, before, shipped, shipped_store)
         },
     );
     view! {
@@ -112,7 +123,8 @@ fn age(created_at: Option<i64>, now: i64) -> String {
 fn Queue(view: QueueView) -> impl IntoView {
     let query = use_query_map();
     let value = move |name: &str| query.read().get(name).unwrap_or_default();
-    let QueueView { awaiting, ages, stores, shipments, marks, views, whereabouts, viewer, shipped, now } = view;
+    let QueueView { awaiting, ages, stores, countries, shipments, marks, views, whereabouts, viewer, shipped, now } =
+        view;
     let searched = value("q").trim().to_owned();
     let where_is = where_is(&searched, whereabouts);
     // Mark shipped came back here: what it recorded, and how its sending goes.
@@ -151,7 +163,7 @@ fn Queue(view: QueueView) -> impl IntoView {
             if awaiting.total == 1 { "parcel from one location" } else { "parcels, each from one location" },
         ),
     };
-    let form = filters(&stores, awaiting.locations.clone(), value, filtered);
+    let form = filters(&stores, awaiting.locations.clone(), countries, value, filtered);
     let pager = view! {
         <nav class="pager actions" aria-label="Orders pages">
             {awaiting.previous.map(|c| view! { <a class="button" href=paged_address(&query.read_untracked(), &FILTERS, Some(("before", &c)))>"Previous"</a> })}
@@ -214,6 +226,7 @@ fn where_is(searched: &str, whereabouts: Vec<crate::queue::Whereabouts>) -> Opti
 fn filters(
     stores: &[QueueStore],
     locations: Vec<String>,
+    mut countries: Vec<String>,
     value: impl Fn(&str) -> String + Copy + Send + Sync + 'static,
     filtered: bool,
 ) -> AnyView {
@@ -231,6 +244,14 @@ fn filters(
         .map(|p| option(p.slug().to_owned(), p.label().to_owned(), &value("platform")))
         .collect_view();
     let location_options = locations.into_iter().map(|l| option(l.clone(), l, &value("location"))).collect_view();
+    // The chosen country stays a choice after the last order going there has shipped, so the
+    // form still shows what the list is filtered by.
+    let country = value("country").trim().to_ascii_uppercase();
+    if !country.is_empty() && !countries.contains(&country) {
+        countries.push(country.clone());
+        countries.sort();
+    }
+    let country_options = countries.into_iter().map(|c| option(c.clone(), c, &country)).collect_view();
     let age_options = AGES
         .into_iter()
         .map(|(days, label)| option(days.to_string(), label.to_owned(), &value("older_than")))
@@ -265,6 +286,13 @@ fn filters(
                     <select id="location" name="location">
                         <option value="">"All locations"</option>
                         {location_options}
+                    </select>
+                </div>
+                <div>
+                    <label for="country">"Ship-to country"</label>
+                    <select id="country" name="country">
+                        <option value="">"All countries"</option>
+                        {country_options}
                     </select>
                 </div>
                 <div>
@@ -394,7 +422,10 @@ fn QueueRow(
         <td data-label="Order" class="nowrap">{o.name}</td>
         <td data-label="Age" class="nowrap">{age(o.created_at, now)}</td>
         <td data-label="Customer">{o.customer.unwrap_or_default()}</td>
-        <td data-label="Ship to">{o.ship_to.unwrap_or_else(|| "No shipping address".into())}</td>
+        <td data-label="Ship to">
+            {o.ship_to.unwrap_or_else(|| "No shipping address".into())}
+            {o.ship_to_country.map(|c| view! { <span class="country-label">{c}</span> })}
+        </td>
     }
     .into_any();
     let what = view! {

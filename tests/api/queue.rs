@@ -1,7 +1,10 @@
 //! The desk's queue: every connected store's orders awaiting shipping in one list, whatever the
 //! platform, exactly what each store's own list holds; its filters and search; who may read it.
 
-use std::{collections::BTreeSet, time::Duration};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Duration,
+};
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -412,7 +415,17 @@ async fn saved_views_are_their_users_own_or_shared_by_an_administrator_each_with
 /// Every order the label software's API lists as awaiting shipment with these filters, as
 /// (store's address, order id), following its cursors.
 async fn api_queue(app: &TestApp, token: &str, params: &[(&str, &str)]) -> BTreeSet<(String, i64)> {
-    let mut found = BTreeSet::new();
+    api_orders(app, token, params)
+        .await
+        .iter()
+        .map(|o| (o["store"].as_str().unwrap().to_owned(), o["id"].as_i64().unwrap()))
+        .collect()
+}
+
+/// Every order the label software's API lists as awaiting shipment with these filters, as it
+/// lists them, following its cursors.
+async fn api_orders(app: &TestApp, token: &str, params: &[(&str, &str)]) -> Vec<Value> {
+    let mut found = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let mut query: Vec<(&str, &str)> = vec![("awaiting_shipment", "true"), ("limit", "250")];
@@ -429,13 +442,7 @@ async fn api_queue(app: &TestApp, token: &str, params: &[(&str, &str)]) -> BTree
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{params:?}");
         let page: Value = response.json().await.unwrap();
-        found.extend(
-            page["orders"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| (o["store"].as_str().unwrap().to_owned(), o["id"].as_i64().unwrap())),
-        );
+        found.extend(page["orders"].as_array().unwrap().iter().cloned());
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => return found,
@@ -450,9 +457,8 @@ async fn the_label_software_reads_the_queue_with_the_same_filters() {
     let token = crate::shipments::token(&app).await;
     let standard = app.signed_in(STANDARD_EMAIL).await;
     let page = queue(&app, &standard, &[]).await;
-    let domains: Vec<(i64, String)> = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT id, shop_domain FROM stores").fetch_all(&mut *c).await)
-        .unwrap();
-    let domain = |store: i64| domains.iter().find(|(id, _)| *id == store).unwrap().1.clone();
+    let domains = domains(&app).await;
+    let domain = |store: i64| domains[&store].clone();
     let all = whole_queue(&app, &standard, &[]).await;
     let location = page["awaiting"]["rows"][0]["location"].as_str().unwrap().to_owned();
     let sku = all
@@ -483,7 +489,9 @@ async fn the_label_software_reads_the_queue_with_the_same_filters() {
         ("awaiting_shipment=true&platform=magento", "platform"),
         ("awaiting_shipment=true&state=lost", "state"),
         ("awaiting_shipment=true&older_than=ever", "older_than"),
+        ("awaiting_shipment=true&country=France", "country"),
         ("location=Main", "location"),
+        ("country=FR", "country"),
     ] {
         let response = reqwest::Client::new()
             .get(app.url(&format!("/api/v1/orders?{query}")))
@@ -495,6 +503,106 @@ async fn the_label_software_reads_the_queue_with_the_same_filters() {
         let body: Value = response.json().await.unwrap();
         assert!(body.to_string().contains(field), "{query}: {body}");
     }
+}
+
+/// Each store's address, by id: how the API names a store.
+async fn domains(app: &TestApp) -> BTreeMap<i64, String> {
+    let domains: Vec<(i64, String)> = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT id, shop_domain FROM stores").fetch_all(&mut *c).await)
+        .unwrap();
+    domains.into_iter().collect()
+}
+
+#[tokio::test]
+async fn the_ship_to_country_filter_finds_exactly_the_orders_going_there_from_every_platform() {
+    let app = spawn_app_without_sync().await;
+    crate::desk::synced(&app, "acme").await;
+    crate::woocommerce::synced(&app, "shop.example.com").await;
+    crate::bigcommerce::synced(&app, "bcmain1").await;
+    let token = crate::shipments::token(&app).await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let domains = domains(&app).await;
+    let order = |row: &Value| (domains[&row["store_id"].as_i64().unwrap()].clone(), row["order_id"].as_i64().unwrap());
+
+    // Where each order awaiting shipment goes, as its platform's address says (the API's
+    // ship_to, read from the order's own JSON): the queue's rows say the same.
+    let going: BTreeMap<(String, i64), Option<String>> = api_orders(&app, &token, &[])
+        .await
+        .iter()
+        .map(|o| {
+            let key = (o["store"].as_str().unwrap().to_owned(), o["id"].as_i64().unwrap());
+            (key, o["ship_to"]["country_code"].as_str().map(str::to_owned))
+        })
+        .collect();
+    let rows = whole_queue(&app, &standard, &[]).await;
+    let in_queue: BTreeMap<(String, i64), Option<String>> =
+        rows.iter().map(|r| (order(r), r["ship_to_country"].as_str().map(str::to_owned))).collect();
+    assert_eq!(in_queue, going);
+    // The choices are the countries they go to, each once.
+    let countries: BTreeSet<String> = going.values().flatten().cloned().collect();
+    let page = queue(&app, &standard, &[]).await;
+    let offered: Vec<String> =
+        page["countries"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    assert_eq!(offered, countries.iter().cloned().collect::<Vec<_>>());
+
+    // A country orders of more than one platform go to.
+    let stores_to = |country: &str| -> BTreeSet<String> {
+        going.iter().filter(|(_, to)| to.as_deref() == Some(country)).map(|((store, _), _)| store.clone()).collect()
+    };
+    let country = countries.iter().max_by_key(|c| stores_to(c).len()).unwrap().clone();
+    assert!(stores_to(&country).len() >= 2, "{country} is only {:?}'s", stores_to(&country));
+    let expected: BTreeSet<(String, i64)> =
+        going.iter().filter(|(_, to)| to.as_deref() == Some(country.as_str())).map(|(key, _)| key.clone()).collect();
+    for typed in [country.clone(), country.to_lowercase()] {
+        let found: BTreeSet<(String, i64)> =
+            whole_queue(&app, &standard, &[("country", &typed)]).await.iter().map(order).collect();
+        assert_eq!(found, expected, "the queue, {typed}");
+        assert_eq!(api_queue(&app, &token, &[("country", &typed)]).await, expected, "the API, {typed}");
+    }
+    // The page keeps it chosen; a view of it counts what it finds.
+    let html = app.get(&standard, &format!("/orders?country={country}")).await.text().await.unwrap();
+    assert!(html.contains("Ship-to country"), "{html}");
+    assert!(html.contains(&format!(r#"<option value="{country}" selected"#)), "{html}");
+    let view = [("name", "Abroad".to_owned()), ("filters", format!("country={country}&junk=1"))];
+    assert_eq!(act(&app, &standard, "views/save", &view).await.status(), StatusCode::OK);
+    let views = queue(&app, &standard, &[]).await["views"].clone();
+    assert_eq!(views[0]["filters"].as_str(), Some(format!("country={country}").as_str()));
+    assert_eq!(views[0]["count"].as_u64().unwrap() as usize, expected.len());
+
+    // Anything but a two-letter code is refused by its name, alone, and nothing is saved.
+    for bad in ["France", "F", "F1", "ÉÉ"] {
+        let response = standard.get(app.url("/api/queue")).query(&[("country", bad)]).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(error_body(response).await["Invalid"]["field"], "country", "{bad}");
+        let response = reqwest::Client::new()
+            .get(app.url("/api/v1/orders"))
+            .query(&[("awaiting_shipment", "true"), ("country", bad)])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let fields: Vec<Value> = response.json::<Value>().await.unwrap()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].clone())
+            .collect();
+        assert_eq!(fields, ["country"], "{bad}");
+        let odd = [("name", "Odd".to_owned()), ("filters", format!("country={bad}"))];
+        let response = act(&app, &standard, "views/save", &odd).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(error_body(response).await["Invalid"]["field"], "country", "{bad}");
+    }
+    assert_eq!(queue(&app, &standard, &[]).await["views"].as_array().unwrap().len(), 1, "only the good view");
+    // Without awaiting_shipment it filters nothing, and says so.
+    let response = reqwest::Client::new()
+        .get(app.url(&format!("/api/v1/orders?country={country}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(response.json::<Value>().await.unwrap()["errors"][0]["field"], "country");
 }
 
 /// What the queue says of the orders named `name`: (store, order, in the queue, why).

@@ -169,6 +169,17 @@ fn one_line(address: &Value) -> Option<String> {
     )
 }
 
+/// The address an order ships to: its first shipping address, else its billing address; `None`
+/// when neither says where.
+fn destination<'a>(shipping: &[&'a Value], billing: &'a Value) -> Option<&'a Value> {
+    let address = shipping.first().copied().filter(|a| one_line(a).is_some()).unwrap_or(billing);
+    one_line(address).map(|_| address)
+}
+
+fn country_code(address: &Value) -> Option<String> {
+    model::country_code(&text(&address["country_iso2"])?)
+}
+
 /// The inventory locations (`/v3/inventory/locations`).
 pub fn locations(json: &str) -> Batch {
     read_each(json, |element, batch| {
@@ -354,6 +365,7 @@ fn order(mut element: Value, all_products: Option<Vec<Value>>, site: &Site, batc
     let shipping = consignments(&element);
     let billing = &element["billing_address"];
     let first = shipping.first().copied();
+    let to = destination(&shipping, billing);
     let weight: i64 = lines
         .values()
         .map(|l| grams(&l["weight"], site.weight_unit).unwrap_or(0) * l["quantity"].as_i64().unwrap_or(0))
@@ -368,7 +380,8 @@ fn order(mut element: Value, all_products: Option<Vec<Value>>, site: &Site, batc
         platform_status: text(&element["custom_status"]).or_else(|| text(&element["status"])),
         customer_name: first.and_then(person).or_else(|| person(billing)),
         customer_id: id(&element["customer_id"]),
-        ship_to: first.and_then(one_line).or_else(|| one_line(billing)),
+        ship_to: to.and_then(one_line),
+        ship_to_country: to.and_then(country_code),
         total_weight_grams: weight,
         total_price: money(&element["total_inc_tax"]),
         shipping_method: first.and_then(|c| text(&c["shipping_method"])),
@@ -431,10 +444,7 @@ fn order(mut element: Value, all_products: Option<Vec<Value>>, site: &Site, batc
 
 /// Where an order goes: its first shipping address, else its billing address.
 pub fn ship_to(order: &Value) -> Option<ShipTo> {
-    let shipping = consignments(order);
-    let address = shipping.first().copied().filter(|a| one_line(a).is_some()).unwrap_or(&order["billing_address"]);
-    one_line(address)?;
-    let country_code = text(&address["country_iso2"]).filter(|c| c.len() == 2).map(|c| c.to_ascii_uppercase());
+    let address = destination(&consignments(order), &order["billing_address"])?;
     Some(ShipTo {
         name: person(address),
         company: text(&address["company"]),
@@ -445,7 +455,7 @@ pub fn ship_to(order: &Value) -> Option<ShipTo> {
         province_code: None,
         postal_code: text(&address["zip"]),
         country: text(&address["country"]),
-        country_code,
+        country_code: country_code(address),
         phone: text(&address["phone"]),
     })
 }
@@ -508,6 +518,25 @@ mod tests {
         assert_eq!(remaining, [(51, 65, Some(1)), (133, 66, Some(2))]);
         let to = ship_to(&order).unwrap();
         assert_eq!((to.city.as_deref(), to.country_code.as_deref()), (Some("San Antonio"), Some("US")));
+    }
+
+    #[test]
+    fn an_order_ships_to_the_country_of_its_first_shipping_address_else_its_billing_one() {
+        let order: Value = serde_json::from_str(fixture!("order.json")).unwrap();
+        let mut addresses: Vec<Value> = serde_json::from_str(fixture!("order_shipping_addresses.json")).unwrap();
+        addresses[0]["country_iso2"] = json!("ca");
+        addresses[1]["country_iso2"] = json!("FR");
+        let country = |shipping: Vec<Value>| {
+            let mut order = order.clone();
+            order["consignments"] = json!({"shipping": shipping});
+            let batch = orders(vec![order], BTreeMap::new(), &site());
+            let Some(Record::Order(read)) = batch.records.first() else { panic!("{:?}", batch.refused) };
+            read.ship_to_country.clone()
+        };
+        assert_eq!(country(addresses.clone()), Some("CA".into()), "the first shipping address");
+        // The billing address (Austin, US) when the first says nothing of where, or there is none.
+        assert_eq!(country(vec![json!({"id": 51, "country_iso2": "FR"}), addresses[1].clone()]), Some("US".into()));
+        assert_eq!(country(Vec::new()), Some("US".into()));
     }
 
     #[test]

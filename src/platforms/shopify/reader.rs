@@ -190,6 +190,8 @@ struct Person<'a> {
     zip: Option<Cow<'a, str>>,
     #[serde(borrow)]
     country: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "countryCodeV2")]
+    country_code: Option<Cow<'a, str>>,
 }
 
 fn joined<'a>(parts: impl IntoIterator<Item = &'a Option<Cow<'a, str>>>, separator: &str) -> Option<String> {
@@ -339,6 +341,7 @@ pub fn node(line: &RawValue, now: i64) -> Result<Option<Record>, Refused> {
                 city: None,
                 zip: None,
                 country: None,
+                country_code: None,
             };
             Record::Customer(model::Customer {
                 id: need_id()?,
@@ -390,6 +393,7 @@ pub fn node(line: &RawValue, now: i64) -> Result<Option<Record>, Refused> {
                 customer_name: customer,
                 customer_id: buyer.as_ref().and_then(|b| gid_number(b.id.as_deref()?)),
                 ship_to: ship.as_ref().and_then(Person::one_line),
+                ship_to_country: ship.as_ref().and_then(|s| model::country_code(s.country_code.as_deref()?)),
                 total_weight_grams: int(fields.total_weight).unwrap_or(0),
                 total_price: price.unwrap_or_else(|| "0.00".into()),
                 shipping_method,
@@ -485,6 +489,24 @@ mod tests {
         assert_eq!(order.customer_id, Some(42));
         assert_eq!(order.ship_to.as_deref(), Some("Zoë Ng, 1 Main St, Lyon, 69001, France"));
         assert_eq!((order.total_weight_grams, order.total_price.as_str()), (1200, "50.00"));
+    }
+
+    #[test]
+    fn an_order_ships_to_the_country_of_its_shipping_address() {
+        let order = |addresses: &str| {
+            let text = format!(
+                r#"{{"__typename":"Order","id":"gid://shopify/Order/1","createdAt":"2026-01-01T10:00:00Z",
+                    "updatedAt":"2026-01-01T10:00:00Z",{addresses}}}"#
+            );
+            let Some(Record::Order(order)) = node(&line(&text), 0).unwrap() else { panic!("not an order") };
+            order.ship_to_country
+        };
+        let shipping = r#""shippingAddress":{"city":"Lyon","country":"France","countryCodeV2":"FR"}"#;
+        assert_eq!(order(&format!(r#"{shipping},"billingAddress":{{"countryCodeV2":"DE"}}"#)), Some("FR".into()));
+        assert_eq!(order(r#""shippingAddress":{"city":"Lyon","countryCodeV2":"fr"}"#), Some("FR".into()));
+        // No shipping address (nothing to ship), or none the platform coded: no country.
+        assert_eq!(order(r#""shippingAddress":null,"billingAddress":{"countryCodeV2":"DE"}"#), None);
+        assert_eq!(order(r#""shippingAddress":{"city":"Lyon","country":"France"}"#), None);
     }
 
     #[test]

@@ -108,12 +108,9 @@ pub fn ship_to(order_json: &str) -> Option<ShipTo> {
         Some(state) if is_code(&state) => (None, Some(state)),
         other => (other, None),
     };
-    let (country, country_code) = match text(address.country) {
-        Some(country) if country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()) => {
-            (None, Some(country.to_ascii_uppercase()))
-        }
-        other => (other, None),
-    };
+    // WooCommerce keeps a code where it knows the country, and what the buyer typed otherwise.
+    let country_code = address.country_code();
+    let country = text(address.country).filter(|_| country_code.is_none());
     Some(ShipTo {
         name: address.name(),
         company: text(address.company),
@@ -318,6 +315,10 @@ impl Address<'_> {
     fn one_line(&self) -> Option<String> {
         joined(&[self.name(), text(self.address_1), text(self.city), text(self.postcode), text(self.country)], ", ")
     }
+
+    fn country_code(&self) -> Option<String> {
+        model::country_code(&text(self.country)?)
+    }
 }
 
 /// The address an order ships to: shipping, else billing.
@@ -409,6 +410,7 @@ fn order(element: &RawValue, site: &Site, batch: &mut Batch) -> Result<(), Refus
         customer_name: shipping.name().or_else(|| billing.name()),
         customer_id: int(fields.customer_id).filter(|id| *id > 0),
         ship_to: destination(&shipping, &billing).and_then(Address::one_line),
+        ship_to_country: destination(&shipping, &billing).and_then(Address::country_code),
         total_weight_grams: 0,
         total_price: text(fields.total).unwrap_or_else(|| "0.00".into()),
         shipping_method: shipping_lines.first().and_then(|line| name(line.method_title)),
@@ -736,6 +738,30 @@ mod tests {
         assert_eq!((third.customer_id, third.customer_name.as_deref()), (Some(5), Some("Ann")));
         assert_eq!(third.ship_to.as_deref(), Some("Ann, 1 Rue, Lyon, FR"), "billing when shipping is empty");
         assert_eq!(orders("<html>", &site(WeightUnit::Kilograms)).refused[0].why, "the answer is not JSON");
+    }
+
+    #[test]
+    fn an_order_ships_to_the_country_of_its_shipping_address_else_its_billing_one() {
+        let country = |billing: &str, shipping: &str| {
+            let page = format!(
+                r#"[{{"id": 1, "date_created_gmt": "2026-01-01T00:00:00", "billing": {billing}, "shipping": {shipping}}}]"#
+            );
+            let batch = orders(&page, &site(WeightUnit::Kilograms));
+            let Some(Record::Order(order)) = batch.records.first() else { panic!("{:?}", batch.refused) };
+            order.ship_to_country.clone()
+        };
+        let lyon = r#"{"address_1": "1 Rue", "city": "Lyon", "country": "FR"}"#;
+        let berlin = r#"{"address_1": "9 Hauptstr.", "city": "Berlin", "country": "de"}"#;
+        assert_eq!(country(lyon, berlin), Some("DE".into()));
+        assert_eq!(
+            country(lyon, r#"{"address_1": "", "country": "DE"}"#),
+            Some("FR".into()),
+            "billing when shipping is empty"
+        );
+        assert_eq!(country(r#"{"address_1": "1 Rue", "country": "France"}"#, "{}"), None, "a name is not a code");
+        let batch = orders(fixture!("order.json"), &site(WeightUnit::Kilograms));
+        let Some(Record::Order(order)) = batch.records.first() else { panic!("{:?}", batch.refused) };
+        assert_eq!(order.ship_to_country.as_deref(), Some("US"));
     }
 
     #[test]

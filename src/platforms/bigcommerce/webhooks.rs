@@ -95,16 +95,20 @@ pub fn delivery(headers: &HeaderMap, body: &[u8]) -> Option<Delivery> {
     })
 }
 
-/// Which event a delivery is: its payload's `hash` and `created_at`, else its bytes' digest.
+/// Which event a delivery is: its payload's `scope`, `hash` and `created_at`, else its bytes'
+/// digest. The hash digests only the data (`{type, id}` for an order), so the scope tells an
+/// order's creation from its archiving in the same second.
 fn event_id(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct Event {
+        #[serde(default)]
+        scope: String,
         hash: String,
         created_at: i64,
     }
     match serde_json::from_slice::<Event>(body) {
-        Ok(event) if !event.hash.trim().is_empty() && event.hash.len() <= 128 => {
-            format!("hash:{}@{}", event.hash.trim(), event.created_at)
+        Ok(event) if !event.hash.trim().is_empty() && event.hash.len() <= 128 && event.scope.len() <= 128 => {
+            format!("hash:{}:{}@{}", event.scope.trim(), event.hash.trim(), event.created_at)
         }
         _ => format!("sha256:{}", hex::encode(Sha256::digest(body))),
     }
@@ -348,7 +352,7 @@ impl BigCommerce {
     }
 
     /// An order as it is now: its records, or gone when BigCommerce no longer lists it.
-    async fn order_now(
+    pub(super) async fn order_now(
         &self,
         hash: &StoreHash,
         token: &Secret,
@@ -522,8 +526,18 @@ mod tests {
         let plain = delivery(&headers(&ours), body).unwrap();
         assert_eq!((plain.address.as_str(), plain.topic.as_str()), ("store-abc123.mybigcommerce.com", "store/order/*"));
         let event = serde_json::from_slice::<Value>(body).unwrap();
-        let expected = format!("hash:{}@{}", event["hash"].as_str().unwrap(), event["created_at"]);
-        assert_eq!(plain.event_id, expected, "the event is its payload's hash and time");
+        let expected = format!(
+            "hash:{}:{}@{}",
+            event["scope"].as_str().unwrap(),
+            event["hash"].as_str().unwrap(),
+            event["created_at"]
+        );
+        assert_eq!(plain.event_id, expected, "the event is its payload's scope, hash and time");
+        // The same order archived in the same second is another event.
+        let mut archived = event.clone();
+        archived["scope"] = "store/order/archived".into();
+        let archived = delivery(&headers(&ours), &serde_json::to_vec(&archived).unwrap()).unwrap();
+        assert_ne!(archived.event_id, plain.event_id);
         let bare = delivery(&headers(&ours), br#"{"scope":"store/order/created","data":{"type":"order","id":1}}"#);
         assert!(bare.unwrap().event_id.starts_with("sha256:"), "without them, its bytes");
         assert!(verify(&plain, body, &Secret::new("s3cret")));

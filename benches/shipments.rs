@@ -22,6 +22,8 @@ const BUCKET: f64 = 2000.0;
 const RESTORE_RATE: f64 = 100.0;
 /// Label software posting from this many stations at once.
 const STATIONS: usize = 8;
+/// Shipments in the one batch posted at the end.
+const BATCH: usize = 1000;
 
 #[tokio::main]
 async fn main() {
@@ -29,6 +31,7 @@ async fn main() {
     let bench = common::start(
         "bench",
         json!({"plan": "standard", "locations": 2, "products": 200, "customers": 2000, "orders": 14000, "seed": 21,
+               "order_days": 60,
                "latency_ms": 50,
                "scopes": ["read_orders", "read_all_orders", "read_products", "read_customers", "read_locations",
                           "read_inventory", "read_merchant_managed_fulfillment_orders",
@@ -59,8 +62,10 @@ async fn main() {
         }
         parcels.last_mut().unwrap().1.push(json!({"id": item, "quantity": remaining}));
     }
-    parcels.truncate(count);
+    // The parcels after the stations' go to the label software's batch, at the end.
+    let batch: Vec<(i64, Vec<Value>)> = parcels.split_off(count.min(parcels.len())).into_iter().take(BATCH).collect();
     assert_eq!(parcels.len(), count, "the shop has {count} fulfillment orders to ship");
+    assert_eq!(batch.len(), BATCH, "and {BATCH} more for the batch");
     let token = storelink::api_tokens::create(&state.pool, "Bench station", (None, "bench")).await.unwrap().1;
     // The bucket fills up again, as it would before a day's shipping.
     tokio::time::sleep(Duration::from_secs_f64(BUCKET / RESTORE_RATE + 1.0)).await;
@@ -165,4 +170,34 @@ async fn main() {
     );
     assert_eq!(duplicates, 0);
     assert_eq!(per_fo.len(), count);
+
+    // A batch of 1,000 in one call, against the same number posted one by one from the
+    // stations above (their pace, while the sender drained).
+    let shipments: Vec<Value> = batch
+        .into_iter()
+        .enumerate()
+        .map(|(n, (order, lines))| {
+            json!({"key": format!("batch-{n}"), "store": "bench.myshopify.com", "order_id": order, "carrier": "UPS",
+                   "tracking_number": format!("1ZBATCH{n:06}"), "line_items": lines})
+        })
+        .collect();
+    let asked = Instant::now();
+    let answer = http
+        .post(format!("{base}/api/v1/shipments/batch"))
+        .bearer_auth(&token)
+        .json(&json!({ "shipments": shipments }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    let answer: Value = answer.json().await.unwrap();
+    let took = asked.elapsed().as_secs_f64();
+    assert_eq!(answer["recorded"], BATCH, "{}", answer["results"][0]);
+    let one_by_one = posted.as_secs_f64() * BATCH as f64 / count as f64;
+    println!(
+        "a batch of {BATCH} recorded in {took:.2} s on {}; {BATCH} posted singly from {STATIONS} stations took \
+         {one_by_one:.2} s: ratio {:.2}",
+        if state.pool.is_postgres() { "PostgreSQL" } else { "SQLite" },
+        took / one_by_one
+    );
 }

@@ -23,6 +23,7 @@ pub mod platforms;
 
 pub mod api_tokens;
 pub mod audit;
+pub mod drift;
 pub mod jobs;
 pub mod queue;
 pub mod records;

@@ -14,7 +14,7 @@ const LAYERS: &[&[&str]] = &[
     &["error", "ids", "ndjson", "metrics", "secrets", "db"],
     &["users", "audit", "api_tokens", "auth", "records", "leases", "jobs", "credentials"],
     &["platforms"],
-    &["stores", "shipments", "queue"],
+    &["stores", "shipments", "queue", "drift"],
     &["progress", "webhooks", "sync", "shipments::sender"],
     &["state", "api", "http_api", "ui"],
     &["server", "cli"],

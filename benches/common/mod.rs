@@ -198,9 +198,11 @@ async fn start_on(emulator: Emulator, platform: Platform, fields: &[(&str, Strin
     let dir = tempfile::tempdir().unwrap();
     let mut platforms = storelink::platforms::Settings::new(Some(emulator.url()), Duration::from_secs(30));
     platforms.woocommerce_at_once = at_once;
+    // PostgreSQL when STORELINK_TEST_DATABASE_URL names a server, as for the tests.
+    let database_url = storelink::db::scratch_url(dir.path()).await;
     let app = Application::build(Settings {
         addr: "127.0.0.1:0".parse().unwrap(),
-        database_url: None,
+        database_url: Some(database_url),
         data_dir: dir.path().to_owned(),
         site_root: "target/site".into(),
         public_url: None,

@@ -542,6 +542,15 @@ pub struct WooFaults {
     /// `slow_writes_ms` late: a client that gives up first has written anyway.
     pub slow_writes: u32,
     pub slow_writes_ms: u64,
+    /// The next this many webhook deliveries are lost: never sent, as when the site's cron or
+    /// the network drops them.
+    pub drop_deliveries: u32,
+    /// The next this many pages of more than one order come back empty (their totals still
+    /// right), as a page lost between a cache and the client.
+    pub drop_order_pages: u32,
+    /// Orders that cannot be read: alone they answer 500, and listings of named orders
+    /// (`include`) leave them out; other listings and the totals still have them.
+    pub unreadable_orders: Vec<u64>,
 }
 
 impl Default for WooFaults {
@@ -555,6 +564,9 @@ impl Default for WooFaults {
             strip_authorization: false,
             slow_writes: 0,
             slow_writes_ms: 10_000,
+            drop_deliveries: 0,
+            drop_order_pages: 0,
+            unreadable_orders: Vec::new(),
         }
     }
 }

@@ -124,6 +124,54 @@ test('a standard user claims one order and holds another; an administrator sees 
   await manager.close();
 });
 
+test('a standard user selects five orders, pastes their tracking numbers, and a second browser watches them leave', async ({ page, browser }, testInfo) => {
+  test.setTimeout(120_000);
+  await signIn(page, standard, testInfo);
+  await open(page, `/orders?store=${storeId}`, testInfo);
+  await hydrated(page);
+  const table = page.getByRole('table', { name: 'Orders awaiting shipping' });
+  // Orders shipped from one location: a row each.
+  const labels = await table.getByRole('checkbox', { name: /^Select #\d+$/ }).evaluateAll((boxes) => boxes.map((b) => b.getAttribute('aria-label')!));
+  const once = labels.filter((label) => labels.indexOf(label) === labels.lastIndexOf(label)).slice(0, 5);
+  expect(once).toHaveLength(5);
+  const orders = once.map((label) => label.replace(/^Select /, ''));
+  for (const label of once) {
+    await table.getByRole('checkbox', { name: label, exact: true }).check();
+  }
+
+  // A second browser watches the same queue.
+  const watcher = await signedIn(browser, standard, testInfo);
+  await open(watcher, `/orders?store=${storeId}`, testInfo);
+  await hydrated(watcher);
+  for (const order of orders) {
+    await expect(watcher.getByRole('link', { name: `Mark ${order} shipped`, exact: true })).toHaveCount(1);
+  }
+
+  await page.getByRole('button', { name: 'Mark selected shipped…' }).click();
+  await expect(page.getByRole('heading', { name: 'Mark orders shipped' })).toBeVisible();
+  await expect(page.getByText('5 orders chosen in the queue')).toBeVisible();
+  await hydrated(page);
+  const lines = page.getByLabel(/^Shipments: one line an order/);
+  await expect(lines).toHaveValue(orders.map((o) => `${o},,\n`).join(''));
+  // Pasted from the label software's export.
+  await lines.fill(['order,carrier,tracking', ...orders.map((o, n) => `${o},UPS,1ZE2EBATCH${n}`)].join('\n'));
+  await page.getByRole('button', { name: 'Check' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'All 5 orders ready to record.' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Lines of the batch' }).getByRole('row')).toHaveCount(6);
+  await page.getByRole('button', { name: 'Mark 5 orders shipped' }).click();
+  // Each recorded once, then sent to the store, as it happens.
+  await expect(page.getByRole('status').filter({ hasText: '5 orders recorded: 5 sent to their stores, 0 failed.' })).toBeVisible({ timeout: 30_000 });
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+  expect(serious).toEqual([]);
+
+  // They have left the other browser's queue, without a reload.
+  for (const order of orders) {
+    await expect(watcher.getByRole('link', { name: `Mark ${order} shipped`, exact: true })).toHaveCount(0, { timeout: 15_000 });
+  }
+  await watcher.close();
+});
+
 test('on a phone the queue is a list of cards, and axe finds nothing serious on it', async ({ browser }, testInfo) => {
   const page = await signedIn(browser, standard, testInfo, { width: 390, height: 844 });
   await open(page, '/orders', testInfo);

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod queue;
 pub mod shipments;
 pub mod stores;

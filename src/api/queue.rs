@@ -48,6 +48,8 @@ pub struct QueueView {
     pub views: Vec<SavedView>,
     /// For a search: every order of that name in any store, and why it is or is not here.
     pub whereabouts: Vec<Whereabouts>,
+    /// Each connected store's last check of its orders awaiting shipment against its platform.
+    pub checks: Vec<crate::drift::DriftCheck>,
     /// Who is looking: their claims are theirs to release, and an administrator's are all.
     pub viewer: crate::users::UserDto,
     /// What Mark shipped just recorded, when the page was opened from it, as it is now.
@@ -118,6 +120,8 @@ pub async fn queue(
                 view.count = Some(count(state, &shown, &query, generation, now).await?.1);
             }
         }
+        let mut checks = crate::drift::repo::all(pool).await?;
+        let checks = stores.iter().filter_map(|s| checks.remove(&s.id)).collect();
         let whereabouts = match searched {
             Some(name) => crate::queue::whereabouts(pool, &name, now).await?,
             None => Vec::new(),
@@ -131,6 +135,7 @@ pub async fn queue(
             marks,
             views,
             whereabouts,
+            checks,
             viewer: caller.user.clone(),
             shipped,
             now,
@@ -142,7 +147,7 @@ pub async fn queue(
 /// The queue's filters, as the address (or a saved view) carries them.
 #[cfg(feature = "ssr")]
 #[derive(Default)]
-struct Filters {
+pub(crate) struct Filters {
     store: Option<StoreId>,
     platform: Option<String>,
     q: Option<String>,
@@ -155,7 +160,7 @@ struct Filters {
 #[cfg(feature = "ssr")]
 impl Filters {
     /// From a saved view's `store=3&state=on_hold`; what does not parse is left out.
-    fn parse(text: &str) -> Filters {
+    pub(crate) fn parse(text: &str) -> Filters {
         let mut filters = Filters::default();
         for (name, value) in form_urlencoded::parse(text.as_bytes()) {
             let value = value.into_owned();
@@ -175,7 +180,10 @@ impl Filters {
 
     /// The stores (of `stores`) they show, and the search and filters within them; a value not
     /// on its list is refused beside its field.
-    fn scope(self, stores: &[QueueStore]) -> Result<(Vec<StoreId>, crate::records::AwaitingQuery), AppError> {
+    pub(crate) fn scope(
+        self,
+        stores: &[QueueStore],
+    ) -> Result<(Vec<StoreId>, crate::records::AwaitingQuery), AppError> {
         use crate::records::{AwaitingQuery, QueueState};
         let platform = match self.platform.as_deref().filter(|p| !p.is_empty()) {
             None => None,
@@ -234,7 +242,7 @@ async fn count(
 
 /// The connected stores, by name: a disconnected store's orders await nothing storelink can send.
 #[cfg(feature = "ssr")]
-async fn connected(pool: &crate::db::Pool) -> Result<Vec<QueueStore>, AppError> {
+pub(crate) async fn connected(pool: &crate::db::Pool) -> Result<Vec<QueueStore>, AppError> {
     let mut stores: Vec<QueueStore> = crate::stores::repo::list(pool)
         .await?
         .into_iter()

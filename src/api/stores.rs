@@ -29,6 +29,8 @@ pub struct StoresPage {
     pub orders_per_day: Vec<(StoreId, Daily)>,
     /// How many write-backs to Shopify failed, per store that has any.
     pub failed_shipments: Vec<(StoreId, i64)>,
+    /// Each store's last check of its orders awaiting shipment against the platform's count.
+    pub drift: Vec<crate::drift::DriftCheck>,
     /// Server time when the page was read, so "5 minutes ago" renders the same on both sides.
     pub now: i64,
 }
@@ -53,12 +55,14 @@ pub async fn list_stores() -> Result<StoresPage, AppError> {
             })
             .collect();
         let failed_shipments = crate::shipments::repo::failed_counts(caller.pool()).await?;
+        let drift = crate::drift::repo::all(caller.pool()).await?.into_values().collect();
         Ok(StoresPage {
             viewer: caller.user,
             stores,
             progress,
             orders_per_day,
             failed_shipments,
+            drift,
             now: crate::db::now(),
         })
     })

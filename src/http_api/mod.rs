@@ -16,6 +16,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::queue::MAX_BATCH;
 use crate::{
     api_tokens::{self, ApiTokenDto},
     audit,
@@ -34,8 +35,7 @@ const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 250;
 /// The longest `Idempotency-Key` taken.
 const MAX_KEY: usize = 255;
-/// Shipments a batch may hold, and the largest body it may send.
-const MAX_BATCH: usize = 1_000;
+/// The largest body a batch (of at most `queue::MAX_BATCH` shipments) may send.
 const MAX_BATCH_BODY: usize = 2 * 1024 * 1024;
 
 /// The API's routes, to be merged into the server's router.

@@ -15,7 +15,7 @@ use crate::{
         run::{Run, Stop},
         Progress,
     },
-    records::ShipTo,
+    records::{CensusRule, ShipTo},
     secrets::{Sealer, Secret},
 };
 
@@ -204,6 +204,22 @@ pub enum Written {
     Later(String),
 }
 
+/// Part of a store's history, by when its orders were created: from `from` up to (not
+/// including) `to`, in Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: i64,
+    pub to: i64,
+}
+
+/// An order the platform lists as awaiting shipment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: i64,
+    /// As the platform names it (`#1001`).
+    pub name: String,
+}
+
 /// Every platform's client, and the one door to them.
 pub struct Platforms {
     shopify: shopify::Shopify,
@@ -359,6 +375,62 @@ impl Platforms {
             Platform::Shopify => self.shopify.write(shipment).await,
             Platform::WooCommerce => self.woocommerce.write(shipment).await,
             Platform::BigCommerce => self.bigcommerce.write(shipment).await,
+        }
+    }
+
+    /// Which of storelink's records of the platform's orders count as awaiting shipment, the way
+    /// the platform counts them for [`Platforms::awaiting_count`].
+    pub fn census_rule(platform: Platform) -> CensusRule {
+        match platform {
+            Platform::Shopify => CensusRule::OpenNot("fulfilled"),
+            Platform::WooCommerce | Platform::BigCommerce => CensusRule::Parcels,
+        }
+    }
+
+    /// The most orders one request of [`Platforms::awaiting_orders`] lists.
+    pub fn census_page(platform: Platform) -> i64 {
+        match platform {
+            Platform::Shopify => shopify::census::PAGE,
+            Platform::WooCommerce => woocommerce::census::PAGE,
+            Platform::BigCommerce => bigcommerce::census::PAGE,
+        }
+    }
+
+    /// How many orders created in `window` the platform says await shipment: one request.
+    pub async fn awaiting_count(&self, platform: Platform, store_id: StoreId, window: Window) -> Result<i64, AppError> {
+        match platform {
+            Platform::Shopify => self.shopify.awaiting_count(store_id, window).await,
+            Platform::WooCommerce => self.woocommerce.awaiting_count(store_id, window).await,
+            Platform::BigCommerce => self.bigcommerce.awaiting_count(store_id, window).await,
+        }
+    }
+
+    /// Those orders themselves.
+    pub async fn awaiting_orders(
+        &self,
+        platform: Platform,
+        store_id: StoreId,
+        window: Window,
+    ) -> Result<Vec<Listed>, AppError> {
+        match platform {
+            Platform::Shopify => self.shopify.awaiting_orders(store_id, window).await,
+            Platform::WooCommerce => self.woocommerce.awaiting_orders(store_id, window).await,
+            Platform::BigCommerce => self.bigcommerce.awaiting_orders(store_id, window).await,
+        }
+    }
+
+    /// Fetches the orders again and stores them as the platform has them now (deleting those it
+    /// no longer has): the ids it could not read.
+    pub async fn fetch_orders(
+        &self,
+        platform: Platform,
+        store: StoreRef<'_>,
+        ids: &[i64],
+    ) -> Result<Vec<i64>, AppError> {
+        match platform {
+            Platform::Shopify => self.shopify.fetch_orders(store, ids).await,
+            Platform::WooCommerce => self.woocommerce.fetch_orders(store, ids).await,
+            Platform::BigCommerce => self.bigcommerce.fetch_orders(store, ids).await,
         }
     }
 

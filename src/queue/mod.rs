@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{StoreId, UserId};
 
 #[cfg(feature = "ssr")]
+pub mod batch;
+#[cfg(feature = "ssr")]
 pub mod repo;
 #[cfg(feature = "ssr")]
 pub mod tally;
@@ -62,6 +64,31 @@ pub struct Whereabouts {
     pub in_queue: bool,
     pub why: String,
 }
+
+/// A line of a batch of shipments: what it names, whether it can be recorded, and once it is,
+/// its shipment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRow {
+    /// Its line in what was typed or pasted, from 1.
+    pub line: usize,
+    /// The order as typed, then as its store names it.
+    pub order: String,
+    pub store_id: Option<StoreId>,
+    pub store_name: Option<String>,
+    pub order_id: Option<i64>,
+    pub carrier: String,
+    pub tracking_number: String,
+    pub tracking_url: Option<String>,
+    /// Why it cannot be recorded, in words; `None` when it can (or was).
+    pub problem: Option<String>,
+    /// Once recorded, its shipment.
+    pub shipment: Option<crate::shipments::Shipment>,
+    /// Whether this send recorded it (else an earlier send of the same line had).
+    pub created: bool,
+}
+
+/// The most shipments a batch takes, in the page and from the label software.
+pub const MAX_BATCH: usize = 1000;
 
 /// The longest name a saved view takes.
 pub const MAX_VIEW_NAME: usize = 80;
@@ -292,6 +319,24 @@ mod desk {
             };
             let order_name = order.name.unwrap_or_else(|| format!("Order {}", order.id));
             all.push(super::Whereabouts { store_name: store.name.clone(), order_name, in_queue, why });
+        }
+        // An order storelink never imported is known from the last check of its store, which
+        // found the store listing it.
+        let wanted = name.trim().trim_start_matches('#').to_lowercase();
+        for (store_id, check) in crate::drift::repo::all(pool).await? {
+            let Some(store) = stores.iter().find(|s| s.id == store_id) else { continue };
+            for differs in check.unresolved.iter().filter(|d| d.name.trim_start_matches('#').to_lowercase() == wanted) {
+                if all.iter().any(|w: &super::Whereabouts| w.store_name == store.name && w.order_name == differs.name) {
+                    continue;
+                }
+                let when = crate::db::day_text(check.checked_at);
+                all.push(super::Whereabouts {
+                    store_name: store.name.clone(),
+                    order_name: differs.name.clone(),
+                    in_queue: false,
+                    why: format!("Not in the queue: {} (checked {when}).", differs.why.trim_end_matches('.')),
+                });
+            }
         }
         Ok(all)
     }

@@ -125,6 +125,16 @@ pub fn check_page(page: i64) -> Result<i64, crate::error::AppError> {
     }
 }
 
+/// Which of a store's order records count as awaiting shipment when they are checked against
+/// the platform's own count (each platform counts its own way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CensusRule {
+    /// Orders with a parcel still to ship: what the queue lists.
+    Parcels,
+    /// Open orders whose own status, in the platform's words, is not this one.
+    OpenNot(&'static str),
+}
+
 /// What the desk looks for among the orders awaiting shipping; every field may be left out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AwaitingQuery {

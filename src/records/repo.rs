@@ -9,8 +9,8 @@ use sqlx::{postgres::PgArguments, Arguments, QueryBuilder};
 use super::{
     model::{Batch, Gone, Refused},
     rows::{Cell, Kind, Parents, Rows},
-    Ages, Awaiting, AwaitingItem, AwaitingQuery, AwaitingRow, Counts, CustomerRow, Daily, Page, Part, ProductRow,
-    QueueState, RawJson, PER_PAGE,
+    Ages, Awaiting, AwaitingItem, AwaitingQuery, AwaitingRow, CensusRule, Counts, CustomerRow, Daily, Page, Part,
+    ProductRow, QueueState, RawJson, PER_PAGE,
 };
 use crate::{
     db::{self, Conn, Pool},
@@ -942,6 +942,85 @@ pub async fn awaiting_countries(pool: &Pool, stores: &[StoreId], now: i64) -> Re
         sql.push(" AND o.ship_to_country IS NOT NULL ORDER BY o.ship_to_country");
         sql.build_query_scalar().fetch_all(&mut *c).await
     })?)
+}
+
+/// The store's orders created from `from` up to `to` (Unix seconds) that `rule` counts as
+/// awaiting shipment, by id.
+pub async fn census_ids(
+    pool: &Pool,
+    store_id: StoreId,
+    rule: CensusRule,
+    from: i64,
+    to: i64,
+) -> Result<Vec<i64>, AppError> {
+    let (id, from_where) = census_from(rule);
+    let sql = format!("SELECT DISTINCT {id} {from_where} ORDER BY 1");
+    Ok(
+        db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(from).bind(to).fetch_all(&mut *c).await)?,
+    )
+}
+
+/// Which of `ids` (the store's orders) `rule` counts as awaiting shipment.
+pub async fn census_ids_among(
+    pool: &Pool,
+    store_id: StoreId,
+    rule: CensusRule,
+    ids: &[i64],
+) -> Result<Vec<i64>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (id, from_where) = census_from(rule);
+    // Numbers written out (an i64 is only digits), the window every order's.
+    let listed = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let sql = format!("SELECT DISTINCT {id} {from_where} AND {id} IN ({listed})");
+    Ok(
+        db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(i64::MIN).bind(i64::MAX).fetch_all(&mut *c).await)?,
+    )
+}
+
+/// The order's name, when storelink has the order.
+pub async fn order_name(pool: &Pool, store_id: StoreId, order_id: i64) -> Result<Option<String>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT name FROM synced_orders WHERE store_id = $1 AND id = $2")
+        .bind(store_id)
+        .bind(order_id)
+        .fetch_optional(&mut *c).await)?)
+}
+
+/// How many they are.
+pub async fn census_count(
+    pool: &Pool,
+    store_id: StoreId,
+    rule: CensusRule,
+    from: i64,
+    to: i64,
+) -> Result<i64, AppError> {
+    let (id, from_where) = census_from(rule);
+    let sql = format!("SELECT COUNT(DISTINCT {id}) {from_where}");
+    Ok(
+        db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).bind(from).bind(to).fetch_one(&mut *c).await)?,
+    )
+}
+
+/// The order id column, and where it is read from for `$1` the store and `$2`, `$3` the window.
+fn census_from(rule: CensusRule) -> (&'static str, String) {
+    match rule {
+        CensusRule::Parcels => (
+            "fo.order_id",
+            format!(
+                "FROM synced_fulfillment_orders fo WHERE fo.store_id = $1 AND {AWAITING}
+                 AND fo.order_created_at >= $2 AND fo.order_created_at < $3"
+            ),
+        ),
+        // The word is the platform module's own constant, never typed by anyone.
+        CensusRule::OpenNot(word) => (
+            "o.id",
+            format!(
+                "FROM synced_orders o WHERE o.store_id = $1 AND o.status = 'open'
+                 AND COALESCE(o.fulfillment_status, '') <> '{word}' AND o.created_at >= $2 AND o.created_at < $3"
+            ),
+        ),
+    }
 }
 
 /// An order found by its name, and where each of its parcels stands.

@@ -88,7 +88,9 @@ impl Application {
             queue_ages: Default::default(),
             queue_countries: Default::default(),
         };
-        tokio::spawn(housekeeping(state.pool.clone(), state.settings.housekeeping_interval));
+        // Stores are checked for missing orders where syncs run: it asks the platforms too.
+        let checks = state.settings.run_sync.then(|| state.platforms.clone());
+        tokio::spawn(housekeeping(state.pool.clone(), checks, state.settings.housekeeping_interval));
         let router = router(state.clone());
         Ok(Application { listener, router, state, engine, sender })
     }
@@ -119,8 +121,9 @@ async fn check_key(pool: &db::Pool, sealer: &Sealer) -> anyhow::Result<()> {
 }
 
 /// Empties the tables that would otherwise only grow: expired sessions, old throttle counts,
-/// webhook deliveries older than a week.
-async fn housekeeping(pool: db::Pool, period: std::time::Duration) {
+/// webhook deliveries older than a week. With `checks`, also checks every store not checked
+/// within the hour for missing orders.
+async fn housekeeping(pool: db::Pool, checks: Option<Arc<crate::platforms::Platforms>>, period: std::time::Duration) {
     const KEEP_DELIVERIES_SECS: i64 = 7 * 24 * 3600;
     let mut every = tokio::time::interval(period);
     loop {
@@ -131,6 +134,9 @@ async fn housekeeping(pool: db::Pool, period: std::time::Duration) {
         }
         if let Err(err) = webhooks::repo::forget_before(&pool, now - KEEP_DELIVERIES_SECS).await {
             tracing::warn!(error = %err, "could not delete old webhook deliveries");
+        }
+        if let Some(platforms) = &checks {
+            crate::drift::check_due(&pool, platforms).await;
         }
     }
 }
@@ -278,6 +284,21 @@ async fn queue_metrics(
         "storelink_queue_older_than",
         "gauge",
         "Orders awaiting shipping in connected stores that have waited more than this many days.",
+        &samples,
+    );
+    let checks = crate::drift::repo::all(pool).await?;
+    let samples: Vec<(String, f64)> = stores
+        .iter()
+        .filter_map(|store| {
+            let check = checks.get(&store.id)?;
+            let label = store.shop_domain.replace('\\', "\\\\").replace('"', "\\\"");
+            Some((format!("store=\"{label}\""), check.drift() as f64))
+        })
+        .collect();
+    out.metric(
+        "storelink_queue_drift",
+        "gauge",
+        "Orders the store and storelink still disagree on awaiting shipment after the last check repaired what it could.",
         &samples,
     );
     Ok(())

@@ -16,7 +16,7 @@ pub mod sender;
 #[cfg(feature = "ssr")]
 pub use correct::{correct_tracking, CorrectError, TrackingChange};
 #[cfg(feature = "ssr")]
-pub use record::{record, RecordError, Recorded, Recorder};
+pub use record::{preview, record, RecordError, Recorded, Recorder};
 
 use serde::{Deserialize, Serialize};
 

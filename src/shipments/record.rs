@@ -118,6 +118,35 @@ pub async fn record(
     Ok(Recorded { shipment, created: true })
 }
 
+/// What [`record`] would refuse `request` for, checked without recording anything: its
+/// fields, the order, and what remains to ship of it. A batch shows this before it records.
+pub async fn preview(pool: &Pool, store: &StoreDto, request: &ShipmentRequest) -> Result<(), RecordError> {
+    if let Some(why) = store.refuses_shipments() {
+        return Err(RecordError::NotConnected(why));
+    }
+    let mut errors = check_fields(request);
+    let request = tidy(request);
+    let mut conn = pool.acquire().await?;
+    let Some(order_name) = records::order_name(pool, store.id, request.order_id).await? else {
+        errors.push(FieldError::new(
+            "order_id",
+            format!("{} has no order {} (storelink has synced none with that id).", store.name, request.order_id),
+        ));
+        return Err(RecordError::Invalid(errors));
+    };
+    let lines = records::fulfillment_lines(&mut conn, store.id, request.order_id).await?;
+    let items = records::order_line_items(&mut conn, store.id, request.order_id).await?;
+    let reserved = repo::unsent_lines(&mut conn, store.id, request.order_id).await?;
+    if let Err(more) = plan(&request, &order_name, &lines, &items, &reserved) {
+        errors.extend(more.into_iter().filter(|e| !errors.contains(e)).collect::<Vec<_>>());
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(RecordError::Invalid(errors))
+    }
+}
+
 /// The shipment a key recorded, if `hash` is the request it recorded it for.
 async fn same_request(
     conn: &mut crate::db::Conn,

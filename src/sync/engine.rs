@@ -257,6 +257,16 @@ impl Engine {
         Ok(())
     }
 
+    /// Checks the store's orders awaiting shipment against its platform's count, as the end of
+    /// every sync and the hourly round do: what differs is fetched again, and what still
+    /// differs is kept for the Stores page, the queue and `/metrics`. `None`: no such store.
+    pub async fn check_drift(&self, store_id: StoreId) -> Result<Option<crate::drift::DriftCheck>, AppError> {
+        let Some(store) = stores::repo::get(&self.pool, store_id).await? else { return Ok(None) };
+        let checked = crate::drift::check(&self.pool, &self.platforms, &store).await?;
+        self.hub.changed(store_id);
+        Ok(Some(checked))
+    }
+
     /// Claims job `job_id` (unless another server holds it) and runs it to its end, from its
     /// checkpoint. Public so tests can run and interrupt it.
     pub async fn run_job(&self, job_id: JobId) -> Result<(), AppError> {

@@ -36,7 +36,11 @@ impl Job<'_> {
     /// Walks the store and records how the job ended.
     pub(super) async fn run_to_end(mut self) -> Result<(), AppError> {
         match self.walk().await {
-            Ok(()) => self.finish().await,
+            Ok(()) => {
+                self.finish().await?;
+                self.check_drift().await;
+                Ok(())
+            }
             Err(Stop::LeaseLost) => {
                 tracing::warn!(job_id = %self.run.id, "stopped a sync job this server no longer holds: another server took it over");
                 Ok(())
@@ -118,6 +122,15 @@ impl Job<'_> {
         records::repo::recount(&mut tx, self.run.store_id).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// What the store says awaits shipment, against what the sync left: what differs is fetched
+    /// again, and what still differs is kept for the Stores page and the queue.
+    async fn check_drift(&self) {
+        let store_id = self.run.store_id;
+        if let Err(err) = self.engine.check_drift(store_id).await {
+            tracing::warn!(%store_id, error = %err, "could not check the store's orders awaiting shipment");
+        }
     }
 
     /// Ends the job failed, with the store's state in words; `refused` when it was the

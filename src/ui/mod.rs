@@ -3,6 +3,7 @@
 
 mod add_store;
 mod audit;
+mod batch;
 mod chart;
 mod form_error;
 mod format;
@@ -84,6 +85,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("permissions") view={Lazy::<Permissions>::new()} ssr=SsrMode::Async />
                     </ParentRoute>
                     <Route path=path!("/orders") view=queue::QueuePage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/batch") view=batch::BatchPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view={Lazy::<Tokens>::new()} ssr=SsrMode::Async />
                 </Routes>

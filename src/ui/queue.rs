@@ -15,11 +15,13 @@ use super::{
     format::{format_day, thousands},
     kept_params, live, paged_address,
     store::state_text,
+    stores::DriftLine,
 };
 use crate::{
     api::queue::{
         queue, ClaimOrder, DeleteView, HoldOrder, QueueStore, QueueView, ReleaseOrder, SaveView, UnclaimOrder, FILTERS,
     },
+    drift::DriftCheck,
     ids::{ShipmentId, StoreId},
     jobs::Live,
     platforms::Platform,
@@ -82,13 +84,17 @@ pub fn QueuePage() -> impl IntoView {
     }
 }
 
+/// Whether "Select every order on this page" is ticked: every row's box follows it.
+#[derive(Clone, Copy)]
+struct SelectAll(RwSignal<bool>);
+
 /// Moved to read the queue again (an action on a row succeeded, or the stream said so).
 #[derive(Clone, Copy)]
 struct Changed(RwSignal<u64>);
 
 /// Moves `changed` whenever what awaits shipping may have changed in any store: a sync ended,
 /// a webhook delivered, a shipment was recorded, a store changed.
-fn watch_changes(changed: RwSignal<u64>) {
+pub(super) fn watch_changes(changed: RwSignal<u64>) {
     let seen: RefCell<HashMap<StoreId, (bool, i64)>> = RefCell::default();
     live::watch(None, move |line| match line {
         Live::Progress(update) => {
@@ -123,8 +129,21 @@ fn age(created_at: Option<i64>, now: i64) -> String {
 fn Queue(view: QueueView) -> impl IntoView {
     let query = use_query_map();
     let value = move |name: &str| query.read().get(name).unwrap_or_default();
-    let QueueView { awaiting, ages, stores, countries, shipments, marks, views, whereabouts, viewer, shipped, now } =
-        view;
+    let QueueView {
+        awaiting,
+        ages,
+        stores,
+        countries,
+        shipments,
+        marks,
+        views,
+        whereabouts,
+        checks,
+        viewer,
+        shipped,
+        now,
+    } = view;
+    let checked = accounted_for(&stores, checks, now);
     let searched = value("q").trim().to_owned();
     let where_is = where_is(&searched, whereabouts);
     // Mark shipped came back here: what it recorded, and how its sending goes.
@@ -174,11 +193,40 @@ fn Queue(view: QueueView) -> impl IntoView {
     let list = if awaiting.rows.is_empty() {
         ().into_any()
     } else {
-        view! { <QueueTable rows=awaiting.rows stores shipments marks viewer now /> }.into_any()
+        let every = RwSignal::new(false);
+        provide_context(SelectAll(every));
+        let matching = awaiting.orders;
+        let all_href = {
+            let mut kept = vec!["all=1".to_owned()];
+            kept.extend(kept_params(&query.read_untracked(), &FILTERS));
+            format!("/orders/batch?{}", kept.join("&"))
+        };
+        let all_label = if matching as usize > crate::queue::MAX_BATCH {
+            format!("Mark the oldest {} that match shipped…", thousands(crate::queue::MAX_BATCH as i64))
+        } else {
+            format!("Mark all {} that match shipped…", thousands(matching))
+        };
+        view! {
+            <form id="batch-selection" class="actions batch" action="/orders/batch" method="get">
+                <label class="inline">
+                    <input
+                        type="checkbox"
+                        prop:checked=move || every.get()
+                        on:change=move |ev| every.set(event_target_checked(&ev))
+                    />
+                    " Select every order on this page"
+                </label>
+                <button type="submit">"Mark selected shipped…"</button>
+                <a class="button" href=all_href>{all_label}</a>
+            </form>
+            <QueueTable rows=awaiting.rows stores shipments marks viewer now />
+        }
+        .into_any()
     };
     view! {
         {shipped}
         <p class="lead">{waited}</p>
+        {checked}
         <section aria-labelledby="queue-heading">
             <h2 id="queue-heading">"Orders awaiting shipping in every store"</h2>
             {saved}
@@ -189,6 +237,39 @@ fn Queue(view: QueueView) -> impl IntoView {
             {pager}
         </section>
     }
+}
+
+/// Whether the queue holds all each store says awaits shipping: one line when every checked
+/// store agrees, else each store that does not, with what differs.
+fn accounted_for(stores: &[QueueStore], checks: Vec<DriftCheck>, now: i64) -> Option<AnyView> {
+    let oldest = checks.iter().map(|c| c.checked_at).min()?;
+    let differing: Vec<DriftCheck> = checks.into_iter().filter(|c| !c.unresolved.is_empty()).collect();
+    if differing.is_empty() {
+        let stores = stores.len();
+        let line = format!(
+            "Nothing missing: every order each store says awaits shipping is here (checked {} ago{}).",
+            age(Some(oldest), now).to_lowercase(),
+            if stores > 1 { " at the latest" } else { "" }
+        );
+        return Some(view! { <p class="note drift">{line}</p> }.into_any());
+    }
+    Some(
+        view! {
+            <section class="drift differs" aria-label="Orders the stores and storelink disagree on">
+                {differing
+                    .into_iter()
+                    .map(|check| {
+                        let name = stores.iter().find(|s| s.id == check.store_id).map(|s| s.name.clone()).unwrap_or_default();
+                        view! {
+                            <h3>{name}</h3>
+                            <DriftLine check now />
+                        }
+                    })
+                    .collect_view()}
+            </section>
+        }
+        .into_any(),
+    )
 }
 
 /// For a search: every order of that name in any store, and why it is or is not in the queue;
@@ -373,6 +454,7 @@ fn QueueRow(
     now: i64,
 ) -> impl IntoView {
     let query = use_query_map();
+    let SelectAll(every) = expect_context::<SelectAll>();
     let ship_label = format!("Mark {} shipped", o.name);
     let (store_id, fo) = (o.store_id, o.fulfillment_order_id);
     // The form returns to the queue as it is (filters, page).
@@ -419,7 +501,18 @@ fn QueueRow(
         <td data-label="Store">
             {store_name} <span class="platform-label">{platform}</span>
         </td>
-        <td data-label="Order" class="nowrap">{o.name}</td>
+        <td data-label="Order" class="nowrap">
+            <input
+                type="checkbox"
+                name="order"
+                form="batch-selection"
+                value=format!("{}:{}", store_id.0, o.order_id)
+                aria-label=format!("Select {}", o.name)
+                prop:checked=move || every.get()
+            />
+            " "
+            {o.name}
+        </td>
         <td data-label="Age" class="nowrap">{age(o.created_at, now)}</td>
         <td data-label="Customer">{o.customer.unwrap_or_default()}</td>
         <td data-label="Ship to">

@@ -11,6 +11,7 @@ use crate::{
         stores::{list_stores, StoresPage as Page},
         sync::SyncNow,
     },
+    drift::DriftCheck,
     ids::StoreId,
     jobs::{JobKind, Live, StoreProgress},
     records::{Daily, Part},
@@ -113,7 +114,8 @@ fn StoreList(page: Page, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> imp
                             let days = page.orders_per_day.iter().find(|(id, _)| *id == store.id).map(|(_, d)| d.clone());
                             let failed =
                                 page.failed_shipments.iter().find(|(id, _)| *id == store.id).map_or(0, |(_, n)| *n);
-                            view! { <StoreRow store now admin live days failed /> }
+                            let drift = page.drift.iter().find(|c| c.store_id == store.id).cloned();
+                            view! { <StoreRow store now admin live days failed drift /> }
                         })
                         .collect_view()}
                 </tbody>
@@ -164,6 +166,8 @@ fn StoreRow(
     days: Option<Daily>,
     /// Write-backs to Shopify that failed.
     failed: i64,
+    /// The last check of its orders awaiting shipment.
+    drift: Option<DriftCheck>,
 ) -> impl IntoView {
     let synced = match store.last_synced_at {
         Some(at) => {
@@ -260,7 +264,7 @@ fn StoreRow(
         }
     };
     let figures = view! {
-        <td data-label="Last synchronized">{synced}</td>
+        <td data-label="Last synchronized">{synced} {drift.map(|check| view! { <DriftLine check now /> })}</td>
         <td class="num" data-label="Orders">{count(Part::Orders, store.orders)}</td>
         <td class="num" data-label="Products">{count(Part::Products, store.products)}</td>
         <td class="num" data-label="Customers">{count(Part::Customers, store.customers)}</td>
@@ -295,5 +299,33 @@ pub fn SyncNowButton(store_id: StoreId, name: String) -> impl IntoView {
             </button>
         </ActionForm>
         {move || message().map(|m| view! { <span class="note" role="status">{m}</span> })}
+    }
+}
+
+/// A store's last check of its orders awaiting shipment, and each order that still differs.
+#[component]
+pub fn DriftLine(check: DriftCheck, now: i64) -> impl IntoView {
+    let class = if check.unresolved.is_empty() { "note drift" } else { "note drift differs" };
+    let summary = check.summary(now);
+    let shown = check.unresolved.len().min(5);
+    let more = check.unresolved.len() - shown;
+    view! {
+        <div class=class>
+            {summary}
+            {(shown > 0)
+                .then(|| {
+                    view! {
+                        <ul>
+                            {check
+                                .unresolved
+                                .into_iter()
+                                .take(shown)
+                                .map(|d| view! { <li>{d.name} ": " {d.why}</li> })
+                                .collect_view()}
+                            {(more > 0).then(|| view! { <li>{format!("and {more} more")}</li> })}
+                        </ul>
+                    }
+                })}
+        </div>
     }
 }

@@ -359,6 +359,11 @@ impl TestApp {
         raw.map(|RawJson(r)| serde_json::from_str(&r).unwrap())
     }
 
+    pub async fn shipment_count(&self) -> i64 {
+        storelink::db_run!(&self.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM shipments").fetch_one(&mut *c).await)
+            .unwrap()
+    }
+
     pub async fn user_count(&self) -> i64 {
         storelink::db_run!(&self.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *c).await)
             .unwrap()

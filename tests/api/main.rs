@@ -15,6 +15,8 @@ mod desk;
 #[cfg(feature = "ssr")]
 mod dev_apps;
 #[cfg(feature = "ssr")]
+mod drift;
+#[cfg(feature = "ssr")]
 mod failover;
 #[cfg(feature = "ssr")]
 mod first_hour;

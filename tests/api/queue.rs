@@ -848,3 +848,105 @@ async fn a_batch_of_500_records_each_good_row_once_and_refuses_each_bad_one_in_w
     let many = vec![rows[1].clone(); 1001];
     assert_eq!(post_batch(&app, &token, &many).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+async fn batch(app: &TestApp, client: &reqwest::Client, action: &str, form: &[(&str, String)]) -> reqwest::Response {
+    client.post(app.url(&format!("/api/batch/{action}"))).form(form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_batch_typed_at_the_queue_is_checked_line_by_line_then_each_line_recorded_once() {
+    let app = spawn_app_without_sync().await;
+    let acme = crate::desk::synced(&app, "acme").await;
+    let big = crate::desk::synced(&app, "big").await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    // Up to five of acme's orders, chosen in the queue: the page starts with a line each.
+    let rows = whole_queue(&app, &standard, &[("store", &acme.to_string())]).await;
+    let mut chosen: Vec<(i64, String)> = Vec::new();
+    for row in &rows {
+        let order = (row["order_id"].as_i64().unwrap(), row["name"].as_str().unwrap().to_owned());
+        if !chosen.contains(&order) && row["state"] == "awaiting" {
+            chosen.push(order);
+        }
+    }
+    chosen.truncate(5);
+    assert!(chosen.len() >= 4, "acme has orders to ship: {chosen:?}");
+    let selected: Vec<String> = chosen.iter().map(|(id, _)| format!("{acme}:{id}")).collect();
+    let start: Value = standard
+        .get(app.url("/api/batch/start"))
+        .query(&[("orders", selected.join(","))])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(start["orders"], chosen.len());
+    let expected: String = chosen.iter().map(|(_, name)| format!("{name},,\n")).collect();
+    assert_eq!(start["lines"], expected);
+
+    // Typed in: three good lines, one for an order no store has, one without a tracking
+    // number, and the first order again (nothing would be left for it).
+    let good: Vec<String> =
+        chosen[..3].iter().enumerate().map(|(n, (_, name))| format!("{name},UPS,1ZBATCH{n}")).collect();
+    let text = format!(
+        "order,carrier,tracking\n{}\n#99999999,UPS,1ZNONE\n{},UPS,\n{},DHL,JD9\n",
+        good.join("\n"),
+        chosen[3].1,
+        chosen[0].1
+    );
+    let form = |text: &str| vec![("shipments", text.to_owned()), ("selected", selected.join(","))];
+    let checked: Vec<Value> = batch(&app, &standard, "check", &form(&text)).await.json().await.unwrap();
+    let problems: Vec<Option<&str>> = checked.iter().map(|r| r["problem"].as_str()).collect();
+    assert_eq!(problems[..3], [None, None, None], "{checked:?}");
+    assert_eq!(problems[3], Some("No connected store has an order #99999999."));
+    assert!(problems[4].is_some_and(|p| p.contains("tracking number")), "{problems:?}");
+    assert_eq!(problems[5], None, "checked alone, the first order still has items");
+    assert_eq!(checked[0]["store_name"], "Acme Store");
+    assert_eq!(app.shipment_count().await, 0, "checking records nothing");
+
+    // Recorded: each ready line once; the repeat of the first order finds nothing left.
+    let recorded = batch(&app, &standard, "record", &form(&text)).await.text().await.unwrap();
+    let recorded: Vec<Value> = serde_json::from_str(&recorded).unwrap_or_else(|_| panic!("{recorded}"));
+    let created: Vec<bool> = recorded.iter().map(|r| r["created"].as_bool().unwrap()).collect();
+    assert_eq!(created, [true, true, true, false, false, false]);
+    assert!(recorded[5]["problem"].as_str().is_some_and(|p| p.starts_with("Nothing remains to ship")), "{recorded:?}");
+    assert_eq!(app.shipment_count().await, 3);
+    // Sent again (a double click, a reload): nothing is recorded twice.
+    let again: Vec<Value> = batch(&app, &standard, "record", &form(&text)).await.json().await.unwrap();
+    assert!(again[..3].iter().all(|r| r["created"] == false && r["shipment"]["id"].is_number()), "{again:?}");
+    assert_eq!(again[0]["shipment"]["id"], recorded[0]["shipment"]["id"]);
+    assert_eq!(app.shipment_count().await, 3);
+    // Their sending is followed from the page.
+    let ids: Vec<String> = recorded[..3].iter().map(|r| r["shipment"]["id"].to_string()).collect();
+    let states: Vec<Value> = standard
+        .get(app.url("/api/batch/shipments"))
+        .query(&[("ids", ids.join(","))])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(states.len(), 3);
+
+    // A name two stores share is refused until the order is chosen in the queue.
+    let shared: Option<String> = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+        "SELECT a.name FROM synced_orders a JOIN synced_orders b ON b.name = a.name AND b.store_id = $2
+         JOIN synced_fulfillment_orders fo ON fo.store_id = a.store_id AND fo.order_id = a.id AND fo.status = 'OPEN'
+         WHERE a.store_id = $1 LIMIT 1",
+    )
+    .bind(acme)
+    .bind(big)
+    .fetch_optional(&mut *c).await)
+    .unwrap();
+    let shared = shared.expect("acme and big share an order number");
+    let line = vec![("shipments", format!("{shared},UPS,1ZSHARED"))];
+    let refused = batch(&app, &standard, "record", &line).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "no line can be recorded");
+    let said = refused.text().await.unwrap();
+    assert!(said.contains("is an order of 2 stores") && said.contains("select the one you mean"), "{said}");
+    // The text does not parse: said, nothing recorded.
+    let empty = batch(&app, &standard, "check", &[("shipments", " \n ".into())]).await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.shipment_count().await, 3);
+}

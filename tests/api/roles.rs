@@ -62,6 +62,9 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
         }
         "/api/queue/views/save" => vec![("name", "Mine".into()), ("filters", String::new())],
         "/api/queue/views/delete" => vec![("id", "1".into())],
+        "/api/batch/start" => vec![("orders", format!("{store_id}:1"))],
+        "/api/batch/check" | "/api/batch/record" => vec![("shipments", "#1,UPS,1Z".into())],
+        "/api/batch/shipments" => vec![("ids", "1".into())],
         _ => return None,
     };
     Some(args)
@@ -81,6 +84,9 @@ const READ_ONLY: &[&str] = &[
     "/api/sync/progress",
     "/api/shipments/list",
     "/api/queue",
+    "/api/batch/start",
+    "/api/batch/check",
+    "/api/batch/shipments",
 ];
 
 /// The desk's work, which standard users do too: past the guard, these sample calls fail on
@@ -99,6 +105,7 @@ const DESK_WORK: &[&str] = &[
     "/api/queue/unclaim",
     "/api/queue/views/save",
     "/api/queue/views/delete",
+    "/api/batch/record",
 ];
 
 async fn everything(app: &TestApp) -> (Vec<(String, String, bool)>, Vec<i64>, Vec<(i64, String)>) {

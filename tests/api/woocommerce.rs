@@ -46,6 +46,8 @@ pub fn sites() -> Value {
         site("writeonly.example.com", json!({"permissions": "write"})),
         site("customer.example.com", json!({"user_role": "customer"})),
         site("slow.example.com", json!({"latency_ms": 4000})),
+        // The drift check's (drift.rs): its faults lose pages, deliveries and orders.
+        site("drift.example.com", json!({"orders": 60})),
     ])
 }
 
@@ -77,11 +79,11 @@ pub(crate) async fn synced(app: &TestApp, host: &str) -> StoreId {
 }
 
 /// The emulator's site as a client of its own would read it.
-fn woo(app: &TestApp) -> WooClient {
+pub(crate) fn woo(app: &TestApp) -> WooClient {
     WooClient::new(reqwest::Client::new(), Some(app.emulator.url()), 4)
 }
 
-fn keys() -> Keys {
+pub(crate) fn keys() -> Keys {
     Keys { consumer_key: KEY.into(), consumer_secret: Secret::new(SECRET) }
 }
 

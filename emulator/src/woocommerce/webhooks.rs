@@ -157,6 +157,16 @@ fn payload(site: &Site, resource: &str, event: &str, id: u64) -> Option<Value> {
 }
 
 async fn deliver(emu: &EmulatorState, site: &Site, webhook: Webhook, resource: &str, event: &str, id: u64) {
+    let dropped = {
+        let faults = &mut *site.faults.lock().expect("faults lock");
+        faults.drop_deliveries > 0 && {
+            faults.drop_deliveries -= 1;
+            true
+        }
+    };
+    if dropped {
+        return;
+    }
     let Some(payload) = payload(site, resource, event, id) else { return };
     let body = php_json::encode(&payload);
     let signature = crate::webhooks::sign(&webhook.secret, &body);

@@ -11,6 +11,8 @@
 #[cfg(feature = "ssr")]
 pub mod address;
 #[cfg(feature = "ssr")]
+pub(super) mod census;
+#[cfg(feature = "ssr")]
 pub mod client;
 #[cfg(feature = "ssr")]
 pub mod reader;

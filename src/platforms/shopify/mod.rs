@@ -3,6 +3,8 @@
 //! caller shares, and Shopify's side of registering, syncing, webhooks and shipments.
 
 #[cfg(feature = "ssr")]
+pub(super) mod census;
+#[cfg(feature = "ssr")]
 pub mod client;
 #[cfg(feature = "ssr")]
 mod fulfillment;

@@ -11,6 +11,8 @@
 //! - `register`, `sync`, `webhooks`, `ship`: the seam's questions, answered for WooCommerce.
 
 #[cfg(feature = "ssr")]
+pub(super) mod census;
+#[cfg(feature = "ssr")]
 pub mod client;
 #[cfg(feature = "ssr")]
 mod oauth;

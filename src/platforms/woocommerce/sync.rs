@@ -127,7 +127,7 @@ struct WooSync<'a> {
 }
 
 /// `2026-12-06T10:00:00`: how WooCommerce takes a date (UTC with `dates_are_gmt`).
-fn wc_date(unix: i64) -> String {
+pub(super) fn wc_date(unix: i64) -> String {
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     OffsetDateTime::from_unix_timestamp(unix).ok().and_then(|t| t.format(&format).ok()).unwrap_or_default()
 }

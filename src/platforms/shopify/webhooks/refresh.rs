@@ -106,6 +106,14 @@ impl Refresher {
         }
     }
 
+    /// Asks the store's Admin API something of its own (the drift check's counts and lists).
+    pub async fn ask(&self, store_id: StoreId, text: &str, variables: Value, cost: f64) -> Result<Answer, AppError> {
+        self.context
+            .query(store_id, text, variables, cost)
+            .await
+            .map_err(|err| AppError::Upstream(format!("Shopify could not be read: {err}")))
+    }
+
     /// The record `gid` of the store changed: done once it is stored as it is now (or the
     /// failure, in words, after which the next sync fetches it).
     pub async fn refresh(&self, store_id: StoreId, gid: String) -> Result<(), String> {

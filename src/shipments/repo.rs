@@ -256,15 +256,17 @@ pub async fn claim_next(pool: &Pool, owner: &str, lease_ms: i64) -> Result<Optio
         attempts: i64,
     }
     let now = pool.clock_ms();
+    // Each store's head (its oldest shipment still to send), read in one grouped pass: looking
+    // behind every waiting shipment for an older one cost a pass per shipment, and with a
+    // thousand waiting each claim held SQLite's write lock for tens of milliseconds.
     let sql = format!(
         "UPDATE shipments SET owner = $1, epoch = epoch + 1, attempts = attempts + 1, lease_until = {now} + $2
          WHERE id = (SELECT s.id FROM shipments s
-                     WHERE {due} AND s.next_attempt_at <= {now} AND {free}
-                       AND NOT EXISTS (SELECT 1 FROM shipments o WHERE o.store_id = s.store_id AND o.id < s.id
-                                         AND (o.state = 'pending' OR (o.state = 'sent' AND o.tracking_changed)))
+                     WHERE s.id IN (SELECT MIN(o.id) FROM shipments o WHERE {due} GROUP BY o.store_id)
+                       AND s.next_attempt_at <= {now} AND {free}
                      ORDER BY s.id LIMIT 1 {skip})
          RETURNING {COLUMNS}, epoch, attempts",
-        due = DUE.replace("state", "s.state").replace("tracking_changed", "s.tracking_changed"),
+        due = DUE.replace("state", "o.state").replace("tracking_changed", "o.tracking_changed"),
         free = leases::free("s.lease_until", now),
         skip = pool.skip_locked(),
     );

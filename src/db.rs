@@ -20,23 +20,43 @@ use sqlx::{
 /// and [`run!`] runs each on whichever this is.
 #[derive(Debug, Clone)]
 pub enum Pool {
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(sqlx::SqlitePool, WriteTurns),
     Postgres(sqlx::PgPool),
+}
+
+/// SQLite's write transactions in this process, one at a time in the order they asked. SQLite
+/// has one write lock, and a writer that finds it taken sleeps and tries again; queued here
+/// instead, each starts the moment the one before ends, so eight label stations and the sender
+/// take their turns without the gaps those sleeps leave.
+#[derive(Debug, Clone, Default)]
+pub struct WriteTurns(std::sync::Arc<tokio::sync::Mutex<()>>);
+
+impl WriteTurns {
+    async fn take(&self) -> Result<tokio::sync::OwnedMutexGuard<()>, sqlx::Error> {
+        tokio::time::timeout(BUSY_WAIT, self.0.clone().lock_owned()).await.map_err(|_| sqlx::Error::PoolTimedOut)
+    }
 }
 
 /// A connection that repository functions run on: a transaction the caller commits, or a plain
 /// connection whose every statement commits by itself.
 pub enum Conn {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// With its turn at SQLite's write lock, given back once the transaction ends.
+    Sqlite(Transaction<'static, Sqlite>, tokio::sync::OwnedMutexGuard<()>),
     Postgres(Transaction<'static, Postgres>),
     SqlitePlain(PoolConnection<Sqlite>),
     PostgresPlain(PoolConnection<Postgres>),
 }
 
 impl Pool {
+    /// A transaction. On SQLite it takes the one write lock at once (`BEGIN IMMEDIATE`): a
+    /// transaction that read first and wrote later could otherwise find another writer had
+    /// moved on, and fail at once instead of waiting its turn.
     pub async fn begin(&self) -> Result<Conn, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await?),
+            Pool::Sqlite(pool, turns) => {
+                let turn = turns.take().await?;
+                Conn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Pool::Postgres(pool) => Conn::Postgres(pool.begin().await?),
         })
     }
@@ -49,7 +69,10 @@ impl Pool {
     /// later ordinary commit followed. The sync then resumes from the checkpoint it finds.
     pub async fn begin_async_commit(&self) -> Result<Conn, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite(pool) => Conn::Sqlite(pool.begin().await?),
+            Pool::Sqlite(pool, turns) => {
+                let turn = turns.take().await?;
+                Conn::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             // One round trip: sqlx sends a custom BEGIN as a simple query, which may hold two.
             Pool::Postgres(pool) => Conn::Postgres(pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?),
         })
@@ -58,7 +81,7 @@ impl Pool {
     /// A connection of its own, outside any transaction.
     pub async fn acquire(&self) -> Result<Conn, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite(pool) => Conn::SqlitePlain(pool.acquire().await?),
+            Pool::Sqlite(pool, _) => Conn::SqlitePlain(pool.acquire().await?),
             Pool::Postgres(pool) => Conn::PostgresPlain(pool.acquire().await?),
         })
     }
@@ -94,7 +117,7 @@ impl Pool {
 
     pub async fn close(&self) {
         match self {
-            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Sqlite(pool, _) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
         }
     }
@@ -118,7 +141,7 @@ impl Conn {
         match self {
             Conn::Postgres(tx) => Some(&mut **tx),
             Conn::PostgresPlain(conn) => Some(&mut **conn),
-            Conn::Sqlite(_) | Conn::SqlitePlain(_) => None,
+            Conn::Sqlite(..) | Conn::SqlitePlain(_) => None,
         }
     }
 
@@ -129,7 +152,7 @@ impl Conn {
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Conn::Sqlite(tx) => tx.commit().await,
+            Conn::Sqlite(tx, _turn) => tx.commit().await,
             Conn::Postgres(tx) => tx.commit().await,
             Conn::SqlitePlain(_) | Conn::PostgresPlain(_) => Ok(()),
         }
@@ -152,7 +175,7 @@ pub trait Executes<'a> {
 impl<'a> Executes<'a> for &'a Pool {
     async fn target(self) -> Result<Target<'a>, sqlx::Error> {
         Ok(match self {
-            Pool::Sqlite(pool) => Target::SqlitePooled(pool.acquire().await?),
+            Pool::Sqlite(pool, _) => Target::SqlitePooled(pool.acquire().await?),
             Pool::Postgres(pool) => Target::PostgresPooled(pool.acquire().await?),
         })
     }
@@ -161,7 +184,7 @@ impl<'a> Executes<'a> for &'a Pool {
 impl<'a> Executes<'a> for &'a mut Conn {
     async fn target(self) -> Result<Target<'a>, sqlx::Error> {
         Ok(match self {
-            Conn::Sqlite(tx) => Target::Sqlite(&mut *tx),
+            Conn::Sqlite(tx, _) => Target::Sqlite(&mut *tx),
             Conn::Postgres(tx) => Target::Postgres(&mut *tx),
             Conn::SqlitePlain(conn) => Target::Sqlite(&mut *conn),
             Conn::PostgresPlain(conn) => Target::Postgres(&mut *conn),
@@ -272,7 +295,7 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
-    Ok(Pool::Sqlite(pool))
+    Ok(Pool::Sqlite(pool, WriteTurns::default()))
 }
 
 /// How long a statement waits for SQLite's one write lock before it fails.
@@ -337,7 +360,7 @@ pub async fn listen(pool: &sqlx::PgPool, channel: &str) -> Result<sqlx::postgres
 /// Whether the database answers and has every migration this build carries.
 pub async fn ready(pool: &Pool) -> Result<(), String> {
     let known = match pool {
-        Pool::Sqlite(_) => sqlx::migrate!("./migrations/sqlite").iter().count(),
+        Pool::Sqlite(..) => sqlx::migrate!("./migrations/sqlite").iter().count(),
         Pool::Postgres(_) => sqlx::migrate!("./migrations/postgres").iter().count(),
     };
     let sql = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";

@@ -1189,13 +1189,14 @@ pub async fn order_names(pool: &Pool, store_id: StoreId, ids: &[i64]) -> Result<
     Ok(rows.into_iter().filter_map(|(id, name)| Some((id, name?))).collect())
 }
 
-/// Holds the order until the caller's transaction ends (a write that changes nothing: in SQLite it
-/// also takes the write lock before anything is read), so two shipments of one order are checked
-/// one after the other. The order's name, or `None` when the store has no such order.
+/// Holds the order until the caller's transaction ends (PostgreSQL locks its row; an SQLite
+/// transaction holds the one write lock from its start), so two shipments of one order are
+/// checked one after the other. The order's name, or `None` when the store has no such order.
 pub async fn lock_order(conn: &mut Conn, store_id: StoreId, order_id: i64) -> Result<Option<String>, AppError> {
-    let name: Option<Option<String>> = db::run!(&mut *conn, c => sqlx::query_scalar(
-        "UPDATE synced_orders SET status = status WHERE store_id = $1 AND id = $2 RETURNING name",
-    )
+    // PostgreSQL locks the row; SQLite's transaction holds its one write lock from its start.
+    let lock = if conn.is_postgres() { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT name FROM synced_orders WHERE store_id = $1 AND id = $2{lock}");
+    let name: Option<Option<String>> = db::run!(&mut *conn, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
     .bind(store_id)
     .bind(order_id)
     .fetch_optional(&mut *c).await)?;

@@ -1266,6 +1266,22 @@ pub async fn shipped(conn: &mut Conn, store_id: StoreId, lines: &[ShippedLine]) 
     if lines.is_empty() {
         return Ok(());
     }
+    if conn.is_postgres() {
+        // A webhook's upsert takes the fulfillment orders before their lines; taken in the same
+        // order here, neither transaction holds what the other waits for (PostgreSQL found them
+        // deadlocked, and the shipment was sent again).
+        db::run!(&mut *conn, c => {
+            let mut sql = QueryBuilder::new("SELECT id FROM synced_fulfillment_orders WHERE store_id = ");
+            sql.push_bind(store_id.0).push(" AND id IN (SELECT fulfillment_order_id FROM synced_fulfillment_order_lines WHERE store_id = ");
+            sql.push_bind(store_id.0).push(" AND id IN (");
+            let mut ids = sql.separated(", ");
+            for line in lines {
+                ids.push_bind(line.id);
+            }
+            sql.push(")) ORDER BY id FOR UPDATE");
+            sql.build_query_scalar::<i64>().fetch_all(&mut *c).await.map(|_| ())
+        })?;
+    }
     for line in lines {
         db::run!(&mut *conn, c => sqlx::query(
             "UPDATE synced_fulfillment_order_lines

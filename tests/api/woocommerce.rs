@@ -562,3 +562,29 @@ async fn a_write_that_timed_out_after_the_site_applied_it_is_not_written_twice()
     assert_eq!(notes, 1, "{held}");
     assert_eq!(held["order"]["status"], "completed");
 }
+
+#[tokio::test]
+async fn without_the_extension_a_customer_note_whose_answer_came_late_is_not_written_twice() {
+    let app = spawn_app_without_sync().await;
+    synced(&app, "http://plain.example.org").await;
+    let token = token(&app).await;
+    let order = awaiting_order(&app, &token, "http://plain.example.org").await;
+    // The note (the customer's, as there is no tracking extension) is stored, but its answer
+    // comes after storelink stopped waiting: the next attempt must find it among every note.
+    app.emulator_post("/woocommerce/plain.example.org/faults", json!({"slow_writes": 1, "slow_writes_ms": 3000})).await;
+    let body = json!({"store": "http://plain.example.org", "order_id": order, "carrier": "DHL",
+                      "tracking_number": "JD014600006281230499", "notify_customer": true});
+    let posted = post_shipment(&app, &token, None, body).await;
+    assert_eq!(posted.status(), StatusCode::ACCEPTED);
+    let id = posted.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    wait_for_state(&app, &token, &id, "sent").await;
+    let held = order_state(&app, "plain.example.org", order).await;
+    let notes: Vec<&Value> = held["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["note"].as_str().unwrap().contains("JD014600006281230499"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{held}");
+    assert_eq!(notes[0]["customer_note"], true);
+}

@@ -71,7 +71,8 @@ impl WooCommerce {
                 let items: Vec<Tracking> = self.client.get(site, keys, &trackings_route, &[]).await?.json()?;
                 tracked = items.into_iter().find(|t| t.tracking_number == shipment.number).map(|t| t.tracking_id);
             }
-            let notes: Vec<Note> = self.client.get(site, keys, &notes_route, &[("type", "internal")]).await?.json()?;
+            // Every note: without the extension, the shipment's note may be the customer's.
+            let notes: Vec<Note> = self.client.get(site, keys, &notes_route, &[("type", "any")]).await?.json()?;
             noted = notes.into_iter().find(|n| n.note.contains(&format!("({marker})"))).map(|n| n.id);
         }
         if tracking && tracked.is_none() {

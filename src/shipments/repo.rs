@@ -256,19 +256,20 @@ pub async fn claim_next(pool: &Pool, owner: &str, lease_ms: i64) -> Result<Optio
         attempts: i64,
     }
     let now = pool.clock_ms();
-    // Each store's head (its oldest shipment still to send), read in one grouped pass: looking
-    // behind every waiting shipment for an older one cost a pass per shipment, and with a
-    // thousand waiting each claim held SQLite's write lock for tens of milliseconds.
+    // Each store's head (its oldest shipment still to send) is the first entry of that store in
+    // the index of shipments due: one step a store, however many shipments were sent before or
+    // wait behind it (a pass over all of them held SQLite's write lock for milliseconds a claim).
     let sql = format!(
         "UPDATE shipments SET owner = $1, epoch = epoch + 1, attempts = attempts + 1, lease_until = {now} + $2
-         WHERE id = (SELECT s.id FROM shipments s
-                     WHERE s.id IN (SELECT MIN(o.id) FROM shipments o WHERE {due} GROUP BY o.store_id)
-                       AND s.next_attempt_at <= {now} AND {free}
+         WHERE id = (SELECT s.id FROM stores st
+                     JOIN shipments s ON s.id = (SELECT MIN(o.id) FROM shipments o WHERE o.store_id = st.id AND {due})
+                     WHERE s.next_attempt_at <= {now} AND {free}
                      ORDER BY s.id LIMIT 1 {skip})
          RETURNING {COLUMNS}, epoch, attempts",
         due = DUE.replace("state", "o.state").replace("tracking_changed", "o.tracking_changed"),
         free = leases::free("s.lease_until", now),
-        skip = pool.skip_locked(),
+        // Only the shipment is locked, never its store.
+        skip = if pool.is_postgres() { "FOR UPDATE OF s SKIP LOCKED" } else { "" },
     );
     let claimed: Option<Claimed> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(owner).bind(lease_ms)
         .fetch_optional(&mut *c).await)?;

@@ -107,6 +107,17 @@ impl Platform {
             .collect()
     }
 
+    /// The longest tracking number and link the platform takes, where it takes fewer than
+    /// storelink does: a shipment past them is refused as it is recorded (or previewed in a
+    /// batch), not after it was queued to be sent.
+    pub fn tracking_limits(self) -> TrackingLimits {
+        match self {
+            Platform::Shopify => shopify::TRACKING_LIMITS,
+            Platform::WooCommerce => woocommerce::TRACKING_LIMITS,
+            Platform::BigCommerce => bigcommerce::TRACKING_LIMITS,
+        }
+    }
+
     /// What an administrator typed as a store's address, as storelink keeps it (the store's
     /// identity on its platform), or why it is not one.
     #[cfg(feature = "ssr")]
@@ -117,6 +128,13 @@ impl Platform {
             Platform::BigCommerce => bigcommerce::normalize_store_address(typed),
         }
     }
+}
+
+/// See [`Platform::tracking_limits`]; `None`: no limit below storelink's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackingLimits {
+    pub number_chars: Option<usize>,
+    pub url_chars: Option<usize>,
 }
 
 /// A platform's registration form: the fields, each with its label and help, and what goes above

@@ -20,7 +20,10 @@ pub use record::{preview, record, RecordError, Recorded, Recorder};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ShipmentId, StoreId};
+use crate::{
+    ids::{ShipmentId, StoreId},
+    platforms::Platform,
+};
 
 /// Where a shipment is on its way to its store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,8 +162,10 @@ impl FieldError {
     }
 }
 
-/// The request's own fields, before anything is looked up: each problem once, beside its field.
-pub fn check_fields(request: &ShipmentRequest) -> Vec<FieldError> {
+/// The request's own fields, before anything is looked up, against storelink's limits and the
+/// store's platform's: each problem once, beside its field.
+pub fn check_fields(request: &ShipmentRequest, platform: Platform) -> Vec<FieldError> {
+    let limits = platform.tracking_limits();
     let mut errors = Vec::new();
     let carrier = request.carrier.trim();
     if carrier.is_empty() {
@@ -178,6 +183,11 @@ pub fn check_fields(request: &ShipmentRequest) -> Vec<FieldError> {
         ));
     } else if number.chars().any(char::is_control) {
         errors.push(FieldError::new("tracking_number", "A tracking number cannot hold line breaks or tabs."));
+    } else if let Some(most) = limits.number_chars.filter(|most| number.chars().count() > *most) {
+        errors.push(FieldError::new(
+            "tracking_number",
+            format!("{} takes tracking numbers of at most {most} characters.", platform.label()),
+        ));
     }
     if let Some(url) = request.tracking_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         let web = (url.starts_with("https://") || url.starts_with("http://"))
@@ -192,6 +202,11 @@ pub fn check_fields(request: &ShipmentRequest) -> Vec<FieldError> {
             errors.push(FieldError::new(
                 "tracking_url",
                 "Enter a web address starting with https://, or leave it empty.",
+            ));
+        } else if let Some(most) = limits.url_chars.filter(|most| url.chars().count() > *most) {
+            errors.push(FieldError::new(
+                "tracking_url",
+                format!("{} takes tracking links of at most {most} characters.", platform.label()),
             ));
         }
     }
@@ -241,7 +256,7 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named_once() {
-        assert!(check_fields(&request()).is_empty());
+        assert!(check_fields(&request(), Platform::Shopify).is_empty());
         let bad = ShipmentRequest {
             carrier: " ".into(),
             tracking_number: "".into(),
@@ -249,14 +264,34 @@ mod tests {
             line_items: Some(vec![RequestedLine { id: 5, quantity: 0 }]),
             ..request()
         };
-        let fields: Vec<String> = check_fields(&bad).into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = check_fields(&bad, Platform::Shopify).into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["carrier", "tracking_number", "tracking_url", "line_items[0].quantity"]);
         let long = ShipmentRequest { tracking_number: "9".repeat(MAX_TRACKING_NUMBER + 1), ..request() };
-        assert_eq!(check_fields(&long)[0].field, "tracking_number");
+        assert_eq!(check_fields(&long, Platform::Shopify)[0].field, "tracking_number");
         let empty = ShipmentRequest { line_items: Some(vec![]), ..request() };
-        assert_eq!(check_fields(&empty)[0].field, "line_items");
+        assert_eq!(check_fields(&empty, Platform::Shopify)[0].field, "line_items");
         let blank_url = ShipmentRequest { tracking_url: Some("  ".into()), ..request() };
-        assert!(check_fields(&blank_url).is_empty());
+        assert!(check_fields(&blank_url, Platform::Shopify).is_empty());
         assert_eq!(tidy(&blank_url).tracking_url, None);
+    }
+
+    #[test]
+    fn a_platform_that_takes_less_than_storelink_refuses_by_name() {
+        let number = ShipmentRequest { tracking_number: "9".repeat(51), ..request() };
+        assert!(check_fields(&number, Platform::Shopify).is_empty());
+        let refused = check_fields(&number, Platform::BigCommerce);
+        assert_eq!(
+            refused,
+            [FieldError::new("tracking_number", "BigCommerce takes tracking numbers of at most 50 characters.")]
+        );
+        let fifty = ShipmentRequest { tracking_number: "9".repeat(50), ..request() };
+        assert!(check_fields(&fifty, Platform::BigCommerce).is_empty());
+        let link =
+            ShipmentRequest { tracking_url: Some(format!("https://t.example/{}", "a".repeat(500))), ..request() };
+        assert!(check_fields(&link, Platform::WooCommerce).is_empty());
+        assert_eq!(
+            check_fields(&link, Platform::BigCommerce)[0].message,
+            "BigCommerce takes tracking links of at most 500 characters."
+        );
     }
 }

@@ -68,7 +68,7 @@ pub async fn record(
         return Err(RecordError::NotConnected(why));
     }
     // Every error of the request at once: its fields' and, when the order is there, its items'.
-    let mut errors = check_fields(request);
+    let mut errors = check_fields(request, store.platform);
     let request = tidy(request);
     let hash = hex::encode(Sha256::digest(serde_json::to_vec(&(store.id, &request)).unwrap_or_default()));
     let mut tx = pool.begin().await?;
@@ -124,7 +124,7 @@ pub async fn preview(pool: &Pool, store: &StoreDto, request: &ShipmentRequest) -
     if let Some(why) = store.refuses_shipments() {
         return Err(RecordError::NotConnected(why));
     }
-    let mut errors = check_fields(request);
+    let mut errors = check_fields(request, store.platform);
     let request = tidy(request);
     let mut conn = pool.acquire().await?;
     let Some(order_name) = records::order_name(pool, store.id, request.order_id).await? else {

@@ -528,6 +528,16 @@ async fn a_shipment_is_written_once_per_address_and_a_partial_one_then_the_rest(
     // Everything of an order that ships to two addresses, posted twice with one key: one
     // BigCommerce shipment per address, each once, carrying storelink's shipment.
     let (order, _) = order_with(&app, store, 2).await;
+    // A tracking number longer than BigCommerce takes is refused as it is recorded, in words,
+    // and nothing is recorded or sent.
+    let long =
+        json!({"store": address("bcmain1"), "order_id": order, "carrier": "UPS", "tracking_number": "9".repeat(51)});
+    let refused = post_shipment(&app, &token, Some("bc-long"), long).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["errors"][0]["field"], "tracking_number", "{refused}");
+    assert_eq!(refused["errors"][0]["message"], "BigCommerce takes tracking numbers of at most 50 characters.");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM shipments").await, 0);
     let body = json!({"store": address("bcmain1"), "order_id": order, "carrier": "UPS",
                       "tracking_number": "1Z999AA10123456784", "notify_customer": true});
     let first = post_shipment(&app, &token, Some("bc-1"), body.clone()).await;

@@ -30,7 +30,7 @@ pub use address::{normalize_store_address, StoreHash};
 #[cfg(feature = "ssr")]
 pub use client::{Answer, BcClient, BcError};
 
-use super::{Field, Form, Help, Permission};
+use super::{Field, Form, Help, Permission, TrackingLimits};
 
 /// BigCommerce's side of storelink: one client (pacing each store by its quota) and each store's
 /// token.
@@ -169,6 +169,9 @@ pub static FORM: Form = Form {
         ),
     ],
 };
+
+/// A shipment's `tracking_number` (50) and `tracking_link` (500), as `orderShipment_Post` limits them.
+pub const TRACKING_LIMITS: TrackingLimits = TrackingLimits { number_chars: Some(50), url_chars: Some(500) };
 
 /// The webhook scopes storelink subscribes each store to (one hook per family).
 pub const TOPICS: &[&str] =

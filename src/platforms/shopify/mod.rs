@@ -35,7 +35,7 @@ pub use self::client::API_VERSION;
 pub use self::tokens::Tokens;
 #[cfg(feature = "ssr")]
 pub(super) use self::{client::ShopifyClient, webhooks::refresh::Refresher};
-use super::{Field, Form, Help, Permission};
+use super::{Field, Form, Help, Permission, TrackingLimits};
 
 /// Shopify's side of storelink: the Admin API client, each store's token, and the refresher of
 /// records webhooks name.
@@ -259,6 +259,9 @@ pub static FORM: Form = Form {
         ),
     ],
 };
+
+/// `FulfillmentTrackingInput` documents no limit on the number or the URL.
+pub const TRACKING_LIMITS: TrackingLimits = TrackingLimits { number_chars: None, url_chars: None };
 
 /// The topics storelink subscribes each store to, as deliveries name them.
 pub const TOPICS: &[&str] = &[

@@ -38,7 +38,7 @@ pub use pacing::PaceEvent;
 #[cfg(feature = "ssr")]
 pub use url::{normalize_store_url, SiteUrl};
 
-use super::{Field, Form, Help, Permission};
+use super::{Field, Form, Help, Permission, TrackingLimits};
 
 /// WooCommerce's side of storelink: one client (pacing each site) and each store's keys.
 #[cfg(feature = "ssr")]
@@ -121,6 +121,9 @@ pub static FORM: Form = Form {
         ),
     ],
 };
+
+/// Shipment Tracking and order notes document no limit on the number or the link.
+pub const TRACKING_LIMITS: TrackingLimits = TrackingLimits { number_chars: None, url_chars: None };
 
 /// The topics storelink subscribes each store to, as deliveries name them.
 pub const TOPICS: &[&str] = &[

@@ -97,7 +97,8 @@ impl Pool {
     /// once the store had 14,000 orders. PostgreSQL's autovacuum keeps its own.
     pub async fn optimize(&self) -> Result<(), sqlx::Error> {
         if let Pool::Sqlite(pool, _) = self {
-            sqlx::query("PRAGMA optimize").execute(pool).await?;
+            // Every table, not only those this connection happened to query.
+            sqlx::query("PRAGMA optimize = 0x10002").execute(pool).await?;
         }
         Ok(())
     }
@@ -309,8 +310,12 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
             Box::pin(async move {
                 try_again_soon_when_busy(conn).await?;
                 // What SQLite advises a connection that stays open: statistics for any table
-                // that has none or has changed much, before the first query is planned.
-                sqlx::query("PRAGMA optimize = 0x10002").execute(&mut *conn).await?;
+                // that has none or has changed much, before the first query is planned. Only
+                // an aid to the planner: another process writing at that moment (a busy
+                // snapshot, which no busy handler waits out) must not refuse the connection.
+                if let Err(err) = sqlx::query("PRAGMA optimize = 0x10002").execute(&mut *conn).await {
+                    tracing::debug!(error = %err, "could not update the database's statistics on connecting");
+                }
                 Ok(())
             })
         })

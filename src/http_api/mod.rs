@@ -169,8 +169,10 @@ impl FromRequestParts<AppState> for Caller {
             api_tokens::count_read(&state.pool, caller.token.id).await?;
         } else {
             let detail = format!("{} {}", parts.method, parts.uri.path());
-            let mut conn = state.pool.acquire().await.map_err(AppError::from)?;
-            audit::repo::record_by(&mut conn, None, &caller.name(), "API request", None, &detail).await?;
+            // A transaction, so that on SQLite it takes its turn among the writers in order.
+            let mut tx = state.pool.begin().await.map_err(AppError::from)?;
+            audit::repo::record_by(&mut tx, None, &caller.name(), "API request", None, &detail).await?;
+            tx.commit().await.map_err(AppError::from)?;
         }
         Ok(caller)
     }

@@ -271,8 +271,11 @@ pub async fn claim_next(pool: &Pool, owner: &str, lease_ms: i64) -> Result<Optio
         // Only the shipment is locked, never its store.
         skip = if pool.is_postgres() { "FOR UPDATE OF s SKIP LOCKED" } else { "" },
     );
-    let claimed: Option<Claimed> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(owner).bind(lease_ms)
+    // In a transaction of its own, so that on SQLite it waits its turn among the writers.
+    let mut tx = pool.begin().await?;
+    let claimed: Option<Claimed> = db::run!(&mut tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(owner).bind(lease_ms)
         .fetch_optional(&mut *c).await)?;
+    tx.commit().await?;
     Ok(claimed.map(|c| Claim { shipment: c.row.into(), epoch: c.epoch, attempts: c.attempts, owner: owner.to_owned() }))
 }
 
@@ -345,8 +348,10 @@ pub async fn finish(conn: &mut Conn, claim: &Claim, outcome: Outcome<'_>) -> Res
 /// Keeps the claim for `lease_ms` more, before a send that may take that long; false when it no
 /// longer holds.
 pub async fn renew(pool: &Pool, claim: &Claim, lease_ms: i64) -> Result<bool, AppError> {
-    let mut conn = pool.acquire().await?;
-    leases::renew(&mut conn, leases::SHIPMENTS, claim.shipment.id.0, claim.epoch, lease_ms).await
+    let mut tx = pool.begin().await?;
+    let held = leases::renew(&mut tx, leases::SHIPMENTS, claim.shipment.id.0, claim.epoch, lease_ms).await?;
+    tx.commit().await?;
+    Ok(held)
 }
 
 /// Ends every claim `owner` holds, so other servers may send those shipments at once.

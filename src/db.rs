@@ -90,19 +90,6 @@ impl Pool {
         matches!(self, Pool::Postgres(_))
     }
 
-    /// Brings the query planner's statistics up to date where the tables grew or shrank much
-    /// since they were last counted (SQLite's `PRAGMA optimize`: a sample of each such table,
-    /// milliseconds). Without them SQLite cannot tell a store's thousands of rows from an
-    /// order's few: it read every line of the store to find one order's, 20 ms a shipment
-    /// once the store had 14,000 orders. PostgreSQL's autovacuum keeps its own.
-    pub async fn optimize(&self) -> Result<(), sqlx::Error> {
-        if let Pool::Sqlite(pool, _) = self {
-            // Every table, not only those this connection happened to query.
-            sqlx::query("PRAGMA optimize = 0x10002").execute(pool).await?;
-        }
-        Ok(())
-    }
-
     /// The database's clock in milliseconds, as an SQL expression: leases are kept on it, never
     /// on a server's, so servers whose clocks disagree still agree on who holds a job.
     pub fn clock_ms(&self) -> &'static str {
@@ -301,24 +288,10 @@ pub async fn connect(url: &str) -> anyhow::Result<Pool> {
         // which measured about 10 % faster ingest (benches/ingest.rs). Applies to new databases.
         .page_size(16384)
         .foreign_keys(true)
-        .busy_timeout(BUSY_WAIT)
-        // A sample of each table is enough for the planner, and keeps `optimize` quick.
-        .analysis_limit(Some(400));
+        .busy_timeout(BUSY_WAIT);
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                try_again_soon_when_busy(conn).await?;
-                // What SQLite advises a connection that stays open: statistics for any table
-                // that has none or has changed much, before the first query is planned. Only
-                // an aid to the planner: another process writing at that moment (a busy
-                // snapshot, which no busy handler waits out) must not refuse the connection.
-                if let Err(err) = sqlx::query("PRAGMA optimize = 0x10002").execute(&mut *conn).await {
-                    tracing::debug!(error = %err, "could not update the database's statistics on connecting");
-                }
-                Ok(())
-            })
-        })
+        .after_connect(|conn, _| Box::pin(async move { try_again_soon_when_busy(conn).await }))
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations/sqlite").run(&pool).await?;

@@ -1223,18 +1223,22 @@ pub async fn fulfillment_lines(
     store_id: StoreId,
     order_id: i64,
 ) -> Result<Vec<FulfillmentLine>, AppError> {
-    Ok(db::run!(&mut *conn, c => sqlx::query_as(
+    // The order's fulfillment orders first, then their lines (SQLite's CROSS JOIN keeps that
+    // order), sorted here: asked to sort, or left to choose without statistics, SQLite read
+    // every line of the store instead, 10 ms a call once a store had 14,000 orders.
+    let mut lines: Vec<FulfillmentLine> = db::run!(&mut *conn, c => sqlx::query_as(
         "SELECT fo.id AS fulfillment_order_id, fo.status, fo.location_id, fo.location_name, l.id, l.line_item_id,
                 l.remaining_quantity, ol.title
          FROM synced_fulfillment_orders fo
-         JOIN synced_fulfillment_order_lines l ON l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id
+         CROSS JOIN synced_fulfillment_order_lines l
          LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
-         WHERE fo.store_id = $1 AND fo.order_id = $2
-         ORDER BY fo.id, l.id",
+         WHERE fo.store_id = $1 AND fo.order_id = $2 AND l.store_id = fo.store_id AND l.fulfillment_order_id = fo.id",
     )
     .bind(store_id)
     .bind(order_id)
-    .fetch_all(&mut *c).await)?)
+    .fetch_all(&mut *c).await)?;
+    lines.sort_by_key(|l| (l.fulfillment_order_id, l.id));
+    Ok(lines)
 }
 
 /// The order's line items: id and title.
@@ -1243,12 +1247,16 @@ pub async fn order_line_items(
     store_id: StoreId,
     order_id: i64,
 ) -> Result<Vec<(i64, Option<String>)>, AppError> {
-    Ok(db::run!(&mut *conn, c => sqlx::query_as(
-        "SELECT id, title FROM synced_order_lines WHERE store_id = $1 AND order_id = $2 ORDER BY id",
+    // Sorted here: asked to sort, SQLite walked the store's lines in id order to spare itself
+    // the sort, instead of reading the order's few by their index.
+    let mut items: Vec<(i64, Option<String>)> = db::run!(&mut *conn, c => sqlx::query_as(
+        "SELECT id, title FROM synced_order_lines WHERE store_id = $1 AND order_id = $2",
     )
     .bind(store_id)
     .bind(order_id)
-    .fetch_all(&mut *c).await)?)
+    .fetch_all(&mut *c).await)?;
+    items.sort_by_key(|(id, _)| *id);
+    Ok(items)
 }
 
 /// A line of a shipment the platform accepted, and what remained of it before the write.

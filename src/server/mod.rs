@@ -121,8 +121,8 @@ async fn check_key(pool: &db::Pool, sealer: &Sealer) -> anyhow::Result<()> {
 }
 
 /// Empties the tables that would otherwise only grow: expired sessions, old throttle counts,
-/// webhook deliveries older than a week; and keeps the planner's statistics current. With
-/// `checks`, also checks every store not checked within the hour for missing orders.
+/// webhook deliveries older than a week. With `checks`, also checks every store not checked
+/// within the hour for missing orders.
 async fn housekeeping(pool: db::Pool, checks: Option<Arc<crate::platforms::Platforms>>, period: std::time::Duration) {
     const KEEP_DELIVERIES_SECS: i64 = 7 * 24 * 3600;
     let mut every = tokio::time::interval(period);
@@ -134,9 +134,6 @@ async fn housekeeping(pool: db::Pool, checks: Option<Arc<crate::platforms::Platf
         }
         if let Err(err) = webhooks::repo::forget_before(&pool, now - KEEP_DELIVERIES_SECS).await {
             tracing::warn!(error = %err, "could not delete old webhook deliveries");
-        }
-        if let Err(err) = pool.optimize().await {
-            tracing::warn!(error = %err, "could not update the database's statistics");
         }
         if let Some(platforms) = &checks {
             crate::drift::check_due(&pool, platforms).await;

@@ -128,10 +128,6 @@ impl Job<'_> {
     /// again, and what still differs is kept for the Stores page and the queue.
     async fn check_drift(&self) {
         let store_id = self.run.store_id;
-        // A sync may have grown the tables tenfold: the planner's statistics first.
-        if let Err(err) = self.run.pool().optimize().await {
-            tracing::warn!(error = %err, "could not update the database's statistics");
-        }
         if let Err(err) = self.engine.check_drift(store_id).await {
             tracing::warn!(%store_id, error = %err, "could not check the store's orders awaiting shipment");
         }

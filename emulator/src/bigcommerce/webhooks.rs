@@ -275,7 +275,10 @@ async fn deliver(emu: &EmulatorState, store: &Store, hook: Hook, delivery: Deliv
     }
     store.deliveries.lock().expect("deliveries lock")[index].abandoned = true;
     let mut hooks = store.hooks.lock().expect("hooks lock");
-    if let Some(stored) = hooks.list.get_mut(&hook.id) {
+    // A delivery counts against the hook as it was when its event fired: one whose headers were
+    // changed since (the app repaired it and switched it on) is not switched off by a delivery
+    // still retrying from before.
+    if let Some(stored) = hooks.list.get_mut(&hook.id).filter(|stored| stored.headers == hook.headers) {
         stored.failed_deliveries += 1;
         if stored.is_active {
             stored.is_active = false;

@@ -1,8 +1,9 @@
 //! The desk's queue over many stores: 20 Shopify stores of 7,000 orders each (about 100,000
 //! awaiting shipping), synced; then 32 signed-in users load, each as fast as answers come, the
 //! queue's first page rendered on the server (`/orders`), a filtered page
-//! (`/orders?platform=shopify&older_than=2`), and, as the baseline measured in the same run, one
-//! store's page with its orders (`/stores/{id}`). Reported: pages a second and p50/p99 of each,
+//! (`/orders?platform=shopify&older_than=2`), the first page's data alone (`/api/queue`, its
+//! server function's JSON), and, as the baseline measured in the same run, one store's page with
+//! its orders (`/stores/{id}`). Reported: pages a second and p50/p99 of each,
 //! and each against the baseline.
 //!
 //! `cargo bench --bench queue --features ssr [-- STORES ORDERS_EACH]`
@@ -64,6 +65,8 @@ async fn main() {
         ("one store's page (baseline)", format!("{base}/stores/{}", bench.store)),
         ("the queue's first page", format!("{base}/orders")),
         ("a filtered queue page", format!("{base}/orders?platform=shopify&older_than=2")),
+        // What the first page reads, without drawing it: the rest of its time is the rendering.
+        ("the first page's data alone (its server function)", format!("{base}/api/queue")),
     ];
     let mut baseline = None;
     for (name, url) in pages {

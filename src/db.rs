@@ -397,6 +397,22 @@ pub fn contains_pattern(typed: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// `(a = ? AND b = ?) OR …`, one for each pair: the rows of exactly these pairs, each found by
+/// the index on `(a, b)` (two `IN` lists would try every combination of the two).
+pub fn push_pairs<DB: sqlx::Database>(
+    sql: &mut sqlx::QueryBuilder<DB>,
+    (a, b): (&str, &str),
+    pairs: impl IntoIterator<Item = (i64, i64)>,
+) where
+    for<'t> i64: sqlx::Encode<'t, DB>,
+    i64: sqlx::Type<DB>,
+{
+    for (n, (x, y)) in pairs.into_iter().enumerate() {
+        sql.push(if n == 0 { "(" } else { " OR (" });
+        sql.push(format!("{a} = ")).push_bind(x).push(format!(" AND {b} = ")).push_bind(y).push(")");
+    }
+}
+
 /// A unique constraint, as each database names it: SQLite by its columns in the message
 /// (`"table.column"`), PostgreSQL by the constraint's (or unique index's) name.
 pub struct Unique {

@@ -100,7 +100,15 @@ test('a standard user claims one order and holds another; an administrator sees 
   const held = (await other.getByRole('button', { name: /^Claim #\d+$/ }).getAttribute('aria-label'))!.replace(/^Claim /, '');
   await other.getByText(`Hold ${held}…`).click();
   await other.getByLabel('Reason').fill('Address check with the customer');
+  // A day gone by is refused in words, and the order is not held.
+  await other.getByLabel('Until (optional)').fill('2020-01-01');
   await other.getByRole('button', { name: `Hold ${held}`, exact: true }).click();
+  const refused = page.getByRole('alert').filter({ hasText: 'Choose today or a later day, or leave it empty.' });
+  await expect(refused).toBeVisible();
+  await expect(page.getByRole('button', { name: `Release the hold on ${held}` })).toHaveCount(0);
+  await other.getByLabel('Until (optional)').fill('');
+  await other.getByRole('button', { name: `Hold ${held}`, exact: true }).click();
+  await expect(refused).toHaveCount(0);
   const heldRow = table.getByRole('row').filter({ has: page.getByRole('button', { name: `Release the hold on ${held}` }) }).first();
   await expect(heldRow).toContainText('On hold: Address check with the customer (by standard@example.com)');
   await page.getByLabel('State').selectOption({ label: 'On hold' });

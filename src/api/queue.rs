@@ -41,7 +41,7 @@ pub struct QueueView {
     /// to: the country filter's choices.
     pub countries: Vec<String>,
     /// The shown orders' shipments not yet settled (being sent, or failed and why).
-    pub shipments: Vec<(StoreId, Shipment)>,
+    pub shipments: Vec<Shipment>,
     /// The holds and claims of the shown orders.
     pub marks: Vec<Marks>,
     /// The viewer's saved views and those shared with everyone, each with its count now.
@@ -94,14 +94,6 @@ pub async fn queue(
             .queue_countries
             .get(format!("{shown:?}"), generation, now, || records::awaiting_countries(pool, &shown, now))
             .await?;
-        let mut shipments = Vec::new();
-        for id in &shown {
-            let orders: Vec<i64> = awaiting.rows.iter().filter(|r| r.store_id == *id).map(|r| r.order_id).collect();
-            if !orders.is_empty() {
-                let unsettled = crate::shipments::repo::unsettled_of_orders(pool, *id, &orders).await?;
-                shipments.extend(unsettled.into_iter().map(|s| (*id, s)));
-            }
-        }
         let shipped = match (shipped, shipped_store) {
             (Some(id), Some(store)) => match crate::shipments::repo::get(pool, id).await? {
                 Some(shipment) if shipment.store_id == store => {
@@ -112,6 +104,7 @@ pub async fn queue(
             _ => None,
         };
         let shown_orders: Vec<(StoreId, i64)> = awaiting.rows.iter().map(|r| (r.store_id, r.order_id)).collect();
+        let shipments = crate::shipments::repo::unsettled_of_orders(pool, &shown_orders).await?;
         let marks = crate::queue::repo::marks(pool, &shown_orders, now).await?;
         // Each saved view with what it finds now; one whose filters no longer hold finds none.
         let mut views = crate::queue::repo::views_for(pool, caller.user.id).await?;

@@ -146,8 +146,8 @@ pub async fn store_orders(
         let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
         let mut per_day = records::orders_per_day(pool, Some(store_id), CHART_DAYS).await?;
         let awaiting = records::awaiting(pool, &[store_id], &query).await?;
-        let shown: Vec<i64> = awaiting.rows.iter().map(|r| r.order_id).collect();
-        let shipments = crate::shipments::repo::unsettled_of_orders(pool, store_id, &shown).await?;
+        let shown: Vec<(StoreId, i64)> = awaiting.rows.iter().map(|r| (store_id, r.order_id)).collect();
+        let shipments = crate::shipments::repo::unsettled_of_orders(pool, &shown).await?;
         let latest = crate::shipments::repo::of_store(pool, store_id, &[], LATEST).await?;
         let latest = crate::api::shipments::with_order_names(pool, store_id, latest).await?;
         Ok(OrdersTab {

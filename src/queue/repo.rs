@@ -112,7 +112,7 @@ pub async fn marks(pool: &Pool, orders: &[(StoreId, i64)], now: i64) -> Result<V
             "SELECT store_id, order_id, reason, until, held_by FROM order_holds WHERE (until IS NULL OR until > ",
         );
         sql.push_bind(now).push(") AND (");
-        push_pairs(&mut sql, orders);
+        db::push_pairs(&mut sql, ("store_id", "order_id"), orders.iter().map(|(s, o)| (s.0, *o)));
         sql.push(")");
         sql.build_query_as().fetch_all(&mut *c).await
     })?;
@@ -121,7 +121,7 @@ pub async fn marks(pool: &Pool, orders: &[(StoreId, i64)], now: i64) -> Result<V
             "SELECT oc.store_id, oc.order_id, oc.user_id, u.email FROM order_claims oc
              LEFT JOIN users u ON u.id = oc.user_id WHERE (",
         );
-        push_pairs(&mut sql, orders);
+        db::push_pairs(&mut sql, ("store_id", "order_id"), orders.iter().map(|(s, o)| (s.0, *o)));
         sql.push(")");
         sql.build_query_as().fetch_all(&mut *c).await
     })?;
@@ -137,20 +137,6 @@ pub async fn marks(pool: &Pool, orders: &[(StoreId, i64)], now: i64) -> Result<V
             Some(Claim { user_id: UserId(c.user_id), email });
     }
     Ok(marks.into_values().collect())
-}
-
-/// `(store_id = ? AND order_id = ?) OR …` for each order.
-fn push_pairs<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, orders: &[(StoreId, i64)])
-where
-    for<'t> i64: sqlx::Encode<'t, DB>,
-    i64: sqlx::Type<DB>,
-{
-    for (n, (store, order)) in orders.iter().enumerate() {
-        if n > 0 {
-            sql.push(" OR ");
-        }
-        sql.push("(store_id = ").push_bind(store.0).push(" AND order_id = ").push_bind(*order).push(")");
-    }
 }
 
 /// The user's own views and those shared with everyone, shared first, by name.

@@ -837,17 +837,9 @@ pub async fn awaiting_page(
                         l.unit_weight_grams
                  FROM synced_fulfillment_order_lines l
                  LEFT JOIN synced_order_lines ol ON ol.store_id = l.store_id AND ol.id = l.line_item_id
-                 WHERE l.remaining_quantity > 0 AND l.store_id IN (",
+                 WHERE l.remaining_quantity > 0 AND (",
             );
-            let mut ids = sql.separated(", ");
-            for store in found.iter().map(|f| f.store_id).collect::<std::collections::BTreeSet<_>>() {
-                ids.push_bind(store);
-            }
-            sql.push(") AND l.fulfillment_order_id IN (");
-            let mut ids = sql.separated(", ");
-            for row in &found {
-                ids.push_bind(row.id);
-            }
+            db::push_pairs(&mut sql, ("l.store_id", "l.fulfillment_order_id"), found.iter().map(|f| (f.store_id, f.id)));
             sql.push(") ORDER BY l.id");
             sql.build_query_as().fetch_all(&mut *c).await
         })?;

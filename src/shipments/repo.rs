@@ -172,19 +172,20 @@ pub async fn sent_of_order(pool: &Pool, store_id: StoreId, order_id: i64) -> Res
     Ok(row.map(Shipment::from))
 }
 
-/// The shipments of these orders that are not settled (pending or failed), oldest first.
-pub async fn unsettled_of_orders(pool: &Pool, store_id: StoreId, order_ids: &[i64]) -> Result<Vec<Shipment>, AppError> {
-    if order_ids.is_empty() {
+/// The shipments of these orders (store, order) that are not settled (pending or failed), oldest
+/// first.
+pub async fn unsettled_of_orders(pool: &Pool, orders: &[(StoreId, i64)]) -> Result<Vec<Shipment>, AppError> {
+    if orders.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<String> = order_ids.iter().map(i64::to_string).collect();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM shipments WHERE store_id = $1 AND state IN ('pending', 'failed') AND order_id IN ({})
-         ORDER BY id",
-        ids.join(", ")
-    );
-    let rows: Vec<Row> =
-        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_all(&mut *c).await)?;
+    let rows: Vec<Row> = db::run!(pool, c => {
+        let mut sql = sqlx::QueryBuilder::new(format!(
+            "SELECT {COLUMNS} FROM shipments WHERE state IN ('pending', 'failed') AND ("
+        ));
+        db::push_pairs(&mut sql, ("store_id", "order_id"), orders.iter().map(|(store, order)| (store.0, *order)));
+        sql.push(") ORDER BY id");
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?;
     Ok(rows.into_iter().map(Shipment::from).collect())
 }
 

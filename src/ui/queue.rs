@@ -22,6 +22,7 @@ use crate::{
         queue, ClaimOrder, DeleteView, HoldOrder, QueueStore, QueueView, ReleaseOrder, SaveView, UnclaimOrder, FILTERS,
     },
     drift::DriftCheck,
+    error::AppError,
     ids::{ShipmentId, StoreId},
     jobs::Live,
     platforms::Platform,
@@ -39,6 +40,7 @@ pub fn QueuePage() -> impl IntoView {
     let query = use_query_map();
     let changed = RwSignal::new(0u64);
     provide_context(Changed(changed));
+    provide_context(Desk::new(changed));
     watch_changes(changed);
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let key = move || {
@@ -143,6 +145,7 @@ fn Queue(view: QueueView) -> impl IntoView {
         shipped,
         now,
     } = view;
+    let Desk { refused, .. } = expect_context::<Desk>();
     let checked = accounted_for(&stores, checks, now);
     let searched = value("q").trim().to_owned();
     let where_is = where_is(&searched, whereabouts);
@@ -219,6 +222,7 @@ fn Queue(view: QueueView) -> impl IntoView {
                 <button type="submit">"Mark selected shipped…"</button>
                 <a class="button" href=all_href>{all_label}</a>
             </form>
+            {move || refused.get().map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })}
             <QueueTable rows=awaiting.rows stores shipments marks viewer now />
         }
         .into_any()
@@ -402,24 +406,31 @@ fn filters(
 fn QueueTable(
     rows: Vec<AwaitingRow>,
     stores: Vec<QueueStore>,
-    shipments: Vec<(StoreId, Shipment)>,
+    shipments: Vec<Shipment>,
     marks: Vec<Marks>,
     viewer: UserDto,
     now: i64,
 ) -> impl IntoView {
+    // Mark shipped returns to the queue as it is (filters, page); the table is drawn again
+    // whenever the address changes.
+    let back: std::sync::Arc<str> = {
+        let names: Vec<&str> = FILTERS.iter().copied().chain(["after"]).collect();
+        let kept = kept_params(&use_query_map().read_untracked(), &names);
+        std::iter::once("queue=1".to_owned()).chain(kept).collect::<Vec<_>>().join("&").into()
+    };
     let body = rows
         .into_iter()
         .map(|o| {
             let store = stores.iter().find(|s| s.id == o.store_id).cloned();
             let on_way: Vec<Shipment> = shipments
                 .iter()
-                .filter(|(store, s)| {
-                    *store == o.store_id && s.lines.iter().any(|l| l.fulfillment_order_id == o.fulfillment_order_id)
+                .filter(|s| {
+                    s.store_id == o.store_id && s.lines.iter().any(|l| l.fulfillment_order_id == o.fulfillment_order_id)
                 })
-                .map(|(_, s)| s.clone())
+                .cloned()
                 .collect();
             let marks = marks.iter().find(|m| m.store_id == o.store_id && m.order_id == o.order_id).cloned();
-            view! { <QueueRow o store on_way marks viewer=viewer.clone() now /> }.into_any()
+            view! { <QueueRow o back=back.clone() store on_way marks viewer=viewer.clone() now /> }.into_any()
         })
         .collect_view();
     view! {
@@ -447,23 +458,18 @@ fn QueueTable(
 #[component]
 fn QueueRow(
     o: AwaitingRow,
+    /// The address's parameters that bring Mark shipped back to the queue as it is.
+    back: std::sync::Arc<str>,
     store: Option<QueueStore>,
     on_way: Vec<Shipment>,
     marks: Option<Marks>,
     viewer: UserDto,
     now: i64,
 ) -> impl IntoView {
-    let query = use_query_map();
     let SelectAll(every) = expect_context::<SelectAll>();
     let ship_label = format!("Mark {} shipped", o.name);
     let (store_id, fo) = (o.store_id, o.fulfillment_order_id);
-    // The form returns to the queue as it is (filters, page).
-    let ship_href = move || {
-        let names: Vec<&str> = FILTERS.iter().copied().chain(["after"]).collect();
-        let mut kept = vec!["queue=1".to_owned()];
-        kept.extend(kept_params(&query.read(), &names));
-        format!("/stores/{store_id}/ship/{fo}?{}", kept.join("&"))
-    };
+    let ship_href = format!("/stores/{store_id}/ship/{fo}?{back}");
     let (store_name, platform) =
         store.map_or_else(|| (format!("Store {store_id}"), String::new()), |s| (s.name, s.platform.label().to_owned()));
     let states = on_way
@@ -548,7 +554,47 @@ fn QueueRow(
     .into_any()
 }
 
-/// Claim or let go of an order, hold it back or release it; each reads the queue again once done.
+/// The desk's four actions, one of each for the page, kept while the queue is read again: every
+/// row's forms send through them, and what the last one answered stays shown above the table.
+#[derive(Clone, Copy)]
+struct Desk {
+    claim: ServerAction<ClaimOrder>,
+    unclaim: ServerAction<UnclaimOrder>,
+    hold: ServerAction<HoldOrder>,
+    release: ServerAction<ReleaseOrder>,
+    /// What the last action to finish refused, if it did.
+    refused: RwSignal<Option<AppError>>,
+}
+
+impl Desk {
+    /// Once done, each says what it refused, or reads the queue again (through `changed`): a
+    /// refusal changed nothing, and the form stays as typed to be put right.
+    fn new(changed: RwSignal<u64>) -> Desk {
+        let refused = RwSignal::new(None);
+        let desk = Desk {
+            claim: ServerAction::new(),
+            unclaim: ServerAction::new(),
+            hold: ServerAction::new(),
+            release: ServerAction::new(),
+            refused,
+        };
+        let answered = move |answer: Option<Result<(), AppError>>| match answer {
+            Some(Ok(())) => {
+                refused.set(None);
+                changed.update(|n| *n += 1);
+            }
+            Some(Err(err)) => refused.set(Some(err)),
+            None => {}
+        };
+        Effect::new(move |_| answered(desk.claim.value().get()));
+        Effect::new(move |_| answered(desk.unclaim.value().get()));
+        Effect::new(move |_| answered(desk.hold.value().get()));
+        Effect::new(move |_| answered(desk.release.value().get()));
+        desk
+    }
+}
+
+/// Claim or let go of an order, hold it back or release it.
 #[component]
 fn DeskActions(
     store_id: StoreId,
@@ -558,27 +604,7 @@ fn DeskActions(
     claim: Option<crate::queue::Claim>,
     viewer: UserDto,
 ) -> impl IntoView {
-    let Changed(changed) = expect_context::<Changed>();
-    let (claim_action, unclaim, hold, release) = (
-        ServerAction::<ClaimOrder>::new(),
-        ServerAction::<UnclaimOrder>::new(),
-        ServerAction::<HoldOrder>::new(),
-        ServerAction::<ReleaseOrder>::new(),
-    );
-    Effect::new(move |_| {
-        let done =
-            claim_action.version().get() + unclaim.version().get() + hold.version().get() + release.version().get();
-        if done > 0 {
-            changed.update(|n| *n += 1);
-        }
-    });
-    let error = move || {
-        [claim_action.value().get(), unclaim.value().get(), hold.value().get(), release.value().get()]
-            .into_iter()
-            .flatten()
-            .find_map(Result::err)
-            .map(|err| view! { <p class="error" role="alert">{err.to_string()}</p> })
-    };
+    let Desk { claim: claim_action, unclaim, hold, release, .. } = expect_context::<Desk>();
     let ids = move || {
         view! {
             <input type="hidden" name="store_id" value=store_id.to_string() />
@@ -641,7 +667,6 @@ fn DeskActions(
         <div class="desk-actions">
             {claimed}
             {held_view}
-            {error}
         </div>
     }
 }

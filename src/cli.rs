@@ -58,6 +58,20 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The organizations this storelink serves.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// List the organizations: whether e-commerce is on, their stores, users and last sync.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -239,6 +253,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Token { command: TokenCommand::Create { name, db } } => create_token(&db, &name).await,
         Command::Token { command: TokenCommand::List { db } } => list_tokens(&db).await,
         Command::Token { command: TokenCommand::Revoke { id, db } } => revoke_token(&db, id).await,
+        Command::Org { command: OrgCommand::List { db } } => list_orgs(&db).await,
     }
 }
 
@@ -438,6 +453,26 @@ async fn list_users(db: &DbArgs) -> anyhow::Result<()> {
     for user in repo::list(&pool).await? {
         let status = if user.active { "active" } else { "deactivated" };
         println!("{}\t{}\t{}", user.email, user.role.as_str(), status);
+    }
+    Ok(())
+}
+
+async fn list_orgs(db: &DbArgs) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    for org in crate::organizations::repo::list(&pool).await? {
+        let state = if org.enabled { "enabled" } else { "disabled" };
+        let synced = org.last_synced_at.map_or_else(
+            || "never synced".to_owned(),
+            |at| {
+                format!(
+                    "last synced {} {:02}:{:02} UTC",
+                    crate::db::day_text(at),
+                    at.rem_euclid(86_400) / 3600,
+                    at.rem_euclid(3600) / 60
+                )
+            },
+        );
+        println!("{}\t{}\t{state}\t{} stores\t{} users\t{synced}", org.id, org.name, org.stores, org.users);
     }
     Ok(())
 }

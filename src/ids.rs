@@ -31,6 +31,10 @@ macro_rules! id {
 }
 
 id!(
+    /// An organization: a company storelink serves, sealed from the others.
+    OrgId
+);
+id!(
     /// A storelink user.
     UserId
 );

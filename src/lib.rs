@@ -4,9 +4,10 @@
 //! brings the pages to life. The modules form layers, each using only those below it:
 //!
 //! 1. `error`, `ids`, `ndjson`, `secrets`, `db`: no knowledge of the app.
-//! 2. The domain's foundations, each with its repository: `users`, `auth`, `audit`, `records`
-//!    (what was synced, in one platform-neutral model), `leases` (one server at a time holds a
-//!    job or a shipment), `jobs` (and a running job's checkpoint and writes), `credentials`.
+//! 2. The domain's foundations, each with its repository: `organizations`, `users`, `auth`,
+//!    `audit`, `records` (what was synced, in one platform-neutral model), `leases` (one server
+//!    at a time holds a job or a shipment), `jobs` (and a running job's checkpoint and writes),
+//!    `credentials`.
 //! 3. `platforms`: the registry and, behind it, one module per platform (`platforms::shopify`,
 //!    …), each speaking its platform's API and writing the neutral records.
 //! 4. `stores`, `shipments` (recorded at the desk).
@@ -25,6 +26,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod drift;
 pub mod jobs;
+pub mod organizations;
 pub mod queue;
 pub mod records;
 pub mod shipments;

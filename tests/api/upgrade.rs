@@ -1,5 +1,6 @@
-//! A database written by the REST version of storelink opens with this one, its rows still read,
-//! and each store it synced gets one full sync through GraphQL, queued once by the migration.
+//! Databases written by earlier versions of storelink open with this one, nothing lost: one
+//! from the REST version (each store it synced gets one full sync through GraphQL, queued once by
+//! the migration), and one from before organizations (everything moves into the first).
 
 use std::str::FromStr;
 
@@ -80,4 +81,63 @@ async fn a_database_synced_through_rest_opens_reads_and_is_synced_again_once() {
     .fetch_one(&mut *c).await)
     .unwrap();
     assert_eq!(full, 1, "one full sync, owed no more");
+}
+
+/// What a database held before organizations, as a user, a store, a token and an audit entry.
+const BEFORE_ORGANIZATIONS: &str = "
+    INSERT INTO users (id, email, password_hash, role, active, created_at) VALUES (7, 'ann@example.com', 'x', 'admin', TRUE, 0);
+    INSERT INTO stores (id, platform, name, shop_domain, state, last_synced_at, created_at)
+        VALUES (3, 'shopify', 'Acme', 'acme.myshopify.com', 'connected', 86400, 0);
+    INSERT INTO api_tokens (id, name, token_hash, prefix, created_by, created_at) VALUES (5, 'Printer', 'h', 'slk_', 'command line', 0);
+    INSERT INTO audit_log (at, user_id, user_email, action, store_id, store_name, detail)
+        VALUES (0, 7, 'ann@example.com', 'Registered store', 3, 'Acme', '');";
+
+#[tokio::test]
+async fn a_database_from_before_organizations_moves_whole_into_the_first_and_the_command_line_lists_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = storelink::db::scratch_url(dir.path()).await;
+    // The schema as the version before organizations left it, on either database.
+    if storelink::db::is_postgres_url(&url) {
+        let before = sqlx::PgPool::connect(&url).await.unwrap();
+        sqlx::migrate!("./migrations/postgres").run_to(18, &before).await.unwrap();
+        sqlx::raw_sql(BEFORE_ORGANIZATIONS).execute(&before).await.unwrap();
+        before.close().await;
+    } else {
+        let options = sqlx::sqlite::SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true);
+        let before = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate!("./migrations/sqlite").run_to(25, &before).await.unwrap();
+        sqlx::raw_sql(BEFORE_ORGANIZATIONS).execute(&before).await.unwrap();
+        before.close().await;
+    }
+
+    let pool = storelink::db::connect(&url).await.unwrap();
+    let orgs = storelink::organizations::repo::list(&pool).await.unwrap();
+    assert_eq!(orgs.len(), 1);
+    let first = &orgs[0];
+    assert_eq!((first.name.as_str(), first.enabled, first.stores, first.users), ("Default", true, 1, 1));
+    assert_eq!(first.last_synced_at, Some(86400));
+    // Every row that has an organization has the first, and nothing was lost.
+    for table in ["users", "stores", "api_tokens", "audit_log"] {
+        let found: Vec<i64> = storelink::db_run!(&pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT organization_id FROM {table}"
+        )))
+        .fetch_all(&mut *c).await)
+        .unwrap();
+        assert_eq!(found, [first.id.0], "{table}");
+    }
+    assert_eq!(storelink::users::repo::list(&pool).await.unwrap()[0].email, "ann@example.com");
+    assert_eq!(storelink::stores::repo::list(&pool).await.unwrap()[0].name, "Acme");
+    pool.close().await;
+
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))
+        .args(["org", "list", "--data-dir"])
+        .arg(dir.path())
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(listed.status.success(), "{listed:?}");
+    assert_eq!(
+        String::from_utf8(listed.stdout).unwrap().trim(),
+        format!("{}\tDefault\tenabled\t1 stores\t1 users\tlast synced 1970-01-02 00:00 UTC", first.id)
+    );
 }

@@ -70,10 +70,15 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let database_url = db::scratch_url(dir.path()).await;
     let pool = db::connect(&database_url).await.unwrap();
-    let admin =
-        users::repo::create(&mut pool.acquire().await.unwrap(), "bench@storelink.local", users::Role::Admin, "unused")
-            .await
-            .unwrap();
+    let admin = users::repo::create(
+        &mut pool.acquire().await.unwrap(),
+        storelink::ids::OrgId(1),
+        "bench@storelink.local",
+        users::Role::Admin,
+        "unused",
+    )
+    .await
+    .unwrap();
     let cookie = format!("{}={}", COOKIE_NAME, session::create(&pool, admin.id).await.unwrap());
     let emulator = common::Emulator::start(&json!({ "shops": (0..=STORES).map(shop).collect::<Vec<_>>() }));
     let key: String = (0..32).map(|_| format!("{:02x}", rand::random::<u8>())).collect();

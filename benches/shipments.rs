@@ -66,7 +66,14 @@ async fn main() {
     let batch: Vec<(i64, Vec<Value>)> = parcels.split_off(count.min(parcels.len())).into_iter().take(BATCH).collect();
     assert_eq!(parcels.len(), count, "the shop has {count} fulfillment orders to ship");
     assert_eq!(batch.len(), BATCH, "and {BATCH} more for the batch");
-    let token = storelink::api_tokens::create(&state.pool, "Bench station", (None, "bench")).await.unwrap().1;
+    let token = storelink::api_tokens::create(
+        &state.pool,
+        "Bench station",
+        storelink::audit::Actor { org: storelink::ids::OrgId(1), user: None, name: "bench" },
+    )
+    .await
+    .unwrap()
+    .1;
     // The bucket fills up again, as it would before a day's shipping.
     tokio::time::sleep(Duration::from_secs_f64(BUCKET / RESTORE_RATE + 1.0)).await;
     let stats = || async {

@@ -400,7 +400,7 @@ async fn ensure_first_admin(pool: &db::Pool) -> anyhow::Result<Option<(String, S
     let email = "admin@storelink.local".to_owned();
     let password: String = rand::thread_rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect();
     let hash = password::hash(password.clone()).await?;
-    match users::create(pool, &email, Role::Admin, &hash, (None, COMMAND_LINE)).await {
+    match users::create(pool, &email, Role::Admin, &hash, command_line(pool).await?).await {
         Ok(_) => Ok(Some((email, password))),
         // The address exists but was demoted or deactivated: make it an active admin again.
         Err(_) => {
@@ -443,7 +443,7 @@ async fn add_user(db: &DbArgs, email: &str, role: &str) -> anyhow::Result<()> {
     users::check_password_strength(&password)?;
     let pool = db.pool().await?;
     let hash = password::hash(password).await?;
-    let user = users::create(&pool, &email, role, &hash, (None, COMMAND_LINE)).await?;
+    let user = users::create(&pool, &email, role, &hash, command_line(&pool).await?).await?;
     println!("Created {} ({}).", user.email, user.role.label());
     Ok(())
 }
@@ -480,10 +480,20 @@ async fn list_orgs(db: &DbArgs) -> anyhow::Result<()> {
 /// Who creates and revokes tokens from the command line, as the audit log names them.
 const COMMAND_LINE: &str = "command line";
 
+/// The command line as the audit log records it, in the installation's one organization (a
+/// second cannot be made yet).
+async fn command_line(pool: &db::Pool) -> anyhow::Result<crate::audit::Actor<'static>> {
+    match crate::organizations::repo::ids(pool).await?[..] {
+        [org] => Ok(crate::audit::Actor { org, user: None, name: COMMAND_LINE }),
+        _ => anyhow::bail!("This storelink serves several organizations; the command line cannot tell which is meant."),
+    }
+}
+
 async fn create_token(db: &DbArgs, name: &str) -> anyhow::Result<()> {
     let pool = db.pool().await?;
-    let (token, secret) =
-        crate::api_tokens::create(&pool, name, (None, COMMAND_LINE)).await.map_err(|err| anyhow::anyhow!("{err}"))?;
+    let (token, secret) = crate::api_tokens::create(&pool, name, command_line(&pool).await?)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
     eprintln!("Created API token {} “{}”. It is shown this once; storelink keeps only its hash:", token.id, token.name);
     println!("{secret}");
     Ok(())
@@ -500,7 +510,7 @@ async fn list_tokens(db: &DbArgs) -> anyhow::Result<()> {
 
 async fn revoke_token(db: &DbArgs, id: i64) -> anyhow::Result<()> {
     let pool = db.pool().await?;
-    let token = crate::api_tokens::revoke(&pool, crate::ids::ApiTokenId(id), (None, COMMAND_LINE))
+    let token = crate::api_tokens::revoke(&pool, crate::ids::ApiTokenId(id), command_line(&pool).await?)
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("Revoked API token {} “{}”.", token.id, token.name);

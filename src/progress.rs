@@ -415,9 +415,15 @@ mod tests {
     /// A standard user with a live session, as a stream knows its viewer.
     async fn signed_in(pool: &Pool) -> Viewer {
         let mut conn = pool.acquire().await.unwrap();
-        let user = crate::users::repo::create(&mut conn, "viewer@example.com", crate::users::Role::Standard, "x")
-            .await
-            .unwrap();
+        let user = crate::users::repo::create(
+            &mut conn,
+            crate::ids::OrgId(1),
+            "viewer@example.com",
+            crate::users::Role::Standard,
+            "x",
+        )
+        .await
+        .unwrap();
         let token = auth::session::create(pool, user.id).await.unwrap();
         let session_hash = auth::session::token_hash(&token);
         let expires_at = auth::session::expires_at(pool, &session_hash).await.unwrap().unwrap();

@@ -222,9 +222,15 @@ async fn start_on(emulator: Emulator, platform: Platform, fields: &[(&str, Strin
     let state = app.state.clone();
     let engine = app.engine.clone();
     tokio::spawn(app.run());
-    let admin = repo::create(&mut state.pool.acquire().await.unwrap(), "bench@storelink.local", Role::Admin, "unused")
-        .await
-        .unwrap();
+    let admin = repo::create(
+        &mut state.pool.acquire().await.unwrap(),
+        storelink::ids::OrgId(1),
+        "bench@storelink.local",
+        Role::Admin,
+        "unused",
+    )
+    .await
+    .unwrap();
     let idle_memory = memory().0;
     reset_peak_memory();
     let registering = Instant::now();

@@ -26,8 +26,7 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenDto>, AppError> {
 pub async fn create_api_token(name: String) -> Result<CreatedToken, AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
-        let (token, secret) =
-            crate::api_tokens::create(caller.pool(), &name, (Some(caller.user.id), &caller.user.email)).await?;
+        let (token, secret) = crate::api_tokens::create(caller.pool(), &name, caller.user.actor()).await?;
         Ok(CreatedToken { token, secret })
     })
     .await
@@ -37,7 +36,7 @@ pub async fn create_api_token(name: String) -> Result<CreatedToken, AppError> {
 pub async fn revoke_api_token(token_id: ApiTokenId) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
-        crate::api_tokens::revoke(caller.pool(), token_id, (Some(caller.user.id), &caller.user.email)).await?;
+        crate::api_tokens::revoke(caller.pool(), token_id, caller.user.actor()).await?;
         Ok(())
     })
     .await

@@ -23,7 +23,7 @@ pub async fn create_user(email: String, role: String, password: String) -> Resul
         let role = Role::parse(&role)?;
         check_password_strength(&password)?;
         let hash = crate::auth::password::hash(password).await?;
-        crate::users::create(caller.pool(), &email, role, &hash, (Some(caller.user.id), &caller.user.email)).await
+        crate::users::create(caller.pool(), &email, role, &hash, caller.user.actor()).await
     })
     .await
 }
@@ -33,7 +33,7 @@ pub async fn change_role(user_id: UserId, role: String) -> Result<(), AppError> 
     super::respond(async {
         let caller = super::require_admin().await?;
         let role = crate::users::Role::parse(&role)?;
-        crate::users::change_role(caller.pool(), user_id, role, (Some(caller.user.id), &caller.user.email)).await
+        crate::users::change_role(caller.pool(), user_id, role, caller.user.actor()).await
     })
     .await
 }
@@ -42,7 +42,7 @@ pub async fn change_role(user_id: UserId, role: String) -> Result<(), AppError> 
 pub async fn deactivate_user(user_id: UserId) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
-        crate::auth::deactivate_user(caller.pool(), user_id, (Some(caller.user.id), &caller.user.email)).await?;
+        crate::auth::deactivate_user(caller.pool(), user_id, caller.user.actor()).await?;
         // Their open pages stop hearing progress, on every server.
         caller.state.hub.sessions_ended(user_id);
         Ok(())

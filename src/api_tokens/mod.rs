@@ -8,7 +8,7 @@ pub mod repo;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::ApiTokenId;
+use crate::ids::{ApiTokenId, OrgId};
 
 /// The longest name a token may have.
 pub const MAX_NAME: usize = 100;
@@ -22,6 +22,9 @@ pub struct ApiTokenDto {
     /// The token's first characters.
     pub prefix: String,
     pub created_by: String,
+    /// The organization the token reads and writes in.
+    #[cfg_attr(feature = "ssr", sqlx(rename = "organization_id"))]
+    pub org: OrgId,
     /// Unix seconds.
     pub created_at: i64,
     pub last_used_at: Option<i64>,
@@ -54,10 +57,10 @@ mod server {
 
     use super::{check_name, repo, ApiTokenDto};
     use crate::{
-        audit,
+        audit::{self, Actor},
         db::{self, Pool},
         error::AppError,
-        ids::{ApiTokenId, UserId},
+        ids::ApiTokenId,
         secrets::token_hash,
     };
 
@@ -67,20 +70,16 @@ mod server {
     /// Characters of a token kept to tell it apart: the prefix and 8 more.
     const SHOWN: usize = PREFIX.len() + 8;
 
-    /// Creates a token named `name` for `by` (an administrator's email, or the command line):
-    /// the token, shown this once, and how it is listed.
-    pub async fn create(
-        pool: &Pool,
-        name: &str,
-        by: (Option<UserId>, &str),
-    ) -> Result<(ApiTokenDto, String), AppError> {
+    /// Creates a token named `name` for `by` (an administrator, or the command line), in `by`'s
+    /// organization: the token, shown this once, and how it is listed.
+    pub async fn create(pool: &Pool, name: &str, by: Actor<'_>) -> Result<(ApiTokenDto, String), AppError> {
         let name = check_name(name).map_err(|message| AppError::invalid("name", message))?;
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let token = format!("{PREFIX}{}", hex::encode(bytes));
         let mut tx = pool.begin().await?;
         let id = repo::insert(&mut tx, &name, &token_hash(&token), &token[..SHOWN], by, db::now()).await?;
-        audit::repo::record_by(&mut tx, by.0, by.1, "create API token", None, &name).await?;
+        audit::repo::record_by(&mut tx, by, "create API token", None, &name).await?;
         tx.commit().await?;
         let dto = repo::get(pool, id).await?.ok_or(AppError::Internal)?;
         Ok((dto, token))
@@ -106,12 +105,12 @@ mod server {
     }
 
     /// Revokes the token: it stops working at once. The token as it is now, if it exists.
-    pub async fn revoke(pool: &Pool, id: ApiTokenId, by: (Option<UserId>, &str)) -> Result<ApiTokenDto, AppError> {
+    pub async fn revoke(pool: &Pool, id: ApiTokenId, by: Actor<'_>) -> Result<ApiTokenDto, AppError> {
         let mut tx = pool.begin().await?;
         let name = repo::revoke(&mut tx, id, db::now())
             .await?
             .ok_or_else(|| AppError::NotFound("That API token does not exist.".into()))?;
-        audit::repo::record_by(&mut tx, by.0, by.1, "revoke API token", None, &name).await?;
+        audit::repo::record_by(&mut tx, by, "revoke API token", None, &name).await?;
         tx.commit().await?;
         repo::get(pool, id).await?.ok_or(AppError::Internal)
     }
@@ -132,12 +131,12 @@ mod server {
     pub async fn revoke_all_of(
         conn: &mut db::Conn,
         user: &crate::users::UserDto,
-        by: (Option<UserId>, &str),
+        by: Actor<'_>,
     ) -> Result<usize, AppError> {
         let names = repo::revoke_all_of(conn, user.id, db::now()).await?;
         for name in &names {
             let detail = format!("{name} (its owner {} was deactivated)", user.email);
-            audit::repo::record_by(conn, by.0, by.1, "revoke API token", None, &detail).await?;
+            audit::repo::record_by(conn, by, "revoke API token", None, &detail).await?;
         }
         Ok(names.len())
     }

@@ -2,6 +2,7 @@
 
 use super::ApiTokenDto;
 use crate::{
+    audit::Actor,
     db::{self, Conn, Pool},
     error::AppError,
     ids::{ApiTokenId, UserId},
@@ -9,7 +10,7 @@ use crate::{
 
 /// A token's columns, with the requests it made in the last day (`$NOW` is replaced by the
 /// query's parameter for now) and whether its owner is still active.
-const COLUMNS: &str = "id, name, prefix, created_by, created_at, last_used_at, revoked_at,
+const COLUMNS: &str = "id, name, prefix, created_by, created_at, last_used_at, revoked_at, organization_id,
     CAST((SELECT COALESCE(SUM(requests), 0) FROM api_token_usage u
           WHERE u.token_id = api_tokens.id AND u.minute > $NOW - 86400) AS BIGINT) AS requests_last_day";
 
@@ -26,19 +27,20 @@ pub async fn insert(
     name: &str,
     token_hash: &str,
     prefix: &str,
-    created_by: (Option<UserId>, &str),
+    created_by: Actor<'_>,
     now: i64,
 ) -> Result<ApiTokenId, AppError> {
     Ok(db::run!(&mut *conn, c => sqlx::query_scalar(
-        "INSERT INTO api_tokens (name, token_hash, prefix, created_by, created_by_user_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO api_tokens (name, token_hash, prefix, created_by, created_by_user_id, created_at, organization_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(name)
     .bind(token_hash)
     .bind(prefix)
-    .bind(created_by.1)
-    .bind(created_by.0)
+    .bind(created_by.name)
+    .bind(created_by.user)
     .bind(now)
+    .bind(created_by.org)
     .fetch_one(&mut *c).await)?)
 }
 

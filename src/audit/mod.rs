@@ -7,10 +7,20 @@ pub mod repo;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::StoreId;
+use crate::ids::{OrgId, StoreId, UserId};
 
 /// Entries a page of the audit log shows.
 pub const PAGE: i64 = 50;
+
+/// Who does something, as the audit log records it: the organization it is done in, and a user
+/// (by email, with their id) or what acts by name alone (an API token, the command line, a
+/// platform).
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    pub org: OrgId,
+    pub user: Option<UserId>,
+    pub name: &'a str,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

@@ -2,34 +2,34 @@
 
 use sqlx::QueryBuilder;
 
-use super::{AuditEntry, AuditFilter};
+use super::{Actor, AuditEntry, AuditFilter};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
-    ids::{StoreId, UserId},
+    ids::StoreId,
 };
 
-/// Records an action, by name: a user's email (with their id), an API token's name, the
-/// command line or a platform (without); takes a connection so it joins the caller's transaction.
+/// Records an action in `by`'s organization, by `by`'s name; takes a connection so it joins the
+/// caller's transaction.
 pub async fn record_by(
     conn: &mut Conn,
-    user_id: Option<UserId>,
-    name: &str,
+    by: Actor<'_>,
     action: &str,
     store: Option<(StoreId, &str)>,
     detail: &str,
 ) -> Result<(), AppError> {
     db::run!(&mut *conn, c => sqlx::query(
-        "INSERT INTO audit_log (at, user_id, user_email, action, store_id, store_name, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_log (at, user_id, user_email, action, store_id, store_name, detail, organization_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(db::now())
-    .bind(user_id)
-    .bind(name)
+    .bind(by.user)
+    .bind(by.name)
     .bind(action)
     .bind(store.map(|s| s.0))
     .bind(store.map(|s| s.1))
     .bind(detail)
+    .bind(by.org)
     .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(())
 }

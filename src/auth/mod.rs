@@ -92,7 +92,7 @@ pub async fn expire_stale(pool: &Pool, now: i64) -> Result<(), AppError> {
 /// Deactivates a user, ends every session they have and revokes every API token they created,
 /// with an audit entry for each, in one transaction. Their open progress streams are the
 /// caller's to end (the server's hub).
-pub async fn deactivate_user(pool: &Pool, id: UserId, by: (Option<UserId>, &str)) -> Result<(), AppError> {
+pub async fn deactivate_user(pool: &Pool, id: UserId, by: crate::audit::Actor<'_>) -> Result<(), AppError> {
     let Some(user) = users::repo::get(pool, id).await? else {
         return Err(AppError::NotFound(crate::error::text::NO_SUCH_USER.into()));
     };
@@ -108,7 +108,7 @@ pub async fn deactivate_user(pool: &Pool, id: UserId, by: (Option<UserId>, &str)
         1 => format!("{}; their API token was revoked", user.email),
         n => format!("{}; their {n} API tokens were revoked", user.email),
     };
-    crate::audit::repo::record_by(&mut tx, by.0, by.1, "deactivate user", None, &detail).await?;
+    crate::audit::repo::record_by(&mut tx, by, "deactivate user", None, &detail).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -31,7 +31,7 @@ pub async fn check(pool: &Pool, platforms: &Platforms, store: &StoreDto) -> Resu
     if theirs != ours {
         let (listed, only_ours) = differing(pool, platforms, store, rule, all, theirs, ours).await?;
         let ids: Vec<i64> = listed.keys().chain(only_ours.iter()).copied().collect();
-        let store_ref = StoreRef { id: store.id, address: &store.shop_domain, name: &store.name };
+        let store_ref = StoreRef { id: store.id, org: store.org, address: &store.shop_domain, name: &store.name };
         let unread: BTreeSet<i64> = platforms.fetch_orders(platform, store_ref, &ids).await?.into_iter().collect();
         checked.fetched_again = ids.len() as i64;
         checked.storelink_count = records::census_count(pool, store.id, rule, all.from, all.to).await?;

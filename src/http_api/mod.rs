@@ -171,7 +171,9 @@ impl FromRequestParts<AppState> for Caller {
             let detail = format!("{} {}", parts.method, parts.uri.path());
             // A transaction, so that on SQLite it takes its turn among the writers in order.
             let mut tx = state.pool.begin().await.map_err(AppError::from)?;
-            audit::repo::record_by(&mut tx, None, &caller.name(), "API request", None, &detail).await?;
+            let name = caller.name();
+            let by = audit::Actor { org: caller.token.org, user: None, name: &name };
+            audit::repo::record_by(&mut tx, by, "API request", None, &detail).await?;
             tx.commit().await.map_err(AppError::from)?;
         }
         Ok(caller)

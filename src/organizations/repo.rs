@@ -4,7 +4,13 @@ use super::Organization;
 use crate::{
     db::{self, Pool},
     error::AppError,
+    ids::OrgId,
 };
+
+/// The organizations' ids, oldest first.
+pub async fn ids(pool: &Pool) -> Result<Vec<OrgId>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT id FROM organizations ORDER BY id").fetch_all(&mut *c).await)?)
+}
 
 /// Every organization, by name, with how many stores and users it has and its last sync.
 pub async fn list(pool: &Pool) -> Result<Vec<Organization>, AppError> {

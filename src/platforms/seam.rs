@@ -149,6 +149,8 @@ pub struct Delivery {
 /// The store a delivery is for.
 pub struct StoreRef<'a> {
     pub id: StoreId,
+    /// The organization the store belongs to.
+    pub org: crate::ids::OrgId,
     pub address: &'a str,
     pub name: &'a str,
 }

@@ -146,8 +146,7 @@ mod desk {
             Some(until) => format!("{name}: {reason} (until {})", crate::db::day_text(until - 86_400)),
             None => format!("{name}: {reason}"),
         };
-        audit::repo::record_by(&mut tx, Some(by.id), &by.email, "hold order", Some((store.id, &store.name)), &detail)
-            .await?;
+        audit::repo::record_by(&mut tx, by.actor(), "hold order", Some((store.id, &store.name)), &detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -157,15 +156,7 @@ mod desk {
         let name = order_name(pool, store, order_id).await?;
         let mut tx = pool.begin().await?;
         if repo::release_hold(&mut tx, store.id, order_id).await? {
-            audit::repo::record_by(
-                &mut tx,
-                Some(by.id),
-                &by.email,
-                "release hold",
-                Some((store.id, &store.name)),
-                &name,
-            )
-            .await?;
+            audit::repo::record_by(&mut tx, by.actor(), "release hold", Some((store.id, &store.name)), &name).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -177,15 +168,8 @@ mod desk {
         let mut tx = pool.begin().await?;
         match repo::claim(&mut tx, store.id, order_id, by.id, crate::db::now()).await? {
             None => {
-                audit::repo::record_by(
-                    &mut tx,
-                    Some(by.id),
-                    &by.email,
-                    "claim order",
-                    Some((store.id, &store.name)),
-                    &name,
-                )
-                .await?;
+                audit::repo::record_by(&mut tx, by.actor(), "claim order", Some((store.id, &store.name)), &name)
+                    .await?;
             }
             Some(holder) if holder == by.id => {}
             Some(holder) => {
@@ -213,15 +197,7 @@ mod desk {
                 format!("{name}, claimed by {email}")
             }
         };
-        audit::repo::record_by(
-            &mut tx,
-            Some(by.id),
-            &by.email,
-            "release claim",
-            Some((store.id, &store.name)),
-            &detail,
-        )
-        .await?;
+        audit::repo::record_by(&mut tx, by.actor(), "release claim", Some((store.id, &store.name)), &detail).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -245,8 +221,7 @@ mod desk {
         let mut tx = pool.begin().await?;
         repo::save_view(&mut tx, by.id, name, filters, shared, crate::db::now()).await?;
         if shared {
-            audit::repo::record_by(&mut tx, Some(by.id), &by.email, "share view", None, &format!("{name}: {filters}"))
-                .await?;
+            audit::repo::record_by(&mut tx, by.actor(), "share view", None, &format!("{name}: {filters}")).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -262,7 +237,7 @@ mod desk {
         let mut tx = pool.begin().await?;
         repo::delete_view(&mut tx, id).await?;
         if view.shared {
-            audit::repo::record_by(&mut tx, Some(by.id), &by.email, "delete shared view", None, &view.name).await?;
+            audit::repo::record_by(&mut tx, by.actor(), "delete shared view", None, &view.name).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -111,8 +111,8 @@ pub async fn record(
         }
     }
     let detail = format!("{order_name}: {} {}", request.carrier, request.tracking_number);
-    audit::repo::record_by(&mut tx, by.user_id, by.name, "record shipment", Some((store.id, &store.name)), &detail)
-        .await?;
+    let actor = audit::Actor { org: store.org, user: by.user_id, name: by.name };
+    audit::repo::record_by(&mut tx, actor, "record shipment", Some((store.id, &store.name)), &detail).await?;
     tx.commit().await?;
     let shipment = repo::get(pool, id).await?.ok_or(AppError::Internal)?;
     Ok(Recorded { shipment, created: true })

@@ -35,15 +35,7 @@ pub async fn disconnect(
     repo::mark_disconnected(&mut tx, store_id, None).await?;
     credentials::repo::delete(&mut tx, store_id).await?;
     jobs::repo::cancel_active(&mut tx, store_id).await?;
-    audit::repo::record_by(
-        &mut tx,
-        Some(user.id),
-        &user.email,
-        "Disconnected store",
-        Some((store_id, &store.name)),
-        &detail,
-    )
-    .await?;
+    audit::repo::record_by(&mut tx, user.actor(), "Disconnected store", Some((store_id, &store.name)), &detail).await?;
     tx.commit().await?;
     Ok(format!("Disconnected {}: {detail}.", store.name))
 }
@@ -57,13 +49,12 @@ fn not_found() -> AppError {
 pub async fn uninstalled(pool: &Pool, platform: Platform, store_id: StoreId) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
     let detail = format!("App uninstalled in {} — reconnect", platform.label());
-    let Some(name) = repo::mark_disconnected(&mut tx, store_id, Some(&detail)).await? else { return Ok(()) };
+    let Some((name, org)) = repo::mark_disconnected(&mut tx, store_id, Some(&detail)).await? else { return Ok(()) };
     credentials::repo::delete(&mut tx, store_id).await?;
     jobs::repo::cancel_active(&mut tx, store_id).await?;
     audit::repo::record_by(
         &mut tx,
-        None,
-        platform.label(),
+        audit::Actor { org, user: None, name: platform.label() },
         "App uninstalled",
         Some((store_id, &name)),
         "credentials deleted",
@@ -87,8 +78,7 @@ pub async fn remove(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result<()
     };
     records::repo::erase(&mut tx, store_id).await?;
     let detail = "the store and its synced data were deleted";
-    audit::repo::record_by(&mut tx, Some(user.id), &user.email, "Removed store", Some((store_id, &name)), detail)
-        .await?;
+    audit::repo::record_by(&mut tx, user.actor(), "Removed store", Some((store_id, &name)), detail).await?;
     tx.commit().await?;
     Ok(())
 }

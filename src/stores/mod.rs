@@ -10,12 +10,17 @@ pub mod repo;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ids::StoreId, platforms::Platform};
+use crate::{
+    ids::{OrgId, StoreId},
+    platforms::Platform,
+};
 
 /// One store as the browser sees it: never its credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreDto {
     pub id: StoreId,
+    /// The organization the store belongs to.
+    pub org: OrgId,
     pub platform: Platform,
     pub name: String,
     pub shop_domain: String,

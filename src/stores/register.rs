@@ -53,7 +53,7 @@ pub async fn register(
     };
     let mut tx = pool.begin().await?;
     let saved = match &existing {
-        None => repo::insert_connected(&mut tx, &checked.address, &details, user.id).await?,
+        None => repo::insert_connected(&mut tx, user.org, &checked.address, &details, user.id).await?,
         Some(store) => repo::reconnect(&mut tx, store.id, &details, typed.reconnect).await?,
     };
     let Some(store_id) = saved else { return Err(already_connected(&checked.address, &checked.name)) };
@@ -75,8 +75,7 @@ pub async fn register(
         true => "all permissions granted".to_owned(),
         false => checked.warnings.join(" "),
     };
-    audit::repo::record_by(&mut tx, Some(user.id), &user.email, action, Some((store_id, &checked.name)), &detail)
-        .await?;
+    audit::repo::record_by(&mut tx, user.actor(), action, Some((store_id, &checked.name)), &detail).await?;
     tx.commit().await?;
     tracing::info!(store = %checked.address, %store_id, platform = platform.label(), "store registered");
     Ok(store_id)

@@ -4,11 +4,11 @@ use super::{Platform, StoreDto, StoreState};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
-    ids::{StoreId, UserId},
+    ids::{OrgId, StoreId, UserId},
 };
 
 const COLUMNS: &str = "id, platform, name, shop_domain, state, state_detail, warnings, last_synced_at,
-     orders_count, products_count, customers_count, locations_count";
+     orders_count, products_count, customers_count, locations_count, organization_id";
 
 #[derive(sqlx::FromRow)]
 struct StoreRow {
@@ -25,12 +25,14 @@ struct StoreRow {
     products_count: i64,
     customers_count: i64,
     locations_count: i64,
+    organization_id: OrgId,
 }
 
 impl From<StoreRow> for StoreDto {
     fn from(row: StoreRow) -> StoreDto {
         StoreDto {
             id: row.id,
+            org: row.organization_id,
             platform: row.platform,
             name: row.name,
             shop_domain: row.shop_domain,
@@ -86,16 +88,18 @@ pub struct ShopDetails<'a> {
     pub warnings: &'a [String],
 }
 
-/// Saves a newly registered store as connected; `None` when the domain is already taken.
+/// Saves a newly registered store of `org` as connected; `None` when the domain is already taken.
 pub async fn insert_connected(
     conn: &mut Conn,
+    org: OrgId,
     domain: &str,
     shop: &ShopDetails<'_>,
     registered_by: UserId,
 ) -> Result<Option<StoreId>, AppError> {
     let inserted = db::run!(&mut *conn, c => sqlx::query_scalar(
-        "INSERT INTO stores (platform, name, shop_domain, state, shop_json, granted_scopes, warnings, registered_by, created_at)
-         VALUES ($8, $1, $2, 'connected', $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO stores (platform, name, shop_domain, state, shop_json, granted_scopes, warnings, registered_by, created_at,
+                             organization_id)
+         VALUES ($8, $1, $2, 'connected', $3, $4, $5, $6, $7, $9) RETURNING id",
     )
     .bind(shop.name)
     .bind(domain)
@@ -105,6 +109,7 @@ pub async fn insert_connected(
     .bind(registered_by)
     .bind(db::now())
     .bind(shop.platform)
+    .bind(org)
     .fetch_one(&mut *c).await);
     match inserted {
         Ok(id) => Ok(Some(id)),
@@ -143,9 +148,14 @@ pub async fn reconnect(
 
 /// Marks the store disconnected, with why when its platform did it; returns its name, or `None`
 /// when there is no such store.
-pub async fn mark_disconnected(conn: &mut Conn, id: StoreId, detail: Option<&str>) -> Result<Option<String>, AppError> {
+/// Marks the store disconnected; its name and organization, or `None` when it does not exist.
+pub async fn mark_disconnected(
+    conn: &mut Conn,
+    id: StoreId,
+    detail: Option<&str>,
+) -> Result<Option<(String, OrgId)>, AppError> {
     Ok(
-        db::run!(&mut *conn, c => sqlx::query_scalar("UPDATE stores SET state = 'disconnected', state_detail = $1 WHERE id = $2 RETURNING name")
+        db::run!(&mut *conn, c => sqlx::query_as("UPDATE stores SET state = 'disconnected', state_detail = $1 WHERE id = $2 RETURNING name, organization_id")
         .bind(detail)
         .bind(id)
         .fetch_optional(&mut *c).await)?,

@@ -38,15 +38,7 @@ pub async fn queue_now(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result
     if !jobs::repo::queue(&mut tx, store_id, JobKind::Incremental).await? {
         return Ok(format!("{name} is already synchronizing."));
     }
-    audit::repo::record_by(
-        &mut tx,
-        Some(user.id),
-        &user.email,
-        "Started a sync",
-        Some((store_id, &name)),
-        "incremental",
-    )
-    .await?;
+    audit::repo::record_by(&mut tx, user.actor(), "Started a sync", Some((store_id, &name)), "incremental").await?;
     tx.commit().await?;
     Ok(format!("Synchronizing {name} now."))
 }

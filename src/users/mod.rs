@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     error::{text, AppError},
-    ids::UserId,
+    ids::{OrgId, UserId},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,9 +53,17 @@ pub struct UserDto {
     pub email: String,
     pub role: Role,
     pub active: bool,
+    /// The organization the user belongs to (their role is within it).
+    #[cfg_attr(feature = "ssr", sqlx(rename = "organization_id"))]
+    pub org: OrgId,
 }
 
 impl UserDto {
+    /// The user, as the audit log names who did something.
+    pub fn actor(&self) -> crate::audit::Actor<'_> {
+        crate::audit::Actor { org: self.org, user: Some(self.id), name: &self.email }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
@@ -126,20 +134,20 @@ pub fn check_password_strength(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Creates a user, with its audit entry; `by` is the administrator (or the command line) who
-/// does it.
+/// Creates a user in `by`'s organization, with its audit entry; `by` is the administrator (or
+/// the command line) who does it.
 #[cfg(feature = "ssr")]
 pub async fn create(
     pool: &crate::db::Pool,
     email: &str,
     role: Role,
     password_hash: &str,
-    by: (Option<UserId>, &str),
+    by: crate::audit::Actor<'_>,
 ) -> Result<UserDto, AppError> {
     let mut tx = pool.begin().await?;
-    let user = repo::create(&mut tx, email, role, password_hash).await?;
+    let user = repo::create(&mut tx, by.org, email, role, password_hash).await?;
     let detail = format!("{} as {}", user.email, role.label());
-    crate::audit::repo::record_by(&mut tx, by.0, by.1, "create user", None, &detail).await?;
+    crate::audit::repo::record_by(&mut tx, by, "create user", None, &detail).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -151,7 +159,7 @@ pub async fn change_role(
     pool: &crate::db::Pool,
     id: UserId,
     role: Role,
-    by: (Option<UserId>, &str),
+    by: crate::audit::Actor<'_>,
 ) -> Result<(), AppError> {
     let Some(user) = repo::get(pool, id).await? else { return Err(AppError::NotFound(text::NO_SUCH_USER.into())) };
     let mut tx = pool.begin().await?;
@@ -161,7 +169,7 @@ pub async fn change_role(
     }
     if user.role != role {
         let detail = format!("{}: {} → {}", user.email, user.role.label(), role.label());
-        crate::audit::repo::record_by(&mut tx, by.0, by.1, "change role", None, &detail).await?;
+        crate::audit::repo::record_by(&mut tx, by, "change role", None, &detail).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -4,10 +4,10 @@ use super::{Role, UserDto};
 use crate::{
     db::{self, Conn, Pool},
     error::{text, AppError},
-    ids::UserId,
+    ids::{OrgId, UserId},
 };
 
-const COLUMNS: &str = "id, email, role, active";
+const COLUMNS: &str = "id, email, role, active, organization_id";
 
 pub async fn list(pool: &Pool) -> Result<Vec<UserDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM users ORDER BY email");
@@ -27,17 +27,25 @@ pub async fn get_active(pool: &Pool, id: UserId) -> Result<Option<UserDto>, AppE
 
 /// Creates a user; `email` must already be normalised and `password_hash` computed. Joins the
 /// caller's transaction, so the audit entry goes with it.
-pub async fn create(conn: &mut Conn, email: &str, role: Role, password_hash: &str) -> Result<UserDto, AppError> {
+pub async fn create(
+    conn: &mut Conn,
+    org: OrgId,
+    email: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<UserDto, AppError> {
     let inserted = db::run!(&mut *conn, c => sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, role, active, created_at) VALUES ($1, $2, $3, TRUE, $4) RETURNING id",
+        "INSERT INTO users (email, password_hash, role, active, created_at, organization_id)
+         VALUES ($1, $2, $3, TRUE, $4, $5) RETURNING id",
     )
     .bind(email)
     .bind(password_hash)
     .bind(role)
     .bind(db::now())
+    .bind(org)
     .fetch_one(&mut *c).await);
     match inserted {
-        Ok(id) => Ok(UserDto { id, email: email.to_owned(), role, active: true }),
+        Ok(id) => Ok(UserDto { id, email: email.to_owned(), role, active: true, org }),
         Err(err) if db::violates(&err, &db::Unique { columns: "users.email", name: "users_email_key" }) => {
             Err(AppError::invalid("email", text::EMAIL_TAKEN))
         }

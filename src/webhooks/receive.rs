@@ -117,8 +117,11 @@ async fn accept(
 /// Applies a recorded delivery, and notes it applied once it is.
 async fn apply(receiver: Receiver, platform: Platform, store_id: StoreId, delivery: Delivery, body: Bytes) {
     let Delivery { address, topic, event_id, .. } = delivery;
-    let name = stores::repo::get(&receiver.pool, store_id).await.ok().flatten().map(|s| s.name).unwrap_or_default();
-    let store = StoreRef { id: store_id, address: &address, name: &name };
+    let Some(found) = stores::repo::get(&receiver.pool, store_id).await.ok().flatten() else {
+        // Removed since the delivery was recorded: nothing of it is left to apply to.
+        return;
+    };
+    let store = StoreRef { id: store_id, org: found.org, address: &address, name: &found.name };
     let applied = match receiver.platforms.apply(platform, store, &topic, &body).await {
         Ok(Effect::Applied) => Ok(()),
         Ok(Effect::ExportFinished) => {

@@ -205,7 +205,7 @@ async fn spawn_app_in(
     let mut conn = pool.acquire().await.unwrap();
     for (email, role) in [(ADMIN_EMAIL, Role::Admin), (STANDARD_EMAIL, Role::Standard)] {
         let hash = password::hash_blocking(PASSWORD).unwrap();
-        repo::create(&mut conn, email, role, &hash).await.unwrap();
+        repo::create(&mut conn, storelink::ids::OrgId(1), email, role, &hash).await.unwrap();
     }
     drop(conn);
     TestApp { addr, pool, database_url, emulator, engine, tokens, _dir: dir }

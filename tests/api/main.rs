@@ -27,6 +27,8 @@ mod helpers;
 #[cfg(feature = "ssr")]
 mod operations;
 #[cfg(feature = "ssr")]
+mod organizations;
+#[cfg(feature = "ssr")]
 mod pages;
 #[cfg(feature = "ssr")]
 mod probe;

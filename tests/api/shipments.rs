@@ -23,7 +23,14 @@ pub(crate) async fn synced(app: &TestApp, shop: &str) -> StoreId {
 
 /// A live API token.
 pub(crate) async fn token(app: &TestApp) -> String {
-    storelink::api_tokens::create(&app.pool, "Label printer", (None, "test")).await.unwrap().1
+    storelink::api_tokens::create(
+        &app.pool,
+        "Label printer",
+        storelink::audit::Actor { org: storelink::ids::OrgId(1), user: None, name: "test" },
+    )
+    .await
+    .unwrap()
+    .1
 }
 
 fn api(app: &TestApp, token: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
@@ -528,8 +535,20 @@ async fn every_route_refuses_missing_wrong_and_revoked_tokens_and_changes_nothin
     )
     .await;
     let id = posted["id"].as_str().unwrap().to_owned();
-    let revoked = storelink::api_tokens::create(&app.pool, "Old printer", (None, "test")).await.unwrap();
-    storelink::api_tokens::revoke(&app.pool, revoked.0.id, (None, "test")).await.unwrap();
+    let revoked = storelink::api_tokens::create(
+        &app.pool,
+        "Old printer",
+        storelink::audit::Actor { org: storelink::ids::OrgId(1), user: None, name: "test" },
+    )
+    .await
+    .unwrap();
+    storelink::api_tokens::revoke(
+        &app.pool,
+        revoked.0.id,
+        storelink::audit::Actor { org: storelink::ids::OrgId(1), user: None, name: "test" },
+    )
+    .await
+    .unwrap();
     let body =
         json!({"store": "acme.myshopify.com", "order_id": fo.order_id, "carrier": "UPS", "tracking_number": "NEW"});
     for (method, path) in storelink::http_api::route_list() {

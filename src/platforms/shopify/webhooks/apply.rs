@@ -152,7 +152,8 @@ async fn record_data_request(conn: &mut Conn, store: StoreRef<'_>, request: &Dat
     if audit::repo::exists(conn, store_id, ACTION, &detail).await? {
         return Ok(());
     }
-    audit::repo::record_by(conn, None, "Shopify", ACTION, Some((store_id, name)), &detail).await
+    let by = audit::Actor { org: store.org, user: None, name: "Shopify" };
+    audit::repo::record_by(conn, by, ACTION, Some((store_id, name)), &detail).await
 }
 
 #[cfg(test)]

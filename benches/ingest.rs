@@ -101,7 +101,7 @@ async fn round(lines: &[&[u8]], postgres: bool) -> (f64, f64) {
     let dir = tempfile::tempdir().unwrap();
     let url = if postgres { db::scratch_url(dir.path()).await } else { db::sqlite_url_in(dir.path()) };
     let pool = db::connect(&url).await.unwrap();
-    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'I', 'i.myshopify.com', 'connected', 0)")
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at, organization_id) VALUES (1, 'shopify', 'I', 'i.myshopify.com', 'connected', 0, 1)")
         .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
     storelink::db_run!(&pool, c => sqlx::query("CREATE TABLE baseline (store_id BIGINT, line BIGINT, raw TEXT, PRIMARY KEY (store_id, line))")

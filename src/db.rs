@@ -496,8 +496,8 @@ pub(crate) mod fixtures {
     /// A connected store with credentials that open nothing, as registering leaves a store.
     pub async fn connected_store(pool: &Pool) -> StoreId {
         let id = crate::db::run!(pool, c => sqlx::query_scalar(
-            "INSERT INTO stores (platform, name, shop_domain, state, created_at)
-             VALUES ('shopify', 'S', 's.myshopify.com', 'connected', 0) RETURNING id",
+            "INSERT INTO stores (platform, name, shop_domain, state, created_at, organization_id)
+             VALUES ('shopify', 'S', 's.myshopify.com', 'connected', 0, 1) RETURNING id",
         )
         .fetch_one(&mut *c).await)
         .unwrap();

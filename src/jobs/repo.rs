@@ -404,7 +404,7 @@ mod tests {
 
     async fn queued_job(pool: &Pool, domain: &str) -> JobId {
         let store: StoreId = db::run!(pool, c => sqlx::query_scalar(
-            "INSERT INTO stores (platform, name, shop_domain, state, created_at) VALUES ('shopify', 'S', $1, 'connected', 0) RETURNING id",
+            "INSERT INTO stores (platform, name, shop_domain, state, created_at, organization_id) VALUES ('shopify', 'S', $1, 'connected', 0, 1) RETURNING id",
         )
         .bind(domain)
         .fetch_one(&mut *c).await)

@@ -79,7 +79,7 @@ async fn the_schedule_deletes_expired_sessions_old_counts_and_old_deliveries() {
     let long_ago = storelink::db::now() - 8 * 24 * 3600;
     let user = app.user_id(STANDARD_EMAIL).await;
     let store: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
-        "INSERT INTO stores (platform, name, shop_domain, state, created_at) VALUES ('shopify', 'Old', 'old.myshopify.com', 'disconnected', 0) RETURNING id",
+        "INSERT INTO stores (platform, name, shop_domain, state, created_at, organization_id) VALUES ('shopify', 'Old', 'old.myshopify.com', 'disconnected', 0, 1) RETURNING id",
     )
     .fetch_one(&mut *c).await)
     .unwrap();

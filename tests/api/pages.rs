@@ -40,8 +40,8 @@ async fn stores_in_the_database_are_listed_with_their_counts() {
     let app = spawn_app().await;
     storelink::db_run!(&app.pool, c => sqlx::query(
         "INSERT INTO stores (platform, name, shop_domain, state, last_synced_at, orders_count, products_count,
-                             customers_count, locations_count, created_at)
-         VALUES ('shopify', 'Acme Outfitters', 'acme.myshopify.com', 'connected', 1795757460, 1234, 56, 789, 3, 0)",
+                             customers_count, locations_count, created_at, organization_id)
+         VALUES ('shopify', 'Acme Outfitters', 'acme.myshopify.com', 'connected', 1795757460, 1234, 56, 789, 3, 0, 1)",
     )
     .execute(&mut *c).await.map(|done| done.rows_affected()))
     .unwrap();

@@ -468,7 +468,7 @@ async fn the_audit_log_is_read_page_by_page_and_filtered_by_who_what_store_and_d
         let action = if n % 3 == 0 { "Registered store" } else { "record shipment" };
         let store = n % 5;
         storelink::db_run!(&app.pool, c => sqlx::query(
-            "INSERT INTO audit_log (at, user_email, action, store_id, store_name, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+            "INSERT INTO audit_log (at, user_email, action, store_id, store_name, detail, organization_id) VALUES ($1, $2, $3, $4, $5, $6, 1)")
             .bind(start + (n / 50) * day + n).bind(who).bind(action).bind(store).bind(format!("Store {store}")).bind(format!("entry {n}"))
             .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();

@@ -171,7 +171,7 @@ async fn rotating_the_key_re_seals_every_credential() {
     let url = storelink::db::scratch_url(dir.path()).await;
     let pool = storelink::db::connect(&url).await.unwrap();
     let old = Sealer::load(None, dir.path()).unwrap();
-    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (1, 'shopify', 'A', 'a.myshopify.com', 'connected', 0)")
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at, organization_id) VALUES (1, 'shopify', 'A', 'a.myshopify.com', 'connected', 0, 1)")
         .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
     storelink::db_run!(&pool, c => sqlx::query("INSERT INTO store_credentials (store_id, api_key, api_password, shared_secret, created_at) VALUES (1, 'k', $1, $2, 0)")
@@ -180,7 +180,7 @@ async fn rotating_the_key_re_seals_every_credential() {
         .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
     // A Dev Dashboard app's store: its latest token and its Client secret.
-    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (2, 'shopify', 'B', 'b.myshopify.com', 'connected', 0)")
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO stores (id, platform, name, shop_domain, state, created_at, organization_id) VALUES (2, 'shopify', 'B', 'b.myshopify.com', 'connected', 0, 1)")
         .execute(&mut *c).await.map(|done| done.rows_affected()))
         .unwrap();
     storelink::db_run!(&pool, c => sqlx::query("INSERT INTO store_credentials (store_id, kind, api_key, api_password, shared_secret, token_expires_at, token_renew_at, created_at)

@@ -371,7 +371,7 @@ async fn the_store_page_shows_webhook_health_or_says_updates_come_by_schedule() 
 
     let app = spawn_app_without_webhooks().await;
     storelink::db_run!(&app.pool, c => sqlx::query(
-        "INSERT INTO stores (id, platform, name, shop_domain, state, created_at) VALUES (5, 'shopify', 'Quiet', 'quiet.myshopify.com', 'connected', 0)",
+        "INSERT INTO stores (id, platform, name, shop_domain, state, created_at, organization_id) VALUES (5, 'shopify', 'Quiet', 'quiet.myshopify.com', 'connected', 0, 1)",
     )
     .execute(&mut *c).await.map(|done| done.rows_affected()))
     .unwrap();

@@ -72,6 +72,13 @@ enum OrgCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Rename an organization (its name, whatever the case, then the new one).
+    Rename {
+        name: String,
+        new_name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -254,6 +261,14 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Token { command: TokenCommand::List { db } } => list_tokens(&db).await,
         Command::Token { command: TokenCommand::Revoke { id, db } } => revoke_token(&db, id).await,
         Command::Org { command: OrgCommand::List { db } } => list_orgs(&db).await,
+        Command::Org { command: OrgCommand::Rename { name, new_name, db } } => {
+            let pool = db.pool().await?;
+            crate::organizations::rename(&pool, &name, &new_name, COMMAND_LINE)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            eprintln!("Renamed the organization {} to {}.", name.trim(), new_name.trim());
+            Ok(())
+        }
     }
 }
 

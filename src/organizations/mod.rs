@@ -9,6 +9,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::OrgId;
 
+/// The longest name an organization may have.
+pub const MAX_NAME: usize = 100;
+
+/// Renames the organization named `from` to `to`, with an audit entry in it by `by` (the
+/// operator's command line).
+#[cfg(feature = "ssr")]
+pub async fn rename(pool: &crate::db::Pool, from: &str, to: &str, by: &str) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    let to = to.trim();
+    if to.is_empty() || to.chars().count() > MAX_NAME {
+        return Err(AppError::invalid("name", format!("Name the organization in 1 to {MAX_NAME} characters.")));
+    }
+    let mut tx = pool.begin().await?;
+    let Some(org) = repo::rename(&mut tx, from.trim(), to).await? else {
+        return Err(AppError::NotFound(format!("There is no organization named {}.", from.trim())));
+    };
+    let actor = crate::audit::Actor { org, user: None, name: by };
+    crate::audit::repo::record_by(&mut tx, actor, "rename organization", None, &format!("{} → {to}", from.trim()))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// An organization as the operator sees it: whether e-commerce is on, and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

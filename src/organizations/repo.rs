@@ -2,10 +2,31 @@
 
 use super::Organization;
 use crate::{
-    db::{self, Pool},
+    db::{self, Conn, Pool},
     error::AppError,
     ids::OrgId,
 };
+
+/// Renames the organization named `from` (whatever the case); its id, or `None` when there is
+/// none of that name. Names are unique whatever the case.
+pub async fn rename(conn: &mut Conn, from: &str, to: &str) -> Result<Option<OrgId>, AppError> {
+    let renamed = db::run!(&mut *conn, c => sqlx::query_scalar(
+        "UPDATE organizations SET name = $2 WHERE LOWER(name) = LOWER($1) RETURNING id",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_optional(&mut *c).await);
+    match renamed {
+        Ok(id) => Ok(id),
+        Err(err) if db::violates(&err, &NAME_TAKEN) => {
+            Err(AppError::invalid("name", format!("An organization named {to} already exists.")))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The index that keeps names unique whatever the case (SQLite names it in its message).
+const NAME_TAKEN: db::Unique = db::Unique { columns: "organizations_name_key", name: "organizations_name_key" };
 
 /// The organizations' ids, oldest first.
 pub async fn ids(pool: &Pool) -> Result<Vec<OrgId>, AppError> {

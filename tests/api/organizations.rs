@@ -45,3 +45,49 @@ async fn what_an_administrator_creates_belongs_to_their_organization() {
     // The first organization's own users are where they were.
     assert_eq!(org_of("SELECT organization_id FROM users WHERE email = 'admin@example.com'").await, [1]);
 }
+
+#[tokio::test]
+async fn the_operator_renames_an_organization_and_a_name_taken_or_unknown_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = storelink::db::scratch_url(dir.path()).await;
+    let pool = storelink::db::connect(&url).await.unwrap();
+    storelink::db_run!(&pool, c => sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES (2, 'Second', 0)")
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
+    .unwrap();
+    let org = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))
+            .arg("org")
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    let renamed = org(&["rename", "default", "Acme Shipping"]);
+    assert!(renamed.status.success(), "{renamed:?}");
+
+    let taken = org(&["rename", "acme shipping", "SECOND"]);
+    assert!(!taken.status.success());
+    assert!(
+        String::from_utf8_lossy(&taken.stderr).contains("An organization named SECOND already exists."),
+        "{taken:?}"
+    );
+    let unknown = org(&["rename", "Nobody", "Third"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("There is no organization named Nobody."), "{unknown:?}");
+
+    let listed = String::from_utf8(org(&["list"]).stdout).unwrap();
+    let names: Vec<&str> = listed.lines().map(|line| line.split('\t').nth(1).unwrap()).collect();
+    assert_eq!(names, ["Acme Shipping", "Second"]);
+    // Noted once, in the organization renamed, by the command line.
+    let noted: Vec<(i64, String, String, String)> = storelink::db_run!(&pool, c => sqlx::query_as(
+        "SELECT organization_id, user_email, action, detail FROM audit_log",
+    )
+    .fetch_all(&mut *c).await)
+    .unwrap();
+    assert_eq!(
+        noted,
+        [(1, "command line".to_owned(), "rename organization".to_owned(), "default → Acme Shipping".to_owned())]
+    );
+}

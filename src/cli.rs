@@ -1,4 +1,5 @@
-//! The `storelink` command line: `serve`, `user add`, `user list`.
+//! The `storelink` command line: `serve`, the operator's `org` commands, and users and API
+//! tokens (`--org NAME` says whose, once there are several organizations).
 
 use std::{io::Read, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -79,6 +80,38 @@ enum OrgCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Create an organization, with e-commerce on (unless --disabled); then `user add --org`
+    /// gives it its first administrator.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Create it with e-commerce off, to be enabled later.
+        #[arg(long)]
+        disabled: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Turn e-commerce on for an organization: its users work, its stores sync.
+    Enable {
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Turn e-commerce off for an organization: its users see that it is not set up, nothing
+    /// of it syncs or is sent; its data stays.
+    Disable {
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// Which organization a command acts in: needed once there are several.
+#[derive(Args, Clone)]
+struct OrgArg {
+    /// The organization's name (whatever the case).
+    #[arg(long = "org")]
+    org: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -89,10 +122,14 @@ enum TokenCommand {
         #[arg(long)]
         name: String,
         #[command(flatten)]
+        org: OrgArg,
+        #[command(flatten)]
         db: DbArgs,
     },
     /// List the tokens (never the tokens themselves).
     List {
+        #[command(flatten)]
+        org: OrgArg,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -100,6 +137,8 @@ enum TokenCommand {
     Revoke {
         #[arg(long)]
         id: i64,
+        #[command(flatten)]
+        org: OrgArg,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -114,10 +153,14 @@ enum UserCommand {
         #[arg(long, value_parser = ["admin", "standard"])]
         role: String,
         #[command(flatten)]
+        org: OrgArg,
+        #[command(flatten)]
         db: DbArgs,
     },
     /// List the users.
     List {
+        #[command(flatten)]
+        org: OrgArg,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -255,11 +298,13 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Serve(args) => serve(*args).await,
         Command::Emulator(args) => emulator(args).await,
         Command::RotateKey { secret_key, db } => rotate_key(secret_key.map(Secret::new), &db).await,
-        Command::User { command: UserCommand::Add { email, role, db } } => add_user(&db, &email, &role).await,
-        Command::User { command: UserCommand::List { db } } => list_users(&db).await,
-        Command::Token { command: TokenCommand::Create { name, db } } => create_token(&db, &name).await,
-        Command::Token { command: TokenCommand::List { db } } => list_tokens(&db).await,
-        Command::Token { command: TokenCommand::Revoke { id, db } } => revoke_token(&db, id).await,
+        Command::User { command: UserCommand::Add { email, role, org, db } } => {
+            add_user(&db, &org, &email, &role).await
+        }
+        Command::User { command: UserCommand::List { org, db } } => list_users(&db, &org).await,
+        Command::Token { command: TokenCommand::Create { name, org, db } } => create_token(&db, &org, &name).await,
+        Command::Token { command: TokenCommand::List { org, db } } => list_tokens(&db, &org).await,
+        Command::Token { command: TokenCommand::Revoke { id, org, db } } => revoke_token(&db, &org, id).await,
         Command::Org { command: OrgCommand::List { db } } => list_orgs(&db).await,
         Command::Org { command: OrgCommand::Rename { name, new_name, db } } => {
             let pool = db.pool().await?;
@@ -269,6 +314,17 @@ pub async fn run() -> anyhow::Result<()> {
             eprintln!("Renamed the organization {} to {}.", name.trim(), new_name.trim());
             Ok(())
         }
+        Command::Org { command: OrgCommand::Create { name, disabled, db } } => {
+            let pool = db.pool().await?;
+            crate::organizations::create(&pool, &name, !disabled, COMMAND_LINE)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            let state = if disabled { "off" } else { "on" };
+            eprintln!("Created the organization {} (e-commerce {state}).", name.trim());
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Enable { name, db } } => set_enabled(&db, &name, true).await,
+        Command::Org { command: OrgCommand::Disable { name, db } } => set_enabled(&db, &name, false).await,
     }
 }
 
@@ -415,7 +471,11 @@ async fn ensure_first_admin(pool: &db::Pool) -> anyhow::Result<Option<(String, S
     let email = "admin@storelink.local".to_owned();
     let password: String = rand::thread_rng().sample_iter(&Alphanumeric).take(20).map(char::from).collect();
     let hash = password::hash(password.clone()).await?;
-    match users::create(pool, &email, Role::Admin, &hash, command_line(pool).await?).await {
+    // The first organization's: on a fresh installation, the only one.
+    let first =
+        *crate::organizations::repo::ids(pool).await?.first().ok_or_else(|| anyhow::anyhow!("no organization"))?;
+    let by = crate::audit::Actor { org: first, user: None, name: COMMAND_LINE };
+    match users::create(pool, &email, Role::Admin, &hash, by).await {
         Ok(_) => Ok(Some((email, password))),
         // The address exists but was demoted or deactivated: make it an active admin again.
         Err(_) => {
@@ -449,7 +509,7 @@ async fn rotate_key(current: Option<Secret>, db: &DbArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn add_user(db: &DbArgs, email: &str, role: &str) -> anyhow::Result<()> {
+async fn add_user(db: &DbArgs, org: &OrgArg, email: &str, role: &str) -> anyhow::Result<()> {
     let email = users::normalize_email(email)?;
     let role = Role::parse(role)?;
     let mut input = String::new();
@@ -458,14 +518,14 @@ async fn add_user(db: &DbArgs, email: &str, role: &str) -> anyhow::Result<()> {
     users::check_password_strength(&password)?;
     let pool = db.pool().await?;
     let hash = password::hash(password).await?;
-    let user = users::create(&pool, &email, role, &hash, command_line(&pool).await?).await?;
+    let user = users::create(&pool, &email, role, &hash, command_line(&pool, org).await?).await?;
     println!("Created {} ({}).", user.email, user.role.label());
     Ok(())
 }
 
-async fn list_users(db: &DbArgs) -> anyhow::Result<()> {
+async fn list_users(db: &DbArgs, org: &OrgArg) -> anyhow::Result<()> {
     let pool = db.pool().await?;
-    for user in repo::list(&pool).await? {
+    for user in repo::list(&pool, command_line(&pool, org).await?.org).await? {
         let status = if user.active { "active" } else { "deactivated" };
         println!("{}\t{}\t{}", user.email, user.role.as_str(), status);
     }
@@ -495,18 +555,36 @@ async fn list_orgs(db: &DbArgs) -> anyhow::Result<()> {
 /// Who creates and revokes tokens from the command line, as the audit log names them.
 const COMMAND_LINE: &str = "command line";
 
-/// The command line as the audit log records it, in the installation's one organization (a
-/// second cannot be made yet).
-async fn command_line(pool: &db::Pool) -> anyhow::Result<crate::audit::Actor<'static>> {
-    match crate::organizations::repo::ids(pool).await?[..] {
-        [org] => Ok(crate::audit::Actor { org, user: None, name: COMMAND_LINE }),
-        _ => anyhow::bail!("This storelink serves several organizations; the command line cannot tell which is meant."),
-    }
+/// The command line as the audit log records it, in the organization `--org` names, or in the
+/// installation's one organization when it has only one.
+async fn command_line(pool: &db::Pool, org: &OrgArg) -> anyhow::Result<crate::audit::Actor<'static>> {
+    let org = match org.org.as_deref() {
+        Some(name) => crate::organizations::repo::named(pool, name)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("There is no organization named {}.", name.trim()))?,
+        None => match crate::organizations::repo::ids(pool).await?[..] {
+            [org] => org,
+            _ => anyhow::bail!(
+                "This storelink serves several organizations: say which with --org NAME (see storelink org list)."
+            ),
+        },
+    };
+    Ok(crate::audit::Actor { org, user: None, name: COMMAND_LINE })
 }
 
-async fn create_token(db: &DbArgs, name: &str) -> anyhow::Result<()> {
+async fn set_enabled(db: &DbArgs, name: &str, enabled: bool) -> anyhow::Result<()> {
     let pool = db.pool().await?;
-    let (token, secret) = crate::api_tokens::create(&pool, name, command_line(&pool).await?)
+    crate::organizations::set_enabled(&pool, name, enabled, COMMAND_LINE)
+        .await
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let state = if enabled { "on" } else { "off" };
+    eprintln!("E-commerce is {state} for {}.", name.trim());
+    Ok(())
+}
+
+async fn create_token(db: &DbArgs, org: &OrgArg, name: &str) -> anyhow::Result<()> {
+    let pool = db.pool().await?;
+    let (token, secret) = crate::api_tokens::create(&pool, name, command_line(&pool, org).await?)
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     eprintln!("Created API token {} “{}”. It is shown this once; storelink keeps only its hash:", token.id, token.name);
@@ -514,18 +592,18 @@ async fn create_token(db: &DbArgs, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn list_tokens(db: &DbArgs) -> anyhow::Result<()> {
+async fn list_tokens(db: &DbArgs, org: &OrgArg) -> anyhow::Result<()> {
     let pool = db.pool().await?;
-    for token in crate::api_tokens::list(&pool).await? {
+    for token in crate::api_tokens::list(&pool, command_line(&pool, org).await?.org).await? {
         let state = if token.revoked_at.is_some() { "revoked" } else { "live" };
         println!("{}\t{}…\t{}\t{}", token.id, token.prefix, token.name, state);
     }
     Ok(())
 }
 
-async fn revoke_token(db: &DbArgs, id: i64) -> anyhow::Result<()> {
+async fn revoke_token(db: &DbArgs, org: &OrgArg, id: i64) -> anyhow::Result<()> {
     let pool = db.pool().await?;
-    let token = crate::api_tokens::revoke(&pool, crate::ids::ApiTokenId(id), command_line(&pool).await?)
+    let token = crate::api_tokens::revoke(&pool, crate::ids::ApiTokenId(id), command_line(&pool, org).await?)
         .await
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     println!("Revoked API token {} “{}”.", token.id, token.name);

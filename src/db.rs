@@ -413,6 +413,25 @@ pub fn push_pairs<DB: sqlx::Database>(
     }
 }
 
+/// `col IN (?, ?, …)` for these ids; `FALSE` for none (SQL has no empty list).
+pub fn push_in<DB: sqlx::Database>(sql: &mut sqlx::QueryBuilder<DB>, col: &str, ids: impl IntoIterator<Item = i64>)
+where
+    for<'t> i64: sqlx::Encode<'t, DB>,
+    i64: sqlx::Type<DB>,
+{
+    let mut ids = ids.into_iter().peekable();
+    if ids.peek().is_none() {
+        sql.push("1 = 0");
+        return;
+    }
+    sql.push(format!("{col} IN ("));
+    let mut list = sql.separated(", ");
+    for id in ids {
+        list.push_bind(id);
+    }
+    sql.push(")");
+}
+
 /// A unique constraint, as each database names it: SQLite by its columns in the message
 /// (`"table.column"`), PostgreSQL by the constraint's (or unique index's) name.
 pub struct Unique {

@@ -19,6 +19,9 @@ pub enum AppError {
     Unauthorized,
     #[error("Only administrators can do this.")]
     Forbidden,
+    /// The operator has not enabled e-commerce for the user's organization (or disabled it).
+    #[error("E-commerce is not set up for your organization. Contact your account representative.")]
+    NotSetUp,
     #[error("The email or password is not correct.")]
     InvalidCredentials,
     #[error("Too many failed sign-in attempts for this account. Wait {retry_after_secs} seconds and try again.")]
@@ -147,7 +150,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthorized | AppError::InvalidCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::NotSetUp => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::TooLarge => 413,
@@ -195,6 +198,7 @@ impl AppError {
         match self {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden => "forbidden",
+            AppError::NotSetUp => "not_set_up",
             AppError::InvalidCredentials => "credentials",
             AppError::Throttled { .. } => "throttled",
             AppError::ThrottledClient { .. } => "throttled_client",
@@ -240,6 +244,7 @@ impl AppError {
         Some(match param("error")?.as_str() {
             "unauthorized" => AppError::Unauthorized,
             "forbidden" => AppError::Forbidden,
+            "not_set_up" => AppError::NotSetUp,
             "credentials" => AppError::InvalidCredentials,
             "throttled" => AppError::Throttled { retry_after_secs: wait },
             "throttled_client" => AppError::ThrottledClient { retry_after_secs: wait },

@@ -2,7 +2,8 @@
 //! read from the database once, and every progress stream gets it. Whoever changes a store's
 //! job or data (the sync engine, a webhook delivery) calls [`Hub::changed`]; whoever changes the
 //! store itself (registering, reconnecting, disconnecting, removing it) calls
-//! [`Hub::store_changed`], so every open Stores page reads its list again.
+//! [`Hub::store_changed`], so every open Stores page of its organization reads its list again. A
+//! stream carries its viewer's organization's stores only.
 //!
 //! On SQLite (one server) an announcement goes straight to this server's streams. On
 //! PostgreSQL every server announces with `NOTIFY`, carrying only the kind, the store's id, the
@@ -28,7 +29,7 @@ use crate::{
     auth,
     db::{self, Pool},
     error::AppError,
-    ids::{StoreId, UserId},
+    ids::{OrgId, StoreId, UserId},
     jobs::{self, Live, StoreProgress},
     ndjson, stores,
 };
@@ -48,8 +49,8 @@ const KEEPALIVE: Duration = Duration::from_secs(15);
 enum Notice {
     /// The store's job or data changed.
     Job(StoreId),
-    /// The store itself changed.
-    Store(StoreId),
+    /// The store itself changed (it carries its organization: a removed store's row is gone).
+    Store(OrgId, StoreId),
     /// Shopify says a bulk operation of the store finished.
     BulkFinished(StoreId),
     /// Sessions of this user ended (signed out, or deactivated).
@@ -59,10 +60,10 @@ enum Notice {
 impl Notice {
     fn payload(self, server: &str, seq: u64) -> String {
         let (kind, id) = match self {
-            Notice::Job(id) => ("job", id.0),
-            Notice::Store(id) => ("store", id.0),
-            Notice::BulkFinished(id) => ("bulk", id.0),
-            Notice::SessionsEnded(id) => ("user", id.0),
+            Notice::Job(id) => ("job", id.0.to_string()),
+            Notice::Store(org, id) => ("store", format!("{}@{}", id.0, org.0)),
+            Notice::BulkFinished(id) => ("bulk", id.0.to_string()),
+            Notice::SessionsEnded(id) => ("user", id.0.to_string()),
         };
         format!("{kind} {id} {server} {seq}")
     }
@@ -71,12 +72,14 @@ impl Notice {
     fn parse(payload: &str) -> Option<(Notice, &str, u64)> {
         let mut parts = payload.split(' ');
         let (kind, id, server, seq) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        let id: i64 = id.parse().ok()?;
         let notice = match kind {
-            "job" => Notice::Job(StoreId(id)),
-            "store" => Notice::Store(StoreId(id)),
-            "bulk" => Notice::BulkFinished(StoreId(id)),
-            "user" => Notice::SessionsEnded(UserId(id)),
+            "job" => Notice::Job(StoreId(id.parse().ok()?)),
+            "store" => {
+                let (id, org) = id.split_once('@')?;
+                Notice::Store(OrgId(org.parse().ok()?), StoreId(id.parse().ok()?))
+            }
+            "bulk" => Notice::BulkFinished(StoreId(id.parse().ok()?)),
+            "user" => Notice::SessionsEnded(UserId(id.parse().ok()?)),
             _ => return None,
         };
         Some((notice, server, seq.parse().ok()?))
@@ -95,8 +98,8 @@ pub struct Hub {
     /// Stores whose bulk operation Shopify says has finished (its `bulk_operations/finish`
     /// webhook), so a sync waiting on it polls at once.
     bulk_finished: broadcast::Sender<StoreId>,
-    /// Stores that were registered, reconnected, disconnected or removed.
-    stores: broadcast::Sender<StoreId>,
+    /// Stores that were registered, reconnected, disconnected or removed, with their organization.
+    stores: broadcast::Sender<(OrgId, StoreId)>,
     /// Users some of whose sessions ended (`None`: anyone's might have).
     sessions_ended: broadcast::Sender<Option<UserId>>,
     /// Counts every change heard to any store's data: what was computed from the data at one
@@ -108,6 +111,8 @@ pub struct Hub {
 #[derive(Debug, Clone)]
 pub struct Viewer {
     pub user_id: UserId,
+    /// What the stream carries is this organization's only.
+    pub org: OrgId,
     /// The session's token hash, as the database keeps it.
     pub session_hash: String,
     /// When the session runs out, in Unix seconds.
@@ -155,15 +160,15 @@ impl Hub {
 
     /// Hands an announcement to this server's streams (nobody watching is fine).
     fn hear(&self, notice: Notice) {
-        if matches!(notice, Notice::Job(_) | Notice::Store(_)) {
+        if matches!(notice, Notice::Job(_) | Notice::Store(..)) {
             self.generation.fetch_add(1, Ordering::SeqCst);
         }
         match notice {
             Notice::Job(id) => {
                 let _ = self.changes.send(Some(id));
             }
-            Notice::Store(id) => {
-                let _ = self.stores.send(id);
+            Notice::Store(org, id) => {
+                let _ = self.stores.send((org, id));
                 let _ = self.changes.send(Some(id));
             }
             Notice::BulkFinished(id) => {
@@ -180,8 +185,8 @@ impl Hub {
         self.generation.fetch_add(1, Ordering::SeqCst);
         match stores::repo::ids(&self.pool).await {
             Ok(ids) => {
-                for id in ids {
-                    let _ = self.stores.send(id);
+                for (id, org) in ids {
+                    let _ = self.stores.send((org, id));
                 }
             }
             Err(err) => tracing::warn!(error = %err, "could not list the stores to refresh"),
@@ -205,9 +210,10 @@ impl Hub {
         self.announce(Notice::Job(store_id));
     }
 
-    /// Tells every open page that the store itself changed (and its sync, if it did).
-    pub fn store_changed(&self, store_id: StoreId) {
-        self.announce(Notice::Store(store_id));
+    /// Tells every open page of the store's organization that the store itself changed (and
+    /// its sync, if it did).
+    pub fn store_changed(&self, org: OrgId, store_id: StoreId) {
+        self.announce(Notice::Store(org, store_id));
     }
 
     /// Some of the user's sessions ended (on any server): their streams look whether theirs did.
@@ -232,13 +238,16 @@ impl Hub {
     }
 
     /// Newline-delimited JSON ([`Live`] lines): the current snapshot of one store's latest job
-    /// (or every store's), then one line per change, for as long as the browser listens and the
-    /// viewer's session lasts: it ends when the session expires, and when the user's sessions
-    /// are said to have ended (signed out, deactivated) and this one is among them.
+    /// (or every store's of the viewer's organization), then one line per change, for as long as
+    /// the browser listens and the viewer's session lasts: it ends when the session expires, and
+    /// when the user's sessions are said to have ended (signed out, deactivated) and this one is
+    /// among them. A store of another organization is never heard of.
     pub async fn stream(&self, store_id: Option<StoreId>, viewer: Viewer) -> Result<TextStream<AppError>, AppError> {
-        let watched = move |id: StoreId| store_id.is_none_or(|watched| watched == id);
+        let org = viewer.org;
+        let watched = move |of: OrgId, id: StoreId| of == org && store_id.is_none_or(|watched| watched == id);
         // A progress line is the snapshot itself: `Live` is untagged.
-        let first: String = jobs::repo::latest(&self.pool, store_id).await?.iter().map(ndjson::line).collect();
+        let first: String =
+            jobs::repo::latest(&self.pool, Some(org), store_id).await?.iter().map(ndjson::line).collect();
         let left = Duration::from_secs(u64::try_from(viewer.expires_at - db::now()).unwrap_or(0));
         let watching = Watching {
             pool: self.pool.clone(),
@@ -267,15 +276,15 @@ impl Hub {
                     // An empty line: readers skip it (`ndjson::Lines`).
                     _ = tokio::time::sleep(KEEPALIVE) => "\n".to_owned(),
                     changed = w.stores.recv() => match changed {
-                        Ok(id) if watched(id) => ndjson::line(&Live::Store { store_changed: id }),
+                        Ok((of, id)) if watched(of, id) => ndjson::line(&Live::Store { store_changed: id }),
                         Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(broadcast::error::RecvError::Closed) => return None,
                     },
                     snapshot = w.snapshots.recv() => match snapshot {
-                        Ok(snapshot) if watched(snapshot.store_id) => ndjson::line(&*snapshot),
+                        Ok(snapshot) if watched(snapshot.org, snapshot.store_id) => ndjson::line(&*snapshot),
                         Ok(_) => continue,
                         // Fell behind: send everything watched again.
-                        Err(broadcast::error::RecvError::Lagged(_)) => match jobs::repo::latest(&w.pool, store_id).await {
+                        Err(broadcast::error::RecvError::Lagged(_)) => match jobs::repo::latest(&w.pool, Some(org), store_id).await {
                             Ok(latest) => latest.iter().map(ndjson::line).collect(),
                             Err(err) => return Some((Err(err), w)),
                         },
@@ -294,7 +303,7 @@ struct Watching {
     pool: Pool,
     viewer: Viewer,
     snapshots: broadcast::Receiver<Arc<StoreProgress>>,
-    stores: broadcast::Receiver<StoreId>,
+    stores: broadcast::Receiver<(OrgId, StoreId)>,
     /// Users some of whose sessions ended (`None`: anyone's might have).
     ended: broadcast::Receiver<Option<UserId>>,
     /// The viewer's session runs out.
@@ -318,7 +327,7 @@ async fn publish(
         if snapshots.receiver_count() == 0 {
             continue;
         }
-        match jobs::repo::latest(&pool, changed).await {
+        match jobs::repo::latest(&pool, None, changed).await {
             Ok(latest) => {
                 for snapshot in latest {
                     let _ = snapshots.send(Arc::new(snapshot));
@@ -400,7 +409,7 @@ mod tests {
     fn an_announcement_carries_ids_and_a_number_and_reads_back() {
         let notices = [
             Notice::Job(StoreId(7)),
-            Notice::Store(StoreId(8)),
+            Notice::Store(crate::ids::OrgId(3), StoreId(8)),
             Notice::BulkFinished(StoreId(9)),
             Notice::SessionsEnded(UserId(10)),
         ];
@@ -427,7 +436,7 @@ mod tests {
         let token = auth::session::create(pool, user.id).await.unwrap();
         let session_hash = auth::session::token_hash(&token);
         let expires_at = auth::session::expires_at(pool, &session_hash).await.unwrap().unwrap();
-        Viewer { user_id: user.id, session_hash, expires_at }
+        Viewer { user_id: user.id, org: user.org, session_hash, expires_at }
     }
 
     /// A proxy closes a connection that stays quiet too long; an idle stream speaks first.
@@ -449,7 +458,7 @@ mod tests {
             // The listener reads every store again (and looks at every session) when it
             // connects, on the database's real time: let it, before the clock stops. A change
             // heard through the database shows it is listening.
-            hub.store_changed(store);
+            hub.store_changed(crate::ids::OrgId(1), store);
             let line = lines.next().await.unwrap().unwrap();
             assert!(line.contains(&changed), "{line}");
             spoke = tokio::time::Instant::now();
@@ -471,7 +480,7 @@ mod tests {
         // A change still comes through between keepalives (on PostgreSQL by way of the
         // database, in real time).
         tokio::time::resume();
-        hub.store_changed(store);
+        hub.store_changed(crate::ids::OrgId(1), store);
         let line = lines.next().await.unwrap().unwrap();
         assert!(line.contains(&changed), "{line}");
     }

@@ -21,7 +21,7 @@ pub async fn list_audit(
         let caller = super::require_admin().await?;
         let pool = caller.pool();
         let filter = AuditFilter { who, action, store, from, to };
-        let mut entries = repo::page(pool, &filter, before, PAGE + 1).await?;
+        let mut entries = repo::page(pool, caller.org(), &filter, before, PAGE + 1).await?;
         let older = (entries.len() as i64 > PAGE).then(|| {
             entries.truncate(PAGE as usize);
             entries.last().map(|e| e.id)
@@ -29,8 +29,8 @@ pub async fn list_audit(
         Ok(AuditPage {
             entries,
             older: older.flatten(),
-            actions: repo::actions(pool).await?,
-            stores: repo::stores(pool).await?,
+            actions: repo::actions(pool, caller.org()).await?,
+            stores: repo::stores(pool, caller.org()).await?,
         })
     })
     .await

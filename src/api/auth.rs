@@ -56,7 +56,7 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "me", input = GetUrl)]
 pub async fn current_user() -> Result<Option<UserDto>, AppError> {
     super::respond(async {
-        match super::require_user().await {
+        match super::signed_in().await {
             Ok(caller) => Ok(Some(caller.user)),
             Err(AppError::Unauthorized) => Ok(None),
             Err(err) => Err(err),

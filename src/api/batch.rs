@@ -33,14 +33,17 @@ pub async fn start_batch(orders: Option<String>, filters: Option<String>) -> Res
         let mut capped = false;
         match (orders.as_deref().filter(|o| !o.trim().is_empty()), filters) {
             (Some(orders), _) => {
-                for (store, order) in pairs(orders).into_iter().take(MAX_BATCH + 1) {
+                // Orders of the caller's organization's stores only.
+                let ours: Vec<StoreId> =
+                    crate::stores::repo::list(pool, caller.org()).await?.iter().map(|s| s.id).collect();
+                for (store, order) in pairs(orders).into_iter().filter(|(s, _)| ours.contains(s)).take(MAX_BATCH + 1) {
                     if let Some(name) = crate::records::repo::order_name(pool, store, order).await? {
                         chosen.push((store, order, name));
                     }
                 }
             }
             (None, Some(filters)) => {
-                let stores = super::queue::connected(pool).await?;
+                let stores = super::queue::connected(pool, caller.org()).await?;
                 let (shown, mut query) = super::queue::Filters::parse(&filters).scope(&stores)?;
                 loop {
                     let page = crate::records::repo::awaiting_page(pool, &shown, &query, (0, 0)).await?;
@@ -81,7 +84,8 @@ pub async fn check_batch(
     super::respond(async {
         let caller = super::require_user().await?;
         let selected = pairs(selected.as_deref().unwrap_or_default());
-        let rows = crate::queue::batch::check(caller.pool(), &shipments, &selected, notify.is_some()).await?;
+        let rows =
+            crate::queue::batch::check(caller.pool(), caller.org(), &shipments, &selected, notify.is_some()).await?;
         Ok(rows.into_iter().map(|(row, _)| row).collect())
     })
     .await
@@ -104,7 +108,8 @@ pub async fn record_batch(
             name: &caller.user.email,
             scope: format!("user:{}", caller.user.id),
         };
-        let rows = crate::queue::batch::record(pool, &shipments, &selected, notify.is_some(), &by).await?;
+        let rows =
+            crate::queue::batch::record(pool, caller.org(), &shipments, &selected, notify.is_some(), &by).await?;
         if rows.iter().all(|r| r.shipment.is_none()) {
             let first = rows.first().map(|r| (r.line, r.problem.clone().unwrap_or_default())).unwrap_or_default();
             return Err(AppError::invalid(
@@ -118,7 +123,7 @@ pub async fn record_batch(
         let mut touched: Vec<StoreId> = rows.iter().filter(|r| r.created).filter_map(|r| r.store_id).collect();
         touched.dedup();
         for store in touched {
-            caller.state.hub.store_changed(store);
+            caller.state.hub.store_changed(caller.org(), store);
         }
         Ok(rows)
     })
@@ -132,7 +137,8 @@ pub async fn batch_shipments(ids: String) -> Result<Vec<Shipment>, AppError> {
         let caller = super::require_user().await?;
         let mut found = Vec::new();
         for id in ids.split(',').filter_map(|id| id.trim().parse::<i64>().ok()).take(MAX_BATCH) {
-            if let Some(shipment) = crate::shipments::repo::get(caller.pool(), crate::ids::ShipmentId(id)).await? {
+            let id = crate::ids::ShipmentId(id);
+            if let Some(shipment) = crate::shipments::repo::find(caller.pool(), caller.org(), id).await? {
                 found.push(shipment);
             }
         }

@@ -1,7 +1,14 @@
 //! The guard every server function calls before it does anything: anonymous callers get 401,
 //! callers without the role get 403.
 
-use crate::{db::Pool, error::AppError, state::AppState, users::UserDto};
+use crate::{
+    db::Pool,
+    error::AppError,
+    ids::{OrgId, StoreId},
+    state::AppState,
+    stores::StoreDto,
+    users::UserDto,
+};
 
 /// Who is calling, with the state they may use.
 pub struct Caller {
@@ -15,13 +22,37 @@ impl Caller {
     pub fn pool(&self) -> &Pool {
         &self.state.pool
     }
+
+    /// The caller's organization: every read and write of theirs is within it.
+    pub fn org(&self) -> OrgId {
+        self.user.org
+    }
+
+    /// The store a request names, when it is the caller's organization's; another
+    /// organization's store is as unknown as one that never existed.
+    pub async fn store(&self, id: StoreId) -> Result<StoreDto, AppError> {
+        crate::stores::repo::get(self.pool(), self.org(), id)
+            .await?
+            .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))
+    }
 }
 
-pub async fn require_user() -> Result<Caller, AppError> {
+/// The signed-in user, whether or not their organization has e-commerce: who they are, and
+/// signing out.
+pub async fn signed_in() -> Result<Caller, AppError> {
     let state = AppState::current()?;
     let token = super::auth::session_token().ok_or(AppError::Unauthorized)?;
     let user = crate::auth::session::user_for_token(&state.pool, &token).await?.ok_or(AppError::Unauthorized)?;
     Ok(Caller { user, session_hash: crate::auth::session::token_hash(&token), state })
+}
+
+/// The signed-in user of an organization with e-commerce: everything else needs it.
+pub async fn require_user() -> Result<Caller, AppError> {
+    let caller = signed_in().await?;
+    if !crate::organizations::repo::enabled(caller.pool(), caller.org()).await? {
+        return Err(AppError::NotSetUp);
+    }
+    Ok(caller)
 }
 
 pub async fn require_admin() -> Result<Caller, AppError> {

@@ -18,6 +18,6 @@ mod guard;
 mod respond;
 
 #[cfg(feature = "ssr")]
-pub use guard::{require_admin, require_user, Caller};
+pub use guard::{require_admin, require_user, signed_in, Caller};
 #[cfg(feature = "ssr")]
 pub use respond::{respond, server_fn_answers, MAX_BODY};

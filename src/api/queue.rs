@@ -77,7 +77,7 @@ pub async fn queue(
         use crate::records::repo as records;
         let caller = super::require_user().await?;
         let pool = caller.pool();
-        let stores = connected(pool).await?;
+        let stores = connected(pool, caller.org()).await?;
         let all: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
         let searched = q.clone().filter(|q| !q.trim().is_empty());
         let filters = Filters { store, platform, q, location, country, older_than, state };
@@ -95,7 +95,7 @@ pub async fn queue(
             .get(format!("{shown:?}"), generation, now, || records::awaiting_countries(pool, &shown, now))
             .await?;
         let shipped = match (shipped, shipped_store) {
-            (Some(id), Some(store)) => match crate::shipments::repo::get(pool, id).await? {
+            (Some(id), Some(store)) => match crate::shipments::repo::find(pool, caller.org(), id).await? {
                 Some(shipment) if shipment.store_id == store => {
                     crate::api::shipments::with_order_names(pool, store, vec![shipment]).await?.pop()
                 }
@@ -107,16 +107,16 @@ pub async fn queue(
         let shipments = crate::shipments::repo::unsettled_of_orders(pool, &shown_orders).await?;
         let marks = crate::queue::repo::marks(pool, &shown_orders, now).await?;
         // Each saved view with what it finds now; one whose filters no longer hold finds none.
-        let mut views = crate::queue::repo::views_for(pool, caller.user.id).await?;
+        let mut views = crate::queue::repo::views_for(pool, caller.org(), caller.user.id).await?;
         for view in &mut views {
             if let Ok((shown, query)) = Filters::parse(&view.filters).scope(&stores) {
                 view.count = Some(count(state, &shown, &query, generation, now).await?.1);
             }
         }
-        let mut checks = crate::drift::repo::all(pool).await?;
+        let mut checks = crate::drift::repo::of_stores(pool, &all).await?;
         let checks = stores.iter().filter_map(|s| checks.remove(&s.id)).collect();
         let whereabouts = match searched {
-            Some(name) => crate::queue::whereabouts(pool, &name, now).await?,
+            Some(name) => crate::queue::whereabouts(pool, caller.org(), &name, now).await?,
             None => Vec::new(),
         };
         Ok(QueueView {
@@ -233,10 +233,11 @@ async fn count(
         .await
 }
 
-/// The connected stores, by name: a disconnected store's orders await nothing storelink can send.
+/// The organization's connected stores, by name: a disconnected store's orders await nothing
+/// storelink can send.
 #[cfg(feature = "ssr")]
-pub(crate) async fn connected(pool: &crate::db::Pool) -> Result<Vec<QueueStore>, AppError> {
-    let mut stores: Vec<QueueStore> = crate::stores::repo::list(pool)
+pub(crate) async fn connected(pool: &crate::db::Pool, org: crate::ids::OrgId) -> Result<Vec<QueueStore>, AppError> {
+    let mut stores: Vec<QueueStore> = crate::stores::repo::list(pool, org)
         .await?
         .into_iter()
         .filter(|s| s.refuses_shipments().is_none())
@@ -244,14 +245,6 @@ pub(crate) async fn connected(pool: &crate::db::Pool) -> Result<Vec<QueueStore>,
         .collect();
     stores.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
     Ok(stores)
-}
-
-/// The store, if storelink has it.
-#[cfg(feature = "ssr")]
-async fn store(caller: &super::Caller, store_id: StoreId) -> Result<crate::stores::StoreDto, AppError> {
-    crate::stores::repo::get(caller.pool(), store_id)
-        .await?
-        .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))
 }
 
 /// Holds an order back from the queue with a reason, until the end of `until` (a day) or until
@@ -265,9 +258,9 @@ pub async fn hold_order(
 ) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        let store = store(&caller, store_id).await?;
+        let store = caller.store(store_id).await?;
         crate::queue::hold(caller.pool(), &store, order_id, &reason, until.as_deref(), &caller.user).await?;
-        caller.state.hub.store_changed(store_id);
+        caller.state.hub.store_changed(store.org, store_id);
         Ok(())
     })
     .await
@@ -278,9 +271,9 @@ pub async fn hold_order(
 pub async fn release_order(store_id: StoreId, order_id: i64) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        let store = store(&caller, store_id).await?;
+        let store = caller.store(store_id).await?;
         crate::queue::release_hold(caller.pool(), &store, order_id, &caller.user).await?;
-        caller.state.hub.store_changed(store_id);
+        caller.state.hub.store_changed(store.org, store_id);
         Ok(())
     })
     .await
@@ -291,9 +284,9 @@ pub async fn release_order(store_id: StoreId, order_id: i64) -> Result<(), AppEr
 pub async fn claim_order(store_id: StoreId, order_id: i64) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        let store = store(&caller, store_id).await?;
+        let store = caller.store(store_id).await?;
         crate::queue::claim(caller.pool(), &store, order_id, &caller.user).await?;
-        caller.state.hub.store_changed(store_id);
+        caller.state.hub.store_changed(store.org, store_id);
         Ok(())
     })
     .await
@@ -304,9 +297,9 @@ pub async fn claim_order(store_id: StoreId, order_id: i64) -> Result<(), AppErro
 pub async fn unclaim_order(store_id: StoreId, order_id: i64) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        let store = store(&caller, store_id).await?;
+        let store = caller.store(store_id).await?;
         crate::queue::release_claim(caller.pool(), &store, order_id, &caller.user).await?;
-        caller.state.hub.store_changed(store_id);
+        caller.state.hub.store_changed(store.org, store_id);
         Ok(())
     })
     .await
@@ -333,7 +326,7 @@ pub async fn save_view(name: String, filters: String, shared: Option<String>) ->
             kept.finish()
         };
         // A view whose filters do not hold is refused now, not found empty later.
-        Filters::parse(&filters).scope(&connected(caller.pool()).await?)?;
+        Filters::parse(&filters).scope(&connected(caller.pool(), caller.org()).await?)?;
         let shared = shared.is_some_and(|s| s == "on" || s == "true");
         crate::queue::save_view(caller.pool(), &caller.user, &name, &filters, shared).await
     })

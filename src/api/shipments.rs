@@ -71,9 +71,7 @@ pub struct ShipFormData {
 pub async fn ship_form(store_id: StoreId, fulfillment_order_id: i64) -> Result<ShipFormData, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        let store = crate::stores::repo::get(caller.pool(), store_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))?;
+        let store = caller.store(store_id).await?;
         if let Some(why) = store.refuses_shipments() {
             return Err(AppError::Conflict(why));
         }
@@ -108,9 +106,7 @@ pub async fn record_shipment(
     super::respond(async {
         use crate::shipments::{self, RecordError, Recorder, RequestedLine, ShipmentRequest};
         let caller = super::require_user().await?;
-        let store = crate::stores::repo::get(caller.pool(), store_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))?;
+        let store = caller.store(store_id).await?;
         let other = carrier == "Other";
         let carrier = if other { carrier_other.unwrap_or_default() } else { carrier };
         let line_items = match lines {
@@ -146,7 +142,7 @@ pub async fn record_shipment(
             Ok(recorded) => {
                 if recorded.created {
                     caller.state.shipments.wake();
-                    caller.state.hub.store_changed(store_id);
+                    caller.state.hub.store_changed(caller.org(), store_id);
                 }
                 // Back to the orders as they were (search and filters kept), where a line at
                 // the top says what was recorded and how its sending goes.
@@ -197,6 +193,7 @@ pub async fn store_shipments(store_id: StoreId) -> Result<ShipmentsTab, AppError
         use crate::shipments::{repo, ShipmentState};
         let caller = super::require_user().await?;
         let pool = caller.pool();
+        let store_id = caller.store(store_id).await?.id;
         let failed = repo::of_store(pool, store_id, &[ShipmentState::Failed], 1000).await?;
         let recent = repo::of_store(pool, store_id, &[], RECENT).await?;
         Ok(ShipmentsTab {
@@ -235,7 +232,7 @@ fn way_back(query: &str) -> (&'static str, String) {
 pub async fn get_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<ShipmentRow, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        let shipment = of_store(caller.pool(), store_id, shipment_id).await?;
+        let shipment = of_store(&caller, store_id, shipment_id).await?;
         let mut rows = with_order_names(caller.pool(), store_id, vec![shipment]).await?;
         rows.pop().ok_or(AppError::Internal)
     })
@@ -244,8 +241,8 @@ pub async fn get_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<
 
 /// The shipment `shipment_id`, if it is the store's.
 #[cfg(feature = "ssr")]
-async fn of_store(pool: &crate::db::Pool, store_id: StoreId, shipment_id: ShipmentId) -> Result<Shipment, AppError> {
-    crate::shipments::repo::get(pool, shipment_id)
+async fn of_store(caller: &super::Caller, store_id: StoreId, shipment_id: ShipmentId) -> Result<Shipment, AppError> {
+    crate::shipments::repo::find(caller.pool(), caller.org(), shipment_id)
         .await?
         .filter(|shipment| shipment.store_id == store_id)
         .ok_or_else(|| AppError::NotFound("That shipment does not exist.".into()))
@@ -263,7 +260,7 @@ pub async fn correct_tracking(
     super::respond(async {
         use crate::shipments::{self, CorrectError, TrackingChange};
         let caller = super::require_user().await?;
-        of_store(caller.pool(), store_id, shipment_id).await?;
+        of_store(&caller, store_id, shipment_id).await?;
         let change = TrackingChange {
             tracking_number: Some(tracking_number),
             tracking_url: Some(tracking_url.filter(|url| !url.trim().is_empty())),
@@ -271,7 +268,7 @@ pub async fn correct_tracking(
         match shipments::correct_tracking(caller.pool(), shipment_id, &change).await {
             Ok(_) => {
                 caller.state.shipments.wake();
-                caller.state.hub.store_changed(store_id);
+                caller.state.hub.store_changed(caller.org(), store_id);
                 leptos_axum::redirect(&format!("/stores/{store_id}/shipments"));
                 Ok(())
             }
@@ -294,11 +291,12 @@ pub async fn correct_tracking(
 pub async fn retry_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
+        let store_id = caller.store(store_id).await?.id;
         if !crate::shipments::repo::retry(caller.pool(), store_id, shipment_id).await? {
             return Err(AppError::Conflict("That shipment is not failed (any more). Reload the page.".into()));
         }
         caller.state.shipments.wake();
-        caller.state.hub.store_changed(store_id);
+        caller.state.hub.store_changed(caller.org(), store_id);
         Ok(())
     })
     .await
@@ -309,10 +307,11 @@ pub async fn retry_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Resul
 pub async fn dismiss_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
+        let store_id = caller.store(store_id).await?.id;
         if !crate::shipments::repo::dismiss(caller.pool(), store_id, shipment_id).await? {
             return Err(AppError::Conflict("That shipment is not failed (any more). Reload the page.".into()));
         }
-        caller.state.hub.store_changed(store_id);
+        caller.state.hub.store_changed(caller.org(), store_id);
         Ok(())
     })
     .await

@@ -39,23 +39,13 @@ pub struct StoresPage {
 pub async fn list_stores() -> Result<StoresPage, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        let stores = crate::stores::repo::list(caller.pool()).await?;
-        let progress = crate::jobs::repo::latest(caller.pool(), None).await?;
-        let mut per_day = crate::records::repo::orders_per_day(caller.pool(), None, CHART_DAYS).await?;
-        let today = crate::db::now().div_euclid(86_400);
-        // A store without orders in those days draws a flat line.
-        let orders_per_day = stores
-            .iter()
-            .map(|s| {
-                let days = per_day.remove(&s.id).unwrap_or_else(|| Daily {
-                    first_day: today - CHART_DAYS + 1,
-                    counts: vec![0; CHART_DAYS as usize],
-                });
-                (s.id, days)
-            })
-            .collect();
-        let failed_shipments = crate::shipments::repo::failed_counts(caller.pool()).await?;
-        let drift = crate::drift::repo::all(caller.pool()).await?.into_values().collect();
+        let stores = crate::stores::repo::list(caller.pool(), caller.org()).await?;
+        let progress = crate::jobs::repo::latest(caller.pool(), Some(caller.org()), None).await?;
+        let ids: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
+        let per_day = crate::records::repo::orders_per_day(caller.pool(), &ids, CHART_DAYS).await?;
+        let orders_per_day = per_day.into_iter().collect();
+        let failed_shipments = crate::shipments::repo::failed_counts(caller.pool(), &ids).await?;
+        let drift = crate::drift::repo::of_stores(caller.pool(), &ids).await?.into_values().collect();
         Ok(StoresPage {
             viewer: caller.user,
             stores,
@@ -69,16 +59,11 @@ pub async fn list_stores() -> Result<StoresPage, AppError> {
     .await
 }
 
-#[cfg(feature = "ssr")]
-fn no_such_store() -> AppError {
-    AppError::NotFound(crate::error::text::NO_SUCH_STORE.into())
-}
-
 #[server(prefix = "/api", endpoint = "stores/get", input = GetUrl)]
 pub async fn get_store(store_id: StoreId) -> Result<StoreDto, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        crate::stores::repo::get(caller.pool(), store_id).await?.ok_or_else(no_such_store)
+        caller.store(store_id).await
     })
     .await
 }
@@ -99,12 +84,12 @@ pub async fn store_header(store_id: StoreId) -> Result<StoreHeading, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
         let pool = caller.pool();
-        let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
+        let store = caller.store(store_id).await?;
         Ok(StoreHeading {
             secret_looks_wrong: crate::webhooks::secret_looks_wrong(pool, store_id).await?,
+            progress: crate::jobs::repo::latest(pool, Some(store.org), Some(store.id)).await?.pop(),
             store,
             viewer_is_admin: caller.user.is_admin(),
-            progress: crate::jobs::repo::latest(pool, Some(store_id)).await?.pop(),
             now: crate::db::now(),
         })
     })
@@ -143,8 +128,8 @@ pub async fn store_orders(
         use crate::records::repo as records;
         let caller = super::require_user().await?;
         let pool = caller.pool();
-        let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
-        let mut per_day = records::orders_per_day(pool, Some(store_id), CHART_DAYS).await?;
+        let store = caller.store(store_id).await?;
+        let mut per_day = records::orders_per_day(pool, &[store.id], CHART_DAYS).await?;
         let awaiting = records::awaiting(pool, &[store_id], &query).await?;
         let shown: Vec<(StoreId, i64)> = awaiting.rows.iter().map(|r| (store_id, r.order_id)).collect();
         let shipments = crate::shipments::repo::unsettled_of_orders(pool, &shown).await?;
@@ -165,7 +150,8 @@ pub async fn store_orders(
 pub async fn store_products(store_id: StoreId, page: i64, q: Option<String>) -> Result<Page<ProductRow>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        crate::records::repo::products(caller.pool(), store_id, page, q.as_deref()).await
+        let store = caller.store(store_id).await?;
+        crate::records::repo::products(caller.pool(), store.id, page, q.as_deref()).await
     })
     .await
 }
@@ -174,7 +160,8 @@ pub async fn store_products(store_id: StoreId, page: i64, q: Option<String>) -> 
 pub async fn store_customers(store_id: StoreId, page: i64, q: Option<String>) -> Result<Page<CustomerRow>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        crate::records::repo::customers(caller.pool(), store_id, page, q.as_deref()).await
+        let store = caller.store(store_id).await?;
+        crate::records::repo::customers(caller.pool(), store.id, page, q.as_deref()).await
     })
     .await
 }
@@ -183,6 +170,7 @@ pub async fn store_customers(store_id: StoreId, page: i64, q: Option<String>) ->
 pub async fn store_locations(store_id: StoreId, q: Option<String>) -> Result<Vec<String>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
+        let store_id = caller.store(store_id).await?.id;
         match q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             Some(q) => crate::records::repo::locations_named(caller.pool(), store_id, q).await,
             None => crate::records::repo::locations(caller.pool(), &[store_id]).await,
@@ -210,10 +198,10 @@ pub async fn store_sync(store_id: StoreId) -> Result<SyncTab, AppError> {
         let caller = super::require_user().await?;
         let pool = caller.pool();
         let interval = caller.state.settings.sync_interval.as_secs();
-        let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
+        let store = caller.store(store_id).await?;
         let enabled = caller.state.webhooks_enabled;
         Ok(SyncTab {
-            progress: crate::jobs::repo::latest(pool, Some(store_id)).await?.pop(),
+            progress: crate::jobs::repo::latest(pool, Some(store.org), Some(store.id)).await?.pop(),
             history: crate::jobs::repo::history(pool, store_id, HISTORY_RUNS).await?,
             webhooks: crate::webhooks::health(pool, store.platform, store_id, enabled, interval).await?,
             now: crate::db::now(),
@@ -227,7 +215,7 @@ pub async fn store_permissions(store_id: StoreId) -> Result<Vec<PermissionRow>, 
     super::respond(async {
         let caller = super::require_user().await?;
         let pool = caller.pool();
-        let store = crate::stores::repo::get(pool, store_id).await?.ok_or_else(no_such_store)?;
+        let store = caller.store(store_id).await?;
         let granted = crate::stores::repo::granted_scopes(pool, store_id).await?;
         Ok(store.platform.permission_rows(&granted))
     })
@@ -256,7 +244,7 @@ pub async fn register_store(
         let store_id =
             register::register(&state.pool, &state.platforms, &state.sealer, &caller.user, platform, typed).await?;
         state.sync.wake();
-        state.hub.store_changed(store_id);
+        state.hub.store_changed(caller.org(), store_id);
         // Back to the stores, where a line says what happened.
         leptos_axum::redirect(&format!("/?registered={store_id}"));
         Ok(())
@@ -273,7 +261,7 @@ pub async fn disconnect_store(store_id: StoreId) -> Result<String, AppError> {
         let state = &caller.state;
         let report =
             crate::stores::disconnect::disconnect(&state.pool, &state.platforms, &caller.user, store_id).await?;
-        state.hub.store_changed(store_id);
+        state.hub.store_changed(caller.org(), store_id);
         leptos_axum::redirect(&format!("/?disconnected={store_id}"));
         Ok(report)
     })
@@ -286,7 +274,7 @@ pub async fn remove_store(store_id: StoreId) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
         crate::stores::disconnect::remove(caller.pool(), &caller.user, store_id).await?;
-        caller.state.hub.store_changed(store_id);
+        caller.state.hub.store_changed(caller.org(), store_id);
         leptos_axum::redirect("/?removed=1");
         Ok(())
     })

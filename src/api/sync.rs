@@ -12,6 +12,9 @@ use crate::{error::AppError, ids::StoreId};
 pub async fn watch_progress(store_id: Option<StoreId>) -> Result<TextStream<AppError>, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
+        if let Some(store_id) = store_id {
+            caller.store(store_id).await?;
+        }
         // Sent line by line as changes happen: no proxy or compression may hold lines back.
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             use axum::http::{header, HeaderName, HeaderValue};
@@ -21,7 +24,12 @@ pub async fn watch_progress(store_id: Option<StoreId>) -> Result<TextStream<AppE
         let expires_at = crate::auth::session::expires_at(caller.pool(), &caller.session_hash)
             .await?
             .ok_or(AppError::Unauthorized)?;
-        let viewer = crate::progress::Viewer { user_id: caller.user.id, session_hash: caller.session_hash, expires_at };
+        let viewer = crate::progress::Viewer {
+            user_id: caller.user.id,
+            org: caller.org(),
+            session_hash: caller.session_hash,
+            expires_at,
+        };
         caller.state.hub.stream(store_id, viewer).await
     })
     .await

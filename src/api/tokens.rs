@@ -17,7 +17,7 @@ pub struct CreatedToken {
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenDto>, AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
-        crate::api_tokens::list(caller.pool()).await
+        crate::api_tokens::list(caller.pool(), caller.org()).await
     })
     .await
 }

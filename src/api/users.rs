@@ -9,7 +9,7 @@ use crate::{error::AppError, ids::UserId, users::UserDto};
 pub async fn list_users() -> Result<Vec<UserDto>, AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
-        crate::users::repo::list(caller.pool()).await
+        crate::users::repo::list(caller.pool(), caller.org()).await
     })
     .await
 }

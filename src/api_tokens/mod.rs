@@ -81,7 +81,7 @@ mod server {
         let id = repo::insert(&mut tx, &name, &token_hash(&token), &token[..SHOWN], by, db::now()).await?;
         audit::repo::record_by(&mut tx, by, "create API token", None, &name).await?;
         tx.commit().await?;
-        let dto = repo::get(pool, id).await?.ok_or(AppError::Internal)?;
+        let dto = repo::get(pool, by.org, id).await?.ok_or(AppError::Internal)?;
         Ok((dto, token))
     }
 
@@ -107,16 +107,17 @@ mod server {
     /// Revokes the token: it stops working at once. The token as it is now, if it exists.
     pub async fn revoke(pool: &Pool, id: ApiTokenId, by: Actor<'_>) -> Result<ApiTokenDto, AppError> {
         let mut tx = pool.begin().await?;
-        let name = repo::revoke(&mut tx, id, db::now())
+        let name = repo::revoke(&mut tx, by.org, id, db::now())
             .await?
             .ok_or_else(|| AppError::NotFound("That API token does not exist.".into()))?;
         audit::repo::record_by(&mut tx, by, "revoke API token", None, &name).await?;
         tx.commit().await?;
-        repo::get(pool, id).await?.ok_or(AppError::Internal)
+        repo::get(pool, by.org, id).await?.ok_or(AppError::Internal)
     }
 
-    pub async fn list(pool: &Pool) -> Result<Vec<ApiTokenDto>, AppError> {
-        repo::list(pool).await
+    /// The organization's tokens.
+    pub async fn list(pool: &Pool, org: crate::ids::OrgId) -> Result<Vec<ApiTokenDto>, AppError> {
+        repo::list(pool, org).await
     }
 
     /// Counts a read through the API in this minute's tally of the token (reads are not audited

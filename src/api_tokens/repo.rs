@@ -5,7 +5,7 @@ use crate::{
     audit::Actor,
     db::{self, Conn, Pool},
     error::AppError,
-    ids::{ApiTokenId, UserId},
+    ids::{ApiTokenId, OrgId, UserId},
 };
 
 /// A token's columns, with the requests it made in the last day (`$NOW` is replaced by the
@@ -44,17 +44,19 @@ pub async fn insert(
     .fetch_one(&mut *c).await)?)
 }
 
-pub async fn get(pool: &Pool, id: ApiTokenId) -> Result<Option<ApiTokenDto>, AppError> {
-    let sql = select("id = $1", 2);
-    Ok(
-        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(db::now()).fetch_optional(&mut *c).await)?,
-    )
+/// The token, when it is the organization's.
+pub async fn get(pool: &Pool, org: OrgId, id: ApiTokenId) -> Result<Option<ApiTokenDto>, AppError> {
+    let sql = select("id = $1 AND organization_id = $2", 3);
+    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(org).bind(db::now())
+        .fetch_optional(&mut *c).await)?)
 }
 
-/// Live tokens first (newest first), then the revoked.
-pub async fn list(pool: &Pool) -> Result<Vec<ApiTokenDto>, AppError> {
-    let sql = format!("{} ORDER BY revoked_at IS NOT NULL, id DESC", select("1 = 1", 1));
-    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(db::now()).fetch_all(&mut *c).await)?)
+/// The organization's tokens: live ones first (newest first), then the revoked.
+pub async fn list(pool: &Pool, org: OrgId) -> Result<Vec<ApiTokenDto>, AppError> {
+    let sql = format!("{} ORDER BY revoked_at IS NOT NULL, id DESC", select("organization_id = $1", 2));
+    Ok(
+        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org).bind(db::now()).fetch_all(&mut *c).await)?,
+    )
 }
 
 /// The live token with this hash.
@@ -96,13 +98,14 @@ pub async fn mark_used(pool: &Pool, id: ApiTokenId, now: i64) -> Result<(), AppE
     Ok(())
 }
 
-/// Revokes a live token; its name, or `None` when there is no such token (a revoked one stays
-/// as it was revoked, and is named).
-pub async fn revoke(conn: &mut Conn, id: ApiTokenId, now: i64) -> Result<Option<String>, AppError> {
+/// Revokes the organization's live token; its name, or `None` when the organization has no such
+/// token (a revoked one stays as it was revoked, and is named).
+pub async fn revoke(conn: &mut Conn, org: OrgId, id: ApiTokenId, now: i64) -> Result<Option<String>, AppError> {
     Ok(db::run!(&mut *conn, c => sqlx::query_scalar(
-        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING name",
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 AND organization_id = $3 RETURNING name",
     )
     .bind(id)
     .bind(now)
+    .bind(org)
     .fetch_optional(&mut *c).await)?)
 }

@@ -6,7 +6,7 @@ use super::{Actor, AuditEntry, AuditFilter};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
-    ids::StoreId,
+    ids::{OrgId, StoreId},
 };
 
 /// Records an action in `by`'s organization, by `by`'s name; takes a connection so it joins the
@@ -50,12 +50,15 @@ pub async fn exists(conn: &mut Conn, store: StoreId, action: &str, detail: &str)
 /// `None`).
 pub async fn page(
     pool: &Pool,
+    org: OrgId,
     filter: &AuditFilter,
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, AppError> {
     Ok(db::run!(pool, c => {
-        let mut sql = QueryBuilder::new("SELECT id, at, user_email, action, store_name, detail FROM audit_log WHERE 1 = 1");
+        let mut sql =
+            QueryBuilder::new("SELECT id, at, user_email, action, store_name, detail FROM audit_log WHERE organization_id = ");
+        sql.push_bind(org.0);
         if let Some(who) = filter.who.as_deref().map(str::trim).filter(|w| !w.is_empty()) {
             sql.push(" AND LOWER(user_email) LIKE ").push_bind(db::contains_pattern(who)).push(" ESCAPE '\\'");
         }
@@ -79,19 +82,24 @@ pub async fn page(
     })?)
 }
 
-/// Every action the log holds, for the page's filter.
-pub async fn actions(pool: &Pool) -> Result<Vec<String>, AppError> {
+/// Every action the organization's log holds, for the page's filter.
+pub async fn actions(pool: &Pool, org: OrgId) -> Result<Vec<String>, AppError> {
     Ok(
-        db::run!(pool, c => sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action").fetch_all(&mut *c).await)?,
+        db::run!(pool, c => sqlx::query_scalar("SELECT DISTINCT action FROM audit_log WHERE organization_id = $1 ORDER BY action")
+        .bind(org)
+        .fetch_all(&mut *c).await)?,
     )
 }
 
-/// Every store the log names (with the latest name it recorded), for the page's filter.
-pub async fn stores(pool: &Pool) -> Result<Vec<(StoreId, String)>, AppError> {
+/// Every store the organization's log names (with the latest name it recorded), for the page's
+/// filter.
+pub async fn stores(pool: &Pool, org: OrgId) -> Result<Vec<(StoreId, String)>, AppError> {
     Ok(db::run!(pool, c => sqlx::query_as(
         "SELECT store_id, COALESCE(store_name, '') FROM audit_log a
          WHERE id = (SELECT MAX(id) FROM audit_log b WHERE b.store_id = a.store_id) AND store_id IS NOT NULL
+           AND organization_id = $1
          ORDER BY store_name, store_id",
     )
+    .bind(org)
     .fetch_all(&mut *c).await)?)
 }

@@ -93,13 +93,13 @@ pub async fn expire_stale(pool: &Pool, now: i64) -> Result<(), AppError> {
 /// with an audit entry for each, in one transaction. Their open progress streams are the
 /// caller's to end (the server's hub).
 pub async fn deactivate_user(pool: &Pool, id: UserId, by: crate::audit::Actor<'_>) -> Result<(), AppError> {
-    let Some(user) = users::repo::get(pool, id).await? else {
+    let Some(user) = users::repo::get(pool, by.org, id).await? else {
         return Err(AppError::NotFound(crate::error::text::NO_SUCH_USER.into()));
     };
     let mut tx = pool.begin().await?;
-    if !users::repo::deactivate(&mut tx, id).await? {
+    if !users::repo::deactivate(&mut tx, by.org, id).await? {
         drop(tx);
-        return Err(users::repo::refusal(pool, id).await);
+        return Err(users::repo::refusal(pool, by.org, id).await);
     }
     repo::end_sessions_of(&mut tx, id).await?;
     let revoked = crate::api_tokens::revoke_all_of(&mut tx, &user, by).await?;

@@ -64,11 +64,12 @@ pub async fn update_token(
     Ok(())
 }
 
-/// The store with this domain and its sealed shared secret, when it has credentials: what a
-/// webhook delivery is verified with.
-pub async fn signing_secret(pool: &Pool, domain: &str) -> Result<Option<(StoreId, Vec<u8>)>, AppError> {
+/// The store with this domain, its sealed shared secret (when it has credentials: what a
+/// webhook delivery is verified with) and whether its organization has e-commerce on.
+pub async fn signing_secret(pool: &Pool, domain: &str) -> Result<Option<(StoreId, Vec<u8>, bool)>, AppError> {
     Ok(db::run!(pool, c => sqlx::query_as(
-        "SELECT s.id, c.shared_secret FROM stores s JOIN store_credentials c ON c.store_id = s.id
+        "SELECT s.id, c.shared_secret, o.enabled FROM stores s JOIN store_credentials c ON c.store_id = s.id
+         JOIN organizations o ON o.id = s.organization_id
          WHERE s.shop_domain = $1",
     )
     .bind(domain)

@@ -108,7 +108,7 @@ async fn differing(
 /// Checks every connected store not checked within the hour, one after another; a store that
 /// cannot be checked now is tried again at the next round.
 pub async fn check_due(pool: &Pool, platforms: &Platforms) {
-    let stores = match crate::stores::repo::list(pool).await {
+    let stores = match crate::stores::repo::of_enabled_organizations(pool).await {
         Ok(stores) => stores,
         Err(err) => return tracing::warn!(error = %err, "could not list the stores to check"),
     };

@@ -42,12 +42,15 @@ pub async fn save(pool: &Pool, check: &DriftCheck) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Every store's last check, by store.
-pub async fn all(pool: &Pool) -> Result<BTreeMap<StoreId, DriftCheck>, AppError> {
-    let rows: Vec<Row> = db::run!(pool, c => sqlx::query_as(
-        "SELECT store_id, checked_at, platform_count, storelink_count, fetched_again, unresolved FROM drift_checks",
-    )
-    .fetch_all(&mut *c).await)?;
+/// The last check of each of `stores`, by store.
+pub async fn of_stores(pool: &Pool, stores: &[StoreId]) -> Result<BTreeMap<StoreId, DriftCheck>, AppError> {
+    let rows: Vec<Row> = db::run!(pool, c => {
+        let mut sql = sqlx::QueryBuilder::new(
+            "SELECT store_id, checked_at, platform_count, storelink_count, fetched_again, unresolved FROM drift_checks WHERE ",
+        );
+        db::push_in(&mut sql, "store_id", stores.iter().map(|s| s.0));
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?;
     Ok(rows.into_iter().map(from_row).map(|check| (check.store_id, check)).collect())
 }
 

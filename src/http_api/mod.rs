@@ -21,7 +21,7 @@ use crate::{
     api_tokens::{self, ApiTokenDto},
     audit,
     error::AppError,
-    ids::{ShipmentId, StoreId},
+    ids::{OrgId, ShipmentId, StoreId},
     records::repo as records,
     shipments::{self, CorrectError, FieldError, RecordError, Recorder, Shipment, ShipmentRequest},
     state::AppState,
@@ -90,6 +90,8 @@ pub enum ApiError {
     NotFound(String),
     Invalid(Vec<FieldError>),
     Conflict(String),
+    /// The token's organization has no e-commerce (the operator turned it off).
+    NotSetUp,
     /// Over the limit (bytes) the route takes.
     TooLarge(usize),
     Internal,
@@ -101,6 +103,7 @@ impl From<AppError> for ApiError {
             AppError::Invalid { field, message } => ApiError::Invalid(vec![FieldError { field, message }]),
             AppError::NotFound(message) => ApiError::NotFound(message),
             AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::NotSetUp => ApiError::NotSetUp,
             _ => ApiError::Internal,
         }
     }
@@ -119,6 +122,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "The request is not valid; nothing was changed.".to_owned(), errors)
             }
             ApiError::Conflict(message) => (StatusCode::CONFLICT, message, Vec::new()),
+            ApiError::NotSetUp => (StatusCode::FORBIDDEN, AppError::NotSetUp.to_string(), Vec::new()),
             ApiError::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 format!("The body is larger than the {} KiB storelink accepts; nothing was changed.", limit / 1024),
@@ -144,6 +148,11 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The token's organization: the API reads and writes within it only.
+    fn org(&self) -> OrgId {
+        self.token.org
+    }
+
     /// How the audit log and a shipment name this caller.
     fn name(&self) -> String {
         format!("API token “{}”", self.token.name)
@@ -162,6 +171,9 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .ok_or(ApiError::Unauthorized)?;
         let token = api_tokens::verify(&state.pool, presented).await?.ok_or(ApiError::Unauthorized)?;
+        if !crate::organizations::repo::enabled(&state.pool, token.org).await? {
+            return Err(ApiError::NotSetUp);
+        }
         let caller = Caller { token };
         // Reads are counted per token and minute; each request that may change something is an
         // audit entry of its own.
@@ -192,12 +204,14 @@ fn iso(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-async fn store_named(state: &AppState, domain: &str) -> Result<StoreDto, ApiError> {
+/// The caller's organization's store at `domain`; another organization's is as unknown as one
+/// never connected.
+async fn store_named(state: &AppState, caller: &Caller, domain: &str) -> Result<StoreDto, ApiError> {
     // The address as any platform would keep it; the first that finds a store wins.
     let mut found = None;
     for platform in crate::platforms::Platform::ALL {
         if let Ok(address) = platform.store_address(domain) {
-            found = stores::repo::find_by_domain(&state.pool, &address).await?;
+            found = stores::repo::find_by_domain(&state.pool, &address).await?.filter(|s| s.org == caller.org());
             if found.is_some() {
                 break;
             }
@@ -227,7 +241,7 @@ struct OrdersQuery {
 /// and weights, by store then order id.
 async fn orders(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     query: Result<Query<OrdersQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|e| invalid("query", e.body_text()))?;
@@ -272,7 +286,7 @@ async fn orders(
         },
     };
     let only = match query.store.as_deref() {
-        Some(domain) => match store_named(&state, domain).await {
+        Some(domain) => match store_named(&state, &caller, domain).await {
             Ok(store) => Some(store),
             Err(ApiError::Invalid(found)) => {
                 errors.extend(found);
@@ -348,7 +362,7 @@ async fn orders(
     }
     let mut all: Vec<StoreDto> = match only {
         Some(store) => vec![store],
-        None => stores::repo::list(&state.pool).await?,
+        None => stores::repo::list(&state.pool, caller.org()).await?,
     };
     all.sort_by_key(|s| s.id);
     all.retain(|store| platform.is_none_or(|p| store.platform == p));
@@ -539,7 +553,7 @@ async fn record_one(
     posted: PostedShipment,
     key: Option<&str>,
 ) -> Result<(shipments::Recorded, StoreDto), ApiError> {
-    let store = store_named(state, &posted.store).await?;
+    let store = store_named(state, caller, &posted.store).await?;
     let request = ShipmentRequest {
         order_id: posted.order_id,
         fulfillment_order_id: None,
@@ -564,7 +578,7 @@ async fn record_one(
     };
     if recorded.created {
         state.shipments.wake();
-        state.hub.store_changed(store.id);
+        state.hub.store_changed(store.org, store.id);
     }
     Ok((recorded, store))
 }
@@ -629,21 +643,23 @@ async fn create_batch(
     Ok(Json(json!({"results": results, "recorded": recorded, "replayed": replayed, "refused": refused})))
 }
 
-async fn find_shipment(state: &AppState, id: &str) -> Result<(Shipment, StoreDto), ApiError> {
+/// The caller's organization's shipment `id`; another organization's is as unknown as one never
+/// recorded.
+async fn find_shipment(state: &AppState, caller: &Caller, id: &str) -> Result<(Shipment, StoreDto), ApiError> {
     let missing = || ApiError::NotFound(format!("There is no shipment {id}."));
     let id: ShipmentId = id.parse().map_err(|_| missing())?;
-    let shipment = shipments::repo::get(&state.pool, id).await?.ok_or_else(missing)?;
-    let store = stores::repo::get(&state.pool, shipment.store_id).await?.ok_or_else(missing)?;
+    let shipment = shipments::repo::find(&state.pool, caller.org(), id).await?.ok_or_else(missing)?;
+    let store = stores::repo::get(&state.pool, caller.org(), shipment.store_id).await?.ok_or_else(missing)?;
     Ok((shipment, store))
 }
 
 /// `GET /api/v1/shipments/{id}`.
 async fn shipment(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (shipment, store) = find_shipment(&state, &id).await?;
+    let (shipment, store) = find_shipment(&state, &caller, &id).await?;
     Ok(Json(shipment_json(&shipment, &store.shop_domain)))
 }
 
@@ -661,12 +677,12 @@ struct TrackingChange {
 /// the fulfillment's tracking once the shipment is there.
 async fn change_shipment(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
     body: Result<Json<TrackingChange>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(change) = body.map_err(unreadable)?;
-    let (shipment, store) = find_shipment(&state, &id).await?;
+    let (shipment, store) = find_shipment(&state, &caller, &id).await?;
     let change =
         shipments::TrackingChange { tracking_number: change.tracking_number, tracking_url: change.tracking_url };
     let shipment = match shipments::correct_tracking(&state.pool, shipment.id, &change).await {
@@ -679,6 +695,6 @@ async fn change_shipment(
         Err(CorrectError::App(err)) => return Err(err.into()),
     };
     state.shipments.wake();
-    state.hub.store_changed(store.id);
+    state.hub.store_changed(store.org, store.id);
     Ok((StatusCode::ACCEPTED, Json(shipment_json(&shipment, &store.shop_domain))).into_response())
 }

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 pub fn description() -> Value {
     let error = json!({"$ref": "#/components/responses/Error"});
     let unauthorized = json!({"$ref": "#/components/responses/Unauthorized"});
+    let not_set_up = json!({"$ref": "#/components/responses/NotSetUp"});
     let shipment = json!({"application/json": {"schema": {"$ref": "#/components/schemas/Shipment"}}});
     let id = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}});
     let ship_to = json!({
@@ -170,7 +171,7 @@ pub fn description() -> Value {
                     ],
                     "responses": {
                         "200": {"description": "A page of orders.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OrderPage"}}}},
-                        "401": unauthorized,
+                        "401": unauthorized, "403": not_set_up.clone(),
                         "422": error
                     }
                 }
@@ -182,7 +183,7 @@ pub fn description() -> Value {
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewShipment"}}}},
                     "responses": {
                         "202": {"description": "Recorded (or recorded before under the same key, with the header Idempotent-Replayed: true); pending until the store confirms.", "content": shipment.clone()},
-                        "401": unauthorized,
+                        "401": unauthorized, "403": not_set_up.clone(),
                         "409": error,
                         "422": error
                     }
@@ -211,7 +212,7 @@ pub fn description() -> Value {
                                 "recorded": {"type": "integer"}, "replayed": {"type": "integer"}, "refused": {"type": "integer"}
                             }
                         }}}},
-                        "401": unauthorized,
+                        "401": unauthorized, "403": not_set_up.clone(),
                         "413": error.clone(),
                         "422": error.clone()
                     }
@@ -221,13 +222,13 @@ pub fn description() -> Value {
                 "get": {
                     "summary": "A shipment and its state.",
                     "parameters": [id.clone()],
-                    "responses": {"200": {"description": "The shipment.", "content": shipment.clone()}, "401": unauthorized, "404": error}
+                    "responses": {"200": {"description": "The shipment.", "content": shipment.clone()}, "401": unauthorized, "403": not_set_up.clone(), "404": error}
                 },
                 "patch": {
                     "summary": "Correct the tracking number or URL; a shipment already sent has its fulfillment's tracking changed in the store.",
                     "parameters": [id],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TrackingChange"}}}},
-                    "responses": {"202": {"description": "The shipment, the change on its way.", "content": shipment}, "401": unauthorized, "404": error, "409": error, "422": error}
+                    "responses": {"202": {"description": "The shipment, the change on its way.", "content": shipment}, "401": unauthorized, "403": not_set_up.clone(), "404": error, "409": error, "422": error}
                 }
             }
         },
@@ -235,7 +236,8 @@ pub fn description() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {
                 "Error": {"description": "Refused; nothing was changed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-                "Unauthorized": {"description": "No live API token: missing, wrong or revoked.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+                "Unauthorized": {"description": "No live API token: missing, wrong or revoked.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "NotSetUp": {"description": "E-commerce is not set up for the token's organization (the operator turned it off); nothing was changed.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
             },
             "schemas": schemas
         }

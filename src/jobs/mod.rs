@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{JobId, StoreId};
+use crate::ids::{JobId, OrgId, StoreId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -203,6 +203,9 @@ pub const SETTLED_SECS: i64 = 10;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoreProgress {
     pub store_id: StoreId,
+    /// The store's organization: a stream carries only its viewer's. The browser needs it not.
+    #[serde(skip)]
+    pub org: OrgId,
     pub job_id: JobId,
     pub kind: JobKind,
     pub state: JobState,
@@ -285,6 +288,7 @@ mod tests {
         }
         StoreProgress {
             store_id: StoreId(1),
+            org: crate::ids::OrgId(1),
             job_id: JobId(1),
             kind: JobKind::Full,
             state: JobState::Running,

@@ -6,7 +6,7 @@ use super::{JobKind, JobState, Progress, StoreProgress, SyncRun};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
-    ids::{JobId, StoreId},
+    ids::{JobId, OrgId, StoreId},
     leases,
 };
 
@@ -28,6 +28,18 @@ pub async fn queue(conn: &mut Conn, store_id: StoreId, kind: JobKind) -> Result<
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// Cancels the queued or running jobs of the organization's stores, in the caller's transaction.
+pub async fn cancel_active_of(conn: &mut Conn, org: OrgId) -> Result<(), AppError> {
+    db::run!(&mut *conn, c => sqlx::query(
+        "UPDATE sync_jobs SET state = 'cancelled', updated_at = $1
+         WHERE state IN ('queued', 'running') AND store_id IN (SELECT id FROM stores WHERE organization_id = $2)",
+    )
+    .bind(db::now())
+    .bind(org)
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(())
 }
 
 /// Cancels the store's queued or running job, in the caller's transaction.
@@ -113,6 +125,8 @@ async fn claim_where(pool: &Pool, owner: &str, lease_ms: i64, id: Option<JobId>)
          WHERE id = (SELECT id FROM sync_jobs
                      WHERE state IN ('queued', 'running') {only}
                        AND ({free} {mine})
+                       AND store_id IN (SELECT s.id FROM stores s JOIN organizations o ON o.id = s.organization_id
+                                        WHERE o.enabled)
                      ORDER BY id LIMIT 1 {skip})
          RETURNING id, store_id, epoch",
         free = leases::free("lease_until", now),
@@ -276,6 +290,7 @@ pub async fn record_failed_item(
 struct LatestRow {
     id: JobId,
     store_id: StoreId,
+    organization_id: OrgId,
     kind: JobKind,
     state: JobState,
     error: Option<String>,
@@ -285,22 +300,30 @@ struct LatestRow {
     deliveries: i64,
 }
 
-/// The latest job of one store, or of every store.
-pub async fn latest(pool: &Pool, store_id: Option<StoreId>) -> Result<Vec<StoreProgress>, AppError> {
+/// The latest job of one store or of every store, of one organization (a page's) or of all
+/// (the progress hub's, which hands each stream its viewer's only).
+pub async fn latest(
+    pool: &Pool,
+    org: Option<OrgId>,
+    store_id: Option<StoreId>,
+) -> Result<Vec<StoreProgress>, AppError> {
     let rows: Vec<LatestRow> = db::run!(pool, c => sqlx::query_as(
-        "SELECT id, store_id, kind, state, error, progress, started_at, finished_at,
+        "SELECT j.id, j.store_id, s.organization_id, j.kind, j.state, j.error, j.progress, j.started_at, j.finished_at,
             (SELECT COUNT(*) FROM webhook_deliveries d WHERE d.store_id = j.store_id) AS deliveries
-         FROM sync_jobs j
-         WHERE id = (SELECT MAX(id) FROM sync_jobs WHERE store_id = j.store_id) AND ($1 IS NULL OR store_id = $1)
-         ORDER BY store_id",
+         FROM sync_jobs j JOIN stores s ON s.id = j.store_id
+         WHERE j.id = (SELECT MAX(id) FROM sync_jobs WHERE store_id = j.store_id)
+           AND ($1 IS NULL OR j.store_id = $1) AND ($2 IS NULL OR s.organization_id = $2)
+         ORDER BY j.store_id",
     )
     .bind(store_id)
+    .bind(org)
     .fetch_all(&mut *c).await)?;
     let now = db::now();
     Ok(rows
         .into_iter()
         .map(|row| StoreProgress {
             store_id: row.store_id,
+            org: row.organization_id,
             job_id: row.id,
             kind: row.kind,
             state: row.state,
@@ -349,6 +372,7 @@ pub async fn due_for_schedule(
         let mut sql = QueryBuilder::new(
             "SELECT s.id FROM stores s JOIN store_credentials c ON c.store_id = s.id
              WHERE s.state = 'connected'
+               AND s.organization_id IN (SELECT id FROM organizations WHERE enabled)
                AND NOT EXISTS (SELECT 1 FROM sync_jobs j WHERE j.store_id = s.id
                                AND (j.state IN ('queued', 'running') OR COALESCE(j.finished_at, j.created_at) >
                                     CASE WHEN (SELECT COUNT(*) FROM store_webhooks w WHERE w.store_id = s.id) >= CASE s.platform",

@@ -17,10 +17,7 @@ pub const MAX_NAME: usize = 100;
 #[cfg(feature = "ssr")]
 pub async fn rename(pool: &crate::db::Pool, from: &str, to: &str, by: &str) -> Result<(), crate::error::AppError> {
     use crate::error::AppError;
-    let to = to.trim();
-    if to.is_empty() || to.chars().count() > MAX_NAME {
-        return Err(AppError::invalid("name", format!("Name the organization in 1 to {MAX_NAME} characters.")));
-    }
+    let to = check_name(to)?;
     let mut tx = pool.begin().await?;
     let Some(org) = repo::rename(&mut tx, from.trim(), to).await? else {
         return Err(AppError::NotFound(format!("There is no organization named {}.", from.trim())));
@@ -28,6 +25,76 @@ pub async fn rename(pool: &crate::db::Pool, from: &str, to: &str, by: &str) -> R
     let actor = crate::audit::Actor { org, user: None, name: by };
     crate::audit::repo::record_by(&mut tx, actor, "rename organization", None, &format!("{} → {to}", from.trim()))
         .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks an organization's name: one line of 1 to [`MAX_NAME`] characters.
+#[cfg(feature = "ssr")]
+fn check_name(name: &str) -> Result<&str, crate::error::AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME || name.contains(['\n', '\r']) {
+        return Err(crate::error::AppError::invalid(
+            "name",
+            format!("Name the organization in 1 to {MAX_NAME} characters."),
+        ));
+    }
+    Ok(name)
+}
+
+/// Creates an organization, e-commerce on or off, noted in its own audit log by `by` (the
+/// operator).
+#[cfg(feature = "ssr")]
+pub async fn create(
+    pool: &crate::db::Pool,
+    name: &str,
+    enabled: bool,
+    by: &str,
+) -> Result<OrgId, crate::error::AppError> {
+    let name = check_name(name)?;
+    let mut tx = pool.begin().await?;
+    let org = repo::create(&mut tx, name, enabled).await?;
+    let detail = format!("{name}, e-commerce {}", if enabled { "on" } else { "off" });
+    crate::audit::repo::record_by(
+        &mut tx,
+        crate::audit::Actor { org, user: None, name: by },
+        "create organization",
+        None,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// Turns e-commerce on or off for the organization named `name`, noted in its audit log by
+/// `by`. Off, its users sign in to a message and nothing of it syncs or is sent; its data stays.
+#[cfg(feature = "ssr")]
+pub async fn set_enabled(
+    pool: &crate::db::Pool,
+    name: &str,
+    enabled: bool,
+    by: &str,
+) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    let mut tx = pool.begin().await?;
+    let Some((org, was)) = repo::set_enabled(&mut tx, name, enabled).await? else {
+        return Err(AppError::NotFound(format!("There is no organization named {}.", name.trim())));
+    };
+    if !enabled {
+        crate::jobs::repo::cancel_active_of(&mut tx, org).await?;
+    }
+    if was != enabled {
+        let action = if enabled { "enable e-commerce" } else { "disable e-commerce" };
+        crate::audit::repo::record_by(
+            &mut tx,
+            crate::audit::Actor { org, user: None, name: by },
+            action,
+            None,
+            name.trim(),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

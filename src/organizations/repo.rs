@@ -44,3 +44,54 @@ pub async fn list(pool: &Pool) -> Result<Vec<Organization>, AppError> {
     )
     .fetch_all(&mut *c).await)?)
 }
+
+/// Whether e-commerce is on for the organization (an unknown one has none).
+pub async fn enabled(pool: &Pool, org: OrgId) -> Result<bool, AppError> {
+    let found: Option<bool> = db::run!(pool, c => sqlx::query_scalar("SELECT enabled FROM organizations WHERE id = $1")
+        .bind(org)
+        .fetch_optional(&mut *c).await)?;
+    Ok(found.unwrap_or(false))
+}
+
+/// The organization named `name`, whatever the case.
+pub async fn named(pool: &Pool, name: &str) -> Result<Option<OrgId>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT id FROM organizations WHERE LOWER(name) = LOWER($1)")
+        .bind(name.trim())
+        .fetch_optional(&mut *c).await)?)
+}
+
+/// Creates an organization; refused in words when the name is taken (whatever the case).
+pub async fn create(conn: &mut Conn, name: &str, enabled: bool) -> Result<OrgId, AppError> {
+    let created = db::run!(&mut *conn, c => sqlx::query_scalar(
+        "INSERT INTO organizations (name, enabled, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name)
+    .bind(enabled)
+    .bind(db::now())
+    .fetch_one(&mut *c).await);
+    match created {
+        Ok(id) => Ok(id),
+        Err(err) if db::violates(&err, &NAME_TAKEN) => {
+            Err(AppError::invalid("name", format!("An organization named {name} already exists.")))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Turns e-commerce on or off for the organization named `name` (whatever the case); its id
+/// and whether it was on before, or `None` when there is none of that name.
+pub async fn set_enabled(conn: &mut Conn, name: &str, enabled: bool) -> Result<Option<(OrgId, bool)>, AppError> {
+    let Some((id, was)): Option<(OrgId, bool)> = db::run!(&mut *conn, c => sqlx::query_as(
+        "SELECT id, enabled FROM organizations WHERE LOWER(name) = LOWER($1)",
+    )
+    .bind(name.trim())
+    .fetch_optional(&mut *c).await)?
+    else {
+        return Ok(None);
+    };
+    db::run!(&mut *conn, c => sqlx::query("UPDATE organizations SET enabled = $2 WHERE id = $1")
+        .bind(id)
+        .bind(enabled)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(Some((id, was)))
+}

@@ -9,7 +9,7 @@ use super::{BatchRow, MAX_BATCH};
 use crate::{
     db::Pool,
     error::AppError,
-    ids::StoreId,
+    ids::{OrgId, StoreId},
     records::repo as records,
     shipments::{self, RecordError, Recorder, ShipmentRequest},
     stores::StoreDto,
@@ -30,10 +30,11 @@ fn lines(text: &str) -> Vec<(usize, Vec<String>)> {
 }
 
 /// Each line checked, nothing recorded: the order it names (among `selected`, when it is
-/// there, else among every connected store's orders), and what [`shipments::record`] would refuse;
+/// there, else among every connected store's orders of the organization), and what [`shipments::record`] would refuse;
 /// with the shipment to record for each line that names an order.
 pub async fn check(
     pool: &Pool,
+    org: OrgId,
     text: &str,
     selected: &[(StoreId, i64)],
     notify: bool,
@@ -52,7 +53,7 @@ pub async fn check(
         ));
     }
     let stores: Vec<StoreDto> =
-        crate::stores::repo::list(pool).await?.into_iter().filter(|s| s.refuses_shipments().is_none()).collect();
+        crate::stores::repo::list(pool, org).await?.into_iter().filter(|s| s.refuses_shipments().is_none()).collect();
     let ids: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
     let mut rows = Vec::with_capacity(lines.len());
     for (line, fields) in lines {
@@ -129,13 +130,14 @@ pub async fn check(
 /// carrier and tracking number) finds the shipment it recorded the first time.
 pub async fn record(
     pool: &Pool,
+    org: OrgId,
     text: &str,
     selected: &[(StoreId, i64)],
     notify: bool,
     by: &Recorder<'_>,
 ) -> Result<Vec<BatchRow>, AppError> {
     let mut done = Vec::new();
-    for (mut row, named) in check(pool, text, selected, notify).await? {
+    for (mut row, named) in check(pool, org, text, selected, notify).await? {
         // Even a line the check refused: recorded before under its key, it is found again.
         if let Some((store, request)) = named {
             let key = key(store.id, &request);

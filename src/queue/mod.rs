@@ -173,7 +173,9 @@ mod desk {
             }
             Some(holder) if holder == by.id => {}
             Some(holder) => {
-                let email = crate::users::repo::get(pool, holder).await?.map_or_else(|| "someone".into(), |u| u.email);
+                let email = crate::users::repo::get(pool, store.org, holder)
+                    .await?
+                    .map_or_else(|| "someone".into(), |u| u.email);
                 return Err(AppError::Conflict(format!("{name} is claimed by {email}.")));
             }
         }
@@ -193,7 +195,9 @@ mod desk {
         let detail = match holder == by.id {
             true => name,
             false => {
-                let email = crate::users::repo::get(pool, holder).await?.map_or_else(|| "someone".into(), |u| u.email);
+                let email = crate::users::repo::get(pool, store.org, holder)
+                    .await?
+                    .map_or_else(|| "someone".into(), |u| u.email);
                 format!("{name}, claimed by {email}")
             }
         };
@@ -229,7 +233,7 @@ mod desk {
 
     /// Deletes a view: one's own, or a shared one by an administrator.
     pub async fn delete_view(pool: &Pool, by: &UserDto, id: i64) -> Result<(), AppError> {
-        let view = repo::view(pool, id).await?.filter(|v| v.shared || v.user_id == by.id);
+        let view = repo::view(pool, by.org, id).await?.filter(|v| v.shared || v.user_id == by.id);
         let Some(view) = view else { return Err(AppError::NotFound("That view no longer exists.".into())) };
         if view.user_id != by.id && !by.is_admin() {
             return Err(AppError::Forbidden);
@@ -245,9 +249,14 @@ mod desk {
 
     /// Every order of every store (connected or not) named `name`, and why it is or is not in
     /// the queue: "where is order #1234?" answered in one search.
-    pub async fn whereabouts(pool: &Pool, name: &str, now: i64) -> Result<Vec<super::Whereabouts>, AppError> {
+    pub async fn whereabouts(
+        pool: &Pool,
+        org: crate::ids::OrgId,
+        name: &str,
+        now: i64,
+    ) -> Result<Vec<super::Whereabouts>, AppError> {
         use crate::records::model::unit_status;
-        let stores = crate::stores::repo::list(pool).await?;
+        let stores = crate::stores::repo::list(pool, org).await?;
         let ids: Vec<crate::ids::StoreId> = stores.iter().map(|s| s.id).collect();
         let found = crate::records::repo::orders_named(pool, &ids, name).await?;
         let pairs: Vec<(crate::ids::StoreId, i64)> =
@@ -298,7 +307,7 @@ mod desk {
         // An order storelink never imported is known from the last check of its store, which
         // found the store listing it.
         let wanted = name.trim().trim_start_matches('#').to_lowercase();
-        for (store_id, check) in crate::drift::repo::all(pool).await? {
+        for (store_id, check) in crate::drift::repo::of_stores(pool, &ids).await? {
             let Some(store) = stores.iter().find(|s| s.id == store_id) else { continue };
             for differs in check.unresolved.iter().filter(|d| d.name.trim_start_matches('#').to_lowercase() == wanted) {
                 if all.iter().any(|w: &super::Whereabouts| w.store_name == store.name && w.order_name == differs.name) {

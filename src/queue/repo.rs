@@ -8,7 +8,7 @@ use super::{Claim, Hold, Marks, SavedView};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
-    ids::{StoreId, UserId},
+    ids::{OrgId, StoreId, UserId},
 };
 
 pub async fn hold(
@@ -139,19 +139,25 @@ pub async fn marks(pool: &Pool, orders: &[(StoreId, i64)], now: i64) -> Result<V
     Ok(marks.into_values().collect())
 }
 
-/// The user's own views and those shared with everyone, shared first, by name.
-pub async fn views_for(pool: &Pool, user: UserId) -> Result<Vec<SavedView>, AppError> {
+/// The user's own views and those shared with everyone of the organization, shared first, by
+/// name.
+pub async fn views_for(pool: &Pool, org: OrgId, user: UserId) -> Result<Vec<SavedView>, AppError> {
     Ok(db::run!(pool, c => sqlx::query_as(
-        "SELECT id, name, filters, shared, user_id FROM saved_views WHERE user_id = $1 OR shared
+        "SELECT id, name, filters, shared, user_id FROM saved_views
+         WHERE user_id = $1 OR (shared AND user_id IN (SELECT id FROM users WHERE organization_id = $2))
          ORDER BY shared DESC, LOWER(name), id",
     )
     .bind(user)
+    .bind(org)
     .fetch_all(&mut *c).await)?)
 }
 
-pub async fn view(pool: &Pool, id: i64) -> Result<Option<SavedView>, AppError> {
-    Ok(db::run!(pool, c => sqlx::query_as("SELECT id, name, filters, shared, user_id FROM saved_views WHERE id = $1")
+/// The view, when someone of the organization saved it.
+pub async fn view(pool: &Pool, org: OrgId, id: i64) -> Result<Option<SavedView>, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_as("SELECT id, name, filters, shared, user_id FROM saved_views
+        WHERE id = $1 AND user_id IN (SELECT id FROM users WHERE organization_id = $2)")
         .bind(id)
+        .bind(org)
         .fetch_optional(&mut *c).await)?)
 }
 

@@ -1315,31 +1315,32 @@ pub async fn shipped(conn: &mut Conn, store_id: StoreId, lines: &[ShippedLine]) 
     Ok(())
 }
 
-/// Orders created on each of the `days` days up to today (UTC), per store (or one store).
-pub async fn orders_per_day(
-    pool: &Pool,
-    store_id: Option<StoreId>,
-    days: i64,
-) -> Result<BTreeMap<StoreId, Daily>, AppError> {
+/// Orders created on each of the `days` days up to today (UTC), for each of `stores` (a store
+/// without orders in those days has a flat line).
+pub async fn orders_per_day(pool: &Pool, stores: &[StoreId], days: i64) -> Result<BTreeMap<StoreId, Daily>, AppError> {
     let today = crate::db::now().div_euclid(86_400);
     let first_day = today - days + 1;
-    let rows: Vec<(StoreId, i64, i64)> = db::run!(pool, c => sqlx::query_as(
-        "SELECT store_id, created_at / 86400 AS day, COUNT(*) FROM synced_orders
-         WHERE created_at >= $1 AND ($2 IS NULL OR store_id = $2)
-         GROUP BY store_id, created_at / 86400",
-    )
-    .bind(first_day * 86_400)
-    .bind(store_id)
-    .fetch_all(&mut *c).await)?;
-    let mut per_store: BTreeMap<StoreId, Daily> = BTreeMap::new();
+    let mut per_store: BTreeMap<StoreId, Daily> =
+        stores.iter().map(|s| (*s, Daily { first_day, counts: vec![0; days as usize] })).collect();
+    if stores.is_empty() {
+        return Ok(per_store);
+    }
+    let rows: Vec<(StoreId, i64, i64)> = db::run!(pool, c => {
+        let mut sql = QueryBuilder::new("SELECT store_id, created_at / 86400 AS day, COUNT(*) FROM synced_orders WHERE created_at >= ");
+        sql.push_bind(first_day * 86_400);
+        sql.push(" AND store_id IN (");
+        let mut ids = sql.separated(", ");
+        for store in stores {
+            ids.push_bind(store.0);
+        }
+        sql.push(") GROUP BY store_id, created_at / 86400");
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?;
     for (store, day, count) in rows {
-        let daily = per_store.entry(store).or_insert_with(|| Daily { first_day, counts: vec![0; days as usize] });
+        let Some(daily) = per_store.get_mut(&store) else { continue };
         if let Some(slot) = usize::try_from(day - first_day).ok().and_then(|i| daily.counts.get_mut(i)) {
             *slot = count;
         }
-    }
-    if let Some(store) = store_id {
-        per_store.entry(store).or_insert_with(|| Daily { first_day, counts: vec![0; days as usize] });
     }
     Ok(per_store)
 }

@@ -253,7 +253,7 @@ async fn queue_metrics(
     out: &mut crate::metrics::Exposition,
 ) -> Result<(), crate::error::AppError> {
     let stores: Vec<crate::stores::StoreDto> =
-        crate::stores::repo::list(pool).await?.into_iter().filter(|s| s.refuses_shipments().is_none()).collect();
+        crate::stores::repo::all(pool).await?.into_iter().filter(|s| s.refuses_shipments().is_none()).collect();
     let ids: Vec<crate::ids::StoreId> = stores.iter().map(|s| s.id).collect();
     let now = crate::db::now();
     let oldest = crate::records::repo::oldest_by_store(pool, &ids).await?;
@@ -286,7 +286,7 @@ async fn queue_metrics(
         "Orders awaiting shipping in connected stores that have waited more than this many days.",
         &samples,
     );
-    let checks = crate::drift::repo::all(pool).await?;
+    let checks = crate::drift::repo::of_stores(pool, &ids).await?;
     let samples: Vec<(String, f64)> = stores
         .iter()
         .filter_map(|store| {

@@ -47,7 +47,7 @@ pub async fn correct_tracking(pool: &Pool, id: ShipmentId, change: &TrackingChan
         line_items: None,
         notify_customer: shipment.notify_customer,
     };
-    let platform = crate::stores::repo::get(pool, shipment.store_id).await?.ok_or(CorrectError::NotFound)?.platform;
+    let platform = crate::stores::repo::load(pool, shipment.store_id).await?.ok_or(CorrectError::NotFound)?.platform;
     let errors = check_fields(&request, platform);
     if !errors.is_empty() {
         return Err(CorrectError::Invalid(errors));

@@ -7,7 +7,7 @@ use super::{Shipment, ShipmentLine, ShipmentRequest, ShipmentState};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
-    ids::{ShipmentId, StoreId},
+    ids::{OrgId, ShipmentId, StoreId},
     leases,
 };
 
@@ -137,6 +137,17 @@ pub async fn get(pool: &Pool, id: ShipmentId) -> Result<Option<Shipment>, AppErr
     get_in(&mut pool.acquire().await?, id).await
 }
 
+/// The shipment, when it was recorded for a store of the organization: how a shipment id from a
+/// request is read.
+pub async fn find(pool: &Pool, org: OrgId, id: ShipmentId) -> Result<Option<Shipment>, AppError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM shipments WHERE id = $1 AND store_id IN (SELECT id FROM stores WHERE organization_id = $2)"
+    );
+    let row: Option<Row> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(org)
+        .fetch_optional(&mut *c).await)?;
+    Ok(row.map(Shipment::from))
+}
+
 /// [`get`] in the caller's transaction.
 pub async fn get_in(conn: &mut Conn, id: ShipmentId) -> Result<Option<Shipment>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM shipments WHERE id = $1");
@@ -189,12 +200,14 @@ pub async fn unsettled_of_orders(pool: &Pool, orders: &[(StoreId, i64)]) -> Resu
     Ok(rows.into_iter().map(Shipment::from).collect())
 }
 
-/// How many failed write-backs each store has (stores with none left out).
-pub async fn failed_counts(pool: &Pool) -> Result<Vec<(StoreId, i64)>, AppError> {
-    Ok(db::run!(pool, c => sqlx::query_as(
-        "SELECT store_id, COUNT(*) FROM shipments WHERE state = 'failed' GROUP BY store_id",
-    )
-    .fetch_all(&mut *c).await)?)
+/// How many failed write-backs each of `stores` has (stores with none left out).
+pub async fn failed_counts(pool: &Pool, stores: &[StoreId]) -> Result<Vec<(StoreId, i64)>, AppError> {
+    Ok(db::run!(pool, c => {
+        let mut sql = sqlx::QueryBuilder::new("SELECT store_id, COUNT(*) FROM shipments WHERE state = 'failed' AND ");
+        db::push_in(&mut sql, "store_id", stores.iter().map(|s| s.0));
+        sql.push(" GROUP BY store_id");
+        sql.build_query_as().fetch_all(&mut *c).await
+    })?)
 }
 
 /// A failed shipment sent again (true), or nothing (it was not failed).
@@ -265,6 +278,7 @@ pub async fn claim_next(pool: &Pool, owner: &str, lease_ms: i64) -> Result<Optio
          WHERE id = (SELECT s.id FROM stores st
                      JOIN shipments s ON s.id = (SELECT MIN(o.id) FROM shipments o WHERE o.store_id = st.id AND {due})
                      WHERE s.next_attempt_at <= {now} AND {free}
+                       AND st.organization_id IN (SELECT id FROM organizations WHERE enabled)
                      ORDER BY s.id LIMIT 1 {skip})
          RETURNING {COLUMNS}, epoch, attempts",
         due = DUE.replace("state", "o.state").replace("tracking_changed", "o.tracking_changed"),

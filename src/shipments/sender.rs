@@ -152,7 +152,10 @@ impl Sender {
                         tracing::info!(shipment = %shipment.id, %reason, "shipment will be sent again")
                     }
                 }
-                self.hub.store_changed(shipment.store_id);
+                // Its store's pages read it again (the announcement names the organization).
+                if let Ok(Some(store)) = stores::repo::load(&self.pool, shipment.store_id).await {
+                    self.hub.store_changed(store.org, store.id);
+                }
             }
             Ok(false) => {
                 tracing::warn!(shipment = %shipment.id, "another server took over this shipment; its outcome here is dropped")
@@ -167,7 +170,7 @@ impl Sender {
         let later = |err: AppError| {
             (Attempt::Later(format!("storelink could not send it yet ({err})"), backoff(claim.attempts)), Vec::new())
         };
-        let store = match stores::repo::get(&self.pool, shipment.store_id).await {
+        let store = match stores::repo::load(&self.pool, shipment.store_id).await {
             Ok(Some(store)) => store,
             Ok(None) => return (Attempt::Failed("The store was removed.".into()), Vec::new()),
             Err(err) => return later(err),

@@ -21,7 +21,7 @@ pub async fn disconnect(
     user: &UserDto,
     store_id: StoreId,
 ) -> Result<String, AppError> {
-    let store = repo::get(pool, store_id).await?.ok_or_else(not_found)?;
+    let store = repo::get(pool, user.org, store_id).await?.ok_or_else(not_found)?;
     if store.state == StoreState::Disconnected {
         return Err(AppError::Conflict(format!("{} is already disconnected.", store.name)));
     }
@@ -69,9 +69,9 @@ pub async fn remove(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result<()
     // The DELETE comes first, so the transaction takes SQLite's write lock at once (a read
     // first could not be upgraded while the sync engine writes).
     let mut tx = pool.begin().await?;
-    let Some(name) = repo::delete_disconnected(&mut tx, store_id).await? else {
+    let Some(name) = repo::delete_disconnected(&mut tx, user.org, store_id).await? else {
         drop(tx);
-        return match repo::get(pool, store_id).await? {
+        return match repo::get(pool, user.org, store_id).await? {
             None => Err(not_found()),
             Some(store) => Err(AppError::Conflict(format!("Disconnect {} before removing it.", store.name))),
         };

@@ -2,7 +2,7 @@
 //! store's address), then the store, its sealed credentials and its first sync are saved
 //! together. Each failure has its own message and saves nothing.
 
-use super::{repo, StoreState};
+use super::{repo, StoreDto, StoreState};
 use crate::{
     audit,
     credentials::{self, Credentials},
@@ -28,6 +28,7 @@ pub async fn register(
     // connected store is not asked about again.
     let address = Platforms::validate(platform, &typed)?;
     let existing = repo::find_by_domain(pool, &address).await?;
+    refuse_another_organizations(existing.as_ref(), user, &address)?;
     if let Some(store) = existing.as_ref().filter(|s| s.state == StoreState::Connected && !typed.reconnect) {
         return Err(already_connected(&address, &store.name));
     }
@@ -37,6 +38,7 @@ pub async fn register(
         true => existing,
         false => repo::find_by_domain(pool, &checked.address).await?,
     };
+    refuse_another_organizations(existing.as_ref(), user, &checked.address)?;
     if let Some(store) = existing.as_ref().filter(|s| s.state == StoreState::Connected && !typed.reconnect) {
         return Err(already_connected(&checked.address, &store.name));
     }
@@ -79,6 +81,17 @@ pub async fn register(
     tx.commit().await?;
     tracing::info!(store = %checked.address, %store_id, platform = platform.label(), "store registered");
     Ok(store_id)
+}
+
+/// A store is one organization's: another's (connected or not) cannot be registered,
+/// reconnected or looked at here, and its name is not told.
+fn refuse_another_organizations(existing: Option<&StoreDto>, user: &UserDto, address: &str) -> Result<(), AppError> {
+    match existing {
+        Some(store) if store.org != user.org => Err(AppError::Conflict(format!(
+            "{address} is connected to storelink by another organization; a store can belong to one only."
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn already_connected(address: &str, name: &str) -> AppError {

@@ -48,18 +48,49 @@ impl From<StoreRow> for StoreDto {
     }
 }
 
-pub async fn list(pool: &Pool) -> Result<Vec<StoreDto>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM stores ORDER BY name, id");
+/// The organization's stores.
+pub async fn list(pool: &Pool, org: OrgId) -> Result<Vec<StoreDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM stores WHERE organization_id = $1 ORDER BY name, id");
+    let rows: Vec<StoreRow> =
+        db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org).fetch_all(&mut *c).await)?;
+    Ok(rows.into_iter().map(StoreDto::from).collect())
+}
+
+/// Every organization's stores: for the installation's metrics and background checks, never a
+/// page.
+pub async fn all(pool: &Pool) -> Result<Vec<StoreDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM stores ORDER BY id");
     let rows: Vec<StoreRow> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await)?;
     Ok(rows.into_iter().map(StoreDto::from).collect())
 }
 
-/// Every store's id.
-pub async fn ids(pool: &Pool) -> Result<Vec<StoreId>, AppError> {
-    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT id FROM stores ORDER BY id").fetch_all(&mut *c).await)?)
+/// The stores of every organization with e-commerce on: what background checks look at.
+pub async fn of_enabled_organizations(pool: &Pool) -> Result<Vec<StoreDto>, AppError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM stores WHERE organization_id IN (SELECT id FROM organizations WHERE enabled) ORDER BY id"
+    );
+    let rows: Vec<StoreRow> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await)?;
+    Ok(rows.into_iter().map(StoreDto::from).collect())
 }
 
-pub async fn get(pool: &Pool, id: StoreId) -> Result<Option<StoreDto>, AppError> {
+/// Every store's id and organization, in every organization: for background work.
+pub async fn ids(pool: &Pool) -> Result<Vec<(StoreId, OrgId)>, AppError> {
+    Ok(
+        db::run!(pool, c => sqlx::query_as("SELECT id, organization_id FROM stores ORDER BY id").fetch_all(&mut *c).await)?,
+    )
+}
+
+/// The store, when it is the organization's: how a store id from a request is read.
+pub async fn get(pool: &Pool, org: OrgId, id: StoreId) -> Result<Option<StoreDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM stores WHERE id = $1 AND organization_id = $2");
+    let row: Option<StoreRow> = db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(org)
+        .fetch_optional(&mut *c).await)?;
+    Ok(row.map(StoreDto::from))
+}
+
+/// The store, whichever organization's: for background work that started from the store's own
+/// row (its sync job, its shipment, its webhook delivery), never for a request's id.
+pub async fn load(pool: &Pool, id: StoreId) -> Result<Option<StoreDto>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM stores WHERE id = $1");
     let row: Option<StoreRow> =
         db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await)?;
@@ -162,14 +193,16 @@ pub async fn mark_disconnected(
     )
 }
 
-/// Deletes a disconnected store (its synced records are `records::repo::erase`'s); returns its
-/// name, or `None` when it does not exist or is still connected.
-pub async fn delete_disconnected(conn: &mut Conn, id: StoreId) -> Result<Option<String>, AppError> {
-    Ok(
-        db::run!(&mut *conn, c => sqlx::query_scalar("DELETE FROM stores WHERE id = $1 AND state = 'disconnected' RETURNING name")
-        .bind(id)
-        .fetch_optional(&mut *c).await)?,
+/// Deletes the organization's disconnected store (its synced records are
+/// `records::repo::erase`'s); returns its name, or `None` when the organization has no such
+/// store or it is still connected.
+pub async fn delete_disconnected(conn: &mut Conn, org: OrgId, id: StoreId) -> Result<Option<String>, AppError> {
+    Ok(db::run!(&mut *conn, c => sqlx::query_scalar(
+        "DELETE FROM stores WHERE id = $1 AND organization_id = $2 AND state = 'disconnected' RETURNING name",
     )
+    .bind(id)
+    .bind(org)
+    .fetch_optional(&mut *c).await)?)
 }
 
 /// The shop's details as the last sync read them.
@@ -312,8 +345,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pool = pool(&dir).await;
         let id = connected_store(&pool).await;
-        assert_eq!(get(&pool, id).await.unwrap().unwrap().state, StoreState::Connected);
+        assert_eq!(load(&pool, id).await.unwrap().unwrap().state, StoreState::Connected);
         db::run!(&pool, c => sqlx::query("UPDATE stores SET state = 'Connected' WHERE id = $1").bind(id).execute(&mut *c).await.map(|done| done.rows_affected())).unwrap();
-        assert!(get(&pool, id).await.is_err(), "a state storelink never writes is refused when read");
+        assert!(load(&pool, id).await.is_err(), "a state storelink never writes is refused when read");
     }
 }

@@ -261,7 +261,7 @@ impl Engine {
     /// every sync and the hourly round do: what differs is fetched again, and what still
     /// differs is kept for the Stores page, the queue and `/metrics`. `None`: no such store.
     pub async fn check_drift(&self, store_id: StoreId) -> Result<Option<crate::drift::DriftCheck>, AppError> {
-        let Some(store) = stores::repo::get(&self.pool, store_id).await? else { return Ok(None) };
+        let Some(store) = stores::repo::load(&self.pool, store_id).await? else { return Ok(None) };
         let checked = crate::drift::check(&self.pool, &self.platforms, &store).await?;
         self.hub.changed(store_id);
         Ok(Some(checked))
@@ -285,7 +285,7 @@ impl Engine {
             return Ok(());
         }
         let resumed = row.state == JobState::Running;
-        let Some(store) = stores::repo::get(&self.pool, row.store_id).await? else { return Ok(()) };
+        let Some(store) = stores::repo::load(&self.pool, row.store_id).await? else { return Ok(()) };
         let hub = self.hub.clone();
         let changed = Arc::new(move |store_id| hub.changed(store_id));
         let run = Run::resume(self.pool.clone(), changed, self.hub.bulk_finishes(), claim, &row);
@@ -355,10 +355,10 @@ mod tests {
         assert!(engine.active.lock().unwrap().is_empty(), "the store is free for its next sync");
         let row = jobs_repo::load(&engine.pool, job).await.unwrap().unwrap();
         assert_eq!(row.state, JobState::Failed);
-        let latest = jobs_repo::latest(&engine.pool, Some(store)).await.unwrap().pop().unwrap();
+        let latest = jobs_repo::latest(&engine.pool, None, Some(store)).await.unwrap().pop().unwrap();
         assert_eq!(latest.error.as_deref(), Some(INTERNAL_FAILURE));
         assert_eq!(
-            crate::stores::repo::get(&engine.pool, store).await.unwrap().unwrap().state_detail.as_deref(),
+            crate::stores::repo::load(&engine.pool, store).await.unwrap().unwrap().state_detail.as_deref(),
             Some(INTERNAL_FAILURE)
         );
     }
@@ -382,6 +382,6 @@ mod tests {
 
         let row = jobs_repo::load(&engine.pool, lost.job_id).await.unwrap().unwrap();
         assert!(row.state.active(), "the job the other server runs is not ended here");
-        assert_eq!(crate::stores::repo::get(&engine.pool, store).await.unwrap().unwrap().state_detail, None);
+        assert_eq!(crate::stores::repo::load(&engine.pool, store).await.unwrap().unwrap().state_detail, None);
     }
 }

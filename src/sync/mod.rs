@@ -21,7 +21,7 @@ use crate::{
 /// Queues an incremental sync of a connected store; one job per store at a time. Says what
 /// happened, in words.
 pub async fn queue_now(pool: &Pool, user: &UserDto, store_id: StoreId) -> Result<String, AppError> {
-    let store = stores::repo::get(pool, store_id)
+    let store = stores::repo::get(pool, user.org, store_id)
         .await?
         .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))?;
     let name = store.name;

@@ -255,6 +255,7 @@ mod tests {
         }
         StoreProgress {
             store_id: StoreId(1),
+            org: crate::ids::OrgId(1),
             job_id: JobId(1),
             kind,
             state,

@@ -161,11 +161,13 @@ pub async fn change_role(
     role: Role,
     by: crate::audit::Actor<'_>,
 ) -> Result<(), AppError> {
-    let Some(user) = repo::get(pool, id).await? else { return Err(AppError::NotFound(text::NO_SUCH_USER.into())) };
+    let Some(user) = repo::get(pool, by.org, id).await? else {
+        return Err(AppError::NotFound(text::NO_SUCH_USER.into()));
+    };
     let mut tx = pool.begin().await?;
-    if !repo::set_role(&mut tx, id, role).await? {
+    if !repo::set_role(&mut tx, by.org, id, role).await? {
         drop(tx);
-        return Err(repo::refusal(pool, id).await);
+        return Err(repo::refusal(pool, by.org, id).await);
     }
     if user.role != role {
         let detail = format!("{}: {} → {}", user.email, user.role.label(), role.label());

@@ -9,14 +9,16 @@ use crate::{
 
 const COLUMNS: &str = "id, email, role, active, organization_id";
 
-pub async fn list(pool: &Pool) -> Result<Vec<UserDto>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM users ORDER BY email");
-    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await)?)
+/// The organization's users.
+pub async fn list(pool: &Pool, org: OrgId) -> Result<Vec<UserDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE organization_id = $1 ORDER BY email");
+    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org).fetch_all(&mut *c).await)?)
 }
 
-pub async fn get(pool: &Pool, id: UserId) -> Result<Option<UserDto>, AppError> {
-    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await)?)
+/// The user, when they are the organization's.
+pub async fn get(pool: &Pool, org: OrgId, id: UserId) -> Result<Option<UserDto>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1 AND organization_id = $2");
+    Ok(db::run!(pool, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).bind(org).fetch_optional(&mut *c).await)?)
 }
 
 /// The user, if they exist and are active.
@@ -77,24 +79,26 @@ pub async fn find_active_for_login(pool: &Pool, email: &str) -> Result<Option<(U
     Ok(row.map(|row| (row.user, row.password_hash)))
 }
 
+/// Active administrators in the whole installation: whether the first one is still to be made.
 pub async fn count_active_admins(pool: &Pool) -> Result<i64, AppError> {
     Ok(
         db::run!(pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active").fetch_one(&mut *c).await)?,
     )
 }
 
-// The last-administrator rule is part of each UPDATE's WHERE clause, so two administrators
-// demoting each other at the same moment cannot both succeed.
+// The last-administrator rule (of the user's organization) is part of each UPDATE's WHERE
+// clause, so two administrators demoting each other at the same moment cannot both succeed.
 macro_rules! unless_last_active_admin {
     () => {
         " AND (role <> 'admin' OR NOT active OR EXISTS (SELECT 1 FROM users other
-              WHERE other.role = 'admin' AND other.active AND other.id <> users.id))"
+              WHERE other.role = 'admin' AND other.active AND other.id <> users.id
+                AND other.organization_id = users.organization_id))"
     };
 }
 
 /// Why an UPDATE of `id` changed nothing: no such user, or the last-administrator rule.
-pub async fn refusal(pool: &Pool, id: UserId) -> AppError {
-    match get(pool, id).await {
+pub async fn refusal(pool: &Pool, org: OrgId, id: UserId) -> AppError {
+    match get(pool, org, id).await {
         Ok(None) => AppError::NotFound(text::NO_SUCH_USER.into()),
         Ok(Some(_)) => AppError::Conflict(text::LAST_ADMIN.into()),
         Err(err) => err,
@@ -103,19 +107,27 @@ pub async fn refusal(pool: &Pool, id: UserId) -> AppError {
 
 /// Gives the user `role`, unless that would leave no active administrator; joins the caller's
 /// transaction. False when nothing changed (see [`refusal`]).
-pub async fn set_role(conn: &mut Conn, id: UserId, role: Role) -> Result<bool, AppError> {
+pub async fn set_role(conn: &mut Conn, org: OrgId, id: UserId, role: Role) -> Result<bool, AppError> {
     let sql = match role {
-        Role::Admin => "UPDATE users SET role = 'admin' WHERE id = $1",
-        Role::Standard => concat!("UPDATE users SET role = 'standard' WHERE id = $1", unless_last_active_admin!()),
+        Role::Admin => "UPDATE users SET role = 'admin' WHERE id = $1 AND organization_id = $2",
+        Role::Standard => concat!(
+            "UPDATE users SET role = 'standard' WHERE id = $1 AND organization_id = $2",
+            unless_last_active_admin!()
+        ),
     };
-    Ok(db::run!(&mut *conn, c => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?
-        == 1)
+    Ok(
+        db::run!(&mut *conn, c => sqlx::query(sql).bind(id).bind(org).execute(&mut *c).await.map(|done| done.rows_affected()))?
+            == 1,
+    )
 }
 
 /// Deactivates a user, unless they are the last active administrator; joins the caller's
 /// transaction so their sessions can end with it. False when nothing changed.
-pub async fn deactivate(conn: &mut Conn, id: UserId) -> Result<bool, AppError> {
-    let sql = concat!("UPDATE users SET active = FALSE WHERE id = $1", unless_last_active_admin!());
-    Ok(db::run!(&mut *conn, c => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?
-        == 1)
+pub async fn deactivate(conn: &mut Conn, org: OrgId, id: UserId) -> Result<bool, AppError> {
+    let sql =
+        concat!("UPDATE users SET active = FALSE WHERE id = $1 AND organization_id = $2", unless_last_active_admin!());
+    Ok(
+        db::run!(&mut *conn, c => sqlx::query(sql).bind(id).bind(org).execute(&mut *c).await.map(|done| done.rows_affected()))?
+            == 1,
+    )
 }

@@ -21,7 +21,7 @@ use crate::{
     progress::Hub,
     records,
     secrets::Sealer,
-    stores,
+    stores::{self, StoreDto},
 };
 
 /// The largest payloads (orders with hundreds of lines) stay well under this.
@@ -80,7 +80,7 @@ async fn accept(
     if delivery.ping {
         return Ok(None);
     }
-    let Some((store_id, sealed)) = credentials::repo::signing_secret(&receiver.pool, address).await? else {
+    let Some((store_id, sealed, enabled)) = credentials::repo::signing_secret(&receiver.pool, address).await? else {
         tracing::info!(store = address, topic, "refused a webhook delivery for a store storelink does not hold");
         return Err(AppError::Unauthorized);
     };
@@ -91,6 +91,12 @@ async fn accept(
         return Err(AppError::Unauthorized);
     }
     stores::repo::delivery_verified(&receiver.pool, store_id).await?;
+    if !enabled {
+        // Answered, so the platform does not retry for days, but nothing of it is applied: the
+        // operator turned e-commerce off for the store's organization.
+        tracing::info!(store = address, topic, "ignored a webhook delivery: e-commerce is off for its organization");
+        return Ok(None);
+    }
     let replay_after = Platforms::replay_after_secs(platform);
     if let (Some(at), Some(after)) = (triggered_at, replay_after) {
         if crate::db::now() - at > after {
@@ -117,7 +123,7 @@ async fn accept(
 /// Applies a recorded delivery, and notes it applied once it is.
 async fn apply(receiver: Receiver, platform: Platform, store_id: StoreId, delivery: Delivery, body: Bytes) {
     let Delivery { address, topic, event_id, .. } = delivery;
-    let Some(found) = stores::repo::get(&receiver.pool, store_id).await.ok().flatten() else {
+    let Some(found) = stores::repo::load(&receiver.pool, store_id).await.ok().flatten() else {
         // Removed since the delivery was recorded: nothing of it is left to apply to.
         return;
     };
@@ -128,8 +134,8 @@ async fn apply(receiver: Receiver, platform: Platform, store_id: StoreId, delive
             receiver.hub.bulk_finished(store_id);
             Ok(())
         }
-        Ok(Effect::Gone { erase }) => gone(&receiver, platform, store_id, erase).await,
-        Ok(Effect::Redact { customer, orders }) => redact(&receiver, platform, store_id, customer, &orders).await,
+        Ok(Effect::Gone { erase }) => gone(&receiver, platform, &found, erase).await,
+        Ok(Effect::Redact { customer, orders }) => redact(&receiver, platform, &found, customer, &orders).await,
         Err(err) => Err(err),
     };
     match applied {
@@ -145,7 +151,8 @@ async fn apply(receiver: Receiver, platform: Platform, store_id: StoreId, delive
 
 /// The app is gone from the store, once the platform confirms it (it refuses the credentials;
 /// a signed body could be a replay): the credentials go, and with `erase` everything synced.
-async fn gone(receiver: &Receiver, platform: Platform, store_id: StoreId, erase: bool) -> Result<(), AppError> {
+async fn gone(receiver: &Receiver, platform: Platform, store: &StoreDto, erase: bool) -> Result<(), AppError> {
+    let store_id = store.id;
     match receiver.platforms.still_connected(platform, store_id).await {
         Some(false) => {}
         Some(true) => {
@@ -161,7 +168,7 @@ async fn gone(receiver: &Receiver, platform: Platform, store_id: StoreId, erase:
         records::repo::recount(&mut tx, store_id).await?;
         tx.commit().await?;
     }
-    receiver.hub.store_changed(store_id);
+    receiver.hub.store_changed(store.org, store_id);
     Ok(())
 }
 
@@ -173,10 +180,11 @@ async fn gone(receiver: &Receiver, platform: Platform, store_id: StoreId, erase:
 async fn redact(
     receiver: &Receiver,
     platform: Platform,
-    store_id: StoreId,
+    store: &StoreDto,
     customer: i64,
     orders: &[i64],
 ) -> Result<(), AppError> {
+    let store_id = store.id;
     for wait in [0, 2, 10, 60, 240] {
         tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
         match receiver.platforms.customer_gone(platform, store_id, customer).await {
@@ -185,7 +193,7 @@ async fn redact(
                 records::repo::redact_customer(&mut tx, store_id, customer, orders).await?;
                 records::repo::recount(&mut tx, store_id).await?;
                 tx.commit().await?;
-                receiver.hub.store_changed(store_id);
+                receiver.hub.store_changed(store.org, store_id);
                 return Ok(());
             }
             Some(false) => {

@@ -11,6 +11,8 @@ mod bulk;
 #[cfg(feature = "ssr")]
 mod cli;
 #[cfg(feature = "ssr")]
+mod cross_org;
+#[cfg(feature = "ssr")]
 mod desk;
 #[cfg(feature = "ssr")]
 mod dev_apps;

@@ -125,8 +125,11 @@ async fn a_database_from_before_organizations_moves_whole_into_the_first_and_the
         .unwrap();
         assert_eq!(found, [first.id.0], "{table}");
     }
-    assert_eq!(storelink::users::repo::list(&pool).await.unwrap()[0].email, "ann@example.com");
-    assert_eq!(storelink::stores::repo::list(&pool).await.unwrap()[0].name, "Acme");
+    assert_eq!(
+        storelink::users::repo::list(&pool, storelink::ids::OrgId(1)).await.unwrap()[0].email,
+        "ann@example.com"
+    );
+    assert_eq!(storelink::stores::repo::list(&pool, storelink::ids::OrgId(1)).await.unwrap()[0].name, "Acme");
     pool.close().await;
 
     let listed = std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))

@@ -10,7 +10,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::json;
 use storelink::{api::auth::COOKIE_NAME, auth::session};
@@ -70,7 +70,7 @@ async fn main() {
     ];
     let mut baseline = None;
     for (name, url) in pages {
-        let (rate, p50, p99, bytes) = load(&url, &cookie).await;
+        let (rate, p50, p99, bytes) = common::load(&url, &cookie, USERS, PAGES_EACH).await;
         let against = baseline
             .map_or(String::new(), |(_, base99): (f64, f64)| format!(", {:.2}× the baseline's p99", p99 / base99));
         println!(
@@ -83,38 +83,4 @@ async fn main() {
             baseline = Some((rate, p99));
         }
     }
-}
-
-/// `USERS` clients load `url` `PAGES_EACH` times each, as fast as answers come: pages a second,
-/// p50 and p99 in seconds, and a page's size.
-async fn load(url: &str, cookie: &str) -> (f64, f64, f64, usize) {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(USERS).build().unwrap();
-    // Once first, so the first timings do not pay for a cold cache.
-    let first = client.get(url).header("cookie", cookie).send().await.unwrap();
-    assert!(first.status().is_success(), "{url}: {}", first.status());
-    let bytes = first.bytes().await.unwrap().len();
-    let started = Instant::now();
-    let mut handles = Vec::new();
-    for _ in 0..USERS {
-        let (client, url, cookie) = (client.clone(), url.to_owned(), cookie.to_owned());
-        handles.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            for _ in 0..PAGES_EACH {
-                let asked = Instant::now();
-                let response = client.get(&url).header("cookie", &cookie).send().await.unwrap();
-                assert!(response.status().is_success());
-                response.bytes().await.unwrap();
-                times.push(asked.elapsed());
-            }
-            times
-        }));
-    }
-    let mut times: Vec<Duration> = Vec::new();
-    for handle in handles {
-        times.extend(handle.await.unwrap());
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1].as_secs_f64();
-    (times.len() as f64 / elapsed, at(0.5), at(0.99), bytes)
 }

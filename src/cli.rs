@@ -91,6 +91,25 @@ enum OrgCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Set what an organization may have at most: a number, or `none` for no limit (a limit
+    /// left out is kept as it is).
+    Limit {
+        name: String,
+        /// Stores, connected or not.
+        #[arg(long, value_parser = parse_limit)]
+        stores: Option<Limit>,
+        /// Active users.
+        #[arg(long, value_parser = parse_limit)]
+        users: Option<Limit>,
+        /// Live API tokens.
+        #[arg(long, value_parser = parse_limit)]
+        tokens: Option<Limit>,
+        /// Sync jobs running at once.
+        #[arg(long, value_parser = parse_limit)]
+        sync_jobs: Option<Limit>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Turn e-commerce on for an organization: its users work, its stores sync.
     Enable {
         name: String,
@@ -104,6 +123,17 @@ enum OrgCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+}
+
+/// A limit as typed: a number, or none.
+#[derive(Clone, Copy)]
+struct Limit(Option<i64>);
+
+fn parse_limit(text: &str) -> Result<Limit, String> {
+    match text.trim() {
+        "none" => Ok(Limit(None)),
+        number => number.parse::<u32>().map(|n| Limit(Some(n.into()))).map_err(|_| "write a number, or none".into()),
+    }
 }
 
 /// Which organization a command acts in: needed once there are several.
@@ -321,6 +351,24 @@ pub async fn run() -> anyhow::Result<()> {
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             let state = if disabled { "off" } else { "on" };
             eprintln!("Created the organization {} (e-commerce {state}).", name.trim());
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Limit { name, stores, users, tokens, sync_jobs, db } } => {
+            let pool = db.pool().await?;
+            let Some(org) = crate::organizations::repo::named(&pool, &name).await? else {
+                anyhow::bail!("There is no organization named {}.", name.trim());
+            };
+            let now = crate::organizations::repo::lock_limits(&mut pool.acquire().await?, org).await?;
+            let limits = crate::organizations::Limits {
+                max_stores: stores.map_or(now.max_stores, |l| l.0),
+                max_users: users.map_or(now.max_users, |l| l.0),
+                max_api_tokens: tokens.map_or(now.max_api_tokens, |l| l.0),
+                max_sync_jobs: sync_jobs.map_or(now.max_sync_jobs, |l| l.0),
+            };
+            crate::organizations::set_limits(&pool, &name, &limits, COMMAND_LINE)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            eprintln!("Set the limits of {}.", name.trim());
             Ok(())
         }
         Command::Org { command: OrgCommand::Enable { name, db } } => set_enabled(&db, &name, true).await,
@@ -547,7 +595,14 @@ async fn list_orgs(db: &DbArgs) -> anyhow::Result<()> {
                 )
             },
         );
-        println!("{}\t{}\t{state}\t{} stores\t{} users\t{synced}", org.id, org.name, org.stores, org.users);
+        let of = |n: i64, max: Option<i64>| max.map_or_else(|| n.to_string(), |max| format!("{n} of {max}"));
+        println!(
+            "{}\t{}\t{state}\t{} stores\t{} users\t{synced}",
+            org.id,
+            org.name,
+            of(org.stores, org.limits.max_stores),
+            of(org.users, org.limits.max_users)
+        );
     }
     Ok(())
 }

@@ -191,3 +191,54 @@ fn only_the_registry_reaches_a_platforms_module() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// The reads that cross organizations: for background work that started from a row of its own
+/// (a sync job's store, a shipment's, a webhook delivery's) and for the installation's metrics,
+/// never for what a request names.
+const UNSCOPED: &[&str] = &[
+    "stores::repo::load(",
+    "stores::repo::all(",
+    "stores::repo::ids(",
+    "stores::repo::of_enabled_organizations(",
+    "shipments::repo::get(",
+    "shipments::repo::get_in(",
+    "users::repo::get_active(",
+];
+
+/// Organizations are sealed in one place: what requests reach (`src/api`, `src/http_api`,
+/// `src/ui`) never calls a read that crosses organizations, and every server function given a
+/// `store_id` reads that store through its caller's organization (`Caller::store`) before
+/// anything else is done with it. `tests/api/cross_org.rs` tries every route with another
+/// organization's ids; this keeps the rule visible in the code.
+#[test]
+fn requests_read_and_write_within_their_organization() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for dir in ["api", "http_api", "ui"] {
+        rust_files(&src.join(dir), &mut files);
+    }
+    let mut problems = Vec::new();
+    let mut server_functions = 0;
+    for file in &files {
+        let text = code(&std::fs::read_to_string(file).unwrap());
+        for call in UNSCOPED {
+            if text.contains(call) {
+                problems.push(format!("{} calls {call}…), which crosses organizations", file.display()));
+            }
+        }
+        // Each server function: from its attribute to the next one's.
+        for function in text.split("#[server(").skip(1) {
+            server_functions += 1;
+            let signature = &function[..function.find('{').unwrap_or(function.len())];
+            let named = signature.contains("store_id: StoreId");
+            let resolved =
+                ["caller.store(store_id)", "of_store(&caller, store_id"].iter().any(|r| function.contains(r));
+            if named && !resolved {
+                let name = signature.split("fn ").nth(1).and_then(|s| s.split('(').next()).unwrap_or("?");
+                problems.push(format!("{}: {name} uses its store_id without Caller::store", file.display()));
+            }
+        }
+    }
+    assert!(server_functions > 30, "the server functions were found: {server_functions}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -315,3 +315,37 @@ pub async fn bulk_file(emulator: &Emulator, handle: &str, query: &str) -> Vec<u8
         }
     }
 }
+
+/// `users` clients load `url` `each` times each, as fast as answers come, signed in with
+/// `cookie`: pages a second, p50 and p99 in seconds, and a page's size.
+pub async fn load(url: &str, cookie: &str, users: usize, each: usize) -> (f64, f64, f64, usize) {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(users).build().unwrap();
+    // Once first, so the first timings do not pay for a cold cache.
+    let first = client.get(url).header("cookie", cookie).send().await.unwrap();
+    assert!(first.status().is_success(), "{url}: {}", first.status());
+    let bytes = first.bytes().await.unwrap().len();
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..users {
+        let (client, url, cookie) = (client.clone(), url.to_owned(), cookie.to_owned());
+        handles.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            for _ in 0..each {
+                let asked = Instant::now();
+                let response = client.get(&url).header("cookie", &cookie).send().await.unwrap();
+                assert!(response.status().is_success());
+                response.bytes().await.unwrap();
+                times.push(asked.elapsed());
+            }
+            times
+        }));
+    }
+    let mut times: Vec<std::time::Duration> = Vec::new();
+    for handle in handles {
+        times.extend(handle.await.unwrap());
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q).ceil() as usize).clamp(1, times.len()) - 1].as_secs_f64();
+    (times.len() as f64 / elapsed, at(0.5), at(0.99), bytes)
+}

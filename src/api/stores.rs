@@ -258,6 +258,7 @@ pub async fn register_store(
 pub async fn disconnect_store(store_id: StoreId) -> Result<String, AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
+        let store_id = caller.store(store_id).await?.id;
         let state = &caller.state;
         let report =
             crate::stores::disconnect::disconnect(&state.pool, &state.platforms, &caller.user, store_id).await?;
@@ -273,6 +274,7 @@ pub async fn disconnect_store(store_id: StoreId) -> Result<String, AppError> {
 pub async fn remove_store(store_id: StoreId) -> Result<(), AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
+        let store_id = caller.store(store_id).await?.id;
         crate::stores::disconnect::remove(caller.pool(), &caller.user, store_id).await?;
         caller.state.hub.store_changed(caller.org(), store_id);
         leptos_axum::redirect("/?removed=1");

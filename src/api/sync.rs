@@ -40,6 +40,7 @@ pub async fn watch_progress(store_id: Option<StoreId>) -> Result<TextStream<AppE
 pub async fn sync_now(store_id: StoreId) -> Result<String, AppError> {
     super::respond(async {
         let caller = super::require_admin().await?;
+        let store_id = caller.store(store_id).await?.id;
         let message = crate::sync::queue_now(caller.pool(), &caller.user, store_id).await?;
         caller.state.sync.wake();
         caller.state.hub.changed(store_id);

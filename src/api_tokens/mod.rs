@@ -78,6 +78,14 @@ mod server {
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let token = format!("{PREFIX}{}", hex::encode(bytes));
         let mut tx = pool.begin().await?;
+        let limits = crate::organizations::repo::lock_limits(&mut tx, by.org).await?;
+        let live = repo::count_live(&mut tx, by.org).await?;
+        crate::organizations::Limits::refuse_more(
+            limits.max_api_tokens,
+            live,
+            ("live API token", "live API tokens"),
+            "Revoke one",
+        )?;
         let id = repo::insert(&mut tx, &name, &token_hash(&token), &token[..SHOWN], by, db::now()).await?;
         audit::repo::record_by(&mut tx, by, "create API token", None, &name).await?;
         tx.commit().await?;

@@ -59,6 +59,12 @@ pub async fn list(pool: &Pool, org: OrgId) -> Result<Vec<ApiTokenDto>, AppError>
     )
 }
 
+/// The organization's live tokens.
+pub async fn count_live(conn: &mut Conn, org: OrgId) -> Result<i64, AppError> {
+    let sql = format!("SELECT COUNT(*) FROM api_tokens WHERE organization_id = $1 AND {LIVE}");
+    Ok(db::run!(&mut *conn, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(org).fetch_one(&mut *c).await)?)
+}
+
 /// The live token with this hash.
 pub async fn live(pool: &Pool, token_hash: &str) -> Result<Option<ApiTokenDto>, AppError> {
     let sql = select(&format!("token_hash = $1 AND {LIVE}"), 2);

@@ -120,15 +120,28 @@ async fn claim_where(pool: &Pool, owner: &str, lease_ms: i64, id: Option<JobId>)
         Some(_) => ("AND id = $3", "OR owner = $1"),
         None => ("", ""),
     };
+    // Fair to organizations: a job of an organization with e-commerce on and below its limit of
+    // jobs at once, the one holding fewest jobs now first (so none waits while another starts a
+    // second), then the oldest.
+    let held = |org: &str| {
+        format!(
+            "(SELECT COUNT(*) FROM sync_jobs h JOIN stores hs ON hs.id = h.store_id
+              WHERE hs.organization_id = {org} AND h.state IN ('queued', 'running') AND h.lease_until >= {now})"
+        )
+    };
     let sql = format!(
         "UPDATE sync_jobs SET owner = $1, epoch = epoch + 1, lease_until = {now} + $2
          WHERE id = (SELECT id FROM sync_jobs
                      WHERE state IN ('queued', 'running') {only}
                        AND ({free} {mine})
-                       AND store_id IN (SELECT s.id FROM stores s JOIN organizations o ON o.id = s.organization_id
-                                        WHERE o.enabled)
-                     ORDER BY id LIMIT 1 {skip})
+                       AND (SELECT o.enabled AND (o.max_sync_jobs IS NULL OR {held_by_o} < o.max_sync_jobs)
+                            FROM stores s JOIN organizations o ON o.id = s.organization_id
+                            WHERE s.id = sync_jobs.store_id)
+                     ORDER BY (SELECT {held_by_s} FROM stores s WHERE s.id = sync_jobs.store_id), id
+                     LIMIT 1 {skip})
          RETURNING id, store_id, epoch",
+        held_by_o = held("o.id"),
+        held_by_s = held("s.organization_id"),
         free = leases::free("lease_until", now),
         // A job asked for by its id waits for a transaction still holding its row (one just
         // interrupted and not yet rolled back) instead of passing it over.

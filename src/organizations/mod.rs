@@ -99,6 +99,76 @@ pub async fn set_enabled(
     Ok(())
 }
 
+/// What the operator allows an organization at most (`None`: no limit), so that one cannot take
+/// the others' share of the server: stores, active users, live API tokens, sync jobs at once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Limits {
+    pub max_stores: Option<i64>,
+    pub max_users: Option<i64>,
+    pub max_api_tokens: Option<i64>,
+    pub max_sync_jobs: Option<i64>,
+}
+
+impl Limits {
+    /// Refuses one more of what is counted (`(one, many)`, as it is named) when the organization
+    /// has `count` and its limit is reached; `undo` says how to make room.
+    pub fn refuse_more(
+        limit: Option<i64>,
+        count: i64,
+        (one, many): (&str, &str),
+        undo: &str,
+    ) -> Result<(), crate::error::AppError> {
+        match limit {
+            Some(max) if count >= max => Err(crate::error::AppError::Conflict(format!(
+                "Your organization can have at most {max} {}. {undo}, or ask your account representative for more.",
+                if max == 1 { one } else { many }
+            ))),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Sets the limits of the organization named `name`, noted in its audit log by `by`.
+#[cfg(feature = "ssr")]
+pub async fn set_limits(
+    pool: &crate::db::Pool,
+    name: &str,
+    limits: &Limits,
+    by: &str,
+) -> Result<(), crate::error::AppError> {
+    use crate::error::AppError;
+    if [limits.max_stores, limits.max_users, limits.max_api_tokens, limits.max_sync_jobs]
+        .iter()
+        .flatten()
+        .any(|n| *n < 0)
+    {
+        return Err(AppError::invalid("limit", "A limit is a number from 0, or none."));
+    }
+    let mut tx = pool.begin().await?;
+    let Some(org) = repo::set_limits(&mut tx, name, limits).await? else {
+        return Err(AppError::NotFound(format!("There is no organization named {}.", name.trim())));
+    };
+    let said = |n: Option<i64>| n.map_or_else(|| "none".to_owned(), |n| n.to_string());
+    let detail = format!(
+        "stores {}, users {}, API tokens {}, sync jobs at once {}",
+        said(limits.max_stores),
+        said(limits.max_users),
+        said(limits.max_api_tokens),
+        said(limits.max_sync_jobs)
+    );
+    crate::audit::repo::record_by(
+        &mut tx,
+        crate::audit::Actor { org, user: None, name: by },
+        "set limits",
+        None,
+        &detail,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// An organization as the operator sees it: whether e-commerce is on, and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -110,4 +180,6 @@ pub struct Organization {
     pub users: i64,
     /// When any of its stores last finished a sync (Unix seconds).
     pub last_synced_at: Option<i64>,
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
+    pub limits: Limits,
 }

@@ -1,6 +1,6 @@
 //! The `organizations` table.
 
-use super::Organization;
+use super::{Limits, Organization};
 use crate::{
     db::{self, Conn, Pool},
     error::AppError,
@@ -39,7 +39,8 @@ pub async fn list(pool: &Pool) -> Result<Vec<Organization>, AppError> {
         "SELECT o.id, o.name, o.enabled,
                 (SELECT COUNT(*) FROM stores s WHERE s.organization_id = o.id) AS stores,
                 (SELECT COUNT(*) FROM users u WHERE u.organization_id = o.id) AS users,
-                (SELECT MAX(s.last_synced_at) FROM stores s WHERE s.organization_id = o.id) AS last_synced_at
+                (SELECT MAX(s.last_synced_at) FROM stores s WHERE s.organization_id = o.id) AS last_synced_at,
+                o.max_stores, o.max_users, o.max_api_tokens, o.max_sync_jobs
          FROM organizations o ORDER BY LOWER(o.name), o.id",
     )
     .fetch_all(&mut *c).await)?)
@@ -94,4 +95,29 @@ pub async fn set_enabled(conn: &mut Conn, name: &str, enabled: bool) -> Result<O
         .bind(enabled)
         .execute(&mut *c).await.map(|done| done.rows_affected()))?;
     Ok(Some((id, was)))
+}
+
+/// The organization's limits, its row locked until the caller's transaction ends (on
+/// PostgreSQL; SQLite's transactions take their turn anyway), so two creations at once cannot
+/// both pass the same last free place.
+pub async fn lock_limits(conn: &mut Conn, org: OrgId) -> Result<Limits, AppError> {
+    let lock = if conn.is_postgres() { " FOR UPDATE" } else { "" };
+    let sql =
+        format!("SELECT max_stores, max_users, max_api_tokens, max_sync_jobs FROM organizations WHERE id = $1{lock}");
+    Ok(db::run!(&mut *conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(org).fetch_one(&mut *c).await)?)
+}
+
+/// Sets the limits of the organization named `name` (whatever the case); its id, or `None` when
+/// there is none of that name.
+pub async fn set_limits(conn: &mut Conn, name: &str, limits: &Limits) -> Result<Option<OrgId>, AppError> {
+    Ok(db::run!(&mut *conn, c => sqlx::query_scalar(
+        "UPDATE organizations SET max_stores = $2, max_users = $3, max_api_tokens = $4, max_sync_jobs = $5
+         WHERE LOWER(name) = LOWER($1) RETURNING id",
+    )
+    .bind(name.trim())
+    .bind(limits.max_stores)
+    .bind(limits.max_users)
+    .bind(limits.max_api_tokens)
+    .bind(limits.max_sync_jobs)
+    .fetch_optional(&mut *c).await)?)
 }

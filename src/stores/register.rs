@@ -32,6 +32,10 @@ pub async fn register(
     if let Some(store) = existing.as_ref().filter(|s| s.state == StoreState::Connected && !typed.reconnect) {
         return Err(already_connected(&address, &store.name));
     }
+    if existing.is_none() {
+        // Said before the platform is asked anything; checked again as the store is saved.
+        room_for_a_store(&mut pool.acquire().await?, user).await?;
+    }
     let checked = platforms.check(platform, &typed).await?;
     // The platform may name the store by another address than typed (a site's own home URL).
     let existing = match checked.address == address {
@@ -55,7 +59,10 @@ pub async fn register(
     };
     let mut tx = pool.begin().await?;
     let saved = match &existing {
-        None => repo::insert_connected(&mut tx, user.org, &checked.address, &details, user.id).await?,
+        None => {
+            room_for_a_store(&mut tx, user).await?;
+            repo::insert_connected(&mut tx, user.org, &checked.address, &details, user.id).await?
+        }
         Some(store) => repo::reconnect(&mut tx, store.id, &details, typed.reconnect).await?,
     };
     let Some(store_id) = saved else { return Err(already_connected(&checked.address, &checked.name)) };
@@ -81,6 +88,18 @@ pub async fn register(
     tx.commit().await?;
     tracing::info!(store = %checked.address, %store_id, platform = platform.label(), "store registered");
     Ok(store_id)
+}
+
+/// Refused in words when the user's organization has as many stores as the operator allows.
+async fn room_for_a_store(conn: &mut crate::db::Conn, user: &UserDto) -> Result<(), AppError> {
+    let limits = crate::organizations::repo::lock_limits(conn, user.org).await?;
+    let stores = repo::count(conn, user.org).await?;
+    crate::organizations::Limits::refuse_more(
+        limits.max_stores,
+        stores,
+        ("store", "stores"),
+        "Remove a disconnected one",
+    )
 }
 
 /// A store is one organization's: another's (connected or not) cannot be registered,

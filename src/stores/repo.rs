@@ -119,6 +119,13 @@ pub struct ShopDetails<'a> {
     pub warnings: &'a [String],
 }
 
+/// How many stores the organization has (connected or not).
+pub async fn count(conn: &mut Conn, org: OrgId) -> Result<i64, AppError> {
+    Ok(db::run!(&mut *conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM stores WHERE organization_id = $1")
+        .bind(org)
+        .fetch_one(&mut *c).await)?)
+}
+
 /// Saves a newly registered store of `org` as connected; `None` when the domain is already taken.
 pub async fn insert_connected(
     conn: &mut Conn,

@@ -145,6 +145,14 @@ pub async fn create(
     by: crate::audit::Actor<'_>,
 ) -> Result<UserDto, AppError> {
     let mut tx = pool.begin().await?;
+    let limits = crate::organizations::repo::lock_limits(&mut tx, by.org).await?;
+    let active = repo::count_active(&mut tx, by.org).await?;
+    crate::organizations::Limits::refuse_more(
+        limits.max_users,
+        active,
+        ("active user", "active users"),
+        "Deactivate one",
+    )?;
     let user = repo::create(&mut tx, by.org, email, role, password_hash).await?;
     let detail = format!("{} as {}", user.email, role.label());
     crate::audit::repo::record_by(&mut tx, by, "create user", None, &detail).await?;

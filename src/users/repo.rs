@@ -79,6 +79,13 @@ pub async fn find_active_for_login(pool: &Pool, email: &str) -> Result<Option<(U
     Ok(row.map(|row| (row.user, row.password_hash)))
 }
 
+/// The organization's active users.
+pub async fn count_active(conn: &mut Conn, org: OrgId) -> Result<i64, AppError> {
+    Ok(db::run!(&mut *conn, c => sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE organization_id = $1 AND active")
+        .bind(org)
+        .fetch_one(&mut *c).await)?)
+}
+
 /// Active administrators in the whole installation: whether the first one is still to be made.
 pub async fn count_active_admins(pool: &Pool) -> Result<i64, AppError> {
     Ok(

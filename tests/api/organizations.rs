@@ -92,27 +92,22 @@ async fn the_operator_renames_an_organization_and_a_name_taken_or_unknown_is_ref
     );
 }
 
-/// `storelink` run against the test server's database, `stdin` written to it.
-fn storelink(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
-    // SQLite sometimes answers the first write of a command started just as the test's server
-    // started with "database is locked" at once, without waiting its turn (not seen against
-    // `storelink serve`; named in the closing note): the operator would run it again.
-    for _ in 0..3 {
-        let output = run_storelink(app, args, stdin);
-        if !String::from_utf8_lossy(&output.stderr).contains("database is locked") {
-            return output;
-        }
-    }
-    run_storelink(app, args, stdin)
+/// `storelink` run against the test server's database, `stdin` written to it. Waited for on a
+/// thread of its own: the test's runtime also runs the server, which must go on answering (and
+/// finish the transaction it may be in) while the command runs.
+async fn storelink(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+    let (args, stdin) = (args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), stdin.to_owned());
+    let (dir, url) = (app._dir.path().to_owned(), app.database_url.clone());
+    tokio::task::spawn_blocking(move || run_storelink(&dir, &url, &args, &stdin)).await.unwrap()
 }
 
-fn run_storelink(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+fn run_storelink(dir: &std::path::Path, url: &str, args: &[String], stdin: &str) -> std::process::Output {
     use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))
         .args(args)
         .arg("--data-dir")
-        .arg(app._dir.path())
-        .env("DATABASE_URL", &app.database_url)
+        .arg(dir)
+        .env("DATABASE_URL", url)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -126,25 +121,27 @@ fn run_storelink(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Out
 async fn the_operator_creates_an_organization_and_one_turned_off_is_told_so_and_stops_syncing() {
     const NOT_SET_UP: &str = "E-commerce is not set up for your organization. Contact your account representative.";
     let app = spawn_app_without_sync().await;
-    let created = storelink(&app, &["org", "create", "--name", "Second"], "");
+    let created = storelink(&app, &["org", "create", "--name", "Second"], "").await;
     assert!(created.status.success(), "{created:?}");
     // With two organizations, the command line needs to be told which.
-    let unsaid = storelink(&app, &["user", "add", "--email", "boss@second.example", "--role", "admin"], PASSWORD);
+    let unsaid = storelink(&app, &["user", "add", "--email", "boss@second.example", "--role", "admin"], PASSWORD).await;
     assert!(!unsaid.status.success());
     assert!(String::from_utf8_lossy(&unsaid.stderr).contains("say which with --org NAME"), "{unsaid:?}");
     let unknown = storelink(
         &app,
         &["user", "add", "--org", "Third", "--email", "boss@second.example", "--role", "admin"],
         PASSWORD,
-    );
+    )
+    .await;
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("There is no organization named Third."), "{unknown:?}");
     let added = storelink(
         &app,
         &["user", "add", "--org", "second", "--email", "boss@second.example", "--role", "admin"],
         PASSWORD,
-    );
+    )
+    .await;
     assert!(added.status.success(), "{added:?}");
-    let token = storelink(&app, &["token", "create", "--org", "Second", "--name", "Printer"], "");
+    let token = storelink(&app, &["token", "create", "--org", "Second", "--name", "Printer"], "").await;
     assert!(token.status.success(), "{token:?}");
     let token = String::from_utf8(token.stdout).unwrap().trim().to_owned();
 
@@ -157,7 +154,7 @@ async fn the_operator_creates_an_organization_and_one_turned_off_is_told_so_and_
     let theirs: serde_json::Value = app.get(&admin, "/api/stores/list").await.json().await.unwrap();
     assert_eq!(theirs["stores"], serde_json::json!([]), "the first organization sees none of it");
 
-    let disabled = storelink(&app, &["org", "disable", "SECOND"], "");
+    let disabled = storelink(&app, &["org", "disable", "SECOND"], "").await;
     assert!(disabled.status.success(), "{disabled:?}");
     // Its users still sign in and know who they are, and are told why nothing else works.
     assert_eq!(app.get(&boss, "/api/me").await.status(), StatusCode::OK);
@@ -211,4 +208,128 @@ async fn the_operator_creates_an_organization_and_one_turned_off_is_told_so_and_
         noted,
         ["create organization", "create user", "create API token", "disable e-commerce", "enable e-commerce"]
     );
+}
+
+#[tokio::test]
+async fn each_limit_the_operator_sets_refuses_one_more_in_words_and_changes_nothing() {
+    let app = spawn_app_without_sync().await;
+    // The first organization has two users already.
+    let limited =
+        storelink(&app, &["org", "limit", "Default", "--stores", "1", "--users", "2", "--tokens", "1"], "").await;
+    assert!(limited.status.success(), "{limited:?}");
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+
+    let user = app
+        .post(
+            &admin,
+            "/api/users/create",
+            &[("email", "third@example.com"), ("role", "standard"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(user.status(), StatusCode::CONFLICT);
+    let said: storelink::error::AppError = serde_json::from_value(error_body(user).await).unwrap();
+    assert_eq!(
+        said.to_string(),
+        "Your organization can have at most 2 active users. Deactivate one, or ask your account representative for more."
+    );
+    assert_eq!(app.user_count().await, 2);
+
+    assert_eq!(app.register(&admin, "acme", SHOP_TOKEN).await.status(), StatusCode::OK);
+    let asked_before = app.shopify_requests().await;
+    let store = app.register(&admin, "recent", SHOP_TOKEN).await;
+    assert_eq!(store.status(), StatusCode::CONFLICT);
+    let said: storelink::error::AppError = serde_json::from_value(error_body(store).await).unwrap();
+    assert_eq!(
+        said.to_string(),
+        "Your organization can have at most 1 store. Remove a disconnected one, or ask your account representative for more."
+    );
+    assert_eq!(app.shopify_requests().await, asked_before, "refused before Shopify is asked anything");
+    let stores: i64 =
+        storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM stores").fetch_one(&mut *c).await)
+            .unwrap();
+    assert_eq!(stores, 1);
+
+    assert_eq!(app.post(&admin, "/api/tokens/create", &[("name", "Printer")]).await.status(), StatusCode::OK);
+    let token = app.post(&admin, "/api/tokens/create", &[("name", "Second printer")]).await;
+    assert_eq!(token.status(), StatusCode::CONFLICT);
+    let count: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens").fetch_one(&mut *c).await)
+        .unwrap();
+    assert_eq!(count, 1);
+    let listed = String::from_utf8(storelink(&app, &["org", "list"], "").await.stdout).unwrap();
+    assert!(listed.contains("\t1 of 1 stores\t2 of 2 users\t"), "{listed}");
+    // `none` lifts a limit; what is left out stays.
+    assert!(storelink(&app, &["org", "limit", "default", "--users", "none"], "").await.status.success());
+    let user = app
+        .post(
+            &admin,
+            "/api/users/create",
+            &[("email", "third@example.com"), ("role", "standard"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(user.status(), StatusCode::OK);
+    assert_eq!(app.register(&admin, "recent", SHOP_TOKEN).await.status(), StatusCode::CONFLICT);
+}
+
+/// Sync job slots go round the organizations: a claim takes a job of the organization holding
+/// fewest jobs now (then the oldest), so none waits while another starts a second, and never
+/// more of one organization's at once than its limit.
+#[tokio::test]
+async fn sync_claims_go_round_the_organizations_within_each_ones_limit() {
+    let app = spawn_app_without_sync().await;
+    let mut orgs = vec![OrgId(1)];
+    for name in ["Second", "Third"] {
+        orgs.push(storelink::organizations::create(&app.pool, name, true, "test").await.unwrap());
+    }
+    // The first organization's jobs were queued first, then the second's, then the third's.
+    let mut conn = app.pool.acquire().await.unwrap();
+    let mut n = 0;
+    for (org, stores) in [(orgs[0], 3), (orgs[1], 2), (orgs[2], 1)] {
+        for _ in 0..stores {
+            n += 1;
+            let details = storelink::stores::repo::ShopDetails {
+                platform: storelink::platforms::Platform::Shopify,
+                name: "Shop",
+                shop_json: "{}",
+                granted_scopes: &[],
+                warnings: &[],
+            };
+            let store = storelink::stores::repo::insert_connected(
+                &mut conn,
+                org,
+                &format!("s{n}.myshopify.com"),
+                &details,
+                storelink::ids::UserId(app.user_id(ADMIN_EMAIL).await),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+            storelink::jobs::repo::queue(&mut conn, store, storelink::jobs::JobKind::Full).await.unwrap();
+        }
+    }
+    drop(conn);
+    let org_of_next = || async {
+        let claim = storelink::jobs::repo::claim_next(&app.pool, "test", 60_000).await.unwrap()?;
+        let org: i64 =
+            storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT organization_id FROM stores WHERE id = $1")
+            .bind(claim.store_id).fetch_one(&mut *c).await)
+            .unwrap();
+        Some(OrgId(org))
+    };
+    let mut claimed = Vec::new();
+    while let Some(org) = org_of_next().await {
+        claimed.push(org);
+    }
+    assert_eq!(claimed, [orgs[0], orgs[1], orgs[2], orgs[0], orgs[1], orgs[0]]);
+
+    // Again, with the second organization allowed one job at once: its second waits.
+    storelink::db_run!(&app.pool, c => sqlx::query("UPDATE sync_jobs SET owner = NULL, lease_until = NULL")
+        .execute(&mut *c).await.map(|done| done.rows_affected()))
+    .unwrap();
+    let limits = storelink::organizations::Limits { max_sync_jobs: Some(1), ..Default::default() };
+    storelink::organizations::set_limits(&app.pool, "Second", &limits, "test").await.unwrap();
+    let mut claimed = Vec::new();
+    while let Some(org) = org_of_next().await {
+        claimed.push(org);
+    }
+    assert_eq!(claimed, [orgs[0], orgs[1], orgs[2], orgs[0], orgs[0]]);
 }

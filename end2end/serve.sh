@@ -1,6 +1,7 @@
 #!/bin/sh
 # Starts storelink for the end-to-end tests: a fresh database with one administrator and one
-# standard user whose passwords the specs know. Run from end2end/ by Playwright.
+# standard user whose passwords the specs know, and a second organization without e-commerce
+# and its administrator. Run from end2end/ by Playwright.
 set -eu
 root=$(cd .. && pwd)
 bin=${STORELINK_BIN:-$root/target/debug/storelink}
@@ -8,5 +9,8 @@ data=$(mktemp -d)
 export STORELINK_DATA_DIR="$data"
 printf '%s' 'admin password 123' | "$bin" user add --email admin@example.com --role admin
 printf '%s' 'standard password 123' | "$bin" user add --email standard@example.com --role standard
+# A second company the operator has not set up for e-commerce yet, with its administrator.
+"$bin" org create --name "Other Company" --disabled
+printf '%s' 'other password 123' | "$bin" user add --org "Other Company" --email other@example.com --role admin
 cd "$root"
 exec "$bin" serve --addr "127.0.0.1:${E2E_PORT:-3100}" --site-root "${LEPTOS_SITE_ROOT:-target/site}"

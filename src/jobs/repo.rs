@@ -14,20 +14,17 @@ use crate::{
 /// `sync_jobs_one_active` decides, so two callers at once queue one). True when queued.
 pub async fn queue(conn: &mut Conn, store_id: StoreId, kind: JobKind) -> Result<bool, AppError> {
     let now = db::now();
+    // Nothing inserted (rather than an error) when the store has its job: an error would end
+    // the caller's whole transaction on PostgreSQL (registering a store again, say).
     let queued = db::run!(&mut *conn, c => sqlx::query(
-        "INSERT INTO sync_jobs (store_id, kind, state, created_at, updated_at) VALUES ($1, $2, 'queued', $3, $3)",
+        "INSERT INTO sync_jobs (store_id, kind, state, created_at, updated_at) VALUES ($1, $2, 'queued', $3, $3)
+         ON CONFLICT (store_id) WHERE state IN ('queued', 'running') DO NOTHING",
     )
     .bind(store_id)
     .bind(kind)
     .bind(now)
-    .execute(&mut *c).await.map(|done| done.rows_affected()));
-    match queued {
-        Ok(_) => Ok(true),
-        Err(err) if db::violates(&err, &db::Unique { columns: "sync_jobs.store_id", name: "sync_jobs_one_active" }) => {
-            Ok(false)
-        }
-        Err(err) => Err(err.into()),
-    }
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(queued == 1)
 }
 
 /// Cancels the queued or running jobs of the organization's stores, in the caller's transaction.

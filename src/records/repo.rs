@@ -666,6 +666,25 @@ impl Cursor {
     }
 }
 
+/// The stores' ids for an `IN (…)`. One store's is written into the statement itself: PostgreSQL
+/// then plans for that store (a prepared statement's plan for any store would read all of its
+/// parcels and sort them, where the store's own index gives the page in order). Ids are numbers,
+/// so nothing typed reaches the SQL.
+fn push_store_ids<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, stores: &[StoreId])
+where
+    for<'t> i64: sqlx::Encode<'t, DB>,
+    i64: sqlx::Type<DB>,
+{
+    if let [store] = stores {
+        sql.push(store.0.to_string());
+        return;
+    }
+    let mut ids = sql.separated(", ");
+    for store in stores {
+        ids.push_bind(store.0);
+    }
+}
+
 /// The filters of `query` (not its cursor), after a `WHERE` that already has a condition.
 fn push_filters<DB: sqlx::Database>(sql: &mut QueryBuilder<DB>, stores: &[StoreId], query: &AwaitingQuery, now: i64)
 where
@@ -675,12 +694,12 @@ where
     String: sqlx::Type<DB>,
 {
     // Over several stores, `+` keeps SQLite from reading them store by store and sorting: the
-    // queue's index, in age order across every store, is the one to walk.
-    sql.push(if stores.len() > 1 { " +fo.store_id IN (" } else { " fo.store_id IN (" });
-    let mut ids = sql.separated(", ");
-    for store in stores {
-        ids.push_bind(store.0);
-    }
+    // queue's index, in age order across every store, is the one to walk. PostgreSQL picks by
+    // its statistics (and reads a page store by store, `awaiting_page`): with many
+    // organizations, that walk would pass over every other organization's parcels.
+    let walk = stores.len() > 1 && DB::NAME == "SQLite";
+    sql.push(if walk { " +fo.store_id IN (" } else { " fo.store_id IN (" });
+    push_store_ids(sql, stores);
     sql.push(") AND ").push(AWAITING);
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // Matched anywhere, whatever the case; % and _ typed are themselves.
@@ -789,13 +808,27 @@ pub async fn awaiting_page(
         (None, Some(before)) => (Cursor::decode(before), true),
         (None, None) => (None, false),
     };
-    let mut found: Vec<AwaitingFo> = db::run!(pool, c => {
-        let mut select = QueryBuilder::new(format!(
+    let direction = if backward { "DESC" } else { "ASC" };
+    // The page read from `among`, in the list's order.
+    fn push_page<DB: sqlx::Database>(
+        select: &mut QueryBuilder<DB>,
+        among: &[StoreId],
+        query: &AwaitingQuery,
+        cursor: Option<&Cursor>,
+        backward: bool,
+        now: i64,
+    ) where
+        for<'t> i64: sqlx::Encode<'t, DB>,
+        i64: sqlx::Type<DB>,
+        for<'t> String: sqlx::Encode<'t, DB>,
+        String: sqlx::Type<DB>,
+    {
+        select.push(format!(
             "SELECT fo.store_id, fo.id, fo.status, fo.order_id, fo.location_name, o.name, o.created_at, o.created_at_text,
                     o.customer_name, o.ship_to, o.ship_to_country, o.shipping_method{AWAITING_FROM}"
         ));
-        push_filters(&mut select, stores, query, now);
-        if let Some(cursor) = &cursor {
+        push_filters(select, among, query, now);
+        if let Some(cursor) = cursor {
             // The first column alone too, so the index's range starts there.
             select
                 .push(format!(" AND fo.order_created_at {} ", if backward { "<=" } else { ">=" }))
@@ -808,12 +841,33 @@ pub async fn awaiting_page(
                 .push_bind(cursor.id)
                 .push(")");
         }
+        // The page's size is written in, as the store is: the plan is for this much.
         let direction = if backward { "DESC" } else { "ASC" };
-        select
-            .push(format!(
-                " ORDER BY fo.order_created_at {direction}, fo.store_id {direction}, fo.id {direction} LIMIT "
-            ))
-            .push_bind(PER_PAGE + 1);
+        select.push(format!(
+            " ORDER BY fo.order_created_at {direction}, fo.store_id {direction}, fo.id {direction} LIMIT {}",
+            PER_PAGE + 1
+        ));
+    }
+    // On PostgreSQL, which serves many organizations, each store's page is read by its own
+    // index and the pages merged: a walk of every store's parcels in age order would pass over
+    // every other organization's too. SQLite walks that one index (its planner would read the
+    // stores one by one and sort).
+    let merge = pool.is_postgres() && stores.len() > 1;
+    let mut found: Vec<AwaitingFo> = db::run!(pool, c => {
+        let mut select = QueryBuilder::new("");
+        if merge {
+            select.push("SELECT * FROM (");
+            for (n, store) in stores.iter().enumerate() {
+                select.push(if n == 0 { "(" } else { " UNION ALL (" });
+                push_page(&mut select, std::slice::from_ref(store), query, cursor.as_ref(), backward, now);
+                select.push(")");
+            }
+            select
+                .push(format!(") page ORDER BY created_at {direction}, store_id {direction}, id {direction} LIMIT "))
+                .push_bind(PER_PAGE + 1);
+        } else {
+            push_page(&mut select, stores, query, cursor.as_ref(), backward, now);
+        }
         select.build_query_as().fetch_all(&mut *c).await
     })?;
     let more = found.len() as i64 > PER_PAGE;

@@ -263,3 +263,31 @@ async fn only_disconnected_stores_can_be_removed_and_both_are_audited() {
         .all(|e| e["user_email"] == ADMIN_EMAIL && e["store_name"] == "Acme Store"));
     assert_eq!(app.get(&app.signed_in(STANDARD_EMAIL).await, "/api/audit/list").await.status(), StatusCode::FORBIDDEN);
 }
+
+/// Entering a store's credentials again while its sync still waits its turn keeps that one job
+/// (on PostgreSQL the second job's refusal once ended the whole registration with a 500).
+#[tokio::test]
+async fn reconnecting_a_store_whose_sync_waits_keeps_its_one_job() {
+    let app = spawn_app_without_sync().await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    assert_eq!(app.register(&admin, "acme", SHOP_TOKEN).await.status(), StatusCode::OK);
+    let fields = [
+        ("store_url", "acme"),
+        ("api_key", SHOP_KEY),
+        ("api_password", SHOP_TOKEN),
+        ("shared_secret", SHOP_SECRET),
+        ("reconnect", "on"),
+    ];
+    let again = app.register_with(&admin, "shopify", &fields).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let jobs: Vec<String> = storelink::db_run!(&app.pool, c => sqlx::query_scalar("SELECT state FROM sync_jobs")
+        .fetch_all(&mut *c).await)
+    .unwrap();
+    assert_eq!(jobs, ["queued"]);
+    let audited: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'Reconnected store'",
+    )
+    .fetch_one(&mut *c).await)
+    .unwrap();
+    assert_eq!(audited, 1);
+}

@@ -110,6 +110,16 @@ enum OrgCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Remove an organization and everything of it (stores and their data, users, API tokens,
+    /// audit log), noted in the operator's log. Name it twice: --confirm NAME.
+    Remove {
+        name: String,
+        /// The organization's name again.
+        #[arg(long)]
+        confirm: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Turn e-commerce on for an organization: its users work, its stores sync.
     Enable {
         name: String,
@@ -369,6 +379,21 @@ pub async fn run() -> anyhow::Result<()> {
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             eprintln!("Set the limits of {}.", name.trim());
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Remove { name, confirm, db } } => {
+            let pool = db.pool().await?;
+            let removed = crate::organizations::remove(&pool, &name, &confirm, COMMAND_LINE)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            eprintln!(
+                "Removed the organization {}: {} stores, {} users, {} API tokens and {} audit entries. Its stores' webhooks at their platforms were left; their deliveries are refused.",
+                name.trim(),
+                removed.stores,
+                removed.users,
+                removed.api_tokens,
+                removed.audit_entries
+            );
             Ok(())
         }
         Command::Org { command: OrgCommand::Enable { name, db } } => set_enabled(&db, &name, true).await,

@@ -67,6 +67,45 @@ pub async fn create(
     Ok(org)
 }
 
+/// Removes the organization named `name` and everything of it, once `confirm` names it too
+/// (whatever the case); noted in the operator's log, which outlives it. The installation's last
+/// organization stays. Its stores' webhook subscriptions at their platforms are not removed
+/// (their deliveries are refused from then on).
+#[cfg(feature = "ssr")]
+pub async fn remove(
+    pool: &crate::db::Pool,
+    name: &str,
+    confirm: &str,
+    by: &str,
+) -> Result<repo::Removed, crate::error::AppError> {
+    use crate::error::AppError;
+    let (name, confirm) = (name.trim(), confirm.trim());
+    let Some(org) = repo::named(pool, name).await? else {
+        return Err(AppError::NotFound(format!("There is no organization named {name}.")));
+    };
+    if confirm.to_lowercase() != name.to_lowercase() {
+        return Err(AppError::invalid(
+            "confirm",
+            format!("Confirm by naming the organization again: --confirm \"{name}\". Nothing was removed."),
+        ));
+    }
+    let all = repo::list(pool).await?;
+    if all.len() < 2 {
+        return Err(AppError::Conflict(format!("{name} is the only organization; it stays.")));
+    }
+    // Noted by the name it had, whatever case it was typed in.
+    let name = all.iter().find(|o| o.id == org).map_or(name, |o| o.name.as_str());
+    let mut tx = pool.begin().await?;
+    let removed = repo::delete_everything(&mut tx, org).await?;
+    let detail = format!(
+        "{} stores, {} users, {} API tokens and {} audit entries deleted",
+        removed.stores, removed.users, removed.api_tokens, removed.audit_entries
+    );
+    repo::note_operator(&mut tx, by, "remove organization", name, &detail).await?;
+    tx.commit().await?;
+    Ok(removed)
+}
+
 /// Turns e-commerce on or off for the organization named `name`, noted in its audit log by
 /// `by`. Off, its users sign in to a message and nothing of it syncs or is sent; its data stays.
 #[cfg(feature = "ssr")]

@@ -121,3 +121,58 @@ pub async fn set_limits(conn: &mut Conn, name: &str, limits: &Limits) -> Result<
     .bind(limits.max_sync_jobs)
     .fetch_optional(&mut *c).await)?)
 }
+
+/// Deletes the organization and everything of it, in the caller's transaction: its stores (and
+/// with them everything synced, recorded and queued for them), its API tokens, its users (and
+/// their sessions, claims and saved views), its audit log. What it held, counted.
+pub async fn delete_everything(conn: &mut Conn, org: OrgId) -> Result<Removed, AppError> {
+    let mut removed = Removed::default();
+    for (sql, count) in [
+        ("DELETE FROM stores WHERE organization_id = $1", &mut removed.stores),
+        ("DELETE FROM api_tokens WHERE organization_id = $1", &mut removed.api_tokens),
+        ("DELETE FROM users WHERE organization_id = $1", &mut removed.users),
+        ("DELETE FROM audit_log WHERE organization_id = $1", &mut removed.audit_entries),
+        ("DELETE FROM organizations WHERE id = $1", &mut removed.organizations),
+    ] {
+        *count = db::run!(&mut *conn, c => sqlx::query(sql).bind(org).execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    }
+    Ok(removed)
+}
+
+/// What removing an organization deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Removed {
+    pub stores: u64,
+    pub api_tokens: u64,
+    pub users: u64,
+    pub audit_entries: u64,
+    pub organizations: u64,
+}
+
+/// Notes what the operator did to an organization itself, in the log that outlives it.
+pub async fn note_operator(
+    conn: &mut Conn,
+    by: &str,
+    action: &str,
+    organization: &str,
+    detail: &str,
+) -> Result<(), AppError> {
+    db::run!(&mut *conn, c => sqlx::query(
+        "INSERT INTO operator_log (at, by_name, action, organization, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(db::now())
+    .bind(by)
+    .bind(action)
+    .bind(organization)
+    .bind(detail)
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// The operator's log, oldest first: (when, by, action, organization, detail).
+pub async fn operator_log(pool: &Pool) -> Result<Vec<(i64, String, String, String, String)>, AppError> {
+    Ok(
+        db::run!(pool, c => sqlx::query_as("SELECT at, by_name, action, organization, detail FROM operator_log ORDER BY id")
+        .fetch_all(&mut *c).await)?,
+    )
+}

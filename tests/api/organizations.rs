@@ -333,3 +333,60 @@ async fn sync_claims_go_round_the_organizations_within_each_ones_limit() {
     }
     assert_eq!(claimed, [orgs[0], orgs[1], orgs[2], orgs[0], orgs[0]]);
 }
+
+#[tokio::test]
+async fn the_operator_removes_an_organization_named_twice_and_everything_of_it_goes() {
+    let app = spawn_app_without_sync().await;
+    assert!(storelink(&app, &["org", "create", "--name", "Gone"], "").await.status.success());
+    let added =
+        storelink(&app, &["user", "add", "--org", "Gone", "--email", "boss@gone.example", "--role", "admin"], PASSWORD)
+            .await;
+    assert!(added.status.success(), "{added:?}");
+    let boss = app.signed_in("boss@gone.example").await;
+    assert_eq!(app.register(&boss, "acme", SHOP_TOKEN).await.status(), StatusCode::OK);
+    assert_eq!(app.post(&boss, "/api/tokens/create", &[("name", "Printer")]).await.status(), StatusCode::OK);
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    assert_eq!(app.register(&admin, "recent", SHOP_TOKEN).await.status(), StatusCode::OK);
+    let held = || async {
+        storelink::db_run!(&app.pool, c => sqlx::query_as::<_, (i64, i64, i64, i64, i64, i64)>(
+            "SELECT (SELECT COUNT(*) FROM stores WHERE organization_id = 2), (SELECT COUNT(*) FROM users WHERE organization_id = 2),
+                    (SELECT COUNT(*) FROM api_tokens WHERE organization_id = 2), (SELECT COUNT(*) FROM audit_log WHERE organization_id = 2),
+                    (SELECT COUNT(*) FROM sync_jobs), (SELECT COUNT(*) FROM sessions)",
+        )
+        .fetch_one(&mut *c).await)
+        .unwrap()
+    };
+    let before = held().await;
+    assert_eq!((before.0, before.1, before.2, before.4), (1, 1, 1, 2));
+
+    let unconfirmed = storelink(&app, &["org", "remove", "Gone", "--confirm", "Default"], "").await;
+    assert!(!unconfirmed.status.success());
+    assert!(
+        String::from_utf8_lossy(&unconfirmed.stderr)
+            .contains("Confirm by naming the organization again: --confirm \"Gone\". Nothing was removed."),
+        "{unconfirmed:?}"
+    );
+    assert_eq!(held().await, before, "nothing changed");
+
+    let removed = storelink(&app, &["org", "remove", "gone", "--confirm", "GONE"], "").await;
+    assert!(removed.status.success(), "{removed:?}");
+    let after = held().await;
+    assert_eq!((after.0, after.1, after.2, after.3), (0, 0, 0, 0));
+    assert_eq!(after.4, 1, "the first organization's store keeps its sync job");
+    assert_eq!(app.get(&boss, "/api/stores/list").await.status(), StatusCode::UNAUTHORIZED, "signed out");
+    let listed: serde_json::Value = app.get(&admin, "/api/stores/list").await.json().await.unwrap();
+    assert_eq!(listed["stores"].as_array().unwrap().len(), 1);
+    let names = String::from_utf8(storelink(&app, &["org", "list"], "").await.stdout).unwrap();
+    assert!(!names.contains("Gone"), "{names}");
+    // The removal outlives the organization, in the operator's log.
+    let log = storelink::organizations::repo::operator_log(&app.pool).await.unwrap();
+    assert!(
+        matches!(log.as_slice(), [(_, by, action, org, detail)]
+            if by == "command line" && action == "remove organization" && org == "Gone"
+                && detail == "1 stores, 1 users, 1 API tokens and 4 audit entries deleted"),
+        "{log:?}"
+    );
+    // The last organization stays.
+    let last = storelink(&app, &["org", "remove", "Default", "--confirm", "Default"], "").await;
+    assert!(String::from_utf8_lossy(&last.stderr).contains("Default is the only organization; it stays."), "{last:?}");
+}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Starts storelink for the end-to-end tests: a fresh database with one administrator and one
-# standard user whose passwords the specs know, and a second organization without e-commerce
-# and its administrator. Run from end2end/ by Playwright.
+# standard user whose passwords the specs know, and two more organizations (one without
+# e-commerce), each with its administrator. Run from end2end/ by Playwright.
 set -eu
 root=$(cd .. && pwd)
 bin=${STORELINK_BIN:-$root/target/debug/storelink}
@@ -9,7 +9,10 @@ data=$(mktemp -d)
 export STORELINK_DATA_DIR="$data"
 printf '%s' 'admin password 123' | "$bin" user add --email admin@example.com --role admin
 printf '%s' 'standard password 123' | "$bin" user add --email standard@example.com --role standard
-# A second company the operator has not set up for e-commerce yet, with its administrator.
+# A second company with e-commerce, and a third the operator has not set up yet, each with its
+# administrator.
+"$bin" org create --name "Second Company"
+printf '%s' 'second password 123' | "$bin" user add --org "Second Company" --email second@example.com --role admin
 "$bin" org create --name "Other Company" --disabled
 printf '%s' 'other password 123' | "$bin" user add --org "Other Company" --email other@example.com --role admin
 cd "$root"

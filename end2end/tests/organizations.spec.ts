@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, open, signIn } from './helpers';
+import { admin, hydrated, open, signIn } from './helpers';
 
 /** The administrator of a second organization, which the operator created with e-commerce off
  * (serve.sh). */
@@ -27,4 +27,35 @@ test("another organization's users are not among an administrator's users @no-js
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('cell', { name: admin.email, exact: true })).toBeVisible();
   await expect(page.getByRole('cell', { name: other.email, exact: true })).toHaveCount(0);
+});
+
+test("a second company's administrator registers a store that only their company sees @no-js", async ({ page, browser }, testInfo) => {
+  const second = { email: 'second@example.com', password: 'second password 123' };
+  const shop = testInfo.project.name === 'no-javascript'
+    ? { handle: 'secondconojs', name: 'Second Company Plain Shop' }
+    : { handle: 'secondco', name: 'Second Company Shop' };
+  await signIn(page, second, testInfo);
+  await page.getByRole('link', { name: 'ADD STORE' }).click();
+  await page.getByRole('link', { name: 'Shopify' }).click();
+  await expect(page.getByRole('heading', { name: 'Connect a Shopify store' })).toBeVisible();
+  if (testInfo.project.use.javaScriptEnabled !== false) {
+    await hydrated(page);
+  }
+  await page.getByLabel('Store URL').fill(shop.handle);
+  await page.getByLabel('API Key').fill('e2ekey000000000000000000000000ac');
+  await page.getByLabel('API Password').fill('shpat_e2e0000000000000000000000000acme');
+  await page.getByLabel('Shared Secret').fill('shpss_e2e000000000000000000000000acme');
+  await page.getByRole('button', { name: 'REGISTER' }).click();
+  await expect(page.getByRole('heading', { name: 'Stores' })).toBeVisible();
+  await expect(page.getByRole('row').filter({ hasText: `${shop.handle}.myshopify.com` })).toContainText('Connected');
+
+  // The first company's administrator sees none of it, in the stores or the audit log.
+  const theirs = await browser.newPage({ javaScriptEnabled: testInfo.project.use.javaScriptEnabled !== false });
+  await signIn(theirs, admin, testInfo);
+  await expect(theirs.getByText(shop.name)).toHaveCount(0);
+  await theirs.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  await expect(theirs.getByRole('heading', { name: 'Audit' })).toBeVisible();
+  await expect(theirs.getByText(shop.name)).toHaveCount(0);
+  await expect(theirs.getByText(second.email)).toHaveCount(0);
+  await theirs.close();
 });

@@ -365,10 +365,13 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Command::Org { command: OrgCommand::Limit { name, stores, users, tokens, sync_jobs, db } } => {
             let pool = db.pool().await?;
-            let Some(org) = crate::organizations::repo::named(&pool, &name).await? else {
-                anyhow::bail!("There is no organization named {}.", name.trim());
+            // What is not given stays as it is.
+            let org = crate::organizations::repo::named(&pool, &name).await?;
+            let Some(now) = crate::organizations::repo::list(&pool).await?.into_iter().find(|o| Some(o.id) == org)
+            else {
+                anyhow::bail!("{}", crate::organizations::no_such(&name));
             };
-            let now = crate::organizations::repo::lock_limits(&mut pool.acquire().await?, org).await?;
+            let now = now.limits;
             let limits = crate::organizations::Limits {
                 max_stores: stores.map_or(now.max_stores, |l| l.0),
                 max_users: users.map_or(now.max_users, |l| l.0),
@@ -641,7 +644,7 @@ async fn command_line(pool: &db::Pool, org: &OrgArg) -> anyhow::Result<crate::au
     let org = match org.org.as_deref() {
         Some(name) => crate::organizations::repo::named(pool, name)
             .await?
-            .ok_or_else(|| anyhow::anyhow!("There is no organization named {}.", name.trim()))?,
+            .ok_or_else(|| anyhow::anyhow!("{}", crate::organizations::no_such(name)))?,
         None => match crate::organizations::repo::ids(pool).await?[..] {
             [org] => org,
             _ => anyhow::bail!(

@@ -16,17 +16,22 @@ pub const MAX_NAME: usize = 100;
 /// operator's command line).
 #[cfg(feature = "ssr")]
 pub async fn rename(pool: &crate::db::Pool, from: &str, to: &str, by: &str) -> Result<(), crate::error::AppError> {
-    use crate::error::AppError;
     let to = check_name(to)?;
     let mut tx = pool.begin().await?;
     let Some(org) = repo::rename(&mut tx, from.trim(), to).await? else {
-        return Err(AppError::NotFound(format!("There is no organization named {}.", from.trim())));
+        return Err(no_such(from));
     };
     let actor = crate::audit::Actor { org, user: None, name: by };
     crate::audit::repo::record_by(&mut tx, actor, "rename organization", None, &format!("{} → {to}", from.trim()))
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// What every command naming an organization says when there is none of that name.
+#[cfg(feature = "ssr")]
+pub fn no_such(name: &str) -> crate::error::AppError {
+    crate::error::AppError::NotFound(format!("There is no organization named {}.", name.trim()))
 }
 
 /// Checks an organization's name: one line of 1 to [`MAX_NAME`] characters.
@@ -81,7 +86,7 @@ pub async fn remove(
     use crate::error::AppError;
     let (name, confirm) = (name.trim(), confirm.trim());
     let Some(org) = repo::named(pool, name).await? else {
-        return Err(AppError::NotFound(format!("There is no organization named {name}.")));
+        return Err(no_such(name));
     };
     if confirm.to_lowercase() != name.to_lowercase() {
         return Err(AppError::invalid(
@@ -115,10 +120,9 @@ pub async fn set_enabled(
     enabled: bool,
     by: &str,
 ) -> Result<(), crate::error::AppError> {
-    use crate::error::AppError;
     let mut tx = pool.begin().await?;
     let Some((org, was)) = repo::set_enabled(&mut tx, name, enabled).await? else {
-        return Err(AppError::NotFound(format!("There is no organization named {}.", name.trim())));
+        return Err(no_such(name));
     };
     if !enabled {
         crate::jobs::repo::cancel_active_of(&mut tx, org).await?;
@@ -186,7 +190,7 @@ pub async fn set_limits(
     }
     let mut tx = pool.begin().await?;
     let Some(org) = repo::set_limits(&mut tx, name, limits).await? else {
-        return Err(AppError::NotFound(format!("There is no organization named {}.", name.trim())));
+        return Err(no_such(name));
     };
     let said = |n: Option<i64>| n.map_or_else(|| "none".to_owned(), |n| n.to_string());
     let detail = format!(

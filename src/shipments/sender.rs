@@ -100,7 +100,10 @@ impl Sender {
 
     async fn send(&self, claim: Claim) {
         let shipment = &claim.shipment;
-        let (attempt, seen) = self.attempt(&claim).await;
+        let store = stores::repo::load(&self.pool, shipment.store_id).await;
+        // Its store's pages are told of the outcome; the announcement names the organization.
+        let org = store.as_ref().ok().and_then(Option::as_ref).map(|store| store.org);
+        let (attempt, seen) = self.attempt(&claim, store).await;
         let outcome = match &attempt {
             Attempt::Sent { reference, fulfillment_id } => Outcome::Sent {
                 reference,
@@ -152,9 +155,8 @@ impl Sender {
                         tracing::info!(shipment = %shipment.id, %reason, "shipment will be sent again")
                     }
                 }
-                // Its store's pages read it again (the announcement names the organization).
-                if let Ok(Some(store)) = stores::repo::load(&self.pool, shipment.store_id).await {
-                    self.hub.store_changed(store.org, store.id);
+                if let Some(org) = org {
+                    self.hub.store_changed(org, shipment.store_id);
                 }
             }
             Ok(false) => {
@@ -164,13 +166,18 @@ impl Sender {
         }
     }
 
-    /// The attempt, and what remained of the order's lines just before it (line id, remaining).
-    async fn attempt(&self, claim: &Claim) -> (Attempt, Vec<(i64, i64)>) {
+    /// The attempt at sending to `store` (as read for it), and what remained of the order's lines
+    /// just before it (line id, remaining).
+    async fn attempt(
+        &self,
+        claim: &Claim,
+        store: Result<Option<stores::StoreDto>, AppError>,
+    ) -> (Attempt, Vec<(i64, i64)>) {
         let shipment = &claim.shipment;
         let later = |err: AppError| {
             (Attempt::Later(format!("storelink could not send it yet ({err})"), backoff(claim.attempts)), Vec::new())
         };
-        let store = match stores::repo::load(&self.pool, shipment.store_id).await {
+        let store = match store {
             Ok(Some(store)) => store,
             Ok(None) => return (Attempt::Failed("The store was removed.".into()), Vec::new()),
             Err(err) => return later(err),

@@ -59,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The operator's accounts, which sign in on the Operator page (`/operator`).
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
     /// The organizations this storelink serves.
     Org {
         #[command(subcommand)]
@@ -140,10 +145,7 @@ enum OrgCommand {
 struct Limit(Option<i64>);
 
 fn parse_limit(text: &str) -> Result<Limit, String> {
-    match text.trim() {
-        "none" => Ok(Limit(None)),
-        number => number.parse::<u32>().map(|n| Limit(Some(n.into()))).map_err(|_| "write a number, or none".into()),
-    }
+    crate::organizations::parse_limit(text).map(Limit).map_err(|err| err.to_string())
 }
 
 /// Which organization a command acts in: needed once there are several.
@@ -179,6 +181,17 @@ enum TokenCommand {
         id: i64,
         #[command(flatten)]
         org: OrgArg,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Create an operator account; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -345,6 +358,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Token { command: TokenCommand::Create { name, org, db } } => create_token(&db, &org, &name).await,
         Command::Token { command: TokenCommand::List { org, db } } => list_tokens(&db, &org).await,
         Command::Token { command: TokenCommand::Revoke { id, org, db } } => revoke_token(&db, &org, id).await,
+        Command::Operator { command: OperatorCommand::Add { email, db } } => add_operator(&db, &email).await,
         Command::Org { command: OrgCommand::List { db } } => list_orgs(&db).await,
         Command::Org { command: OrgCommand::Rename { name, new_name, db } } => {
             let pool = db.pool().await?;
@@ -585,15 +599,28 @@ async fn rotate_key(current: Option<Secret>, db: &DbArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn add_user(db: &DbArgs, org: &OrgArg, email: &str, role: &str) -> anyhow::Result<()> {
-    let email = users::normalize_email(email)?;
-    let role = Role::parse(role)?;
+/// A new account's password, from standard input (its last line break dropped), hashed.
+async fn password_from_stdin() -> anyhow::Result<String> {
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input)?;
     let password = input.trim_end_matches(['\r', '\n']).to_owned();
     users::check_password_strength(&password)?;
+    Ok(password::hash(password).await?)
+}
+
+async fn add_operator(db: &DbArgs, email: &str) -> anyhow::Result<()> {
+    let hash = password_from_stdin().await?;
     let pool = db.pool().await?;
-    let hash = password::hash(password).await?;
+    let operator = crate::operators::create(&pool, email, &hash).await?;
+    println!("Created the operator {}: sign in at /operator.", operator.email);
+    Ok(())
+}
+
+async fn add_user(db: &DbArgs, org: &OrgArg, email: &str, role: &str) -> anyhow::Result<()> {
+    let email = users::normalize_email(email)?;
+    let role = Role::parse(role)?;
+    let hash = password_from_stdin().await?;
+    let pool = db.pool().await?;
     let user = users::create(&pool, &email, role, &hash, command_line(&pool, org).await?).await?;
     println!("Created {} ({}).", user.email, user.role.label());
     Ok(())

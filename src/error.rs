@@ -88,6 +88,8 @@ pub mod text {
         "The app is not installed on this store. In the Dev Dashboard, install the app on the store, then register again.";
     pub const EMAIL_INVISIBLE: &str =
         "This email address contains an invisible character (such as a zero-width space). Type it again.";
+    pub const INVITATION_GONE: &str =
+        "This invitation link has been used or has expired. Ask whoever sent it for a new one.";
 
     /// Every sentence above, in a fixed order: a sentence's number is its place here, so new
     /// ones go at the end.
@@ -114,6 +116,7 @@ pub mod text {
         SHOP_NOT_PERMITTED,
         APP_NOT_INSTALLED,
         EMAIL_INVISIBLE,
+        INVITATION_GONE,
     ];
 }
 
@@ -140,6 +143,8 @@ const FIELDS: &[&str] = &[
     "line_items",
     "name",
     "carrier_other",
+    "confirm",
+    "limit",
 ];
 
 impl AppError {

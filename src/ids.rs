@@ -35,6 +35,10 @@ id!(
     OrgId
 );
 id!(
+    /// An operator: the provider's staff who create and enable organizations.
+    OperatorId
+);
+id!(
     /// A storelink user.
     UserId
 );

@@ -5,7 +5,7 @@
 //!
 //! 1. `error`, `ids`, `ndjson`, `secrets`, `db`: no knowledge of the app.
 //! 2. The domain's foundations, each with its repository: `organizations`, `users`, `auth`,
-//!    `audit`, `records` (what was synced, in one platform-neutral model), `leases` (one server
+//!    `operators`, `audit`, `records` (what was synced, in one platform-neutral model), `leases` (one server
 //!    at a time holds a job or a shipment), `jobs` (and a running job's checkpoint and writes),
 //!    `credentials`.
 //! 3. `platforms`: the registry and, behind it, one module per platform (`platforms::shopify`,
@@ -26,6 +26,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod drift;
 pub mod jobs;
+pub mod operators;
 pub mod organizations;
 pub mod queue;
 pub mod records;

@@ -138,6 +138,14 @@ impl Sealer {
     }
 }
 
+/// A new secret token: 32 random bytes, in hex (a session's, an invitation's).
+pub fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// What the database keeps of a secret token (a session's, an API token): its SHA-256, in hex,
 /// so a copy of the database cannot be replayed as the token.
 pub fn token_hash(token: &str) -> String {

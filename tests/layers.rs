@@ -12,7 +12,7 @@ use std::{
 /// (`shipments::sender`) sits above its own module's layer and is named on its own.
 const LAYERS: &[&[&str]] = &[
     &["error", "ids", "ndjson", "metrics", "secrets", "db"],
-    &["organizations", "users", "audit", "api_tokens", "auth", "records", "leases", "jobs", "credentials"],
+    &["organizations", "users", "audit", "api_tokens", "auth", "operators", "records", "leases", "jobs", "credentials"],
     &["platforms"],
     &["stores", "shipments", "queue", "drift"],
     &["progress", "webhooks", "sync", "shipments::sender"],

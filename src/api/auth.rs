@@ -66,7 +66,10 @@ pub async fn current_user() -> Result<Option<UserDto>, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-pub use cookie_jar::{clear_session_cookie, session_token, set_session_cookie, COOKIE_NAME};
+pub use cookie_jar::{
+    clear_operator_cookie, clear_session_cookie, operator_token, session_token, set_operator_cookie,
+    set_session_cookie, COOKIE_NAME,
+};
 #[cfg(feature = "ssr")]
 use cookie_jar::{device_tags, set_device_tags};
 
@@ -143,6 +146,23 @@ mod cookie_jar {
 
     pub fn clear_session_cookie(secure: bool) {
         write(Cookie::build((COOKIE_NAME, "")).max_age(Duration::ZERO), secure);
+    }
+
+    /// An operator's session: a cookie of its own, so an operator is never also taken for a
+    /// user of an organization.
+    const OPERATOR_COOKIE: &str = "storelink_operator";
+
+    pub fn operator_token() -> Option<String> {
+        read(OPERATOR_COOKIE)
+    }
+
+    pub fn set_operator_cookie(token: &str, secure: bool) {
+        let max_age = Duration::seconds(crate::operators::SESSION_SECS);
+        write(Cookie::build((OPERATOR_COOKIE, token.to_owned())).max_age(max_age), secure);
+    }
+
+    pub fn clear_operator_cookie(secure: bool) {
+        write(Cookie::build((OPERATOR_COOKIE, "")).max_age(Duration::ZERO), secure);
     }
 
     fn write(cookie: cookie::CookieBuilder<'static>, secure: bool) {

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod auth;
 pub mod batch;
+pub mod operator;
 pub mod queue;
 pub mod shipments;
 pub mod stores;

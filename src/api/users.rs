@@ -49,3 +49,32 @@ pub async fn deactivate_user(user_id: UserId) -> Result<(), AppError> {
     })
     .await
 }
+
+/// The invitation a link carries, for its page: anyone holding the link may read it.
+#[server(prefix = "/api", endpoint = "invitation", input = GetUrl)]
+pub async fn invitation(token: String) -> Result<crate::users::InvitationDto, AppError> {
+    super::respond(async {
+        let state = crate::state::AppState::current()?;
+        crate::users::invitation(&state.pool, &token).await
+    })
+    .await
+}
+
+/// Accepts an invitation with the password its new user chose, signs them in and opens the
+/// Stores page.
+#[server(prefix = "/api", endpoint = "invitation/accept", input = PostUrl)]
+pub async fn accept_invitation(token: String, password: String) -> Result<(), AppError> {
+    super::respond(async {
+        let state = crate::state::AppState::current()?;
+        // A link that cannot be used is said before the password is judged.
+        crate::users::invitation(&state.pool, &token).await?;
+        crate::users::check_password_strength(&password)?;
+        let hash = crate::auth::password::hash(password).await?;
+        let user = crate::users::accept_invitation(&state.pool, &token, &hash).await?;
+        let session = crate::auth::session::create(&state.pool, user.id).await?;
+        super::auth::set_session_cookie(&session, state.settings.secure_cookies());
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
+}

@@ -53,7 +53,6 @@ pub use server::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use rand::RngCore;
 
     use super::{check_name, repo, ApiTokenDto};
     use crate::{
@@ -74,9 +73,7 @@ mod server {
     /// organization: the token, shown this once, and how it is listed.
     pub async fn create(pool: &Pool, name: &str, by: Actor<'_>) -> Result<(ApiTokenDto, String), AppError> {
         let name = check_name(name).map_err(|message| AppError::invalid("name", message))?;
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let token = format!("{PREFIX}{}", hex::encode(bytes));
+        let token = format!("{PREFIX}{}", crate::secrets::random_token());
         let mut tx = pool.begin().await?;
         let limits = crate::organizations::repo::lock_limits(&mut tx, by.org).await?;
         let live = repo::count_live(&mut tx, by.org).await?;

@@ -37,6 +37,19 @@ pub fn login_email(typed: &str) -> String {
 /// Checks an email and password, with the throttles, and returns the user they belong to.
 /// Inputs too long to be real are refused before anything is hashed or stored.
 pub async fn authenticate(pool: &Pool, attempt: Attempt<'_>) -> Result<UserDto, AppError> {
+    check(pool, attempt, |email| async move { users::repo::find_active_for_login(pool, &email).await }).await
+}
+
+/// Checks a sign-in attempt, with the throttles, against the account `find` reads for its
+/// (normalised) email with its password hash: a user's, an operator's.
+pub async fn check<A, Found>(
+    pool: &Pool,
+    attempt: Attempt<'_>,
+    find: impl FnOnce(String) -> Found,
+) -> Result<A, AppError>
+where
+    Found: std::future::Future<Output = Result<Option<(A, String)>, AppError>>,
+{
     users::check_lengths(attempt.email, &attempt.password)?;
     let email = login_email(attempt.email);
     let account = Key::account(&email);
@@ -54,15 +67,14 @@ pub async fn authenticate(pool: &Pool, attempt: Attempt<'_>) -> Result<UserDto, 
         throttle::check(pool, &refusing).await?;
         tokio::time::sleep(throttle::pause(pool, &account).await?).await;
     }
-    let found = users::repo::find_active_for_login(pool, &email).await?;
-    let (user, stored) = match found {
-        Some((user, hash)) => (Some(user), Some(hash)),
+    let (found, stored) = match find(email).await? {
+        Some((found, hash)) => (Some(found), Some(hash)),
         None => (None, None),
     };
     if password::verify(attempt.password, stored).await? {
         throttle::clear(pool, &account).await?;
         throttle::clear(pool, &refusing).await?;
-        return user.ok_or(AppError::Internal);
+        return found.ok_or(AppError::Internal);
     }
     let mut shown = AppError::InvalidCredentials;
     if refusing != account {

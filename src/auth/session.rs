@@ -1,8 +1,6 @@
 //! Server-side sessions: the cookie carries a random token, the database only its SHA-256, so a
 //! copy of the database cannot be replayed as a session.
 
-use rand::RngCore;
-
 use super::repo;
 use crate::{
     db::{self, Pool},
@@ -18,9 +16,7 @@ pub use crate::secrets::token_hash;
 
 /// Starts a session for the user and returns the token for the cookie.
 pub async fn create(pool: &Pool, user_id: UserId) -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = crate::secrets::random_token();
     let now = db::now();
     repo::insert_session(pool, &token_hash(&token), user_id, now, now + SESSION_SECS).await?;
     Ok(token)

@@ -91,7 +91,7 @@ pub async fn remove(
     if confirm.to_lowercase() != name.to_lowercase() {
         return Err(AppError::invalid(
             "confirm",
-            format!("Confirm by naming the organization again: --confirm \"{name}\". Nothing was removed."),
+            format!("To remove it, type its name, {name}, to confirm. Nothing was removed."),
         ));
     }
     let all = repo::list(pool).await?;
@@ -169,6 +169,19 @@ impl Limits {
             ))),
             _ => Ok(()),
         }
+    }
+}
+
+/// A limit as typed: a number from 0, or nothing (or `none`) for no limit.
+pub fn parse_limit(text: &str) -> Result<Option<i64>, crate::error::AppError> {
+    match text.trim() {
+        "" | "none" => Ok(None),
+        number => number.parse::<u32>().map(|n| Some(n.into())).map_err(|_| {
+            crate::error::AppError::invalid(
+                "limit",
+                format!("{number} is not a limit: write a number from 0, or nothing for no limit."),
+            )
+        }),
     }
 }
 

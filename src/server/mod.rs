@@ -132,6 +132,9 @@ async fn housekeeping(pool: db::Pool, checks: Option<Arc<crate::platforms::Platf
         if let Err(err) = crate::auth::expire_stale(&pool, now).await {
             tracing::warn!(error = %err, "could not delete expired sessions and sign-in counts");
         }
+        if let Err(err) = crate::operators::expire_stale(&pool, now).await {
+            tracing::warn!(error = %err, "could not delete expired operator sessions");
+        }
         if let Err(err) = webhooks::repo::forget_before(&pool, now - KEEP_DELIVERIES_SECS).await {
             tracing::warn!(error = %err, "could not delete old webhook deliveries");
         }

@@ -7,7 +7,9 @@ mod batch;
 mod chart;
 mod form_error;
 mod format;
+mod invitation;
 mod live;
+mod operator;
 mod queue;
 mod signin;
 mod store;
@@ -88,6 +90,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/batch") view=batch::BatchPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view={Lazy::<Audit>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/tokens") view={Lazy::<Tokens>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/operator") view={Lazy::<Operator>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/operator/organizations/:id") view={Lazy::<OperatorOrganization>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/invitation") view={Lazy::<Invitation>::new()} ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -113,8 +118,11 @@ macro_rules! lazy_page {
     )*};
 }
 
-// Pages only administrators open, and the store page's tabs.
+// Pages only administrators (or the operator, or an invited user) open, and the store page's tabs.
 lazy_page! {
+    Operator => operator::OperatorPage,
+    OperatorOrganization => operator::OrganizationPage,
+    Invitation => invitation::InvitationPage,
     Users => users::UsersPage,
     AddStore => add_store::AddStorePage,
     Disconnect => store_actions::DisconnectPage,

@@ -145,17 +145,98 @@ pub async fn create(
     by: crate::audit::Actor<'_>,
 ) -> Result<UserDto, AppError> {
     let mut tx = pool.begin().await?;
-    let limits = crate::organizations::repo::lock_limits(&mut tx, by.org).await?;
-    let active = repo::count_active(&mut tx, by.org).await?;
+    let user = create_in(&mut tx, email, role, password_hash, by).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Creates a user within the organization's limit of active users, in the caller's
+/// transaction, with its audit entry.
+#[cfg(feature = "ssr")]
+async fn create_in(
+    conn: &mut crate::db::Conn,
+    email: &str,
+    role: Role,
+    password_hash: &str,
+    by: crate::audit::Actor<'_>,
+) -> Result<UserDto, AppError> {
+    let limits = crate::organizations::repo::lock_limits(&mut *conn, by.org).await?;
+    let active = repo::count_active(&mut *conn, by.org).await?;
     crate::organizations::Limits::refuse_more(
         limits.max_users,
         active,
         ("active user", "active users"),
         "Deactivate one",
     )?;
-    let user = repo::create(&mut tx, by.org, email, role, password_hash).await?;
+    let user = repo::create(&mut *conn, by.org, email, role, password_hash).await?;
     let detail = format!("{} as {}", user.email, role.label());
-    crate::audit::repo::record_by(&mut tx, by, "create user", None, &detail).await?;
+    crate::audit::repo::record_by(&mut *conn, by, "create user", None, &detail).await?;
+    Ok(user)
+}
+
+/// How long an invitation link can be used.
+pub const INVITATION_SECS: i64 = 7 * 24 * 3600;
+
+/// An invitation, as the page it links to shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationDto {
+    pub organization: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Invites `email` to be a user of `by`'s organization with `role`; the token for the link,
+/// shown this once (the database keeps its SHA-256). Noted in the organization's audit log.
+#[cfg(feature = "ssr")]
+pub async fn invite(
+    pool: &crate::db::Pool,
+    email: &str,
+    role: Role,
+    by: crate::audit::Actor<'_>,
+) -> Result<String, AppError> {
+    let email = normalize_email(email)?;
+    if repo::email_taken(pool, &email).await? {
+        return Err(AppError::invalid("email", text::EMAIL_TAKEN));
+    }
+    let token = crate::secrets::random_token();
+    let now = crate::db::now();
+    let mut tx = pool.begin().await?;
+    repo::insert_invitation(
+        &mut tx,
+        by.org,
+        &email,
+        role,
+        &crate::secrets::token_hash(&token),
+        now,
+        now + INVITATION_SECS,
+    )
+    .await?;
+    let detail = format!("{email} as {}", role.label());
+    crate::audit::repo::record_by(&mut tx, by, "invite user", None, &detail).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The invitation a link's token is, while it can be accepted.
+#[cfg(feature = "ssr")]
+pub async fn invitation(pool: &crate::db::Pool, token: &str) -> Result<InvitationDto, AppError> {
+    repo::open_invitation(pool, &crate::secrets::token_hash(token), crate::db::now())
+        .await?
+        .ok_or_else(|| AppError::NotFound(text::INVITATION_GONE.into()))
+}
+
+/// Accepts an invitation: its user is created with `password_hash` (within the organization's
+/// limit), once; noted in the organization's audit log by the new user.
+#[cfg(feature = "ssr")]
+pub async fn accept_invitation(pool: &crate::db::Pool, token: &str, password_hash: &str) -> Result<UserDto, AppError> {
+    let mut tx = pool.begin().await?;
+    let Some((org, email, role)) =
+        repo::take_invitation(&mut tx, &crate::secrets::token_hash(token), crate::db::now()).await?
+    else {
+        return Err(AppError::NotFound(text::INVITATION_GONE.into()));
+    };
+    let by = crate::audit::Actor { org, user: None, name: &email };
+    let user = create_in(&mut tx, &email, role, password_hash, by).await?;
     tx.commit().await?;
     Ok(user)
 }

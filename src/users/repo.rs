@@ -1,6 +1,6 @@
-//! The `users` table.
+//! The `users` and `invitations` tables.
 
-use super::{Role, UserDto};
+use super::{InvitationDto, Role, UserDto};
 use crate::{
     db::{self, Conn, Pool},
     error::{text, AppError},
@@ -137,4 +137,64 @@ pub async fn deactivate(conn: &mut Conn, org: OrgId, id: UserId) -> Result<bool,
         db::run!(&mut *conn, c => sqlx::query(sql).bind(id).bind(org).execute(&mut *c).await.map(|done| done.rows_affected()))?
             == 1,
     )
+}
+
+/// Whether a user (active or not) has this email.
+pub async fn email_taken(pool: &Pool, email: &str) -> Result<bool, AppError> {
+    Ok(db::run!(pool, c => sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)")
+        .bind(email)
+        .fetch_one(&mut *c).await)?)
+}
+
+/// Stores an invitation (only its token's hash), in the caller's transaction.
+pub async fn insert_invitation(
+    conn: &mut Conn,
+    org: OrgId,
+    email: &str,
+    role: Role,
+    token_hash: &str,
+    created_at: i64,
+    expires_at: i64,
+) -> Result<(), AppError> {
+    db::run!(&mut *conn, c => sqlx::query(
+        "INSERT INTO invitations (token_hash, organization_id, email, role, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token_hash)
+    .bind(org)
+    .bind(email)
+    .bind(role)
+    .bind(created_at)
+    .bind(expires_at)
+    .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// The invitation with this token hash, while it is neither accepted nor expired.
+pub async fn open_invitation(pool: &Pool, token_hash: &str, now: i64) -> Result<Option<InvitationDto>, AppError> {
+    let found: Option<(String, String, Role)> = db::run!(pool, c => sqlx::query_as(
+        "SELECT o.name, i.email, i.role FROM invitations i JOIN organizations o ON o.id = i.organization_id
+         WHERE i.token_hash = $1 AND i.accepted_at IS NULL AND i.expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut *c).await)?;
+    Ok(found.map(|(organization, email, role)| InvitationDto { organization, email, role }))
+}
+
+/// Marks the invitation with this token hash accepted, if it still could be (in the caller's
+/// transaction, so two at once cannot both take it): its organization, email and role.
+pub async fn take_invitation(
+    conn: &mut Conn,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<(OrgId, String, Role)>, AppError> {
+    Ok(db::run!(&mut *conn, c => sqlx::query_as(
+        "UPDATE invitations SET accepted_at = $2
+         WHERE token_hash = $1 AND accepted_at IS NULL AND expires_at > $2
+         RETURNING organization_id, email, role",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&mut *c).await)?)
 }

@@ -555,3 +555,28 @@ pub fn store_form(platform: &str, fields: &[(&str, &str)]) -> Vec<(String, Strin
     }
     form
 }
+
+/// `storelink` run against the test server's database, `stdin` written to it. Waited for on a
+/// thread of its own: the test's runtime also runs the server, which must go on answering (and
+/// finish the transaction it may be in) while the command runs.
+pub async fn storelink(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+    let (args, stdin) = (args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), stdin.to_owned());
+    let (dir, url) = (app._dir.path().to_owned(), app.database_url.clone());
+    tokio::task::spawn_blocking(move || run_storelink(&dir, &url, &args, &stdin)).await.unwrap()
+}
+
+fn run_storelink(dir: &std::path::Path, url: &str, args: &[String], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env("DATABASE_URL", url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}

@@ -29,6 +29,8 @@ mod helpers;
 #[cfg(feature = "ssr")]
 mod operations;
 #[cfg(feature = "ssr")]
+mod operator;
+#[cfg(feature = "ssr")]
 mod organizations;
 #[cfg(feature = "ssr")]
 mod pages;

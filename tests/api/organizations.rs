@@ -92,31 +92,6 @@ async fn the_operator_renames_an_organization_and_a_name_taken_or_unknown_is_ref
     );
 }
 
-/// `storelink` run against the test server's database, `stdin` written to it. Waited for on a
-/// thread of its own: the test's runtime also runs the server, which must go on answering (and
-/// finish the transaction it may be in) while the command runs.
-async fn storelink(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
-    let (args, stdin) = (args.iter().map(|a| a.to_string()).collect::<Vec<_>>(), stdin.to_owned());
-    let (dir, url) = (app._dir.path().to_owned(), app.database_url.clone());
-    tokio::task::spawn_blocking(move || run_storelink(&dir, &url, &args, &stdin)).await.unwrap()
-}
-
-fn run_storelink(dir: &std::path::Path, url: &str, args: &[String], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_storelink"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("DATABASE_URL", url)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
-}
-
 #[tokio::test]
 async fn the_operator_creates_an_organization_and_one_turned_off_is_told_so_and_stops_syncing() {
     const NOT_SET_UP: &str = "E-commerce is not set up for your organization. Contact your account representative.";
@@ -363,7 +338,7 @@ async fn the_operator_removes_an_organization_named_twice_and_everything_of_it_g
     assert!(!unconfirmed.status.success());
     assert!(
         String::from_utf8_lossy(&unconfirmed.stderr)
-            .contains("Confirm by naming the organization again: --confirm \"Gone\". Nothing was removed."),
+            .contains("To remove it, type its name, Gone, to confirm. Nothing was removed."),
         "{unconfirmed:?}"
     );
     assert_eq!(held().await, before, "nothing changed");

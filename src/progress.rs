@@ -113,10 +113,24 @@ pub struct Viewer {
     pub user_id: UserId,
     /// What the stream carries is this organization's only.
     pub org: OrgId,
+    /// And of its stores, those the viewer sees.
+    pub access: crate::users::StoreAccess,
     /// The session's token hash, as the database keeps it.
     pub session_hash: String,
     /// When the session runs out, in Unix seconds.
     pub expires_at: i64,
+}
+
+impl Viewer {
+    /// Whether the viewer hears of this store: their organization's, and one they see.
+    fn hears(&self, of: OrgId, id: StoreId) -> bool {
+        of == self.org && self.access.sees(id)
+    }
+
+    /// The progress lines of those of `latest` the viewer hears of.
+    fn heard(&self, latest: Vec<StoreProgress>) -> String {
+        latest.iter().filter(|p| self.hears(p.org, p.store_id)).map(ndjson::line).collect()
+    }
 }
 
 impl Hub {
@@ -244,10 +258,9 @@ impl Hub {
     /// among them. A store of another organization is never heard of.
     pub async fn stream(&self, store_id: Option<StoreId>, viewer: Viewer) -> Result<TextStream<AppError>, AppError> {
         let org = viewer.org;
-        let watched = move |of: OrgId, id: StoreId| of == org && store_id.is_none_or(|watched| watched == id);
+        let only = move |id: StoreId| store_id.is_none_or(|watched| watched == id);
         // A progress line is the snapshot itself: `Live` is untagged.
-        let first: String =
-            jobs::repo::latest(&self.pool, Some(org), store_id).await?.iter().map(ndjson::line).collect();
+        let first = viewer.heard(jobs::repo::latest(&self.pool, Some(org), store_id).await?);
         let left = Duration::from_secs(u64::try_from(viewer.expires_at - db::now()).unwrap_or(0));
         let watching = Watching {
             pool: self.pool.clone(),
@@ -276,16 +289,16 @@ impl Hub {
                     // An empty line: readers skip it (`ndjson::Lines`).
                     _ = tokio::time::sleep(KEEPALIVE) => "\n".to_owned(),
                     changed = w.stores.recv() => match changed {
-                        Ok((of, id)) if watched(of, id) => ndjson::line(&Live::Store { store_changed: id }),
+                        Ok((of, id)) if only(id) && w.viewer.hears(of, id) => ndjson::line(&Live::Store { store_changed: id }),
                         Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
                         Err(broadcast::error::RecvError::Closed) => return None,
                     },
                     snapshot = w.snapshots.recv() => match snapshot {
-                        Ok(snapshot) if watched(snapshot.org, snapshot.store_id) => ndjson::line(&*snapshot),
+                        Ok(snapshot) if only(snapshot.store_id) && w.viewer.hears(snapshot.org, snapshot.store_id) => ndjson::line(&*snapshot),
                         Ok(_) => continue,
                         // Fell behind: send everything watched again.
                         Err(broadcast::error::RecvError::Lagged(_)) => match jobs::repo::latest(&w.pool, Some(org), store_id).await {
-                            Ok(latest) => latest.iter().map(ndjson::line).collect(),
+                            Ok(latest) => w.viewer.heard(latest),
                             Err(err) => return Some((Err(err), w)),
                         },
                         Err(broadcast::error::RecvError::Closed) => return None,
@@ -436,7 +449,7 @@ mod tests {
         let token = auth::session::create(pool, user.id).await.unwrap();
         let session_hash = auth::session::token_hash(&token);
         let expires_at = auth::session::expires_at(pool, &session_hash).await.unwrap().unwrap();
-        Viewer { user_id: user.id, org: user.org, session_hash, expires_at }
+        Viewer { user_id: user.id, org: user.org, access: Default::default(), session_hash, expires_at }
     }
 
     /// A proxy closes a connection that stays quiet too long; an idle stream speaks first.

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { admin, open, signIn, standard, uniqueEmail } from './helpers';
+import { admin, hydrated, open, signIn, standard, uniqueEmail } from './helpers';
 
 test('a standard user sees the store list without admin controls and with the explanatory line @no-js', async ({ page }, testInfo) => {
   await signIn(page, standard, testInfo);
@@ -60,4 +60,36 @@ test('a user form the server cannot read says so above its button and creates no
   await open(page, '/users', testInfo);
   await expect(page.getByRole('cell', { name: standard.email, exact: true })).toBeVisible();
   await expect(page.getByRole('cell', { name: email, exact: true })).toHaveCount(0);
+});
+
+test('an administrator chooses the stores a standard user sees, and the user sees only those', async ({ page, browser }, testInfo) => {
+  const email = uniqueEmail('limited', testInfo);
+  await signIn(page, admin, testInfo);
+  await open(page, '/users', testInfo);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Initial password').fill('a limited password');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Created ${email}.` })).toBeVisible();
+  const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: email, exact: true }) });
+  await expect(row).toContainText('All');
+
+  await row.getByRole('link', { name: `Choose the stores ${email} sees` }).click();
+  await expect(page.getByRole('heading', { name: `Stores ${email} sees` })).toBeVisible();
+  await hydrated(page);
+  await expect(page.getByLabel('All stores, and any added later')).toBeChecked();
+  await page.getByLabel('Only the stores checked below').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('status')).toHaveText('Saved.');
+  await expect(page.getByLabel('Only the stores checked below')).toBeChecked();
+  await page.getByRole('link', { name: 'Users' }).first().click();
+  await expect(page.getByRole('row').filter({ has: page.getByRole('cell', { name: email, exact: true }) })).toContainText('Chosen');
+
+  // They see no store, and the queue has nothing of any.
+  const theirs = await browser.newPage();
+  await signIn(theirs, { email, password: 'a limited password' }, testInfo);
+  await expect(theirs.getByText('An administrator has not chosen any stores for you yet. Ask them to.')).toBeVisible();
+  await open(theirs, '/orders', testInfo);
+  await expect(theirs.getByRole('heading', { name: 'Orders', exact: true })).toBeVisible();
+  await expect(theirs.getByText('Nothing awaits shipping.', { exact: true })).toBeVisible();
+  await theirs.close();
 });

@@ -34,8 +34,7 @@ pub async fn start_batch(orders: Option<String>, filters: Option<String>) -> Res
         match (orders.as_deref().filter(|o| !o.trim().is_empty()), filters) {
             (Some(orders), _) => {
                 // Orders of the caller's organization's stores only.
-                let ours: Vec<StoreId> =
-                    crate::stores::repo::list(pool, caller.org()).await?.iter().map(|s| s.id).collect();
+                let ours: Vec<StoreId> = caller.stores().await?.iter().map(|s| s.id).collect();
                 for (store, order) in pairs(orders).into_iter().filter(|(s, _)| ours.contains(s)).take(MAX_BATCH + 1) {
                     if let Some(name) = crate::records::repo::order_name(pool, store, order).await? {
                         chosen.push((store, order, name));
@@ -43,8 +42,9 @@ pub async fn start_batch(orders: Option<String>, filters: Option<String>) -> Res
                 }
             }
             (None, Some(filters)) => {
-                let stores = super::queue::connected(pool, caller.org()).await?;
-                let (shown, mut query) = super::queue::Filters::parse(&filters).scope(&stores)?;
+                let stores = super::queue::connected(&caller).await?;
+                let (shown, mut query) =
+                    super::queue::Filters::parse(&filters).scope(&stores, &caller.access.narrowed())?;
                 loop {
                     let page = crate::records::repo::awaiting_page(pool, &shown, &query, (0, 0)).await?;
                     for row in page.rows {
@@ -84,8 +84,15 @@ pub async fn check_batch(
     super::respond(async {
         let caller = super::require_user().await?;
         let selected = pairs(selected.as_deref().unwrap_or_default());
-        let rows =
-            crate::queue::batch::check(caller.pool(), caller.org(), &shipments, &selected, notify.is_some()).await?;
+        let rows = crate::queue::batch::check(
+            caller.pool(),
+            caller.stores().await?,
+            &shipments,
+            &selected,
+            notify.is_some(),
+            &caller.access.narrowed(),
+        )
+        .await?;
         Ok(rows.into_iter().map(|(row, _)| row).collect())
     })
     .await
@@ -103,13 +110,10 @@ pub async fn record_batch(
         let caller = super::require_user().await?;
         let pool = caller.pool();
         let selected = pairs(selected.as_deref().unwrap_or_default());
-        let by = crate::shipments::Recorder {
-            user_id: Some(caller.user.id),
-            name: &caller.user.email,
-            scope: format!("user:{}", caller.user.id),
-        };
+        let by = caller.recorder();
         let rows =
-            crate::queue::batch::record(pool, caller.org(), &shipments, &selected, notify.is_some(), &by).await?;
+            crate::queue::batch::record(pool, caller.stores().await?, &shipments, &selected, notify.is_some(), &by)
+                .await?;
         if rows.iter().all(|r| r.shipment.is_none()) {
             let first = rows.first().map(|r| (r.line, r.problem.clone().unwrap_or_default())).unwrap_or_default();
             return Err(AppError::invalid(
@@ -139,7 +143,9 @@ pub async fn batch_shipments(ids: String) -> Result<Vec<Shipment>, AppError> {
         for id in ids.split(',').filter_map(|id| id.trim().parse::<i64>().ok()).take(MAX_BATCH) {
             let id = crate::ids::ShipmentId(id);
             if let Some(shipment) = crate::shipments::repo::find(caller.pool(), caller.org(), id).await? {
-                found.push(shipment);
+                if caller.access.sees(shipment.store_id) {
+                    found.push(shipment);
+                }
             }
         }
         Ok(found)

@@ -7,7 +7,7 @@ use crate::{
     ids::{OrgId, StoreId},
     state::AppState,
     stores::StoreDto,
-    users::UserDto,
+    users::{StoreAccess, UserDto},
 };
 
 /// Who is calling, with the state they may use.
@@ -16,6 +16,8 @@ pub struct Caller {
     /// Their session's token hash, as the database keeps it.
     pub session_hash: String,
     pub state: AppState,
+    /// The organization's stores they see: all, or those an administrator chose.
+    pub access: StoreAccess,
 }
 
 impl Caller {
@@ -28,12 +30,32 @@ impl Caller {
         self.user.org
     }
 
-    /// The store a request names, when it is the caller's organization's; another
-    /// organization's store is as unknown as one that never existed.
+    /// The store a request names, when it is the caller's organization's and one they see;
+    /// another organization's store, or one an administrator did not choose for them, is as
+    /// unknown as one that never existed.
     pub async fn store(&self, id: StoreId) -> Result<StoreDto, AppError> {
-        crate::stores::repo::get(self.pool(), self.org(), id)
-            .await?
-            .ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))
+        let found = match self.access.sees(id) {
+            true => crate::stores::repo::get(self.pool(), self.org(), id).await?,
+            false => None,
+        };
+        found.ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))
+    }
+
+    /// The caller as a shipment names who recorded it, with the locations they ship from.
+    pub fn recorder(&self) -> crate::shipments::Recorder<'_> {
+        crate::shipments::Recorder {
+            user_id: Some(self.user.id),
+            name: &self.user.email,
+            scope: format!("user:{}", self.user.id),
+            sight: self.access.narrowed(),
+        }
+    }
+
+    /// The organization's stores the caller sees.
+    pub async fn stores(&self) -> Result<Vec<StoreDto>, AppError> {
+        let mut stores = crate::stores::repo::list(self.pool(), self.org()).await?;
+        stores.retain(|store| self.access.sees(store.id));
+        Ok(stores)
     }
 }
 
@@ -43,7 +65,8 @@ pub async fn signed_in() -> Result<Caller, AppError> {
     let state = AppState::current()?;
     let token = super::auth::session_token().ok_or(AppError::Unauthorized)?;
     let user = crate::auth::session::user_for_token(&state.pool, &token).await?.ok_or(AppError::Unauthorized)?;
-    Ok(Caller { user, session_hash: crate::auth::session::token_hash(&token), state })
+    let access = crate::users::store_access(&state.pool, &user).await?;
+    Ok(Caller { user, session_hash: crate::auth::session::token_hash(&token), state, access })
 }
 
 /// The signed-in user of an organization with e-commerce: everything else needs it.

@@ -77,11 +77,12 @@ pub async fn queue(
         use crate::records::repo as records;
         let caller = super::require_user().await?;
         let pool = caller.pool();
-        let stores = connected(pool, caller.org()).await?;
+        let stores = connected(&caller).await?;
         let all: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
         let searched = q.clone().filter(|q| !q.trim().is_empty());
         let filters = Filters { store, platform, q, location, country, older_than, state };
-        let (shown, mut query) = filters.scope(&stores)?;
+        let sight = caller.access.narrowed();
+        let (shown, mut query) = filters.scope(&stores, &sight)?;
         (query.after, query.before) = (after, before);
         let now = crate::db::now();
         let state = &caller.state;
@@ -89,14 +90,19 @@ pub async fn queue(
         let generation = state.hub.generation();
         let counts = count(state, &shown, &query, generation, now).await?;
         let awaiting = records::awaiting_page(pool, &shown, &query, counts).await?;
-        let ages = state.queue_ages.get(format!("{all:?}"), generation, now, || records::ages(pool, &all, now)).await?;
+        let ages = state
+            .queue_ages
+            .get(format!("{all:?} {sight:?}"), generation, now, || records::ages(pool, &all, &sight, now))
+            .await?;
         let countries = state
             .queue_countries
-            .get(format!("{shown:?}"), generation, now, || records::awaiting_countries(pool, &shown, now))
+            .get(format!("{shown:?} {sight:?}"), generation, now, || {
+                records::awaiting_countries(pool, &shown, &sight, now)
+            })
             .await?;
         let shipped = match (shipped, shipped_store) {
             (Some(id), Some(store)) => match crate::shipments::repo::find(pool, caller.org(), id).await? {
-                Some(shipment) if shipment.store_id == store => {
+                Some(shipment) if shipment.store_id == store && caller.access.sees(store) => {
                     crate::api::shipments::with_order_names(pool, store, vec![shipment]).await?.pop()
                 }
                 _ => None,
@@ -109,14 +115,14 @@ pub async fn queue(
         // Each saved view with what it finds now; one whose filters no longer hold finds none.
         let mut views = crate::queue::repo::views_for(pool, caller.org(), caller.user.id).await?;
         for view in &mut views {
-            if let Ok((shown, query)) = Filters::parse(&view.filters).scope(&stores) {
+            if let Ok((shown, query)) = Filters::parse(&view.filters).scope(&stores, &sight) {
                 view.count = Some(count(state, &shown, &query, generation, now).await?.1);
             }
         }
         let mut checks = crate::drift::repo::of_stores(pool, &all).await?;
         let checks = stores.iter().filter_map(|s| checks.remove(&s.id)).collect();
         let whereabouts = match searched {
-            Some(name) => crate::queue::whereabouts(pool, caller.org(), &name, now).await?,
+            Some(name) => crate::queue::whereabouts(pool, caller.stores().await?, &name, now).await?,
             None => Vec::new(),
         };
         Ok(QueueView {
@@ -171,11 +177,12 @@ impl Filters {
         filters
     }
 
-    /// The stores (of `stores`) they show, and the search and filters within them; a value not
-    /// on its list is refused beside its field.
+    /// The stores (of `stores`) they show, and the search and filters within them, at the
+    /// locations `sight` leaves; a value not on its list is refused beside its field.
     pub(crate) fn scope(
         self,
         stores: &[QueueStore],
+        sight: &crate::records::Sight,
     ) -> Result<(Vec<StoreId>, crate::records::AwaitingQuery), AppError> {
         use crate::records::{AwaitingQuery, QueueState};
         let platform = match self.platform.as_deref().filter(|p| !p.is_empty()) {
@@ -208,8 +215,15 @@ impl Filters {
             .filter(|s| self.store.is_none_or(|id| s.id == id) && platform.is_none_or(|p| s.platform == p))
             .map(|s| s.id)
             .collect();
-        let query =
-            AwaitingQuery { q: self.q, location: self.location, country, older_than_days, state, ..Default::default() };
+        let query = AwaitingQuery {
+            q: self.q,
+            location: self.location,
+            country,
+            older_than_days,
+            state,
+            sight: sight.clone(),
+            ..Default::default()
+        };
         Ok((shown, query))
     }
 }
@@ -236,8 +250,9 @@ async fn count(
 /// The organization's connected stores, by name: a disconnected store's orders await nothing
 /// storelink can send.
 #[cfg(feature = "ssr")]
-pub(crate) async fn connected(pool: &crate::db::Pool, org: crate::ids::OrgId) -> Result<Vec<QueueStore>, AppError> {
-    let mut stores: Vec<QueueStore> = crate::stores::repo::list(pool, org)
+pub(crate) async fn connected(caller: &super::Caller) -> Result<Vec<QueueStore>, AppError> {
+    let mut stores: Vec<QueueStore> = caller
+        .stores()
         .await?
         .into_iter()
         .filter(|s| s.refuses_shipments().is_none())
@@ -326,7 +341,7 @@ pub async fn save_view(name: String, filters: String, shared: Option<String>) ->
             kept.finish()
         };
         // A view whose filters do not hold is refused now, not found empty later.
-        Filters::parse(&filters).scope(&connected(caller.pool(), caller.org()).await?)?;
+        Filters::parse(&filters).scope(&connected(&caller).await?, &caller.access.narrowed())?;
         let shared = shared.is_some_and(|s| s == "on" || s == "true");
         crate::queue::save_view(caller.pool(), &caller.user, &name, &filters, shared).await
     })

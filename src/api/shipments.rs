@@ -75,8 +75,11 @@ pub async fn ship_form(store_id: StoreId, fulfillment_order_id: i64) -> Result<S
         if let Some(why) = store.refuses_shipments() {
             return Err(AppError::Conflict(why));
         }
-        let query =
-            crate::records::AwaitingQuery { fulfillment_order: Some(fulfillment_order_id), ..Default::default() };
+        let query = crate::records::AwaitingQuery {
+            fulfillment_order: Some(fulfillment_order_id),
+            sight: caller.access.narrowed(),
+            ..Default::default()
+        };
         let awaiting = crate::records::repo::awaiting(caller.pool(), &[store_id], &query).await?;
         let row = awaiting.rows.into_iter().next().ok_or_else(|| {
             AppError::NotFound("Nothing remains to ship there: it was shipped, cancelled or moved.".into())
@@ -104,7 +107,7 @@ pub async fn record_shipment(
     back: Option<String>,
 ) -> Result<Shipment, AppError> {
     super::respond(async {
-        use crate::shipments::{self, RecordError, Recorder, RequestedLine, ShipmentRequest};
+        use crate::shipments::{self, RecordError, RequestedLine, ShipmentRequest};
         let caller = super::require_user().await?;
         let store = caller.store(store_id).await?;
         let other = carrier == "Other";
@@ -132,11 +135,7 @@ pub async fn record_shipment(
             line_items,
             notify_customer: notify_customer.is_some(),
         };
-        let by = Recorder {
-            user_id: Some(caller.user.id),
-            name: &caller.user.email,
-            scope: format!("user:{}", caller.user.id),
-        };
+        let by = caller.recorder();
         let key = key.filter(|k| !k.is_empty() && k.len() <= 255);
         match shipments::record(caller.pool(), &store, &request, &by, key.as_deref()).await {
             Ok(recorded) => {
@@ -244,7 +243,7 @@ pub async fn get_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<
 async fn of_store(caller: &super::Caller, store_id: StoreId, shipment_id: ShipmentId) -> Result<Shipment, AppError> {
     crate::shipments::repo::find(caller.pool(), caller.org(), shipment_id)
         .await?
-        .filter(|shipment| shipment.store_id == store_id)
+        .filter(|shipment| shipment.store_id == store_id && caller.access.sees(store_id))
         .ok_or_else(|| AppError::NotFound("That shipment does not exist.".into()))
 }
 

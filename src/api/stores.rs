@@ -39,8 +39,9 @@ pub struct StoresPage {
 pub async fn list_stores() -> Result<StoresPage, AppError> {
     super::respond(async {
         let caller = super::require_user().await?;
-        let stores = crate::stores::repo::list(caller.pool(), caller.org()).await?;
-        let progress = crate::jobs::repo::latest(caller.pool(), Some(caller.org()), None).await?;
+        let stores = caller.stores().await?;
+        let mut progress = crate::jobs::repo::latest(caller.pool(), Some(caller.org()), None).await?;
+        progress.retain(|p| caller.access.sees(p.store_id));
         let ids: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
         let per_day = crate::records::repo::orders_per_day(caller.pool(), &ids, CHART_DAYS).await?;
         let orders_per_day = per_day.into_iter().collect();
@@ -124,9 +125,10 @@ pub async fn store_orders(
     before: Option<String>,
 ) -> Result<OrdersTab, AppError> {
     super::respond(async {
-        let query = crate::records::AwaitingQuery { q, location, from, to, after, before, ..Default::default() };
         use crate::records::repo as records;
         let caller = super::require_user().await?;
+        let sight = caller.access.narrowed();
+        let query = crate::records::AwaitingQuery { q, location, from, to, after, before, sight, ..Default::default() };
         let pool = caller.pool();
         let store = caller.store(store_id).await?;
         let mut per_day = records::orders_per_day(pool, &[store.id], CHART_DAYS).await?;

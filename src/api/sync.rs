@@ -27,6 +27,7 @@ pub async fn watch_progress(store_id: Option<StoreId>) -> Result<TextStream<AppE
         let viewer = crate::progress::Viewer {
             user_id: caller.user.id,
             org: caller.org(),
+            access: caller.access,
             session_hash: caller.session_hash,
             expires_at,
         };

@@ -22,6 +22,11 @@ pub struct ApiTokenDto {
     /// The token's first characters.
     pub prefix: String,
     pub created_by: String,
+    /// The administrator who made it (none: the command line); the token sees the stores they
+    /// see.
+    #[cfg_attr(feature = "ssr", sqlx(rename = "created_by_user_id"))]
+    #[serde(skip)]
+    pub owner: Option<crate::ids::UserId>,
     /// The organization the token reads and writes in.
     #[cfg_attr(feature = "ssr", sqlx(rename = "organization_id"))]
     pub org: OrgId,

@@ -10,7 +10,8 @@ use crate::{
 
 /// A token's columns, with the requests it made in the last day (`$NOW` is replaced by the
 /// query's parameter for now) and whether its owner is still active.
-const COLUMNS: &str = "id, name, prefix, created_by, created_at, last_used_at, revoked_at, organization_id,
+const COLUMNS: &str =
+    "id, name, prefix, created_by, created_by_user_id, created_at, last_used_at, revoked_at, organization_id,
     CAST((SELECT COALESCE(SUM(requests), 0) FROM api_token_usage u
           WHERE u.token_id = api_tokens.id AND u.minute > $NOW - 86400) AS BIGINT) AS requests_last_day";
 

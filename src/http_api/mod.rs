@@ -145,12 +145,21 @@ fn invalid(field: &str, message: impl Into<String>) -> ApiError {
 /// The token a call is made with: live, its use recorded.
 pub struct Caller {
     pub token: ApiTokenDto,
+    /// The stores of its organization the token sees: its owner's.
+    pub access: crate::users::StoreAccess,
 }
 
 impl Caller {
     /// The token's organization: the API reads and writes within it only.
     fn org(&self) -> OrgId {
         self.token.org
+    }
+
+    /// The organization's stores the token sees.
+    async fn stores(&self, pool: &crate::db::Pool) -> Result<Vec<StoreDto>, AppError> {
+        let mut stores = stores::repo::list(pool, self.org()).await?;
+        stores.retain(|store| self.access.sees(store.id));
+        Ok(stores)
     }
 
     /// How the audit log and a shipment name this caller.
@@ -174,7 +183,14 @@ impl FromRequestParts<AppState> for Caller {
         if !crate::organizations::repo::enabled(&state.pool, token.org).await? {
             return Err(ApiError::NotSetUp);
         }
-        let caller = Caller { token };
+        let access = match token.owner {
+            Some(owner) => match crate::users::repo::get(&state.pool, token.org, owner).await? {
+                Some(user) => crate::users::store_access(&state.pool, &user).await?,
+                None => return Err(ApiError::Unauthorized),
+            },
+            None => crate::users::StoreAccess::All,
+        };
+        let caller = Caller { token, access };
         // Reads are counted per token and minute; each request that may change something is an
         // audit entry of its own.
         if parts.method == Method::GET {
@@ -211,7 +227,9 @@ async fn store_named(state: &AppState, caller: &Caller, domain: &str) -> Result<
     let mut found = None;
     for platform in crate::platforms::Platform::ALL {
         if let Ok(address) = platform.store_address(domain) {
-            found = stores::repo::find_by_domain(&state.pool, &address).await?.filter(|s| s.org == caller.org());
+            found = stores::repo::find_by_domain(&state.pool, &address)
+                .await?
+                .filter(|s| s.org == caller.org() && caller.access.sees(s.id));
             if found.is_some() {
                 break;
             }
@@ -341,6 +359,7 @@ async fn orders(
         country,
         older_than_days,
         state: queue_state,
+        sight: caller.access.narrowed(),
         ..Default::default()
     };
     for (name, given) in [
@@ -362,7 +381,7 @@ async fn orders(
     }
     let mut all: Vec<StoreDto> = match only {
         Some(store) => vec![store],
-        None => stores::repo::list(&state.pool, caller.org()).await?,
+        None => caller.stores(&state.pool).await?,
     };
     all.sort_by_key(|s| s.id);
     all.retain(|store| platform.is_none_or(|p| store.platform == p));
@@ -564,7 +583,12 @@ async fn record_one(
         notify_customer: posted.notify_customer,
     };
     let name = caller.name();
-    let by = Recorder { user_id: None, name: &name, scope: format!("token:{}", caller.token.id) };
+    let by = Recorder {
+        user_id: None,
+        name: &name,
+        scope: format!("token:{}", caller.token.id),
+        sight: caller.access.narrowed(),
+    };
     let recorded = match shipments::record(&state.pool, &store, &request, &by, key).await {
         Ok(recorded) => recorded,
         Err(RecordError::Invalid(errors)) => return Err(ApiError::Invalid(errors)),
@@ -648,7 +672,10 @@ async fn create_batch(
 async fn find_shipment(state: &AppState, caller: &Caller, id: &str) -> Result<(Shipment, StoreDto), ApiError> {
     let missing = || ApiError::NotFound(format!("There is no shipment {id}."));
     let id: ShipmentId = id.parse().map_err(|_| missing())?;
-    let shipment = shipments::repo::find(&state.pool, caller.org(), id).await?.ok_or_else(missing)?;
+    let shipment = shipments::repo::find(&state.pool, caller.org(), id)
+        .await?
+        .filter(|shipment| caller.access.sees(shipment.store_id))
+        .ok_or_else(missing)?;
     let store = stores::repo::get(&state.pool, caller.org(), shipment.store_id).await?.ok_or_else(missing)?;
     Ok((shipment, store))
 }

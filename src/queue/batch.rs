@@ -9,7 +9,7 @@ use super::{BatchRow, MAX_BATCH};
 use crate::{
     db::Pool,
     error::AppError,
-    ids::{OrgId, StoreId},
+    ids::StoreId,
     records::repo as records,
     shipments::{self, RecordError, Recorder, ShipmentRequest},
     stores::StoreDto,
@@ -30,14 +30,16 @@ fn lines(text: &str) -> Vec<(usize, Vec<String>)> {
 }
 
 /// Each line checked, nothing recorded: the order it names (among `selected`, when it is
-/// there, else among every connected store's orders of the organization), and what [`shipments::record`] would refuse;
-/// with the shipment to record for each line that names an order.
+/// there, else among the orders of `stores` that are connected: the caller's), and what
+/// [`shipments::record`] would refuse; with the shipment to record for each line that names an
+/// order.
 pub async fn check(
     pool: &Pool,
-    org: OrgId,
+    stores: Vec<StoreDto>,
     text: &str,
     selected: &[(StoreId, i64)],
     notify: bool,
+    sight: &crate::records::Sight,
 ) -> Result<Vec<(BatchRow, Option<(StoreDto, ShipmentRequest)>)>, AppError> {
     let lines = lines(text);
     if lines.is_empty() {
@@ -52,8 +54,7 @@ pub async fn check(
             format!("A batch takes at most {MAX_BATCH} orders; this has {}.", lines.len()),
         ));
     }
-    let stores: Vec<StoreDto> =
-        crate::stores::repo::list(pool, org).await?.into_iter().filter(|s| s.refuses_shipments().is_none()).collect();
+    let stores: Vec<StoreDto> = stores.into_iter().filter(|s| s.refuses_shipments().is_none()).collect();
     let ids: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
     let mut rows = Vec::with_capacity(lines.len());
     for (line, fields) in lines {
@@ -118,7 +119,7 @@ pub async fn check(
             line_items: None,
             notify_customer: notify,
         };
-        if let Err(refused) = shipments::preview(pool, &store, &request).await {
+        if let Err(refused) = shipments::preview(pool, &store, &request, sight).await {
             row.problem = Some(in_words(refused)?);
         }
         rows.push((row, Some((store, request))));
@@ -130,14 +131,14 @@ pub async fn check(
 /// carrier and tracking number) finds the shipment it recorded the first time.
 pub async fn record(
     pool: &Pool,
-    org: OrgId,
+    stores: Vec<StoreDto>,
     text: &str,
     selected: &[(StoreId, i64)],
     notify: bool,
     by: &Recorder<'_>,
 ) -> Result<Vec<BatchRow>, AppError> {
     let mut done = Vec::new();
-    for (mut row, named) in check(pool, org, text, selected, notify).await? {
+    for (mut row, named) in check(pool, stores, text, selected, notify, &by.sight).await? {
         // Even a line the check refused: recorded before under its key, it is found again.
         if let Some((store, request)) = named {
             let key = key(store.id, &request);

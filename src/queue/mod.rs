@@ -247,16 +247,15 @@ mod desk {
         Ok(())
     }
 
-    /// Every order of every store (connected or not) named `name`, and why it is or is not in
-    /// the queue: "where is order #1234?" answered in one search.
+    /// Every order of `stores` (the caller's, connected or not) named `name`, and why it is or
+    /// is not in the queue: "where is order #1234?" answered in one search.
     pub async fn whereabouts(
         pool: &Pool,
-        org: crate::ids::OrgId,
+        stores: Vec<crate::stores::StoreDto>,
         name: &str,
         now: i64,
     ) -> Result<Vec<super::Whereabouts>, AppError> {
         use crate::records::model::unit_status;
-        let stores = crate::stores::repo::list(pool, org).await?;
         let ids: Vec<crate::ids::StoreId> = stores.iter().map(|s| s.id).collect();
         let found = crate::records::repo::orders_named(pool, &ids, name).await?;
         let pairs: Vec<(crate::ids::StoreId, i64)> =

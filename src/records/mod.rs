@@ -162,7 +162,15 @@ pub struct AwaitingQuery {
     /// Only those not yet begun, or only those partly shipped.
     #[serde(default)]
     pub state: Option<QueueState>,
+    /// Only these locations of these stores: what the caller sees (set by the server, never
+    /// read from a request).
+    #[serde(skip)]
+    pub sight: Sight,
 }
+
+/// Stores whose parcels are seen at some locations only, with those locations (the platform's
+/// ids); a store not named here is seen at all of them.
+pub type Sight = Vec<(crate::ids::StoreId, Vec<i64>)>;
 
 /// Where an order awaiting shipping stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

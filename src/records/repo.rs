@@ -10,7 +10,7 @@ use super::{
     model::{Batch, Gone, Refused},
     rows::{Cell, Kind, Parents, Rows},
     Ages, Awaiting, AwaitingItem, AwaitingQuery, AwaitingRow, CensusRule, Counts, CustomerRow, Daily, Page, Part,
-    ProductRow, QueueState, RawJson, PER_PAGE,
+    ProductRow, QueueState, RawJson, Sight, PER_PAGE,
 };
 use crate::{
     db::{self, Conn, Pool},
@@ -701,6 +701,14 @@ where
     sql.push(if walk { " +fo.store_id IN (" } else { " fo.store_id IN (" });
     push_store_ids(sql, stores);
     sql.push(") AND ").push(AWAITING);
+    // Ids are numbers: written into the statement, nothing typed reaches the SQL.
+    for (store, locations) in &query.sight {
+        let listed: Vec<String> = locations.iter().map(i64::to_string).collect();
+        match listed.is_empty() {
+            true => sql.push(format!(" AND fo.store_id <> {store}")),
+            false => sql.push(format!(" AND (fo.store_id <> {store} OR fo.location_id IN ({}))", listed.join(", "))),
+        };
+    }
     if let Some(q) = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         // Matched anywhere, whatever the case; % and _ typed are themselves.
         let pattern = db::contains_pattern(q);
@@ -935,7 +943,15 @@ pub async fn awaiting_page(
             }
         })
         .collect();
-    Ok(Awaiting { rows, total, orders, next, previous, locations: locations(pool, stores).await? })
+    // The location filter offers what the caller sees.
+    let mut named = locations_of(pool, stores).await?;
+    named.retain(|(store, id, _)| {
+        query.sight.iter().find(|(narrowed, _)| narrowed == store).is_none_or(|(_, seen)| seen.contains(id))
+    });
+    let mut locations: Vec<String> = named.into_iter().map(|(_, _, name)| name).collect();
+    locations.sort();
+    locations.dedup();
+    Ok(Awaiting { rows, total, orders, next, previous, locations })
 }
 
 /// When the oldest order awaiting shipping in each of `stores` that has one was created.
@@ -956,7 +972,7 @@ pub async fn oldest_by_store(pool: &Pool, stores: &[StoreId]) -> Result<Vec<(Sto
 
 /// How long what awaits shipping in `stores` has waited: the oldest order's creation, and how
 /// many orders are older than one, two and five days, as of `now`.
-pub async fn ages(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Ages, AppError> {
+pub async fn ages(pool: &Pool, stores: &[StoreId], sight: &Sight, now: i64) -> Result<Ages, AppError> {
     if stores.is_empty() {
         return Ok(Ages::default());
     }
@@ -970,7 +986,7 @@ pub async fn ages(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Ages, App
         }
         sql.push(" FROM (SELECT DISTINCT fo.store_id, fo.order_id, o.created_at");
         sql.push(AWAITING_FROM);
-        push_filters(&mut sql, stores, &AwaitingQuery::default(), now);
+        push_filters(&mut sql, stores, &AwaitingQuery { sight: sight.clone(), ..AwaitingQuery::default() }, now);
         sql.push(") waiting");
         sql.build_query_as().fetch_one(&mut *c).await
     })?;
@@ -978,13 +994,18 @@ pub async fn ages(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Ages, App
 }
 
 /// The countries the orders awaiting shipping in `stores` ship to, each once, as of `now`.
-pub async fn awaiting_countries(pool: &Pool, stores: &[StoreId], now: i64) -> Result<Vec<String>, AppError> {
+pub async fn awaiting_countries(
+    pool: &Pool,
+    stores: &[StoreId],
+    sight: &Sight,
+    now: i64,
+) -> Result<Vec<String>, AppError> {
     if stores.is_empty() {
         return Ok(Vec::new());
     }
     Ok(db::run!(pool, c => {
         let mut sql = QueryBuilder::new(format!("SELECT DISTINCT o.ship_to_country{AWAITING_FROM}"));
-        push_filters(&mut sql, stores, &AwaitingQuery::default(), now);
+        push_filters(&mut sql, stores, &AwaitingQuery { sight: sight.clone(), ..AwaitingQuery::default() }, now);
         sql.push(" AND o.ship_to_country IS NOT NULL ORDER BY o.ship_to_country");
         sql.build_query_scalar().fetch_all(&mut *c).await
     })?)
@@ -1522,7 +1543,6 @@ pub async fn customers(
     list_page(pool, store_id, page, "synced_customers", "id, name, email", "name, id", search).await
 }
 
-/// The names of the store's locations.
 /// The names of the locations of `stores`, each once.
 pub async fn locations(pool: &Pool, stores: &[StoreId]) -> Result<Vec<String>, AppError> {
     if stores.is_empty() {
@@ -1536,6 +1556,19 @@ pub async fn locations(pool: &Pool, stores: &[StoreId]) -> Result<Vec<String>, A
         }
         sql.push(") ORDER BY name");
         sql.build_query_scalar().fetch_all(&mut *c).await
+    })?)
+}
+
+/// The locations of `stores`: store, id and name, by name.
+pub async fn locations_of(pool: &Pool, stores: &[StoreId]) -> Result<Vec<(StoreId, i64, String)>, AppError> {
+    if stores.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(db::run!(pool, c => {
+        let mut sql = QueryBuilder::new("SELECT store_id, id, name FROM synced_locations WHERE store_id IN (");
+        push_store_ids(&mut sql, stores);
+        sql.push(") ORDER BY store_id, name, id");
+        sql.build_query_as().fetch_all(&mut *c).await
     })?)
 }
 
@@ -1681,9 +1714,9 @@ mod tests {
         assert_eq!(going_to(&pool, "FR").await, [21]);
         assert_eq!(going_to(&pool, "de").await, [22], "whatever the case");
         assert!(going_to(&pool, "US").await.is_empty());
-        let countries = awaiting_countries(&pool, &[StoreId(1)], db::now()).await.unwrap();
+        let countries = awaiting_countries(&pool, &[StoreId(1)], &Vec::new(), db::now()).await.unwrap();
         assert_eq!(countries, ["DE", "FR"]);
-        assert!(awaiting_countries(&pool, &[], db::now()).await.unwrap().is_empty());
+        assert!(awaiting_countries(&pool, &[], &Vec::new(), db::now()).await.unwrap().is_empty());
     }
 
     fn line_item(id: i64, order: i64, quantity: i64) -> Record {

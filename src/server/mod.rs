@@ -274,7 +274,7 @@ async fn queue_metrics(
         "How long the oldest order awaiting shipping in each connected store has waited.",
         &samples,
     );
-    let ages = crate::records::repo::ages(pool, &ids, now).await?;
+    let ages = crate::records::repo::ages(pool, &ids, &Vec::new(), now).await?;
     out.single(
         "storelink_queue_oldest_all_seconds",
         "gauge",

@@ -53,6 +53,21 @@ pub struct Recorder<'a> {
     pub name: &'a str,
     /// `token:ID` or `user:ID`: one caller's keys never meet another's.
     pub scope: String,
+    /// The locations they ship from, in the stores they see at some only.
+    pub sight: crate::records::Sight,
+}
+
+/// The fulfillment lines of `store` seen through `sight`: at every location, or at those it
+/// names for the store.
+fn seen(
+    mut lines: Vec<FulfillmentLine>,
+    store: crate::ids::StoreId,
+    sight: &crate::records::Sight,
+) -> Vec<FulfillmentLine> {
+    if let Some((_, locations)) = sight.iter().find(|(narrowed, _)| *narrowed == store) {
+        lines.retain(|l| l.location_id.is_some_and(|id| locations.contains(&id)));
+    }
+    lines
 }
 
 /// Records `request` for `store`. With a `key`, the same key again returns the shipment it
@@ -88,7 +103,7 @@ pub async fn record(
         ));
         return Err(RecordError::Invalid(errors));
     };
-    let lines = records::fulfillment_lines(&mut tx, store.id, request.order_id).await?;
+    let lines = seen(records::fulfillment_lines(&mut tx, store.id, request.order_id).await?, store.id, &by.sight);
     let items = records::order_line_items(&mut tx, store.id, request.order_id).await?;
     let reserved = repo::unsent_lines(&mut tx, store.id, request.order_id).await?;
     let planned = match plan(&request, &order_name, &lines, &items, &reserved) {
@@ -119,8 +134,14 @@ pub async fn record(
 }
 
 /// What [`record`] would refuse `request` for, checked without recording anything: its
-/// fields, the order, and what remains to ship of it. A batch shows this before it records.
-pub async fn preview(pool: &Pool, store: &StoreDto, request: &ShipmentRequest) -> Result<(), RecordError> {
+/// fields, the order, and what remains to ship of it (at the locations `sight` leaves). A batch
+/// shows this before it records.
+pub async fn preview(
+    pool: &Pool,
+    store: &StoreDto,
+    request: &ShipmentRequest,
+    sight: &crate::records::Sight,
+) -> Result<(), RecordError> {
     if let Some(why) = store.refuses_shipments() {
         return Err(RecordError::NotConnected(why));
     }
@@ -134,7 +155,7 @@ pub async fn preview(pool: &Pool, store: &StoreDto, request: &ShipmentRequest) -
         ));
         return Err(RecordError::Invalid(errors));
     };
-    let lines = records::fulfillment_lines(&mut conn, store.id, request.order_id).await?;
+    let lines = seen(records::fulfillment_lines(&mut conn, store.id, request.order_id).await?, store.id, sight);
     let items = records::order_line_items(&mut conn, store.id, request.order_id).await?;
     let reserved = repo::unsent_lines(&mut conn, store.id, request.order_id).await?;
     if let Err(more) = plan(&request, &order_name, &lines, &items, &reserved) {

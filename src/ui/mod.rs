@@ -16,6 +16,7 @@ mod store;
 mod store_actions;
 mod stores;
 mod tokens;
+mod user_stores;
 mod users;
 
 use leptos::prelude::*;
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=stores::StoresPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=signin::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view={Lazy::<Users>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/users/:id/stores") view={Lazy::<UserStores>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/stores/new") view={Lazy::<AddStore>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/stores/:id/disconnect") view={Lazy::<Disconnect>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/stores/:id/remove") view={Lazy::<Remove>::new()} ssr=SsrMode::Async />
@@ -124,6 +126,7 @@ lazy_page! {
     OperatorOrganization => operator::OrganizationPage,
     Invitation => invitation::InvitationPage,
     Users => users::UsersPage,
+    UserStores => user_stores::UserStoresPage,
     AddStore => add_store::AddStorePage,
     Disconnect => store_actions::DisconnectPage,
     Remove => store_actions::RemovePage,

@@ -84,6 +84,8 @@ fn StoreList(page: Page, live: RwSignal<HashMap<StoreId, StoreProgress>>) -> imp
     let body = if page.stores.is_empty() {
         let hint = if admin {
             "No stores are connected yet. Choose ADD STORE to connect your first Shopify store."
+        } else if page.viewer.limited_to_some_stores() {
+            "An administrator has not chosen any stores for you yet. Ask them to."
         } else {
             "No stores are connected yet. Ask an administrator to add one."
         };

@@ -61,6 +61,7 @@ fn UserTable(
                     <th scope="col">"Email"</th>
                     <th scope="col">"Role"</th>
                     <th scope="col">"Status"</th>
+                    <th scope="col">"Stores"</th>
                     <th scope="col">"Actions"</th>
                 </tr>
             </thead>
@@ -76,6 +77,20 @@ fn UserTable(
                                 <td data-label="Email" class="email">{user.email.clone()}</td>
                                 <td data-label="Role">{user.role.label()}</td>
                                 <td data-label="Status">{if user.active { "Active" } else { "Deactivated" }}</td>
+                                <td data-label="Stores">
+                                    {match (user.is_admin(), user.all_stores) {
+                                        (true, _) => "All".into_any(),
+                                        (false, all) => {
+                                            let label = format!("Choose the stores {} sees", user.email);
+                                            view! {
+                                                {if all { "All" } else { "Chosen" }}
+                                                " · "
+                                                <a href=format!("/users/{}/stores", user.id) aria-label=label>"Choose"</a>
+                                            }
+                                                .into_any()
+                                        }
+                                    }}
+                                </td>
                                 <td class="actions" data-label="Actions">
                                     <ActionForm action=change attr:class="inline">
                                         <input type="hidden" name="user_id" value=user.id.to_string() />

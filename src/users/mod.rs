@@ -56,6 +56,52 @@ pub struct UserDto {
     /// The organization the user belongs to (their role is within it).
     #[cfg_attr(feature = "ssr", sqlx(rename = "organization_id"))]
     pub org: OrgId,
+    /// Whether they see all of the organization's stores; when not, only those an
+    /// administrator chose for them ([`StoreAccess`]). Administrators always see all.
+    pub all_stores: bool,
+}
+
+/// Which of the organization's stores someone sees: all of them (administrators, API tokens of
+/// administrators, and standard users by default), or only those an administrator chose, each
+/// at all its locations or at some.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StoreAccess {
+    #[default]
+    All,
+    Only(Vec<StoreSight>),
+}
+
+/// A store chosen for a user, and which of its locations' orders they see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreSight {
+    pub store: crate::ids::StoreId,
+    /// Its locations' ids (the platform's); empty: every location.
+    pub locations: Vec<i64>,
+}
+
+impl StoreAccess {
+    pub fn sees(&self, store: crate::ids::StoreId) -> bool {
+        match self {
+            StoreAccess::All => true,
+            StoreAccess::Only(sights) => sights.iter().any(|s| s.store == store),
+        }
+    }
+
+    /// The stores seen at some of their locations only, with those locations: what the queue,
+    /// a store's orders and recording a shipment narrow to.
+    pub fn narrowed(&self) -> Vec<(crate::ids::StoreId, Vec<i64>)> {
+        match self {
+            StoreAccess::All => Vec::new(),
+            StoreAccess::Only(sights) => {
+                sights.iter().filter(|s| !s.locations.is_empty()).map(|s| (s.store, s.locations.clone())).collect()
+            }
+        }
+    }
+
+    /// The locations of `store` its holder works with, when not all of them.
+    pub fn locations_of(&self, store: crate::ids::StoreId) -> Option<Vec<i64>> {
+        self.narrowed().into_iter().find(|(s, _)| *s == store).map(|(_, locations)| locations)
+    }
 }
 
 impl UserDto {
@@ -67,6 +113,63 @@ impl UserDto {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// Whether an administrator limited them to some stores (which never binds an
+    /// administrator).
+    pub fn limited_to_some_stores(&self) -> bool {
+        !self.all_stores && !self.is_admin()
+    }
+}
+
+/// The stores a user sees, as of now.
+#[cfg(feature = "ssr")]
+pub async fn store_access(pool: &crate::db::Pool, user: &UserDto) -> Result<StoreAccess, AppError> {
+    if !user.limited_to_some_stores() {
+        return Ok(StoreAccess::All);
+    }
+    Ok(StoreAccess::Only(repo::chosen_stores(pool, user.id).await?))
+}
+
+/// Lets a standard user see all of the organization's stores (`None`), or only `stores`, each
+/// with its name (each the organization's, and its locations the store's: the caller checked),
+/// noted in the audit log.
+#[cfg(feature = "ssr")]
+pub async fn limit_stores(
+    pool: &crate::db::Pool,
+    id: UserId,
+    stores: Option<&[(StoreSight, String)]>,
+    by: crate::audit::Actor<'_>,
+) -> Result<(), AppError> {
+    let Some(user) = repo::get(pool, by.org, id).await? else {
+        return Err(AppError::NotFound(text::NO_SUCH_USER.into()));
+    };
+    if user.is_admin() {
+        return Err(AppError::Conflict(format!(
+            "{} is an administrator and sees every store. Make them a standard user first.",
+            user.email
+        )));
+    }
+    let mut tx = pool.begin().await?;
+    let sights: Vec<StoreSight> = stores.unwrap_or_default().iter().map(|(sight, _)| sight.clone()).collect();
+    repo::set_stores(&mut tx, by.org, id, stores.is_none(), &sights).await?;
+    let detail = match stores {
+        None => format!("{}: all stores", user.email),
+        Some([]) => format!("{}: no stores", user.email),
+        Some(stores) => {
+            let names: Vec<String> = stores
+                .iter()
+                .map(|(sight, name)| match sight.locations.len() {
+                    0 => name.clone(),
+                    1 => format!("{name} (1 location)"),
+                    n => format!("{name} ({n} locations)"),
+                })
+                .collect();
+            format!("{}: only {}", user.email, names.join(", "))
+        }
+    };
+    crate::audit::repo::record_by(&mut tx, by, "limit stores", None, &detail).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The shortest password storelink accepts.

@@ -1,13 +1,13 @@
-//! The `users` and `invitations` tables.
+//! The `users`, `user_stores`, `user_locations` and `invitations` tables.
 
-use super::{InvitationDto, Role, UserDto};
+use super::{InvitationDto, Role, StoreSight, UserDto};
 use crate::{
     db::{self, Conn, Pool},
     error::{text, AppError},
     ids::{OrgId, UserId},
 };
 
-const COLUMNS: &str = "id, email, role, active, organization_id";
+const COLUMNS: &str = "id, email, role, active, organization_id, all_stores";
 
 /// The organization's users.
 pub async fn list(pool: &Pool, org: OrgId) -> Result<Vec<UserDto>, AppError> {
@@ -47,7 +47,7 @@ pub async fn create(
     .bind(org)
     .fetch_one(&mut *c).await);
     match inserted {
-        Ok(id) => Ok(UserDto { id, email: email.to_owned(), role, active: true, org }),
+        Ok(id) => Ok(UserDto { id, email: email.to_owned(), role, active: true, org, all_stores: true }),
         Err(err) if db::violates(&err, &db::Unique { columns: "users.email", name: "users_email_key" }) => {
             Err(AppError::invalid("email", text::EMAIL_TAKEN))
         }
@@ -197,4 +197,58 @@ pub async fn take_invitation(
     .bind(token_hash)
     .bind(now)
     .fetch_optional(&mut *c).await)?)
+}
+
+/// The stores chosen for a user who does not see all of them, each with its chosen locations.
+pub async fn chosen_stores(pool: &Pool, id: UserId) -> Result<Vec<StoreSight>, AppError> {
+    let rows: Vec<(crate::ids::StoreId, Option<i64>)> = db::run!(pool, c => sqlx::query_as(
+        "SELECT s.store_id, l.location_id FROM user_stores s
+         LEFT JOIN user_locations l ON l.user_id = s.user_id AND l.store_id = s.store_id
+         WHERE s.user_id = $1 ORDER BY s.store_id, l.location_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *c).await)?;
+    let mut sights: Vec<StoreSight> = Vec::new();
+    for (store, location) in rows {
+        if sights.last().is_none_or(|last| last.store != store) {
+            sights.push(StoreSight { store, locations: Vec::new() });
+        }
+        if let (Some(location), Some(last)) = (location, sights.last_mut()) {
+            last.locations.push(location);
+        }
+    }
+    Ok(sights)
+}
+
+/// Lets the organization's user see all stores, or only `stores`; in the caller's transaction.
+pub async fn set_stores(
+    conn: &mut Conn,
+    org: OrgId,
+    id: UserId,
+    all: bool,
+    stores: &[StoreSight],
+) -> Result<(), AppError> {
+    db::run!(&mut *conn, c => sqlx::query("UPDATE users SET all_stores = $3 WHERE id = $1 AND organization_id = $2")
+        .bind(id)
+        .bind(org)
+        .bind(all)
+        .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    for table in ["user_locations", "user_stores"] {
+        let sql = format!("DELETE FROM {table} WHERE user_id = $1");
+        db::run!(&mut *conn, c => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).execute(&mut *c).await.map(|done| done.rows_affected()))?;
+    }
+    for sight in stores {
+        db::run!(&mut *conn, c => sqlx::query("INSERT INTO user_stores (user_id, store_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(sight.store)
+            .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+        for location in &sight.locations {
+            db::run!(&mut *conn, c => sqlx::query("INSERT INTO user_locations (user_id, store_id, location_id) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(sight.store)
+                .bind(location)
+                .execute(&mut *c).await.map(|done| done.rows_affected()))?;
+        }
+    }
+    Ok(())
 }

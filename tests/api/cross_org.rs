@@ -138,6 +138,11 @@ fn attempts(path: &str, b: &Theirs) -> Option<Vec<Args>> {
                 ("password", PASSWORD.into()),
             ]]
         }
+        "/api/users/stores" => vec![vec![("user_id", b.standard.to_string())]],
+        "/api/users/stores/save" => vec![
+            vec![("user_id", b.standard.to_string()), ("access", "some".into())],
+            vec![("user_id", b.standard.to_string()), ("access", "all".into())],
+        ],
         "/api/users/change-role" => vec![
             vec![("user_id", b.standard.to_string()), ("role", "admin".into())],
             vec![("user_id", b.admin.to_string()), ("role", "standard".into())],
@@ -449,8 +454,8 @@ async fn snapshot(app: &TestApp, b: &Theirs) -> Vec<String> {
     ));
     lines.extend(rows!(
         "user",
-        (i64, String, String, bool, i64),
-        "SELECT id, email, role, active, organization_id FROM users WHERE organization_id = 2 OR id = $1 OR id = $2 ORDER BY id",
+        (i64, String, String, bool, i64, bool),
+        "SELECT id, email, role, active, organization_id, all_stores FROM users WHERE organization_id = 2 OR id = $1 OR id = $2 ORDER BY id",
         b.admin,
         b.standard
     ));

@@ -183,7 +183,7 @@ async fn the_pictures_are_svg_with_words_and_a_table_for_screen_readers() {
 }
 
 /// Reads the stream's lines for `seconds` or until `enough` is true of them.
-async fn read_until(response: &mut reqwest::Response, enough: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn read_until(response: &mut reqwest::Response, enough: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let mut lines = Vec::new();
     let mut decoder = Lines::default();
     while !enough(&lines) {

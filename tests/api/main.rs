@@ -53,6 +53,8 @@ mod upgrade;
 #[cfg(feature = "ssr")]
 mod users;
 #[cfg(feature = "ssr")]
+mod visibility;
+#[cfg(feature = "ssr")]
 mod webhooks;
 #[cfg(feature = "ssr")]
 mod woocommerce;

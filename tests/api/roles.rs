@@ -16,6 +16,8 @@ fn sample_arguments(path: &str, store_id: &str, user_id: &str) -> Option<Vec<(&'
         }
         "/api/users/change-role" => vec![("user_id", user_id.into()), ("role", "admin".into())],
         "/api/users/deactivate" => vec![("user_id", user_id.into())],
+        "/api/users/stores" => vec![("user_id", user_id.into())],
+        "/api/users/stores/save" => vec![("user_id", user_id.into()), ("access", "some".into())],
         "/api/stores/register" => vec![
             ("platform", "shopify".into()),
             ("fields[store_url]", "recent".into()),
@@ -108,8 +110,8 @@ const DESK_WORK: &[&str] = &[
     "/api/batch/record",
 ];
 
-async fn everything(app: &TestApp) -> (Vec<(String, String, bool)>, Vec<i64>, Vec<(i64, String)>) {
-    let users = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT email, role, active FROM users ORDER BY id").fetch_all(&mut *c).await).unwrap();
+async fn everything(app: &TestApp) -> (Vec<(String, String, bool, bool)>, Vec<i64>, Vec<(i64, String)>) {
+    let users = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT email, role, active, all_stores FROM users ORDER BY id").fetch_all(&mut *c).await).unwrap();
     let stores = storelink::db_run!(&app.pool, c => sqlx::query_as("SELECT id, state FROM stores ORDER BY id").fetch_all(&mut *c).await).unwrap();
     (users, app.store_snapshot().await, stores)
 }

@@ -1,0 +1,289 @@
+//! An administrator limits a standard user to some of the organization's stores: the store
+//! list, the store pages, the queue, a batch, the progress stream and an API token of theirs
+//! follow, and the rest of the organization is as unknown to them as another organization's.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use storelink::ids::StoreId;
+
+use crate::helpers::*;
+
+async fn choose(app: &TestApp, admin: &reqwest::Client, user: i64, stores: &[StoreId]) -> reqwest::Response {
+    let mut form = vec![("user_id".to_owned(), user.to_string()), ("access".to_owned(), "some".to_owned())];
+    form.extend(stores.iter().map(|s| (format!("stores[{s}]"), "on".to_owned())));
+    admin.post(app.url("/api/users/stores/save")).form(&form).send().await.unwrap()
+}
+
+async fn listed_stores(app: &TestApp, client: &reqwest::Client) -> Vec<i64> {
+    let page: Value = app.get(client, "/api/stores/list").await.json().await.unwrap();
+    page["stores"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect()
+}
+
+/// Every row of the queue, following its cursors.
+async fn queue_rows(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+    let mut rows = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut request = client.get(app.url("/api/queue"));
+        if let Some(after) = &after {
+            request = request.query(&[("after", after)]);
+        }
+        let page: Value = request.send().await.unwrap().json().await.unwrap();
+        rows.extend(page["awaiting"]["rows"].as_array().unwrap().iter().cloned());
+        match page["awaiting"]["next"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => return rows,
+        }
+    }
+}
+
+/// The stores of every row of the queue.
+async fn queue_stores(app: &TestApp, client: &reqwest::Client) -> std::collections::BTreeSet<i64> {
+    queue_rows(app, client).await.iter().map(|r| r["store_id"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_standard_user_limited_to_one_store_sees_only_it_everywhere() {
+    let app = spawn_app_without_sync().await;
+    let acme = crate::desk::synced(&app, "acme").await;
+    let fleet = crate::desk::synced(&app, "fleet0").await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let user = app.user_id(STANDARD_EMAIL).await;
+    assert_eq!(queue_stores(&app, &standard).await, [acme.0, fleet.0].into(), "all stores, as before");
+
+    // The progress stream they have open hears of a store only while they see it.
+    assert_eq!(choose(&app, &admin, user, &[acme]).await.status(), StatusCode::OK);
+    let choice: Value =
+        admin.get(app.url("/api/users/stores")).query(&[("user_id", user)]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(choice["chosen"], serde_json::json!([{"store": acme.0, "locations": []}]));
+    assert_eq!(choice["user"]["all_stores"], false);
+    assert_eq!(choice["stores"].as_array().unwrap().len(), 2, "the administrator chooses among every store");
+
+    assert_eq!(listed_stores(&app, &standard).await, [acme.0]);
+    assert_eq!(queue_stores(&app, &standard).await, [acme.0].into());
+    let queue: Value = app.get(&standard, "/api/queue").await.json().await.unwrap();
+    assert_eq!(queue["stores"].as_array().unwrap().len(), 1, "the queue's store filter offers only theirs");
+    for path in ["/api/stores/get", "/api/stores/orders", "/api/shipments/list", "/api/sync/progress"] {
+        let hidden = standard.get(app.url(path)).query(&[("store_id", fleet.0)]).send().await.unwrap();
+        assert_eq!(hidden.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(
+        standard.get(app.url("/api/stores/get")).query(&[("store_id", acme.0)]).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    // Nothing recorded in the store they do not see, by the form or by a batch.
+    let fo = &crate::shipments::open_fos(&app, fleet, 1).await[0];
+    let form = [
+        ("store_id", fleet.0.to_string()),
+        ("order_id", fo.order_id.to_string()),
+        ("fulfillment_order_id", fo.id.to_string()),
+        ("carrier", "UPS".to_owned()),
+        ("tracking_number", "1ZHIDDEN".to_owned()),
+    ];
+    let recorded = standard.post(app.url("/api/shipments/record")).form(&form).send().await.unwrap();
+    assert_eq!(recorded.status(), StatusCode::NOT_FOUND);
+    let started: Value = standard
+        .get(app.url("/api/batch/start"))
+        .query(&[("orders", format!("{}:{}", fleet.0, fo.order_id))])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(started.to_string().find(&fo.order_id.to_string()).is_none(), "{started}");
+    assert_eq!(app.shipment_count().await, 0);
+    // The live stream (every store) tells of theirs and not of the other.
+    let mut stream = standard.get(app.url("/api/sync/progress")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let first = crate::desk::read_until(&mut stream, |lines| !lines.is_empty()).await;
+    assert!(first.iter().all(|l| l["store_id"] == acme.0), "{first:?}");
+    drop(stream);
+
+    // The administrator still sees both; an administrator cannot be limited.
+    assert_eq!(listed_stores(&app, &admin).await.len(), 2);
+    let admin_id = app.user_id(ADMIN_EMAIL).await;
+    assert_eq!(choose(&app, &admin, admin_id, &[acme]).await.status(), StatusCode::CONFLICT);
+
+    // An API token follows its owner: an administrator made standard and limited reads only
+    // their store.
+    let token: String =
+        app.post(&admin, "/api/tokens/create", &[("name", "Printer")]).await.json::<Value>().await.unwrap()["secret"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_default();
+    assert!(!token.is_empty(), "a token was made");
+    let api_stores = |token: String| {
+        let url = app.url("/api/v1/orders?awaiting_shipment=true&limit=250");
+        async move {
+            let page: Value =
+                reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+            page["orders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["store"].as_str().unwrap().to_owned())
+                .collect::<std::collections::BTreeSet<_>>()
+        }
+    };
+    assert_eq!(api_stores(token.clone()).await.len(), 2);
+    let second_admin = app
+        .post(&admin, "/api/users/create", &[("email", "boss2@example.com"), ("role", "admin"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(second_admin.status(), StatusCode::OK);
+    let boss2 = app.signed_in("boss2@example.com").await;
+    let demoted =
+        app.post(&boss2, "/api/users/change-role", &[("user_id", &admin_id.to_string()), ("role", "standard")]).await;
+    assert_eq!(demoted.status(), StatusCode::OK);
+    assert_eq!(choose(&app, &boss2, admin_id, &[acme]).await.status(), StatusCode::OK);
+    assert_eq!(api_stores(token.clone()).await, ["acme.myshopify.com".to_owned()].into());
+    let hidden = reqwest::Client::new()
+        .get(app.url("/api/v1/orders"))
+        .query(&[("store", "fleet0.myshopify.com")])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    // As for a store never connected.
+    assert_eq!(hidden.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(hidden.text().await.unwrap().contains("No store fleet0.myshopify.com is connected to storelink."));
+
+    // A store that is not the organization's cannot be chosen, and nothing changes.
+    let unknown = choose(&app, &boss2, user, &[StoreId(9999)]).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(listed_stores(&app, &standard).await, [acme.0]);
+
+    // None: nothing at all; all again: both, and stores added later too.
+    assert_eq!(choose(&app, &boss2, user, &[]).await.status(), StatusCode::OK);
+    assert!(listed_stores(&app, &standard).await.is_empty());
+    assert!(queue_stores(&app, &standard).await.is_empty());
+    let all = boss2
+        .post(app.url("/api/users/stores/save"))
+        .form(&[("user_id", user.to_string()), ("access", "all".to_owned())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(all.status(), StatusCode::OK);
+    assert_eq!(listed_stores(&app, &standard).await.len(), 2);
+    let noted: Vec<String> = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'limit stores' ORDER BY id").fetch_all(&mut *c).await)
+    .unwrap();
+    assert_eq!(
+        noted,
+        [
+            format!("{STANDARD_EMAIL}: only Acme Store"),
+            format!("{ADMIN_EMAIL}: only Acme Store"),
+            format!("{STANDARD_EMAIL}: no stores"),
+            format!("{STANDARD_EMAIL}: all stores"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
+    let app = spawn_app_without_sync().await;
+    let acme = crate::desk::synced(&app, "acme").await;
+    let fleet = crate::desk::synced(&app, "fleet0").await;
+    let admin = app.signed_in(ADMIN_EMAIL).await;
+    let standard = app.signed_in(STANDARD_EMAIL).await;
+    let user = app.user_id(STANDARD_EMAIL).await;
+    let open: Vec<(i64, i64, String)> = storelink::db_run!(&app.pool, c => sqlx::query_as(
+        "SELECT id, location_id, location_name FROM synced_fulfillment_orders
+         WHERE store_id = $1 AND status IN ('OPEN', 'IN_PROGRESS') ORDER BY id").bind(acme).fetch_all(&mut *c).await)
+    .unwrap();
+    let (kept, kept_name) = (open[0].1, open[0].2.clone());
+    let elsewhere: Vec<&(i64, i64, String)> = open.iter().filter(|(_, location, _)| *location != kept).collect();
+    assert!(!elsewhere.is_empty(), "acme has open parcels at two locations");
+    let at_kept = open.len() - elsewhere.len();
+
+    let form = [
+        ("user_id".to_owned(), user.to_string()),
+        ("access".to_owned(), "some".to_owned()),
+        (format!("locations[store{acme}-location{kept}]"), "on".to_owned()),
+        (format!("stores[{fleet}]"), "on".to_owned()),
+    ];
+    let saved = admin.post(app.url("/api/users/stores/save")).form(&form).send().await.unwrap();
+    assert_eq!(saved.status(), StatusCode::OK, "{}", saved.text().await.unwrap());
+    let choice: Value =
+        admin.get(app.url("/api/users/stores")).query(&[("user_id", user)]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        choice["chosen"],
+        serde_json::json!([{"store": acme.0, "locations": [kept]}, {"store": fleet.0, "locations": []}])
+    );
+
+    // The queue: acme's parcels at that location only, and all of fleet0's.
+    let rows = queue_rows(&app, &standard).await;
+    let of_acme: Vec<&Value> = rows.iter().filter(|r| r["store_id"] == acme.0).collect();
+    assert_eq!(of_acme.len(), at_kept);
+    assert!(of_acme.iter().all(|r| r["location"] == kept_name.as_str()), "{of_acme:?}");
+    assert!(rows.iter().any(|r| r["store_id"] == fleet.0), "fleet0 is seen at every location");
+    let first: Value = app.get(&standard, "/api/queue").await.json().await.unwrap();
+    assert_eq!(
+        first["awaiting"]["locations"].as_array().unwrap().iter().filter(|l| **l == kept_name.as_str()).count(),
+        1
+    );
+
+    // The store's own list, and its Mark shipped form, show that location's only.
+    let tab: Value = standard
+        .get(app.url("/api/stores/orders"))
+        .query(&[("store_id", acme.0)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed = tab["awaiting"]["rows"].as_array().unwrap();
+    assert_eq!(listed.len(), at_kept.min(50));
+    let hidden = elsewhere[0];
+    let form = standard
+        .get(app.url("/api/shipments/form"))
+        .query(&[("store_id", acme.0), ("fulfillment_order_id", hidden.0)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::NOT_FOUND);
+
+    // Nothing is recorded from the other location; from theirs it is.
+    let order_of = |fo: i64| {
+        let pool = app.pool.clone();
+        async move {
+            storelink::db_run!(&pool, c => sqlx::query_scalar::<_, i64>("SELECT order_id FROM synced_fulfillment_orders WHERE store_id = $1 AND id = $2")
+                .bind(acme).bind(fo).fetch_one(&mut *c).await)
+            .unwrap()
+        }
+    };
+    let record = |fo: i64, order: i64| {
+        standard.post(app.url("/api/shipments/record")).form(&[
+            ("store_id", acme.0.to_string()),
+            ("order_id", order.to_string()),
+            ("fulfillment_order_id", fo.to_string()),
+            ("carrier", "UPS".to_owned()),
+            ("tracking_number", format!("1Z{fo}")),
+        ])
+    };
+    let refused = record(hidden.0, order_of(hidden.0).await).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.shipment_count().await, 0);
+    let ours = open.iter().find(|(_, location, _)| *location == kept).unwrap();
+    let recorded = record(ours.0, order_of(ours.0).await).send().await.unwrap();
+    assert_eq!(recorded.status(), StatusCode::OK, "{}", recorded.text().await.unwrap());
+    assert_eq!(app.shipment_count().await, 1);
+
+    // A location of another store, or of none, chooses nothing.
+    let wrong = [
+        ("user_id".to_owned(), user.to_string()),
+        ("access".to_owned(), "some".to_owned()),
+        (format!("locations[store{fleet}-location{kept}0]"), "on".to_owned()),
+    ];
+    assert_eq!(
+        admin.post(app.url("/api/users/stores/save")).form(&wrong).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let noted: Vec<String> = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+        "SELECT detail FROM audit_log WHERE action = 'limit stores' ORDER BY id").fetch_all(&mut *c).await)
+    .unwrap();
+    assert_eq!(noted.len(), 1, "{noted:?}");
+    assert!(noted[0].contains("(1 location)"), "{noted:?}");
+}

@@ -861,7 +861,20 @@ pub async fn awaiting_page(
     // every other organization's too. SQLite walks that one index (its planner would read the
     // stores one by one and sort).
     let merge = pool.is_postgres() && stores.len() > 1;
-    let mut found: Vec<AwaitingFo> = db::run!(pool, c => {
+    // Read in a transaction of its own on PostgreSQL, for the settings below (a read: it is
+    // dropped, and they with it).
+    let mut conn = if merge { pool.begin().await? } else { pool.acquire().await? };
+    if merge {
+        // Each store's page is its index walked in age order until the page is full. With a few
+        // stores of many parcels PostgreSQL misjudges how many pass the page's conditions and
+        // sorts every open parcel of the store instead (20 times slower measured, 5 stores of
+        // 2,000 orders); sorting is left to it only where there is no other way (the merge), and
+        // so high a cost must not set it compiling the statement (JIT: 0.7 s).
+        for setting in ["SET LOCAL enable_sort = off", "SET LOCAL jit = off"] {
+            db::run!(&mut conn, c => sqlx::query(setting).execute(&mut *c).await.map(|done| done.rows_affected()))?;
+        }
+    }
+    let mut found: Vec<AwaitingFo> = db::run!(&mut conn, c => {
         let mut select = QueryBuilder::new("");
         if merge {
             select.push("SELECT * FROM (");
@@ -878,6 +891,7 @@ pub async fn awaiting_page(
         }
         select.build_query_as().fetch_all(&mut *c).await
     })?;
+    drop(conn);
     let more = found.len() as i64 > PER_PAGE;
     found.truncate(PER_PAGE as usize);
     if backward {

@@ -127,6 +127,14 @@ impl Viewer {
         of == self.org && self.access.sees(id)
     }
 
+    /// Whether the viewer's session is live and they see the stores they saw when it began.
+    async fn still_sees(&self, pool: &Pool) -> Result<bool, AppError> {
+        match auth::session::user_for_hash(pool, &self.session_hash).await? {
+            Some(user) => Ok(crate::users::store_access(pool, &user).await? == self.access),
+            None => Ok(false),
+        }
+    }
+
     /// The progress lines of those of `latest` the viewer hears of.
     fn heard(&self, latest: Vec<StoreProgress>) -> String {
         latest.iter().filter(|p| self.hears(p.org, p.store_id)).map(ndjson::line).collect()
@@ -230,7 +238,9 @@ impl Hub {
         self.announce(Notice::Store(org, store_id));
     }
 
-    /// Some of the user's sessions ended (on any server): their streams look whether theirs did.
+    /// Some of the user's sessions ended, or the stores they see changed (on any server): their
+    /// streams look whether theirs did, and end if so (a page opens a new one, which sees what
+    /// they see now).
     pub fn sessions_ended(&self, user_id: UserId) {
         self.announce(Notice::SessionsEnded(user_id));
     }
@@ -277,13 +287,11 @@ impl Hub {
                     _ = &mut w.expiry => return None,
                     gone = w.ended.recv() => match gone {
                         Ok(Some(user)) if user != w.viewer.user_id => continue,
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                            match auth::session::is_live(&w.pool, &w.viewer.session_hash).await {
-                                Ok(true) => continue,
-                                Ok(false) => return None,
-                                Err(err) => return Some((Err(err), w)),
-                            }
-                        }
+                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => match w.viewer.still_sees(&w.pool).await {
+                            Ok(true) => continue,
+                            Ok(false) => return None,
+                            Err(err) => return Some((Err(err), w)),
+                        },
                         Err(broadcast::error::RecvError::Closed) => return None,
                     },
                     // An empty line: readers skip it (`ndjson::Lines`).

@@ -185,7 +185,10 @@ pub async fn limit_user_stores(
             }
             _ => return Err(AppError::invalid("form", "Choose all stores, or only some.")),
         };
-        crate::users::limit_stores(caller.pool(), user_id, chosen.as_deref(), caller.user.actor()).await
+        crate::users::limit_stores(caller.pool(), user_id, chosen.as_deref(), caller.user.actor()).await?;
+        // Their open pages hear from then on of what they see now, on every server.
+        caller.state.hub.sessions_ended(user_id);
+        Ok(())
     })
     .await
 }

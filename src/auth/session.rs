@@ -31,17 +31,13 @@ pub async fn user_for_token(pool: &Pool, token: &str) -> Result<Option<UserDto>,
     user_for_hash(pool, &token_hash(token)).await
 }
 
-/// Whether the session with this token hash is live: not ended, not expired, its user active.
-pub async fn is_live(pool: &Pool, hash: &str) -> Result<bool, AppError> {
-    Ok(user_for_hash(pool, hash).await?.is_some())
-}
-
 /// When the session with this token hash runs out, while it is live.
 pub async fn expires_at(pool: &Pool, hash: &str) -> Result<Option<i64>, AppError> {
     repo::session_expiry(pool, hash, db::now()).await
 }
 
-async fn user_for_hash(pool: &Pool, hash: &str) -> Result<Option<UserDto>, AppError> {
+/// The active user a live session (by its token hash) belongs to.
+pub async fn user_for_hash(pool: &Pool, hash: &str) -> Result<Option<UserDto>, AppError> {
     match repo::session_user(pool, hash, db::now()).await? {
         Some(id) => users::repo::get_active(pool, id).await,
         None => Ok(None),

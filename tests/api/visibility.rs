@@ -52,8 +52,17 @@ async fn a_standard_user_limited_to_one_store_sees_only_it_everywhere() {
     let user = app.user_id(STANDARD_EMAIL).await;
     assert_eq!(queue_stores(&app, &standard).await, [acme.0, fleet.0].into(), "all stores, as before");
 
-    // The progress stream they have open hears of a store only while they see it.
+    // The progress stream they have open ends when what they see changes (their page opens a
+    // new one, which sees what they see now).
+    let mut open_before = standard.get(app.url("/api/sync/progress")).send().await.unwrap();
+    assert_eq!(open_before.status(), StatusCode::OK);
+    crate::desk::read_until(&mut open_before, |lines| !lines.is_empty()).await;
     assert_eq!(choose(&app, &admin, user, &[acme]).await.status(), StatusCode::OK);
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while open_before.chunk().await.unwrap().is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream opened before ended");
     let choice: Value =
         admin.get(app.url("/api/users/stores")).query(&[("user_id", user)]).send().await.unwrap().json().await.unwrap();
     assert_eq!(choice["chosen"], serde_json::json!([{"store": acme.0, "locations": []}]));

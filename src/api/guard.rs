@@ -41,6 +41,18 @@ impl Caller {
         found.ok_or_else(|| AppError::NotFound(crate::error::text::NO_SUCH_STORE.into()))
     }
 
+    /// Refuses an order of `store` none of whose parcels is at a location the caller sees (when
+    /// they see the store at some locations only), as if it did not exist.
+    pub async fn order(&self, store: &StoreDto, order_id: i64) -> Result<(), AppError> {
+        let Some(locations) = self.access.locations_of(store.id) else {
+            return Ok(());
+        };
+        if crate::records::repo::orders_at(self.pool(), store.id, &[order_id], &locations).await?.is_empty() {
+            return Err(AppError::NotFound(format!("{} has no order {order_id}.", store.name)));
+        }
+        Ok(())
+    }
+
     /// The caller as a shipment names who recorded it, with the locations they ship from.
     pub fn recorder(&self) -> crate::shipments::Recorder<'_> {
         crate::shipments::Recorder {

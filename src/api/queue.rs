@@ -122,7 +122,7 @@ pub async fn queue(
         let mut checks = crate::drift::repo::of_stores(pool, &all).await?;
         let checks = stores.iter().filter_map(|s| checks.remove(&s.id)).collect();
         let whereabouts = match searched {
-            Some(name) => crate::queue::whereabouts(pool, caller.stores().await?, &name, now).await?,
+            Some(name) => crate::queue::whereabouts(pool, caller.stores().await?, &sight, &name, now).await?,
             None => Vec::new(),
         };
         Ok(QueueView {
@@ -274,6 +274,7 @@ pub async fn hold_order(
     super::respond(async {
         let caller = super::require_user().await?;
         let store = caller.store(store_id).await?;
+        caller.order(&store, order_id).await?;
         crate::queue::hold(caller.pool(), &store, order_id, &reason, until.as_deref(), &caller.user).await?;
         caller.state.hub.store_changed(store.org, store_id);
         Ok(())
@@ -287,6 +288,7 @@ pub async fn release_order(store_id: StoreId, order_id: i64) -> Result<(), AppEr
     super::respond(async {
         let caller = super::require_user().await?;
         let store = caller.store(store_id).await?;
+        caller.order(&store, order_id).await?;
         crate::queue::release_hold(caller.pool(), &store, order_id, &caller.user).await?;
         caller.state.hub.store_changed(store.org, store_id);
         Ok(())
@@ -300,6 +302,7 @@ pub async fn claim_order(store_id: StoreId, order_id: i64) -> Result<(), AppErro
     super::respond(async {
         let caller = super::require_user().await?;
         let store = caller.store(store_id).await?;
+        caller.order(&store, order_id).await?;
         crate::queue::claim(caller.pool(), &store, order_id, &caller.user).await?;
         caller.state.hub.store_changed(store.org, store_id);
         Ok(())
@@ -313,6 +316,7 @@ pub async fn unclaim_order(store_id: StoreId, order_id: i64) -> Result<(), AppEr
     super::respond(async {
         let caller = super::require_user().await?;
         let store = caller.store(store_id).await?;
+        caller.order(&store, order_id).await?;
         crate::queue::release_claim(caller.pool(), &store, order_id, &caller.user).await?;
         caller.state.hub.store_changed(store.org, store_id);
         Ok(())

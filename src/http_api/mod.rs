@@ -404,12 +404,13 @@ async fn orders(
             updated_since,
             after,
             wanted + 1,
+            caller.access.locations_of(store.id).as_deref(),
         )
         .await?;
         let more = page.len() as i64 > wanted;
         let page: Vec<_> = page.into_iter().take(wanted as usize).collect();
         let last = page.last().map(|o| o.id);
-        listed.extend(order_json(&state, store, page, awaiting).await?);
+        listed.extend(order_json(&state, store, page, awaiting, caller.access.locations_of(store.id)).await?);
         // A full page (this store has more, or the page filled exactly at its end): the next
         // page starts after this store's last order listed.
         if more || listed.len() as i64 >= limit {
@@ -436,9 +437,14 @@ async fn order_json(
     store: &StoreDto,
     orders: Vec<records::OrderRecord>,
     awaiting: bool,
+    seen: Option<Vec<i64>>,
 ) -> Result<Vec<Value>, ApiError> {
     let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
-    let (fulfillment_orders, lines) = records::fulfillment_orders_of(&state.pool, store.id, &ids, awaiting).await?;
+    let (mut fulfillment_orders, lines) = records::fulfillment_orders_of(&state.pool, store.id, &ids, awaiting).await?;
+    // Only the parcels of the locations the caller sees, when not all.
+    if let Some(seen) = seen {
+        fulfillment_orders.retain(|fo| fo.location_id.is_some_and(|id| seen.contains(&id)));
+    }
     Ok(orders
         .into_iter()
         .filter_map(|order| {

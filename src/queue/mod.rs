@@ -247,17 +247,24 @@ mod desk {
         Ok(())
     }
 
-    /// Every order of `stores` (the caller's, connected or not) named `name`, and why it is or
-    /// is not in the queue: "where is order #1234?" answered in one search.
+    /// Every order of `stores` (the caller's, connected or not, at the locations `sight` leaves)
+    /// named `name`, and why it is or is not in the queue: "where is order #1234?" answered in
+    /// one search.
     pub async fn whereabouts(
         pool: &Pool,
         stores: Vec<crate::stores::StoreDto>,
+        sight: &crate::records::Sight,
         name: &str,
         now: i64,
     ) -> Result<Vec<super::Whereabouts>, AppError> {
         use crate::records::model::unit_status;
         let ids: Vec<crate::ids::StoreId> = stores.iter().map(|s| s.id).collect();
-        let found = crate::records::repo::orders_named(pool, &ids, name).await?;
+        let mut found = crate::records::repo::orders_named(pool, &ids, name).await?;
+        for (store, locations) in sight {
+            let of_store: Vec<i64> = found.iter().filter(|(o, _)| o.store_id == store.0).map(|(o, _)| o.id).collect();
+            let seen = crate::records::repo::orders_at(pool, *store, &of_store, locations).await?;
+            found.retain(|(o, _)| o.store_id != store.0 || seen.contains(&o.id));
+        }
         let pairs: Vec<(crate::ids::StoreId, i64)> =
             found.iter().map(|(o, _)| (crate::ids::StoreId(o.store_id), o.id)).collect();
         let marks = repo::marks(pool, &pairs, now).await?;

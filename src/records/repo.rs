@@ -1199,6 +1199,7 @@ pub async fn orders_after(
     updated_since: Option<i64>,
     after: i64,
     limit: i64,
+    seen: Option<&[i64]>,
 ) -> Result<Vec<OrderRecord>, AppError> {
     let now = db::now();
     Ok(db::run!(pool, c => {
@@ -1209,6 +1210,15 @@ pub async fn orders_after(
         );
         sql.push_bind(store_id.0).push(" AND o.id > ").push_bind(after);
         sql.push(" AND o.updated_at >= ").push_bind(updated_since.unwrap_or(i64::MIN));
+        // Seen at some locations only: an order with a parcel at one of them.
+        if let Some(locations) = seen {
+            let listed: Vec<String> = locations.iter().map(i64::to_string).collect();
+            sql.push(format!(
+                " AND EXISTS (SELECT 1 FROM synced_fulfillment_orders sf WHERE sf.store_id = o.store_id
+                   AND sf.order_id = o.id AND sf.location_id IN ({}))",
+                if listed.is_empty() { "NULL".to_owned() } else { listed.join(", ") }
+            ));
+        }
         // Awaiting shipping: a parcel of it the queue's filters find.
         if let Some((query, include_held)) = awaiting {
             sql.push(" AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.order_id = o.id AND");
@@ -1222,6 +1232,28 @@ pub async fn orders_after(
         sql.push(" ORDER BY o.id LIMIT ").push_bind(limit);
         sql.build_query_as().fetch_all(&mut *c).await
     })?)
+}
+
+/// Those of `orders` (the store's) with a parcel at one of `locations`: the orders someone who
+/// sees only those locations of the store works with.
+pub async fn orders_at(
+    pool: &Pool,
+    store_id: StoreId,
+    orders: &[i64],
+    locations: &[i64],
+) -> Result<Vec<i64>, AppError> {
+    if orders.is_empty() || locations.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are numbers: written into the statement, nothing typed reaches the SQL.
+    let list = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT DISTINCT order_id FROM synced_fulfillment_orders
+         WHERE store_id = $1 AND order_id IN ({}) AND location_id IN ({})",
+        list(orders),
+        list(locations)
+    );
+    Ok(db::run!(pool, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(store_id).fetch_all(&mut *c).await)?)
 }
 
 /// The fulfillment orders of these orders (only the open ones with items left, when

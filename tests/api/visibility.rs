@@ -201,7 +201,10 @@ async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
         "SELECT id, location_id, location_name FROM synced_fulfillment_orders
          WHERE store_id = $1 AND status IN ('OPEN', 'IN_PROGRESS') ORDER BY id").bind(acme).fetch_all(&mut *c).await)
     .unwrap();
-    let (kept, kept_name) = (open[0].1, open[0].2.clone());
+    // The location with more open parcels, so some stay after one is shipped below.
+    let at = |location: i64| open.iter().filter(|(_, l, _)| *l == location).count();
+    let busiest = open.iter().max_by_key(|(_, location, _)| at(*location)).unwrap();
+    let (kept, kept_name) = (busiest.1, busiest.2.clone());
     let elsewhere: Vec<&(i64, i64, String)> = open.iter().filter(|(_, location, _)| *location != kept).collect();
     assert!(!elsewhere.is_empty(), "acme has open parcels at two locations");
     let at_kept = open.len() - elsewhere.len();
@@ -280,6 +283,79 @@ async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
     assert_eq!(recorded.status(), StatusCode::OK, "{}", recorded.text().await.unwrap());
     assert_eq!(app.shipment_count().await, 1);
 
+    // An order only at the other location: not found by its name, not held or claimed.
+    let (hidden_order, hidden_name): (i64, String) = storelink::db_run!(&app.pool, c => sqlx::query_as(
+        "SELECT o.id, o.name FROM synced_orders o WHERE o.store_id = $1
+           AND EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id)
+           AND NOT EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id AND fo.location_id = $2)
+         ORDER BY o.id LIMIT 1").bind(acme).bind(kept).fetch_one(&mut *c).await)
+    .unwrap();
+    let searched: Value =
+        standard.get(app.url("/api/queue")).query(&[("q", &hidden_name)]).send().await.unwrap().json().await.unwrap();
+    let of_acme = |page: &Value| {
+        page["whereabouts"].as_array().unwrap().iter().filter(|w| w["store_name"] == "Acme Store").count()
+    };
+    assert_eq!(of_acme(&searched), 0, "{hidden_name}: {searched}");
+    let searched: Value =
+        admin.get(app.url("/api/queue")).query(&[("q", &hidden_name)]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(of_acme(&searched), 1, "the administrator finds it");
+    let order = [("store_id", acme.0.to_string()), ("order_id", hidden_order.to_string())];
+    let claimed = standard.post(app.url("/api/queue/claim")).form(&order).send().await.unwrap();
+    assert_eq!(claimed.status(), StatusCode::NOT_FOUND);
+    let mut hold = order.to_vec();
+    hold.push(("reason", "Waiting".to_owned()));
+    assert_eq!(
+        standard.post(app.url("/api/queue/hold")).form(&hold).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let marks: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM order_claims) + (SELECT COUNT(*) FROM order_holds)").fetch_one(&mut *c).await)
+    .unwrap();
+    assert_eq!(marks, 0);
+
+    // An API token follows its owner's locations: every parcel it lists, awaiting or not, is at
+    // the one location (an administrator who made it, made standard and limited).
+    let token: Value = app.post(&admin, "/api/tokens/create", &[("name", "Printer")]).await.json().await.unwrap();
+    let token = token["secret"].as_str().unwrap().to_owned();
+    let boss2 = app
+        .post(&admin, "/api/users/create", &[("email", "boss2@example.com"), ("role", "admin"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(boss2.status(), StatusCode::OK);
+    let boss2 = app.signed_in("boss2@example.com").await;
+    let admin_id = app.user_id(ADMIN_EMAIL).await.to_string();
+    let demoted =
+        app.post(&boss2, "/api/users/change-role", &[("user_id", admin_id.as_str()), ("role", "standard")]).await;
+    assert_eq!(demoted.status(), StatusCode::OK);
+    let only = [
+        ("user_id".to_owned(), admin_id.clone()),
+        ("access".to_owned(), "some".to_owned()),
+        (format!("locations[store{acme}-location{kept}]"), "on".to_owned()),
+    ];
+    assert_eq!(
+        boss2.post(app.url("/api/users/stores/save")).form(&only).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    for awaiting in ["true", "false"] {
+        let listed: Value = reqwest::Client::new()
+            .get(app.url("/api/v1/orders"))
+            .query(&[("awaiting_shipment", awaiting), ("limit", "250")])
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let orders = listed["orders"].as_array().unwrap();
+        assert!(!orders.is_empty(), "awaiting={awaiting}: {listed}");
+        assert!(orders.iter().all(|o| o["id"] != hidden_order), "awaiting={awaiting}");
+        for order in orders {
+            for fo in order["fulfillment_orders"].as_array().unwrap() {
+                assert_eq!(fo["location"]["id"], kept, "awaiting={awaiting}: {order}");
+            }
+        }
+    }
+
     // A location of another store, or of none, chooses nothing.
     let wrong = [
         ("user_id".to_owned(), user.to_string()),
@@ -287,12 +363,12 @@ async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
         (format!("locations[store{fleet}-location{kept}0]"), "on".to_owned()),
     ];
     assert_eq!(
-        admin.post(app.url("/api/users/stores/save")).form(&wrong).send().await.unwrap().status(),
+        boss2.post(app.url("/api/users/stores/save")).form(&wrong).send().await.unwrap().status(),
         StatusCode::NOT_FOUND
     );
     let noted: Vec<String> = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
         "SELECT detail FROM audit_log WHERE action = 'limit stores' ORDER BY id").fetch_all(&mut *c).await)
     .unwrap();
-    assert_eq!(noted.len(), 1, "{noted:?}");
-    assert!(noted[0].contains("(1 location)"), "{noted:?}");
+    assert_eq!(noted.len(), 2, "{noted:?}");
+    assert!(noted.iter().all(|n| n.contains("Acme Store (1 location)")), "{noted:?}");
 }

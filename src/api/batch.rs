@@ -143,7 +143,7 @@ pub async fn batch_shipments(ids: String) -> Result<Vec<Shipment>, AppError> {
         for id in ids.split(',').filter_map(|id| id.trim().parse::<i64>().ok()).take(MAX_BATCH) {
             let id = crate::ids::ShipmentId(id);
             if let Some(shipment) = crate::shipments::repo::find(caller.pool(), caller.org(), id).await? {
-                if caller.access.sees(shipment.store_id) {
+                if caller.access.sees_at(shipment.store_id, shipment.location_id) {
                     found.push(shipment);
                 }
             }

@@ -19,7 +19,6 @@ pub struct OperatorView {
 /// An invitation just made: the link to hand to its administrator (shown this once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invited {
-    pub organization: String,
     pub email: String,
     pub link: String,
 }
@@ -138,9 +137,8 @@ pub async fn invite_administrator(name: String, email: String) -> Result<Invited
             .await?
             .ok_or_else(|| crate::organizations::no_such(&name))?;
         let by = crate::audit::Actor { org, user: None, name: &operator.email };
-        let token = crate::users::invite(&state.pool, &email, crate::users::Role::Admin, by).await?;
-        let email = crate::users::normalize_email(&email)?;
-        Ok(Invited { organization: name.trim().to_owned(), email, link: invitation_link(&state.settings, &token) })
+        let (email, token) = crate::users::invite(&state.pool, &email, crate::users::Role::Admin, by).await?;
+        Ok(Invited { email, link: invitation_link(&state.settings, &token) })
     })
     .await
 }

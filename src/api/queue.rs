@@ -102,7 +102,7 @@ pub async fn queue(
             .await?;
         let shipped = match (shipped, shipped_store) {
             (Some(id), Some(store)) => match crate::shipments::repo::find(pool, caller.org(), id).await? {
-                Some(shipment) if shipment.store_id == store && caller.access.sees(store) => {
+                Some(shipment) if shipment.store_id == store && caller.access.sees_at(store, shipment.location_id) => {
                     crate::api::shipments::with_order_names(pool, store, vec![shipment]).await?.pop()
                 }
                 _ => None,

@@ -193,8 +193,11 @@ pub async fn store_shipments(store_id: StoreId) -> Result<ShipmentsTab, AppError
         let caller = super::require_user().await?;
         let pool = caller.pool();
         let store_id = caller.store(store_id).await?.id;
-        let failed = repo::of_store(pool, store_id, &[ShipmentState::Failed], 1000).await?;
-        let recent = repo::of_store(pool, store_id, &[], RECENT).await?;
+        let mut failed = repo::of_store(pool, store_id, &[ShipmentState::Failed], 1000).await?;
+        let mut recent = repo::of_store(pool, store_id, &[], RECENT).await?;
+        for list in [&mut failed, &mut recent] {
+            list.retain(|s| caller.access.sees_at(store_id, s.location_id));
+        }
         Ok(ShipmentsTab {
             failed: with_order_names(pool, store_id, failed).await?,
             recent: with_order_names(pool, store_id, recent).await?,
@@ -243,7 +246,7 @@ pub async fn get_shipment(store_id: StoreId, shipment_id: ShipmentId) -> Result<
 async fn of_store(caller: &super::Caller, store_id: StoreId, shipment_id: ShipmentId) -> Result<Shipment, AppError> {
     crate::shipments::repo::find(caller.pool(), caller.org(), shipment_id)
         .await?
-        .filter(|shipment| shipment.store_id == store_id && caller.access.sees(store_id))
+        .filter(|shipment| shipment.store_id == store_id && caller.access.sees_at(store_id, shipment.location_id))
         .ok_or_else(|| AppError::NotFound("That shipment does not exist.".into()))
 }
 

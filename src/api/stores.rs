@@ -135,7 +135,8 @@ pub async fn store_orders(
         let awaiting = records::awaiting(pool, &[store_id], &query).await?;
         let shown: Vec<(StoreId, i64)> = awaiting.rows.iter().map(|r| (store_id, r.order_id)).collect();
         let shipments = crate::shipments::repo::unsettled_of_orders(pool, &shown).await?;
-        let latest = crate::shipments::repo::of_store(pool, store_id, &[], LATEST).await?;
+        let mut latest = crate::shipments::repo::of_store(pool, store_id, &[], LATEST).await?;
+        latest.retain(|s| caller.access.sees_at(store_id, s.location_id));
         let latest = crate::api::shipments::with_order_names(pool, store_id, latest).await?;
         Ok(OrdersTab {
             awaiting,

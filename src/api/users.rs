@@ -33,7 +33,10 @@ pub async fn change_role(user_id: UserId, role: String) -> Result<(), AppError> 
     super::respond(async {
         let caller = super::require_admin().await?;
         let role = crate::users::Role::parse(&role)?;
-        crate::users::change_role(caller.pool(), user_id, role, caller.user.actor()).await
+        crate::users::change_role(caller.pool(), user_id, role, caller.user.actor()).await?;
+        // Their open pages hear from then on of what they see now, on every server.
+        caller.state.hub.sessions_ended(user_id);
+        Ok(())
     })
     .await
 }

@@ -58,7 +58,6 @@ pub use server::*;
 
 #[cfg(feature = "ssr")]
 mod server {
-
     use super::{check_name, repo, ApiTokenDto};
     use crate::{
         audit::{self, Actor},

@@ -37,14 +37,16 @@ pub fn login_email(typed: &str) -> String {
 /// Checks an email and password, with the throttles, and returns the user they belong to.
 /// Inputs too long to be real are refused before anything is hashed or stored.
 pub async fn authenticate(pool: &Pool, attempt: Attempt<'_>) -> Result<UserDto, AppError> {
-    check(pool, attempt, |email| async move { users::repo::find_active_for_login(pool, &email).await }).await
+    check(pool, attempt, "", |email| async move { users::repo::find_active_for_login(pool, &email).await }).await
 }
 
 /// Checks a sign-in attempt, with the throttles, against the account `find` reads for its
-/// (normalised) email with its password hash: a user's, an operator's.
+/// (normalised) email with its password hash: a user's, an operator's. `kind` keeps one kind of
+/// account's failures from counting against another kind's of the same email.
 pub async fn check<A, Found>(
     pool: &Pool,
     attempt: Attempt<'_>,
+    kind: &str,
     find: impl FnOnce(String) -> Found,
 ) -> Result<A, AppError>
 where
@@ -52,7 +54,7 @@ where
 {
     users::check_lengths(attempt.email, &attempt.password)?;
     let email = login_email(attempt.email);
-    let account = Key::account(&email);
+    let account = Key::account(&format!("{kind}{email}"));
     let client = attempt.client.map(Key::Client);
     // An unknown device is refused after failures at this account from its own address; from
     // elsewhere it is only slowed down (see `throttle`).

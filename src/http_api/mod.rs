@@ -680,7 +680,7 @@ async fn find_shipment(state: &AppState, caller: &Caller, id: &str) -> Result<(S
     let id: ShipmentId = id.parse().map_err(|_| missing())?;
     let shipment = shipments::repo::find(&state.pool, caller.org(), id)
         .await?
-        .filter(|shipment| caller.access.sees(shipment.store_id))
+        .filter(|shipment| caller.access.sees_at(shipment.store_id, shipment.location_id))
         .ok_or_else(missing)?;
     let store = stores::repo::get(&state.pool, caller.org(), shipment.store_id).await?.ok_or_else(missing)?;
     Ok((shipment, store))

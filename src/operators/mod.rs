@@ -42,7 +42,7 @@ mod server {
 
     /// Checks an operator's email and password, with the same throttles as users' sign-in.
     pub async fn authenticate(pool: &Pool, attempt: Attempt<'_>) -> Result<Operator, AppError> {
-        auth::check(pool, attempt, |email| async move { repo::find_for_login(pool, &email).await }).await
+        auth::check(pool, attempt, "operator:", |email| async move { repo::find_for_login(pool, &email).await }).await
     }
 
     /// Starts a session for the operator and returns the token for their cookie.

@@ -94,13 +94,14 @@ pub async fn remove(
             format!("To remove it, type its name, {name}, to confirm. Nothing was removed."),
         ));
     }
-    let all = repo::list(pool).await?;
+    let mut tx = pool.begin().await?;
+    // Counted with every organization's row held, so two removals at once cannot leave none.
+    let all = repo::lock_all(&mut tx).await?;
     if all.len() < 2 {
         return Err(AppError::Conflict(format!("{name} is the only organization; it stays.")));
     }
     // Noted by the name it had, whatever case it was typed in.
-    let name = all.iter().find(|o| o.id == org).map_or(name, |o| o.name.as_str());
-    let mut tx = pool.begin().await?;
+    let name = all.iter().find(|(id, _)| *id == org).map_or(name, |(_, had)| had.as_str());
     let removed = repo::delete_everything(&mut tx, org).await?;
     let detail = format!(
         "{} stores, {} users, {} API tokens and {} audit entries deleted",

@@ -97,6 +97,14 @@ pub async fn set_enabled(conn: &mut Conn, name: &str, enabled: bool) -> Result<O
     Ok(Some((id, was)))
 }
 
+/// Every organization (id and name), their rows locked until the caller's transaction ends (on
+/// PostgreSQL; SQLite's transactions take their turn anyway).
+pub async fn lock_all(conn: &mut Conn) -> Result<Vec<(OrgId, String)>, AppError> {
+    let lock = if conn.is_postgres() { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT id, name FROM organizations ORDER BY id{lock}");
+    Ok(db::run!(&mut *conn, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await)?)
+}
+
 /// The organization's limits, its row locked until the caller's transaction ends (on
 /// PostgreSQL; SQLite's transactions take their turn anyway), so two creations at once cannot
 /// both pass the same last free place.

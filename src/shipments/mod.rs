@@ -128,6 +128,9 @@ pub struct Shipment {
     pub id: ShipmentId,
     pub store_id: StoreId,
     pub order_id: i64,
+    /// The location it ships from (the platform's id).
+    #[serde(default)]
+    pub location_id: Option<i64>,
     pub carrier: String,
     pub tracking_number: String,
     pub tracking_url: Option<String>,

@@ -11,7 +11,8 @@ use crate::{
     leases,
 };
 
-const COLUMNS: &str = "id, store_id, order_id, carrier, tracking_number, tracking_url, notify_customer, lines, state,
+const COLUMNS: &str =
+    "id, store_id, order_id, location_id, carrier, tracking_number, tracking_url, notify_customer, lines, state,
     reason, fulfillment_id, reference, tracking_changed, recorded_by, created_at, updated_at";
 
 /// What still needs writing back: not yet sent, or sent with tracking changed since.
@@ -22,6 +23,7 @@ struct Row {
     id: ShipmentId,
     store_id: StoreId,
     order_id: i64,
+    location_id: Option<i64>,
     carrier: String,
     tracking_number: String,
     tracking_url: Option<String>,
@@ -43,6 +45,7 @@ impl From<Row> for Shipment {
             id: row.id,
             store_id: row.store_id,
             order_id: row.order_id,
+            location_id: row.location_id,
             carrier: row.carrier,
             tracking_number: row.tracking_number,
             tracking_url: row.tracking_url,

@@ -98,6 +98,11 @@ impl StoreAccess {
         }
     }
 
+    /// Whether they see a shipment, order or parcel of `store` at `location`.
+    pub fn sees_at(&self, store: crate::ids::StoreId, location: Option<i64>) -> bool {
+        self.sees(store) && self.locations_of(store).is_none_or(|seen| location.is_some_and(|at| seen.contains(&at)))
+    }
+
     /// The locations of `store` its holder works with, when not all of them.
     pub fn locations_of(&self, store: crate::ids::StoreId) -> Option<Vec<i64>> {
         self.narrowed().into_iter().find(|(s, _)| *s == store).map(|(_, locations)| locations)
@@ -288,15 +293,16 @@ pub struct InvitationDto {
     pub role: Role,
 }
 
-/// Invites `email` to be a user of `by`'s organization with `role`; the token for the link,
-/// shown this once (the database keeps its SHA-256). Noted in the organization's audit log.
+/// Invites `email` to be a user of `by`'s organization with `role`: the email as it is kept,
+/// and the token for the link, shown this once (the database keeps its SHA-256). Noted in the
+/// organization's audit log.
 #[cfg(feature = "ssr")]
 pub async fn invite(
     pool: &crate::db::Pool,
     email: &str,
     role: Role,
     by: crate::audit::Actor<'_>,
-) -> Result<String, AppError> {
+) -> Result<(String, String), AppError> {
     let email = normalize_email(email)?;
     if repo::email_taken(pool, &email).await? {
         return Err(AppError::invalid("email", text::EMAIL_TAKEN));
@@ -317,7 +323,7 @@ pub async fn invite(
     let detail = format!("{email} as {}", role.label());
     crate::audit::repo::record_by(&mut tx, by, "invite user", None, &detail).await?;
     tx.commit().await?;
-    Ok(token)
+    Ok((email, token))
 }
 
 /// The invitation a link's token is, while it can be accepted.
@@ -360,6 +366,10 @@ pub async fn change_role(
     if !repo::set_role(&mut tx, by.org, id, role).await? {
         drop(tx);
         return Err(repo::refusal(pool, by.org, id).await);
+    }
+    // An administrator sees every store: a choice made for them as a standard user goes.
+    if role == Role::Admin {
+        repo::set_stores(&mut tx, by.org, id, true, &[]).await?;
     }
     if user.role != role {
         let detail = format!("{}: {} → {}", user.email, user.role.label(), role.label());

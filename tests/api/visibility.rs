@@ -283,6 +283,42 @@ async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
     assert_eq!(recorded.status(), StatusCode::OK, "{}", recorded.text().await.unwrap());
     assert_eq!(app.shipment_count().await, 1);
 
+    // A shipment the administrator records from the other location is not the user's to see.
+    let theirs = admin
+        .post(app.url("/api/shipments/record"))
+        .form(&[
+            ("store_id", acme.0.to_string()),
+            ("order_id", order_of(hidden.0).await.to_string()),
+            ("fulfillment_order_id", hidden.0.to_string()),
+            ("carrier", "UPS".to_owned()),
+            ("tracking_number", "1ZOTHERPLACE".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(theirs.status(), StatusCode::OK, "{}", theirs.text().await.unwrap());
+    let other_place: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
+        "SELECT id FROM shipments WHERE tracking_number = '1ZOTHERPLACE'").fetch_one(&mut *c).await)
+    .unwrap();
+    let tab: Value = standard
+        .get(app.url("/api/shipments/list"))
+        .query(&[("store_id", acme.0)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!tab.to_string().contains("1ZOTHERPLACE"), "{tab}");
+    assert_eq!(tab["recent"].as_array().unwrap().len(), 1, "their own");
+    let got = standard
+        .get(app.url("/api/shipments/get"))
+        .query(&[("store_id", acme.0), ("shipment_id", other_place)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), StatusCode::NOT_FOUND);
+
     // An order only at the other location: not found by its name, not held or claimed.
     let (hidden_order, hidden_name): (i64, String) = storelink::db_run!(&app.pool, c => sqlx::query_as(
         "SELECT o.id, o.name FROM synced_orders o WHERE o.store_id = $1

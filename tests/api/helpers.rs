@@ -229,6 +229,11 @@ impl TestApp {
         client.get(self.url(path)).send().await.unwrap()
     }
 
+    /// What a GET with this query answers, as JSON.
+    pub async fn get_json(&self, client: &Client, path: &str, query: &(impl serde::Serialize + ?Sized)) -> Value {
+        client.get(self.url(path)).query(query).send().await.unwrap().json().await.unwrap()
+    }
+
     pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
         self.post(client, "/api/login", &[("email", email), ("password", password)]).await
     }

@@ -63,8 +63,7 @@ async fn a_standard_user_limited_to_one_store_sees_only_it_everywhere() {
     })
     .await;
     assert!(ended.is_ok(), "the stream opened before ended");
-    let choice: Value =
-        admin.get(app.url("/api/users/stores")).query(&[("user_id", user)]).send().await.unwrap().json().await.unwrap();
+    let choice: Value = app.get_json(&admin, "/api/users/stores", &[("user_id", user)]).await;
     assert_eq!(choice["chosen"], serde_json::json!([{"store": acme.0, "locations": []}]));
     assert_eq!(choice["user"]["all_stores"], false);
     assert_eq!(choice["stores"].as_array().unwrap().len(), 2, "the administrator chooses among every store");
@@ -92,15 +91,8 @@ async fn a_standard_user_limited_to_one_store_sees_only_it_everywhere() {
     ];
     let recorded = standard.post(app.url("/api/shipments/record")).form(&form).send().await.unwrap();
     assert_eq!(recorded.status(), StatusCode::NOT_FOUND);
-    let started: Value = standard
-        .get(app.url("/api/batch/start"))
-        .query(&[("orders", format!("{}:{}", fleet.0, fo.order_id))])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let started: Value =
+        app.get_json(&standard, "/api/batch/start", &[("orders", format!("{}:{}", fleet.0, fo.order_id))]).await;
     assert!(started.to_string().find(&fo.order_id.to_string()).is_none(), "{started}");
     assert_eq!(app.shipment_count().await, 0);
     // The live stream (every store) tells of theirs and not of the other.
@@ -217,8 +209,7 @@ async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
     ];
     let saved = admin.post(app.url("/api/users/stores/save")).form(&form).send().await.unwrap();
     assert_eq!(saved.status(), StatusCode::OK, "{}", saved.text().await.unwrap());
-    let choice: Value =
-        admin.get(app.url("/api/users/stores")).query(&[("user_id", user)]).send().await.unwrap().json().await.unwrap();
+    let choice: Value = app.get_json(&admin, "/api/users/stores", &[("user_id", user)]).await;
     assert_eq!(
         choice["chosen"],
         serde_json::json!([{"store": acme.0, "locations": [kept]}, {"store": fleet.0, "locations": []}])
@@ -237,15 +228,7 @@ async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
     );
 
     // The store's own list, and its Mark shipped form, show that location's only.
-    let tab: Value = standard
-        .get(app.url("/api/stores/orders"))
-        .query(&[("store_id", acme.0)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tab: Value = app.get_json(&standard, "/api/stores/orders", &[("store_id", acme.0)]).await;
     let listed = tab["awaiting"]["rows"].as_array().unwrap();
     assert_eq!(listed.len(), at_kept.min(50));
     let hidden = elsewhere[0];
@@ -300,15 +283,7 @@ async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
     let other_place: i64 = storelink::db_run!(&app.pool, c => sqlx::query_scalar(
         "SELECT id FROM shipments WHERE tracking_number = '1ZOTHERPLACE'").fetch_one(&mut *c).await)
     .unwrap();
-    let tab: Value = standard
-        .get(app.url("/api/shipments/list"))
-        .query(&[("store_id", acme.0)])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tab: Value = app.get_json(&standard, "/api/shipments/list", &[("store_id", acme.0)]).await;
     assert!(!tab.to_string().contains("1ZOTHERPLACE"), "{tab}");
     assert_eq!(tab["recent"].as_array().unwrap().len(), 1, "their own");
     let got = standard
@@ -326,14 +301,12 @@ async fn a_standard_user_limited_to_one_location_works_only_its_parcels() {
            AND NOT EXISTS (SELECT 1 FROM synced_fulfillment_orders fo WHERE fo.store_id = o.store_id AND fo.order_id = o.id AND fo.location_id = $2)
          ORDER BY o.id LIMIT 1").bind(acme).bind(kept).fetch_one(&mut *c).await)
     .unwrap();
-    let searched: Value =
-        standard.get(app.url("/api/queue")).query(&[("q", &hidden_name)]).send().await.unwrap().json().await.unwrap();
+    let searched: Value = app.get_json(&standard, "/api/queue", &[("q", &hidden_name)]).await;
     let of_acme = |page: &Value| {
         page["whereabouts"].as_array().unwrap().iter().filter(|w| w["store_name"] == "Acme Store").count()
     };
     assert_eq!(of_acme(&searched), 0, "{hidden_name}: {searched}");
-    let searched: Value =
-        admin.get(app.url("/api/queue")).query(&[("q", &hidden_name)]).send().await.unwrap().json().await.unwrap();
+    let searched: Value = app.get_json(&admin, "/api/queue", &[("q", &hidden_name)]).await;
     assert_eq!(of_acme(&searched), 1, "the administrator finds it");
     let order = [("store_id", acme.0.to_string()), ("order_id", hidden_order.to_string())];
     let claimed = standard.post(app.url("/api/queue/claim")).form(&order).send().await.unwrap();

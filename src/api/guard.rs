@@ -65,9 +65,7 @@ impl Caller {
 
     /// The organization's stores the caller sees.
     pub async fn stores(&self) -> Result<Vec<StoreDto>, AppError> {
-        let mut stores = crate::stores::repo::list(self.pool(), self.org()).await?;
-        stores.retain(|store| self.access.sees(store.id));
-        Ok(stores)
+        crate::stores::seen(self.pool(), self.org(), &self.access).await
     }
 }
 

@@ -157,9 +157,7 @@ impl Caller {
 
     /// The organization's stores the token sees.
     async fn stores(&self, pool: &crate::db::Pool) -> Result<Vec<StoreDto>, AppError> {
-        let mut stores = stores::repo::list(pool, self.org()).await?;
-        stores.retain(|store| self.access.sees(store.id));
-        Ok(stores)
+        stores::seen(pool, self.org(), &self.access).await
     }
 
     /// How the audit log and a shipment name this caller.

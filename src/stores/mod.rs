@@ -64,6 +64,18 @@ pub enum StoreState {
     Disconnected,
 }
 
+/// The organization's stores that `access` sees: every list of stores a request shows.
+#[cfg(feature = "ssr")]
+pub async fn seen(
+    pool: &crate::db::Pool,
+    org: OrgId,
+    access: &crate::users::StoreAccess,
+) -> Result<Vec<StoreDto>, crate::error::AppError> {
+    let mut stores = repo::list(pool, org).await?;
+    stores.retain(|store| access.sees(store.id));
+    Ok(stores)
+}
+
 #[cfg(feature = "ssr")]
 crate::db::text_column!(StoreState { Connected => "connected", Refused => "refused", Disconnected => "disconnected" });
 
